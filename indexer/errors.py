@@ -1,0 +1,36 @@
+"""Typed errors of the indexer. The edge (CLI, app) turns each into one friendly line."""
+
+from __future__ import annotations
+
+
+class PlanSearchError(Exception):
+    """Base class: every error the user can cause or fix. ``str(err)`` is the one-line message."""
+
+
+class UnreadableSource(PlanSearchError):
+    """A source file cannot be read as a plan (undecodable, encrypted, scanned, empty, binary …)."""
+
+    def __init__(self, path: str, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class IndexNotFound(PlanSearchError):
+    """No built index where one was expected."""
+
+
+class IndexMismatch(PlanSearchError):
+    """The index on disk does not match what the code or the embedder expects."""
+
+
+class ModelUnavailable(PlanSearchError):
+    """The configured embedding model cannot be loaded (offline, missing path …)."""
+
+
+class EmptyQuery(PlanSearchError):
+    """A query that is empty or only whitespace."""
+
+
+class QueryTooLong(PlanSearchError):
+    """A query past the length we accept."""
