@@ -1,0 +1,460 @@
+"""Read one source file (plain text, PDF, HTML or DOCX) into a :class:`SourceText`.
+
+This is the only module that knows about file formats. Everything it cannot read becomes an
+:class:`~indexer.errors.UnreadableSource` with a short reason the user can act on; no library
+exception escapes. pypdf and python-docx are imported inside the functions that need them, so importing
+this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import hashlib
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from os import PathLike
+from pathlib import Path
+
+from .errors import UnreadableSource
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".html", ".htm", ".docx")
+_TEXT_SUFFIXES = frozenset({".txt", ".md"})
+_HTML_SUFFIXES = frozenset({".html", ".htm"})
+
+
+@dataclass(frozen=True, slots=True)
+class SourceText:
+    """The text of one source file, with where it came from and how it was read."""
+
+    path: str
+    name: str  # file name, no directory
+    sha256: str  # hex digest of the file's bytes (not of the text)
+    text: str  # decoded text, newlines normalized to "\n"
+    kind: str  # 'text' | 'pdf' | 'html' | 'docx'
+    encoding: str  # the encoding detected for text and HTML; the kind for PDF and DOCX
+
+
+def load_source(path: str | PathLike[str]) -> SourceText:
+    """Read ``path`` and return its text.
+
+    Raises :class:`UnreadableSource` for a missing, empty, binary, undecodable, encrypted, scanned or
+    corrupt file, and for a suffix not in :data:`SUPPORTED_SUFFIXES`.
+    """
+    p = Path(path)
+    where = str(path)
+    suffix = p.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        found = f"file type {suffix}" if suffix else "file without a suffix"
+        raise UnreadableSource(where, f"unsupported {found} (supported: {', '.join(SUPPORTED_SUFFIXES)})")
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableSource(where, "no such file") from None
+    except IsADirectoryError:
+        raise UnreadableSource(where, "is a directory, not a file") from None
+    except OSError as err:
+        raise UnreadableSource(where, f"cannot read file ({err.strerror or err})") from None
+    if not data.strip():
+        raise UnreadableSource(where, "empty file")
+
+    if suffix in _TEXT_SUFFIXES:
+        kind = "text"
+        text, encoding = _decode(where, data)
+    elif suffix in _HTML_SUFFIXES:
+        kind = "html"
+        raw, encoding = _decode(where, data, declared=_declared_charset(data))
+        text = _html_text(where, raw)
+    elif suffix == ".pdf":
+        kind = encoding = "pdf"
+        text = _pdf_text(where, data)
+    else:
+        kind = encoding = "docx"
+        text = _docx_text(where, data)
+
+    text = _normalize_newlines(text)
+    if not text.strip():
+        raise UnreadableSource(where, "empty file" if kind == "text" else f"no text found in the {kind} file")
+    return SourceText(
+        path=where,
+        name=p.name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        text=text,
+        kind=kind,
+        encoding=encoding,
+    )
+
+
+def _normalize_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# --- encodings -------------------------------------------------------------------------------------
+
+# The most frequent characters of Chinese prose (and of plans in particular), simplified and traditional.
+# Decoding Big5 bytes as GB18030 (or the reverse) strictly often *succeeds*, but yields private-use and
+# rare characters instead of these, so their share tells the right decoding apart even on a few lines.
+_FREQUENT = frozenset(
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说"
+    "产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点"
+    "从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原"
+    "又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革"
+    "位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强"
+    "放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交"
+    "受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八"
+    "离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布"
+    "复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精"
+    "值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照"
+    "参红细引听该铁价严龙飞推创障营综培域项健监督核"
+    "這爲為個國時來們於對會發動過說產種後學經進電裏裡現實兩體機當點從業應開還義間樣與關線內數麼質氣變條"
+    "沒結問無軍並題黨員總設長頭資邊級圖統較將組見計別論運農幾區強決幹戰則據處隊給門規熱領東導壓爭濟階術"
+    "極聯認權證採轉單風帶場車務萬達積議聲報鬥類離華確張馬節話況溫傳許羣廣記觀織裝衆眾書復複兒須際驗連斷"
+    "難礦備辦習響約勞團歷構稱準號維劃選標寫親養層卻專狀廠識適屬圓調滿縣參紅細聽該鐵價嚴龍飛創營綜項監"
+)
+_CJK_PUNCT = frozenset("，。、；：？！“”‘’（）《》〈〉【】「」『』—…·　％")
+
+
+def _plausibility(text: str) -> float:
+    """Score how much ``text`` looks like real Chinese: frequent characters up, odd characters down."""
+    score = 0
+    counted = 0
+    for ch in text:
+        if ch < "\x80":
+            if ch < " " and ch not in "\t\n\r\f":
+                score -= 4
+                counted += 1
+            continue
+        counted += 1
+        if ch in _FREQUENT or ch in _CJK_PUNCT:
+            score += 2
+        elif "\u4e00" <= ch <= "\u9fff":
+            score += _level_one(ch)  # common in GB2312 or Big5 (1), or a rarer ideograph (0)
+        elif unicodedata.category(ch) in ("Co", "Cn", "Cc", "Cs"):
+            score -= 4  # private use (Big5 read as GB18030 lands there), unassigned, control
+        else:
+            score -= 1  # symbols, bopomofo, rare extension blocks: GB read as Big5 lands there
+    return score / counted if counted else 0.0
+
+
+@functools.cache
+def _level_one(ch: str) -> int:
+    """1 for an ideograph of GB2312 level 1 or Big5 level 1 (the everyday sets), else 0."""
+    for encoding, low, high in (("gb2312", b"\xb0\xa1", b"\xd7\xf9"), ("big5", b"\xa4\x40", b"\xc6\x7e")):
+        try:
+            if low <= ch.encode(encoding) <= high:
+                return 1
+        except UnicodeEncodeError:
+            pass
+    return 0
+
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+)
+
+
+def _strict(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _decode(where: str, data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Decode bytes of a text or HTML file; return ``(text, encoding)``.
+
+    A BOM wins, then strict UTF-8, then a declared charset (HTML ``<meta charset>``) if the bytes
+    decode with it, then GB18030 or Big5, whichever reads as more plausible Chinese.
+    """
+    for bom, encoding, label in _BOMS:
+        if data.startswith(bom):
+            text = _strict(data, encoding)
+            if text is None:
+                raise UnreadableSource(where, f"cannot decode as {label} despite its byte order mark")
+            return text, encoding
+    if b"\x00" in data:
+        raise UnreadableSource(where, "binary file, not a text plan")
+    # Chinese text that decodes as UTF-8 is UTF-8: GBK bytes almost never form valid three-byte
+    # sequences, while UTF-8 bytes often decode as GB18030 garbage. So UTF-8 wins even over a page's
+    # declared charset, which is often a stale template's.
+    text = _strict(data, "utf-8")
+    if text is not None and (text.isascii() or max(text) >= "\u0800"):
+        return text, "utf-8"
+    if declared and declared != "utf-8":
+        declared_text = _strict(data, declared)
+        if declared_text is not None:
+            return declared_text, declared
+    # Valid UTF-8 with only two-byte sequences (Latin, Greek, Cyrillic …) may also be a few GBK
+    # characters ('知识' in GBK happens to be valid UTF-8). Keep UTF-8 unless GB18030 reads as clear Chinese.
+    utf8_text = text
+    decoded: dict[str, str] = {}
+    # cp950 is Big5 plus the vendor extensions Windows files often carry; only tried when Big5 fails.
+    for encoding in ("gb18030", "big5", "cp950"):
+        if encoding == "cp950" and "big5" in decoded:
+            continue
+        text = _strict(data, encoding)
+        if text is not None:
+            decoded[encoding] = text
+    if utf8_text is not None:
+        gb_text = decoded.get("gb18030")
+        if gb_text is None or _plausibility(gb_text) < 1.5:
+            return utf8_text, "utf-8"
+    if not decoded:
+        raise UnreadableSource(where, "cannot decode as UTF-8, GB18030 or Big5")
+    # max() keeps the first of equal scores, so ties go to GB18030: the corpus is mainland plans.
+    best = max(decoded, key=lambda encoding: _plausibility(decoded[encoding]))
+    return decoded[best], best
+
+
+_META_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
+# GB2312 and GBK pages routinely contain characters of the larger sets; decode with the superset.
+_CHARSET_SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "big5": "cp950"}
+
+
+def _declared_charset(data: bytes) -> str | None:
+    """The charset an HTML page declares in a ``<meta>`` near its start, if Python knows it."""
+    match = _META_CHARSET.search(data[:4096])
+    if not match:
+        return None
+    try:
+        name = codecs.lookup(match.group(1).decode("ascii")).name
+    except (LookupError, UnicodeDecodeError):
+        return None
+    return _CHARSET_SUPERSET.get(name, name)
+
+
+# --- HTML ------------------------------------------------------------------------------------------
+
+_HTML_SKIP = frozenset({"script", "style", "head", "title", "noscript", "template", "svg"})
+_HTML_BLOCK = frozenset(
+    "address article aside blockquote br caption dd div dl dt figcaption figure footer form h1 h2 h3 h4 h5 h6"
+    " header hr li main nav ol p pre section table tbody thead tfoot tr ul".split()
+)
+
+
+class _HtmlText(HTMLParser):
+    """Collects the visible text of a page: block elements become line breaks, cells become tabs."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)  # entities arrive already unescaped
+        self.parts: list[str] = []
+        self._skip = 0
+        self._pre = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "body":
+            self._skip = 0  # pages that never close <head> still show their body
+        elif tag in _HTML_SKIP:
+            self._skip += 1
+        elif tag in _HTML_BLOCK:
+            self.parts.append("\n")
+            if tag == "pre":
+                self._pre += 1
+        elif tag in ("td", "th"):
+            self.parts.append("\t")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HTML_SKIP:
+            self._skip = max(0, self._skip - 1)
+        elif tag in _HTML_BLOCK:
+            self.parts.append("\n")
+            if tag == "pre":
+                self._pre = max(0, self._pre - 1)
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        # Outside <pre>, HTML collapses source line breaks and runs of spaces to one space.
+        self.parts.append(data if self._pre else re.sub(r"[ \t\r\n\f]+", " ", data))
+
+
+def _html_text(where: str, markup: str) -> str:
+    parser = _HtmlText()
+    try:
+        parser.feed(markup)
+        parser.close()
+    except Exception as err:  # html.parser is lenient, but a library error must not escape
+        raise UnreadableSource(where, "unreadable HTML") from err
+    lines = (line.strip() for line in "".join(parser.parts).replace("\r\n", "\n").split("\n"))
+    # &nbsp; is layout, not content; a plain space keeps the text searchable as typed.
+    return "\n".join(line.replace("\xa0", " ") for line in lines if line)
+
+
+# --- DOCX ------------------------------------------------------------------------------------------
+
+def _docx_text(where: str, data: bytes) -> str:
+    """Paragraphs one per line and table rows as tab-separated lines, in document order."""
+    if data.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: an old binary .doc renamed to .docx
+        raise UnreadableSource(where, "old Word .doc format, not .docx; save it as .docx first")
+    try:
+        import docx
+        from docx.table import Table
+
+        lines: list[str] = []
+        for block in docx.Document(io.BytesIO(data)).iter_inner_content():
+            if isinstance(block, Table):
+                lines.extend(_table_lines(block))
+            else:
+                lines.append(block.text)
+    except Exception as err:  # python-docx raises zip, XML and key errors alike for a broken file
+        raise UnreadableSource(where, "corrupt or unreadable DOCX") from err
+    return "\n".join(lines)
+
+
+def _table_lines(table) -> list[str]:
+    rows = []
+    for row in table.rows:
+        cells, seen = [], set()
+        for cell in row.cells:
+            if id(cell._tc) in seen:  # a merged cell is returned once per grid column it spans
+                continue
+            seen.add(id(cell._tc))
+            cells.append(" ".join(cell.text.split("\n")).strip())
+        rows.append("\t".join(cells))
+    return rows
+
+
+# --- PDF -------------------------------------------------------------------------------------------
+
+def _pdf_text(where: str, data: bytes) -> str:
+    """Text of every page, with page furniture dropped and layout line wraps rejoined."""
+    from pypdf import PasswordType, PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        # Many published PDFs are encrypted only to restrict printing or copying: the empty user
+        # password opens them, and reading their text is what any viewer does.
+        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+            raise UnreadableSource(where, "encrypted PDF (password protected)")
+        if len(reader.pages) == 0:
+            raise UnreadableSource(where, "corrupt or unreadable PDF (no pages)")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except UnreadableSource:
+        raise
+    except DependencyError as err:  # AES without the optional 'cryptography' package
+        raise UnreadableSource(where, "AES-encrypted PDF; install the 'cryptography' package to read it") from err
+    except FileNotDecryptedError as err:
+        raise UnreadableSource(where, "encrypted PDF (password protected)") from err
+    except Exception as err:  # pypdf raises many types (PdfReadError, ValueError, KeyError …) on bad files
+        raise UnreadableSource(where, "corrupt or unreadable PDF") from err
+    if not any(page.strip() for page in pages):
+        raise UnreadableSource(where, "no text layer (scanned PDF?); run OCR first")
+    return _clean_pdf_pages(pages)
+
+
+_CN_DIGITS = "一二三四五六七八九十百零〇两"
+_PAGE_NUMBER = re.compile(
+    r"[-－—–~～_\s]*\d{1,4}[-－—–~～_\s]*"  # 3, - 3 -, — 3 —
+    r"|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"  # 第3页, 第 3 页 共 10 页
+    r"|共\s*\d+\s*页\s*[,，]?\s*第\s*\d+\s*页"
+    r"|\d+\s*/\s*\d+"  # 3/10
+    r"|page\s*\d+(?:\s*(?:of|/)\s*\d+)?",
+    re.IGNORECASE,
+)
+_HEADING = re.compile(
+    rf"[{_CN_DIGITS}]+[、.．]"  # 一、
+    rf"|[（(][{_CN_DIGITS}]+[)）]"  # （一）
+    r"|[（(]\d+[)）]"  # （1）
+    r"|\d+(?:[.．]\d+)*[.．、](?!\d)"  # 1.  1、  1.2.  but not 1.5亿
+    rf"|第[{_CN_DIGITS}\d]+[章节条篇部编款]"  # 第三章 第十二条 第一部分
+    r"|[①-⑳]|附件|附表|附录"
+)
+_SENTENCE_END = frozenset("。！？；：…!?;:")
+_CLOSERS = "”’」』》）)】\"'"
+_EDGE_LINES = 3  # how deep into a page's top and bottom headers, footers and page numbers may sit
+_MAX_FURNITURE_LEN = 40
+_SHORT_LINE = 0.7  # a line this much narrower than the text column ends its paragraph
+
+
+def _clean_pdf_pages(pages: list[str]) -> str:
+    """Join the extracted text of PDF pages into plain text.
+
+    Drops page numbers and running headers/footers (short lines repeating at the top or bottom of most
+    pages), then rejoins lines that the page layout wrapped mid-sentence. Pages are joined like lines,
+    so a sentence running across a page break is rejoined too. The top of the first page keeps a
+    repeated line: there it is usually the plan's title, which the running header repeats.
+    """
+    page_lines = [[line for line in page.replace("\r\n", "\n").split("\n") if line.strip()] for page in pages]
+    repeated = _repeated_edge_lines(page_lines)
+    lines: list[str] = []
+    for number, page in enumerate(page_lines):
+        lines.extend(_strip_furniture(page, top=repeated if number else frozenset(), bottom=repeated))
+    return "\n".join(_rejoin(lines))
+
+
+def _furniture_key(line: str) -> str:
+    # Digits vary from page to page ("规划 第3页"), the rest of a running header does not.
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", line))
+
+
+def _repeated_edge_lines(pages: list[list[str]]) -> frozenset[str]:
+    counts: dict[str, int] = {}
+    for page in pages:
+        edge = page[:_EDGE_LINES] + page[-_EDGE_LINES:]
+        for key in {_furniture_key(line) for line in edge if len(line.strip()) <= _MAX_FURNITURE_LEN}:
+            counts[key] = counts.get(key, 0) + 1
+    return frozenset(key for key, n in counts.items() if n >= 2 and 2 * n > len(pages))
+
+
+def _is_furniture(line: str, repeated: frozenset[str]) -> bool:
+    return bool(_PAGE_NUMBER.fullmatch(line.strip())) or _furniture_key(line) in repeated
+
+
+def _strip_furniture(page: list[str], top: frozenset[str], bottom: frozenset[str]) -> list[str]:
+    """Drop page numbers and the given repeated lines from the first and last few lines of a page."""
+    start, end = 0, len(page)
+    while start < min(end, _EDGE_LINES) and _is_furniture(page[start], top):
+        start += 1
+    while end > max(start, len(page) - _EDGE_LINES) and _is_furniture(page[end - 1], bottom):
+        end -= 1
+    return page[start:end]
+
+
+def _width(line: str) -> int:
+    """Display width: CJK characters take two columns, so mixed lines compare fairly."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
+def _column_width(lines: list[str]) -> float:
+    """The width of a full line of the text column (90th percentile), 0 when too few lines to tell."""
+    if len(lines) < 3:
+        return 0.0
+    widths = sorted(_width(line.strip()) for line in lines)
+    return float(widths[int(0.9 * (len(widths) - 1))])
+
+
+def _ends_sentence(line: str) -> bool:
+    stripped = line.rstrip().rstrip(_CLOSERS)
+    return bool(stripped) and stripped[-1] in _SENTENCE_END
+
+
+def _continues(prev: str, line: str, column: float) -> bool:
+    """Whether ``line`` continues the paragraph that the layout wrapped after ``prev``."""
+    if _ends_sentence(prev) or _HEADING.match(line.strip()):
+        return False
+    if line[:2] in ("  ", "\u3000\u3000") or line.startswith("\u3000"):  # indented: a new paragraph
+        return False
+    # A wrapped line fills the column; a short one is a title, a heading or a list item.
+    return not column or _width(prev.strip()) >= _SHORT_LINE * column
+
+
+def _rejoin(lines: list[str]) -> list[str]:
+    column = _column_width(lines)
+    out: list[str] = []
+    prev = ""
+    for line in lines:
+        text = line.strip()
+        if out and _continues(prev, line, column):
+            # Chinese wraps between characters; only Latin words were split at a space.
+            glue = " " if out[-1][-1].isascii() and text[0].isascii() else ""
+            out[-1] += glue + text
+        else:
+            out.append(text)
+        prev = line
+    return out

@@ -1,0 +1,315 @@
+"""indexer.load: every supported format read, every unreadable file refused with its one-line reason."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from indexer.errors import UnreadableSource
+from indexer.load import SUPPORTED_SUFFIXES, _clean_pdf_pages, load_source
+from tests.pdfmaker import encrypt_pdf, make_pdf
+
+PLAN_SIMPLIFIED = "一、总体要求\n（一）指导思想\n坚持以习近平新时代中国特色社会主义思想为指导。\n"
+PLAN_TRADITIONAL = "一、總體要求\n（一）指導思想\n堅持以習近平新時代中國特色社會主義思想為指導。\n"
+
+
+def write(tmp_path, name: str, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def refused(path) -> str:
+    """The reason load_source gives for refusing ``path`` (and check the one-line message format)."""
+    with pytest.raises(UnreadableSource) as info:
+        load_source(path)
+    assert str(info.value) == f"{path}: {info.value.reason}"
+    return info.value.reason
+
+
+# --- plain text ------------------------------------------------------------------------------------
+
+def test_utf8_text_with_record_fields(tmp_path):
+    data = PLAN_SIMPLIFIED.encode("utf-8")
+    path = write(tmp_path, "plan.txt", data)
+    source = load_source(path)
+    assert source.text == PLAN_SIMPLIFIED
+    assert (source.kind, source.encoding, source.name, source.path) == ("text", "utf-8", "plan.txt", str(path))
+    assert source.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_utf8_with_bom_drops_the_bom_and_normalizes_newlines(tmp_path):
+    path = write(tmp_path, "plan.md", b"\xef\xbb\xbf" + "第一行\r\n第二行\r第三行".encode())
+    source = load_source(path)
+    assert (source.text, source.encoding) == ("第一行\n第二行\n第三行", "utf-8-sig")
+
+
+def test_utf16_with_bom(tmp_path):
+    source = load_source(write(tmp_path, "plan.txt", PLAN_SIMPLIFIED.encode("utf-16")))
+    assert (source.text, source.encoding) == (PLAN_SIMPLIFIED, "utf-16")
+
+
+@pytest.mark.parametrize("codec", ["gbk", "gb2312", "gb18030"])
+def test_mainland_encodings_read_as_gb18030(tmp_path, codec):
+    source = load_source(write(tmp_path, "plan.txt", PLAN_SIMPLIFIED.encode(codec)))
+    assert (source.text, source.encoding) == (PLAN_SIMPLIFIED, "gb18030")
+
+
+def test_gb18030_only_characters(tmp_path):
+    text = "䶮（yǎn）、€：GBK 之外的字符。"  # U+4DAE and the euro sign are in GB18030 but not GBK
+    source = load_source(write(tmp_path, "plan.txt", text.encode("gb18030")))
+    assert (source.text, source.encoding) == (text, "gb18030")
+
+
+def test_big5(tmp_path):
+    source = load_source(write(tmp_path, "plan.txt", PLAN_TRADITIONAL.encode("big5")))
+    assert (source.text, source.encoding) == (PLAN_TRADITIONAL, "big5")
+
+
+@pytest.mark.parametrize("text", ["知识产权", "保护和运用", "全省知识", "（一）指导"])
+def test_short_gbk_texts_are_not_misread(tmp_path, text):
+    # Short GBK texts can also decode as Big5 or even UTF-8 ('知识' does); plausibility picks GB18030.
+    source = load_source(write(tmp_path, "short.txt", text.encode("gbk")))
+    assert (source.text, source.encoding) == (text, "gb18030")
+
+
+@pytest.mark.parametrize("text", ["知識產權保護", "總體要求", "發展目標與任務"])
+def test_short_big5_texts_are_not_misread(tmp_path, text):
+    source = load_source(write(tmp_path, "short.txt", text.encode("big5")))
+    assert (source.text, source.encoding) == (text, "big5")
+
+
+def test_european_utf8_stays_utf8(tmp_path):
+    source = load_source(write(tmp_path, "note.txt", "café, naïve résumé".encode()))
+    assert source.encoding == "utf-8"
+
+
+def test_undecodable_bytes(tmp_path):
+    path = write(tmp_path, "plan.txt", b"plan \x80\xff\x80\xff end")
+    assert refused(path) == "cannot decode as UTF-8, GB18030 or Big5"
+
+
+def test_binary_file(tmp_path):
+    path = write(tmp_path, "plan.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    assert refused(path) == "binary file, not a text plan"
+
+
+@pytest.mark.parametrize("data", [b"", b"  \n\r\n\t ", "\u3000\n".encode("utf-8"), b"\xef\xbb\xbf"])
+def test_empty_file(tmp_path, data):
+    assert refused(write(tmp_path, "plan.txt", data)) == "empty file"
+
+
+def test_unsupported_suffix(tmp_path):
+    path = write(tmp_path, "plan.xyz", b"text")
+    assert refused(path) == "unsupported file type .xyz (supported: .txt, .md, .pdf, .html, .htm, .docx)"
+    assert refused(write(tmp_path, "README", b"text")).startswith("unsupported file without a suffix (")
+
+
+def test_suffix_is_case_insensitive(tmp_path):
+    assert load_source(write(tmp_path, "PLAN.TXT", b"ok")).text == "ok"
+    assert SUPPORTED_SUFFIXES == (".txt", ".md", ".pdf", ".html", ".htm", ".docx")
+
+
+def test_missing_file(tmp_path):
+    assert refused(tmp_path / "gone.txt") == "no such file"
+
+
+# --- HTML ------------------------------------------------------------------------------------------
+
+HTML_PAGE = """<!DOCTYPE html>
+<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">
+<title>页面标题不进正文</title><style>p { color: red }</style>
+<script>var s = "<p>脚本不进正文</p>";</script></head>
+<body><h1>某市知识产权规划</h1>
+<p>知识产权&nbsp;保护 &amp;
+   运用&lt;试行&gt;</p><!-- 注释也不进 -->
+<div>第一条&#12288;总则<br>第二条 目的</div>
+<table><tr><th>指标</th><th>目标</th></tr><tr><td>专利</td><td>12件</td></tr></table>
+<noscript>请启用脚本</noscript></body></html>"""
+
+
+def test_html_with_meta_charset_entities_and_script(tmp_path):
+    source = load_source(write(tmp_path, "plan.html", HTML_PAGE.encode("gb2312")))
+    assert source.text == "某市知识产权规划\n知识产权 保护 & 运用<试行>\n第一条\u3000总则\n第二条 目的\n指标\t目标\n专利\t12件"
+    assert (source.kind, source.encoding) == ("html", "gb18030")
+
+
+def test_html_utf8_without_declaration(tmp_path):
+    source = load_source(write(tmp_path, "plan.htm", "<p>坚持&quot;两个确立&quot;</p><p>第二段</p>".encode()))
+    assert (source.text, source.encoding) == ('坚持"两个确立"\n第二段', "utf-8")
+
+
+def test_html_without_text(tmp_path):
+    path = write(tmp_path, "plan.html", b"<html><head><title>t</title></head><body><img src=x></body></html>")
+    assert refused(path) == "no text found in the html file"
+
+
+# --- PDF -------------------------------------------------------------------------------------------
+
+HEADER = "某市知识产权保护和运用规划"
+PDF_PAGES = [
+    [
+        HEADER,
+        "一、总体要求",
+        "（一）指导思想",
+        "坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻",  # wrapped mid-sentence
+        "党的二十大精神，加快建设知识产权强市。",
+        "（二）发展目标",
+        "到2025年，知识产权创造质量明显提高，保护体系更加完善，",  # wrapped across the page break
+        "- 1 -",
+    ],
+    [
+        HEADER,
+        "运用效益充分显现。",
+        "1. 专利密集型产业增加值占GDP比重达到13%。",
+        "2. 每万人口高价值发明专利拥有量达到12件。",
+        "— 2 —",
+    ],
+    [
+        HEADER,
+        "二、重点任务",
+        "加强知识产权保护，完善行政执法和司法保护衔接机制，健全",
+        "纠纷多元化解机制。",
+        "第 3 页 共 3 页",
+    ],
+]
+PDF_TEXT = (
+    f"{HEADER}\n"  # kept once, at the top of the first page, where it is the title
+    "一、总体要求\n"
+    "（一）指导思想\n"
+    "坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻党的二十大精神，加快建设知识产权强市。\n"
+    "（二）发展目标\n"
+    "到2025年，知识产权创造质量明显提高，保护体系更加完善，运用效益充分显现。\n"
+    "1. 专利密集型产业增加值占GDP比重达到13%。\n"
+    "2. 每万人口高价值发明专利拥有量达到12件。\n"
+    "二、重点任务\n"
+    "加强知识产权保护，完善行政执法和司法保护衔接机制，健全纠纷多元化解机制。"
+)
+
+
+def test_pdfmaker_text_round_trips_through_pypdf():
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(make_pdf([["第一行", "第二行 ABC"], []])))
+    assert [page.extract_text() for page in reader.pages] == ["第一行\n第二行 ABC", ""]
+
+
+def test_pdf_rejoins_lines_and_drops_page_numbers_and_running_header(tmp_path):
+    data = make_pdf(PDF_PAGES)
+    source = load_source(write(tmp_path, "plan.pdf", data))
+    assert source.text == PDF_TEXT
+    assert (source.kind, source.encoding, source.sha256) == ("pdf", "pdf", hashlib.sha256(data).hexdigest())
+
+
+def test_pdf_with_empty_user_password_is_read(tmp_path):
+    data = encrypt_pdf(make_pdf([["只有所有者密码。"]]), "", owner_password="owner")
+    assert load_source(write(tmp_path, "plan.pdf", data)).text == "只有所有者密码。"
+
+
+def test_encrypted_pdf(tmp_path):
+    data = encrypt_pdf(make_pdf([["机密内容。"]]), "secret")
+    assert refused(write(tmp_path, "plan.pdf", data)) == "encrypted PDF (password protected)"
+
+
+def test_aes_pdf_without_the_cryptography_package(tmp_path, monkeypatch):
+    # pypdf raises DependencyError for AES when 'cryptography' is missing; simulate it on any PDF.
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError
+
+    def no_aes(self, password):
+        raise DependencyError("cryptography>=3.1 is required for AES algorithm")
+
+    monkeypatch.setattr(PdfReader, "decrypt", no_aes)
+    data = encrypt_pdf(make_pdf([["机密内容。"]]), "", owner_password="owner")
+    reason = refused(write(tmp_path, "plan.pdf", data))
+    assert reason == "AES-encrypted PDF; install the 'cryptography' package to read it"
+
+
+@pytest.mark.parametrize("cut", ["garbage", "truncated", "not a pdf"])
+def test_corrupt_pdf(tmp_path, cut):
+    whole = make_pdf(PDF_PAGES)
+    data = {"garbage": b"%PDF-1.7\n\x93 garbage \x00 obj <<", "truncated": whole[: len(whole) // 2],
+            "not a pdf": b"plain words in a .pdf"}[cut]
+    assert refused(write(tmp_path, "plan.pdf", data)).startswith("corrupt or unreadable PDF")
+
+
+def test_pdf_without_text_layer(tmp_path):
+    path = write(tmp_path, "scan.pdf", make_pdf([[], []]))
+    assert refused(path) == "no text layer (scanned PDF?); run OCR first"
+
+
+@pytest.mark.parametrize("number", ["3", "- 3 -", "— 3 —", "－３－", "第3页", "第 3 页 共 10 页", "共10页 第3页",
+                                    "3/10", "Page 3 of 10"])
+def test_page_number_lines_are_dropped(number):
+    assert _clean_pdf_pages([f"正文。\n{number}", f"{number}\n下一页。"]) == "正文。\n下一页。"
+
+
+def test_running_footer_with_page_numbers_is_dropped_on_every_page():
+    pages = [f"{body}\n某市人民政府办公室 {n}/3" for n, body in enumerate(["甲段。", "乙段。", "丙段。"], 1)]
+    assert _clean_pdf_pages(pages) == "甲段。\n乙段。\n丙段。"
+
+
+def test_numbers_inside_the_page_are_kept():
+    lines = ["甲。", "乙。", "丙。", "2025", "四、丁。", "戊。", "己。"]
+    assert _clean_pdf_pages(["\n".join(lines)]) == "\n".join(lines)
+
+
+def test_decimal_is_not_a_heading_and_latin_words_keep_their_space():
+    assert _clean_pdf_pages(["全年完成投资\n1.5亿元，同比增长。"]) == "全年完成投资1.5亿元，同比增长。"
+    assert _clean_pdf_pages(["The plan covers\nfive years."]) == "The plan covers five years."
+
+
+def test_heading_forms_start_a_new_line():
+    for heading in ["一、总则", "（二）目标", "(3)任务", "4. 保障", "5、措施", "第六章 附则", "第十二条 实施", "①试点"]:
+        assert _clean_pdf_pages([f"上一行没有句号\n{heading}"]) == f"上一行没有句号\n{heading}"
+
+
+# --- DOCX ------------------------------------------------------------------------------------------
+
+def test_docx_paragraphs_and_tables_in_order(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_heading("一、总体要求", level=1)
+    document.add_paragraph("坚持以习近平新时代中国特色社会主义思想为指导。")
+    table = document.add_table(rows=2, cols=3)
+    for row, values in zip(table.rows, [("指标", "2020年", "2025年"), ("专利", "5件", "12件")], strict=True):
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.text = value
+    merged = document.add_table(rows=1, cols=2)
+    merged.cell(0, 0).merge(merged.cell(0, 1)).text = "合并单元格"
+    document.add_paragraph("二、重点任务")
+    path = tmp_path / "plan.docx"
+    document.save(path)
+
+    source = load_source(path)
+    assert source.text == (
+        "一、总体要求\n坚持以习近平新时代中国特色社会主义思想为指导。\n"
+        "指标\t2020年\t2025年\n专利\t5件\t12件\n合并单元格\n二、重点任务"
+    )
+    assert (source.kind, source.encoding) == ("docx", "docx")
+
+
+@pytest.mark.parametrize("data", [b"PK\x03\x04 not really a zip", b"plain words in a .docx"])
+def test_corrupt_docx(tmp_path, data):
+    assert refused(write(tmp_path, "plan.docx", data)) == "corrupt or unreadable DOCX"
+
+
+def test_old_word_doc_renamed_docx(tmp_path):
+    path = write(tmp_path, "plan.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64)
+    assert refused(path) == "old Word .doc format, not .docx; save it as .docx first"
+
+
+# --- import cost -----------------------------------------------------------------------------------
+
+def test_importing_does_not_load_pdf_or_docx_libraries():
+    code = "import sys, indexer.load, indexer.textnorm; print(sorted({'pypdf', 'docx', 'opencc'} & set(sys.modules)))"
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    assert result.stdout.strip() == "[]"
