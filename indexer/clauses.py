@@ -1,0 +1,143 @@
+"""Heading tree → clauses: the smallest numbered units, with departments, split when too long.
+
+Every character of the body belongs to exactly one segment: the preamble, a section's own text before
+its first child (an 'intro' clause, or just its heading line when it has no text of its own), or a leaf
+clause. Segments are trimmed of trailing whitespace only, so their spans tile the body.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .numbering import canonical
+from .records import Clause, Departments
+from .structure import HeadingMark, Structure
+
+MAX_CLAUSE_CHARS = 400  # e5-small takes 512 tokens; ~400 Chinese characters stay safely under that
+
+_DEPARTMENTS = re.compile(r"[（(]([^（）()]{2,400}?(?:负责|負責))[）)]")
+_SPLIT_DEPTS = re.compile(r"[，、,；;]")
+_SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』]?|\n+")
+
+
+def parse_departments(text: str) -> Departments:
+    """（省市场监管局牵头，省法院、省司法厅等按职责分工负责） → lead 省市场监管局, support 省法院, 省司法厅.
+
+    Without 牵头 every named body shares the work: they are all listed as supporting, none as lead.
+    Several such notes in one clause are merged in order.
+    """
+    lead: list[str] = []
+    support: list[str] = []
+    for m in _DEPARTMENTS.finditer(text):
+        note = m.group(1)
+        # （省市场监管局负责）: named alone, without 牵头 or 分工, the body leads.
+        alone = not re.search("牵头|牽頭|分工", note)
+        note = re.sub(r"(等)?(按照?职责分工|按職責分工|分别|共同)?(负责|負責)$", "", note)
+        for part in _SPLIT_DEPTS.split(note):
+            name = part.strip().removesuffix("等").strip()
+            if name.endswith(("牵头", "牽頭")):
+                _add(lead, name[:-2].strip())
+            else:
+                _add(lead if alone else support, name)
+    return Departments(tuple(lead), tuple(n for n in support if n not in lead))
+
+
+def _add(names: list[str], name: str) -> None:
+    if name and name not in names:
+        names.append(name)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    while start < end and text[start].isspace():
+        start += 1
+    return start, end
+
+
+def segments(text: str, structure: Structure):
+    """Yield (kind, heading or None, start, end) for every piece of the body, in order."""
+    body_start, body_end = structure.body_span
+    marks = structure.headings
+    first = marks[0].start if marks else body_end
+    start, end = _trim(text, body_start, first)
+    if end > start:
+        yield "preamble", None, start, end
+    for i, mark in enumerate(marks):
+        nxt = marks[i + 1] if i + 1 < len(marks) else None
+        seg_end = nxt.start if nxt else body_end
+        start, end = _trim(text, mark.start, seg_end)
+        has_children = nxt is not None and nxt.level > mark.level
+        if not has_children:
+            yield "clause", mark, start, end
+        elif text[mark.title_end : end].strip(" \n。：:"):
+            yield "intro", mark, start, end
+        else:
+            yield "heading", mark, start, end
+
+
+def number_path(mark: HeadingMark | None) -> str:
+    return ".".join(str(value) for _, value in mark.numbers) if mark else "0"
+
+
+def make_clauses(text: str, structure: Structure, doc_id: str, region: str) -> list[Clause]:
+    """Cut the body into clauses (long ones into parts) with stable ids and their departments."""
+    clauses: list[Clause] = []
+    seen: dict[str, int] = {}
+    for kind, mark, start, end in segments(text, structure):
+        if kind == "heading":
+            continue
+        key = number_path(mark)
+        seen[key] = seen.get(key, 0) + 1
+        base_id = f"{doc_id}:{key}" + (f"~{seen[key]}" if seen[key] > 1 else "")
+        whole = text[start:end]
+        departments = parse_departments(whole)
+        pieces = split_long(text, start, end)
+        for part, (p_start, p_end) in enumerate(pieces, 1):
+            clauses.append(
+                Clause(
+                    clause_id=base_id if len(pieces) == 1 else f"{base_id}#{part}",
+                    doc_id=doc_id,
+                    region=region,
+                    section_path=mark.labels if mark else (),
+                    number=_number(mark),
+                    label=mark.title if mark else "前言",
+                    text=text[p_start:p_end],
+                    span=(p_start, p_end),
+                    departments=departments,
+                    kind=kind,
+                    part=part,
+                    parts=len(pieces),
+                )
+            )
+    return clauses
+
+
+def _number(mark: HeadingMark | None) -> str:
+    return canonical(mark.scheme, mark.value) if mark else ""
+
+
+def split_long(text: str, start: int, end: int, limit: int = MAX_CLAUSE_CHARS) -> list[tuple[int, int]]:
+    """Split [start, end) at sentence ends into about-equal parts of at most ``limit`` characters.
+
+    The parts tile the span exactly (the whitespace between sentences stays with the earlier part), so
+    nothing is lost or doubled. A single sentence longer than the limit stays whole.
+    """
+    length = end - start
+    if length <= limit:
+        return [(start, end)]
+    cuts = [m.end() for m in _SENTENCE_END.finditer(text, start, end) if m.end() < end]
+    n_parts = -(-length // limit)
+    target = length / n_parts
+    pieces: list[tuple[int, int]] = []
+    piece_start = start
+    for i, cut in enumerate(cuts):
+        next_cut = cuts[i + 1] if i + 1 < len(cuts) else end
+        # Cut here when the next sentence would overshoot the target size or the hard limit.
+        if cut - piece_start >= target or next_cut - piece_start > limit:
+            if cut > piece_start:
+                pieces.append((piece_start, cut))
+                piece_start = cut
+    pieces.append((piece_start, end))
+    trimmed = (_trim(text, s, e) for s, e in pieces)
+    return [(s, e) for s, e in trimmed if e > s]

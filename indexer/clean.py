@@ -1,0 +1,124 @@
+"""Raw source text → clean text, line by line.
+
+The source file itself is never changed (its sha256 identifies it); every offset elsewhere points into
+the text this module returns. Each step fixes one quirk seen in real plans and says why.
+"""
+
+from __future__ import annotations
+
+import re
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_PINYIN = "a-zü\u0101\u00e1\u01ce\u00e0\u0113\u00e9\u011b\u00e8\u012b\u00ed\u01d0\u00ec\u014d\u00f3\u01d2\u00f2\u016b\u00fa\u01d4\u00f9\u01d6\u01d8\u01da\u01dc"
+
+# 產(chǎn) → 產: web converters left the pinyin of rare characters behind them.
+_PINYIN_AFTER_HANZI = re.compile(rf"(?<=[{CJK}])\(([{_PINYIN}]{{1,6}})\)")
+# 青,F(xiàn)代化: a GBK character whose first byte lost its high bit, then its pinyin. Restore the bit.
+_GARBLED_WITH_PINYIN = re.compile(rf"([\x21-\x7e])([\x40-\x7e])\(([{_PINYIN}]{{1,6}})\)")
+# A saved web page's <title> leaks into the text as `Title" > Title" />`.
+_HTML_ATTR_DEBRIS = re.compile(r'^(?P<title>[^"<>]+?)"\s*>.*"\s*/>\s*$')
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+# Dot-leader tables of contents: "四、重点任务…………(12)".
+_LEADER = re.compile(r"(?:…{2,}|\.{4,}|·{4,}|．{4,}|-{6,})\s*[(（]?\d*[)）]?")
+_PAGE_FURNITURE = re.compile(
+    r"^\s*(?:\[image:[^\]]*\]|!\[[^\]]*\]\([^)]*\)|[-—–]\s*\d+\s*[-—–]|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?)\s*$"
+)
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
+
+_TERMINAL = "。！？!?；;：:”’」』）)】》"
+_CONTINUES = "，,、（(“‘《「『—-"
+# Line starts that open a new paragraph: numbered headings, bullets, table rows.
+_PROSE_MARK = re.compile(r"[。，；、,;！？]")
+_NEW_BLOCK = re.compile(
+    r"^(?:第[一二三四五六七八九十百零〇两\d]+[编篇章节条]|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百\d]+[）)]"
+    r"|\d{1,3}(?:[.．、](?!\d))|[①-⑳]|——|—|[-*•·●■◆]\s|\d+\t)"
+)
+
+
+def clean_text(raw: str) -> str:
+    """Return the cleaned text of a plan. Pure and deterministic; keeps line structure where it means
+    something (headings, table rows) and joins lines a page or a web editor broke mid-sentence."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    text = _GARBLED_WITH_PINYIN.sub(_restore_garbled, text)
+    text = _PINYIN_AFTER_HANZI.sub("", text)
+    lines = [_clean_line(line) for line in text.split("\n")]
+    lines = _drop_table_of_contents(lines)
+    lines = _join_broken_lines(lines)
+    # Collapse runs of blank lines: broken paragraphs left them behind.
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip("\n") + "\n"
+
+
+def _restore_garbled(m: re.Match) -> str:
+    first, second = m.group(1), m.group(2)
+    try:
+        char = bytes([ord(first) | 0x80, ord(second)]).decode("gbk")
+    except UnicodeDecodeError:
+        return m.group(0)
+    return char if re.fullmatch(f"[{CJK}]", char) else m.group(0)
+
+
+def _clean_line(line: str) -> str:
+    m = _HTML_ATTR_DEBRIS.match(line)
+    if m:
+        # Keep the page title, less the site name a web page appends (" 青海新聞網", " - 某某网").
+        line = re.sub(r"(\s+[-_|｜]\s*.*|\s+\S{2,10}[网網])\s*$", "", m.group("title"))
+    line = _HTML_TAG.sub("", line)
+    line = line.replace("**", "").replace("__", "")
+    # Ideographic and no-break spaces are layout, not content.
+    line = line.replace("\u00a0", " ").replace("\u3000", " ").replace("\u200b", "").replace("\ufeff", "")
+    line = line.strip(" ")
+    line = _MARKDOWN_HEADING.sub("", line)
+    if _PAGE_FURNITURE.match(line):
+        return ""
+    return line.rstrip()
+
+
+def _drop_table_of_contents(lines: list[str]) -> list[str]:
+    """Drop lines that carry dot leaders with page numbers (a TOC), and a bare 目录 line before them."""
+    out = []
+    for line in lines:
+        if _LEADER.search(line) and re.search(r"[…．.·]{2,}\s*[(（]?\d+[)）]?\s*$|…{6,}", line):
+            if out and out[-1].strip() in {"目录", "目 录"}:
+                out.pop()
+            continue
+        out.append(line)
+    return out
+
+
+def _join_broken_lines(lines: list[str]) -> list[str]:
+    """Join a line to the next non-blank one when the sentence plainly goes on.
+
+    A line continues when it does not end a sentence and either already holds a full stop (so it is
+    prose, not a short title) or ends on a comma-like mark; and the next line does not open a new block.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        while line and _continues(line):
+            j = i + 1
+            while j < len(lines) and not lines[j]:
+                j += 1
+            nxt = lines[j] if j < len(lines) else ""
+            # A next line with no punctuation at all is a title, a signature or a date, not prose.
+            if not nxt or _NEW_BLOCK.match(nxt) or "\t" in nxt or "\t" in line or not _PROSE_MARK.search(nxt):
+                break
+            line = line + lines[j]
+            i = j
+        out.append(line)
+        i += 1
+    return out
+
+
+def _continues(line: str) -> bool:
+    last = line[-1]
+    if last in _TERMINAL:
+        return False
+    if last in _CONTINUES or "。" in line or "；" in line:
+        return True
+    # A comma makes it prose, unless it is a heading ("三、全面强化…保护，营造…环境").
+    return "，" in line and len(line) >= 20 and not _NEW_BLOCK.match(line)

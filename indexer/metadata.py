@@ -1,0 +1,128 @@
+"""Document metadata inferred from the text (notice, title line, signature), overridable by a catalog.
+
+Inference order for the region: the issuing body (青海省人民政府 → 青海省), then the title, then the
+province or prefecture the text names most often. A catalog row (data/catalog.csv) or a sidecar file
+(``<source>.meta.json``) overrides any field it fills.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import fields, replace
+from pathlib import Path
+
+from .records import Document
+from .regions import NATIONAL, Region, lookup, most_mentioned, region_at_start
+from .textnorm import simplify
+
+_NOTICE_ISSUER = re.compile(r"^(?P<issuer>\S{2,40}?)(?:关于|關于|關於)(?:印发|印發)")
+_HEADER_ISSUER = re.compile(r"^(?P<issuer>\S{2,40}?(?:人民政府|委员会|委員會|办公厅|辦公廳|办公室|辦公室|局))\s*文\s*件\s*$")
+_SIGNATURE = re.compile(r"^(?P<issuer>\S{2,40}(?:人民政府|人民政府办公室|人民政府办公厅|委员会|办公室|办公厅|局|厅))\s*(?P<date>\d{4}年\d{1,2}月\d{1,2}日)?\s*$")
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［（(]\s*\d{4}\s*[〕\]］）)]\s*\d{1,4}\s*号")
+_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_ISO_DATE = re.compile(r"(?:发布日期|發布日期|发布时间|成文日期)\s*[:：]?\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
+_PRINTED = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*印发")
+_NOTICE_TITLE = re.compile(r"(?:关于|關于|關於)(?:印发|印發)《?(?P<title>.+?)》?的?(?:通知|通告)")
+DOC_TYPES = ("实施意见", "实施方案", "实施细则", "行动计划", "纲要", "规划", "条例", "办法", "规定", "细则", "方案", "意见", "决定", "通知")
+
+
+def _iso(m: re.Match | None) -> str:
+    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else ""
+
+
+def infer_document(
+    text: str, body_span: tuple[int, int], title_span: tuple[int, int] | None, *, doc_id: str, source: str, sha256: str
+) -> Document:
+    """Everything we can tell about a plan from its cleaned text."""
+    front = text[: body_span[0]]
+    tail = text[body_span[1] :]
+    front_lines = [line.strip() for line in front.split("\n") if line.strip()]
+
+    issuer = ""
+    for line in front_lines:
+        m = _NOTICE_ISSUER.match(line) or _HEADER_ISSUER.match(line)
+        if m:
+            issuer = m.group("issuer")
+            break
+    if not issuer:
+        issuer = _signature(front_lines) or _signature([ln.strip() for ln in tail.split("\n") if ln.strip()])
+
+    title = text[title_span[0] : title_span[1]].strip() if title_span else ""
+    if not title:
+        m = _NOTICE_TITLE.search(front)
+        title = m.group("title") if m else ""
+    title = title.strip("《》 ")
+
+    region = _region(issuer, title, text)
+    number = _DOC_NUMBER.search(front) or _DOC_NUMBER.search(tail)
+    published = _iso(_ISO_DATE.search(front)) or _iso(_PRINTED.search(tail))
+    signed_dates = [m for m in _DATE.finditer(front) if not _PRINTED.match(front, m.start())]
+    return Document(
+        doc_id=doc_id,
+        source=source,
+        sha256=sha256,
+        title=title or Path(source).stem,
+        region=region.name if region else "",
+        region_level=region.level if region else "",
+        province=region.province if region else "",
+        issuer=issuer,
+        doc_number=re.sub(r"\s+", "", number.group(0)) if number else "",
+        signed=_iso(signed_dates[-1]) if signed_dates else "",
+        published=published,
+        doc_type=doc_type(title),
+        body_span=body_span,
+    )
+
+
+def _signature(lines: list[str]) -> str:
+    for i, line in enumerate(lines):
+        m = _SIGNATURE.match(line)
+        if m and (m.group("date") or (i + 1 < len(lines) and _DATE.match(lines[i + 1]))):
+            return m.group("issuer")
+    return ""
+
+
+def _region(issuer: str, title: str, text: str) -> Region | None:
+    for name in (issuer, title):
+        simple = simplify(name)
+        if simple.startswith(("国务院", "国家", "中共中央", "全国")):
+            return lookup(NATIONAL)
+        region = region_at_start(simple) if simple else None
+        if region:
+            return region
+    return most_mentioned(simplify(text))
+
+
+def doc_type(title: str) -> str:
+    """规划 / 实施意见 / 条例 …: the last document word of the title, outside 《》."""
+    outside = re.sub(r"《[^》]*》", "", simplify(title))
+    # The word that ends last wins; of two ending together (实施意见, 意见) the longer.
+    ends = {word: outside.rfind(word) + len(word) for word in DOC_TYPES if word in outside}
+    return max(ends, key=lambda w: (ends[w], len(w)), default="")
+
+
+def load_catalog(data_dir: Path) -> dict[str, dict[str, str]]:
+    """data/catalog.csv: a ``source`` column plus any Document fields; empty cells override nothing."""
+    path = Path(data_dir) / "catalog.csv"
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return {row["source"]: {k: v for k, v in row.items() if k != "source" and v} for row in csv.DictReader(f)}
+
+
+def apply_overrides(document: Document, source_path: Path, catalog: dict[str, dict[str, str]] | None) -> Document:
+    """Apply the catalog row and then the sidecar ``<file>.meta.json`` (the sidecar wins)."""
+    overrides: dict[str, str] = dict((catalog or {}).get(document.source, {}))
+    sidecar = source_path.with_name(source_path.name + ".meta.json")
+    if sidecar.exists():
+        overrides.update({k: str(v) for k, v in json.loads(sidecar.read_text(encoding="utf-8")).items() if v})
+    allowed = {f.name for f in fields(Document)} - {"doc_id", "source", "sha256", "body_span"}
+    changes = {k: v for k, v in overrides.items() if k in allowed}
+    if "region" in changes and "region_level" not in changes:
+        region = lookup(changes["region"])
+        if region:
+            changes.setdefault("region_level", region.level)
+            changes.setdefault("province", region.province)
+    return replace(document, **changes) if changes else document

@@ -1,0 +1,119 @@
+"""The numbering schemes of Chinese plans: recognise a heading number, and write it canonically.
+
+Schemes, most senior first: 第X编/篇/章/节, 一、, （一）, 1., 1、, （1）, ①. Half-width and full-width
+brackets and dots are the same scheme; the canonical form uses full-width brackets and an ASCII dot,
+so a citation reads the same whatever the source typed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+CN_NUM = "零〇一二三四五六七八九十百千两"
+
+# Rank of each scheme: lower is more senior. Used when a scheme first appears, to place it in the tree.
+SCHEME_RANK = {
+    "第编": 0, "第篇": 1, "第章": 2, "第节": 3, "第条": 4,
+    "cn、": 5, "（cn）": 6, "n.": 7, "n、": 8, "（n）": 9, "①": 10,
+}
+
+_PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("第", re.compile(rf"第\s*([{CN_NUM}\d]+)\s*([编篇章节条])")),
+    ("cn、", re.compile(rf"([{CN_NUM}]+)\s*[、]")),
+    ("（cn）", re.compile(rf"[（(]\s*([{CN_NUM}]+)\s*[）)]")),
+    # 1. / 1． / 1、 but not 3.4倍 or 2021.
+    ("n.", re.compile(r"(\d{1,3})\s*[.．](?![\d.．])")),
+    ("n、", re.compile(r"(\d{1,3})\s*、")),
+    ("（n）", re.compile(r"[（(]\s*(\d{1,3})\s*[）)]")),
+    ("①", re.compile(r"([①-⑳])")),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """A heading number found at some position of the text."""
+
+    scheme: str  # a key of SCHEME_RANK
+    value: int
+    end: int  # offset just past the number (and its punctuation) in the searched string
+    raw: str  # the number as written
+
+
+def cn_to_int(text: str) -> int | None:
+    """Chinese numeral (一, 十四, 二十四, 一百零二, 二〇三五) or Arabic digits → int; None if not a number."""
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    if all(ch in _CN_DIGITS for ch in text):  # digit by digit, as in years: 二〇三五
+        if len(text) == 1:
+            return _CN_DIGITS[text]
+        return int("".join(str(_CN_DIGITS[ch]) for ch in text))
+    total, current = 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            total += (current or 1) * _CN_UNITS[ch]
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+def int_to_cn(value: int) -> str:
+    """1 → 一, 14 → 十四, 24 → 二十四, 105 → 一百零五 (the way plans number their sections)."""
+    digits = "零一二三四五六七八九"
+    if value < 10:
+        return digits[value]
+    if value < 20:
+        return "十" + (digits[value % 10] if value % 10 else "")
+    if value < 100:
+        return digits[value // 10] + "十" + (digits[value % 10] if value % 10 else "")
+    rest = value % 100
+    head = digits[value // 100] + "百"
+    if rest == 0:
+        return head
+    return head + ("零" + digits[rest] if rest < 10 else int_to_cn(rest) if rest >= 20 else "一" + int_to_cn(rest))
+
+
+def match_number(text: str, pos: int = 0) -> Number | None:
+    """The heading number that starts exactly at ``pos`` of ``text``, if any."""
+    for scheme, pattern in _PATTERNS:
+        m = pattern.match(text, pos)
+        if not m:
+            continue
+        if scheme == "第":
+            value = cn_to_int(m.group(1))
+            if value is None:
+                continue
+            return Number("第" + m.group(2), value, m.end(), m.group(0))
+        if scheme == "①":
+            return Number(scheme, ord(m.group(1)) - ord("①") + 1, m.end(), m.group(0))
+        value = cn_to_int(m.group(1))
+        if value is None or value == 0:
+            continue
+        return Number(scheme, value, m.end(), m.group(0))
+    return None
+
+
+def canonical(scheme: str, value: int) -> str:
+    """The number written canonically: 四、 （一） 1. 1、 （1） ① 第三章."""
+    if scheme.startswith("第"):
+        return f"第{int_to_cn(value)}{scheme[1]}"
+    return {
+        "cn、": f"{int_to_cn(value)}、",
+        "（cn）": f"（{int_to_cn(value)}）",
+        "n.": f"{value}.",
+        "n、": f"{value}、",
+        "（n）": f"（{value}）",
+        "①": chr(ord("①") + value - 1),
+    }[scheme]
+
+
+def short(scheme: str, value: int) -> str:
+    """The number in a short citation: 四 （一） 1 （1） ① 第三章 (joined without separators)."""
+    return canonical(scheme, value).rstrip("、.")

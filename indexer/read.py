@@ -1,0 +1,120 @@
+"""read_plan(): a source file → ParsedPlan. Load → clean → structure → metadata → clauses → indicators."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from .clauses import make_clauses, number_path
+from .clean import clean_text
+from .errors import UnreadableSource
+from .load import SUPPORTED_SUFFIXES, load_source
+from .metadata import apply_overrides, infer_document, load_catalog
+from .records import Clause, Heading, Indicator, ParsedPlan
+from .structure import HeadingMark, parse_structure
+from .tables import find_indicators
+
+
+def doc_id_for(name: str) -> str:
+    """A stable id from the file name: its stem, with characters that would trouble a URL replaced."""
+    stem = Path(name).stem
+    return re.sub(r"[^\w\-.\u4e00-\u9fff]+", "_", stem).strip("_") or "document"
+
+
+def read_plan(path: str | Path, catalog: dict[str, dict[str, str]] | None = None) -> ParsedPlan:
+    """Read one plan. Raises UnreadableSource (with the file and the reason) when it cannot."""
+    path = Path(path)
+    source = load_source(path)
+    text = clean_text(source.text)
+    if not text.strip():
+        raise UnreadableSource(str(path), "no text left after cleaning")
+    structure = parse_structure(text)
+    doc_id = doc_id_for(path.name)
+    document = infer_document(
+        text, structure.body_span, structure.title_line, doc_id=doc_id, source=path.name, sha256=source.sha256
+    )
+    document = apply_overrides(document, path, catalog)
+    clauses = make_clauses(text, structure, doc_id, document.region)
+    indicators, indicator_clauses = _indicators(text, structure.headings, document.doc_id, document.region)
+    headings = tuple(
+        Heading(level=m.level, scheme=m.scheme, number=str(m.value), label=m.label, path=m.labels, span=(m.start, m.title_end))
+        for m in structure.headings
+    )
+    return ParsedPlan(document, text, headings, tuple(clauses + indicator_clauses), tuple(indicators))
+
+
+def _indicators(text: str, marks: tuple[HeadingMark, ...], doc_id: str, region: str):
+    indicators: list[Indicator] = []
+    clauses: list[Clause] = []
+    for i, row in enumerate(find_indicators(text), 1):
+        mark = next((m for m in reversed(marks) if m.start <= row.span[0]), None)
+        path = mark.labels if mark else ()
+        indicators.append(
+            Indicator(
+                doc_id=doc_id,
+                region=region,
+                section_path=path,
+                name=row.name,
+                unit=row.unit,
+                baseline_year=row.baseline_year,
+                baseline=row.baseline,
+                target_year=row.target_year,
+                target=row.target,
+                attribute=row.attribute,
+                span=row.span,
+            )
+        )
+        clauses.append(
+            Clause(
+                clause_id=f"{doc_id}:{number_path(mark)}.t{row.seq or i}",
+                doc_id=doc_id,
+                region=region,
+                section_path=path,
+                number=row.seq,
+                label=row.name,
+                text=indicator_text(indicators[-1], row.table_title),
+                span=row.span,
+                kind="indicator",
+            )
+        )
+    return indicators, clauses
+
+
+def indicator_text(ind: Indicator, table_title: str = "") -> str:
+    """An indicator as a readable, searchable sentence (the row itself is a line of tab-separated cells)."""
+    unit = f"（{ind.unit}）" if ind.unit else ""
+    parts = []
+    if ind.baseline_year:
+        parts.append(f"{ind.baseline_year}年：{ind.baseline or '—'}")
+    parts.append(f"{ind.target_year}年目标：{ind.target or '—'}")
+    attr = f"（{ind.attribute}）" if ind.attribute else ""
+    prefix = f"{table_title}：" if table_title else ""
+    return f"{prefix}{ind.name}{unit}，" + "，".join(parts) + attr
+
+
+def plan_files(data_dir: str | Path) -> list[Path]:
+    """The plan files of a folder, sorted by name (sidecars, catalog and READMEs are not plans)."""
+    data_dir = Path(data_dir)
+    out = []
+    for p in sorted(data_dir.iterdir()):
+        if not p.is_file() or p.name.startswith(".") or p.name.endswith(".meta.json"):
+            continue
+        if p.name in {"catalog.csv"} or p.name.lower() == "readme.md":
+            continue
+        out.append(p)
+    return out
+
+
+def read_folder(data_dir: str | Path) -> Iterator[ParsedPlan | UnreadableSource]:
+    """Read every plan of a folder; a file that fails yields its error instead, the others still load."""
+    catalog = load_catalog(Path(data_dir))
+    for path in plan_files(data_dir):
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            yield UnreadableSource(str(path), f"unsupported file type {path.suffix or '(none)'}")
+            continue
+        try:
+            yield read_plan(path, catalog)
+        except UnreadableSource as err:
+            yield err
+

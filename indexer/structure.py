@@ -1,0 +1,247 @@
+"""Clean text → body span, heading tree and clause segments.
+
+How a heading is recognised: a number of one of the schemes in ``numbering`` at the start of a line, or
+in the middle of a line right after a sentence end (several clauses on one line, a heading glued to
+the end of a paragraph). A number only counts as a heading when it continues the sequence it belongs
+to: the next sibling in its scheme, 1 for a first child, or the next number of that scheme anywhere in
+the document (Shanxi numbers （一）…（二十四） straight through its chapters). Mid-line numbers must be
+exactly the next expected one, and must be followed by a title, so 3.4倍 or a stray （2） in prose is
+never a heading.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .numbering import SCHEME_RANK, Number, canonical, match_number
+
+_SENTENCE_END_BEFORE = re.compile(r"[。；;!！?？）)]\s*")
+_FIRST_CHILD = re.compile(r"(?<=[\u4e00-\u9fff])(?=[（(][一1][）)]|1[.．、](?!\d))")
+_TITLE_WORDS = re.compile(r"(规划|規劃|纲要|綱要|意见|意見|条例|條例|办法|辦法|方案|规定|規定|细则|細則|计划|計劃|决定|決定|措施)")
+_NOTICE_TITLE = re.compile(r"(关于|關于|關於)?印发.*(通知|通告)$|通知$")
+_DATE_LINE = re.compile(r"^[(（]?\s*(\d{4}|[二〇零一三四五六七八九]{4})\s*年.{1,6}日\s*[)）]?\s*$")
+_SKIP_AFTER_TITLE = re.compile(r"^[(（]此件公开发布[)）]$|^[(（]此件公開發布[)）]$|^发布日期|^發布日期")
+_TAIL_LINE = re.compile(
+    r"^(抄送|主送|抄報|抄报|相关解读|相關解讀|附件|附：|扫一扫|打印本页|关闭窗口)|印发\s*$|印發\s*$"
+)
+_SIGNATURE = re.compile(r"^\S{2,30}(人民政府|人民政府办公室|人民政府办公厅|委员会|办公室|办公厅|局|厅)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class HeadingMark:
+    """A heading found in the text, before clauses are cut."""
+
+    start: int  # offset of the number
+    title_end: int  # offset just past the title (the heading's own text)
+    scheme: str
+    value: int
+    title: str
+    level: int  # depth, 1 = top
+    numbers: tuple[tuple[str, int], ...]  # (scheme, value) root first, ending with this heading
+    labels: tuple[str, ...]  # canonical labels root first, ending with this heading
+
+    @property
+    def label(self) -> str:
+        return self.labels[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Structure:
+    body_span: tuple[int, int]
+    title_line: tuple[int, int] | None  # span of the document's title line, if found
+    headings: tuple[HeadingMark, ...]
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    out, pos = [], 0
+    for line in text.split("\n"):
+        out.append((pos, line))
+        pos += len(line) + 1
+    return out
+
+
+def make_label(scheme: str, value: int, title: str) -> str:
+    num = canonical(scheme, value)
+    if scheme.startswith("第"):
+        return f"{num} {title}".rstrip()
+    return num + title
+
+
+def _title_after(text: str, start: int, line_end: int, scheme: str) -> tuple[str, int]:
+    """The heading's title: the rest of the line, or up to the first 。 for an inline heading."""
+    rest = text[start:line_end]
+    stripped = rest.lstrip()
+    offset = start + (len(rest) - len(stripped))
+    if scheme == "第条":
+        return "", offset
+    stop = stripped.find("。")
+    child = _FIRST_CHILD.search(stripped)
+    if child and (stop < 0 or child.start() < stop):
+        stop = child.start()  # "三、组织保障（一）加强组织领导。": the title ends where its first child starts
+    if stop >= 0:
+        title = stripped[:stop]
+    else:
+        title = stripped.rstrip()
+        if len(title) > 60:  # a long line with no full stop: keep its first phrase as the title
+            m = re.search(r"[，；：,;:]", title)
+            title = title[: m.start()] if m and m.start() <= 60 else title[:60]
+    title = title.rstrip(" ：:；;，,")
+    end = offset + len(title)
+    if text.startswith("。", end):  # "（二）基本原则。": the full stop belongs to the heading
+        end += 1
+    return title, end
+
+
+def find_body(text: str) -> tuple[int, tuple[int, int] | None]:
+    """Where the body starts (after the notice, table of contents and title line) and the title line."""
+    lines = _lines(text)
+    first = None
+    for i, (_pos, line) in enumerate(lines):
+        num = match_number(line)
+        if num and num.value == 1 and SCHEME_RANK[num.scheme] <= SCHEME_RANK["cn、"] and _has_title(line[num.end :]):
+            first = i
+            break
+    if first is None:
+        for i, (_pos, line) in enumerate(lines):
+            num = match_number(line)
+            if num and num.value == 1 and _has_title(line[num.end :]):
+                first = i
+                break
+    if first is None:
+        first = len(lines)
+    title_idx = None
+    for i in range(first - 1, -1, -1):
+        line = lines[i][1].strip()
+        if _is_title_line(line):
+            title_idx = i
+            break
+    if title_idx is None:
+        start_idx = 0 if first == len(lines) else first
+        # With no title line, the notice (if any) still ends at its date; the body follows it.
+        for i in range(start_idx - 1, -1, -1):
+            if _DATE_LINE.match(lines[i][1].strip()):
+                start_idx = i + 1
+                break
+        else:
+            start_idx = 0 if first == len(lines) else first
+        title_span = None
+    else:
+        pos, line = lines[title_idx]
+        title_span = (pos + len(line) - len(line.lstrip()), pos + len(line.rstrip()))
+        start_idx = title_idx + 1
+    while start_idx < len(lines):
+        line = lines[start_idx][1].strip()
+        if line and not _DATE_LINE.match(line) and not _SKIP_AFTER_TITLE.match(line):
+            break
+        start_idx += 1
+    start = lines[start_idx][0] if start_idx < len(lines) else len(text)
+    return start, title_span
+
+
+def _has_title(rest: str) -> bool:
+    """A heading number must be followed by words, not by a figure or a table cell."""
+    rest = rest.strip()
+    return bool(rest) and not rest[0].isdigit() and "\t" not in rest
+
+
+def _is_title_line(line: str) -> bool:
+    if not (4 <= len(line) <= 80) or line.endswith(("。", "；", "：", ":")):
+        return False
+    if not _TITLE_WORDS.search(line) or _NOTICE_TITLE.search(line):
+        return False
+    if "，" in line or "。" in line[:-1]:
+        return False
+    return True
+
+
+def parse_structure(text: str) -> Structure:
+    """Find the body, its headings and where the body ends (before 抄送, 印发, a signature …)."""
+    body_start, title_span = find_body(text)
+    marks: list[HeadingMark] = []
+    stack: list[HeadingMark] = []
+    last_value: dict[str, int] = {}
+
+    def expected(scheme: str) -> set[int]:
+        for h in reversed(stack):
+            if h.scheme == scheme:
+                return {h.value + 1}
+        return {1, last_value.get(scheme, 0) + 1}
+
+    def accept(num: Number, start: int, line_end: int, strict: bool) -> bool:
+        values = expected(num.scheme)
+        sibling = next((h for h in reversed(stack) if h.scheme == num.scheme), None)
+        ok = num.value in values
+        if not ok and not strict and sibling is not None:
+            ok = sibling.value < num.value <= sibling.value + 3  # a gap in the source's numbering
+        if not ok:
+            return False
+        title, title_end = _title_after(text, num.end, line_end, num.scheme)
+        if strict and not title:
+            return False
+        # Place it: a sibling of the same scheme, or a child after popping more junior schemes.
+        if sibling is not None:
+            while stack and stack[-1] is not sibling:
+                stack.pop()
+            stack.pop()
+        else:
+            rank = SCHEME_RANK[num.scheme]
+            while stack and SCHEME_RANK[stack[-1].scheme] >= rank:
+                stack.pop()
+        parent = stack[-1] if stack else None
+        label = make_label(num.scheme, num.value, title)
+        mark = HeadingMark(
+            start=start,
+            title_end=title_end,
+            scheme=num.scheme,
+            value=num.value,
+            title=title,
+            level=(parent.level + 1) if parent else 1,
+            numbers=(parent.numbers if parent else ()) + ((num.scheme, num.value),),
+            labels=(parent.labels if parent else ()) + (label,),
+        )
+        stack.append(mark)
+        marks.append(mark)
+        last_value[num.scheme] = num.value
+        return True
+
+    for pos, line in _lines(text):
+        if pos + len(line) <= body_start or not line.strip():
+            continue
+        line_end = pos + len(line)
+        lead = len(line) - len(line.lstrip())
+        # Further headings on the same line start after a sentence end, or right after a heading's title.
+        starts = {m.end() for m in _SENTENCE_END_BEFORE.finditer(text, pos + lead + 1, line_end)}
+        if "\t" not in line:  # table rows are never headings
+            num = match_number(text, pos + lead)
+            if num and _has_title(text[num.end : line_end]) and accept(num, pos + lead, line_end, strict=False):
+                starts.add(marks[-1].title_end)
+        at = pos + lead + 1
+        while True:
+            at = min((s for s in starts if s >= at), default=None)
+            if at is None or at >= line_end:
+                break
+            num = match_number(text, at)
+            if num and accept(num, at, line_end, strict=True):
+                starts.add(marks[-1].title_end)
+            at += 1
+
+    body_end = _find_body_end(text, marks[-1].title_end if marks else body_start)
+    marks = [m for m in marks if m.start < body_end]
+    return Structure((body_start, body_end), title_span, tuple(sorted(marks, key=lambda m: m.start)))
+
+
+def _find_body_end(text: str, after: int) -> int:
+    lines = _lines(text)
+    end = len(text)
+    for i, (pos, line) in enumerate(lines):
+        if pos + len(line) <= after:
+            continue
+        s = line.strip()
+        if not s:
+            continue
+        nxt = next((ln.strip() for _, ln in lines[i + 1 :] if ln.strip()), "")
+        if _TAIL_LINE.search(s) or (_SIGNATURE.match(s) and (not nxt or _DATE_LINE.match(nxt) or "印发" in nxt)):
+            end = pos
+            break
+    return len(text[:end].rstrip())

@@ -1,0 +1,223 @@
+"""Every numbering scheme, inline and glued headings, regulations, tables and encodings, on small fixtures."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer.__main__ import main as indexer_main
+from indexer.clauses import parse_departments
+from indexer.numbering import cn_to_int, int_to_cn, match_number
+from indexer.read import read_folder, read_plan
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "plans"
+
+
+def paths(plan):
+    return [c.section_path for c in plan.clauses if c.kind != "indicator"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("一", 1), ("十", 10), ("十四", 14), ("二十四", 24), ("一百零二", 102), ("二〇三五", 2035), ("14", 14)],
+)
+def test_chinese_numerals(text, value):
+    assert cn_to_int(text) == value
+
+
+def test_int_to_cn_round_trip():
+    for n in range(1, 130):
+        assert cn_to_int(int_to_cn(n)) == n
+
+
+@pytest.mark.parametrize(
+    ("text", "scheme", "value"),
+    [
+        ("一、总体要求", "cn、", 1),
+        ("（十四）完善", "（cn）", 14),
+        ("(一) 指导思想", "（cn）", 1),
+        ("1.完善", "n.", 1),
+        ("1．完善", "n.", 1),
+        ("14. 加强", "n.", 14),
+        ("1、打造", "n、", 1),
+        ("（1）健全", "（n）", 1),
+        ("第十二条　为了", "第条", 12),
+        ("第三章 附则", "第章", 3),
+        ("第一篇 发展环境", "第篇", 1),
+        ("②坚持", "①", 2),
+    ],
+)
+def test_numbering_schemes(text, scheme, value):
+    num = match_number(text)
+    assert num is not None and (num.scheme, num.value) == (scheme, value)
+
+
+@pytest.mark.parametrize("text", ["3.4倍和3.9倍", "2021.5", "2025年", "GDP的6.5%"])
+def test_not_a_number(text):
+    num = match_number(text)
+    assert num is None or num.scheme not in ("n.", "n、")
+
+
+def test_full_width_plan_with_four_levels():
+    plan = read_plan(FIXTURES / "municipal_plan_fullwidth.txt")
+    assert plan.document.region == "苏州市" and plan.document.province == "江苏省"
+    assert plan.document.doc_number == "苏府发〔2023〕7号"
+    assert paths(plan)[1:] == [
+        ("一、总体要求", "（一）指导思想"),
+        ("一、总体要求", "（二）发展目标"),
+        ("二、重点任务", "（三）强化保护", "1.加强行政保护"),
+        ("二、重点任务", "（三）强化保护", "2.加强司法保护"),  # its text before （1）: an intro
+        ("二、重点任务", "（三）强化保护", "2.加强司法保护", "（1）健全技术调查官制度"),
+        ("二、重点任务", "（三）强化保护", "2.加强司法保护", "（2）推进繁简分流"),
+        ("二、重点任务", "（四）促进运用", "1.推动质押融资"),
+        ("二、重点任务", "（四）促进运用", "2.发展运营服务"),
+        ("三、保障措施", "（五）加强组织领导"),
+    ]
+    admin = plan.clauses[3]
+    assert admin.departments.lead == ("市市场监管局",) and admin.departments.support == ("市公安局", "市法院")
+    assert "3.4倍" in admin.text
+    assert not any("抄送" in c.text for c in plan.clauses)
+
+
+def test_half_width_markdown_plan_with_table():
+    plan = read_plan(FIXTURES / "county_plan_halfwidth.txt")
+    assert plan.document.title == "德清县知识产权“十四五”规划"
+    assert (plan.document.region, plan.document.region_level, plan.document.province) == ("德清县", "区县", "浙江省")
+    body = paths(plan)
+    assert ("二、主要任务", "（一）推进专利创造", "2.促进专利转化") in body
+    assert ("二、主要任务", "（二）加强品牌建设", "1、打造区域品牌") in body
+    assert ("三、保障措施", "（一）加强组织协调，确保规划有序推进") in body
+    # "…时期的\n\n3.4倍。" is one sentence, and 3.4 is no heading.
+    assert "是“十二五”时期的3.4倍。" in plan.clauses[1].text
+    assert [(i.name, i.baseline, i.target) for i in plan.indicators] == [
+        ("每万人口高价值发明专利拥有量", "0.5", "1.2"),
+        ("商标有效注册量", "800", "1200"),
+    ]
+
+
+def test_inline_headings_and_several_clauses_per_line():
+    plan = read_plan(FIXTURES / "provincial_opinions_inline.txt")
+    assert plan.document.signed == "2022-06-30" and plan.document.doc_type == "实施意见"
+    by_path = {c.section_path[-1]: c for c in plan.clauses if c.section_path}
+    assert by_path["2.完善政策体系"].text == "2.完善政策体系。出台配套措施。"
+    assert by_path["5.加强仲裁"].text == "5.加强仲裁。推动仲裁机构建设。"
+    # A chapter heading with its first child glued on: 三、组织保障（一）加强组织领导。
+    assert by_path["（一）加强组织领导"].section_path == ("三、组织保障", "（一）加强组织领导")
+    assert by_path["（二）加强考核评估"].text == "（二）加强考核评估。纳入考核范围。"
+
+
+def test_regulation_with_chapters_sections_and_articles():
+    plan = read_plan(FIXTURES / "regulation_chapters.txt")
+    assert plan.document.doc_type == "条例"
+    assert [(h.level, h.label) for h in plan.headings] == [
+        (1, "第一章 总则"),
+        (2, "第一条"),
+        (2, "第二条"),
+        (1, "第二章 专利创造"),
+        (2, "第一节 激励措施"),
+        (3, "第三条"),
+        (3, "第四条"),
+        (2, "第二节 质量提升"),
+        (3, "第五条"),
+        (1, "第三章 附则"),
+        (2, "第六条"),
+    ]
+    article = next(c for c in plan.clauses if c.number == "第六条")
+    assert article.text == "第六条 本条例自2023年1月1日起施行。"  # ideographic spaces normalized
+    assert article.clause_id == "regulation_chapters:3.6"
+
+
+def test_parts_chapters_and_circled_numbers():
+    plan = read_plan(FIXTURES / "national_outline_pian.txt")
+    assert (plan.document.region, plan.document.region_level) == ("全国", "全国")
+    assert ("第二篇 总体要求", "第三章 指导思想", "②坚持系统观念") in paths(plan)
+
+
+def test_departments_without_lead_and_alone():
+    deps = parse_departments("……。（省法院、省检察院、省司法厅等按职责分工负责）")
+    assert deps.lead == () and deps.support == ("省法院", "省检察院", "省司法厅")
+    assert parse_departments("（省市场监管局负责）").lead == ("省市场监管局",)
+    both = parse_departments("(省市场监管局牵头，各有关部门，各市州政府按职责分工负责)")
+    assert both.lead == ("省市场监管局",) and both.support == ("各有关部门", "各市州政府")
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "big5", "gb18030"])
+def test_plans_in_chinese_encodings(tmp_path, encoding):
+    source = (FIXTURES / "provincial_opinions_inline.txt").read_text(encoding="utf-8")
+    if encoding == "big5":
+        import opencc
+
+        source = opencc.OpenCC("s2t").convert(source).replace("爲", "為")  # 爲 has no Big5 code
+    path = tmp_path / f"plan_{encoding}.txt"
+    path.write_bytes(source.encode(encoding))
+    plan = read_plan(path)
+    assert len(plan.headings) == 12
+    assert plan.document.signed == "2022-06-30"
+
+
+def test_folder_with_bad_files_still_reads_the_good_ones(tmp_path):
+    shutil.copy(FIXTURES / "regulation_chapters.txt", tmp_path)
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02garbage\xff" * 10)
+    (tmp_path / "notes.xyz").write_text("x")
+    results = list(read_folder(tmp_path))
+    good = [r for r in results if hasattr(r, "clauses")]
+    bad = sorted(str(r) for r in results if not hasattr(r, "clauses"))
+    assert [p.document.source for p in good] == ["regulation_chapters.txt"]
+    assert len(bad) == 3
+    assert any("binary.txt" in b for b in bad) and any("empty.txt" in b for b in bad) and any("notes.xyz" in b for b in bad)
+
+
+def test_catalog_and_sidecar_override(tmp_path):
+    shutil.copy(FIXTURES / "provincial_opinions_inline.txt", tmp_path)
+    (tmp_path / "catalog.csv").write_text(
+        "source,region,issuer\nprovincial_opinions_inline.txt,浙江省,中共浙江省委 浙江省人民政府\n", encoding="utf-8"
+    )
+    (plan,) = list(read_folder(tmp_path))
+    assert (plan.document.region, plan.document.region_level, plan.document.province) == ("浙江省", "省", "浙江省")
+    assert plan.document.issuer == "中共浙江省委 浙江省人民政府"
+    assert all(c.region == "浙江省" for c in plan.clauses)
+    (tmp_path / "provincial_opinions_inline.txt.meta.json").write_text(
+        json.dumps({"title": "浙江省关于加强知识产权保护的实施意见"}, ensure_ascii=False), encoding="utf-8"
+    )
+    (plan,) = list(read_folder(tmp_path))
+    assert plan.document.title == "浙江省关于加强知识产权保护的实施意见" and plan.document.region == "浙江省"
+
+
+def test_outline_cli_json_contract(capsys):
+    assert indexer_main(["outline", str(FIXTURES / "municipal_plan_fullwidth.txt"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"document", "headings", "clauses", "indicators"}
+    assert data["document"]["region"] == "苏州市"
+    assert data["headings"][0] == {"level": 1, "label": "一、总体要求", "path": ["一、总体要求"]}
+    first = data["clauses"][0]
+    assert {"clause_id", "section_path", "text", "departments"} <= set(first)
+    admin = next(c for c in data["clauses"] if c["section_path"][-1:] == ["1.加强行政保护"])
+    assert admin["departments"] == {"lead": ["市市场监管局"], "support": ["市公安局", "市法院"]}
+
+
+def test_outline_cli_text(capsys):
+    assert indexer_main(["outline", str(FIXTURES / "regulation_chapters.txt")]) == 0
+    out = capsys.readouterr().out
+    assert "《某省专利促进条例》" in out and "  第一节 激励措施" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [(b"", "empty"), (b"\x00\x01\x02\x03binary\x00" * 20, "binary")],
+)
+def test_outline_cli_bad_input_one_line(tmp_path, capsys, content, reason):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    assert indexer_main(["outline", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "bad.txt" in err and reason in err and "Traceback" not in err
+
+
+def test_outline_cli_missing_file(capsys):
+    assert indexer_main(["outline", "/nonexistent/plan.txt"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "plan.txt" in err and err.count("\n") == 1
