@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from .errors import PlanSearchError
+
+PROJECT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = PROJECT / "data"
+DEFAULT_INDEX = PROJECT / "index"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,6 +20,17 @@ def main(argv: list[str] | None = None) -> int:
     p_outline = sub.add_parser("outline", help="print the heading tree, clauses and indicators of a plan")
     p_outline.add_argument("file")
     p_outline.add_argument("--json", action="store_true", help="print one JSON object (the outline contract)")
+    p_build = sub.add_parser("build", help="build or update the index (only new or changed plans are embedded)")
+    p_build.add_argument("--data", default=str(DEFAULT_DATA), help="folder of plans (default: the project's data/)")
+    p_build.add_argument("--index", default=str(DEFAULT_INDEX), help="index folder (default: the project's index/)")
+    p_build.add_argument("--model", help="embedding model: 'bundled:e5-small' (default), a local folder, or a hub id")
+    p_build.add_argument("--dtype", help="auto | float32 | bfloat16")
+    p_build.add_argument("--batch-size", type=int)
+    p_build.add_argument("--threads", type=int)
+    p_build.add_argument("--tokenizer", default=None, help="lexical splitter: bigram | jieba | jieba+bigram")
+    p_build.add_argument("--embed-text", default=None, help="what to embed: text | path+text | title+path+text")
+    p_build.add_argument("--force", action="store_true", help="rewrite the index even if nothing changed")
+    p_build.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     try:
         if args.command == "outline":
@@ -27,12 +43,53 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stdout.write("\n")
             else:
                 print(outline_text(plan))
+        elif args.command == "build":
+            return _build(args)
     except PlanSearchError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except OSError as err:
         print(f"error: {getattr(err, 'filename', '') or args.file}: {err.strerror or err}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _build(args) -> int:
+    from .build import DEFAULT_EMBED_TEXT, build_index
+    from .embedding import EmbedderSettings
+    from .lexical import DEFAULT_TOKENIZER
+
+    settings = EmbedderSettings.from_env(
+        model=args.model, dtype=args.dtype, batch_size=args.batch_size, threads=args.threads
+    )
+    bars: dict = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if args.quiet:
+            return
+        from tqdm import tqdm
+
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="clause" if stage == "embed" else "file", leave=True)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    try:
+        report = build_index(
+            args.data,
+            args.index,
+            settings=settings,
+            tokenizer=args.tokenizer or DEFAULT_TOKENIZER,
+            embed_recipe=args.embed_text or DEFAULT_EMBED_TEXT,
+            progress=progress,
+            force=args.force,
+        )
+    finally:
+        for bar in bars.values():
+            bar.close()
+    print(report.summary())
     return 0
 
 

@@ -1,0 +1,248 @@
+"""build_index(): data/ → index/, incremental and safe.
+
+- Sources are read and parsed every time (cheap); a source that fails is reported and skipped.
+- Vectors are reused for every clause whose embedded text is unchanged (keyed by its sha1), so an
+  added or changed plan costs only its own clauses, and an unchanged rebuild embeds nothing. When the
+  sources, model and settings all match the manifest, nothing is rewritten at all.
+- The new index is written to a staging folder and swapped in whole: a build killed or failing
+  halfway leaves the previous index loadable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from .errors import IndexMismatch, IndexNotFound, UnreadableSource
+from .lexical import DEFAULT_TOKENIZER, TOKENIZERS, LexicalIndex
+from .read import read_folder
+from .records import Clause, Document, ParsedPlan
+from .store import (
+    FORMAT_VERSION,
+    NORMALIZATION,
+    PARSER_VERSION,
+    DocumentEntry,
+    Manifest,
+    SourceEntry,
+    build_lock,
+    clean_stale_staging,
+    load_index,
+    read_manifest,
+    staging_dir,
+    swap_in,
+    write_index,
+)
+
+EMBED_TEXTS = ("text", "path+text", "title+path+text")
+DEFAULT_EMBED_TEXT = "path+text"
+
+# progress(stage, done, total): stages are 'read', 'embed', 'write'.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    index_dir: Path
+    up_to_date: bool  # nothing had changed: the index was left as it was
+    documents: int
+    clauses: int
+    embedded: int  # clauses whose vectors were computed in this build
+    reused: int  # clauses whose vectors came from the previous index
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    skipped: tuple[UnreadableSource, ...] = field(default=())
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        if self.up_to_date:
+            head = f"index up to date: {self.documents} documents, {self.clauses} clauses"
+        else:
+            head = (
+                f"indexed {self.documents} documents, {self.clauses} clauses "
+                f"(embedded {self.embedded}, reused {self.reused}) in {self.seconds:.1f}s"
+            )
+        parts = [head]
+        for label, names in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
+            if names:
+                parts.append(f"{label}: {', '.join(names)}")
+        parts += [f"skipped {err}" for err in self.skipped]
+        return "\n".join(parts)
+
+
+def embed_text(clause: Clause, document: Document, recipe: str = DEFAULT_EMBED_TEXT) -> str:
+    """The text embedded for a clause. The section path gives a bare clause (or a part of a long one)
+    the topic its heading names."""
+    if recipe == "text" or clause.kind == "indicator":
+        return clause.text
+    path = " ".join(clause.section_path)
+    if recipe == "path+text":
+        return f"{path}\n{clause.text}" if path else clause.text
+    if recipe == "title+path+text":
+        return f"{document.title} {path}\n{clause.text}"
+    raise ValueError(f"unknown embed text recipe {recipe!r} (choose from {', '.join(EMBED_TEXTS)})")
+
+
+def _key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def build_index(
+    data_dir: str | Path = "data",
+    index_dir: str | Path = "index",
+    *,
+    embedder=None,
+    settings=None,
+    tokenizer: str = DEFAULT_TOKENIZER,
+    embed_recipe: str = DEFAULT_EMBED_TEXT,
+    progress: Progress | None = None,
+    force: bool = False,
+) -> BuildReport:
+    """Build or update the index of the plans in ``data_dir``. See the module docstring."""
+    if tokenizer not in TOKENIZERS:
+        raise ValueError(f"unknown tokenizer {tokenizer!r} (choose from {', '.join(TOKENIZERS)})")
+    if embed_recipe not in EMBED_TEXTS:
+        raise ValueError(f"unknown embed text recipe {embed_recipe!r} (choose from {', '.join(EMBED_TEXTS)})")
+    started = time.perf_counter()
+    data_dir, index_dir = Path(data_dir), Path(index_dir)
+    progress = progress or (lambda stage, done, total: None)
+    if embedder is None:
+        from .embedding import EmbedderSettings, get_embedder
+
+        embedder = get_embedder(settings or EmbedderSettings.from_env())
+
+    with build_lock(index_dir):
+        clean_stale_staging(index_dir)
+        plans, skipped = _read_all(data_dir, progress)
+        try:
+            old_manifest = read_manifest(index_dir)
+        except (IndexNotFound, IndexMismatch):
+            old_manifest = None
+        old_sources = {s.source: s.sha256 for s in old_manifest.sources} if old_manifest else {}
+        new_sources = {p.document.source: p.document.sha256 for p in plans}
+        added = tuple(sorted(set(new_sources) - set(old_sources)))
+        removed = tuple(sorted(set(old_sources) - set(new_sources)))
+        changed = tuple(sorted(s for s in set(new_sources) & set(old_sources) if new_sources[s] != old_sources[s]))
+        settings_same = old_manifest is not None and (
+            old_manifest.model,
+            old_manifest.embed_text,
+            old_manifest.tokenizer,
+            old_manifest.parser_version,
+            old_manifest.query_prompt,
+            old_manifest.passage_prompt,
+        ) == (embedder.name, embed_recipe, tokenizer, PARSER_VERSION, embedder.query_prompt, embedder.passage_prompt)
+        skipped_same = old_manifest is not None and {s for s, _ in old_manifest.skipped} == {
+            Path(e.path).name for e in skipped
+        }
+        if not force and settings_same and skipped_same and not (added or removed or changed):
+            try:
+                load_index(index_dir)  # up to date only if it also loads cleanly
+                return BuildReport(
+                    index_dir, True, len(plans), old_manifest.counts.get("clauses", 0), 0, 0,
+                    skipped=tuple(skipped), seconds=time.perf_counter() - started,
+                )
+            except (IndexNotFound, IndexMismatch):
+                pass
+
+        clauses = [c for p in plans for c in p.clauses]
+        docs = {p.document.doc_id: p.document for p in plans}
+        texts = [embed_text(c, docs[c.doc_id], embed_recipe) for c in clauses]
+        keys = [_key(t) for t in texts]
+        vectors, embedded = _vectors(index_dir, old_manifest, embedder, texts, keys, progress)
+
+        progress("write", 0, 1)
+        manifest = Manifest(
+            format_version=FORMAT_VERSION,
+            parser_version=PARSER_VERSION,
+            model=embedder.name,
+            dim=int(embedder.dim),
+            query_prompt=embedder.query_prompt,
+            passage_prompt=embedder.passage_prompt,
+            embed_text=embed_recipe,
+            tokenizer=tokenizer,
+            normalization=NORMALIZATION,
+            sources=tuple(
+                SourceEntry(p.document.source, p.document.sha256, p.document.doc_id, len(p.clauses)) for p in plans
+            ),
+            counts={"documents": len(plans), "clauses": len(clauses), "indicators": sum(len(p.indicators) for p in plans),
+                    "vectors": len(clauses)},
+            skipped=tuple((Path(e.path).name, e.reason) for e in skipped),
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            build_seconds=round(time.perf_counter() - started, 2),
+        )
+        staging = staging_dir(index_dir)
+        try:
+            write_index(
+                staging,
+                manifest,
+                [DocumentEntry(p.document, p.headings, p.text) for p in plans],
+                clauses,
+                keys,
+                vectors,
+                [i for p in plans for i in p.indicators],
+                LexicalIndex.build(texts_for_lexical(clauses, docs), tokenizer),
+            )
+            swap_in(staging, index_dir)
+        finally:
+            clean_stale_staging(index_dir)
+        progress("write", 1, 1)
+    return BuildReport(
+        index_dir, False, len(plans), len(clauses), embedded, len(clauses) - embedded,
+        added, changed, removed, tuple(skipped), time.perf_counter() - started,
+    )
+
+
+def texts_for_lexical(clauses: list[Clause], docs: dict[str, Document]) -> list[str]:
+    """BM25 sees the clause and its section path (a query naming the section's topic should match)."""
+    return [" ".join(c.section_path) + "\n" + c.text for c in clauses]
+
+
+def _read_all(data_dir: Path, progress: Progress) -> tuple[list[ParsedPlan], list[UnreadableSource]]:
+    if not data_dir.is_dir():
+        raise IndexNotFound(f"no plans folder at {data_dir}")
+    plans: list[ParsedPlan] = []
+    skipped: list[UnreadableSource] = []
+    results = list(read_folder(data_dir))
+    for i, result in enumerate(results, 1):
+        (skipped if isinstance(result, UnreadableSource) else plans).append(result)
+        progress("read", i, len(results))
+    seen: dict[str, str] = {}
+    unique = []
+    for plan in plans:  # two files with the same stem would collide on doc_id: keep the first, report the other
+        if plan.document.doc_id in seen:
+            skipped.append(UnreadableSource(plan.document.source, f"same document id as {seen[plan.document.doc_id]}"))
+            continue
+        seen[plan.document.doc_id] = plan.document.source
+        unique.append(plan)
+    return unique, skipped
+
+
+def _vectors(index_dir, old_manifest, embedder, texts, keys, progress) -> tuple[np.ndarray, int]:
+    """Vectors for every text: reused from the old index when the model and text are the same."""
+    cache: dict[str, np.ndarray] = {}
+    if old_manifest is not None and old_manifest.model == embedder.name and old_manifest.dim == embedder.dim:
+        try:
+            old = load_index(index_dir)
+            old_vectors = old.vectors()
+            cache = {k: old_vectors[i] for i, k in enumerate(old.embed_keys) if k}
+        except (IndexNotFound, IndexMismatch):
+            cache = {}
+    dim = int(embedder.dim)
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    missing = [i for i, k in enumerate(keys) if k not in cache]
+    for i, k in enumerate(keys):
+        if k in cache:
+            out[i] = cache[k]
+    batch = 128  # large enough for the embedder's length sorting to cut padding
+    progress("embed", 0, len(missing))
+    for start in range(0, len(missing), batch):
+        idx = missing[start : start + batch]
+        out[idx] = embedder.embed_documents([texts[i] for i in idx])
+        progress("embed", min(start + batch, len(missing)), len(missing))
+    return out, len(missing)

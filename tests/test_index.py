@@ -1,0 +1,204 @@
+"""The index on disk: round trip, manifest checks, incremental updates, and safety when a build fails."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.__main__ import main as indexer_main
+from indexer.build import build_index
+from indexer.embedding import FakeEmbedder
+from indexer.errors import IndexMismatch, IndexNotFound
+from indexer.read import read_plan
+from indexer.store import load_index
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "plans"
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in ("municipal_plan_fullwidth.txt", "regulation_chapters.txt", "county_plan_halfwidth.txt"):
+        shutil.copy(FIXTURES / name, folder)
+    return folder
+
+
+class CountingEmbedder(FakeEmbedder):
+    """The fake embedder, counting how many texts it embedded (and able to fail on demand)."""
+
+    def __init__(self, dim=32, fail_after: int | None = None, name: str | None = None):
+        super().__init__(dim, query_prompt="query: ", passage_prompt="passage: ")
+        self.calls = 0
+        self.fail_after = fail_after
+        if name:
+            self.name = name
+
+    def embed_documents(self, texts):
+        if self.fail_after is not None and self.calls + len(texts) > self.fail_after:
+            raise RuntimeError("killed halfway")
+        self.calls += len(texts)
+        return super().embed_documents(texts)
+
+
+def test_round_trip_same_clauses_same_vectors(data_dir, tmp_path):
+    emb = CountingEmbedder()
+    report = build_index(data_dir, tmp_path / "index", embedder=emb)
+    assert report.documents == 3 and report.embedded == report.clauses == emb.calls
+    index = load_index(tmp_path / "index")
+    expected = [c for name in sorted(p.name for p in data_dir.iterdir()) for c in read_plan(data_dir / name).clauses]
+    assert list(index.clauses) == expected
+    again = emb.embed_documents([f"{' '.join(c.section_path)}\n{c.text}" if c.kind != "indicator" else c.text
+                                 for c in expected])
+    np.testing.assert_allclose(index.vectors(), again, atol=1e-6)
+    assert index.manifest.model == emb.name and index.manifest.dim == 32
+    assert index.manifest.counts == {"documents": 3, "clauses": len(expected), "indicators": 2, "vectors": len(expected)}
+    assert {s.source for s in index.manifest.sources} == {p.name for p in data_dir.iterdir()}
+    doc = index.document("regulation_chapters")
+    assert doc.document.doc_type == "条例" and doc.headings[0].label == "第一章 总则"
+    assert all(doc.text[c.span[0]:c.span[1]] == c.text for c in index.clauses if c.doc_id == "regulation_chapters")
+    assert not list((tmp_path).glob("*.pkl")) and not list((tmp_path / "index").rglob("*.pkl"))
+
+
+def test_unchanged_rebuild_embeds_nothing(data_dir, tmp_path):
+    build_index(data_dir, tmp_path / "index", embedder=CountingEmbedder())
+    before = (tmp_path / "index" / "manifest.json").read_text()
+    emb = CountingEmbedder()
+    report = build_index(data_dir, tmp_path / "index", embedder=emb)
+    assert report.up_to_date and emb.calls == 0
+    assert (tmp_path / "index" / "manifest.json").read_text() == before
+    forced = build_index(data_dir, tmp_path / "index", embedder=emb, force=True)
+    assert not forced.up_to_date and forced.embedded == 0 and forced.reused == forced.clauses
+
+
+def test_add_change_remove_sources(data_dir, tmp_path):
+    index_dir = tmp_path / "index"
+    build_index(data_dir, index_dir, embedder=CountingEmbedder())
+    shutil.copy(FIXTURES / "provincial_opinions_inline.txt", data_dir)
+    emb = CountingEmbedder()
+    report = build_index(data_dir, index_dir, embedder=emb)
+    new_clauses = len(read_plan(data_dir / "provincial_opinions_inline.txt").clauses)
+    assert report.added == ("provincial_opinions_inline.txt",) and emb.calls == new_clauses
+
+    path = data_dir / "regulation_chapters.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("2023年1月1日起施行", "2024年1月1日起施行"), encoding="utf-8")
+    emb = CountingEmbedder()
+    report = build_index(data_dir, index_dir, embedder=emb)
+    assert report.changed == ("regulation_chapters.txt",) and emb.calls == 1  # only the edited article
+
+    (data_dir / "county_plan_halfwidth.txt").unlink()
+    emb = CountingEmbedder()
+    report = build_index(data_dir, index_dir, embedder=emb)
+    assert report.removed == ("county_plan_halfwidth.txt",) and emb.calls == 0
+    index = load_index(index_dir)
+    assert {c.doc_id for c in index.clauses} == {"municipal_plan_fullwidth", "regulation_chapters", "provincial_opinions_inline"}
+    assert any("2024年1月1日" in c.text for c in index.clauses)
+    assert index.indicators == ()
+
+
+def test_failed_build_leaves_previous_index_loadable(data_dir, tmp_path):
+    index_dir = tmp_path / "index"
+    build_index(data_dir, index_dir, embedder=CountingEmbedder())
+    before = load_index(index_dir)
+    shutil.copy(FIXTURES / "provincial_opinions_inline.txt", data_dir)
+    with pytest.raises(RuntimeError, match="killed halfway"):
+        build_index(data_dir, index_dir, embedder=CountingEmbedder(fail_after=0))
+    after = load_index(index_dir)
+    assert after.clauses == before.clauses
+    assert not list(tmp_path.glob(".index.building-*"))  # no staging debris left behind
+
+
+def test_build_killed_between_renames_recovers(data_dir, tmp_path):
+    index_dir = tmp_path / "index"
+    build_index(data_dir, index_dir, embedder=CountingEmbedder())
+    n = len(load_index(index_dir).clauses)
+    index_dir.rename(tmp_path / "index.old")  # as if killed after moving the old index aside
+    assert len(load_index(index_dir).clauses) == n
+
+
+def test_stale_staging_folder_is_ignored_and_removed(data_dir, tmp_path):
+    index_dir = tmp_path / "index"
+    stale = tmp_path / ".index.building-1-1"
+    stale.mkdir()
+    (stale / "faiss.index").write_bytes(b"half written")
+    build_index(data_dir, index_dir, embedder=CountingEmbedder())
+    assert not stale.exists() and load_index(index_dir).clauses
+
+
+def test_unreadable_source_is_reported_and_skipped(data_dir, tmp_path):
+    (data_dir / "scan.pdf").write_bytes(b"%PDF-1.4 not really")
+    (data_dir / "empty.txt").write_text("   ")
+    report = build_index(data_dir, tmp_path / "index", embedder=CountingEmbedder())
+    assert report.documents == 3
+    assert sorted(Path(e.path).name for e in report.skipped) == ["empty.txt", "scan.pdf"]
+    manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
+    assert {s["source"] for s in manifest["skipped"]} == {"empty.txt", "scan.pdf"}
+    assert "skipped" in report.summary() and "scan.pdf" in report.summary()
+
+
+def test_new_model_re_embeds_everything(data_dir, tmp_path):
+    build_index(data_dir, tmp_path / "index", embedder=CountingEmbedder())
+    other = CountingEmbedder(name="other-model")
+    report = build_index(data_dir, tmp_path / "index", embedder=other)
+    assert report.embedded == report.clauses and load_index(tmp_path / "index").manifest.model == "other-model"
+
+
+def test_missing_index(tmp_path):
+    with pytest.raises(IndexNotFound, match="build it"):
+        load_index(tmp_path / "nothing")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["format", "counts", "manifest_garbage", "drop_clause_line", "faiss_garbage", "manifest_missing_field"],
+)
+def test_damaged_index_is_a_typed_error(data_dir, tmp_path, damage):
+    index_dir = tmp_path / "index"
+    build_index(data_dir, index_dir, embedder=CountingEmbedder())
+    manifest_path = index_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    if damage == "format":
+        manifest["format_version"] = 99
+        manifest_path.write_text(json.dumps(manifest))
+    elif damage == "counts":
+        manifest["counts"]["clauses"] += 1
+        manifest_path.write_text(json.dumps(manifest))
+    elif damage == "manifest_garbage":
+        manifest_path.write_text("{not json")
+    elif damage == "manifest_missing_field":
+        del manifest["model"]
+        manifest_path.write_text(json.dumps(manifest))
+    elif damage == "drop_clause_line":
+        lines = (index_dir / "clauses.jsonl").read_text().splitlines()
+        (index_dir / "clauses.jsonl").write_text("\n".join(lines[:-1]) + "\n")
+    elif damage == "faiss_garbage":
+        (index_dir / "faiss.index").write_bytes(b"garbage")
+    with pytest.raises(IndexMismatch, match="rebuild"):
+        load_index(index_dir)
+
+
+def test_build_cli(data_dir, tmp_path, capsys):
+    args = ["build", "--data", str(data_dir), "--index", str(tmp_path / "index"), "--model", "fake:16", "--quiet"]
+    assert indexer_main(args) == 0
+    assert "indexed 3 documents" in capsys.readouterr().out
+    assert indexer_main(args) == 0
+    assert "index up to date" in capsys.readouterr().out
+
+
+def test_build_cli_hub_model_offline_fails_fast(data_dir, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("PLANSEARCH_ALLOW_DOWNLOAD", raising=False)
+    args = ["build", "--data", str(data_dir), "--index", str(tmp_path / "index"), "--model", "BAAI/bge-small-zh-v1.5"]
+    assert indexer_main(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "PLANSEARCH_ALLOW_DOWNLOAD" in err and err.count("\n") == 1
+    assert not (tmp_path / "index").exists()
+
+
+def test_build_cli_missing_data_folder(tmp_path, capsys):
+    assert indexer_main(["build", "--data", str(tmp_path / "none"), "--index", str(tmp_path / "i"), "--model", "fake:8"]) == 1
+    assert "no plans folder" in capsys.readouterr().err
