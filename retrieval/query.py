@@ -1,0 +1,209 @@
+"""Query understanding: validation, normalization, regions, document types, section references, intent."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from indexer.clean import clean_text
+from indexer.errors import EmptyQuery, QueryTooLong
+from indexer.numbering import cn_to_int, match_number
+from indexer.regions import PROVINCE_ABBREVIATIONS, short_names
+from indexer.textnorm import simplify
+
+from .glossary import chinese_terms, is_english
+from .thesaurus import policy_terms
+
+MAX_QUERY_CHARS = 500
+
+DOC_TYPE_WORDS = ("实施意见", "实施方案", "行动计划", "纲要", "规划", "条例", "办法", "意见", "方案")
+_YEAR_CN = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
+_FIGURE = re.compile(
+    r"多少|几[个件家项]|目标|指标|达到|比例|比重|增长率|数量|金额|满意度|百分|%|how (?:much|many)|target|percent|rate"
+)
+_RESPONSIBLE = re.compile(
+    r"哪个部门|哪些部门|哪家单位|谁负责|谁来|由谁|牵头|负责部门|责任单位|责任部门|主管部门|which department|"
+    r"who is responsible|who leads|responsible"
+)
+_LONE_REF_BEFORE = re.compile(r"(^|[^\u4e00-\u9fff]|规划|意见|方案|条例|办法|纲要)$")
+_CN_BEFORE_BRACKET = re.compile(r"([一二三四五六七八九十]+)(?=\s*[（(]\s*[一二三四五六七八九十百]+\s*[）)])")
+_BARE_DIGITS = re.compile(r"(\d{1,2})(?![\d.．%年件个万亿])")
+_PART_REF = re.compile(r"第\s*[（(]?\s*([一二三四五六七八九十百\d]+)\s*[）)]?\s*(部分|项|条|章|节|篇)")
+
+
+@dataclass(frozen=True, slots=True)
+class SectionRef:
+    """A reference to a numbered section: ((scheme, value), …) root first. Scheme '*' matches any."""
+
+    numbers: tuple[tuple[str, int], ...]
+    text: str  # as typed
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    raw: str
+    text: str  # cleaned, as the embedder sees it
+    search_text: str  # NFKC + simplified + years as digits
+    content_text: str = ""  # search_text less question words, named regions and the section reference
+    regions: tuple[str, ...] = ()  # region or province names the query names
+    doc_types: tuple[str, ...] = ()
+    section_ref: SectionRef | None = None
+    intent: str = "general"  # 'figure' | 'responsible' | 'general'
+
+
+@dataclass(frozen=True, slots=True)
+class KnownRegion:
+    name: str
+    level: str
+    province: str
+
+
+def validate(raw: str) -> str:
+    """The query stripped; EmptyQuery / QueryTooLong for what we cannot search."""
+    if raw is None or not str(raw).strip():
+        raise EmptyQuery("the question is empty: type a few words, e.g. 中小企业怎么用专利贷款")
+    text = str(raw).strip()
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryTooLong(
+            f"the question has {len(text)} characters; keep it under {MAX_QUERY_CHARS} (a sentence or two)"
+        )
+    return text
+
+
+def years_to_digits(text: str) -> str:
+    """二〇三五年 → 2035年 (plans write years both ways)."""
+    return _YEAR_CN.sub(lambda m: str(cn_to_int(m.group(0))), text)
+
+
+def parse_query(raw: str, regions: Iterable[KnownRegion] = ()) -> ParsedQuery:
+    text = validate(raw)
+    cleaned = clean_text(text).strip() or text  # strips HTML, markdown, odd spaces like source text
+    terms = chinese_terms(cleaned) if is_english(cleaned) else ""
+    if terms:  # both retrievers get the Chinese terms the English question names
+        cleaned = f"{cleaned}（{terms}）"
+    search_text = years_to_digits(simplify(cleaned))
+    regions = tuple(regions)
+    named = find_regions(search_text, regions)
+    ref = find_section_ref(search_text)
+    return ParsedQuery(
+        raw=text,
+        text=cleaned,
+        search_text=search_text,
+        # English words match nothing in Chinese plans: the lexical side keeps only the translated terms
+        content_text=_expand(content_words(years_to_digits(simplify(terms)) if terms else search_text, named, regions, ref)),
+        regions=named,
+        doc_types=tuple(w for w in DOC_TYPE_WORDS if w in search_text and not _inside(w, search_text)),
+        section_ref=ref,
+        intent="responsible" if _RESPONSIBLE.search(search_text) else "figure" if _FIGURE.search(search_text) else "general",
+    )
+
+
+# Words that ask rather than describe: they match nothing in a plan and only dilute the lexical side.
+_QUESTION_WORDS = re.compile(
+    r"由?哪个部门|由?哪些部门|由?哪家单位|谁负责|由谁|负责部门|责任单位|责任部门|主管部门|是多少|有多少|多少|是什么|有哪些|哪些|"
+    r"怎么样|怎么|怎样|如何|为什么|什么|是否|能否|可以|需要|请问|一下|吗|呢|？|\?"
+)
+
+
+def content_words(search_text: str, named: tuple[str, ...], regions, ref) -> str:
+    """The query less what it says about the search itself (question words, region, section number)."""
+    text = search_text.replace(ref.text, " ") if ref else search_text
+    names = set(named)
+    for region in regions:
+        if region.name in names or region.province in names:
+            for name, level in ((region.name, region.level), (region.province, "省")):
+                for n in sorted({name, *short_names(name, level)}, key=len, reverse=True):
+                    if len(n) >= 2:
+                        text = text.replace(n, " ")
+    text = _QUESTION_WORDS.sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip() or search_text
+
+
+def _expand(content: str) -> str:
+    """Add the policy terms that the query's plain words stand for (see thesaurus)."""
+    extra = policy_terms(content)
+    return f"{content} {extra}" if extra else content
+
+
+def _inside(word: str, text: str) -> bool:
+    # 意见 inside 实施意见 is not a second document type
+    return any(longer != word and word in longer and longer in text for longer in DOC_TYPE_WORDS)
+
+
+def find_regions(search_text: str, regions: Iterable[KnownRegion]) -> tuple[str, ...]:
+    """Regions (and provinces) of the index that the query names: 青海, 博州, 泰安市, 山东 …"""
+    found: list[str] = []
+    seen_names: set[str] = set()
+    for region in regions:
+        for name, level in ((region.name, region.level), (region.province, "省")):
+            if not name or name in seen_names:
+                continue
+            seen_names.add(name)
+            names = [name, *[s for s in short_names(name, level) if len(s) >= 2]]
+            abbreviations = PROVINCE_ABBREVIATIONS.get(name, ()) if level == "省" else ()
+            hit = any(n in search_text for n in names) or any(
+                # single-character 简称 only where it cannot be part of a word: 晋政发, 晋 规划, "晋 …" at the start
+                re.search(rf"(^|\s){a}(\s|规划|省|政发)|{a}政发", search_text) for a in abbreviations
+            )
+            if hit and name not in found:
+                found.append(name)
+    return tuple(found)
+
+
+def _number_at(text: str, i: int, after_bracket: bool) -> tuple[int, tuple[str, int]] | None:
+    """A section number starting at ``i`` of a query: (end, (scheme, value)) or None.
+
+    Queries are typed loosely, so beyond the plan schemes this accepts 第(七)条 / 第十四部分 (any
+    scheme), 四（三） (一、 without its 、 before a bracket) and a bare 2 right after a bracket (（四）2).
+    """
+    m = _PART_REF.match(text, i)
+    if m:
+        value = cn_to_int(m.group(1)) or 0
+        if "(" in m.group(0) or "（" in m.group(0):  # 第(七)条 names the （七） of a plan, whatever word follows
+            return m.end(), ("（cn）" if not m.group(1).isdigit() else "（n）", value)
+        return m.end(), ("*" if m.group(2) in ("部分", "项") else "第" + m.group(2), value)
+    m = _CN_BEFORE_BRACKET.match(text, i)
+    if m and (i == 0 or not re.match(r"[一二三四五六七八九十百]", text[i - 1])):
+        return m.end(), ("cn、", cn_to_int(m.group(1)) or 0)
+    if after_bracket:
+        m = _BARE_DIGITS.match(text, i)
+        if m:
+            return m.end(), ("n.", int(m.group(1)))
+    num = match_number(text, i)
+    if num is None or (num.scheme in ("n.", "n、") and i > 0 and text[i - 1].isdigit()):
+        return None
+    return num.end, (num.scheme, num.value)
+
+
+def find_section_ref(search_text: str) -> SectionRef | None:
+    """青海 四、(一)2. → ((cn、,4), (（cn）,1), (n.,2)); 山西规划第（十四）部分 → ((*,14),)."""
+    best: list[tuple[str, int]] = []
+    best_text = ""
+    run: list[tuple[str, int]] = []
+    run_start = run_end = 0
+    i = 0
+    while i < len(search_text):
+        found = _number_at(search_text, i, after_bracket=bool(run) and i == run_end and search_text[i - 1] in ")）")
+        if found is None:
+            i += 1
+            continue
+        num_end, entry = found
+        if run and i - run_end > 12:  # too far from the previous number: a new run
+            if len(run) > len(best):
+                best, best_text = run, search_text[run_start:run_end]
+            run = []
+        if not run:
+            run_start = i
+        run.append(entry)
+        run_end = num_end
+        i = num_end
+    if len(run) > len(best):
+        best, best_text = run, search_text[run_start:run_end]
+    if not best:
+        return None
+    if len(best) == 1 and best[0][0] in ("n.", "n、", "（n）", "①"):
+        return None  # a lone "2." is too weak to be a reference
+    if len(best) == 1 and best[0][0] == "cn、" and not _LONE_REF_BEFORE.search(search_text[: search_text.find(best_text)]):
+        return None  # 统一、规范: a lone 一、 inside a phrase is no reference
+    return SectionRef(tuple(best), best_text)

@@ -1,0 +1,352 @@
+"""The Searcher: hybrid dense (FAISS vectors) + lexical (BM25) retrieval over a loaded index.
+
+    searcher = Searcher.open("index")             # model and prompts come from the index manifest
+    hits = searcher.search("中小企业怎么用专利贷款", k=10)
+    searcher.compare("地理标志保护")                # best clauses per region, and who does not cover it
+    searcher.similar_to(hits[0].clause_id)         # the closest clauses in each other region
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from indexer.errors import IndexMismatch
+from indexer.numbering import match_number
+from indexer.store import PlanIndex, load_index
+from indexer.textnorm import search_form
+
+from .fusion import ordered, rrf
+from .highlight import query_terms
+from .query import KnownRegion, ParsedQuery, SectionRef, parse_query
+from .records import Filters, Hit, RegionCoverage
+
+CANDIDATES = 100  # per retriever, before fusion
+# Weights of the two ranked lists in the fusion. The bundled e5-small is the weaker retriever on these
+# plans, so its list counts 0.3 of the lexical one (grid over both evaluation sets: retrieval/eval/README.md).
+FUSION_WEIGHTS = {"dense": 0.3, "lexical": 1.0}
+DOC_TYPE_BOOST = 0.5 / 61  # half of a first place in one list: a preference, not an override
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What the top of a ranking tells about confidence (used to abstain and to judge coverage)."""
+
+    dense: float  # cosine of the best hit
+    coverage: float  # weighted share of the query's terms found in the best hit
+
+
+class Searcher:
+    def __init__(self, index: PlanIndex, embedder):
+        manifest = index.manifest
+        if embedder.name != manifest.model or int(embedder.dim) != manifest.dim:
+            raise IndexMismatch(
+                f"the index was built with {manifest.model} (dim {manifest.dim}) but the query model is "
+                f"{embedder.name} (dim {embedder.dim}); rebuild the index or use its model"
+            )
+        if (embedder.query_prompt, embedder.passage_prompt) != (manifest.query_prompt, manifest.passage_prompt):
+            raise IndexMismatch("the query model's prompts differ from the ones the index was built with")
+        self.index = index
+        self.embedder = embedder
+        self.vectors = np.ascontiguousarray(index.vectors(), dtype=np.float32)
+        self.clauses = index.clauses
+        self.docs = {d.document.doc_id: d.document for d in index.documents}
+        self.regions = tuple(
+            KnownRegion(d.document.region, d.document.region_level, d.document.province)
+            for d in index.documents
+            if d.document.region
+        )
+        self.weights = dict(FUSION_WEIGHTS)
+        self._forms = [""] * len(self.clauses)
+        self._query_cache: dict[str, np.ndarray] = {}
+        self._ids = [c.clause_id for c in self.clauses]
+        self._doc_list = [d.document for d in index.documents]
+        doc_pos = {d.doc_id: i for i, d in enumerate(self._doc_list)}
+        self._row_doc = np.array([doc_pos[c.doc_id] for c in self.clauses], dtype=np.int32)
+        self._kinds = sorted({c.kind for c in self.clauses})
+        self._row_kind = np.array([self._kinds.index(c.kind) for c in self.clauses], dtype=np.int32)
+        self._row_has_departments = np.array([bool(c.departments) for c in self.clauses], dtype=bool)
+        self._idf = self._term_weights()
+        self._section_numbers = self._numbers_by_row()
+
+    @classmethod
+    def open(cls, index_dir: str | Path = "index", embedder=None) -> Searcher:
+        """Load the index and the embedder it was built with (from its manifest)."""
+        index = load_index(index_dir)
+        if embedder is None:
+            from indexer.embedding import EmbedderSettings, get_embedder
+
+            m = index.manifest
+            embedder = get_embedder(
+                EmbedderSettings.from_env(model=m.model, query_prompt=m.query_prompt, passage_prompt=m.passage_prompt)
+            )
+        return cls(index, embedder)
+
+    # --- the public verbs ----------------------------------------------------------------------------
+
+    def parse(self, query: str) -> ParsedQuery:
+        return parse_query(query, self.regions)
+
+    def search(
+        self, query: str | ParsedQuery, k: int = 10, filters: Filters | None = None, *, mode: str = "hybrid"
+    ) -> list[Hit]:
+        """The k best clauses for a question: hybrid ranking, section references first.
+
+        ``mode`` 'dense' or 'lexical' ranks by one retriever alone (for evaluation); same return type."""
+        pq = query if isinstance(query, ParsedQuery) else self.parse(query)
+        filters = filters or Filters()
+        if pq.regions and not filters.regions:
+            filters = replace(filters, regions=pq.regions)
+        mask = self._mask(filters)
+        if not mask.any():
+            return []
+        return self._rank(pq, self._embed_query(pq.text), mask, k, self._resolve(pq, mask), mode)
+
+    def compare(self, query: str, per_region: int = 2, filters: Filters | None = None) -> list[RegionCoverage]:
+        """The best clauses of every region on a topic; regions with no confident clause come back empty."""
+        pq = self.parse(query)
+        pq = replace(pq, regions=(), section_ref=None)
+        mask = self._mask(filters or Filters())
+        hits = self._rank(pq, self._embed_query(pq.text), mask, len(self.clauses), [])
+        return self._by_region(pq, hits, per_region, exclude_region="", similar=False)
+
+    def similar_to(self, clause_id: str, per_region: int = 1) -> list[RegionCoverage]:
+        """The closest clauses to a clause in each other region (dense and lexical, fused)."""
+        row = self.index.row(clause_id)
+        if row is None:
+            raise KeyError(f"no clause {clause_id!r} in the index")
+        clause = self.clauses[row]
+        form = search_form(clause.text).text
+        pq = ParsedQuery(raw=clause.text, text=clause.text, search_text=form, content_text=form)
+        region = clause.region
+        mask = np.array([c.region != region and c.kind != "indicator" for c in self.clauses], dtype=bool)
+        hits = self._rank(pq, self.vectors[row], mask, len(self.clauses), [])
+        return self._by_region(pq, hits, per_region, exclude_region=region, similar=True)
+
+    def _embed_query(self, text: str) -> np.ndarray:
+        """Query vectors are cached (bounded): a question asked again, or searched and then compared, embeds once."""
+        vector = self._query_cache.get(text)
+        if vector is None:
+            vector = self.embedder.embed_query(text)
+            if len(self._query_cache) >= 512:
+                self._query_cache.pop(next(iter(self._query_cache)))
+            self._query_cache[text] = vector
+        return vector
+
+    def signals(self, query: ParsedQuery | str, hit: Hit | None) -> Signals:
+        """Confidence signals of a hit for a query (dense cosine, weighted term coverage)."""
+        pq = query if isinstance(query, ParsedQuery) else self.parse(query)
+        if hit is None:
+            return Signals(0.0, 0.0)
+        terms = query_terms(pq.content_text or pq.search_text)
+        total = sum(self._idf.get(t, self._max_idf) for t in terms)
+        form = self._form(self.index.row(hit.clause_id))
+        found = sum(self._idf.get(t, self._max_idf) for t in terms if t in form)
+        return Signals(hit.dense_score or 0.0, found / total if total else 0.0)
+
+    def best_signals(self, query: ParsedQuery | str, hits: list[Hit]) -> Signals:
+        """The strongest of each signal over some hits (the answer's confidence looks at the top three)."""
+        sigs = [self.signals(query, h) for h in hits] or [Signals(0.0, 0.0)]
+        return Signals(max(s.dense for s in sigs), max(s.coverage for s in sigs))
+
+    def term_weights(self) -> dict[str, float]:
+        return self._idf
+
+    # --- ranking ---------------------------------------------------------------------------------------
+
+    def _rank(
+        self, pq: ParsedQuery, qv: np.ndarray, mask: np.ndarray, k: int, pinned: list[int], mode: str = "hybrid"
+    ) -> list[Hit]:
+        if mode not in ("hybrid", "dense", "lexical"):
+            raise ValueError(f"unknown search mode {mode!r}")
+        dense = self.vectors @ qv if len(self.vectors) else np.zeros(0, dtype=np.float32)
+        lexical = self.index.lexical.scores(pq.content_text or pq.search_text)
+        dense_rank = _top(dense, mask, CANDIDATES, positive_only=False)
+        lexical_rank = _top(lexical, mask, CANDIDATES, positive_only=True)
+        ids = [c.clause_id for c in self.clauses]
+        w = self.weights
+        lists, weights = {
+            "dense": ([dense_rank], [w["dense"]]),
+            "lexical": ([lexical_rank], [w["lexical"]]),
+            "hybrid": ([dense_rank, lexical_rank], [w["dense"], w["lexical"]]),
+        }[mode]
+        fused = rrf([[ids[i] for i in ranking] for ranking in lists], weights=weights)
+        reasons: dict[str, list[str]] = {}
+        if pq.doc_types:
+            preferred = {d for d, doc in self.docs.items() if doc.doc_type in pq.doc_types}
+            if preferred and len(preferred) < len(self.docs):
+                for cid in fused:
+                    if self.clauses[self.index.row(cid)].doc_id in preferred:
+                        fused[cid] += DOC_TYPE_BOOST
+                        reasons.setdefault(cid, []).append("document type")
+        if pq.intent == "responsible":  # who is responsible: clauses that name their departments
+            for cid in fused:
+                if self._row_has_departments[self.index.row(cid)]:
+                    fused[cid] += DOC_TYPE_BOOST
+                    reasons.setdefault(cid, []).append("names departments")
+        # A resolved section reference outranks everything, in document order.
+        for j, row in enumerate(pinned):
+            cid = ids[row]
+            fused[cid] = 10.0 - j * 1e-3
+            reasons.setdefault(cid, []).insert(0, "section reference")
+        d_pos = {row: r for r, row in enumerate(dense_rank, 1)}
+        l_pos = {row: r for r, row in enumerate(lexical_rank, 1)}
+        hits: list[Hit] = []
+        seen_base: set[str] = set()
+        for cid in ordered(fused):
+            row = self.index.row(cid)
+            clause = self.clauses[row]
+            base = cid.split("#")[0]
+            if base in seen_base and row not in pinned:
+                continue  # one part of a long clause is enough in a result list
+            seen_base.add(base)
+            hits.append(
+                Hit(
+                    clause=clause,
+                    document=self.docs[clause.doc_id],
+                    rank=len(hits) + 1,
+                    score=round(fused[cid], 6),
+                    dense_score=round(float(dense[row]), 4) if row in d_pos else None,
+                    dense_rank=d_pos.get(row),
+                    lexical_score=round(float(lexical[row]), 4) if row in l_pos else None,
+                    lexical_rank=l_pos.get(row),
+                    reasons=tuple(reasons.get(cid, ())),
+                )
+            )
+            if len(hits) >= k:
+                break
+        return hits
+
+    def _by_region(
+        self, pq: ParsedQuery, hits: list[Hit], per_region: int, exclude_region: str, similar: bool
+    ) -> list[RegionCoverage]:
+        from .answer import covers
+
+        regions: dict[str, str] = {}
+        for d in self.docs.values():
+            if d.region and d.region != exclude_region:
+                regions.setdefault(d.region, d.region_level)
+        out = []
+        for region, level in regions.items():
+            mine = [h for h in hits if h.clause.region == region]
+            good = [h for h in mine[: per_region * 3] if covers(self.signals(pq, h), similar=similar)]
+            out.append(RegionCoverage(region, level, tuple(good[:per_region])))
+        # Regions with the best evidence first, uncovered last; ties by name.
+        return sorted(out, key=lambda r: (not r.covered, -(r.hits[0].score if r.hits else 0), r.region))
+
+    # --- filters, section references -------------------------------------------------------------------
+
+    def _mask(self, filters: Filters) -> np.ndarray:
+        """Rows allowed by the filters; document-level filters are resolved per document, then spread."""
+        mask = np.ones(len(self.clauses), dtype=bool)
+        if not filters:
+            return mask
+        allowed_docs = [
+            i
+            for i, doc in enumerate(self._doc_list)
+            if (not filters.regions or doc.region in filters.regions or doc.province in filters.regions)
+            and (not filters.levels or doc.region_level in filters.levels)
+            and (not filters.doc_ids or doc.doc_id in filters.doc_ids)
+        ]
+        mask &= np.isin(self._row_doc, allowed_docs)
+        if filters.kinds:
+            mask &= np.isin(self._row_kind, [self._kinds.index(k) for k in filters.kinds if k in self._kinds])
+        if filters.department or filters.section_prefix:
+            prefix = filters.section_prefix
+            for i in np.flatnonzero(mask):
+                c = self.clauses[i]
+                if filters.department and not any(filters.department in d for d in c.departments.all):
+                    mask[i] = False
+                elif prefix and c.section_path[: len(prefix)] != prefix:
+                    mask[i] = False
+        return mask
+
+    def _numbers_by_row(self) -> list[tuple[tuple[str, int], ...]]:
+        out = []
+        for c in self.clauses:
+            nums = []
+            for label in c.section_path:
+                num = match_number(label)
+                nums.append((num.scheme, num.value) if num else ("", 0))
+            out.append(tuple(nums))
+        return out
+
+    def _resolve(self, pq: ParsedQuery, mask: np.ndarray) -> list[int]:
+        """Rows of the section a query names (全部 its parts and sub-clauses), best match first."""
+        ref = pq.section_ref
+        if ref is None:
+            return []
+        candidates = [i for i in range(len(self.clauses)) if mask[i] and self.clauses[i].kind != "indicator"]
+        if pq.doc_types:
+            typed = [i for i in candidates if self.docs[self.clauses[i].doc_id].doc_type in pq.doc_types]
+            candidates = typed or candidates
+        rows = self._match_rows(candidates, ref)
+        if not rows and any(scheme != "*" for scheme, _ in ref.numbers):
+            # 第七条 in a plan numbered （七）: try the numbers whatever their scheme
+            rows = self._match_rows(candidates, SectionRef(tuple(("*", v) for _, v in ref.numbers), ref.text))
+        return sorted(rows, key=lambda i: (self.clauses[i].doc_id, self.clauses[i].span[0]))
+
+    def _match_rows(self, candidates: list[int], ref: SectionRef) -> list[int]:
+        best_len, rows = 0, []
+        for i in candidates:
+            n = _match_ref(self._section_numbers[i], ref)
+            if n > best_len:
+                best_len, rows = n, [i]
+            elif n == best_len and n > 0:
+                rows.append(i)
+        return rows
+
+    # --- term statistics -------------------------------------------------------------------------------
+
+    def _form(self, row: int) -> str:
+        if not self._forms[row]:
+            c = self.clauses[row]
+            self._forms[row] = search_form(" ".join(c.section_path) + "\n" + c.text).text
+        return self._forms[row]
+
+    def _term_weights(self) -> dict[str, float]:
+        """IDF of every lexical token, from the document frequencies the BM25 index already holds."""
+        n = max(len(self.clauses), 1)
+        self._max_idf = math.log(1 + n)
+        return {t: math.log(1 + n / c) for t, c in self.index.lexical.document_frequencies().items() if c}
+
+
+def _match_ref(numbers: tuple[tuple[str, int], ...], ref: SectionRef) -> int:
+    """How well a clause's heading numbers match a reference: the length matched, 0 for no match.
+
+    The reference must match a contiguous run of the clause's numbers ending anywhere; a full match from
+    the root scores highest (青海 四、(一)2. is 4.1.2, not some other 1.2)."""
+    wanted = ref.numbers
+    for start in range(len(numbers) - len(wanted) + 1):
+        window = numbers[start : start + len(wanted)]
+        if all(_same(w, n) for w, n in zip(wanted, window, strict=True)):
+            return len(wanted) * 2 + (1 if start == 0 else 0)
+    return 0
+
+
+def _same(wanted: tuple[str, int], have: tuple[str, int]) -> bool:
+    scheme, value = wanted
+    if value != have[1]:
+        return False
+    if scheme == "*":
+        return True
+    equivalent = {"n.": "n.", "n、": "n.", "（n）": "（n）", "cn、": "cn、", "（cn）": "（cn）"}
+    return equivalent.get(scheme, scheme) == equivalent.get(have[0], have[0])
+
+
+def _top(scores: np.ndarray, mask: np.ndarray, n: int, positive_only: bool) -> list[int]:
+    """Rows of the n best masked scores, best first, ties by row (deterministic)."""
+    valid = np.flatnonzero(mask & (scores > 0)) if positive_only else np.flatnonzero(mask)
+    if len(valid) == 0:
+        return []
+    if len(valid) > n:
+        part = np.argpartition(-scores[valid], n - 1)[:n]
+        valid = valid[part]
+    order = sorted(valid.tolist(), key=lambda i: (-float(scores[i]), i))
+    return order[:n]
+
+
+

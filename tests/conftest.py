@@ -1,0 +1,26 @@
+"""Shared fixtures: a session-scoped index of the bundled plans built with the deterministic fake embedder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def fake_index_dir(tmp_path_factory) -> Path:
+    from indexer.build import build_index
+    from indexer.embedding import EmbedderSettings, make_embedder
+
+    folder = tmp_path_factory.mktemp("fake-index") / "index"
+    build_index(ROOT / "data", folder, embedder=make_embedder(EmbedderSettings(model="fake:64")))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def fake_searcher(fake_index_dir):
+    from retrieval.search import Searcher
+
+    return Searcher.open(fake_index_dir)

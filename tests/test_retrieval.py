@@ -1,0 +1,253 @@
+"""The retrieval engine on the bundled plans, with the fake embedder (hermetic, fast)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from indexer.embedding import FakeEmbedder
+from indexer.errors import EmptyQuery, IndexMismatch, QueryTooLong
+from retrieval.__main__ import main as retrieval_main
+from retrieval.answer import ABSTAIN_MESSAGE, answer
+from retrieval.cite import cite
+from retrieval.fusion import ordered, rrf
+from retrieval.highlight import highlight, render_html
+from retrieval.query import KnownRegion, parse_query, years_to_digits
+from retrieval.records import Filters
+from retrieval.search import Searcher
+
+REGIONS = [
+    KnownRegion("青海省", "省", "青海省"),
+    KnownRegion("山西省", "省", "山西省"),
+    KnownRegion("泰安市", "市", "山东省"),
+    KnownRegion("博尔塔拉蒙古自治州", "自治州", "新疆维吾尔自治区"),
+]
+
+
+# --- pure pieces ---------------------------------------------------------------------------------------
+
+
+def test_rrf_is_pure_and_breaks_ties_by_id():
+    scores = rrf([["b", "a", "c"], ["a", "b", "d"]])
+    assert scores["a"] == scores["b"] == pytest.approx(1 / 61 + 1 / 62)
+    assert ordered(scores) == ["a", "b", "c", "d"]
+    assert rrf([["x"]], weights=[2.0]) == {"x": pytest.approx(2 / 61)}
+
+
+@pytest.mark.parametrize(
+    ("query", "regions"),
+    [
+        ("青海的质押融资政策", ("青海省",)),
+        ("博州地理标志", ("博尔塔拉蒙古自治州",)),
+        ("泰安市有效发明专利目标", ("泰安市",)),
+        ("山东省的规划", ("山东省",)),
+        ("晋 第（十四）部分", ("山西省",)),
+        ("晋政发〔2022〕13号", ("山西省",)),
+        ("创新驱动发展", ()),  # 新 alone is not 新疆
+    ],
+)
+def test_regions_named_in_query(query, regions):
+    assert parse_query(query, REGIONS).regions == regions
+
+
+@pytest.mark.parametrize(
+    ("query", "numbers"),
+    [
+        ("青海 四、(一)2.", (("cn、", 4), ("（cn）", 1), ("n.", 2))),
+        ("山西规划第（十四）部分", (("（cn）", 14),)),
+        ("山西规划第十四部分", (("*", 14),)),
+        ("实施意见 二、(三)9.", (("cn、", 2), ("（cn）", 3), ("n.", 9))),
+        ("青海省规划 五、保障措施 (三)", (("cn、", 5), ("（cn）", 3))),
+        ("博州 二、（四）3", (("cn、", 2), ("（cn）", 4), ("n.", 3))),
+        ("青海规划四（三）3", (("cn、", 4), ("（cn）", 3), ("n.", 3))),
+        ("山西 第(七)条写了什么", (("（cn）", 7),)),
+    ],
+)
+def test_section_references(query, numbers):
+    ref = parse_query(query, REGIONS).section_ref
+    assert ref is not None and ref.numbers == numbers
+
+
+@pytest.mark.parametrize("query", ["统一、规范的知识产权管理", "每万人口高价值发明专利3.6件", "2025年目标"])
+def test_no_false_section_reference(query):
+    assert parse_query(query, REGIONS).section_ref is None
+
+
+def test_query_normalization_and_intent():
+    pq = parse_query("如何加強知識產權司法保護？", REGIONS)
+    assert pq.search_text.startswith("如何加强知识产权司法保护")
+    assert years_to_digits("到二〇三五年") == "到2035年"
+    assert parse_query("博州2025年商标拥有量目标是多少", REGIONS).intent == "figure"
+    assert parse_query("由哪个部门牵头", REGIONS).intent == "responsible"
+    assert parse_query("关于强化保护的实施意见", REGIONS).doc_types == ("实施意见",)
+    assert parse_query("<b>专利</b> 质押", REGIONS).text == "专利 质押"
+
+
+@pytest.mark.parametrize(("query", "error"), [("", EmptyQuery), ("   \n ", EmptyQuery), ("专" * 10000, QueryTooLong)])
+def test_bad_queries(query, error):
+    with pytest.raises(error):
+        parse_query(query, REGIONS)
+
+
+def test_highlight_maps_back_to_traditional_text():
+    text = "4.健全公正高效、權界清晰的司法保護體制。嚴格落實知識產權侵權懲罰性賠償制度。其他內容。"
+    hl = highlight(text, "知识产权惩罚性赔偿")
+    assert [text[s:e] for s, e in hl.sentences] == ["嚴格落實知識產權侵權懲罰性賠償制度。"]
+    assert any("懲罰性賠償" in text[s:e] for s, e in hl.terms)
+
+
+def test_render_html_escapes_first():
+    text = "对<script>alert(1)</script>的侵权行为加大惩罚性赔偿。"
+    html = render_html(text, highlight(text, "惩罚性赔偿"))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert '<mark class="hl-term">惩罚性赔偿</mark>' in html
+
+
+# --- the engine on the bundled plans -------------------------------------------------------------------
+
+
+def test_hits_explain_themselves(fake_searcher):
+    hits = fake_searcher.search("知识产权质押融资", k=5)
+    assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
+    assert all(h.score >= hits[-1].score for h in hits)
+    assert all(h.dense_rank or h.lexical_rank for h in hits)
+    assert any("质押融资" in h.clause.text for h in hits[:3])
+    assert hits == fake_searcher.search("知识产权质押融资", k=5)  # deterministic
+
+
+@pytest.mark.parametrize(
+    ("query", "short"),
+    [
+        ("青海 四、(一)2.", "青海省 · 四（一）2"),
+        ("山西规划第（十四）部分", "山西省 · 五（十四）"),
+        ("实施意见 二、(三)9.", "青海省 · 二（三）9"),
+        ("泰安规划三、（二）", "泰安市 · 三（二）"),
+        ("博州 二、(四)3.", "博尔塔拉蒙古自治州 · 二（四）3"),
+        ("青海省规划 五、保障措施 (三)", "青海省 · 五（三）"),
+    ],
+)
+def test_section_reference_ranks_first(fake_searcher, query, short):
+    top = fake_searcher.search(query, k=3)[0]
+    assert cite(top.clause, top.document).short == short
+    assert "section reference" in top.reasons
+
+
+def test_citation_forms(fake_searcher):
+    top = fake_searcher.search("青海 四、(一)1.", k=1)[0]
+    c = cite(top.clause, top.document)
+    assert c.canonical == "《青海省“十四五”知识产权保护和运用规划》 四、重点任务 （一）强化知识产权全链条保护 1.完善知识产权保护体系建设"
+    assert c.short == "青海省 · 四（一）1"
+    assert c.section == "四、重点任务 > （一）强化知识产权全链条保护 > 1.完善知识产权保护体系建设"
+
+
+def test_region_in_query_restricts(fake_searcher):
+    hits = fake_searcher.search("泰安 知识产权保护", k=10)
+    assert hits and {h.clause.region for h in hits} == {"泰安市"}
+
+
+def test_filters(fake_searcher):
+    assert {h.clause.region for h in fake_searcher.search("专利", k=20, filters=Filters(levels=("省",)))} <= {"青海省", "山西省"}
+    deps = fake_searcher.search("保护", k=20, filters=Filters(department="省法院"))
+    assert deps and all(any("省法院" in d for d in h.clause.departments.all) for h in deps)
+    sec = fake_searcher.search("专利", k=20, filters=Filters(section_prefix=("四、重点任务",)))
+    assert sec and all(h.clause.section_path[0] == "四、重点任务" for h in sec)
+    assert fake_searcher.search("专利", filters=Filters(regions=("上海市",))) == []
+
+
+def test_compare_covers_every_region(fake_searcher):
+    rows = fake_searcher.compare("知识产权质押融资")
+    assert {r.region for r in rows} == {"青海省", "山西省", "泰安市", "博尔塔拉蒙古自治州"}
+    covered = [r for r in rows if r.covered]
+    assert covered and all("质押" in r.hits[0].clause.text for r in covered[:2])
+
+
+def test_similar_to_other_regions(fake_searcher):
+    seed = fake_searcher.search("青海 四、(三)3.", k=1)[0]
+    rows = fake_searcher.similar_to(seed.clause_id)
+    assert "青海省" not in {r.region for r in rows}
+    assert all(h.clause.region == r.region for r in rows for h in r.hits)
+
+
+def test_answer_departments_lead_first(fake_searcher):
+    q = "山西完善知识产权运营服务体系由哪个部门牵头？"
+    pq = fake_searcher.parse(q)
+    hits = fake_searcher.search(pq, k=5)
+    a = answer(fake_searcher, pq, hits)
+    assert not a.abstain and a.departments[0] == "省市场监管局"
+    assert a.sentences[0].citation.short.startswith("山西省")
+
+
+def test_answer_figure_from_indicator(fake_searcher):
+    q = "博州2025年每万人口高价值发明专利拥有量目标是多少？"
+    a = answer(fake_searcher, q, fake_searcher.search(q, k=5))
+    assert not a.abstain and any(f.startswith("1.5") for f in a.figures)
+
+
+def test_answer_abstains_off_topic(fake_searcher):
+    q = "养老保险缴费基数怎么调整？"
+    a = answer(fake_searcher, q, fake_searcher.search(q, k=5))
+    assert a.abstain and a.text == ABSTAIN_MESSAGE
+
+
+def test_mismatched_embedder_is_refused(fake_index_dir):
+    from indexer.store import load_index
+
+    with pytest.raises(IndexMismatch, match="rebuild"):
+        Searcher(load_index(fake_index_dir), FakeEmbedder(32))
+
+
+# --- command line --------------------------------------------------------------------------------------
+
+
+def test_cli_json(fake_index_dir, capsys):
+    assert retrieval_main(["search", "知识产权质押融资", "--json", "--k", "3", "--index", str(fake_index_dir)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"answer", "abstain", "results"} <= set(out)
+    first = out["results"][0]
+    contract = {"rank", "score", "clause_id", "doc_id", "source", "sha256", "region", "title", "section", "citation",
+                "text", "departments", "highlights"}
+    assert contract <= set(first)
+    s, e = first["highlights"]["terms"][0]
+    assert first["text"][s:e]
+
+
+def test_cli_batch(fake_index_dir, tmp_path, capsys):
+    batch = tmp_path / "q.jsonl"
+    batch.write_text(
+        json.dumps({"id": 1, "question": "地理标志保护"}, ensure_ascii=False) + "\n"
+        + json.dumps({"id": "b", "question": " "}) + "\n",
+        encoding="utf-8",
+    )
+    assert retrieval_main(["search", "--json", "--batch", str(batch), "--index", str(fake_index_dir)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [x["id"] for x in lines] == [1, "b"]
+    assert lines[0]["results"] and lines[1]["error"] and lines[1]["results"] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["search", ""], "empty"),
+        (["search", "   "], "empty"),
+        (["search", "专" * 10000], "characters"),
+        (["search", "专利", "--index", "/nonexistent/index"], "no index"),
+    ],
+)
+def test_cli_bad_input_one_line(args, needle, capsys):
+    assert retrieval_main(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and needle in err and err.count("\n") == 1
+
+
+def test_cli_mismatched_index(fake_index_dir, tmp_path, capsys):
+    import shutil
+
+    broken = tmp_path / "index"
+    shutil.copytree(fake_index_dir, broken)
+    manifest = json.loads((broken / "manifest.json").read_text())
+    manifest["dim"] = 32
+    (broken / "manifest.json").write_text(json.dumps(manifest))
+    assert retrieval_main(["search", "专利", "--index", str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert "rebuild" in err and err.count("\n") == 1
