@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# Set up, then show the bundled plans. (The web app replaces this once it lands.)
+# Set up, bring the index up to date with data/ (only new or changed plans are embedded), start the app.
+# Extra arguments go to `streamlit run` (e.g. --server.port 8600).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup.sh" requirements.txt
 cd "$ROOT"
-for f in data/*.txt; do
-  "$PY" -m indexer outline "$f"
-  echo
-done
+"$PY" -m indexer build
+exec "$PY" -m streamlit run app.py --browser.gatherUsageStats false "$@"
