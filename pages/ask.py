@@ -1,0 +1,100 @@
+"""问答检索: a question → the answer with its citations, then the matching clauses, highlighted.
+
+Deep links: ``?q=问题`` fills and runs the question; ``?clause=<clause_id>`` shows that clause on top.
+"""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from indexer.errors import PlanSearchError
+from retrieval.answer import ABSTAIN_MESSAGE, answer
+from ui.filters import sidebar_filters
+from ui.messages import friendly
+from ui.render import hit_card, linked_clause
+from ui.resources import require_searcher
+from ui.shell import ensure_navigation
+
+EXAMPLES = (
+    "中小企业怎么用专利去银行贷款？",
+    "地理标志保护有哪些措施？",
+    "知识产权纠纷多元化解决由哪个部门牵头？",
+    "到2025年每万人口高价值发明专利拥有量目标是多少？",
+)
+RESULTS = 10
+
+
+def _ask(question: str) -> None:
+    st.session_state["q"] = question
+
+
+ensure_navigation()
+st.markdown("### 问答检索")
+searcher = require_searcher()
+filters = sidebar_filters(searcher, "ask")
+
+# ?q= fills the box once; from then on the box owns the question and the URL follows it (shareable).
+url_question = st.query_params.get("q", "")
+if url_question and url_question != st.session_state.get("_ask_applied"):
+    st.session_state["q"] = url_question
+    st.session_state["_ask_applied"] = url_question
+question = st.text_input("输入问题，按回车检索", key="q", placeholder="例如：中小企业怎么用专利去银行贷款？", max_chars=600)
+if question != url_question:
+    st.session_state["_ask_applied"] = question
+    if question:
+        st.query_params["q"] = question
+    else:
+        st.query_params.pop("q", None)
+cols = st.columns(len(EXAMPLES))
+for col, example in zip(cols, EXAMPLES, strict=True):
+    col.button(example, key=f"ex-{example}", on_click=_ask, args=(example,), type="tertiary")
+
+linked = st.query_params.get("clause", "")
+if linked:
+    st.markdown("#### 链接的条款")
+    if not linked_clause(searcher, linked, question.strip() if question else ""):
+        st.warning("链接中的条款不在当前索引中（文件可能已经更新），请重新检索。")
+
+if not question:
+    if not linked:
+        docs = searcher.index.manifest.counts
+        st.caption(f"已收录 {docs.get('documents', 0)} 个文件、{docs.get('clauses', 0)} 条条款。输入问题后按回车，或点上面的示例。")
+    st.stop()
+
+try:
+    parsed = searcher.parse(question)
+    with st.spinner("正在检索…"):
+        hits = searcher.search(parsed, k=RESULTS, filters=filters)
+except PlanSearchError as err:
+    st.warning(friendly(err))
+    st.stop()
+
+if parsed.regions and not filters.regions:
+    st.caption(f"已按问题中提到的地区筛选：{'、'.join(parsed.regions)}")
+if not hits:
+    st.info("没有符合筛选条件的条款。请放宽左侧的筛选条件再试。")
+    st.stop()
+
+result = answer(searcher, parsed, hits)
+with st.container(border=True, key="answer"):
+    st.markdown("#### 答复")
+    if result.abstain:
+        st.info(ABSTAIN_MESSAGE)
+        st.caption("下面是最接近的条款，仅供参考。")
+    else:
+        body = "".join(
+            f'{html.escape(s.text)}<span class="answer-cite">〔{html.escape(s.citation.short)}〕</span>' for s in result.sentences
+        )
+        st.markdown(f'<div class="answer-box">{body}</div>', unsafe_allow_html=True)
+        if result.figures:
+            st.markdown(f"**相关数值：** {'；'.join(result.figures)}")
+        if result.departments:
+            st.markdown(f"**责任部门：** {'、'.join(result.departments)}")
+        seen = dict.fromkeys(s.citation.canonical for s in result.sentences)
+        st.caption("引用：" + "；".join(seen) + f"　｜　置信度 {result.confidence:.0%}")
+
+st.markdown(f"#### 相关条款（{len(hits)}）")
+for hit in hits:
+    hit_card(searcher, hit, parsed.content_text, raw_query=question.strip(), key=f"{hit.rank}-{hit.clause_id}")

@@ -1,0 +1,61 @@
+"""地区对比: one topic, one column per region with its best clauses; regions without one say so."""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from indexer.errors import PlanSearchError
+from ui.export import compare_csv, compare_markdown
+from ui.messages import friendly
+from ui.render import coverage_item
+from ui.resources import require_searcher
+from ui.shell import ensure_navigation
+
+EXAMPLES = ("知识产权质押融资", "地理标志保护", "知识产权人才培养", "海外知识产权纠纷应对")
+COLUMNS_PER_ROW = 4
+
+
+def _pick(topic: str) -> None:
+    st.session_state["topic"] = topic
+
+
+ensure_navigation()
+st.markdown("### 地区对比")
+searcher = require_searcher()
+with st.sidebar:
+    per_region = st.slider("每个地区显示条款数", 1, 3, 1, key="cmp-per-region")
+
+topic = st.text_input("对比主题，按回车", key="topic", bind="query-params", placeholder="例如：知识产权质押融资")
+cols = st.columns(len(EXAMPLES))
+for col, example in zip(cols, EXAMPLES, strict=True):
+    col.button(example, key=f"cmp-ex-{example}", on_click=_pick, args=(example,), type="tertiary")
+if not topic:
+    st.caption("输入一个主题，查看各地区规划中最相关的条款。")
+    st.stop()
+
+try:
+    parsed = searcher.parse(topic)
+    with st.spinner("正在对比…"):
+        coverages = searcher.compare(topic, per_region=per_region)
+except PlanSearchError as err:
+    st.warning(friendly(err))
+    st.stop()
+
+covered = sum(c.covered for c in coverages)
+st.caption(f"{len(coverages)} 个地区中，{covered} 个有直接相关的条款。")
+weights = searcher.term_weights()
+for start in range(0, len(coverages), COLUMNS_PER_ROW):
+    row = coverages[start : start + COLUMNS_PER_ROW]
+    for col, cov in zip(st.columns(COLUMNS_PER_ROW), row, strict=False):
+        with col, st.container(border=True):
+            coverage_item(cov, parsed.content_text, weights, full=True)
+
+stem = re.sub(r"[^\w\u4e00-\u9fff]+", "_", topic).strip("_")[:40] or "topic"
+left, right = st.columns(2)
+left.download_button("导出 CSV", compare_csv(coverages), file_name=f"地区对比-{stem}.csv", mime="text/csv", icon=":material/download:")
+right.download_button(
+    "导出 Markdown", compare_markdown(topic, coverages), file_name=f"地区对比-{stem}.md", mime="text/markdown",
+    icon=":material/download:",
+)

@@ -1,0 +1,104 @@
+"""文件库: what is indexed (and what was skipped, and why); add plans by upload, then update the index."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from indexer.errors import IndexMismatch, IndexNotFound, PlanSearchError
+from indexer.load import SUPPORTED_SUFFIXES
+from ui import config
+from ui.build import build_with_progress
+from ui.messages import detail, friendly
+from ui.resources import build_button, build_messages, flash, open_searcher, show_flash
+from ui.shell import ensure_navigation
+from ui.upload import MAX_BYTES, outcome_line, save_uploads
+
+ensure_navigation()
+st.markdown("### 文件库")
+show_flash()
+searcher = None
+try:
+    searcher = open_searcher()
+except (IndexNotFound, IndexMismatch) as err:
+    st.info(friendly(err))
+    st.caption(detail(err))
+    build_button(rebuild=isinstance(err, IndexMismatch))
+except PlanSearchError as err:
+    st.warning(friendly(err))
+    st.caption(detail(err))
+
+if searcher is not None:
+    index = searcher.index
+    manifest = index.manifest
+    clause_counts = {s.doc_id: s.clauses for s in manifest.sources}
+    indicator_counts: dict[str, int] = {}
+    for ind in index.indicators:
+        indicator_counts[ind.doc_id] = indicator_counts.get(ind.doc_id, 0) + 1
+    rows = [
+        {
+            "地区": d.region,
+            "级别": d.region_level,
+            "标题": d.title,
+            "类型": d.doc_type,
+            "发文机关": d.issuer,
+            "文号": d.doc_number,
+            "成文日期": d.signed,
+            "发布日期": d.published,
+            "条款数": clause_counts.get(d.doc_id, 0),
+            "章节数": len(entry.headings),
+            "指标数": indicator_counts.get(d.doc_id, 0),
+            "文件名": d.source,
+        }
+        for entry in index.documents
+        for d in (entry.document,)
+    ]
+    counts = manifest.counts
+    st.caption(
+        f"{counts.get('documents', 0)} 个文件 · {counts.get('clauses', 0)} 条条款 · {counts.get('indicators', 0)} 项指标"
+        f" · 模型 {manifest.model} · 建立于 {manifest.built_at}"
+    )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="lib-table")
+    if manifest.skipped:
+        st.markdown("##### 未能收录的文件")
+        for source, reason in manifest.skipped:
+            st.warning(f"{source}：{reason}")
+    if st.button("重新扫描文件夹并更新索引", help=f"收录手工放入 {config.data_dir()} 的文件", key="rescan"):
+        try:
+            report = build_with_progress(config.data_dir(), config.index_dir())
+            flash(build_messages(report))
+            st.rerun()
+        except PlanSearchError as err:
+            st.error(friendly(err))
+
+st.markdown("#### 上传规划文件")
+kinds = [s.lstrip(".") for s in SUPPORTED_SUFFIXES]
+files = st.file_uploader(
+    f"支持 {'、'.join(k.upper() for k in kinds)}，每个不超过 {MAX_BYTES // 1024 // 1024} MB",
+    type=kinds,
+    accept_multiple_files=True,
+    max_upload_size=MAX_BYTES // 1024 // 1024,
+    key="uploads",
+)
+choice = st.radio(
+    "文件库中已有同名文件时",
+    ["rename", "overwrite"],
+    format_func={"rename": "另存为新名称（加后缀）", "overwrite": "覆盖旧文件"}.get,
+    horizontal=True,
+    key="on-conflict",
+)
+confirmed = choice != "overwrite" or st.checkbox("我确认用新文件覆盖同名的旧文件", key="confirm-overwrite")
+if st.button("保存并更新索引", type="primary", disabled=not files or not confirmed, key="upload-save"):
+    outcomes = save_uploads([(f.name, f.getvalue()) for f in files], config.data_dir(), choice)
+    lines = [outcome_line(o) for o in outcomes]
+    for o, line in zip(outcomes, lines, strict=True):
+        (st.error if o.saved is None else st.success)(line)
+    if any(o.saved is not None and o.saved.status != "unchanged" for o in outcomes):
+        try:
+            report = build_with_progress(config.data_dir(), config.index_dir())
+        except PlanSearchError as err:
+            st.error(f"文件已保存，但索引更新失败：{friendly(err)}")
+            st.stop()
+        saved = [("error" if o.saved is None else "success", line) for o, line in zip(outcomes, lines, strict=True)]
+        flash(saved + build_messages(report))
+        st.rerun()

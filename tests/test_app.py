@@ -1,0 +1,405 @@
+"""UI tests of the Streamlit app with AppTest (no browser): every page against the fake-embedder index.
+
+Each test points PLANSEARCH_INDEX / PLANSEARCH_DATA at the session's fake index (or a private copy when
+the test changes it) and starts from an empty st.cache_resource.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+st = pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from retrieval.answer import ABSTAIN_MESSAGE  # noqa: E402
+from ui import messages  # noqa: E402
+from ui.export import NOT_COVERED, compare_csv, compare_markdown, to_number  # noqa: E402
+from ui.upload import MAX_BYTES, check_upload, sanitize_filename, save_upload, save_uploads  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTION = "中小企业怎么用专利去银行贷款？"
+FINANCE_CLAUSE = "qinghai_ip-protection-and-use-plan-14th-fyp:4.3.3"
+GOOD_PLAN = """关于印发测试市知识产权保护规划的通知
+
+测试市知识产权保护规划
+
+一、总体要求
+（一）指导思想
+坚持创新驱动，强化知识产权保护。
+二、重点任务
+（一）加强专利质押融资
+1.支持中小企业以专利权质押向银行申请贷款。（市市场监管局牵头，市财政局等按职责分工负责）
+2.完善知识产权评估和风险补偿机制。
+"""
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def env(monkeypatch, fake_index_dir):
+    """The read-only fake index; a data folder that must not be touched."""
+    monkeypatch.setenv("PLANSEARCH_INDEX", str(fake_index_dir))
+    monkeypatch.setenv("PLANSEARCH_DATA", str(ROOT / "data"))
+
+
+@pytest.fixture
+def private_env(monkeypatch, fake_index_dir, tmp_path):
+    """A private copy of the plans and the fake index, for tests that add files and rebuild."""
+    data, index = tmp_path / "data", tmp_path / "index"
+    shutil.copytree(ROOT / "data", data)
+    shutil.copytree(fake_index_dir, index)
+    monkeypatch.setenv("PLANSEARCH_INDEX", str(index))
+    monkeypatch.setenv("PLANSEARCH_DATA", str(data))
+    monkeypatch.setenv("PLANSEARCH_MODEL", "fake:64")
+    return data, index
+
+
+def app(page: str | None = None, **params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def html(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def codes(at) -> list[str]:
+    return [c.value for c in at.code]
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+# --- Ask ---------------------------------------------------------------------------------------------
+
+
+def test_question_renders_answer_hits_citations_and_highlights(env):
+    at = app()
+    at.text_input(key="q").input(QUESTION).run()
+    assert not at.exception
+    page = html(at)
+    assert "#### 答复" in page and 'class="answer-box"' in page
+    assert "〔青海省 · 四（三）3〕" in page  # the answer cites its clause in short form
+    assert '<mark class="hl-sentence">' in page and '<mark class="hl-term">' in page
+    assert "#### 相关条款（10）" in page
+    assert at.query_params["q"] == QUESTION  # the URL follows the question: shareable
+    assert any(c.startswith("《青海省“十四五”知识产权保护和运用规划》 四、重点任务") for c in codes(at))
+    assert len(at.page_link) >= 10  # every card links to the clause in the Browse page
+    link = at.page_link[0].proto
+    assert link.page == "browse" and f"clause={FINANCE_CLAUSE}".replace(":", "%3A") in link.query_string
+
+
+def test_question_from_url_and_example_button(env):
+    at = app(q=QUESTION)
+    assert at.text_input(key="q").value == QUESTION
+    assert "<mark" in html(at)
+    at = app()
+    at.button(key="ex-地理标志保护有哪些措施？").click().run()
+    assert not at.exception
+    assert at.text_input(key="q").value == "地理标志保护有哪些措施？"
+    assert "<mark" in html(at)
+
+
+def test_empty_and_too_long_questions_get_friendly_messages(env):
+    at = app()
+    assert not at.warning and "输入问题后按回车" in " ".join(texts(at.caption))  # a fresh page is calm
+    at.text_input(key="q").input("   ").run()
+    assert not at.exception
+    assert texts(at.warning) == [messages.EMPTY_QUERY]
+    at.text_input(key="q").input("专利" * 260).run()
+    assert not at.exception
+    assert texts(at.warning) == [messages.QUERY_TOO_LONG]
+
+
+def test_uncovered_question_abstains_but_shows_closest_clauses(env):
+    at = app()
+    at.text_input(key="q").input("海洋渔业捕捞许可证怎么办理").run()
+    assert ABSTAIN_MESSAGE in texts(at.info)
+    assert "最接近的条款" in " ".join(texts(at.caption))
+    assert "cite-head" in html(at)
+
+
+def test_filters_restrict_results(env):
+    at = app()
+    at.multiselect(key="ask-regions").set_value(["山西省"]).run()
+    at.text_input(key="q").input(QUESTION).run()
+    heads = [m.value for m in at.markdown if 'class="cite-head"' in m.value]
+    assert heads and all("<b>山西省</b>" in h for h in heads)
+    at.multiselect(key="ask-regions").set_value([]).run()
+    at.selectbox(key="ask-department").set_value("省市场监管局").run()
+    cards = [c for c in codes(at) if c.startswith("《")]
+    assert cards and all("青海" in c or "山西" in c for c in cards)
+    assert "牵头：" in " ".join(texts(at.caption)) or "配合：" in " ".join(texts(at.caption))
+
+
+def test_filters_that_exclude_everything_say_so(env):
+    at = app()
+    at.multiselect(key="ask-levels").set_value(["市"]).run()
+    at.multiselect(key="ask-regions").set_value(["青海省"]).run()
+    at.text_input(key="q").input(QUESTION).run()
+    assert not at.exception
+    assert any("没有符合筛选条件" in i for i in texts(at.info))
+
+
+def test_clause_deep_link_on_ask_page(env):
+    at = app(clause=FINANCE_CLAUSE, q="专利贷款")
+    page = html(at)
+    assert "#### 链接的条款" in page and "3.深化知识产权" in page
+    assert codes(at)[0].startswith("《青海省“十四五”知识产权保护和运用规划》 四、重点任务 （三）促进知识产权高效益运用 3.")
+    at = app(clause="no-such-doc:9.9")
+    assert any("不在当前索引中" in w for w in texts(at.warning))
+
+
+def test_context_and_comparable_clauses_open_on_demand(env):
+    at = app(q=QUESTION)
+    key = f"ctx-1-{FINANCE_CLAUSE}"
+    assert at.session_state[key] is False
+    assert '<div class="ctx-block' not in html(at)  # lazy: nothing computed while closed
+    at.session_state[key] = True
+    at.session_state[key.replace("ctx-", "sim-", 1)] = True
+    at.run()
+    assert not at.exception
+    page = html(at)
+    assert 'class="ctx-block ctx-current"' in page and "（三）促进知识产权高效益运用" in page
+    assert page.count('class="ctx-block') >= 3  # the clause with its neighbours
+    similar = [m.value for m in at.markdown if m.value.startswith("**") and "</span>" in m.value]
+    regions = {"山西省", "泰安市", "博尔塔拉蒙古自治州"}
+    assert sum(any(r in s for r in regions) for s in similar) >= 3  # every other region is listed
+
+
+def test_engine_errors_become_friendly_messages(env, monkeypatch):
+    from indexer.errors import ModelUnavailable
+    from retrieval.search import Searcher
+
+    def broken(*args, **kwargs):
+        raise ModelUnavailable("cannot load bundled:e5-small (offline)")
+
+    monkeypatch.setattr(Searcher, "open", classmethod(lambda cls, *a, **k: broken()))
+    at = app()
+    assert texts(at.warning) == [messages.MODEL_UNAVAILABLE]
+    assert "offline" in " ".join(texts(at.caption))
+
+
+# --- no index ------------------------------------------------------------------------------------------
+
+
+def test_no_index_offers_to_build_it(private_env, monkeypatch):
+    data, index = private_env
+    shutil.rmtree(index)
+    at = app()
+    assert texts(at.info) == [messages.NO_INDEX]
+    assert at.button(key="build-index").label == "建立索引"
+    at.button(key="build-index").click().run()
+    assert not at.exception
+    assert any("已建立索引：5 个文件" in s for s in texts(at.success))
+    assert (index / "manifest.json").exists()
+    at.text_input(key="q").input(QUESTION).run()
+    assert "<mark" in html(at)
+
+
+def test_damaged_index_offers_to_rebuild(private_env):
+    _, index = private_env
+    (index / "manifest.json").write_text("{not json", encoding="utf-8")
+    at = app()
+    assert texts(at.info) == [messages.INDEX_MISMATCH]
+    assert at.button(key="build-index").label == "重新建立索引"
+    for page in ("compare", "browse", "targets"):
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception and texts(at.info) == [messages.INDEX_MISMATCH]
+
+
+# --- Compare -------------------------------------------------------------------------------------------
+
+
+def test_compare_shows_a_column_per_region_and_the_uncovered_one(env):
+    at = app("compare")
+    at.text_input(key="topic").input("植物新品种").run()
+    assert not at.exception
+    page = html(at)
+    for region in ("青海省", "山西省", "泰安市", "博尔塔拉蒙古自治州"):
+        assert f"**{region}**" in page
+    assert NOT_COVERED in texts(at.caption)
+    assert "4 个地区中，3 个有直接相关的条款" in " ".join(texts(at.caption))
+    assert "<mark" in page and any(c.startswith("《") for c in codes(at))
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["导出 CSV", "导出 Markdown"]
+
+
+def test_compare_exports_carry_citations(fake_searcher):
+    coverages = fake_searcher.compare("植物新品种", per_region=1)
+    csv_text = compare_csv(coverages).decode("utf-8-sig")
+    assert csv_text.splitlines()[0] == "地区,级别,排名,引用,简短引用,条款编号,条款"
+    assert "博尔塔拉蒙古自治州,自治州,," + NOT_COVERED in csv_text
+    assert "《青海省“十四五”知识产权保护和运用规划》" in csv_text
+    md = compare_markdown("植物新品种", coverages)
+    assert md.startswith("# 地区对比：植物新品种")
+    assert "## 博尔塔拉蒙古自治州（自治州）\n\n" + NOT_COVERED in md
+    assert "—— 《" in md
+
+
+# --- Browse --------------------------------------------------------------------------------------------
+
+
+def test_browse_deep_link_opens_the_clause_highlighted(env):
+    at = app()
+    at.switch_page("pages/browse.py")
+    at.query_params["clause"] = FINANCE_CLAUSE
+    at.query_params["q"] = "专利 贷款 金融"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="browse-doc").value == "qinghai_ip-protection-and-use-plan-14th-fyp"
+    assert at.radio(key="browse-item").value != "preamble"
+    page = html(at)
+    assert "**四、重点任务 > （三）促进知识产权高效益运用 > 3.深化知识产权金融服务**" in page
+    assert 'ctx-current">' in page and '<mark class="hl-term">金融</mark>' in page
+    assert any("链接指向的条款" in c for c in texts(at.caption))
+
+
+def test_browse_outline_selection_updates_the_link(env):
+    at = app("browse")
+    radio = at.radio(key="browse-item")
+    assert radio.value == "preamble" and len(radio.options) > 10
+    radio.set_value("h3").run()
+    assert not at.exception
+    assert at.query_params.get("clause")  # the URL names what is shown
+    assert not any("链接指向的条款" in c for c in texts(at.caption))
+    at.selectbox(key="browse-doc").set_value("taian_ip-protection-and-use-plan-14th-fyp").run()
+    assert not at.exception
+    assert "泰安" in " ".join(codes(at))
+
+
+def test_browse_unknown_clause_link_warns(env):
+    at = app()
+    at.switch_page("pages/browse.py")
+    at.query_params["clause"] = "gone:1.2"
+    at.run()
+    assert any("不在当前索引中" in w for w in texts(at.warning))
+
+
+# --- Targets -------------------------------------------------------------------------------------------
+
+
+def test_targets_table_and_chart(env, fake_searcher):
+    at = app("targets")
+    table = at.dataframe[0].value
+    assert len(table) == len(fake_searcher.index.indicators)
+    assert list(table.columns[:8]) == ["地区", "指标", "单位", "基期年", "基期值", "目标年", "目标值", "属性"]
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    at.text_input(key="tg-name").input("专利").run()
+    assert all("专利" in name for name in at.dataframe[0].value["指标"])
+
+
+def test_only_plain_numbers_are_charted():
+    assert to_number("1.5") == 1.5 and to_number("4078") == 4078 and to_number("60%") == 60
+    assert to_number("——") is None and to_number("≥100") is None and to_number("") is None
+
+
+# --- Library and uploads ------------------------------------------------------------------------------
+
+
+def test_library_lists_documents_and_counts(env):
+    at = app("library")
+    table = at.dataframe[0].value
+    assert len(table) == 5
+    assert set(table["地区"]) == {"青海省", "山西省", "泰安市", "博尔塔拉蒙古自治州"}
+    assert table["条款数"].sum() > 100
+    assert "5 个文件" in " ".join(texts(at.caption))
+
+
+def test_library_upload_good_and_bad_files(private_env):
+    data, index = private_env
+    at = app("library")
+    at.file_uploader(key="uploads").set_value(
+        [("测试市 规划.txt", GOOD_PLAN.encode("utf-8"), "text/plain"), ("broken.pdf", b"%PDF-1.4 garbage", "application/pdf")]
+    ).run()
+    at.button(key="upload-save").click().run()
+    assert not at.exception
+    assert any("已保存 测试市_规划.txt" in s for s in texts(at.success))
+    assert any("broken.pdf" in e and messages.UNREADABLE in e for e in texts(at.error))
+    assert any("已建立索引：6 个文件" in s for s in texts(at.success))
+    assert (data / "测试市_规划.txt").exists() and not (data / "broken.pdf").exists()
+    assert len(at.dataframe[0].value) == 6  # the table shows the new index after the rerun
+    at.switch_page("pages/ask.py").run()
+    at.text_input(key="q").input("测试市 专利权质押 贷款").run()
+    assert "测试市" in html(at)
+
+
+def test_upload_names_are_sanitized():
+    assert sanitize_filename("../../etc/passwd.txt") == "passwd.txt"
+    assert sanitize_filename("C:\\Users\\x\\青海 规划（2021）.PDF") == "青海_规划_2021.pdf"
+    assert sanitize_filename("..hidden.md") == "hidden.md"
+    assert sanitize_filename(".txt") == "txt"  # a bare dot-name has no suffix: refused below
+    assert sanitize_filename("README.md") == "README_plan.md"
+    assert sanitize_filename("a<b>|c?.docx") == "a_b_c.docx"
+
+
+def test_upload_checks_type_and_size():
+    with pytest.raises(messages.UploadRefused, match="不支持的文件类型"):
+        check_upload("plan.exe", b"MZ")
+    with pytest.raises(messages.UploadRefused, match="不支持的文件类型"):
+        check_upload(".txt", b"x")
+    with pytest.raises(messages.UploadRefused, match="文件太大"):
+        check_upload("big.txt", b"x" * (MAX_BYTES + 1))
+    with pytest.raises(messages.UploadRefused, match="文件是空的"):
+        check_upload("empty.txt", b"")
+    assert check_upload("ok.TXT", b"x") == "ok.txt"
+
+
+def test_upload_conflicts_never_lose_a_file(tmp_path):
+    data = tmp_path / "data"
+    first = save_upload("plan.txt", GOOD_PLAN.encode(), data)
+    assert (first.name, first.status) == ("plan.txt", "added")
+    again = save_upload("copy.txt", GOOD_PLAN.encode(), data)
+    assert (again.name, again.status) == ("plan.txt", "unchanged")
+    other = GOOD_PLAN.replace("评估", "评价").encode()
+    renamed = save_upload("plan.txt", other, data)
+    assert (renamed.name, renamed.status) == ("plan_2.txt", "renamed")
+    assert (data / "plan.txt").read_bytes() == GOOD_PLAN.encode()
+    with pytest.raises(messages.UploadRefused, match="已有同名文件"):
+        save_upload("plan.md", GOOD_PLAN.replace("风险", "损失").encode(), data, on_conflict="refuse")
+    replaced = save_upload("plan.md", GOOD_PLAN.replace("风险", "损失").encode(), data, on_conflict="overwrite")
+    assert (replaced.name, replaced.status) == ("plan.md", "replaced")
+    assert sorted(p.name for p in data.iterdir()) == ["plan.md", "plan_2.txt"]  # same document id: replaced
+
+
+def test_unreadable_upload_is_not_saved(tmp_path):
+    data = tmp_path / "data"
+    out = save_uploads([("scan.pdf", b"%PDF-1.4\n%%EOF"), ("notes.txt", b"\x00\x01\x02" * 100)], data)
+    assert [o.saved for o in out] == [None, None]
+    assert all(messages.UNREADABLE in o.error for o in out)
+    assert not data.exists() or not any(data.iterdir())
+
+
+def test_every_error_has_a_chinese_message():
+    from indexer.errors import (
+        EmptyQuery,
+        IndexMismatch,
+        IndexNotFound,
+        ModelUnavailable,
+        PlanSearchError,
+        QueryTooLong,
+        UnreadableSource,
+    )
+
+    assert messages.friendly(EmptyQuery("x")) == messages.EMPTY_QUERY
+    assert messages.friendly(QueryTooLong("x")) == messages.QUERY_TOO_LONG
+    assert messages.friendly(IndexNotFound("x")) == messages.NO_INDEX
+    assert messages.friendly(IndexMismatch("x")) == messages.INDEX_MISMATCH
+    assert messages.friendly(ModelUnavailable("x")) == messages.MODEL_UNAVAILABLE
+    assert messages.friendly(UnreadableSource("a.pdf", "encrypted")) == f"{messages.UNREADABLE}：encrypted"
+    assert messages.friendly(PlanSearchError("boom")).startswith(messages.GENERIC)

@@ -1,0 +1,59 @@
+"""Building or updating the index from the app, with a progress bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from indexer.build import BuildReport, build_index
+from indexer.embedding import EmbedderSettings
+from indexer.errors import IndexMismatch, IndexNotFound
+from indexer.store import read_manifest
+
+# Share of the bar each stage of build_index(progress=…) fills: reading is quick, embedding is the bulk.
+_STAGES = {"read": ("读取文件", 0.0, 0.2), "embed": ("计算语义向量", 0.2, 0.95), "write": ("写入索引", 0.95, 1.0)}
+
+
+def embedder_settings(index_dir: Path) -> EmbedderSettings:
+    """The embedder of the existing index (so an update reuses its vectors), else the configured one."""
+    try:
+        m = read_manifest(index_dir)
+    except (IndexNotFound, IndexMismatch):
+        return EmbedderSettings.from_env()
+    return EmbedderSettings.from_env(model=m.model, query_prompt=m.query_prompt, passage_prompt=m.passage_prompt)
+
+
+def progress_fraction(stage: str, done: int, total: int) -> tuple[float, str]:
+    """Where the bar stands for a progress report of build_index, and what it says."""
+    label, start, end = _STAGES.get(stage, (stage, 0.0, 1.0))
+    share = done / total if total else 1.0
+    return start + (end - start) * min(max(share, 0.0), 1.0), f"{label} {done}/{total}" if total else label
+
+
+def build_with_progress(data_dir: Path, index_dir: Path) -> BuildReport:
+    """Build or update the index, showing a progress bar. Raises PlanSearchError (the caller shows it)."""
+    bar = st.progress(0.0, text="准备建立索引…")
+
+    def progress(stage: str, done: int, total: int) -> None:
+        value, text = progress_fraction(stage, done, total)
+        bar.progress(value, text=text)
+
+    report = build_index(data_dir, index_dir, settings=embedder_settings(index_dir), progress=progress)
+    bar.progress(1.0, text="索引已更新")
+    return report
+
+
+def report_lines(report: BuildReport) -> list[str]:
+    """A build report in a few Chinese lines."""
+    if report.up_to_date:
+        lines = [f"索引已是最新：{report.documents} 个文件，{report.clauses} 条条款。"]
+    else:
+        lines = [
+            f"已建立索引：{report.documents} 个文件，{report.clauses} 条条款"
+            f"（新计算 {report.embedded} 条，复用 {report.reused} 条，用时 {report.seconds:.1f} 秒）。"
+        ]
+    for label, names in (("新增", report.added), ("更新", report.changed), ("移除", report.removed)):
+        if names:
+            lines.append(f"{label}：{'、'.join(names)}")
+    return lines

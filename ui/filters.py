@@ -1,0 +1,31 @@
+"""The search filters in the sidebar: region, level, document, responsible department."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from retrieval.records import Filters
+
+LEVEL_ORDER = ("全国", "省", "自治区", "市", "自治州", "地区", "盟", "区县")
+
+
+def _level_key(level: str) -> tuple[int, str]:
+    return (LEVEL_ORDER.index(level) if level in LEVEL_ORDER else len(LEVEL_ORDER), level)
+
+
+def sidebar_filters(searcher, prefix: str = "ask") -> Filters:
+    """Filter widgets in the sidebar; returns the Filters they describe (empty = everything)."""
+    docs = [d.document for d in searcher.index.documents]
+    titles = {d.doc_id: f"{d.region} · {d.title}" if d.region else d.title for d in docs}
+    departments = sorted({dep for c in searcher.index.clauses for dep in c.departments.all})
+    with st.sidebar:
+        st.markdown("##### 筛选")
+        regions = st.multiselect("地区", sorted({d.region for d in docs if d.region}), key=f"{prefix}-regions", placeholder="全部地区")
+        levels = st.multiselect(
+            "级别", sorted({d.region_level for d in docs if d.region_level}, key=_level_key), key=f"{prefix}-levels", placeholder="全部级别"
+        )
+        doc_ids = st.multiselect("文件", list(titles), format_func=titles.get, key=f"{prefix}-docs", placeholder="全部文件")
+        department = st.selectbox(
+            "责任部门", departments, index=None, key=f"{prefix}-department", placeholder="全部部门（可输入）", accept_new_options=True
+        )
+    return Filters(regions=tuple(regions), levels=tuple(levels), doc_ids=tuple(doc_ids), department=(department or "").strip())

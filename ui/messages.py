@@ -1,0 +1,52 @@
+"""Typed errors → one calm Chinese sentence for the page (the engine's own English line stays available
+as a detail for whoever has to fix it)."""
+
+from __future__ import annotations
+
+from indexer.errors import (
+    EmptyQuery,
+    IndexMismatch,
+    IndexNotFound,
+    ModelUnavailable,
+    PlanSearchError,
+    QueryTooLong,
+    UnreadableSource,
+)
+from retrieval.query import MAX_QUERY_CHARS
+
+
+class UploadRefused(PlanSearchError):
+    """An uploaded file we will not save (too large, wrong type, name taken …). ``str`` is already Chinese."""
+
+
+EMPTY_QUERY = "请输入问题，例如：中小企业怎么用专利去银行贷款？"
+QUERY_TOO_LONG = f"问题太长了，请精简到 {MAX_QUERY_CHARS} 字以内（一两句话即可）。"
+NO_INDEX = "还没有建立检索索引。建立一次即可使用（几秒到一两分钟，视文件多少而定）。"
+INDEX_MISMATCH = "检索索引与当前程序版本不一致或已损坏，需要重新建立。"
+MODEL_UNAVAILABLE = "无法加载语义模型，暂时不能检索。请联系管理员检查模型文件。"
+UNREADABLE = "无法读取该文件"
+GENERIC = "操作没有完成"
+
+
+def friendly(err: PlanSearchError) -> str:
+    """The message a person sees for an error of the engine."""
+    if isinstance(err, EmptyQuery):
+        return EMPTY_QUERY
+    if isinstance(err, QueryTooLong):
+        return QUERY_TOO_LONG
+    if isinstance(err, IndexNotFound):
+        return NO_INDEX
+    if isinstance(err, IndexMismatch):
+        return INDEX_MISMATCH
+    if isinstance(err, ModelUnavailable):
+        return MODEL_UNAVAILABLE
+    if isinstance(err, UnreadableSource):
+        return f"{UNREADABLE}：{err.reason}"
+    if isinstance(err, UploadRefused):
+        return str(err)
+    return f"{GENERIC}：{err}"
+
+
+def detail(err: PlanSearchError) -> str:
+    """The technical line, shown small under the friendly one where it helps (index and model problems)."""
+    return "" if isinstance(err, EmptyQuery | QueryTooLong | UploadRefused) else str(err)

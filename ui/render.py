@@ -1,0 +1,182 @@
+"""How a clause looks: citation header, highlighted text, copyable citation, context and comparable
+clauses. Highlighting and citing are the engine's (render_html escapes the text, so the HTML is safe)."""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from retrieval.cite import cite
+from retrieval.highlight import highlight, render_html
+from retrieval.records import Hit, RegionCoverage
+
+from .context import Block, block_of, section_context
+from .export import NOT_COVERED
+
+CSS = """
+<style>
+mark.hl-sentence { background: #fff3bf; color: inherit; padding: 0 1px; border-radius: 2px; }
+mark.hl-term { background: #ffd8a8; color: inherit; font-weight: 600; padding: 0; border-radius: 2px; }
+.clause-text { line-height: 1.85; font-size: 1.02rem; }
+.cite-head { color: #495057; font-size: 0.92rem; margin-bottom: 0.25rem; }
+.cite-head b { color: #1c7ed6; }
+.ctx-block { padding: 0.35rem 0.6rem; margin: 0.25rem 0; color: #868e96; border-left: 3px solid #e9ecef; }
+.ctx-current { color: inherit; border-left: 3px solid #fab005; background: #fffdf5; }
+.ctx-parent { font-weight: 600; color: #495057; }
+.answer-box { font-size: 1.08rem; line-height: 1.9; }
+.answer-cite { color: #1c7ed6; font-size: 0.88rem; white-space: nowrap; }
+.muted { color: #868e96; font-size: 0.88rem; }
+</style>
+"""
+
+
+def inject_css() -> None:
+    st.markdown(CSS, unsafe_allow_html=True)
+
+
+def clause_html(text: str, query: str = "", weights=None) -> str:
+    """A clause's text as HTML, with the answering sentences and matched terms marked when there is a query."""
+    if not query:
+        return html.escape(text).replace("\n", "<br>")
+    return render_html(text, highlight(text, query, weights=weights))
+
+
+def header_html(hit_or_block_region: str, title: str, section: str) -> str:
+    return (
+        f'<div class="cite-head"><b>{html.escape(hit_or_block_region)}</b> · 《{html.escape(title)}》'
+        f" · {html.escape(section)}</div>"
+    )
+
+
+def clause_body(text: str, query: str = "", weights=None, extra_class: str = "") -> None:
+    st.markdown(f'<div class="clause-text {extra_class}">{clause_html(text, query, weights)}</div>', unsafe_allow_html=True)
+
+
+def browse_link(clause_id: str, query: str = "", label: str = "在浏览页中打开") -> None:
+    params = {"clause": clause_id, **({"q": query} if query else {})}
+    st.page_link("pages/browse.py", label=label, icon=":material/open_in_new:", query_params=params)
+
+
+def hit_card(searcher, hit: Hit, query: str, *, raw_query: str = "", key: str = "") -> None:
+    """One result: citation header, highlighted clause, copyable citation, context and other regions."""
+    c = cite(hit.clause, hit.document)
+    weights = searcher.term_weights()
+    key = key or hit.clause_id
+    with st.container(border=True):
+        st.markdown(header_html(c.region or c.title, c.title, c.section), unsafe_allow_html=True)
+        clause_body(hit.clause.text, query, weights)
+        notes = []
+        deps = hit.clause.departments
+        if deps.lead:
+            notes.append(f"牵头：{'、'.join(deps.lead)}")
+        if deps.support:
+            notes.append(f"配合：{'、'.join(deps.support)}")
+        if hit.clause.parts > 1:
+            notes.append(f"本条较长，此为第 {hit.clause.part}/{hit.clause.parts} 段")
+        notes.append(_why(hit))
+        st.caption(" ｜ ".join(notes))
+        st.code(c.canonical, language=None, wrap_lines=True)
+        browse_link(c.clause_id, raw_query)
+        ctx = st.expander("查看上下文", key=f"ctx-{key}", on_change="rerun", icon=":material/article:")
+        if ctx.open:
+            with ctx:
+                context_view(searcher, hit.clause, query)
+        sim = st.expander("其他地区的可比条款", key=f"sim-{key}", on_change="rerun", icon=":material/compare_arrows:")
+        if sim.open:
+            with sim:
+                similar_view(searcher, hit.clause_id)
+
+
+def _why(hit: Hit) -> str:
+    """The hit explains itself: fused score and each retriever's rank."""
+    parts = [f"得分 {hit.score:.4f}"]
+    parts.append(f"语义第 {hit.dense_rank} 名" if hit.dense_rank else "语义未入选")
+    parts.append(f"关键词第 {hit.lexical_rank} 名" if hit.lexical_rank else "关键词未命中")
+    if "section reference" in hit.reasons:
+        parts.append("按章节编号定位")
+    return "，".join(parts)
+
+
+def context_view(searcher, clause, query: str = "") -> None:
+    """The clause inside its parent section, with its neighbours (the clause itself highlighted)."""
+    ctx = section_context(searcher.index, clause)
+    entry = searcher.index.document(clause.doc_id)
+    title = entry.document.title if entry else clause.doc_id
+    where = " > ".join(ctx.parent) if ctx.parent else title
+    st.markdown(f'<div class="ctx-parent">{html.escape(where)}</div>', unsafe_allow_html=True)
+    if ctx.total > len(ctx.blocks):
+        st.caption(f"本节共 {ctx.total} 条，显示前后相邻的 {len(ctx.blocks)} 条。")
+    weights = searcher.term_weights()
+    out = []
+    for block in ctx.blocks:
+        current = block.clause_id == ctx.current
+        body = clause_html(block.text, query if current else "", weights)
+        out.append(f'<div class="ctx-block{" ctx-current" if current else ""}">{body}</div>')
+    st.markdown("".join(out), unsafe_allow_html=True)
+
+
+def similar_view(searcher, clause_id: str) -> None:
+    """The closest clause of every other region (or that it has none)."""
+    try:
+        coverages = searcher.similar_to(clause_id)
+    except KeyError:
+        st.caption("该条款已不在当前索引中。")
+        return
+    if not coverages:
+        st.caption("索引中没有其他地区的文件。")
+    for cov in coverages:
+        coverage_item(cov)
+
+
+def coverage_item(cov: RegionCoverage, query: str = "", weights=None, *, full: bool = False) -> None:
+    """A region's best clause(s) for a topic, or the plain statement that it has none."""
+    st.markdown(f"**{cov.region}**　<span class='muted'>{html.escape(cov.region_level)}</span>", unsafe_allow_html=True)
+    if not cov.hits:
+        st.caption(NOT_COVERED)
+        return
+    for hit in cov.hits:
+        c = cite(hit.clause, hit.document)
+        text = hit.clause.text if full else _snippet(hit.clause.text)
+        st.markdown(f'<div class="cite-head">{html.escape(c.short)}</div>', unsafe_allow_html=True)
+        clause_body(text, query, weights)
+        if full:
+            st.code(c.canonical, language=None, wrap_lines=True)
+
+
+def _snippet(text: str, n: int = 160) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= n else text[:n] + "…"
+
+
+def block_view(searcher, block: Block, query: str = "", *, target: bool = False) -> None:
+    """A whole clause in the Browse page: text (highlighted when it is the linked one), citation, link."""
+    entry = searcher.index.document(block.first.doc_id)
+    c = cite(block.first, entry.document) if entry else None
+    with st.container(border=True, key=f"blk-{block.clause_id}"):
+        if target:
+            st.caption(":material/link: 链接指向的条款")
+        body = clause_html(block.text, query if target else "", searcher.term_weights())
+        cls = "ctx-block ctx-current" if target else ""
+        st.markdown(f'<div class="clause-text {cls}">{body}</div>', unsafe_allow_html=True)
+        if c is not None:
+            st.code(c.canonical, language=None, wrap_lines=True)
+        st.page_link(
+            "pages/browse.py", label="本条链接", icon=":material/link:", query_params={"clause": block.clause_id}
+        )
+
+
+def linked_clause(searcher, clause_id: str, query: str = "") -> bool:
+    """The clause a ``?clause=`` link names, as a card; False when the index has no such clause."""
+    clause = searcher.index.clause(clause_id) or searcher.index.clause(f"{clause_id}#1")
+    if clause is None:
+        return False
+    block = block_of(searcher.index, clause)
+    entry = searcher.index.document(clause.doc_id)
+    c = cite(clause, entry.document)
+    with st.container(border=True):
+        st.markdown(header_html(c.region or c.title, c.title, c.section), unsafe_allow_html=True)
+        clause_body(block.text, query, searcher.term_weights())
+        st.code(c.canonical, language=None, wrap_lines=True)
+        browse_link(c.clause_id, query)
+    return True

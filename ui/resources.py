@@ -1,0 +1,80 @@
+"""The searcher, loaded once per process and per index version (``st.cache_resource`` keyed by the
+manifest fingerprint: an upload that changes the index is picked up on the next rerun).
+
+No module-level mutable state: every browser session shares the cached, read-only searcher.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from indexer.errors import IndexMismatch, IndexNotFound, PlanSearchError
+from indexer.store import read_manifest
+from retrieval.search import Searcher
+
+from . import config
+from .build import build_with_progress, report_lines
+from .messages import detail, friendly
+
+
+@st.cache_resource(max_entries=3, show_spinner="正在加载语义模型和索引（首次约需十秒）…")
+def _open(index_dir: str, fingerprint: str) -> Searcher:
+    return Searcher.open(index_dir)
+
+
+def open_searcher() -> Searcher:
+    """The searcher of the current index. Raises IndexNotFound / IndexMismatch / ModelUnavailable."""
+    folder = config.index_dir()
+    return _open(str(folder), read_manifest(folder).fingerprint)
+
+
+def require_searcher() -> Searcher:
+    """The searcher, or a friendly notice (with a button to build the index) and the page stops.
+    Messages left by a build just before (``flash``) show first."""
+    show_flash()
+    try:
+        return open_searcher()
+    except (IndexNotFound, IndexMismatch) as err:
+        st.info(friendly(err))
+        st.caption(detail(err))
+        build_button(rebuild=isinstance(err, IndexMismatch))
+    except PlanSearchError as err:
+        st.warning(friendly(err))
+        st.caption(detail(err))
+    st.stop()
+
+
+def build_button(rebuild: bool = False) -> None:
+    """A button that builds the index from the plans folder, with progress and a report."""
+    label = "重新建立索引" if rebuild else "建立索引"
+    if not st.button(label, type="primary", key="build-index"):
+        return
+    try:
+        report = build_with_progress(config.data_dir(), config.index_dir())
+    except PlanSearchError as err:
+        st.error(friendly(err))
+        st.caption(detail(err))
+        return
+    flash(build_messages(report))
+    st.rerun()
+
+
+def build_messages(report) -> list[tuple[str, str]]:
+    """A build report as (level, line) messages: what was indexed, then each skipped file and why."""
+    return [("success", line) for line in report_lines(report)] + [
+        ("warning", f"已跳过 {Path(e.path).name}：{e.reason}") for e in report.skipped
+    ]
+
+
+def flash(messages: list[tuple[str, str]]) -> None:
+    """(level, line) messages to show once at the top of the next run (they survive the st.rerun after a
+    build); level is 'success', 'warning' or 'error'."""
+    st.session_state["_flash"] = list(messages)
+
+
+def show_flash() -> None:
+    show = {"success": st.success, "warning": st.warning, "error": st.error}
+    for level, line in st.session_state.pop("_flash", []):
+        show.get(level, st.info)(line)

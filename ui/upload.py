@@ -1,0 +1,161 @@
+"""Adding a plan from the browser: check the name, size and type, prove the file readable on a temporary
+copy, then put it into the plans folder without ever losing an existing file silently.
+
+    saved = save_upload("青海 规划.pdf", data, data_dir)        # SavedUpload(name='青海_规划.pdf', status='added')
+
+Raises UploadRefused (our own checks, a Chinese message) or UnreadableSource (the reader's reason).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexer.errors import UnreadableSource
+from indexer.load import SUPPORTED_SUFFIXES
+from indexer.read import doc_id_for, plan_files, read_plan
+
+from .messages import UploadRefused
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_STEM = 100
+CONFLICT_CHOICES = ("rename", "overwrite", "refuse")
+# Characters a stored name may keep: CJK, letters and digits of any script, - _ .
+_UNSAFE = re.compile(r"[^\w\-.\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_RESERVED = {"readme", "catalog"}  # data/README.md and data/catalog.csv are not plans
+
+
+@dataclass(frozen=True, slots=True)
+class SavedUpload:
+    name: str  # the file name in the plans folder
+    status: str  # 'added' | 'renamed' (saved under a new name) | 'replaced' | 'unchanged' (already there)
+    title: str  # the document title the reader found
+    original: str  # the name as uploaded
+
+
+def sanitize_filename(name: str) -> str:
+    """A safe plain file name: no folders, no leading dots, only CJK / letters / digits / - _ .
+
+    The suffix is lower-cased; an empty stem becomes 'document'."""
+    name = unicodedata.normalize("NFKC", str(name or "")).replace("\\", "/").split("/")[-1].strip()
+    name = _UNSAFE.sub("_", name)
+    name = re.sub(r"_+", "_", name).lstrip("._-")
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    stem = stem.strip("._-")[:MAX_STEM].rstrip("._-") or "document"
+    if stem.lower() in _RESERVED:
+        stem += "_plan"
+    return f"{stem}.{suffix.lower()}" if suffix else stem
+
+
+def check_upload(name: str, data: bytes) -> str:
+    """The safe name for an upload, or UploadRefused for a size or type we do not take."""
+    safe = sanitize_filename(name)
+    suffix = Path(safe).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        kinds = "、".join(s.lstrip(".").upper() for s in SUPPORTED_SUFFIXES)
+        raise UploadRefused(f"{name}：不支持的文件类型（{suffix or '无扩展名'}），请上传 {kinds} 文件。")
+    if not data:
+        raise UploadRefused(f"{name}：文件是空的。")
+    if len(data) > MAX_BYTES:
+        raise UploadRefused(f"{name}：文件太大（{len(data) / 1024 / 1024:.1f} MB），上限为 {MAX_BYTES // 1024 // 1024} MB。")
+    return safe
+
+
+def validate_readable(safe_name: str, data: bytes, original: str = ""):
+    """Read the upload from a temporary copy; raises UnreadableSource naming the uploaded file."""
+    with tempfile.TemporaryDirectory(prefix="plansearch-upload-") as tmp:
+        path = Path(tmp) / safe_name
+        path.write_bytes(data)
+        try:
+            return read_plan(path)
+        except UnreadableSource as err:
+            raise UnreadableSource(original or safe_name, err.reason) from None
+
+
+def save_upload(name: str, data: bytes, data_dir: Path, on_conflict: str = "rename") -> SavedUpload:
+    """Check, validate and store an uploaded plan in ``data_dir``.
+
+    A file with the same document id (same name, or same stem with another suffix) is a conflict:
+    'rename' saves under ``<stem>_2`` …, 'overwrite' replaces it (the user confirmed), 'refuse' raises.
+    A byte-identical file already in the folder is left as it is."""
+    if on_conflict not in CONFLICT_CHOICES:
+        raise ValueError(f"on_conflict must be one of {CONFLICT_CHOICES}")
+    safe = check_upload(name, data)
+    plan = validate_readable(safe, data, original=name)
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(data).hexdigest()
+    existing = plan_files(data_dir)
+    for path in existing:
+        if path.stat().st_size == len(data) and hashlib.sha256(path.read_bytes()).hexdigest() == digest:
+            return SavedUpload(path.name, "unchanged", plan.document.title, name)
+    taken = {doc_id_for(p.name): p for p in existing}
+    clash = taken.get(doc_id_for(safe))
+    status = "added"
+    if clash is not None:
+        if on_conflict == "refuse":
+            raise UploadRefused(f"{name}：文件库中已有同名文件 {clash.name}（内容不同）。请改名，或确认覆盖。")
+        if on_conflict == "rename":
+            stem, suffix = Path(safe).stem, Path(safe).suffix
+            n = 2
+            while doc_id_for(f"{stem}_{n}{suffix}") in taken:
+                n += 1
+            safe, status = f"{stem}_{n}{suffix}", "renamed"
+        else:
+            status = "replaced"
+    _write_atomic(data_dir / safe, data)
+    if status == "replaced" and clash is not None and clash.name != safe:
+        clash.unlink()  # same document id, other suffix: the new file replaces it
+    return SavedUpload(safe, status, plan.document.title, name)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write beside the target under a dot-name (plan_files skips those), then rename into place."""
+    tmp = path.with_name(f".{path.name}.uploading-{os.getpid()}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True, slots=True)
+class UploadOutcome:
+    original: str
+    saved: SavedUpload | None  # None when the file was refused
+    error: str = ""  # the friendly reason it was refused
+
+
+def save_uploads(files: list[tuple[str, bytes]], data_dir: Path, on_conflict: str = "rename") -> list[UploadOutcome]:
+    """Save each upload on its own: one bad file is reported and the others still go in."""
+    from indexer.errors import PlanSearchError
+
+    from .messages import friendly
+
+    out = []
+    for name, data in files:
+        try:
+            out.append(UploadOutcome(name, save_upload(name, data, data_dir, on_conflict)))
+        except PlanSearchError as err:
+            out.append(UploadOutcome(name, None, f"{name}：{friendly(err)}" if not isinstance(err, UploadRefused) else str(err)))
+    return out
+
+
+def outcome_line(outcome: UploadOutcome) -> str:
+    """One Chinese line for the page."""
+    if outcome.saved is None:
+        return outcome.error
+    s = outcome.saved
+    return {
+        "added": f"已保存 {s.name}（{s.title}）",
+        "renamed": f"已有同名文件，新文件另存为 {s.name}（{s.title}）",
+        "replaced": f"已用新文件覆盖 {s.name}（{s.title}）",
+        "unchanged": f"{outcome.original} 与文件库中的 {s.name} 完全相同，未重复保存",
+    }[s.status]
