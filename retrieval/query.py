@@ -29,6 +29,7 @@ _RESPONSIBLE = re.compile(
 _LONE_REF_BEFORE = re.compile(r"(^|[^\u4e00-\u9fff]|规划|意见|方案|条例|办法|纲要)$")
 _CN_BEFORE_BRACKET = re.compile(r"([一二三四五六七八九十]+)(?=\s*[（(]\s*[一二三四五六七八九十百]+\s*[）)])")
 _BARE_DIGITS = re.compile(r"(\d{1,2})(?![\d.．%年件个万亿])")
+_COMPARE = re.compile(r"各地|各省|各市|各州|哪些地方|哪些地区|哪些省|不同地区|各个地方|比较|对比|异同|across|compare|each region")
 _PART_REF = re.compile(r"第\s*[（(]?\s*([一二三四五六七八九十百\d]+)\s*[）)]?\s*(部分|项|条|章|节|篇)")
 
 
@@ -49,7 +50,7 @@ class ParsedQuery:
     regions: tuple[str, ...] = ()  # region or province names the query names
     doc_types: tuple[str, ...] = ()
     section_ref: SectionRef | None = None
-    intent: str = "general"  # 'figure' | 'responsible' | 'general'
+    intent: str = "general"  # 'figure' | 'responsible' | 'compare' | 'general'
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +96,7 @@ def parse_query(raw: str, regions: Iterable[KnownRegion] = ()) -> ParsedQuery:
         regions=named,
         doc_types=tuple(w for w in DOC_TYPE_WORDS if w in search_text and not _inside(w, search_text)),
         section_ref=ref,
-        intent="responsible" if _RESPONSIBLE.search(search_text) else "figure" if _FIGURE.search(search_text) else "general",
+        intent=_intent(search_text),
     )
 
 
@@ -124,6 +125,14 @@ def _expand(content: str) -> str:
     """Add the policy terms that the query's plain words stand for (see thesaurus)."""
     extra = policy_terms(content)
     return f"{content} {extra}" if extra else content
+
+
+def _intent(search_text: str) -> str:
+    if _RESPONSIBLE.search(search_text):
+        return "responsible"
+    if _COMPARE.search(search_text):
+        return "compare"
+    return "figure" if _FIGURE.search(search_text) else "general"
 
 
 def _inside(word: str, text: str) -> bool:

@@ -194,9 +194,12 @@ class Searcher:
             reasons.setdefault(cid, []).insert(0, "section reference")
         d_pos = {row: r for r, row in enumerate(dense_rank, 1)}
         l_pos = {row: r for r, row in enumerate(lexical_rank, 1)}
+        order = ordered(fused)
+        if pq.intent == "compare" and not pinned:
+            order = _regions_first(order, [self.clauses[self.index.row(cid)].region for cid in order])
         hits: list[Hit] = []
         seen_base: set[str] = set()
-        for cid in ordered(fused):
+        for cid in order:
             row = self.index.row(cid)
             clause = self.clauses[row]
             base = cid.split("#")[0]
@@ -312,6 +315,17 @@ class Searcher:
         n = max(len(self.clauses), 1)
         self._max_idf = math.log(1 + n)
         return {t: math.log(1 + n / c) for t, c in self.index.lexical.document_frequencies().items() if c}
+
+
+def _regions_first(order: list[str], regions: list[str]) -> list[str]:
+    """For questions across regions (各地如何…): each region's best clause first, then the rest in order."""
+    firsts, seen = [], set()
+    for cid, region in zip(order, regions, strict=True):
+        if region not in seen:
+            seen.add(region)
+            firsts.append(cid)
+    chosen = set(firsts)
+    return firsts + [cid for cid in order if cid not in chosen]
 
 
 def _match_ref(numbers: tuple[tuple[str, int], ...], ref: SectionRef) -> int:

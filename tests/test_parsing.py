@@ -221,3 +221,20 @@ def test_outline_cli_missing_file(capsys):
     assert indexer_main(["outline", "/nonexistent/plan.txt"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error:") and "plan.txt" in err and err.count("\n") == 1
+
+
+def test_pdf_plan_reads_into_clauses(tmp_path):
+    from tests.pdfmaker import make_pdf
+
+    pages = [
+        ["某市知识产权保护规划", "一、总体要求", "（一）指导思想", "坚持以高质量发展为主题，加强知识产权保护，", "促进创新。", "- 1 -"],
+        ["二、重点任务", "（二）强化保护", "1.加强行政保护。开展专项执法行动，严厉打", "击侵权假冒。", "- 2 -"],
+    ]
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(make_pdf(pages))
+    plan = read_plan(path)
+    assert [h.label for h in plan.headings] == [
+        "一、总体要求", "（一）指导思想", "二、重点任务", "（二）强化保护", "1.加强行政保护",
+    ]
+    admin = plan.clauses[-1]
+    assert admin.text == "1.加强行政保护。开展专项执法行动，严厉打击侵权假冒。"  # wrapped line rejoined, page number gone

@@ -251,3 +251,11 @@ def test_cli_mismatched_index(fake_index_dir, tmp_path, capsys):
     assert retrieval_main(["search", "专利", "--index", str(broken)]) == 1
     err = capsys.readouterr().err
     assert "rebuild" in err and err.count("\n") == 1
+
+
+def test_questions_across_regions_show_each_region_first(fake_searcher):
+    pq = fake_searcher.parse("各地如何推进知识产权质押融资？")
+    assert pq.intent == "compare"
+    hits = fake_searcher.search(pq, k=10)
+    regions = [h.clause.region for h in hits]
+    assert len(set(regions[:4])) == 4  # the four regions' best clauses come first
