@@ -15,11 +15,11 @@ from pathlib import Path
 
 from .records import Document
 from .regions import NATIONAL, Region, lookup, most_mentioned, region_at_start
+from .structure import SIGNATURE
 from .textnorm import simplify
 
 _NOTICE_ISSUER = re.compile(r"^(?P<issuer>\S{2,40}?)(?:关于|關于|關於)(?:印发|印發)")
 _HEADER_ISSUER = re.compile(r"^(?P<issuer>\S{2,40}?(?:人民政府|委员会|委員會|办公厅|辦公廳|办公室|辦公室|局))\s*文\s*件\s*$")
-_SIGNATURE = re.compile(r"^(?P<issuer>\S{2,40}(?:人民政府|人民政府办公室|人民政府办公厅|委员会|办公室|办公厅|局|厅))\s*(?P<date>\d{4}年\d{1,2}月\d{1,2}日)?\s*$")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［（(]\s*\d{4}\s*[〕\]］）)]\s*\d{1,4}\s*号")
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _ISO_DATE = re.compile(r"(?:发布日期|發布日期|发布时间|成文日期)\s*[:：]?\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
@@ -78,7 +78,7 @@ def infer_document(
 
 def _signature(lines: list[str]) -> str:
     for i, line in enumerate(lines):
-        m = _SIGNATURE.match(line)
+        m = SIGNATURE.match(line)
         if m and (m.group("date") or (i + 1 < len(lines) and _DATE.match(lines[i + 1]))):
             return m.group("issuer")
     return ""

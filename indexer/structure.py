@@ -25,7 +25,11 @@ _SKIP_AFTER_TITLE = re.compile(r"^[(（]此件公开发布[)）]$|^[(（]此件�
 _TAIL_LINE = re.compile(
     r"^(抄送|主送|抄報|抄报|相关解读|相關解讀|附件|附：|扫一扫|打印本页|关闭窗口)|印发\s*$|印發\s*$"
 )
-_SIGNATURE = re.compile(r"^\S{2,30}(人民政府|人民政府办公室|人民政府办公厅|委员会|办公室|办公厅|局|厅)\s*$")
+# An issuing body alone on a line (a signature), optionally followed by its date.
+SIGNATURE = re.compile(
+    r"^(?P<issuer>\S{2,40}(?:人民政府|人民政府办公室|人民政府办公厅|委员会|办公室|办公厅|局|厅))"
+    r"\s*(?P<date>\d{4}年\d{1,2}月\d{1,2}日)?\s*$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +245,7 @@ def _find_body_end(text: str, after: int) -> int:
         if not s:
             continue
         nxt = next((ln.strip() for _, ln in lines[i + 1 :] if ln.strip()), "")
-        if _TAIL_LINE.search(s) or (_SIGNATURE.match(s) and (not nxt or _DATE_LINE.match(nxt) or "印发" in nxt)):
+        if _TAIL_LINE.search(s) or (SIGNATURE.match(s) and (not nxt or _DATE_LINE.match(nxt) or "印发" in nxt)):
             end = pos
             break
     return len(text[:end].rstrip())
