@@ -14,14 +14,14 @@ from retrieval.answer import ABSTAIN_MESSAGE, answer
 from ui.filters import sidebar_filters
 from ui.messages import friendly
 from ui.render import hit_card, linked_clause
-from ui.resources import require_searcher
+from ui.resources import model_ready, require_searcher
 from ui.shell import ensure_navigation
 
 EXAMPLES = (
     "中小企业怎么用专利去银行贷款？",
     "地理标志保护有哪些措施？",
-    "知识产权纠纷多元化解决由哪个部门牵头？",
-    "到2025年每万人口高价值发明专利拥有量目标是多少？",
+    "纠纷调解由哪个部门牵头？",
+    "高价值发明专利目标是多少？",
 )
 RESULTS = 10
 
@@ -65,7 +65,7 @@ if not question:
 
 try:
     parsed = searcher.parse(question)
-    with st.spinner("正在检索…"):
+    with st.spinner("正在检索…" if model_ready(searcher) else "正在加载语义模型（仅首次，约十秒）…"):
         hits = searcher.search(parsed, k=RESULTS, filters=filters)
 except PlanSearchError as err:
     st.warning(friendly(err))

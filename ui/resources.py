@@ -6,6 +6,7 @@ No module-level mutable state: every browser session shares the cached, read-onl
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -19,9 +20,25 @@ from .build import build_with_progress, report_lines
 from .messages import detail, friendly
 
 
-@st.cache_resource(max_entries=3, show_spinner="正在加载语义模型和索引（首次约需十秒）…")
+@st.cache_resource(max_entries=3, show_spinner="正在加载检索索引…")
 def _open(index_dir: str, fingerprint: str) -> Searcher:
-    return Searcher.open(index_dir)
+    searcher = Searcher.open(index_dir)
+    # The model's weights load on its first use (~10 s): start that now, in the background, so the page
+    # is usable at once and the model is ready by the time the first question is typed.
+    threading.Thread(target=_warm_up, args=(searcher.embedder,), name="plansearch-warm-up", daemon=True).start()
+    return searcher
+
+
+def _warm_up(embedder) -> None:
+    try:
+        embedder.embed_query("预热")
+    except Exception:  # the first real question reports the problem to the user
+        pass
+
+
+def model_ready(searcher: Searcher) -> bool:
+    """Whether the query model has loaded (fakes and already-used models count as loaded)."""
+    return bool(getattr(searcher.embedder, "loaded", True))
 
 
 def open_searcher() -> Searcher:
