@@ -13,7 +13,7 @@ from ui.render import coverage_item
 from ui.resources import require_searcher
 from ui.shell import ensure_navigation
 
-EXAMPLES = ("知识产权质押融资", "地理标志保护", "知识产权人才培养", "海外知识产权纠纷应对")
+EXAMPLES = ("知识产权质押融资", "地理标志保护", "植物新品种", "海外知识产权纠纷应对")
 COLUMNS_PER_ROW = 4
 
 

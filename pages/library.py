@@ -63,6 +63,8 @@ if searcher is not None:
         st.markdown("##### 未能收录的文件")
         for source, reason in manifest.skipped:
             st.warning(f"{source}：{reason}")
+    else:
+        st.caption(f"文件夹 {config.data_dir()} 中的文件均已收录。")
     if st.button("重新扫描文件夹并更新索引", help=f"收录手工放入 {config.data_dir()} 的文件", key="rescan"):
         try:
             report = build_with_progress(config.data_dir(), config.index_dir())

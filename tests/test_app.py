@@ -182,6 +182,18 @@ def test_context_and_comparable_clauses_open_on_demand(env):
     assert sum(any(r in s for r in regions) for s in similar) >= 3  # every other region is listed
 
 
+def test_sessions_share_the_loaded_index_but_not_their_state(env):
+    first, second = app(), app()
+    first.multiselect(key="ask-regions").set_value(["山西省"]).run()
+    first.text_input(key="q").input(QUESTION).run()
+    second.text_input(key="q").input("地理标志保护有哪些措施？").run()
+    first_heads = [m.value for m in first.markdown if 'class="cite-head"' in m.value]
+    second_heads = [m.value for m in second.markdown if 'class="cite-head"' in m.value]
+    assert all("<b>山西省</b>" in h for h in first_heads)
+    assert {h.split("</b>")[0] for h in second_heads} != {"<div class=\"cite-head\"><b>山西省"}
+    assert second.text_input(key="q").value == "地理标志保护有哪些措施？" and first.text_input(key="q").value == QUESTION
+
+
 def test_engine_errors_become_friendly_messages(env, monkeypatch):
     from indexer.errors import ModelUnavailable
     from retrieval.search import Searcher
@@ -252,6 +264,15 @@ def test_compare_exports_carry_citations(fake_searcher):
     assert "—— 《" in md
 
 
+def test_compare_columns_show_the_answering_sentences_of_long_clauses(fake_searcher):
+    from ui.render import excerpt_html
+
+    clause = fake_searcher.index.clause(FINANCE_CLAUSE)
+    out = excerpt_html(clause.text, "知识产权质押融资 银行", fake_searcher.term_weights(), short=60)
+    assert '<mark class="hl-sentence">' in out and "…" in out and len(out) < len(clause.text) * 3
+    assert "…" not in excerpt_html("短条款。", "专利") and "短条款。" in excerpt_html("短条款。", "专利")
+
+
 # --- Browse --------------------------------------------------------------------------------------------
 
 
@@ -319,6 +340,18 @@ def test_library_lists_documents_and_counts(env):
     assert set(table["地区"]) == {"青海省", "山西省", "泰安市", "博尔塔拉蒙古自治州"}
     assert table["条款数"].sum() > 100
     assert "5 个文件" in " ".join(texts(at.caption))
+    assert any("均已收录" in c for c in texts(at.caption))  # nothing skipped, and it says so
+
+
+def test_library_rescan_reports_skipped_files(private_env):
+    data, _ = private_env
+    (data / "scan.pdf").write_bytes(b"%PDF-1.4 not really")
+    at = app("library")
+    at.button(key="rescan").click().run()
+    assert not at.exception
+    assert any(w.startswith("已跳过 scan.pdf：") for w in texts(at.warning))  # the build's report
+    assert any(w.startswith("scan.pdf：") for w in texts(at.warning))  # the manifest's list, after the rerun
+    assert "##### 未能收录的文件" in html(at)
 
 
 def test_library_upload_good_and_bad_files(private_env):

@@ -9,7 +9,7 @@ import streamlit as st
 
 from retrieval.cite import cite
 from retrieval.highlight import highlight, render_html
-from retrieval.records import Hit, RegionCoverage
+from retrieval.records import Highlight, Hit, RegionCoverage
 
 from .context import Block, block_of, section_context
 from .export import NOT_COVERED
@@ -40,6 +40,19 @@ def clause_html(text: str, query: str = "", weights=None) -> str:
     if not query:
         return html.escape(text).replace("\n", "<br>")
     return render_html(text, highlight(text, query, weights=weights))
+
+
+def excerpt_html(text: str, query: str, weights=None, short: int = 180) -> str:
+    """The answering sentences of a long clause (with … where text is left out); a short clause whole."""
+    hl = highlight(text, query, weights=weights) if query else Highlight()
+    if len(text) <= short or not hl.sentences:
+        return clause_html(text, query, weights) if len(text) <= short else html.escape(_snippet(text, short))
+    start, end = hl.sentences[0][0], hl.sentences[-1][1]
+    window = Highlight(
+        tuple((a - start, b - start) for a, b in hl.sentences),
+        tuple((max(a, start) - start, min(b, end) - start) for a, b in hl.terms if a < end and b > start),
+    )
+    return ("…" if start > 0 else "") + render_html(text[start:end], window) + ("…" if end < len(text) else "")
 
 
 def header_html(hit_or_block_region: str, title: str, section: str) -> str:
@@ -130,18 +143,26 @@ def similar_view(searcher, clause_id: str) -> None:
 
 
 def coverage_item(cov: RegionCoverage, query: str = "", weights=None, *, full: bool = False) -> None:
-    """A region's best clause(s) for a topic, or the plain statement that it has none."""
+    """A region's best clause(s) for a topic, or the plain statement that it has none.
+
+    ``full``: the answering sentences, the whole clause on demand and the citation to copy (Compare);
+    otherwise a one-line snippet (the comparable clauses under a search result)."""
     st.markdown(f"**{cov.region}**　<span class='muted'>{html.escape(cov.region_level)}</span>", unsafe_allow_html=True)
     if not cov.hits:
         st.caption(NOT_COVERED)
         return
     for hit in cov.hits:
         c = cite(hit.clause, hit.document)
-        text = hit.clause.text if full else _snippet(hit.clause.text)
-        st.markdown(f'<div class="cite-head">{html.escape(c.short)}</div>', unsafe_allow_html=True)
-        clause_body(text, query, weights)
-        if full:
-            st.code(c.canonical, language=None, wrap_lines=True)
+        label = f" {hit.clause.label}" if hit.clause.label and hit.clause.kind != "indicator" else ""
+        st.markdown(f'<div class="cite-head">{html.escape(c.short + label)}</div>', unsafe_allow_html=True)
+        if not full:
+            clause_body(_snippet(hit.clause.text))
+            continue
+        st.markdown(f'<div class="clause-text">{excerpt_html(hit.clause.text, query, weights)}</div>', unsafe_allow_html=True)
+        if len(hit.clause.text) > 180:
+            with st.expander("全文"):
+                clause_body(hit.clause.text, query, weights)
+        st.code(c.canonical, language=None, wrap_lines=True)
 
 
 def _snippet(text: str, n: int = 160) -> str:
