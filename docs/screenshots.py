@@ -1,0 +1,111 @@
+"""Take the README screenshots of the app on the real index and time it, in headless Chromium.
+
+    .venv/bin/python docs/screenshots.py            # writes docs/screenshot-ask.png, docs/screenshot-compare.png
+
+Prints (a) seconds from `streamlit run` to a usable Ask page, (b) seconds from Enter to the answer on
+the warm app (median of a few questions). Needs Debian's chromium + chromium-driver (and fonts-noto-cjk).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = Path(__file__).resolve().parent.parent
+ASK = "中小企业怎么用专利去银行贷款？"
+WARM = ["地理标志保护有哪些措施？", "纠纷调解由哪个部门牵头？", "高价值发明专利目标是多少？", "海外维权援助怎么做？", ASK]
+TOPIC = "植物新品种"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def chromium(profile: str, height: int) -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-dev-shm-usage", f"--window-size=1400,{height}", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def visible(driver, css: str, timeout: float = 120):
+    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(EC.visibility_of_element_located((By.CSS_SELECTOR, css)))
+
+
+def ask(driver, url: str, question: str) -> float:
+    """Seconds from Enter to the answer (or the abstention) on a freshly loaded page."""
+    driver.get(url)
+    box = visible(driver, 'input[aria-label="输入问题，按回车检索"]')
+    time.sleep(0.5)
+    start = time.perf_counter()
+    box.send_keys(question + Keys.ENTER)
+    visible(driver, ".answer-box, .st-key-answer [data-testid='stAlert']")
+    visible(driver, "mark")
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    index = os.environ.get("PLANSEARCH_INDEX", str(ROOT / "index"))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PLANSEARCH_INDEX": index, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
+    with tempfile.TemporaryDirectory() as tmp:
+        driver = chromium(tmp, 1250)
+        try:
+            driver.get("about:blank")
+            start = time.perf_counter()
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                while True:  # poll until the server answers, then until the page can take a question
+                    try:
+                        driver.get(url)
+                        visible(driver, 'input[aria-label="输入问题，按回车检索"]', timeout=60)
+                        break
+                    except Exception:
+                        if proc.poll() is not None:
+                            raise
+                        time.sleep(0.1)
+                usable = time.perf_counter() - start
+                first = ask(driver, url, ASK)  # the model may still be loading in the background
+                warm = [ask(driver, url, q) for q in WARM]
+                driver.execute_script("window.scrollTo(0, 0)")
+                time.sleep(0.5)
+                driver.save_screenshot(str(ROOT / "docs" / "screenshot-ask.png"))
+                driver.get(f"{url}/compare")
+                box = visible(driver, 'input[aria-label="对比主题，按回车"]')
+                box.send_keys(TOPIC + Keys.ENTER)
+                visible(driver, "mark")
+                time.sleep(1.0)
+                driver.save_screenshot(str(ROOT / "docs" / "screenshot-compare.png"))
+            finally:
+                proc.terminate()
+                proc.wait(timeout=10)
+        finally:
+            driver.quit()
+    print(f"(a) streamlit run → usable Ask page: {usable:.1f} s")
+    print(f"    first question right after that (model loading in the background): {first:.2f} s")
+    print(f"(b) Enter → answer, warm app: median {statistics.median(warm):.2f} s (each: {', '.join(f'{w:.2f}' for w in warm)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
