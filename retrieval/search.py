@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -62,6 +63,7 @@ class Searcher:
         self.weights = dict(FUSION_WEIGHTS)
         self._forms = [""] * len(self.clauses)
         self._query_cache: dict[str, np.ndarray] = {}
+        self._cache_lock = threading.Lock()
         self._ids = [c.clause_id for c in self.clauses]
         self._doc_list = [d.document for d in index.documents]
         doc_pos = {d.doc_id: i for i, d in enumerate(self._doc_list)}
@@ -131,9 +133,10 @@ class Searcher:
         vector = self._query_cache.get(text)
         if vector is None:
             vector = self.embedder.embed_query(text)
-            if len(self._query_cache) >= 512:
-                self._query_cache.pop(next(iter(self._query_cache)))
-            self._query_cache[text] = vector
+            with self._cache_lock:  # one searcher serves every browser session of the app
+                if len(self._query_cache) >= 512:
+                    self._query_cache.pop(next(iter(self._query_cache)))
+                self._query_cache[text] = vector
         return vector
 
     def signals(self, query: ParsedQuery | str, hit: Hit | None) -> Signals:

@@ -6,4 +6,4 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup.sh" requirements.txt
 cd "$ROOT"
 "$PY" -m indexer build
-exec "$PY" -m streamlit run app.py --browser.gatherUsageStats false "$@"
+exec "$PY" -m streamlit run app.py "$@"
