@@ -202,3 +202,18 @@ def test_build_cli_hub_model_offline_fails_fast(data_dir, tmp_path, capsys, monk
 def test_build_cli_missing_data_folder(tmp_path, capsys):
     assert indexer_main(["build", "--data", str(tmp_path / "none"), "--index", str(tmp_path / "i"), "--model", "fake:8"]) == 1
     assert "no plans folder" in capsys.readouterr().err
+
+
+def test_public_verbs_import_nothing_heavy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, indexer, retrieval\n"
+        "from indexer import read_plan, build_index, load_index\n"
+        "from retrieval import Searcher, answer, cite, highlight\n"
+        "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
