@@ -99,9 +99,11 @@ def test_question_renders_answer_hits_citations_and_highlights(env):
     assert "#### 相关条款（10）" in page
     assert at.query_params["q"] == QUESTION  # the URL follows the question: shareable
     assert any(c.startswith("《青海省“十四五”知识产权保护和运用规划》 四、重点任务") for c in codes(at))
-    assert len(at.page_link) >= 10  # every card links to the clause in the Browse page
+    assert len(at.page_link) == 5  # five cards first, every one links to its clause in the Browse page
     link = at.page_link[0].proto
     assert link.page == "browse" and f"clause={FINANCE_CLAUSE}".replace(":", "%3A") in link.query_string
+    at.button(key="ask-more").click().run()  # the other five on demand
+    assert len(at.page_link) == 10 and not at.exception
 
 
 def test_question_from_url_and_example_button(env):
