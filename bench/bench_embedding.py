@@ -1,6 +1,6 @@
 """Benchmark the embedder: cold conversion, load time, clauses/s (fp32 vs bf16, sorted vs not), peak RSS.
 
-    python bench/bench_embedding.py [--corpus DIR] [--batch-size 32] [--threads 0]
+    python bench/bench_embedding.py [--corpus DIR] [--batch-size N] [--threads 0] [--repeats 2]
 
 Each stage runs in its own process, so every peak RSS belongs to that stage alone. The clauses are
 the paragraphs (lines of ≥ 20 characters) of the sample plans, embedded with the passage prompt.
@@ -83,13 +83,17 @@ def _child(*args: str) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--batch-size", type=int, default=None, help="default: the settings' default")
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--repeats", type=int, default=2, help="passes per condition; the best counts")
     ap.add_argument("--stage", choices=["convert", "embed"], help=argparse.SUPPRESS)
     ap.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--dtype", default="float32", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.batch_size is None:
+        from indexer.embedding import EmbedderSettings
+
+        args.batch_size = EmbedderSettings().batch_size
 
     if args.stage == "convert":
         print(json.dumps(stage_convert(args.cache)))

@@ -107,7 +107,7 @@ def test_settings_defaults(clean_env):
     s = EmbedderSettings.from_env()
     assert s == EmbedderSettings()
     assert (s.model, s.query_prompt, s.passage_prompt) == ("bundled:e5-small", "query: ", "passage: ")
-    assert (s.dtype, s.batch_size, s.threads, s.allow_download, s.cache_dir) == ("auto", 32, 0, False, None)
+    assert (s.dtype, s.batch_size, s.threads, s.allow_download, s.cache_dir) == ("auto", 8, 0, False, None)
     hash(s)  # keys the embedder cache
 
 

@@ -56,7 +56,7 @@ class EmbedderSettings:
     query_prompt: str = "query: "
     passage_prompt: str = "passage: "
     dtype: str = "auto"
-    batch_size: int = 32
+    batch_size: int = 8  # measured on 2 cores, fp32, clauses sorted by length: 8 → ~32/s, 32 → ~22/s
     threads: int = 0
     allow_download: bool = False
     cache_dir: Path | None = None
