@@ -5,28 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from indexer.errors import IndexMismatch, IndexNotFound, PlanSearchError
+from indexer.errors import PlanSearchError
 from indexer.load import SUPPORTED_SUFFIXES
 from ui import config
 from ui.build import build_with_progress
-from ui.messages import detail, friendly
-from ui.resources import build_button, build_messages, flash, open_searcher, show_flash
+from ui.messages import friendly
+from ui.resources import build_messages, flash, searcher_or_notice
 from ui.shell import ensure_navigation
 from ui.upload import MAX_BYTES, outcome_line, save_uploads
 
 ensure_navigation()
 st.markdown("### 文件库")
-show_flash()
-searcher = None
-try:
-    searcher = open_searcher()
-except (IndexNotFound, IndexMismatch) as err:
-    st.info(friendly(err))
-    st.caption(detail(err))
-    build_button(rebuild=isinstance(err, IndexMismatch))
-except PlanSearchError as err:
-    st.warning(friendly(err))
-    st.caption(detail(err))
+searcher = searcher_or_notice()  # the upload below works even without an index
 
 if searcher is not None:
     index = searcher.index

@@ -47,9 +47,9 @@ def open_searcher() -> Searcher:
     return _open(str(folder), read_manifest(folder).fingerprint)
 
 
-def require_searcher() -> Searcher:
-    """The searcher, or a friendly notice (with a button to build the index) and the page stops.
-    Messages left by a build just before (``flash``) show first."""
+def searcher_or_notice() -> Searcher | None:
+    """The searcher, or None after a friendly notice (with a button to build the index when there is
+    none or it is damaged). Messages left by a build just before (``flash``) show first."""
     show_flash()
     try:
         return open_searcher()
@@ -60,7 +60,15 @@ def require_searcher() -> Searcher:
     except PlanSearchError as err:
         st.warning(friendly(err))
         st.caption(detail(err))
-    st.stop()
+    return None
+
+
+def require_searcher() -> Searcher:
+    """The searcher, or the notice of ``searcher_or_notice`` and the page stops."""
+    searcher = searcher_or_notice()
+    if searcher is None:
+        st.stop()
+    return searcher
 
 
 def build_button(rebuild: bool = False) -> None:
