@@ -23,8 +23,9 @@ _FIGURE = re.compile(
     r"多少|几[个件家项]|目标|指标|达到|比例|比重|增长率|数量|金额|满意度|百分|%|how (?:much|many)|target|percent|rate"
 )
 _RESPONSIBLE = re.compile(
-    r"哪个部门|哪些部门|哪家单位|谁负责|谁来|由谁|牵头|负责部门|责任单位|责任部门|主管部门|which department|"
-    r"who is responsible|who leads|responsible"
+    r"(哪|什么)(个|些|几个|几家|家)?(部门|单位|机构|机关)|谁(负责|牵头|来管|主管|来查|来抓)|由谁|"
+    r"(负责|牵头|主管|责任|职责)(部门|单位|机构)|牵头|which (department|agency|body)|who is responsible|who leads|"
+    r"responsible"
 )
 _LONE_REF_BEFORE = re.compile(r"(^|[^\u4e00-\u9fff]|规划|意见|方案|条例|办法|纲要)$")
 _CN_BEFORE_BRACKET = re.compile(r"([一二三四五六七八九十]+)(?=\s*[（(]\s*[一二三四五六七八九十百]+\s*[）)])")
