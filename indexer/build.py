@@ -186,7 +186,7 @@ def build_index(
                 keys,
                 vectors,
                 [i for p in plans for i in p.indicators],
-                LexicalIndex.build(texts_for_lexical(clauses, docs), tokenizer),
+                LexicalIndex.build(texts_for_lexical(clauses), tokenizer),
             )
             swap_in(staging, index_dir)
         finally:
@@ -198,7 +198,7 @@ def build_index(
     )
 
 
-def texts_for_lexical(clauses: list[Clause], docs: dict[str, Document]) -> list[str]:
+def texts_for_lexical(clauses: list[Clause]) -> list[str]:
     """BM25 sees the clause and its section path (a query naming the section's topic should match)."""
     return [" ".join(c.section_path) + "\n" + c.text for c in clauses]
 

@@ -90,8 +90,8 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
                 sentences.append(AnswerSentence(sentence, c, hit.clause_id))
         if len(sentences) >= (1 if pinned else 3) or (pq.intent == "figure" and figures):
             break
-        if not pq.regions and len({s.citation.region for s in sentences}) >= 1 and hit.rank >= 2:
-            break
+        if hit.rank >= 2 and not pq.regions:
+            break  # with no region named, the best clause and one more (often another region's) suffice
     text = "".join(f"{s.text}〔{s.citation.short}〕" for s in sentences)
     return Answer(text, False, tuple(sentences), tuple(dict.fromkeys(figures)), confidence=confidence(signals))
 

@@ -13,11 +13,17 @@ def _level_key(level: str) -> tuple[int, str]:
     return (LEVEL_ORDER.index(level) if level in LEVEL_ORDER else len(LEVEL_ORDER), level)
 
 
+@st.cache_data(max_entries=3, show_spinner=False)
+def _departments(fingerprint: str, _searcher) -> list[str]:
+    """Every department named in the index: a scan of all clauses, done once per index version."""
+    return sorted({dep for c in _searcher.index.clauses for dep in c.departments.all})
+
+
 def sidebar_filters(searcher, prefix: str = "ask") -> Filters:
     """Filter widgets in the sidebar; returns the Filters they describe (empty = everything)."""
     docs = [d.document for d in searcher.index.documents]
     titles = {d.doc_id: f"{d.region} · {d.title}" if d.region else d.title for d in docs}
-    departments = sorted({dep for c in searcher.index.clauses for dep in c.departments.all})
+    departments = _departments(searcher.index.manifest.fingerprint, searcher)
     with st.sidebar:
         st.markdown("##### 筛选")
         regions = st.multiselect("地区", sorted({d.region for d in docs if d.region}), key=f"{prefix}-regions", placeholder="全部地区")
