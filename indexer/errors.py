@@ -24,6 +24,15 @@ class IndexMismatch(PlanSearchError):
     """The index on disk does not match what the code or the embedder expects."""
 
 
+class IndexDamaged(IndexMismatch):
+    """The index on disk cannot be read (bad bytes, a truncated or emptied file, a checksum that differs).
+    ``build --force`` rebuilds it from the sources whatever state it is in."""
+
+
+class UnsafePath(PlanSearchError):
+    """A folder the tool was asked to write that it must not touch (a plans folder, a file, a non-index)."""
+
+
 class ModelUnavailable(PlanSearchError):
     """The configured embedding model cannot be loaded (offline, missing path …)."""
 
