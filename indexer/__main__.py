@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
             from .read import read_plan
 
             plan = read_plan(args.file)
+            for problem in plan.problems:  # a bad sidecar is ignored, but the user should know
+                print(f"warning: {problem}", file=sys.stderr)
             if args.json:
                 json.dump(outline_json(plan), sys.stdout, ensure_ascii=False, indent=1)
                 sys.stdout.write("\n")
@@ -49,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except OSError as err:
-        print(f"error: {getattr(err, 'filename', '') or args.file}: {err.strerror or err}", file=sys.stderr)
+        where = err.filename or getattr(args, "file", None) or getattr(args, "index", "")
+        print(f"error: {where}: {err.strerror or err}", file=sys.stderr)
         return 1
     return 0
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import IndexMismatch, IndexNotFound, UnreadableSource
+from .errors import IndexMismatch, IndexNotFound, IndexWriteFailed, UnreadableSource
 from .lexical import DEFAULT_TOKENIZER, TOKENIZERS, LexicalIndex
 from .read import read_folder
 from .records import Clause, Document, ParsedPlan
@@ -31,9 +31,11 @@ from .store import (
     Manifest,
     SourceEntry,
     build_lock,
+    check_index_target,
     clean_stale_staging,
     load_index,
     read_manifest,
+    recover,
     staging_dir,
     swap_in,
     write_index,
@@ -59,6 +61,7 @@ class BuildReport:
     removed: tuple[str, ...] = ()
     skipped: tuple[UnreadableSource, ...] = field(default=())
     seconds: float = 0.0
+    duplicates: tuple[tuple[str, str], ...] = ()  # (source, the indexed source it duplicates)
 
     def summary(self) -> str:
         if self.up_to_date:
@@ -73,6 +76,7 @@ class BuildReport:
             if names:
                 parts.append(f"{label}: {', '.join(names)}")
         parts += [f"skipped {err}" for err in self.skipped]
+        parts += [f"duplicate {source}: same text as {original}, not indexed again" for source, original in self.duplicates]
         return "\n".join(parts)
 
 
@@ -117,14 +121,17 @@ def build_index(
 
         embedder = get_embedder(settings or EmbedderSettings.from_env())
 
+    check_index_target(index_dir, data_dir)
     with build_lock(index_dir):
+        check_index_target(index_dir, data_dir)  # again: it may have changed while we waited
+        recover(index_dir)
         clean_stale_staging(index_dir)
-        plans, skipped = _read_all(data_dir, progress)
         try:
             old_manifest = read_manifest(index_dir)
         except (IndexNotFound, IndexMismatch):
             old_manifest = None
         old_sources = {s.source: s.sha256 for s in old_manifest.sources} if old_manifest else {}
+        plans, skipped, duplicates = _read_all(data_dir, progress, prefer=set(old_sources))
         new_sources = {p.document.source: p.document.sha256 for p in plans}
         added = tuple(sorted(set(new_sources) - set(old_sources)))
         removed = tuple(sorted(set(old_sources) - set(new_sources)))
@@ -137,15 +144,15 @@ def build_index(
             old_manifest.query_prompt,
             old_manifest.passage_prompt,
         ) == (embedder.name, embed_recipe, tokenizer, PARSER_VERSION, embedder.query_prompt, embedder.passage_prompt)
-        skipped_same = old_manifest is not None and {s for s, _ in old_manifest.skipped} == {
-            Path(e.path).name for e in skipped
-        }
+        skipped_same = old_manifest is not None and set(old_manifest.skipped) == {
+            (Path(e.path).name, e.reason) for e in skipped
+        } and set(old_manifest.duplicates) == set(duplicates)
         if not force and settings_same and skipped_same and not (added or removed or changed):
             try:
                 load_index(index_dir)  # up to date only if it also loads cleanly
                 return BuildReport(
                     index_dir, True, len(plans), old_manifest.counts.get("clauses", 0), 0, 0,
-                    skipped=tuple(skipped), seconds=time.perf_counter() - started,
+                    skipped=tuple(skipped), seconds=time.perf_counter() - started, duplicates=duplicates,
                 )
             except (IndexNotFound, IndexMismatch):
                 pass
@@ -175,6 +182,7 @@ def build_index(
             skipped=tuple((Path(e.path).name, e.reason) for e in skipped),
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             build_seconds=round(time.perf_counter() - started, 2),
+            duplicates=duplicates,
         )
         staging = staging_dir(index_dir)
         try:
@@ -189,13 +197,25 @@ def build_index(
                 LexicalIndex.build(texts_for_lexical(clauses), tokenizer),
             )
             swap_in(staging, index_dir)
+        except (OSError, RuntimeError, MemoryError) as err:  # a full disk: faiss raises RuntimeError
+            raise IndexWriteFailed(
+                f"could not write the index at {index_dir} ({_reason(err)}); the previous index is unchanged"
+            ) from err
         finally:
             clean_stale_staging(index_dir)
         progress("write", 1, 1)
     return BuildReport(
         index_dir, False, len(plans), len(clauses), embedded, len(clauses) - embedded,
-        added, changed, removed, tuple(skipped), time.perf_counter() - started,
+        added, changed, removed, tuple(skipped), time.perf_counter() - started, duplicates,
     )
+
+
+def _reason(err: BaseException) -> str:
+    """One line for a write error: 'No space left on device' rather than a faiss stack dump."""
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return lines[-1][:200] if lines else type(err).__name__
 
 
 def texts_for_lexical(clauses: list[Clause]) -> list[str]:
@@ -203,7 +223,13 @@ def texts_for_lexical(clauses: list[Clause]) -> list[str]:
     return [" ".join(c.section_path) + "\n" + c.text for c in clauses]
 
 
-def _read_all(data_dir: Path, progress: Progress) -> tuple[list[ParsedPlan], list[UnreadableSource]]:
+def _read_all(
+    data_dir: Path, progress: Progress, prefer: set[str] = frozenset()
+) -> tuple[list[ParsedPlan], list[UnreadableSource], tuple[tuple[str, str], ...]]:
+    """The plans of a folder, the files skipped (and why), and the duplicates: (source, source it repeats).
+
+    Two files with the same text (byte-identical under another name, or the same plan as .txt and .docx)
+    are indexed once; the one already indexed (``prefer``), else the first by name, is kept."""
     if not data_dir.is_dir():
         raise IndexNotFound(f"no plans folder at {data_dir}")
     plans: list[ParsedPlan] = []
@@ -212,15 +238,30 @@ def _read_all(data_dir: Path, progress: Progress) -> tuple[list[ParsedPlan], lis
     for i, result in enumerate(results, 1):
         (skipped if isinstance(result, UnreadableSource) else plans).append(result)
         progress("read", i, len(results))
-    seen: dict[str, str] = {}
+    plans.sort(key=lambda p: (p.document.source not in prefer, p.document.source))
+    seen_ids: dict[str, str] = {}
+    seen_texts: dict[str, str] = {}
+    duplicates: list[tuple[str, str]] = []
     unique = []
-    for plan in plans:  # two files with the same stem would collide on doc_id: keep the first, report the other
-        if plan.document.doc_id in seen:
-            skipped.append(UnreadableSource(plan.document.source, f"same document id as {seen[plan.document.doc_id]}"))
+    for plan in plans:
+        source = plan.document.source
+        same_text = seen_texts.get(content_key(plan.text))
+        if same_text is not None:
+            duplicates.append((source, same_text))
             continue
-        seen[plan.document.doc_id] = plan.document.source
+        if plan.document.doc_id in seen_ids:  # same stem, other text: the ids would collide
+            skipped.append(UnreadableSource(source, f"same document id as {seen_ids[plan.document.doc_id]}"))
+            continue
+        seen_ids[plan.document.doc_id] = source
+        seen_texts[content_key(plan.text)] = source
         unique.append(plan)
-    return unique, skipped
+    unique.sort(key=lambda p: p.document.source)
+    return unique, skipped, tuple(sorted(duplicates))
+
+
+def content_key(text: str) -> str:
+    """Equal for the same plan whatever file it came in: the cleaned text without any whitespace."""
+    return hashlib.sha256("".join(text.split()).encode("utf-8")).hexdigest()
 
 
 def _vectors(index_dir, old_manifest, embedder, texts, keys, progress) -> tuple[np.ndarray, int]:

@@ -33,6 +33,10 @@ class UnsafePath(PlanSearchError):
     """A folder the tool was asked to write that it must not touch (a plans folder, a file, a non-index)."""
 
 
+class IndexWriteFailed(PlanSearchError):
+    """The new index could not be written (a full disk, no permission …); the old index is untouched."""
+
+
 class ModelUnavailable(PlanSearchError):
     """The configured embedding model cannot be loaded (offline, missing path …)."""
 

@@ -12,8 +12,11 @@ import codecs
 import functools
 import hashlib
 import io
+import logging
 import re
+import stat
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from os import PathLike
@@ -22,6 +25,16 @@ from pathlib import Path
 from .errors import UnreadableSource
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".html", ".htm", ".docx")
+MAX_SOURCE_BYTES = 512 * 1024 * 1024  # a plan file past this is refused before it is read
+# Zip-based formats (DOCX): refuse before parsing when the parts would unpack past these.
+MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
+MAX_ZIP_RATIO = 200  # a part that unpacks to over 200× its packed size (and over 1 MB) is a zip bomb
+# PDF: no single stream may unpack past this (pypdf's own default is 75 MB), nor the text of a file.
+MAX_PDF_STREAM_BYTES = 32 * 1024 * 1024
+MAX_TEXT_CHARS = 50_000_000
+# A plan is Chinese prose: at least this share of its visible characters are CJK ideographs.
+MIN_CJK_SHARE = 0.15
+MIN_CJK_CHARS = 2
 _TEXT_SUFFIXES = frozenset({".txt", ".md"})
 _HTML_SUFFIXES = frozenset({".html", ".htm"})
 
@@ -51,6 +64,13 @@ def load_source(path: str | PathLike[str]) -> SourceText:
         found = f"file type {suffix}" if suffix else "file without a suffix"
         raise UnreadableSource(where, f"unsupported {found} (supported: {', '.join(SUPPORTED_SUFFIXES)})")
     try:
+        info = p.stat()
+        if not stat.S_ISREG(info.st_mode):
+            if stat.S_ISDIR(info.st_mode):
+                raise UnreadableSource(where, "is a directory, not a file")
+            raise UnreadableSource(where, "not a regular file (a pipe, socket or device)")
+        if info.st_size > MAX_SOURCE_BYTES:
+            raise UnreadableSource(where, f"file too large ({info.st_size // 1024 // 1024} MB; at most {MAX_SOURCE_BYTES // 1024 // 1024} MB)")
         data = p.read_bytes()
     except FileNotFoundError:
         raise UnreadableSource(where, "no such file") from None
@@ -78,6 +98,7 @@ def load_source(path: str | PathLike[str]) -> SourceText:
     text = _normalize_newlines(text)
     if not text.strip():
         raise UnreadableSource(where, "empty file" if kind == "text" else f"no text found in the {kind} file")
+    _require_chinese(where, text)
     return SourceText(
         path=where,
         name=p.name,
@@ -90,6 +111,27 @@ def load_source(path: str | PathLike[str]) -> SourceText:
 
 def _normalize_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def cjk_share(text: str) -> tuple[float, int]:
+    """(share of CJK ideographs among the visible characters, their number)."""
+    visible = cjk = 0
+    for ch in text:
+        if ch.isspace():
+            continue
+        visible += 1
+        if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\uf900" <= ch <= "\ufaff":
+            cjk += 1
+    return (cjk / visible if visible else 0.0), cjk
+
+
+def _require_chinese(where: str, text: str) -> None:
+    """Refuse text that is not Chinese prose (a program or data file renamed .txt, an English file)."""
+    share, count = cjk_share(text)
+    if count < MIN_CJK_CHARS or share < MIN_CJK_SHARE:
+        raise UnreadableSource(
+            where, f"not Chinese plan text ({share:.0%} Chinese characters, {count} in all); is it the right file?"
+        )
 
 
 # --- encodings -------------------------------------------------------------------------------------
@@ -178,7 +220,10 @@ def _decode(where: str, data: bytes, declared: str | None = None) -> tuple[str, 
                 raise UnreadableSource(where, f"cannot decode as {label} despite its byte order mark")
             return text, encoding
     if b"\x00" in data:
-        raise UnreadableSource(where, "binary file, not a text plan")
+        text = _utf16_without_bom(data)
+        if text is None:
+            raise UnreadableSource(where, "binary file, not a text plan")
+        return text, "utf-16"
     # Chinese text that decodes as UTF-8 is UTF-8: GBK bytes almost never form valid three-byte
     # sequences, while UTF-8 bytes often decode as GB18030 garbage. So UTF-8 wins even over a page's
     # declared charset, which is often a stale template's.
@@ -209,6 +254,19 @@ def _decode(where: str, data: bytes, declared: str | None = None) -> tuple[str, 
     # max() keeps the first of equal scores, so ties go to GB18030: the corpus is mainland plans.
     best = max(decoded, key=lambda encoding: _plausibility(decoded[encoding]))
     return decoded[best], best
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """Text saved as UTF-16 with no byte order mark (some Windows tools): the byte order whose strict
+    decoding reads as plausible Chinese, or None (then it is binary)."""
+    if len(data) % 2:
+        return None
+    best = None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        text = _strict(data, encoding)
+        if text is not None and "\x00" not in text and _plausibility(text[:20000]) >= 1.0:
+            best = text if best is None or _plausibility(text[:20000]) > _plausibility(best[:20000]) else best
+    return best
 
 
 _META_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
@@ -291,6 +349,7 @@ def _docx_text(where: str, data: bytes) -> str:
     """Paragraphs one per line and table rows as tab-separated lines, in document order."""
     if data.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: an old binary .doc renamed to .docx
         raise UnreadableSource(where, "old Word .doc format, not .docx; save it as .docx first")
+    _check_zip(where, data)
     try:
         import docx
         from docx.table import Table
@@ -304,6 +363,36 @@ def _docx_text(where: str, data: bytes) -> str:
     except Exception as err:  # python-docx raises zip, XML and key errors alike for a broken file
         raise UnreadableSource(where, "corrupt or unreadable DOCX") from err
     return "\n".join(lines)
+
+
+def _check_zip(where: str, data: bytes) -> None:
+    """Refuse a zip whose parts unpack past MAX_UNZIPPED_BYTES or past MAX_ZIP_RATIO, before any parser
+    inflates them. Sizes are counted while unpacking, since a zip's declared sizes can lie."""
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
+        raise UnreadableSource(where, "corrupt or unreadable DOCX") from err
+    declared = sum(m.file_size for m in members)
+    if declared > MAX_UNZIPPED_BYTES:
+        raise UnreadableSource(where, f"refused: unpacks to {declared // 1024 // 1024} MB (a zip bomb?)")
+    total = 0
+    try:
+        for member in members:
+            size = 0
+            with archive.open(member) as part:
+                while block := part.read(1 << 20):
+                    size += len(block)
+                    total += len(block)
+                    ratio = size / max(member.compress_size, 1)
+                    if total > MAX_UNZIPPED_BYTES or (size > (1 << 20) and ratio > MAX_ZIP_RATIO):
+                        raise UnreadableSource(where, "refused: a part unpacks to far more than its packed size (a zip bomb?)")
+    except UnreadableSource:
+        raise
+    except Exception as err:  # bad CRC, unsupported compression, truncated data
+        raise UnreadableSource(where, "corrupt or unreadable DOCX") from err
 
 
 def _table_lines(table) -> list[str]:
@@ -323,29 +412,57 @@ def _table_lines(table) -> list[str]:
 
 def _pdf_text(where: str, data: bytes) -> str:
     """Text of every page, with page furniture dropped and layout line wraps rejoined."""
-    from pypdf import PasswordType, PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError
+    from pypdf import apply_configuration
+    from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError
 
+    limits = {
+        name: MAX_PDF_STREAM_BYTES
+        for name in ("zlib_maximum_output_length", "lzw_maximum_output_length", "run_length_maximum_output_length",
+                     "array_based_stream_maximum_output_length", "jbig2_maximum_output_length")
+    }
+    # pypdf reports recoverable oddities through logging and warnings: the user gets our one line instead.
+    log = logging.getLogger("pypdf")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
     try:
-        reader = PdfReader(io.BytesIO(data))
-        # Many published PDFs are encrypted only to restrict printing or copying: the empty user
-        # password opens them, and reading their text is what any viewer does.
-        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
-            raise UnreadableSource(where, "encrypted PDF (password protected)")
-        if len(reader.pages) == 0:
-            raise UnreadableSource(where, "corrupt or unreadable PDF (no pages)")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        with warnings.catch_warnings(), apply_configuration(**limits):
+            warnings.simplefilter("ignore")
+            pages = _pdf_pages(where, data)
     except UnreadableSource:
         raise
+    except LimitReachedError as err:
+        raise UnreadableSource(where, "refused: a stream unpacks to far more than its packed size (a PDF bomb?)") from err
     except DependencyError as err:  # AES without the optional 'cryptography' package
         raise UnreadableSource(where, "AES-encrypted PDF; install the 'cryptography' package to read it") from err
     except FileNotDecryptedError as err:
         raise UnreadableSource(where, "encrypted PDF (password protected)") from err
     except Exception as err:  # pypdf raises many types (PdfReadError, ValueError, KeyError …) on bad files
         raise UnreadableSource(where, "corrupt or unreadable PDF") from err
+    finally:
+        log.setLevel(level)
     if not any(page.strip() for page in pages):
         raise UnreadableSource(where, "no text layer (scanned PDF?); run OCR first")
     return _clean_pdf_pages(pages)
+
+
+def _pdf_pages(where: str, data: bytes) -> list[str]:
+    """The extracted text of each page, at most MAX_TEXT_CHARS in all."""
+    from pypdf import PasswordType, PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    # Many published PDFs are encrypted only to restrict printing or copying: the empty user
+    # password opens them, and reading their text is what any viewer does.
+    if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+        raise UnreadableSource(where, "encrypted PDF (password protected)")
+    if len(reader.pages) == 0:
+        raise UnreadableSource(where, "corrupt or unreadable PDF (no pages)")
+    pages, chars = [], 0
+    for page in reader.pages:
+        pages.append(page.extract_text() or "")
+        chars += len(pages[-1])
+        if chars > MAX_TEXT_CHARS:
+            raise UnreadableSource(where, "refused: far more text than any plan (a PDF bomb?)")
+    return pages
 
 
 _CN_DIGITS = "一二三四五六七八九十百零〇两"

@@ -8,11 +8,13 @@ province or prefecture the text names most often. A catalog row (data/catalog.cs
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from dataclasses import fields, replace
 from pathlib import Path
 
+from .errors import UnreadableSource
 from .records import Document
 from .regions import NATIONAL, Region, lookup, most_mentioned, region_at_start
 from .structure import SIGNATURE
@@ -104,20 +106,58 @@ def doc_type(title: str) -> str:
 
 
 def load_catalog(data_dir: Path) -> dict[str, dict[str, str]]:
-    """data/catalog.csv: a ``source`` column plus any Document fields; empty cells override nothing."""
+    """data/catalog.csv: a ``source`` column plus any Document fields; empty cells override nothing.
+
+    Raises UnreadableSource (naming the catalog) when it cannot be used; the plans still index without it."""
     path = Path(data_dir) / "catalog.csv"
-    if not path.exists():
+    if not path.is_file():
         return {}
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        return {row["source"]: {k: v for k, v in row.items() if k != "source" and v} for row in csv.DictReader(f)}
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    except UnicodeDecodeError:
+        raise UnreadableSource(str(path), "catalog is not UTF-8 text (save it as CSV UTF-8); ignored") from None
+    except (OSError, csv.Error) as err:
+        raise UnreadableSource(str(path), f"catalog cannot be read ({err}); ignored") from None
+    if rows and "source" not in rows[0]:
+        raise UnreadableSource(str(path), "catalog has no 'source' column naming each plan's file; ignored")
+    return {
+        row["source"]: {k: v for k, v in row.items() if isinstance(k, str) and k != "source" and isinstance(v, str) and v}
+        for row in rows
+        if row.get("source")
+    }
 
 
-def apply_overrides(document: Document, source_path: Path, catalog: dict[str, dict[str, str]] | None) -> Document:
-    """Apply the catalog row and then the sidecar ``<file>.meta.json`` (the sidecar wins)."""
-    overrides: dict[str, str] = dict((catalog or {}).get(document.source, {}))
+def read_sidecar(source_path: Path) -> dict[str, str]:
+    """``<file>.meta.json``: a JSON object of Document fields, or {} when there is none.
+    Raises UnreadableSource (naming the sidecar) when it is not a readable JSON object."""
     sidecar = source_path.with_name(source_path.name + ".meta.json")
-    if sidecar.exists():
-        overrides.update({k: str(v) for k, v in json.loads(sidecar.read_text(encoding="utf-8")).items() if v})
+    if not sidecar.is_file():
+        return {}
+    try:
+        data = json.loads(sidecar.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise UnreadableSource(str(sidecar), "metadata file is not UTF-8 text; ignored") from None
+    except ValueError as err:
+        raise UnreadableSource(str(sidecar), f"metadata file is not valid JSON ({err}); ignored") from None
+    except OSError as err:
+        raise UnreadableSource(str(sidecar), f"metadata file cannot be read ({err.strerror or err}); ignored") from None
+    if not isinstance(data, dict):
+        raise UnreadableSource(str(sidecar), "metadata file must hold one JSON object of fields; ignored")
+    return {str(k): str(v) for k, v in data.items() if isinstance(v, str | int | float) and not isinstance(v, bool) and v}
+
+
+def apply_overrides(
+    document: Document, source_path: Path, catalog: dict[str, dict[str, str]] | None
+) -> tuple[Document, tuple[UnreadableSource, ...]]:
+    """Apply the catalog row and then the sidecar ``<file>.meta.json`` (the sidecar wins). A sidecar that
+    cannot be used is returned as a problem and ignored: the plan keeps what was read from its text."""
+    overrides: dict[str, str] = dict((catalog or {}).get(document.source, {}))
+    problems: tuple[UnreadableSource, ...] = ()
+    try:
+        overrides.update(read_sidecar(Path(source_path)))
+    except UnreadableSource as err:
+        problems = (err,)
     allowed = {f.name for f in fields(Document)} - {"doc_id", "source", "sha256", "body_span"}
     changes = {k: v for k, v in overrides.items() if k in allowed}
     if "region" in changes and "region_level" not in changes:
@@ -125,4 +165,4 @@ def apply_overrides(document: Document, source_path: Path, catalog: dict[str, di
         if region:
             changes.setdefault("region_level", region.level)
             changes.setdefault("province", region.province)
-    return replace(document, **changes) if changes else document
+    return (replace(document, **changes) if changes else document), problems

@@ -34,14 +34,14 @@ def read_plan(path: str | Path, catalog: dict[str, dict[str, str]] | None = None
     document = infer_document(
         text, structure.body_span, structure.title_line, doc_id=doc_id, source=path.name, sha256=source.sha256
     )
-    document = apply_overrides(document, path, catalog)
+    document, problems = apply_overrides(document, path, catalog)
     clauses = make_clauses(text, structure, doc_id, document.region)
     indicators, indicator_clauses = _indicators(text, structure.headings, document.doc_id, document.region)
     headings = tuple(
         Heading(level=m.level, scheme=m.scheme, number=str(m.value), label=m.label, path=m.labels, span=(m.start, m.title_end))
         for m in structure.headings
     )
-    return ParsedPlan(document, text, headings, tuple(clauses + indicator_clauses), tuple(indicators))
+    return ParsedPlan(document, text, headings, tuple(clauses + indicator_clauses), tuple(indicators), problems)
 
 
 def _indicators(text: str, marks: tuple[HeadingMark, ...], doc_id: str, region: str):
@@ -94,27 +94,60 @@ def indicator_text(ind: Indicator, table_title: str = "") -> str:
 
 
 def plan_files(data_dir: str | Path) -> list[Path]:
-    """The plan files of a folder, sorted by name (sidecars, catalog and READMEs are not plans)."""
+    """The plan files of a folder, sorted by name (sidecars, catalog, READMEs and hidden files are not
+    plans; links are followed only to files inside the folder). See ``scan_folder`` for what was left out."""
+    return scan_folder(data_dir)[0]
+
+
+def scan_folder(data_dir: str | Path) -> tuple[list[Path], list[UnreadableSource]]:
+    """(plan files, files left out with the reason). A link leading outside the plans folder is never
+    followed (it could expose any file on the server); a hidden file that looks like a plan is reported,
+    other hidden files (editor swap files, .DS_Store) are ignored quietly."""
     data_dir = Path(data_dir)
-    out = []
+    root = data_dir.resolve()
+    plans: list[Path] = []
+    skipped: list[UnreadableSource] = []
     for p in sorted(data_dir.iterdir()):
-        if not p.is_file() or p.name.startswith(".") or p.name.endswith(".meta.json"):
+        name = p.name
+        if name.endswith(".meta.json") or name == "catalog.csv" or name.lower() == "readme.md":
             continue
-        if p.name in {"catalog.csv"} or p.name.lower() == "readme.md":
+        looks_like_plan = p.suffix.lower() in SUPPORTED_SUFFIXES
+        if name.startswith("."):
+            if looks_like_plan:
+                skipped.append(UnreadableSource(str(p), "hidden file (its name starts with a dot); rename it to index it"))
             continue
-        out.append(p)
-    return out
+        if p.is_symlink():
+            target = p.resolve()
+            if not target.is_relative_to(root):
+                skipped.append(UnreadableSource(str(p), "link to a file outside the plans folder; not followed"))
+                continue
+            if not target.exists():
+                skipped.append(UnreadableSource(str(p), "broken link"))
+                continue
+        if p.is_dir():
+            continue
+        plans.append(p)
+    return plans, skipped
 
 
 def read_folder(data_dir: str | Path) -> Iterator[ParsedPlan | UnreadableSource]:
-    """Read every plan of a folder; a file that fails yields its error instead, the others still load."""
-    catalog = load_catalog(Path(data_dir))
-    for path in plan_files(data_dir):
+    """Read every plan of a folder; a file that fails yields its error instead, the others still load.
+    A catalog or a ``.meta.json`` sidecar that cannot be used is yielded as an error too, and ignored."""
+    try:
+        catalog = load_catalog(Path(data_dir))
+    except UnreadableSource as err:
+        catalog = {}
+        yield err
+    paths, left_out = scan_folder(data_dir)
+    yield from left_out
+    for path in paths:
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             yield UnreadableSource(str(path), f"unsupported file type {path.suffix or '(none)'}")
             continue
         try:
-            yield read_plan(path, catalog)
+            plan = read_plan(path, catalog)
         except UnreadableSource as err:
             yield err
-
+            continue
+        yield plan
+        yield from plan.problems

@@ -131,6 +131,8 @@ class ParsedPlan:
     headings: tuple[Heading, ...]
     clauses: tuple[Clause, ...]
     indicators: tuple[Indicator, ...]
+    # Side files that could not be used (a malformed <file>.meta.json): reported, ignored.
+    problems: tuple = ()
 
 
 def _from_json(cls, data: dict, **override):

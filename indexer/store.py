@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from .errors import IndexMismatch, IndexNotFound
+from .errors import IndexDamaged, IndexMismatch, IndexNotFound, IndexWriteFailed, UnsafePath
 from .records import Clause, Document, Heading, Indicator
 
 FORMAT_VERSION = 1
@@ -33,6 +34,10 @@ FORMAT_VERSION = 1
 PARSER_VERSION = "1"
 NORMALIZATION = "nfkc+opencc-t2s+lower"
 MANIFEST = "manifest.json"
+# Every name an index folder of ours may hold (a folder holding anything else is not ours to replace).
+INDEX_FILES = frozenset(
+    {MANIFEST, MANIFEST + ".tmp", "faiss.index", "clauses.jsonl", "documents.json", "indicators.jsonl", "lexical"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +64,14 @@ class Manifest:
     skipped: tuple[tuple[str, str], ...] = ()  # (source, reason) of files that could not be read
     built_at: str = ""
     build_seconds: float = 0.0
+    duplicates: tuple[tuple[str, str], ...] = ()  # (source, source it duplicates): read, not indexed again
+    files: tuple[tuple[str, int, str], ...] = ()  # (path in the index folder, bytes, sha256), checked on load
 
     def to_json(self) -> dict:
         data = asdict(self)
         data["skipped"] = [{"source": s, "reason": r} for s, r in self.skipped]
+        data["duplicates"] = [{"source": s, "duplicate_of": d} for s, d in self.duplicates]
+        data["files"] = [{"path": p, "bytes": n, "sha256": h} for p, n, h in self.files]
         return data
 
     @classmethod
@@ -83,15 +92,15 @@ class Manifest:
                 skipped=tuple((s["source"], s["reason"]) for s in data.get("skipped", [])),
                 built_at=data.get("built_at", ""),
                 build_seconds=float(data.get("build_seconds", 0.0)),
+                duplicates=tuple((d["source"], d["duplicate_of"]) for d in data.get("duplicates", [])),
+                files=tuple((f["path"], int(f["bytes"]), f["sha256"]) for f in data.get("files", [])),
             )
-        except (KeyError, TypeError, ValueError) as err:
-            raise IndexMismatch(f"the index manifest is incomplete or damaged ({err}); rebuild the index") from err
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise IndexDamaged(f"the index manifest is incomplete or damaged ({err}); rebuild the index") from err
 
     @property
     def fingerprint(self) -> str:
         """Changes whenever the index content changes (cache key for loaded indexes in the app)."""
-        import hashlib
-
         return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -150,14 +159,18 @@ def write_index(
     vectors: np.ndarray,
     indicators: list[Indicator],
     lexical,
-) -> None:
-    """Write a complete index into ``folder`` (which must not exist yet), manifest last."""
+) -> Manifest:
+    """Write a complete index into ``folder`` (which must not exist yet), manifest last, and return the
+    manifest as written (with the size and sha256 of every file, checked when the index is loaded)."""
     import faiss
 
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if len(vectors) and not np.isfinite(vectors).all():
+        raise IndexWriteFailed("the embedding model returned vectors that are not finite numbers; nothing was written")
     folder.mkdir(parents=True)
     index = faiss.IndexFlatIP(manifest.dim)
     if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        index.add(vectors)
     faiss.write_index(index, str(folder / "faiss.index"))
     with (folder / "clauses.jsonl").open("w", encoding="utf-8") as f:
         for clause, key in zip(clauses, embed_keys, strict=True):
@@ -170,7 +183,28 @@ def write_index(
         for ind in indicators:
             f.write(json.dumps(ind.to_json(), ensure_ascii=False) + "\n")
     lexical.save(folder / "lexical")
+    manifest = replace(manifest, files=file_checksums(folder))
     _write_json_atomic(folder / MANIFEST, manifest.to_json())
+    return manifest
+
+
+def file_checksums(folder: Path) -> tuple[tuple[str, int, str], ...]:
+    """(relative path, size, sha256) of every file of an index folder but the manifest, sorted."""
+    out = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = path.relative_to(folder).as_posix()
+        if rel in (MANIFEST, MANIFEST + ".tmp"):
+            continue
+        out.append((rel, path.stat().st_size, _sha256(path)))
+    return tuple(out)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _write_json_atomic(path: Path, data) -> None:
@@ -181,16 +215,63 @@ def _write_json_atomic(path: Path, data) -> None:
     os.replace(tmp, path)
 
 
+def _aside(target: Path) -> Path:
+    return target.with_name(target.name + ".old")
+
+
+def is_index_folder(folder: Path) -> bool:
+    """Whether ``folder`` is ours to replace: an empty folder, or one holding only index files (a
+    manifest, or the files a damaged index leaves). Never a file, a plans folder or anything else."""
+    if folder.is_symlink() or not folder.is_dir():
+        return False
+    names = {p.name for p in folder.iterdir()}
+    return not names or (names <= INDEX_FILES)
+
+
+def check_index_target(index_dir: Path, data_dir: Path | None = None) -> None:
+    """Refuse to build into a folder that is not an index of this tool (UnsafePath). The check runs before
+    anything is written, so a wrong ``--index`` can never move or delete a user's files."""
+    index_dir = Path(index_dir)
+    where = index_dir.resolve()
+    if data_dir is not None:
+        data = Path(data_dir).resolve()
+        if where == data or where.is_relative_to(data):
+            raise UnsafePath(f"the index folder {index_dir} is inside the plans folder {data_dir}; choose another --index")
+        if data.is_relative_to(where):
+            raise UnsafePath(f"the plans folder {data_dir} is inside the index folder {index_dir}; choose another --index")
+    for folder in (index_dir, _aside(index_dir)):
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            raise UnsafePath(f"{folder} exists and is not a folder; choose another --index")
+        if folder.exists() and not is_index_folder(folder):
+            raise UnsafePath(
+                f"{folder} holds files that are not a plan-search index; it will not be replaced "
+                "(choose an empty or new folder for --index)"
+            )
+
+
 def swap_in(new: Path, target: Path) -> None:
-    """Put a complete index in place of the old one. If we die between the two renames, the old one is
-    still there under ``<target>.old`` and ``load_index`` puts it back."""
-    old = target.with_name(target.name + ".old")
+    """Put a complete index in place of the old one (called under ``build_lock``). If we die between the
+    two renames, the old one is still there under ``<target>.old``: readers use it, and the next build
+    (``recover``) puts it back."""
+    old = _aside(target)
+    check_index_target(target)
     if old.exists():
         shutil.rmtree(old)
     if target.exists():
         os.replace(target, old)
     os.replace(new, target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def recover(target: Path) -> None:
+    """Finish what a killed swap left (called under ``build_lock`` only; reading never repairs)."""
+    old = _aside(target)
+    if not (target / MANIFEST).exists() and (old / MANIFEST).exists() and is_index_folder(old):
+        if target.exists():
+            if not is_index_folder(target):
+                return
+            shutil.rmtree(target)
+        os.replace(old, target)
 
 
 def staging_dir(target: Path) -> Path:
@@ -200,7 +281,8 @@ def staging_dir(target: Path) -> Path:
 def clean_stale_staging(target: Path) -> None:
     """Remove staging folders left by builds that were killed (never the live index)."""
     for stale in target.parent.glob(f".{target.name}.building-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+        if is_index_folder(stale):
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -219,16 +301,27 @@ def build_lock(target: Path) -> Iterator[None]:
 # --- reading -------------------------------------------------------------------------------------------
 
 
+def _live_folder(folder: Path) -> Path:
+    """The folder to read: the index, or, while a swap is between its two renames (or was killed
+    there), the previous index beside it. Reading never moves anything."""
+    if not (folder / MANIFEST).exists() and (_aside(folder) / MANIFEST).exists():
+        return _aside(folder)
+    return folder
+
+
 def read_manifest(folder: Path) -> Manifest:
+    """The manifest of the index at ``folder``: IndexNotFound when there is none, IndexDamaged when it
+    cannot be read, IndexMismatch when this program cannot read its format."""
     folder = Path(folder)
-    _recover(folder)
-    path = folder / MANIFEST
+    path = _live_folder(folder) / MANIFEST
     if not path.exists():
         raise IndexNotFound(f"no index at {folder}: build it with `python -m indexer build`")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as err:
-        raise IndexMismatch(f"the index manifest at {path} is unreadable ({err}); rebuild the index") from err
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, ValueError) as err:  # unreadable, not UTF-8, not JSON
+        raise IndexDamaged(f"the index manifest at {path} is unreadable ({err}); rebuild the index") from err
+    if not isinstance(data, dict):
+        raise IndexDamaged(f"the index manifest at {path} is not a JSON object; rebuild the index")
     manifest = Manifest.from_json(data)
     if manifest.format_version != FORMAT_VERSION:
         raise IndexMismatch(
@@ -237,22 +330,78 @@ def read_manifest(folder: Path) -> Manifest:
     return manifest
 
 
-def _recover(folder: Path) -> None:
-    old = folder.with_name(folder.name + ".old")
-    if not (folder / MANIFEST).exists() and (old / MANIFEST).exists():
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(old, folder)
+# Checksums verified in this process: (folder, manifest fingerprint). Sizes are checked on every load,
+# hashes once per index version (the app reloads only when the manifest changes).
+_VERIFIED: set[tuple[str, str]] = set()
 
 
-def load_index(folder: str | Path) -> PlanIndex:
-    """Load and check an index. IndexNotFound when there is none; IndexMismatch when its parts disagree."""
+def verify_files(folder: Path, manifest: Manifest, hashes: bool = True) -> None:
+    """IndexDamaged when a file of the index is missing or differs in size (or sha256) from the manifest."""
+    problems = []
+    for rel, size, digest in manifest.files:
+        path = folder / rel
+        try:
+            actual = path.stat().st_size
+        except OSError:
+            problems.append(f"{rel} is missing")
+            continue
+        if actual != size:
+            problems.append(f"{rel} has {actual} bytes, the manifest says {size}")
+        elif hashes and _sha256(path) != digest:
+            problems.append(f"{rel} differs from its checksum")
+    if problems:
+        raise IndexDamaged(f"the index at {folder} is damaged ({'; '.join(problems)}); rebuild it")
+
+
+def load_index(folder: str | Path, *, verify: str = "auto") -> PlanIndex:
+    """Load and check an index. IndexNotFound when there is none; IndexDamaged when a file cannot be read
+    or differs from the manifest; IndexMismatch when its parts disagree.
+
+    ``verify``: 'auto' checks sizes always and sha256 once per index version in this process; 'full'
+    always hashes; 'sizes' never does. A swap by a build running at the same time is retried."""
+    folder = Path(folder)
+    for attempt in range(3):
+        before = _state(folder)
+        try:
+            return _load(folder, verify)
+        except IndexDamaged:
+            # A build swapped the index while we read it: read again what is there now.
+            if attempt == 2 or _state(folder) == before:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _check_vectors(folder: Path, vectors) -> None:
+    """Vectors are unit-length cosine vectors: NaN, infinities or huge values mean garbled bytes."""
+    block = 65536
+    for start in range(0, vectors.ntotal, block):
+        part = vectors.reconstruct_n(start, min(block, vectors.ntotal - start))
+        if not np.isfinite(part).all() or (np.einsum("ij,ij->i", part, part) > 1.02).any():
+            raise IndexDamaged(f"the index at {folder} holds vectors that are not unit-length numbers; rebuild it")
+
+
+def _state(folder: Path) -> tuple:
+    """What identifies the index version on disk right now (changes when a build swaps one in)."""
+    out = []
+    for path in (folder / MANIFEST, _aside(folder) / MANIFEST):
+        try:
+            st = path.stat()
+            out.append((st.st_ino, st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
+def _load(folder: Path, verify: str) -> PlanIndex:
     import faiss
 
     from .lexical import LexicalIndex
 
-    folder = Path(folder)
     manifest = read_manifest(folder)
+    folder = _live_folder(folder)
+    key = (str(folder.resolve()), manifest.fingerprint)
+    hashes = verify == "full" or (verify == "auto" and key not in _VERIFIED)
+    verify_files(folder, manifest, hashes=hashes)
     try:
         raw_clauses = [json.loads(line) for line in (folder / "clauses.jsonl").read_text(encoding="utf-8").splitlines()]
         clauses = tuple(Clause.from_json(c) for c in raw_clauses)
@@ -272,8 +421,9 @@ def load_index(folder: str | Path) -> PlanIndex:
         )
         vectors = faiss.read_index(str(folder / "faiss.index"))
         lexical = LexicalIndex.load(folder / "lexical")
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:
-        raise IndexMismatch(f"the index at {folder} is damaged ({type(err).__name__}: {err}); rebuild it") from err
+    except Exception as err:  # noqa: BLE001 - json, faiss, numpy and bm25s raise many types on bad bytes
+        raise IndexDamaged(f"the index at {folder} is damaged ({type(err).__name__}: {err}); rebuild it") from err
+    _check_vectors(folder, vectors)
     problems = []
     if vectors.ntotal != len(clauses):
         problems.append(f"{vectors.ntotal} vectors for {len(clauses)} clauses")
@@ -283,6 +433,9 @@ def load_index(folder: str | Path) -> PlanIndex:
         problems.append(f"lexical index over {lexical.n_docs} clauses, {len(clauses)} stored")
     if manifest.counts.get("clauses") != len(clauses) or manifest.counts.get("documents") != len(documents):
         problems.append("counts differ from the manifest")
+    if manifest.counts.get("indicators", len(indicators)) != len(indicators):
+        problems.append(f"{len(indicators)} indicators, the manifest says {manifest.counts.get('indicators')}")
     if problems:
-        raise IndexMismatch(f"the index at {folder} does not match its manifest: {'; '.join(problems)}; rebuild it")
+        raise IndexDamaged(f"the index at {folder} does not match its manifest: {'; '.join(problems)}; rebuild it")
+    _VERIFIED.add(key)
     return PlanIndex(folder, manifest, documents, clauses, indicators, vectors, lexical, keys)

@@ -409,7 +409,7 @@ def test_upload_conflicts_never_lose_a_file(tmp_path):
         save_upload("plan.md", GOOD_PLAN.replace("风险", "损失").encode(), data, on_conflict="refuse")
     replaced = save_upload("plan.md", GOOD_PLAN.replace("风险", "损失").encode(), data, on_conflict="overwrite")
     assert (replaced.name, replaced.status) == ("plan.md", "replaced")
-    assert sorted(p.name for p in data.iterdir()) == ["plan.md", "plan_2.txt"]  # same document id: replaced
+    assert sorted(p.name for p in data.iterdir() if not p.name.startswith(".")) == ["plan.md", "plan_2.txt"]
 
 
 def test_unreadable_upload_is_not_saved(tmp_path):

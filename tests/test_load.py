@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from indexer.errors import UnreadableSource
-from indexer.load import SUPPORTED_SUFFIXES, _clean_pdf_pages, load_source
+from indexer.load import SUPPORTED_SUFFIXES, _clean_pdf_pages, _decode, load_source
 from tests.pdfmaker import encrypt_pdf, make_pdf
 
 PLAN_SIMPLIFIED = "一、总体要求\n（一）指导思想\n坚持以习近平新时代中国特色社会主义思想为指导。\n"
@@ -84,8 +84,7 @@ def test_short_big5_texts_are_not_misread(tmp_path, text):
 
 
 def test_european_utf8_stays_utf8(tmp_path):
-    source = load_source(write(tmp_path, "note.txt", "café, naïve résumé".encode()))
-    assert source.encoding == "utf-8"
+    assert _decode("note.txt", "café, naïve résumé".encode()) == ("café, naïve résumé", "utf-8")
 
 
 def test_undecodable_bytes(tmp_path):
@@ -110,7 +109,7 @@ def test_unsupported_suffix(tmp_path):
 
 
 def test_suffix_is_case_insensitive(tmp_path):
-    assert load_source(write(tmp_path, "PLAN.TXT", b"ok")).text == "ok"
+    assert load_source(write(tmp_path, "PLAN.TXT", "规划正文".encode())).text == "规划正文"
     assert SUPPORTED_SUFFIXES == (".txt", ".md", ".pdf", ".html", ".htm", ".docx")
 
 

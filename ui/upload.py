@@ -8,6 +8,8 @@ Raises UploadRefused (our own checks, a Chinese message) or UnreadableSource (th
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
@@ -91,39 +93,91 @@ def save_upload(name: str, data: bytes, data_dir: Path, on_conflict: str = "rena
     plan = validate_readable(safe, data, original=name)
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
+    # Two sessions may save at once: decide the name and create the file under one lock, and create it
+    # exclusively, so neither can overwrite the other's file unseen.
+    with _folder_lock(data_dir):
+        saved_as, status = _store(safe, data, data_dir, on_conflict, name)
+    return SavedUpload(saved_as, status, plan.document.title, name)
+
+
+def _store(safe: str, data: bytes, data_dir: Path, on_conflict: str, name: str) -> tuple[str, str]:
     digest = hashlib.sha256(data).hexdigest()
     existing = plan_files(data_dir)
     for path in existing:
         if path.stat().st_size == len(data) and hashlib.sha256(path.read_bytes()).hexdigest() == digest:
-            return SavedUpload(path.name, "unchanged", plan.document.title, name)
+            return path.name, "unchanged"
     taken = {doc_id_for(p.name): p for p in existing}
     clash = taken.get(doc_id_for(safe))
-    status = "added"
-    if clash is not None:
-        if on_conflict == "refuse":
-            raise UploadRefused(f"{name}：文件库中已有同名文件 {clash.name}（内容不同）。请改名，或确认覆盖。")
-        if on_conflict == "rename":
-            stem, suffix = Path(safe).stem, Path(safe).suffix
-            n = 2
-            while doc_id_for(f"{stem}_{n}{suffix}") in taken:
-                n += 1
-            safe, status = f"{stem}_{n}{suffix}", "renamed"
-        else:
-            status = "replaced"
-    _write_atomic(data_dir / safe, data)
-    if status == "replaced" and clash is not None and clash.name != safe:
-        clash.unlink()  # same document id, other suffix: the new file replaces it
-    return SavedUpload(safe, status, plan.document.title, name)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write beside the target under a dot-name (plan_files skips those), then rename into place."""
-    tmp = path.with_name(f".{path.name}.uploading-{os.getpid()}")
+    if clash is None:
+        return _create_new(data_dir, safe, data, taken), "added"
+    if on_conflict == "refuse":
+        raise UploadRefused(f"{name}：文件库中已有同名文件 {clash.name}（内容不同）。请改名，或确认覆盖。")
+    if on_conflict == "rename":
+        return _create_new(data_dir, safe, data, taken, rename=True), "renamed"
+    tmp = _write_temp(data_dir, data)
     try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        os.replace(tmp, data_dir / safe)
     finally:
         tmp.unlink(missing_ok=True)
+    if clash.name != safe:
+        clash.unlink()  # same document id, other suffix: the new file replaces it
+    return safe, "replaced"
+
+
+def _create_new(data_dir: Path, safe: str, data: bytes, taken: dict, rename: bool = False) -> str:
+    """Create ``safe`` (or ``<stem>_2`` … when renaming) without ever replacing a file: the complete file is
+    hard-linked into place, which fails if the name exists (also for a writer outside this lock)."""
+    stem, suffix = Path(safe).stem, Path(safe).suffix
+    candidates = (f"{stem}_{n}{suffix}" for n in range(2, 10_000)) if rename else iter((safe,))
+    tmp = _write_temp(data_dir, data)
+    try:
+        for candidate in candidates:
+            if rename and doc_id_for(candidate) in taken:
+                continue
+            try:
+                _link_exclusive(tmp, data_dir / candidate, data)
+                return candidate
+            except FileExistsError:
+                if not rename:
+                    raise UploadRefused(f"{safe}：同名文件刚刚被保存，请重试。") from None
+        raise UploadRefused(f"{safe}：同名文件过多，请改名后再上传。")
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _link_exclusive(tmp: Path, target: Path, data: bytes) -> None:
+    """Give the complete temp file its final name; FileExistsError if the name is taken."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise
+    except OSError:  # a filesystem without hard links: create exclusively and write
+        with target.open("xb") as f:
+            f.write(data)
+
+
+def _write_temp(data_dir: Path, data: bytes) -> Path:
+    """The upload written completely under a fresh hidden name (scan_folder ignores it)."""
+    fd, name = tempfile.mkstemp(dir=data_dir, prefix=".upload-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)
+
+
+@contextlib.contextmanager
+def _folder_lock(data_dir: Path):
+    with (data_dir / ".upload.lock").open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 @dataclass(frozen=True, slots=True)

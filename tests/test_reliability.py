@@ -1,0 +1,460 @@
+"""Lose nothing, trust no input: each test replays one fault or bad input found by the attack on the CLI,
+the index and the reader (issue 8, items 1–11), and fails without its fix."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.__main__ import main as indexer_main
+from indexer.build import build_index
+from indexer.embedding import FakeEmbedder
+from indexer.errors import IndexDamaged, IndexWriteFailed, UnreadableSource, UnsafePath
+from indexer.load import load_source
+from indexer.read import read_folder
+from indexer.store import load_index, read_manifest
+from retrieval.__main__ import main as retrieval_main
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "plans"
+PLANS = ("municipal_plan_fullwidth.txt", "regulation_chapters.txt", "county_plan_halfwidth.txt")
+
+
+def checksums(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in PLANS:
+        shutil.copy(FIXTURES / name, folder)
+    return folder
+
+
+@pytest.fixture
+def built(data_dir, tmp_path):
+    index = tmp_path / "index"
+    build_index(data_dir, index, embedder=FakeEmbedder(32))
+    return index
+
+
+def build_cli(data: Path, index: Path, *extra: str) -> int:
+    return indexer_main(["build", "--data", str(data), "--index", str(index), "--model", "fake:32", "--quiet", *extra])
+
+
+def one_line_error(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err, err
+    return err
+
+
+# --- 1. a build never replaces what is not its own index -------------------------------------------------
+
+
+def test_index_equal_to_data_folder_is_refused_and_nothing_is_lost(data_dir, capsys):
+    before = checksums(data_dir)
+    assert build_cli(data_dir, data_dir) == 1
+    assert "inside the plans folder" in one_line_error(capsys)
+    assert checksums(data_dir) == before
+    assert not data_dir.with_name("data.old").exists()
+
+
+def test_index_inside_data_and_data_inside_index_are_refused(data_dir, tmp_path, capsys):
+    assert build_cli(data_dir, data_dir / "index") == 1
+    one_line_error(capsys)
+    assert not (data_dir / "index").exists()
+    outer = tmp_path / "outer"
+    (outer / "plans").mkdir(parents=True)
+    shutil.copy(FIXTURES / PLANS[0], outer / "plans")
+    assert build_cli(outer / "plans", outer) == 1
+    assert "inside the index folder" in one_line_error(capsys)
+    assert (outer / "plans" / PLANS[0]).exists()
+
+
+def test_index_pointing_at_a_file_or_a_foreign_folder_is_refused(data_dir, tmp_path, capsys):
+    report = tmp_path / "report.docx"
+    report.write_bytes(b"my work")
+    assert build_cli(data_dir, report) == 1
+    one_line_error(capsys)
+    assert report.read_bytes() == b"my work" and not tmp_path.joinpath("report.docx.old").exists()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    assert build_cli(data_dir, mine) == 1
+    assert "not a plan-search index" in one_line_error(capsys)
+    assert (mine / "notes.txt").read_text() == "keep me"
+
+
+def test_an_empty_folder_or_an_old_index_may_be_replaced(data_dir, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert build_cli(data_dir, empty) == 0
+    assert build_cli(data_dir, empty, "--force") == 0
+    assert (empty / "manifest.json").exists()
+
+
+# --- 2. concurrent uploads never lose a file ----------------------------------------------------------
+
+
+def test_two_sessions_uploading_the_same_name_keep_both_files(tmp_path, monkeypatch):
+    import ui.upload as upload
+
+    data = tmp_path / "data"
+    data.mkdir()
+    listed = upload.plan_files
+
+    def slow_listing(folder):  # widen the window between looking and writing, as a busy server does
+        out = listed(folder)
+        time.sleep(0.3)
+        return out
+
+    monkeypatch.setattr(upload, "plan_files", slow_listing)
+    texts = [(FIXTURES / PLANS[0]).read_bytes(), (FIXTURES / PLANS[1]).read_bytes()]
+    results: list = [None, None]
+    barrier = threading.Barrier(2)
+
+    def save(i):
+        barrier.wait()
+        results[i] = upload.save_upload("plan.txt", texts[i], data)
+
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    saved = sorted(r.name for r in results)
+    assert saved == ["plan.txt", "plan_2.txt"], results
+    stored = {p.read_bytes() for p in data.iterdir() if not p.name.startswith(".")}
+    assert stored == set(texts)
+    assert not [p for p in data.iterdir() if p.name.startswith(".upload-")]  # no temp file left behind
+
+
+# --- 3. reading never repairs or moves anything --------------------------------------------------------
+
+
+def test_reading_during_a_swap_uses_the_previous_index_and_moves_nothing(built, data_dir):
+    aside = built.with_name("index.old")
+    os.replace(built, aside)  # the moment between the two renames of a swap
+    index = load_index(built)
+    assert index.manifest.counts["documents"] == 3
+    assert aside.exists() and not built.exists()  # the read moved nothing
+    report = build_index(data_dir, built, embedder=FakeEmbedder(32))  # the build recovers, under its lock
+    assert report.up_to_date and built.exists() and not aside.exists()
+
+
+def test_a_read_racing_a_swap_loads_the_new_index(built, data_dir, monkeypatch):
+    import indexer.store as store
+
+    calls = {"n": 0}
+    real = store._load
+
+    def racing(folder, verify):
+        calls["n"] += 1
+        if calls["n"] == 1:  # a build swaps a new index in while this read is half done
+            (data_dir / "extra.txt").write_bytes((FIXTURES / "provincial_opinions_inline.txt").read_bytes())
+            build_index(data_dir, built, embedder=FakeEmbedder(32))
+            raise IndexDamaged("the files changed under the reader")
+        return real(folder, verify)
+
+    monkeypatch.setattr(store, "_load", racing)
+    assert load_index(built).manifest.counts["documents"] == 4
+
+
+# --- 4. a bad catalog or sidecar is reported and ignored ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        (f"{PLANS[0]}.meta.json", b'{"region": "x",', "not valid JSON"),
+        (f"{PLANS[0]}.meta.json", b'["region", "x"]', "one JSON object"),
+        (f"{PLANS[0]}.meta.json", b'{"region": "\xff"}', "not UTF-8"),
+        ("catalog.csv", "source,region\n规划.txt,山东省\n".encode("gbk"), "not UTF-8"),
+        ("catalog.csv", b"file,region\nx.txt,y\n", "no 'source' column"),
+    ],
+)
+def test_bad_metadata_is_reported_and_every_plan_still_indexes(data_dir, tmp_path, capsys, name, content, reason):
+    (data_dir / name).write_bytes(content)
+    assert build_cli(data_dir, tmp_path / "index") == 0
+    out = capsys.readouterr().out
+    assert f"skipped {data_dir / name}: " in out and reason in out
+    manifest = read_manifest(tmp_path / "index")
+    assert manifest.counts["documents"] == 3
+    assert any(source == name and reason in why for source, why in manifest.skipped)
+
+
+def test_outline_warns_about_a_bad_sidecar_and_still_prints(data_dir, capsys):
+    (data_dir / f"{PLANS[0]}.meta.json").write_text("{oops")
+    assert indexer_main(["outline", str(data_dir / PLANS[0]), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["document"]["doc_id"]
+    assert captured.err.startswith("warning: ") and "not valid JSON" in captured.err
+
+
+# --- 5. zip and PDF bombs are refused before they are inflated -----------------------------------------
+
+
+def _docx_with_part(size: int) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", b"<" + b" " * size + b">")
+    return buf.getvalue()
+
+
+def test_docx_zip_bomb_is_refused_quickly(tmp_path):
+    bomb = tmp_path / "bomb.docx"
+    bomb.write_bytes(_docx_with_part(64 * 1024 * 1024))  # 64 MB of spaces packed into ~64 KB
+    assert bomb.stat().st_size < 200_000
+    started = time.perf_counter()
+    with pytest.raises(UnreadableSource, match="zip bomb"):
+        load_source(bomb)
+    assert time.perf_counter() - started < 5
+
+
+def test_docx_declaring_a_huge_part_is_refused_without_unpacking(tmp_path, monkeypatch):
+    import indexer.load as load
+
+    monkeypatch.setattr(load, "MAX_UNZIPPED_BYTES", 1024 * 1024)
+    bomb = tmp_path / "big.docx"
+    bomb.write_bytes(_docx_with_part(2 * 1024 * 1024))
+    with pytest.raises(UnreadableSource, match="unpacks to"):
+        load_source(bomb)
+
+
+def test_pdf_stream_bomb_is_refused(tmp_path):
+    from tests.pdfmaker import make_pdf
+
+    pdf = make_pdf([["第一章 总则", "第一条 为了规范管理，制定本办法。"]])
+    packed = zlib.compress(b" " * (48 * 1024 * 1024), 9)
+    # Replace the page's content stream by a 48 MB one (every page's text sits in a content stream).
+    head, _, rest = pdf.partition(b"stream\n")
+    _, _, tail = rest.partition(b"\nendstream")
+    start = head.rfind(b"<<")
+    head = head[:start] + f"<< /Length {len(packed)} /Filter /FlateDecode >>\n".encode()
+    bomb = tmp_path / "bomb.pdf"
+    bomb.write_bytes(head + b"stream\n" + packed + b"\nendstream" + tail)
+    with pytest.raises(UnreadableSource):
+        load_source(bomb)
+
+
+# --- 6. links leaving the plans folder are not followed -------------------------------------------------
+
+
+def test_symlink_out_of_the_data_folder_is_skipped(data_dir, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("机密：服务器口令。" * 10)
+    (data_dir / "passwd.txt").symlink_to(secret)
+    (data_dir / "etc.txt").symlink_to("/etc/passwd")
+    (data_dir / "alias.txt").symlink_to(data_dir / PLANS[0])  # inside the folder: followed
+    results = list(read_folder(data_dir))
+    skipped = {Path(r.path).name: r.reason for r in results if isinstance(r, UnreadableSource)}
+    read = {r.document.source for r in results if not isinstance(r, UnreadableSource)}
+    assert "outside the plans folder" in skipped["passwd.txt"] and "outside" in skipped["etc.txt"]
+    assert "alias.txt" in read and "passwd.txt" not in read
+
+
+# --- 7. duplicate plans are indexed once ----------------------------------------------------------------
+
+
+def test_identical_plans_under_other_names_are_indexed_once(built, data_dir, tmp_path):
+    # Added after the originals were indexed: the copies are the duplicates, the index keeps what it had.
+    shutil.copy(data_dir / PLANS[0], data_dir / "copy_of_plan.txt")
+    import docx
+
+    document = docx.Document()
+    for line in (data_dir / PLANS[1]).read_text(encoding="utf-8").splitlines():
+        document.add_paragraph(line)
+    document.save(data_dir / "regulation_as_word.docx")
+    report = build_index(data_dir, built, embedder=FakeEmbedder(32))
+    assert report.documents == 3 and report.embedded == 0
+    manifest = read_manifest(built)
+    assert dict(manifest.duplicates) == {"copy_of_plan.txt": PLANS[0], "regulation_as_word.docx": PLANS[1]}
+    assert {s.source for s in manifest.sources} == set(PLANS)
+    again = build_index(data_dir, built, embedder=FakeEmbedder(32))
+    assert again.up_to_date and dict(again.duplicates) == dict(manifest.duplicates)
+    # In a fresh index the first name wins.
+    fresh = build_index(data_dir, tmp_path / "fresh", embedder=FakeEmbedder(32))
+    assert dict(fresh.duplicates)[PLANS[0]] == "copy_of_plan.txt"
+
+
+# --- 8. odd files ---------------------------------------------------------------------------------------
+
+
+def test_utf16_without_bom_is_read(tmp_path):
+    text = (FIXTURES / PLANS[0]).read_text(encoding="utf-8")
+    for encoding in ("utf-16-le", "utf-16-be"):
+        path = tmp_path / f"{encoding}.txt"
+        path.write_bytes(text.encode(encoding))
+        assert load_source(path).text.strip() == text.strip()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"#!/bin/sh\nrm -rf /tmp/x\necho done\n" * 50,
+        bytes(range(1, 128)) * 40,
+        b"MZ\x90\x03" + bytes(range(32, 127)) * 20,
+    ],
+)
+def test_junk_renamed_txt_is_not_a_plan(tmp_path, content):
+    path = tmp_path / "plan.txt"
+    path.write_bytes(content)
+    with pytest.raises(UnreadableSource, match="not Chinese plan text|binary|cannot decode"):
+        load_source(path)
+
+
+def test_named_pipe_does_not_hang_outline(tmp_path):
+    fifo = tmp_path / "plan.txt"
+    os.mkfifo(fifo)
+    run = subprocess.run(
+        [sys.executable, "-m", "indexer", "outline", str(fifo)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 1 and "not a regular file" in run.stderr and len(run.stderr.strip().splitlines()) == 1
+
+
+def test_names_starting_with_dots_are_reported_not_silently_dropped(data_dir):
+    shutil.copy(data_dir / PLANS[0], data_dir / "..草案.txt")
+    (data_dir / ".DS_Store").write_bytes(b"\x00\x01")
+    results = list(read_folder(data_dir))
+    skipped = {Path(r.path).name: r.reason for r in results if isinstance(r, UnreadableSource)}
+    assert "hidden file" in skipped["..草案.txt"] and ".DS_Store" not in skipped
+
+
+def test_pypdf_warnings_are_not_printed(tmp_path):
+    from tests.pdfmaker import make_pdf
+
+    pdf = make_pdf([["第一章 总则", "第一条 为了规范管理，制定本办法。" * 3]])
+    broken = pdf.replace(b"startxref\n", b"startxref\n9").replace(b"xref\n0", b"xref\n0", 1)
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(broken)
+    run = subprocess.run(
+        [sys.executable, "-m", "indexer", "outline", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert "startxref" not in run.stderr and "pypdf" not in run.stderr, run.stderr
+    assert run.returncode == 0 or len(run.stderr.strip().splitlines()) == 1
+
+
+# --- 9 & 10. a damaged index is reported, and build --force always rebuilds it ---------------------------
+
+
+def _damage_manifest(index: Path) -> None:
+    path = index / "manifest.json"
+    path.write_bytes(path.read_bytes().replace(b'"format_version"', b'"format_\xffversion"', 1))
+
+
+def _empty_lexical(index: Path) -> None:
+    for npy in (index / "lexical").rglob("*.npy"):
+        npy.write_bytes(b"")
+
+
+def _garble_vectors(index: Path) -> None:
+    raw = bytearray((index / "faiss.index").read_bytes())
+    nan = np.array([np.nan, 3e38], dtype=np.float32).tobytes()
+    raw[-len(nan) * 4 :] = nan * 4
+    (index / "faiss.index").write_bytes(bytes(raw))
+
+
+def _empty_indicators(index: Path) -> None:
+    (index / "indicators.jsonl").write_bytes(b"")
+
+
+DAMAGE = {"manifest": _damage_manifest, "lexical": _empty_lexical, "vectors": _garble_vectors,
+          "indicators": _empty_indicators}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_damaged_index_is_a_typed_error_and_force_rebuilds(built, data_dir, capsys, damage):
+    DAMAGE[damage](built)
+    with pytest.raises(IndexDamaged):
+        load_index(built)
+    assert retrieval_main(["search", "专利", "--index", str(built)]) == 1
+    assert "damaged" in one_line_error(capsys) or "unreadable" in capsys.readouterr().err
+    assert build_cli(data_dir, built, "--force") == 0
+    assert load_index(built).manifest.counts["documents"] == 3
+
+
+def test_damaged_index_is_rebuilt_by_a_plain_build(built, data_dir):
+    _empty_lexical(built)
+    report = build_index(data_dir, built, embedder=FakeEmbedder(32))
+    assert not report.up_to_date and load_index(built).manifest.counts["documents"] == 3
+
+
+def test_garbled_vectors_are_caught_even_without_hashing(built):
+    _garble_vectors(built)
+    with pytest.raises(IndexDamaged, match="unit-length|differs"):
+        load_index(built, verify="sizes")
+
+
+def test_manifest_records_every_file_with_its_checksum(built):
+    manifest = read_manifest(built)
+    recorded = {path for path, _, _ in manifest.files}
+    assert {"faiss.index", "clauses.jsonl", "documents.json", "indicators.jsonl"} <= recorded
+    assert any(path.startswith("lexical/") for path in recorded)
+
+
+def test_non_finite_vectors_are_never_written(data_dir, tmp_path):
+    class Broken(FakeEmbedder):
+        def embed_documents(self, texts):
+            out = super().embed_documents(texts)
+            out[0, 0] = np.nan
+            return out
+
+    with pytest.raises(IndexWriteFailed, match="not finite"):
+        build_index(data_dir, tmp_path / "index", embedder=Broken(32))
+
+
+# --- 11. a full disk: one line, old index intact ---------------------------------------------------------
+
+
+def test_full_disk_gives_one_line_and_keeps_the_old_index(built, data_dir, monkeypatch, capsys):
+    import faiss
+
+    before = checksums(built)
+
+    def full(*args, **kwargs):
+        raise RuntimeError("Error in faiss::FileIOWriter: fwrite failed\nNo space left on device")
+
+    monkeypatch.setattr(faiss, "write_index", full)
+    (data_dir / "extra.txt").write_bytes((FIXTURES / "provincial_opinions_inline.txt").read_bytes())
+    with pytest.raises(IndexWriteFailed, match="No space left on device"):
+        build_index(data_dir, built, embedder=FakeEmbedder(32))
+    assert build_cli(data_dir, built) == 1
+    assert "previous index is unchanged" in one_line_error(capsys)
+    assert checksums(built) == before
+    assert not list(built.parent.glob(".index.building-*"))
+
+
+def test_cli_oserror_during_build_is_one_line(data_dir, tmp_path, monkeypatch, capsys):
+    import indexer.build as build
+
+    def boom(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")  # no file name: the handler must not need one
+
+    monkeypatch.setattr(build, "build_lock", boom)
+    assert build_cli(data_dir, tmp_path / "index") == 1
+    assert "Permission denied" in one_line_error(capsys)
+
+
+def test_unsafe_path_error_is_typed(data_dir):
+    with pytest.raises(UnsafePath):
+        build_index(data_dir, data_dir, embedder=FakeEmbedder(32))
