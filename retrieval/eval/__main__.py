@@ -1,176 +1,162 @@
-"""``python -m retrieval.eval``: Recall@1, Recall@5 and MRR@10 per kind for lexical-only, dense-only and
-hybrid retrieval on retrieval/eval/questions.jsonl, each against the pinned figures (pinned.json) with a
-tolerance; then comparisons, abstention and answers. ``--log`` appends the run to runs.jsonl;
-``--pin`` writes the figures of this run as the new pinned ones (after a deliberate change).
+"""``python -m retrieval.eval``: every question set (development, held-out, blind) on the evaluation index,
+with per-kind figures and bootstrap 95% intervals, each against its pinned figures.
+
+The evaluation index holds the five bundled plans (data/) and the ten documents of other fields and
+shapes in retrieval/eval/corpus-more/; it is built (incrementally, with the configured model) into
+.eval/index on first use. ``--index`` evaluates another index instead. ``--pin`` writes this run's
+figures as the pinned ones (after a deliberate change, with the reason in the commit); ``--log``
+appends the run to runs.jsonl. Exit status 1 when any pinned figure falls more than the tolerance.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
-from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent.parent
-MODES = ("lexical", "dense", "hybrid")
+SETS = {"dev": HERE / "questions.jsonl", "heldout": HERE / "heldout.jsonl", "blind": HERE / "blind.jsonl"}
+PINS = HERE / "pins"
+EVAL_DIR = PROJECT / ".eval"
 TOLERANCE = 0.02
+# Figures checked against the pins, and for which groups ('all' or every kind).
+CHECKED = {
+    "hybrid.r1": "kinds", "hybrid.r5": "kinds", "hybrid.mrr": "all",
+    "lexical.r1": "all", "lexical.r5": "all", "dense.r1": "all", "dense.r5": "all",
+    "compare.top10": "all", "compare.rows": "all",
+    "abstain.uncovered": "kinds", "abstain.false": "all",
+    "answer.numeric": "all", "answer.department": "all",
+}
+LOWER_IS_BETTER = {"abstain.false"}
 
 
-def load_questions(path: Path = HERE / "questions.jsonl") -> list[dict]:
+def load_questions(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def relevant(hit, judged: list[dict]) -> bool:
-    path = hit.clause.section_path
-    return any(hit.document.source == j["source"] and tuple(path[: len(j["section"])]) == tuple(j["section"]) for j in judged)
+def evaluation_index(quiet: bool = True) -> Path:
+    """The evaluation index (.eval/index) of data/ plus corpus-more/, brought up to date."""
+    from indexer.build import build_index
+
+    data = EVAL_DIR / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    wanted = {p.name: p for folder in (PROJECT / "data", HERE / "corpus-more") for p in sorted(folder.iterdir())
+              if p.is_file() and p.suffix in (".txt", ".md") and p.name.lower() != "readme.md" and p.name != "SOURCES.md"}
+    for stale in set(p.name for p in data.iterdir()) - set(wanted):
+        (data / stale).unlink()
+    for name, src in wanted.items():
+        target = data / name
+        if not target.exists() or target.read_bytes() != src.read_bytes():
+            shutil.copyfile(src, target)
+    report = build_index(data, EVAL_DIR / "index")
+    if not quiet:
+        print(report.summary().splitlines()[0], file=sys.stderr)
+    return EVAL_DIR / "index"
 
 
-def evaluate(searcher, questions: list[dict]) -> dict:
-    """All figures of one run: {'retrieval': {mode: {kind: {...}}}, 'compare': …, 'abstain': …, 'answers': …}."""
-    from retrieval.answer import answer
-
-    per: dict[str, dict[str, list[tuple[int, int, float]]]] = {m: defaultdict(list) for m in MODES}
-    compare_ok, abstained, false_abstain, covered_n = [], [], 0, 0
-    compare_found: list[float] = []
-    answer_ok: dict[str, list[bool]] = defaultdict(list)
-    failures: list[str] = []
-    for q in questions:
-        pq = searcher.parse(q["question"])
-        if q["kind"] != "uncovered":
-            for mode in MODES:
-                hits = searcher.search(pq, k=10, mode=mode)
-                rank = next((h.rank for h in hits if relevant(h, q["relevant"])), None)
-                row = (int(rank == 1), int(rank is not None and rank <= 5), 1.0 / rank if rank else 0.0)
-                per[mode][q["kind"]].append(row)
-                per[mode]["all"].append(row)
-                if mode == "hybrid" and rank != 1:
-                    failures.append(f"{q['id']}: relevant at rank {rank or '>10'}: {q['question'][:40]}")
-        hits = searcher.search(pq, k=10)
-        ans = answer(searcher, pq, hits)
-        if q["kind"] == "uncovered":
-            abstained.append(ans.abstain)
-        else:
-            covered_n += 1
-            false_abstain += int(ans.abstain)
-            if ans.abstain:
-                failures.append(f"{q['id']}: abstained wrongly: {q['question'][:40]}")
-        if q["kind"] == "compare":
-            top_regions = {h.clause.region for h in hits}
-            want = set(q.get("regions", []))
-            compare_ok.append(want <= top_regions)
-            if not want <= top_regions:
-                failures.append(f"{q['id']}: regions missing from top 10: {sorted(want - top_regions)}")
-            rows = searcher.compare(q["question"])
-            found = {r.region for r in rows if any(relevant(h, q["relevant"]) for h in r.hits)}
-            compare_found.append(len(want & found) / max(len(want), 1))
-            if want - found:
-                failures.append(f"{q['id']}: compare() shows no relevant clause for {sorted(want - found)}")
-        if q["kind"] == "numeric":
-            answer_ok["numeric"].append(str(q["expect"]) in ans.text)
-        if q["kind"] == "department":
-            expect = q["expect"] if isinstance(q["expect"], list) else [q["expect"]]
-            answer_ok["department"].append(bool(ans.departments) and ans.departments[0] == expect[0])
-
-    def summary(rows):
-        n = len(rows)
-        return {"n": n, "r1": sum(r[0] for r in rows) / n, "r5": sum(r[1] for r in rows) / n, "mrr": sum(r[2] for r in rows) / n}
-
-    return {
-        "retrieval": {m: {kind: summary(rows) for kind, rows in sorted(per[m].items())} for m in MODES},
-        "compare": {
-            "n": len(compare_ok),
-            "all_regions_in_top10": sum(compare_ok) / max(len(compare_ok), 1),
-            # share of covering regions for which compare() shows a relevant clause
-            "regions_with_relevant_clause": sum(compare_found) / max(len(compare_found), 1),
-        },
-        "abstain": {
-            "uncovered": len(abstained),
-            "abstained": sum(abstained),
-            "false_abstain_rate": false_abstain / max(covered_n, 1),
-        },
-        "answers": {k: sum(v) / len(v) for k, v in answer_ok.items()},
-        "failures": failures,
-    }
-
-
-def _verdict(value: float, pinned: float | None) -> str:
+def verdict(name: str, value: float, pinned: float | None, n: int = 0) -> str:
+    """OK at or above the pin; within tolerance up to 0.02 (or one question of the group) below; else FAIL."""
     if pinned is None:
         return "new"
-    if value >= pinned - 1e-9:
+    better = -value if name in LOWER_IS_BETTER else value
+    floor = -pinned if name in LOWER_IS_BETTER else pinned
+    if better >= floor - 1e-6:  # pins are rounded to six decimals
         return "OK"
-    if value >= pinned - TOLERANCE:
-        return "within tolerance"
-    return "FAIL"
+    tolerance = max(TOLERANCE, 1.0 / n if n else 0.0)
+    return "within tolerance" if better >= floor - tolerance - 1e-6 else "FAIL"
 
 
-def report(result: dict, pinned: dict) -> tuple[str, bool]:
-    lines, failed = [], False
-    lines.append(f"{'mode':<8} {'kind':<12} {'n':>3}  {'R@1':>6} {'R@5':>6} {'MRR@10':>7}  verdict")
-    for mode in MODES:
-        for kind, fig in result["retrieval"][mode].items():
-            pin = pinned.get("retrieval", {}).get(mode, {}).get(kind, {})
-            verdicts = [_verdict(fig[m], pin.get(m)) for m in ("r1", "r5", "mrr")]
-            worst = "FAIL" if "FAIL" in verdicts else "within tolerance" if "within tolerance" in verdicts else verdicts[0]
-            failed |= worst == "FAIL"
-            lines.append(f"{mode:<8} {kind:<12} {fig['n']:>3}  {fig['r1']:6.3f} {fig['r5']:6.3f} {fig['mrr']:7.3f}  {worst}")
-    for section, key in (
-        ("compare", "all_regions_in_top10"),
-        ("compare", "regions_with_relevant_clause"),
-        ("abstain", "false_abstain_rate"),
-    ):
-        value = result[section][key]
-        pin = pinned.get(section, {}).get(key)
-        verdict = _verdict(-value, -pin if pin is not None else None) if key == "false_abstain_rate" else _verdict(value, pin)
-        failed |= verdict == "FAIL"
-        lines.append(f"{section}.{key}: {value:.3f}  {verdict}")
-    a = result["abstain"]
-    pin = pinned.get("abstain", {}).get("abstained")
-    verdict = _verdict(a["abstained"], pin)
-    failed |= verdict == "FAIL"
-    lines.append(f"abstain.uncovered: {a['abstained']}/{a['uncovered']} abstained  {verdict}")
-    for kind, value in result["answers"].items():
-        pin = pinned.get("answers", {}).get(kind)
-        verdict = _verdict(value, pin)
-        failed |= verdict == "FAIL"
-        lines.append(f"answers.{kind}: {value:.3f} correct  {verdict}")
-    return "\n".join(lines), failed
+def _fmt(fig: dict) -> str:
+    return f"{fig['mean']:.3f} [{fig['low']:.2f}–{fig['high']:.2f}]"
+
+
+def report(set_name: str, figs: dict, pinned: dict) -> tuple[list[str], bool]:
+    """The set's table (hybrid per kind, then the other figures), each with its verdict."""
+    lines = [f"== {set_name} =="]
+    failed = False
+
+    def check(name: str, group: str) -> str:
+        nonlocal failed
+        if CHECKED.get(name) is None or (CHECKED[name] == "all" and group != "all"):
+            return ""
+        fig = figs[name][group]
+        v = verdict(name, fig["mean"], pinned.get(name, {}).get(group), fig["n"])
+        failed |= v == "FAIL"
+        return v
+
+    hybrid = figs.get("hybrid.r1", {})
+    lines.append(f"  {'kind':<12} {'n':>4}  {'R@1 [95% CI]':<21} {'R@5 [95% CI]':<21} {'MRR@10':>6}  verdict")
+    for group in hybrid:
+        verdicts = [check(f"hybrid.{m}", group) for m in ("r1", "r5", "mrr")]
+        worst = next((v for v in ("FAIL", "within tolerance", "new", "OK") if v in verdicts), "")
+        lines.append(
+            f"  {group:<12} {hybrid[group]['n']:>4}  {_fmt(figs['hybrid.r1'][group]):<21} "
+            f"{_fmt(figs['hybrid.r5'][group]):<21} {figs['hybrid.mrr'][group]['mean']:6.3f}  {worst}"
+        )
+    for name in ("lexical.r1", "lexical.r5", "dense.r1", "dense.r5", "compare.top10", "compare.rows",
+                 "abstain.false", "answer.numeric", "answer.department"):
+        if name in figs:
+            fig = figs[name]["all"]
+            lines.append(f"  {name:<18} n={fig['n']:<4} {_fmt(fig)}  {check(name, 'all')}")
+    if "abstain.uncovered" in figs:
+        for group, fig in figs["abstain.uncovered"].items():
+            lines.append(f"  {'abstain.uncovered':<18} {group:<8} n={fig['n']:<4} {_fmt(fig)}  {check('abstain.uncovered', group)}")
+    return lines, failed
+
+
+def pin_values(figs: dict) -> dict:
+    return {name: {g: round(f["mean"], 6) for g, f in groups.items()} for name, groups in figs.items() if name in CHECKED}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m retrieval.eval", description=__doc__)
-    parser.add_argument("--index", default=str(PROJECT / "index"))
-    parser.add_argument("--questions", default=str(HERE / "questions.jsonl"))
-    parser.add_argument("--pinned", default=str(HERE / "pinned.json"))
-    parser.add_argument("--log", action="store_true", help="append this run to runs.jsonl")
+    parser = argparse.ArgumentParser(prog="python -m retrieval.eval", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", action="append", choices=sorted(SETS), help="a question set (default: all three)")
+    parser.add_argument("--index", help="evaluate this index instead of the evaluation index (.eval/index)")
     parser.add_argument("--pin", action="store_true", help="write this run's figures as the pinned ones")
+    parser.add_argument("--log", action="store_true", help="append this run to runs.jsonl")
     parser.add_argument("--failures", action="store_true", help="list the questions hybrid did not get at rank 1")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     from indexer.errors import PlanSearchError
     from retrieval.search import Searcher
 
+    from .metrics import figures, run
+
     try:
-        searcher = Searcher.open(args.index)
+        index = Path(args.index) if args.index else evaluation_index(quiet=False)
+        searcher = Searcher.open(index)
     except PlanSearchError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    result = evaluate(searcher, load_questions(Path(args.questions)))
-    pinned_path = Path(args.pinned)
-    pinned = json.loads(pinned_path.read_text(encoding="utf-8")) if pinned_path.exists() else {}
-    text, failed = report(result, pinned)
-    print(f"index: {args.index} (model {searcher.index.manifest.model}, {len(searcher.clauses)} clauses)")
-    print(text)
-    if args.failures:
-        print("\n".join(["", "not at rank 1 / wrong:"] + result["failures"]))
-    figures = {k: v for k, v in result.items() if k != "failures"}
-    if args.pin:
-        pinned_path.write_text(json.dumps(figures, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        print(f"pinned to {pinned_path}")
+    manifest = searcher.index.manifest
+    print(f"index: {index} (model {manifest.model}, {manifest.counts.get('documents')} documents, "
+          f"{len(searcher.clauses)} clauses)")
+    failed, everything = False, {}
+    for set_name in args.set or list(SETS):
+        outcomes = run(searcher, load_questions(SETS[set_name]))
+        figs = figures(outcomes)
+        everything[set_name] = figs
+        pin_path = PINS / f"{set_name}.json"
+        pinned = json.loads(pin_path.read_text(encoding="utf-8")) if pin_path.exists() else {}
+        lines, set_failed = report(set_name, figs, pinned)
+        failed |= set_failed
+        print("\n".join(lines))
+        if args.failures:
+            print("\n".join(["  not at rank 1 / wrong:"] + [f"    {f}" for f in outcomes.failures]))
+        if args.pin:
+            PINS.mkdir(exist_ok=True)
+            pin_path.write_text(json.dumps(pin_values(figs), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            print(f"  pinned to {pin_path.relative_to(PROJECT)}")
+    if args.json:
+        print(json.dumps(everything, ensure_ascii=False))
     if args.log:
-        entry = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "model": searcher.index.manifest.model,
-                 "index": searcher.index.manifest.fingerprint, "figures": figures}
+        entry = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "model": manifest.model,
+                 "index": manifest.fingerprint, "figures": {s: pin_values(f) for s, f in everything.items()}}
         with (HERE / "runs.jsonl").open("a", encoding="utf-8") as f:
             f.write(json.dumps(entry, ensure_ascii=False) + "\n")
     return 1 if failed else 0

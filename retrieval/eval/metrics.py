@@ -1,0 +1,106 @@
+"""The figures of one question set: per question outcomes first, then means with bootstrap intervals.
+
+Every figure is a mean of per-question values (1/0 for R@1, R@5, abstained …; 1/rank for MRR; a share for
+comparison coverage), so one bootstrap over questions gives an interval for each: 1,000 resamples with a
+fixed seed, the 2.5th and 97.5th percentiles (Efron & Tibshirani 1993, percentile method).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .judge import relevant
+
+MODES = ("lexical", "dense", "hybrid")
+BOOTSTRAP = 1000
+SEED = 20261202
+
+
+@dataclass
+class Outcomes:
+    """Per-question values, keyed by figure name; ``kinds`` says which question each value belongs to."""
+
+    values: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    kinds: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    failures: list[str] = field(default_factory=list)
+
+    def add(self, name: str, kind: str, value: float) -> None:
+        self.values[name].append(float(value))
+        self.kinds[name].append(kind)
+
+
+def run(searcher, questions: list[dict]) -> Outcomes:
+    """Ask every question; record what each figure needs."""
+    from retrieval.answer import answer
+
+    out = Outcomes()
+    for q in questions:
+        kind = q["kind"]
+        pq = searcher.parse(q["question"])
+        if kind != "uncovered":
+            for mode in MODES:
+                hits = searcher.search(pq, k=10, mode=mode)
+                rank = next((h.rank for h in hits if relevant(h, q["relevant"])), None)
+                out.add(f"{mode}.r1", kind, rank == 1)
+                out.add(f"{mode}.r5", kind, rank is not None and rank <= 5)
+                out.add(f"{mode}.mrr", kind, 1.0 / rank if rank else 0.0)
+                if mode == "hybrid" and rank != 1:
+                    out.failures.append(f"{q['id']}: relevant at rank {rank or '>10'}: {q['question'][:50]}")
+        hits = searcher.search(pq, k=10)
+        ans = answer(searcher, pq, hits)
+        if kind == "uncovered":
+            out.add("abstain.uncovered", "hard" if q.get("hard") else "ordinary", ans.abstain)
+            if not ans.abstain:
+                out.failures.append(f"{q['id']}: answered an uncovered question: {q['question'][:50]}")
+        else:
+            out.add("abstain.false", kind, ans.abstain)
+            if ans.abstain:
+                out.failures.append(f"{q['id']}: abstained wrongly: {q['question'][:50]}")
+        if kind == "compare":
+            _compare(searcher, q, hits, out)
+        if kind == "numeric":
+            out.add("answer.numeric", kind, str(q["expect"]) in ans.text)
+        if kind == "department":
+            expect = q["expect"] if isinstance(q["expect"], list) else [q["expect"]]
+            out.add("answer.department", kind, bool(ans.departments) and ans.departments[0] == expect[0])
+    return out
+
+
+def _compare(searcher, q: dict, hits, out: Outcomes) -> None:
+    """Coverage of the documents that answer a comparison: in the top 10 of the search, and in compare()."""
+    covering = {j["source"] for j in q["relevant"]}
+    in_top = {h.document.source for h in hits if relevant(h, q["relevant"])}
+    out.add("compare.top10", "compare", len(covering & in_top) / len(covering))
+    shown = {h.document.source for row in searcher.compare(q["question"]) for h in row.hits if relevant(h, q["relevant"])}
+    out.add("compare.rows", "compare", len(covering & shown) / len(covering))
+    if covering - shown:
+        out.failures.append(f"{q['id']}: compare() shows nothing relevant from {sorted(covering - shown)}")
+
+
+def interval(values: list[float], rng: np.random.Generator) -> tuple[float, float, float]:
+    """(mean, low, high) with a 95% percentile-bootstrap interval."""
+    arr = np.asarray(values, dtype=float)
+    if not len(arr):
+        return (float("nan"),) * 3
+    means = arr[rng.integers(0, len(arr), size=(BOOTSTRAP, len(arr)))].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return float(arr.mean()), float(low), float(high)
+
+
+def figures(out: Outcomes) -> dict[str, dict[str, dict[str, float]]]:
+    """{figure: {'all' | kind: {'n', 'mean', 'low', 'high'}}}, deterministic (fixed seed)."""
+    result: dict[str, dict[str, dict[str, float]]] = {}
+    for name in sorted(out.values):
+        rng = np.random.default_rng(SEED)
+        values, kinds = out.values[name], out.kinds[name]
+        groups = {"all": values}
+        for kind in sorted(set(kinds)):
+            groups[kind] = [v for v, k in zip(values, kinds, strict=True) if k == kind]
+        result[name] = {}
+        for group, vals in groups.items():
+            mean, low, high = interval(vals, rng)
+            result[name][group] = {"n": len(vals), "mean": mean, "low": low, "high": high}
+    return result
