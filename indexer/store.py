@@ -171,7 +171,9 @@ def write_index(
     index = faiss.IndexFlatIP(manifest.dim)
     if len(vectors):
         index.add(vectors)
-    faiss.write_index(index, str(folder / "faiss.index"))
+    # Serialised here and written by Python, so a full disk is an OSError, not faiss's own stderr line.
+    with (folder / "faiss.index").open("wb") as f:
+        f.write(faiss.serialize_index(index).tobytes())
     with (folder / "clauses.jsonl").open("w", encoding="utf-8") as f:
         for clause, key in zip(clauses, embed_keys, strict=True):
             f.write(json.dumps({**clause.to_json(), "embed_key": key}, ensure_ascii=False) + "\n")

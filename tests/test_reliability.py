@@ -434,7 +434,7 @@ def test_full_disk_gives_one_line_and_keeps_the_old_index(built, data_dir, monke
     def full(*args, **kwargs):
         raise RuntimeError("Error in faiss::FileIOWriter: fwrite failed\nNo space left on device")
 
-    monkeypatch.setattr(faiss, "write_index", full)
+    monkeypatch.setattr(faiss, "serialize_index", full)
     (data_dir / "extra.txt").write_bytes((FIXTURES / "provincial_opinions_inline.txt").read_bytes())
     with pytest.raises(IndexWriteFailed, match="No space left on device"):
         build_index(data_dir, built, embedder=FakeEmbedder(32))
