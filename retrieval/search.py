@@ -237,7 +237,7 @@ class Searcher:
                 regions.setdefault(d.region, d.region_level)
         out = []
         for region, level in regions.items():
-            mine = [h for h in hits if h.clause.region == region]
+            mine = _documents_first([h for h in hits if h.clause.region == region])
             good = [h for h in mine[: per_region * 3] if covers(self.signals(pq, h), similar=similar)]
             out.append(RegionCoverage(region, level, tuple(good[:per_region])))
         # Regions with the best evidence first, uncovered last; ties by name.
@@ -318,6 +318,18 @@ class Searcher:
         n = max(len(self.clauses), 1)
         self._max_idf = math.log(1 + n)
         return {t: math.log(1 + n / c) for t, c in self.index.lexical.document_frequencies().items() if c}
+
+
+def _documents_first(hits: list[Hit]) -> list[Hit]:
+    """A region's hits with each document's best first: a region with a plan and an implementation
+    opinion shows one clause of each before a second clause of either."""
+    firsts, seen = [], set()
+    for h in hits:
+        if h.clause.doc_id not in seen:
+            seen.add(h.clause.doc_id)
+            firsts.append(h)
+    chosen = {id(h) for h in firsts}
+    return firsts + [h for h in hits if id(h) not in chosen]
 
 
 def _regions_first(order: list[str], regions: list[str]) -> list[str]:
