@@ -11,6 +11,7 @@ from ui import config
 from ui.build import build_with_progress
 from ui.messages import friendly
 from ui.resources import build_messages, flash, searcher_or_notice
+from ui.safe import md
 from ui.shell import ensure_navigation
 from ui.upload import MAX_BYTES, outcome_line, save_uploads
 
@@ -46,13 +47,13 @@ if searcher is not None:
     counts = manifest.counts
     st.caption(
         f"{counts.get('documents', 0)} 个文件 · {counts.get('clauses', 0)} 条条款 · {counts.get('indicators', 0)} 项指标"
-        f" · 模型 {manifest.model} · 建立于 {manifest.built_at}"
+        f" · 模型 {md(manifest.model)} · 建立于 {md(manifest.built_at)}"
     )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="lib-table")
     if manifest.skipped:
         st.markdown("##### 未能收录的文件")
         for source, reason in manifest.skipped:
-            st.warning(f"{source}：{reason}")
+            st.warning(md(f"{source}：{reason}"))
     else:
         st.caption(f"文件夹 {config.data_dir()} 中的文件均已收录。")
     if st.button("重新扫描文件夹并更新索引", help=f"收录手工放入 {config.data_dir()} 的文件", key="rescan"):
@@ -61,7 +62,7 @@ if searcher is not None:
             flash(build_messages(report))
             st.rerun()
         except PlanSearchError as err:
-            st.error(friendly(err))
+            st.error(md(friendly(err)))
 
 st.markdown("#### 上传规划文件")
 kinds = [s.lstrip(".") for s in SUPPORTED_SUFFIXES]
@@ -84,12 +85,12 @@ if st.button("保存并更新索引", type="primary", disabled=not files or not 
     outcomes = save_uploads([(f.name, f.getvalue()) for f in files], config.data_dir(), choice)
     lines = [outcome_line(o) for o in outcomes]
     for o, line in zip(outcomes, lines, strict=True):
-        (st.error if o.saved is None else st.success)(line)
+        (st.error if o.saved is None else st.success)(md(line))
     if any(o.saved is not None and o.saved.status != "unchanged" for o in outcomes):
         try:
             report = build_with_progress(config.data_dir(), config.index_dir())
         except PlanSearchError as err:
-            st.error(f"文件已保存，但索引更新失败：{friendly(err)}")
+            st.error(md(f"文件已保存，但索引更新失败：{friendly(err)}"))
             st.stop()
         saved = [("error" if o.saved is None else "success", line) for o, line in zip(outcomes, lines, strict=True)]
         flash(saved + build_messages(report))

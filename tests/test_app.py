@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 
 st = pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from retrieval.answer import ABSTAIN_MESSAGE  # noqa: E402
 from ui import messages  # noqa: E402
 from ui.export import NOT_COVERED, compare_csv, compare_markdown, to_number  # noqa: E402
 from ui.upload import MAX_BYTES, check_upload, sanitize_filename, save_upload, save_uploads  # noqa: E402
+
+from .apphelpers import app, codes, html, texts  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "中小企业怎么用专利去银行贷款？"
@@ -60,29 +61,6 @@ def private_env(monkeypatch, fake_index_dir, tmp_path):
     monkeypatch.setenv("PLANSEARCH_DATA", str(data))
     monkeypatch.setenv("PLANSEARCH_MODEL", "fake:64")
     return data, index
-
-
-def app(page: str | None = None, **params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
-def html(at) -> str:
-    return "\n".join(m.value for m in at.markdown)
-
-
-def codes(at) -> list[str]:
-    return [c.value for c in at.code]
-
-
-def texts(elements) -> list[str]:
-    return [e.value for e in elements]
 
 
 # --- Ask ---------------------------------------------------------------------------------------------

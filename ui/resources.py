@@ -18,6 +18,7 @@ from retrieval.search import Searcher
 from . import config
 from .build import build_with_progress, report_lines
 from .messages import detail, friendly
+from .safe import md
 
 
 @st.cache_resource(max_entries=3, show_spinner="正在加载检索索引…")
@@ -54,12 +55,12 @@ def searcher_or_notice() -> Searcher | None:
     try:
         return open_searcher()
     except (IndexNotFound, IndexMismatch) as err:
-        st.info(friendly(err))
-        st.caption(detail(err))
+        st.info(md(friendly(err)))
+        st.caption(md(detail(err)))
         build_button(rebuild=isinstance(err, IndexMismatch))
     except PlanSearchError as err:
-        st.warning(friendly(err))
-        st.caption(detail(err))
+        st.warning(md(friendly(err)))
+        st.caption(md(detail(err)))
     return None
 
 
@@ -79,8 +80,8 @@ def build_button(rebuild: bool = False) -> None:
     try:
         report = build_with_progress(config.data_dir(), config.index_dir())
     except PlanSearchError as err:
-        st.error(friendly(err))
-        st.caption(detail(err))
+        st.error(md(friendly(err)))
+        st.caption(md(detail(err)))
         return
     flash(build_messages(report))
     st.rerun()
@@ -101,5 +102,5 @@ def flash(messages: list[tuple[str, str]]) -> None:
 
 def show_flash() -> None:
     show = {"success": st.success, "warning": st.warning, "error": st.error}
-    for level, line in st.session_state.pop("_flash", []):
-        show.get(level, st.info)(line)
+    for level, line in st.session_state.pop("_flash", []):  # lines name files and titles: never markup
+        show.get(level, st.info)(md(line))
