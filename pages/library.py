@@ -9,6 +9,7 @@ from indexer.errors import PlanSearchError
 from indexer.load import SUPPORTED_SUFFIXES
 from ui import config
 from ui.build import build_with_progress
+from ui.export import table_csv
 from ui.messages import friendly
 from ui.resources import build_messages, flash, searcher_or_notice
 from ui.safe import md
@@ -50,6 +51,11 @@ if searcher is not None:
         f" · 模型 {md(manifest.model)} · 建立于 {md(manifest.built_at)}"
     )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="lib-table")
+    if rows:  # the table's own CSV export is off (config.toml): it writes formulas as they are
+        st.download_button(
+            "导出 CSV", table_csv(rows, list(rows[0])), file_name="文件库.csv", mime="text/csv",
+            icon=":material/download:", key="lib-csv",
+        )
     if manifest.skipped:
         st.markdown("##### 未能收录的文件")
         for source, reason in manifest.skipped:

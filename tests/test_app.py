@@ -244,6 +244,48 @@ def test_compare_exports_carry_citations(fake_searcher):
     assert "—— 《" in md
 
 
+def test_csv_cells_that_would_run_as_formulas_get_a_quote():
+    from ui.export import safe_cell
+
+    for cell in ("=HYPERLINK(\"http://x\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1", " =1"):
+        assert safe_cell(cell) == "'" + cell
+    for cell in ("青海省", "1.5", "-5", "+3%", "", "a=b", "——"):
+        assert safe_cell(cell) == cell  # text, and plain signed numbers, stay as they are
+    assert safe_cell(None) == "" and safe_cell(7) == "7"
+
+
+def test_every_csv_export_neutralises_formulas(fake_searcher):
+    import csv
+    import dataclasses
+
+    from ui.export import table_csv
+
+    cov = next(c for c in fake_searcher.compare("植物新品种", per_region=1) if c.hits)
+    hit = cov.hits[0]
+    evil_hit = dataclasses.replace(hit, clause=dataclasses.replace(hit.clause, text='=HYPERLINK("http://evil","x")'))
+    evil = dataclasses.replace(cov, region="@SUM(1+1)", region_level="-1+1", hits=(evil_hit,))
+    rows = list(csv.DictReader(compare_csv([evil]).decode("utf-8-sig").splitlines()))
+    assert (rows[0]["地区"], rows[0]["级别"], rows[0]["条款"]) == ("'@SUM(1+1)", "'-1+1", "'=HYPERLINK(\"http://evil\",\"x\")")
+    table = table_csv([{"指标": "=1+2", "目标值": "-5"}], ["指标", "目标值"]).decode("utf-8-sig")
+    assert table.splitlines() == ["指标,目标值", "'=1+2,-5"]  # the Targets and Library exports use the same writer
+
+
+def test_markdown_export_escapes_topic_and_document_text(fake_searcher):
+    import dataclasses
+
+    from markdown_it import MarkdownIt
+
+    cov = next(c for c in fake_searcher.compare("植物新品种", per_region=1) if c.hits)
+    hit = cov.hits[0]
+    text = "支持[点此](http://evil.example)办理<script>alert(1)</script>\n第二行 <img src=x onerror=alert(2)>"
+    evil_hit = dataclasses.replace(hit, clause=dataclasses.replace(hit.clause, text=text))
+    evil = dataclasses.replace(cov, region="[区](http://evil.example)", hits=(evil_hit,))
+    out = compare_markdown("<script>x</script>[主题](http://evil.example)", [evil])
+    rendered = MarkdownIt("commonmark", {"html": True}).render(out)
+    assert "<a " not in rendered and "<script" not in rendered and "<img" not in rendered
+    assert "[点此](http://evil.example)办理" in rendered  # … the text itself is all there, as text
+
+
 def test_compare_columns_show_the_answering_sentences_of_long_clauses(fake_searcher):
     from ui.render import excerpt_html
 
@@ -297,6 +339,7 @@ def test_browse_unknown_clause_link_warns(env):
 
 def test_targets_table_and_chart(env, fake_searcher):
     at = app("targets")
+    assert [b.label for b in at.get("download_button")] == ["导出 CSV"]  # our export, formulas neutralised
     table = at.dataframe[0].value
     assert len(table) == len(fake_searcher.index.indicators)
     assert list(table.columns[:8]) == ["地区", "指标", "单位", "基期年", "基期值", "目标年", "目标值", "属性"]
@@ -321,6 +364,7 @@ def test_library_lists_documents_and_counts(env):
     assert table["条款数"].sum() > 100
     assert "5 个文件" in " ".join(texts(at.caption))
     assert any("均已收录" in c for c in texts(at.caption))  # nothing skipped, and it says so
+    assert [b.label for b in at.get("download_button")] == ["导出 CSV"]  # our export, formulas neutralised
 
 
 def test_library_rescan_reports_skipped_files(private_env):
