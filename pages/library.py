@@ -1,4 +1,5 @@
-"""文件库: what is indexed (and what was skipped, and why); add plans by upload, then update the index."""
+"""文件库: what is indexed (and what was skipped, and why); an editor (who typed the editor password,
+ui/editor.py) adds plans by upload or rescans the folder, then the index is updated."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from indexer.errors import PlanSearchError
 from indexer.load import SUPPORTED_SUFFIXES
 from ui import config
 from ui.build import build_with_progress
+from ui.editor import editor_panel
 from ui.export import table_csv
-from ui.messages import friendly
+from ui.messages import friendly, hide_paths
 from ui.resources import build_messages, flash, searcher_or_notice
 from ui.safe import md
 from ui.shell import ensure_navigation
@@ -18,7 +20,7 @@ from ui.upload import MAX_BYTES, outcome_line, save_uploads
 
 ensure_navigation()
 st.markdown("### 文件库")
-searcher = searcher_or_notice()  # the upload below works even without an index
+searcher = searcher_or_notice()  # an editor may upload below even without an index
 
 if searcher is not None:
     index = searcher.index
@@ -48,7 +50,7 @@ if searcher is not None:
     counts = manifest.counts
     st.caption(
         f"{counts.get('documents', 0)} 个文件 · {counts.get('clauses', 0)} 条条款 · {counts.get('indicators', 0)} 项指标"
-        f" · 模型 {md(manifest.model)} · 建立于 {md(manifest.built_at)}"
+        f" · 模型 {md(hide_paths(manifest.model))} · 建立于 {md(manifest.built_at)}"
     )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="lib-table")
     if rows:  # the table's own CSV export is off (config.toml): it writes formulas as they are
@@ -59,10 +61,15 @@ if searcher is not None:
     if manifest.skipped:
         st.markdown("##### 未能收录的文件")
         for source, reason in manifest.skipped:
-            st.warning(md(f"{source}：{reason}"))
+            st.warning(md(hide_paths(f"{source}：{reason}")))
     else:
-        st.caption(f"文件夹 {config.data_dir()} 中的文件均已收录。")
-    if st.button("重新扫描文件夹并更新索引", help=f"收录手工放入 {config.data_dir()} 的文件", key="rescan"):
+        st.caption("规划文件夹中的文件均已收录。")
+
+st.markdown("#### 更新文件库")
+if not editor_panel():  # visitors read; uploading, rescanning and rebuilding need the editor password
+    st.stop()
+if searcher is not None:
+    if st.button("重新扫描文件夹并更新索引", help="收录管理员手工放入规划文件夹的文件", key="rescan"):
         try:
             report = build_with_progress(config.data_dir(), config.index_dir())
             flash(build_messages(report))
@@ -70,7 +77,7 @@ if searcher is not None:
         except PlanSearchError as err:
             st.error(md(friendly(err)))
 
-st.markdown("#### 上传规划文件")
+st.markdown("##### 上传规划文件")
 kinds = [s.lstrip(".") for s in SUPPORTED_SUFFIXES]
 files = st.file_uploader(
     f"支持 {'、'.join(k.upper() for k in kinds)}，每个不超过 {MAX_BYTES // 1024 // 1024} MB",

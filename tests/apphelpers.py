@@ -80,3 +80,15 @@ def live_markup(at) -> list[str]:
         elif not (allow_html and source.lstrip().startswith("<")) and _AUTOLINK.search(source):
             bad.append(f"bare URL  ⟵  {source[:200]}")
     return bad
+
+
+EDITOR_PASSWORD = "编辑口令-correct-horse"
+
+
+def unlock(at: AppTest, password: str = EDITOR_PASSWORD) -> AppTest:
+    """Type the editor password on the Library page (the session stays there)."""
+    at.switch_page("pages/library.py").run()
+    at.text_input(key="editor-password").input(password)
+    at.button(key="editor-unlock").click().run()
+    assert not at.exception, at.exception
+    return at

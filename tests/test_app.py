@@ -18,7 +18,7 @@ from ui import messages  # noqa: E402
 from ui.export import NOT_COVERED, compare_csv, compare_markdown, to_number  # noqa: E402
 from ui.upload import MAX_BYTES, check_upload, sanitize_filename, save_upload, save_uploads  # noqa: E402
 
-from .apphelpers import app, codes, html, texts  # noqa: E402
+from .apphelpers import app, codes, html, texts, unlock  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "中小企业怎么用专利去银行贷款？"
@@ -190,25 +190,39 @@ def test_engine_errors_become_friendly_messages(env, monkeypatch):
 # --- no index ------------------------------------------------------------------------------------------
 
 
-def test_no_index_offers_to_build_it(private_env, monkeypatch):
+def test_no_index_offers_an_editor_to_build_it(private_env, editor):
     data, index = private_env
     shutil.rmtree(index)
     at = app()
     assert texts(at.info) == [messages.NO_INDEX]
+    assert not [b for b in at.button if b.key == "build-index"]  # a visitor is sent to unlock first
+    assert at.get("page_link")[-1].proto.page == "library"
+    unlock(at)
     assert at.button(key="build-index").label == "建立索引"
     at.button(key="build-index").click().run()
     assert not at.exception
     assert any("已建立索引：5 个文件" in s for s in texts(at.success))
     assert (index / "manifest.json").exists()
+    at.switch_page("pages/ask.py").run()
     at.text_input(key="q").input(QUESTION).run()
     assert "<mark" in html(at)
 
 
-def test_damaged_index_offers_to_rebuild(private_env):
+def test_no_index_and_no_password_tell_the_operator_what_to_run(private_env):
+    shutil.rmtree(private_env[1])
+    at = app()
+    assert texts(at.info) == [messages.NO_INDEX]
+    assert not [b for b in at.button if b.key == "build-index"]
+    assert any("python -m indexer build" in c for c in texts(at.caption))
+
+
+def test_damaged_index_offers_an_editor_to_rebuild(private_env, editor):
     _, index = private_env
     (index / "manifest.json").write_text("{not json", encoding="utf-8")
     at = app()
     assert texts(at.info) == [messages.INDEX_MISMATCH]
+    assert not [b for b in at.button if b.key == "build-index"]
+    unlock(at)
     assert at.button(key="build-index").label == "重新建立索引"
     for page in ("compare", "browse", "targets"):
         at.switch_page(f"pages/{page}.py").run()
@@ -367,10 +381,10 @@ def test_library_lists_documents_and_counts(env):
     assert [b.label for b in at.get("download_button")] == ["导出 CSV"]  # our export, formulas neutralised
 
 
-def test_library_rescan_reports_skipped_files(private_env):
+def test_library_rescan_reports_skipped_files(private_env, editor):
     data, _ = private_env
     (data / "scan.pdf").write_bytes(b"%PDF-1.4 not really")
-    at = app("library")
+    at = unlock(app())
     at.button(key="rescan").click().run()
     assert not at.exception
     assert any(w.startswith("已跳过 scan.pdf：") for w in texts(at.warning))  # the build's report
@@ -378,9 +392,9 @@ def test_library_rescan_reports_skipped_files(private_env):
     assert "##### 未能收录的文件" in html(at)
 
 
-def test_library_upload_good_and_bad_files(private_env):
+def test_library_upload_good_and_bad_files(private_env, editor):
     data, index = private_env
-    at = app("library")
+    at = unlock(app())
     at.file_uploader(key="uploads").set_value(
         [("测试市 规划.txt", GOOD_PLAN.encode("utf-8"), "text/plain"), ("broken.pdf", b"%PDF-1.4 garbage", "application/pdf")]
     ).run()

@@ -16,7 +16,7 @@ import pytest
 st = pytest.importorskip("streamlit")
 pytest.importorskip("markdown_it")
 
-from .apphelpers import ROOT, app, html, live_markup  # noqa: E402
+from .apphelpers import ROOT, app, html, live_markup, unlock  # noqa: E402
 
 LINK = "[官方下载](http://example.com/t)"
 TAG = "<img src=x onerror=alert(1)>"
@@ -152,12 +152,12 @@ def test_targets_and_library_pages_show_hostile_text_as_text(env):
     assert live_markup(at) == []
 
 
-def test_build_report_shows_hostile_file_names_as_text(monkeypatch, tmp_path, fake_index_dir):
+def test_build_report_shows_hostile_file_names_as_text(monkeypatch, tmp_path, editor):
     data = _hostile_data(tmp_path / "data")
     monkeypatch.setenv("PLANSEARCH_INDEX", str(tmp_path / "index"))
     monkeypatch.setenv("PLANSEARCH_DATA", str(data))
     monkeypatch.setenv("PLANSEARCH_MODEL", "fake:64")
-    at = app("library")
+    at = unlock(app())
     at.button(key="build-index").click().run()
     assert not at.exception
     assert any("已跳过 bad" in w.value for w in at.warning)  # the build's own report, flashed

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from indexer.errors import IndexMismatch, IndexNotFound, PlanSearchError
+from indexer.errors import IndexDamaged, IndexMismatch, IndexNotFound, PlanSearchError
 from indexer.store import read_manifest
 from retrieval.search import Searcher
 
-from . import config
+from . import config, editor
 from .build import build_with_progress, report_lines
 from .messages import detail, friendly
 from .safe import md
@@ -50,14 +50,14 @@ def open_searcher() -> Searcher:
 
 def searcher_or_notice() -> Searcher | None:
     """The searcher, or None after a friendly notice (with a button to build the index when there is
-    none or it is damaged). Messages left by a build just before (``flash``) show first."""
+    none or it is damaged, for an editor). Messages left by a build just before (``flash``) show first."""
     show_flash()
     try:
         return open_searcher()
     except (IndexNotFound, IndexMismatch) as err:
         st.info(md(friendly(err)))
         st.caption(md(detail(err)))
-        build_button(rebuild=isinstance(err, IndexMismatch))
+        build_button(rebuild=isinstance(err, IndexMismatch), force=isinstance(err, IndexDamaged))
     except PlanSearchError as err:
         st.warning(md(friendly(err)))
         st.caption(md(detail(err)))
@@ -72,13 +72,17 @@ def require_searcher() -> Searcher:
     return searcher
 
 
-def build_button(rebuild: bool = False) -> None:
-    """A button that builds the index from the plans folder, with progress and a report."""
+def build_button(rebuild: bool = False, force: bool = False) -> None:
+    """A button that builds the index from the plans folder, with progress and a report; only an editor
+    gets it (a visitor is told where to unlock, or what the operator must run)."""
+    if not editor.is_editor():
+        editor.build_locked_notice(rebuild)
+        return
     label = "重新建立索引" if rebuild else "建立索引"
     if not st.button(label, type="primary", key="build-index"):
         return
     try:
-        report = build_with_progress(config.data_dir(), config.index_dir())
+        report = build_with_progress(config.data_dir(), config.index_dir(), force=force)
     except PlanSearchError as err:
         st.error(md(friendly(err)))
         st.caption(md(detail(err)))
