@@ -229,6 +229,34 @@ def test_damaged_index_offers_an_editor_to_rebuild(private_env, editor):
         assert not at.exception and texts(at.info) == [messages.INDEX_MISMATCH]
 
 
+def test_an_unreadable_index_offers_an_editor_a_forced_rebuild(private_env, editor, monkeypatch):
+    from indexer.errors import IndexDamaged
+    from ui import resources
+
+    forced = []
+    real_open, real_build = resources.open_searcher, resources.build_with_progress
+
+    def damaged_until_rebuilt():
+        if not forced:
+            raise IndexDamaged("the index at /srv/plansearch/index is damaged (checksum differs); rebuild it")
+        return real_open()
+
+    def build(data_dir, index_dir, *, force=False):
+        forced.append(force)
+        return real_build(data_dir, index_dir, force=force)
+
+    monkeypatch.setattr(resources, "open_searcher", damaged_until_rebuilt)
+    monkeypatch.setattr(resources, "build_with_progress", build)
+    at = app()
+    assert texts(at.info) == [messages.INDEX_MISMATCH]  # IndexDamaged is an IndexMismatch: same notice
+    assert any("…/index is damaged" in c for c in texts(at.caption))  # the detail, without the server folder
+    unlock(at)
+    assert at.button(key="build-index").label == "重新建立索引"
+    at.button(key="build-index").click().run()
+    assert not at.exception and forced == [True]  # rebuilt from the sources whatever state it is in
+    assert len(at.dataframe[0].value) == 5
+
+
 # --- Compare -------------------------------------------------------------------------------------------
 
 
