@@ -77,6 +77,20 @@ def test_hash_password_command(monkeypatch, capsys):
     assert editor_module.main([]) == 2
 
 
+def test_the_hash_comes_from_the_environment_or_else_secrets_toml(monkeypatch):
+    class Secrets:  # st.secrets with editor_password_hash in .streamlit/secrets.toml
+        def load_if_toml_exists(self):
+            return True
+
+        def get(self, key, default=None):
+            return {"editor_password_hash": " from-secrets "}.get(key, default)
+
+    monkeypatch.setattr(editor_module.st, "secrets", Secrets())
+    assert editor_module.configured_hash() == "from-secrets"
+    monkeypatch.setenv("PLANSEARCH_EDITOR_PASSWORD_HASH", "from-env")
+    assert editor_module.configured_hash() == "from-env"
+
+
 # --- the Library page -----------------------------------------------------------------------------------
 
 
