@@ -169,6 +169,13 @@ def private_copy(monkeypatch, fake_index_dir, tmp_path):
     return data, index
 
 
+def test_reasons_a_file_was_refused_hide_server_folders():
+    from indexer.errors import UnreadableSource
+
+    err = UnreadableSource("a.pdf", "cannot open /srv/plansearch/data/.a.pdf.tmp")
+    assert messages.friendly(err) == f"{messages.UNREADABLE}：cannot open …/.a.pdf.tmp"
+
+
 def test_hide_paths_keeps_the_last_part_only():
     assert messages.hide_paths("no index at /srv/app/index: build it") == "no index at …/index: build it"
     assert messages.hide_paths(r"bad C:\Users\me\index") == "bad …/index"

@@ -46,7 +46,7 @@ def friendly(err: PlanSearchError) -> str:
     if isinstance(err, ModelUnavailable):
         return MODEL_UNAVAILABLE
     if isinstance(err, UnreadableSource):
-        return f"{UNREADABLE}：{err.reason}"
+        return f"{UNREADABLE}：{hide_paths(err.reason)}"
     if isinstance(err, UploadRefused):
         return str(err)
     from .editor import BadPasswordHash

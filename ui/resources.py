@@ -17,7 +17,7 @@ from retrieval.search import Searcher
 
 from . import config, editor
 from .build import build_with_progress, report_lines
-from .messages import detail, friendly
+from .messages import detail, friendly, hide_paths
 from .safe import md
 
 
@@ -94,7 +94,7 @@ def build_button(rebuild: bool = False, force: bool = False) -> None:
 def build_messages(report) -> list[tuple[str, str]]:
     """A build report as (level, line) messages: what was indexed, then each skipped file and why."""
     return [("success", line) for line in report_lines(report)] + [
-        ("warning", f"已跳过 {Path(e.path).name}：{e.reason}") for e in report.skipped
+        ("warning", f"已跳过 {Path(e.path).name}：{hide_paths(e.reason)}") for e in report.skipped
     ]
 
 
