@@ -5,8 +5,6 @@ Deep links: ``?q=问题`` fills and runs the question; ``?clause=<clause_id>`` s
 
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
 from indexer.errors import PlanSearchError
@@ -15,6 +13,7 @@ from ui.filters import sidebar_filters
 from ui.messages import friendly
 from ui.render import hit_card, linked_clause
 from ui.resources import model_ready, require_searcher
+from ui.safe import html_text, md
 from ui.shell import ensure_navigation
 
 EXAMPLES = (
@@ -69,11 +68,11 @@ try:
     with st.spinner("正在检索…" if model_ready(searcher) else "正在加载语义模型（仅首次，约十秒）…"):
         hits = searcher.search(parsed, k=RESULTS, filters=filters)
 except PlanSearchError as err:
-    st.warning(friendly(err))
+    st.warning(md(friendly(err)))
     st.stop()
 
 if parsed.regions and not filters.regions:
-    st.caption(f"已按问题中提到的地区筛选：{'、'.join(parsed.regions)}")
+    st.caption(f"已按问题中提到的地区筛选：{md('、'.join(parsed.regions))}")
 if not hits:
     st.info("没有符合筛选条件的条款。请放宽左侧的筛选条件再试。")
     st.stop()
@@ -86,15 +85,15 @@ with st.container(border=True, key="answer"):
         st.caption("下面是最接近的条款，仅供参考。")
     else:
         body = "".join(
-            f'{html.escape(s.text)}<span class="answer-cite">〔{html.escape(s.citation.short)}〕</span>' for s in result.sentences
+            f'{html_text(s.text)}<span class="answer-cite">〔{html_text(s.citation.short)}〕</span>' for s in result.sentences
         )
         st.markdown(f'<div class="answer-box">{body}</div>', unsafe_allow_html=True)
         if result.figures:
-            st.markdown(f"**相关数值：** {'；'.join(result.figures)}")
+            st.markdown(f"**相关数值：** {md('；'.join(result.figures))}")
         if result.departments:
-            st.markdown(f"**责任部门：** {'、'.join(result.departments)}")
+            st.markdown(f"**责任部门：** {md('、'.join(result.departments))}")
         seen = dict.fromkeys(s.citation.canonical for s in result.sentences)
-        st.caption("引用：" + "；".join(seen) + f"　｜　置信度 {result.confidence:.0%}")
+        st.caption("引用：" + md("；".join(seen)) + f"　｜　置信度 {result.confidence:.0%}")
 
 st.markdown(f"#### 相关条款（{len(hits)}）")
 show_all = st.session_state.get("_ask_show_all") == question

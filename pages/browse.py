@@ -8,6 +8,7 @@ import streamlit as st
 from ui.context import base_id, block_of, outline, outline_key_for, section_blocks
 from ui.render import block_view
 from ui.resources import require_searcher
+from ui.safe import md
 from ui.shell import ensure_navigation
 
 ensure_navigation()
@@ -61,11 +62,11 @@ if not items:
 keys = [i.key for i in items]
 if st.session_state.get("browse-item") not in keys:
     st.session_state["browse-item"] = keys[0]
-labels = {i.key: "\u3000" * (i.level - 1) + i.label for i in items}
+labels = {i.key: "\u3000" * (i.level - 1) + md(i.label) for i in items}  # radio options are Markdown
 document = index.document(doc_id).document
 facts = [x for x in (document.issuer, document.doc_number, document.signed and f"成文 {document.signed}") if x]
 if facts:
-    st.caption(" · ".join(facts))
+    st.caption(md(" · ".join(facts)))
 
 left, right = st.columns([2, 3])
 with left, st.container(height=620, border=True):
@@ -73,7 +74,7 @@ with left, st.container(height=620, border=True):
                    on_change=_follow_selection)
 item = next(i for i in items if i.key == key)
 with right:
-    st.markdown(f"**{' > '.join(item.path) or '前言'}**")
+    st.markdown(f"**{md(' > '.join(item.path)) or '前言'}**")
     target = st.session_state.get("_browse_target", "")
     blocks = section_blocks(index, doc_id, item.path)
     linked_clause = index.clause(target) if target else None

@@ -11,6 +11,7 @@ from ui.export import compare_csv, compare_markdown
 from ui.messages import friendly
 from ui.render import coverage_item
 from ui.resources import require_searcher
+from ui.safe import md
 from ui.shell import ensure_navigation
 
 EXAMPLES = ("知识产权质押融资", "地理标志保护", "植物新品种", "海外知识产权纠纷应对")
@@ -40,7 +41,7 @@ try:
     with st.spinner("正在对比…"):
         coverages = searcher.compare(topic, per_region=per_region)
 except PlanSearchError as err:
-    st.warning(friendly(err))
+    st.warning(md(friendly(err)))
     st.stop()
 
 covered = sum(c.covered for c in coverages)

@@ -1,4 +1,5 @@
-"""文件库: what is indexed (and what was skipped, and why); add plans by upload, then update the index."""
+"""文件库: what is indexed (and what was skipped, and why); an editor (who typed the editor password,
+ui/editor.py) adds plans by upload or rescans the folder, then the index is updated."""
 
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ from indexer.errors import PlanSearchError
 from indexer.load import SUPPORTED_SUFFIXES
 from ui import config
 from ui.build import build_with_progress
-from ui.messages import friendly
+from ui.editor import editor_panel
+from ui.export import table_csv
+from ui.messages import friendly, hide_paths
 from ui.resources import build_messages, flash, searcher_or_notice
+from ui.safe import md
 from ui.shell import ensure_navigation
 from ui.upload import MAX_BYTES, outcome_line, save_uploads
 
 ensure_navigation()
 st.markdown("### 文件库")
-searcher = searcher_or_notice()  # the upload below works even without an index
+searcher = searcher_or_notice()  # an editor may upload below even without an index
 
 if searcher is not None:
     index = searcher.index
@@ -46,24 +50,34 @@ if searcher is not None:
     counts = manifest.counts
     st.caption(
         f"{counts.get('documents', 0)} 个文件 · {counts.get('clauses', 0)} 条条款 · {counts.get('indicators', 0)} 项指标"
-        f" · 模型 {manifest.model} · 建立于 {manifest.built_at}"
+        f" · 模型 {md(hide_paths(manifest.model))} · 建立于 {md(manifest.built_at)}"
     )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="lib-table")
+    if rows:  # the table's own CSV export is off (config.toml): it writes formulas as they are
+        st.download_button(
+            "导出 CSV", table_csv(rows, list(rows[0])), file_name="文件库.csv", mime="text/csv",
+            icon=":material/download:", key="lib-csv",
+        )
     if manifest.skipped:
         st.markdown("##### 未能收录的文件")
         for source, reason in manifest.skipped:
-            st.warning(f"{source}：{reason}")
+            st.warning(md(hide_paths(f"{source}：{reason}")))
     else:
-        st.caption(f"文件夹 {config.data_dir()} 中的文件均已收录。")
-    if st.button("重新扫描文件夹并更新索引", help=f"收录手工放入 {config.data_dir()} 的文件", key="rescan"):
+        st.caption("规划文件夹中的文件均已收录。")
+
+st.markdown("#### 更新文件库")
+if not editor_panel():  # visitors read; uploading, rescanning and rebuilding need the editor password
+    st.stop()
+if searcher is not None:
+    if st.button("重新扫描文件夹并更新索引", help="收录管理员手工放入规划文件夹的文件", key="rescan"):
         try:
             report = build_with_progress(config.data_dir(), config.index_dir())
             flash(build_messages(report))
             st.rerun()
         except PlanSearchError as err:
-            st.error(friendly(err))
+            st.error(md(friendly(err)))
 
-st.markdown("#### 上传规划文件")
+st.markdown("##### 上传规划文件")
 kinds = [s.lstrip(".") for s in SUPPORTED_SUFFIXES]
 files = st.file_uploader(
     f"支持 {'、'.join(k.upper() for k in kinds)}，每个不超过 {MAX_BYTES // 1024 // 1024} MB",
@@ -84,12 +98,12 @@ if st.button("保存并更新索引", type="primary", disabled=not files or not 
     outcomes = save_uploads([(f.name, f.getvalue()) for f in files], config.data_dir(), choice)
     lines = [outcome_line(o) for o in outcomes]
     for o, line in zip(outcomes, lines, strict=True):
-        (st.error if o.saved is None else st.success)(line)
+        (st.error if o.saved is None else st.success)(md(line))
     if any(o.saved is not None and o.saved.status != "unchanged" for o in outcomes):
         try:
             report = build_with_progress(config.data_dir(), config.index_dir())
         except PlanSearchError as err:
-            st.error(f"文件已保存，但索引更新失败：{friendly(err)}")
+            st.error(md(f"文件已保存，但索引更新失败：{friendly(err)}"))
             st.stop()
         saved = [("error" if o.saved is None else "success", line) for o, line in zip(outcomes, lines, strict=True)]
         flash(saved + build_messages(report))

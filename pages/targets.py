@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ui.export import to_number
+from ui.export import table_csv, to_number
 from ui.resources import require_searcher
 from ui.shell import ensure_navigation
 
@@ -45,6 +45,10 @@ if needle.strip():
     shown = shown[shown["指标"].str.contains(needle.strip(), regex=False)]
 st.caption(f"共 {len(shown)} 项指标（点击表头排序）。")
 st.dataframe(shown, hide_index=True, width="stretch", key="tg-table")
+st.download_button(  # the table's own CSV export is off (config.toml): it writes formulas as they are
+    "导出 CSV", table_csv(shown.to_dict("records"), list(shown.columns)), file_name="量化指标.csv", mime="text/csv",
+    icon=":material/download:", key="tg-csv",
+)
 
 st.markdown("#### 指标对比图")
 numeric = shown.assign(基期=shown["基期值"].map(to_number), 目标=shown["目标值"].map(to_number))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.errors import PlanSearchError
@@ -69,12 +70,15 @@ def print_human(out: dict) -> None:
         print(f"    {text[:160]}{'…' if len(text) > 160 else ''}")
 
 
+MAX_K = 100  # each retriever contributes its best 100 candidates: beyond that a list is only leftovers
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m retrieval", description="Search the indexed plans.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("search", help="search clauses, answer and cite")
     p.add_argument("question", nargs="?", help="the question (omit with --batch)")
-    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--k", type=int, default=10, help=f"results per question, 1 to {MAX_K} (more is capped at {MAX_K})")
     p.add_argument("--region", action="append", default=[], help="restrict to a region (repeatable)")
     p.add_argument("--level", action="append", default=[], help="restrict to a level: 省 / 市 / 自治州 …")
     p.add_argument("--doc", action="append", default=[], help="restrict to a document id")
@@ -87,18 +91,17 @@ def main(argv: list[str] | None = None) -> int:
         from .records import Filters
         from .search import Searcher
 
+        if args.k < 1:
+            raise PlanSearchError(f"--k must be at least 1 (got {args.k})")
+        k = min(args.k, MAX_K)
         filters = Filters(
             regions=tuple(args.region), levels=tuple(args.level), doc_ids=tuple(args.doc), department=args.department
         )
         if args.batch:
-            questions = _read_batch(args.batch)
+            items = _read_batch(args.batch)
             searcher = Searcher.open(args.index)
-            for qid, question in questions:
-                try:
-                    out = result_json(searcher, qid, question, args.k, filters)
-                except PlanSearchError as err:  # one bad question does not stop the batch
-                    out = {"id": qid, "error": str(err), "answer": "", "abstain": True, "results": []}
-                print(json.dumps(out, ensure_ascii=False), flush=True)
+            for item in items:
+                print(dumps(batch_json(searcher, item, k, filters)), flush=True)
             return 0
         if args.question is None:
             raise PlanSearchError("give a question, or --batch FILE")
@@ -106,10 +109,10 @@ def main(argv: list[str] | None = None) -> int:
 
         validate(args.question)  # fail before loading the model
         searcher = Searcher.open(args.index)
-        out = result_json(searcher, None, args.question, args.k, filters)
+        out = result_json(searcher, None, args.question, k, filters)
         if args.json:
             out.pop("id")
-            print(json.dumps(out, ensure_ascii=False, indent=1))
+            print(dumps(out, indent=1))
         else:
             print_human(out)
     except PlanSearchError as err:
@@ -118,21 +121,64 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _read_batch(path: str) -> list[tuple[object, str]]:
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as err:
-        raise PlanSearchError(f"cannot read batch file {path}: {err}") from err
-    out = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+def dumps(obj, indent: int | None = None) -> str:
+    """JSON with Chinese as it is; a lone surrogate (an undecodable byte in an id) as its \\u escape, which
+    reads back to the same string, instead of a UnicodeEncodeError on a UTF-8 stdout."""
+    from .query import SURROGATES
+
+    text = json.dumps(obj, ensure_ascii=False, indent=indent)
+    return SURROGATES.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    line: int  # 1-based line number in the batch file
+    id: object  # the line's "id", as given (None when absent or unreadable)
+    question: str = ""
+    error: str = ""  # why the line cannot be searched ("" = it can)
+
+
+def batch_json(searcher, item: BatchItem, k: int, filters) -> dict:
+    """The output line of one batch item: its results, or (a bad line, a bad question) its error, with the
+    same fields empty; one bad line does not stop the batch."""
+    error = item.error
+    if not error:
         try:
-            item = json.loads(line)
-            out.append((item.get("id"), str(item["question"])))
-        except (json.JSONDecodeError, KeyError, AttributeError) as err:
-            raise PlanSearchError(f"{path}:{n}: expected a JSON object with \"id\" and \"question\" ({err})") from err
+            return result_json(searcher, item.id, item.question, k, filters)
+        except PlanSearchError as err:
+            error = str(err)
+    return {"id": item.id, "error": error, "answer": "", "abstain": True, "results": [], "line": item.line}
+
+
+def _read_batch(path: str) -> list[BatchItem]:
+    """The questions of a JSON lines file, one item per non-blank line; a bad line becomes an item with its
+    error (reported in place of its results) so the rest of the batch still runs."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        raise PlanSearchError(f"cannot read batch file {path}: {err.strerror or err}") from err
+    # Bytes that are not UTF-8 become lone surrogates, which the query side drops (like a shell argument).
+    text = data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
+    out = []
+    for n, line in enumerate(text.split("\n"), 1):  # not splitlines: JSON strings may hold U+2028
+        if line.strip():
+            out.append(_batch_item(n, line))
     return out
+
+
+def _batch_item(n: int, line: str) -> BatchItem:
+    expected = 'expected a JSON object with "id" and a string "question"'
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as err:
+        return BatchItem(n, None, error=f"line {n}: {expected} ({err})")
+    if not isinstance(item, dict):
+        return BatchItem(n, None, error=f"line {n}: {expected}, not {type(item).__name__}")
+    question = item.get("question")
+    if not isinstance(question, str):
+        got = "no question" if "question" not in item else f"question is {json.dumps(question, ensure_ascii=False)[:40]}"
+        return BatchItem(n, item.get("id"), error=f"line {n}: {expected} ({got})")
+    return BatchItem(n, item.get("id"), question)
 
 
 if __name__ == "__main__":

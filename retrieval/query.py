@@ -16,6 +16,9 @@ from .glossary import chinese_terms, is_english
 from .thesaurus import policy_terms
 
 MAX_QUERY_CHARS = 500
+# Lone UTF-16 surrogates: what Python makes of bytes that are not UTF-8 in a shell argument ($'\xff专利' →
+# '\udcff专利') or of a JSON escape like "\udcff". No text can hold them (OpenCC and every encoder refuse).
+SURROGATES = re.compile("[\ud800-\udfff]")
 
 DOC_TYPE_WORDS = ("实施意见", "实施方案", "行动计划", "纲要", "规划", "条例", "办法", "意见", "方案")
 _YEAR_CN = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
@@ -61,11 +64,17 @@ class KnownRegion:
     province: str
 
 
+def without_surrogates(text: str) -> str:
+    """The text less any lone surrogate code point (undecodable input bytes), so the rest can be searched."""
+    return SURROGATES.sub("", text)
+
+
 def validate(raw: str) -> str:
-    """The query stripped; EmptyQuery / QueryTooLong for what we cannot search."""
-    if raw is None or not str(raw).strip():
+    """The query stripped of undecodable characters and whitespace; EmptyQuery / QueryTooLong for what we
+    cannot search."""
+    text = without_surrogates(str(raw)).strip() if raw is not None else ""
+    if not text:
         raise EmptyQuery("the question is empty: type a few words, e.g. 中小企业怎么用专利贷款")
-    text = str(raw).strip()
     if len(text) > MAX_QUERY_CHARS:
         raise QueryTooLong(
             f"the question has {len(text)} characters; keep it under {MAX_QUERY_CHARS} (a sentence or two)"

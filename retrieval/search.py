@@ -97,7 +97,10 @@ class Searcher:
     ) -> list[Hit]:
         """The k best clauses for a question: hybrid ranking, section references first.
 
-        ``mode`` 'dense' or 'lexical' ranks by one retriever alone (for evaluation); same return type."""
+        ``mode`` 'dense' or 'lexical' ranks by one retriever alone (for evaluation); same return type.
+        ``k`` below 1 is a ValueError (it used to return one hit)."""
+        if k < 1:
+            raise ValueError(f"k must be at least 1, not {k}")
         pq = query if isinstance(query, ParsedQuery) else self.parse(query)
         filters = filters or Filters()
         if pq.regions and not filters.regions:

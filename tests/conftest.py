@@ -24,3 +24,24 @@ def fake_searcher(fake_index_dir):
     from retrieval.search import Searcher
 
     return Searcher.open(fake_index_dir)
+
+
+@pytest.fixture(scope="session")
+def editor_hash() -> str:
+    from tests.apphelpers import EDITOR_PASSWORD
+    from ui.editor import hash_password
+
+    return hash_password(EDITOR_PASSWORD)
+
+
+@pytest.fixture
+def editor(monkeypatch, editor_hash) -> str:
+    """The operator has set an editor password (the hash in the environment)."""
+    monkeypatch.setenv("PLANSEARCH_EDITOR_PASSWORD_HASH", editor_hash)
+    return editor_hash
+
+
+@pytest.fixture(autouse=True)
+def no_editor_password_from_outside(monkeypatch):
+    """Tests start read-only whatever the shell running them has set."""
+    monkeypatch.delenv("PLANSEARCH_EDITOR_PASSWORD_HASH", raising=False)

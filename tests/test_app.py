@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 
 st = pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from retrieval.answer import ABSTAIN_MESSAGE  # noqa: E402
 from ui import messages  # noqa: E402
 from ui.export import NOT_COVERED, compare_csv, compare_markdown, to_number  # noqa: E402
 from ui.upload import MAX_BYTES, check_upload, sanitize_filename, save_upload, save_uploads  # noqa: E402
+
+from .apphelpers import app, codes, html, texts, unlock  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "中小企业怎么用专利去银行贷款？"
@@ -60,29 +61,6 @@ def private_env(monkeypatch, fake_index_dir, tmp_path):
     monkeypatch.setenv("PLANSEARCH_DATA", str(data))
     monkeypatch.setenv("PLANSEARCH_MODEL", "fake:64")
     return data, index
-
-
-def app(page: str | None = None, **params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
-def html(at) -> str:
-    return "\n".join(m.value for m in at.markdown)
-
-
-def codes(at) -> list[str]:
-    return [c.value for c in at.code]
-
-
-def texts(elements) -> list[str]:
-    return [e.value for e in elements]
 
 
 # --- Ask ---------------------------------------------------------------------------------------------
@@ -212,29 +190,71 @@ def test_engine_errors_become_friendly_messages(env, monkeypatch):
 # --- no index ------------------------------------------------------------------------------------------
 
 
-def test_no_index_offers_to_build_it(private_env, monkeypatch):
+def test_no_index_offers_an_editor_to_build_it(private_env, editor):
     data, index = private_env
     shutil.rmtree(index)
     at = app()
     assert texts(at.info) == [messages.NO_INDEX]
+    assert not [b for b in at.button if b.key == "build-index"]  # a visitor is sent to unlock first
+    assert at.get("page_link")[-1].proto.page == "library"
+    unlock(at)
     assert at.button(key="build-index").label == "建立索引"
     at.button(key="build-index").click().run()
     assert not at.exception
     assert any("已建立索引：5 个文件" in s for s in texts(at.success))
     assert (index / "manifest.json").exists()
+    at.switch_page("pages/ask.py").run()
     at.text_input(key="q").input(QUESTION).run()
     assert "<mark" in html(at)
 
 
-def test_damaged_index_offers_to_rebuild(private_env):
+def test_no_index_and_no_password_tell_the_operator_what_to_run(private_env):
+    shutil.rmtree(private_env[1])
+    at = app()
+    assert texts(at.info) == [messages.NO_INDEX]
+    assert not [b for b in at.button if b.key == "build-index"]
+    assert any("python -m indexer build" in c for c in texts(at.caption))
+
+
+def test_damaged_index_offers_an_editor_to_rebuild(private_env, editor):
     _, index = private_env
     (index / "manifest.json").write_text("{not json", encoding="utf-8")
     at = app()
     assert texts(at.info) == [messages.INDEX_MISMATCH]
+    assert not [b for b in at.button if b.key == "build-index"]
+    unlock(at)
     assert at.button(key="build-index").label == "重新建立索引"
     for page in ("compare", "browse", "targets"):
         at.switch_page(f"pages/{page}.py").run()
         assert not at.exception and texts(at.info) == [messages.INDEX_MISMATCH]
+
+
+def test_an_unreadable_index_offers_an_editor_a_forced_rebuild(private_env, editor, monkeypatch):
+    from indexer.errors import IndexDamaged
+    from ui import resources
+
+    forced = []
+    real_open, real_build = resources.open_searcher, resources.build_with_progress
+
+    def damaged_until_rebuilt():
+        if not forced:
+            raise IndexDamaged("the index at /srv/plansearch/index is damaged (checksum differs); rebuild it")
+        return real_open()
+
+    def build(data_dir, index_dir, *, force=False):
+        forced.append(force)
+        return real_build(data_dir, index_dir, force=force)
+
+    monkeypatch.setattr(resources, "open_searcher", damaged_until_rebuilt)
+    monkeypatch.setattr(resources, "build_with_progress", build)
+    at = app()
+    assert texts(at.info) == [messages.INDEX_MISMATCH]  # IndexDamaged is an IndexMismatch: same notice
+    assert any("…/index is damaged" in c for c in texts(at.caption))  # the detail, without the server folder
+    unlock(at)
+    assert at.button(key="build-index").label == "重新建立索引"
+    at.button(key="build-index").click().run()
+    assert not at.exception and forced == [True]  # rebuilt from the sources whatever state it is in
+    assert len(at.dataframe[0].value) == 5
 
 
 # --- Compare -------------------------------------------------------------------------------------------
@@ -264,6 +284,48 @@ def test_compare_exports_carry_citations(fake_searcher):
     assert md.startswith("# 地区对比：植物新品种")
     assert "## 博尔塔拉蒙古自治州（自治州）\n\n" + NOT_COVERED in md
     assert "—— 《" in md
+
+
+def test_csv_cells_that_would_run_as_formulas_get_a_quote():
+    from ui.export import safe_cell
+
+    for cell in ("=HYPERLINK(\"http://x\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1", " =1"):
+        assert safe_cell(cell) == "'" + cell
+    for cell in ("青海省", "1.5", "-5", "+3%", "", "a=b", "——"):
+        assert safe_cell(cell) == cell  # text, and plain signed numbers, stay as they are
+    assert safe_cell(None) == "" and safe_cell(7) == "7"
+
+
+def test_every_csv_export_neutralises_formulas(fake_searcher):
+    import csv
+    import dataclasses
+
+    from ui.export import table_csv
+
+    cov = next(c for c in fake_searcher.compare("植物新品种", per_region=1) if c.hits)
+    hit = cov.hits[0]
+    evil_hit = dataclasses.replace(hit, clause=dataclasses.replace(hit.clause, text='=HYPERLINK("http://evil","x")'))
+    evil = dataclasses.replace(cov, region="@SUM(1+1)", region_level="-1+1", hits=(evil_hit,))
+    rows = list(csv.DictReader(compare_csv([evil]).decode("utf-8-sig").splitlines()))
+    assert (rows[0]["地区"], rows[0]["级别"], rows[0]["条款"]) == ("'@SUM(1+1)", "'-1+1", "'=HYPERLINK(\"http://evil\",\"x\")")
+    table = table_csv([{"指标": "=1+2", "目标值": "-5"}], ["指标", "目标值"]).decode("utf-8-sig")
+    assert table.splitlines() == ["指标,目标值", "'=1+2,-5"]  # the Targets and Library exports use the same writer
+
+
+def test_markdown_export_escapes_topic_and_document_text(fake_searcher):
+    import dataclasses
+
+    from markdown_it import MarkdownIt
+
+    cov = next(c for c in fake_searcher.compare("植物新品种", per_region=1) if c.hits)
+    hit = cov.hits[0]
+    text = "支持[点此](http://evil.example)办理<script>alert(1)</script>\n第二行 <img src=x onerror=alert(2)>"
+    evil_hit = dataclasses.replace(hit, clause=dataclasses.replace(hit.clause, text=text))
+    evil = dataclasses.replace(cov, region="[区](http://evil.example)", hits=(evil_hit,))
+    out = compare_markdown("<script>x</script>[主题](http://evil.example)", [evil])
+    rendered = MarkdownIt("commonmark", {"html": True}).render(out)
+    assert "<a " not in rendered and "<script" not in rendered and "<img" not in rendered
+    assert "[点此](http://evil.example)办理" in rendered  # … the text itself is all there, as text
 
 
 def test_compare_columns_show_the_answering_sentences_of_long_clauses(fake_searcher):
@@ -319,6 +381,7 @@ def test_browse_unknown_clause_link_warns(env):
 
 def test_targets_table_and_chart(env, fake_searcher):
     at = app("targets")
+    assert [b.label for b in at.get("download_button")] == ["导出 CSV"]  # our export, formulas neutralised
     table = at.dataframe[0].value
     assert len(table) == len(fake_searcher.index.indicators)
     assert list(table.columns[:8]) == ["地区", "指标", "单位", "基期年", "基期值", "目标年", "目标值", "属性"]
@@ -343,12 +406,13 @@ def test_library_lists_documents_and_counts(env):
     assert table["条款数"].sum() > 100
     assert "5 个文件" in " ".join(texts(at.caption))
     assert any("均已收录" in c for c in texts(at.caption))  # nothing skipped, and it says so
+    assert [b.label for b in at.get("download_button")] == ["导出 CSV"]  # our export, formulas neutralised
 
 
-def test_library_rescan_reports_skipped_files(private_env):
+def test_library_rescan_reports_skipped_files(private_env, editor):
     data, _ = private_env
     (data / "scan.pdf").write_bytes(b"%PDF-1.4 not really")
-    at = app("library")
+    at = unlock(app())
     at.button(key="rescan").click().run()
     assert not at.exception
     assert any(w.startswith("已跳过 scan.pdf：") for w in texts(at.warning))  # the build's report
@@ -356,9 +420,9 @@ def test_library_rescan_reports_skipped_files(private_env):
     assert "##### 未能收录的文件" in html(at)
 
 
-def test_library_upload_good_and_bad_files(private_env):
+def test_library_upload_good_and_bad_files(private_env, editor):
     data, index = private_env
-    at = app("library")
+    at = unlock(app())
     at.file_uploader(key="uploads").set_value(
         [("测试市 规划.txt", GOOD_PLAN.encode("utf-8"), "text/plain"), ("broken.pdf", b"%PDF-1.4 garbage", "application/pdf")]
     ).run()

@@ -259,3 +259,67 @@ def test_questions_across_regions_show_each_region_first(fake_searcher):
     hits = fake_searcher.search(pq, k=10)
     regions = [h.clause.region for h in hits]
     assert len(set(regions[:4])) == 4  # the four regions' best clauses come first
+
+
+# --- hostile input on the command line ---------------------------------------------------------------
+
+
+def test_lone_surrogates_are_dropped_before_anything_else(fake_searcher):
+    pq = parse_query("\udcff专利\ud800质押", REGIONS)  # $'\xff专利' arrives as '\udcff专利'
+    assert pq.raw == "专利质押" and "\udcff" not in pq.search_text
+    assert fake_searcher.search("\udcff专利质押融资", k=3)
+    with pytest.raises(EmptyQuery):
+        parse_query("\udcff \udcfe")
+
+
+def test_cli_searches_the_rest_of_an_undecodable_argument(fake_index_dir, capsys):
+    assert retrieval_main(["search", "\udcff知识产权质押融资", "--json", "--k", "3", "--index", str(fake_index_dir)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["results"]) == 3
+
+
+def test_cli_batch_reports_each_bad_line_and_runs_the_rest(fake_index_dir, tmp_path, capsys):
+    lines = [
+        json.dumps({"id": 1, "question": "地理标志保护"}, ensure_ascii=False),
+        '{"id": 2, "question": "\\udcff专利"}',  # a lone surrogate escape: searched without it
+        '{"id": 3, "question": null}',
+        '{"id": 4, "question": {"text": "专利"}}',
+        '{"id": 5, "question": ["专利"]}',
+        "not json",
+        '{"id": 7}',
+        "[1, 2]",
+        '{"id": "\\udcff", "question": "植物新品种"}',  # an id that cannot be encoded as it is
+        json.dumps({"id": 10, "question": "知识产权质押融资"}, ensure_ascii=False),
+    ]
+    batch = tmp_path / "q.jsonl"
+    batch.write_bytes("\n".join(lines).encode("utf-8") + b'\n{"id": 11, "question": "\xff\xfe\xe4\xb8\x93\xe5\x88\xa9"}\n')
+    assert retrieval_main(["search", "--json", "--batch", str(batch), "--index", str(fake_index_dir)]) == 0
+    printed = capsys.readouterr().out
+    printed.encode("utf-8")  # what a UTF-8 stdout must be able to write
+    out = [json.loads(line) for line in printed.splitlines()]
+    assert len(out) == 11
+    good = {1, 2, 9, 10, 11}
+    for n, line in enumerate(out, 1):
+        if n in good:
+            assert "error" not in line and line["results"], (n, line)
+        else:
+            assert line["error"].startswith(f"line {n}:") and line["line"] == n, (n, line)
+            assert (line["answer"], line["abstain"], line["results"]) == ("", True, [])
+    assert [x["id"] for x in out] == [1, 2, 3, 4, 5, None, 7, None, "\udcff", 10, 11]
+    assert "question is null" in out[2]["error"] and "no question" in out[6]["error"]
+
+
+@pytest.mark.parametrize("k", ["0", "-5"])
+def test_cli_rejects_k_below_one(k, fake_index_dir, capsys):
+    assert retrieval_main(["search", "专利", "--k", k, "--index", str(fake_index_dir)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: --k must be at least 1") and err.count("\n") == 1
+
+
+def test_cli_caps_absurd_k(fake_index_dir, fake_searcher, capsys):
+    from retrieval.__main__ import MAX_K
+
+    assert retrieval_main(["search", "专利", "--json", "--k", "1000000000", "--index", str(fake_index_dir)]) == 0
+    assert 10 < len(json.loads(capsys.readouterr().out)["results"]) <= MAX_K
+    with pytest.raises(ValueError, match="k must be at least 1"):
+        fake_searcher.search("专利", k=0)

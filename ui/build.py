@@ -31,15 +31,16 @@ def progress_fraction(stage: str, done: int, total: int) -> tuple[float, str]:
     return start + (end - start) * min(max(share, 0.0), 1.0), f"{label} {done}/{total}" if total else label
 
 
-def build_with_progress(data_dir: Path, index_dir: Path) -> BuildReport:
-    """Build or update the index, showing a progress bar. Raises PlanSearchError (the caller shows it)."""
+def build_with_progress(data_dir: Path, index_dir: Path, *, force: bool = False) -> BuildReport:
+    """Build or update the index, showing a progress bar (``force``: rewrite it whatever state it is in).
+    Raises PlanSearchError (the caller shows it). Callers check ``ui.editor.is_editor()`` first."""
     bar = st.progress(0.0, text="准备建立索引…")
 
     def progress(stage: str, done: int, total: int) -> None:
         value, text = progress_fraction(stage, done, total)
         bar.progress(value, text=text)
 
-    report = build_index(data_dir, index_dir, settings=embedder_settings(index_dir), progress=progress)
+    report = build_index(data_dir, index_dir, settings=embedder_settings(index_dir), progress=progress, force=force)
     bar.progress(1.0, text="索引已更新")
     return report
 

@@ -1,16 +1,46 @@
-"""Tables and exports: the region comparison as CSV / Markdown, the indicators as rows, numeric values."""
+"""Tables and exports: the region comparison as CSV / Markdown, any table as CSV, numeric values.
+
+Every CSV goes through ``table_csv``: a cell that a spreadsheet would run as a formula (starting with
+= + - @, a tab or a carriage return) gets a leading ``'`` (OWASP, CSV injection). Markdown exports
+escape document text with ``ui.safe.md``, so a title like ``[x](http://…)`` stays text in the file too.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+from collections.abc import Iterable, Mapping
 
 from retrieval.cite import cite
 from retrieval.records import RegionCoverage
 
+from .safe import md
+
 NOT_COVERED = "未找到直接相关条款"
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?%?")  # -5, +1.5, -3%: a number, not a formula
+COMPARE_FIELDS = ["地区", "级别", "排名", "引用", "简短引用", "条款编号", "条款"]
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell a spreadsheet shows as text: one that would start a formula gets a leading ``'``
+    (a plain signed number such as -5 is left as it is: it cannot be a formula)."""
+    text = "" if value is None else str(value)
+    head = text.lstrip(" ")
+    if head.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text.strip()):
+        return "'" + text
+    return text
+
+
+def table_csv(rows: Iterable[Mapping[str, object]], fieldnames: list[str]) -> bytes:
+    """Rows as CSV (UTF-8 with BOM, so Excel opens the Chinese correctly), every cell made safe."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([safe_cell(name) for name in fieldnames])
+    writer.writerows([safe_cell(row.get(name, "")) for name in fieldnames] for row in rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def compare_rows(coverages: list[RegionCoverage]) -> list[dict[str, str]]:
@@ -28,26 +58,22 @@ def compare_rows(coverages: list[RegionCoverage]) -> list[dict[str, str]]:
 
 
 def compare_csv(coverages: list[RegionCoverage]) -> bytes:
-    """The comparison as CSV (UTF-8 with BOM, so Excel opens the Chinese correctly)."""
-    rows = compare_rows(coverages)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=["地区", "级别", "排名", "引用", "简短引用", "条款编号", "条款"])
-    writer.writeheader()
-    writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """The comparison as CSV."""
+    return table_csv(compare_rows(coverages), COMPARE_FIELDS)
 
 
 def compare_markdown(topic: str, coverages: list[RegionCoverage]) -> str:
-    """The comparison as Markdown: one section per region, each clause quoted with its citation."""
-    lines = [f"# 地区对比：{topic}", ""]
+    """The comparison as Markdown: one section per region, each clause quoted with its citation (all
+    document text and the topic escaped)."""
+    lines = [f"# 地区对比：{md(topic)}", ""]
     for cov in coverages:
-        lines += [f"## {cov.region}（{cov.region_level}）", ""]
+        lines += [f"## {md(cov.region)}（{md(cov.region_level)}）", ""]
         if not cov.hits:
             lines += [NOT_COVERED, ""]
         for hit in cov.hits:
             c = cite(hit.clause, hit.document)
-            quoted = "\n".join(f"> {line}" for line in hit.clause.text.splitlines() if line.strip())
-            lines += [quoted, "", f"—— {c.canonical}", ""]
+            quoted = "\n".join(f"> {md(line)}" for line in hit.clause.text.splitlines() if line.strip())
+            lines += [quoted, "", f"—— {md(c.canonical)}", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

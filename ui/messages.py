@@ -1,7 +1,9 @@
 """Typed errors → one calm Chinese sentence for the page (the engine's own English line stays available
-as a detail for whoever has to fix it)."""
+as a detail for whoever has to fix it, with the server's folders left out)."""
 
 from __future__ import annotations
+
+import re
 
 from indexer.errors import (
     EmptyQuery,
@@ -26,6 +28,9 @@ INDEX_MISMATCH = "检索索引与当前程序版本不一致或已损坏，需�
 MODEL_UNAVAILABLE = "无法加载语义模型，暂时不能检索。请联系管理员检查模型文件。"
 UNREADABLE = "无法读取该文件"
 GENERIC = "操作没有完成"
+EDITOR_MISCONFIGURED = "编辑口令的配置格式不正确，暂时不能解锁编辑。请管理员用 python -m ui.editor hash-password 重新生成。"
+# An absolute path (POSIX or Windows) up to its last part: /srv/plans/index → …/index. Not a URL's path.
+_ABSOLUTE = re.compile(r"(?<![\w.~:/\\])/(?:[^\s/\\'\"`,;:：，；（）()\[\]<>]+/)+|\b[A-Za-z]:\\(?:[^\s\\'\"]+\\)+")
 
 
 def friendly(err: PlanSearchError) -> str:
@@ -41,12 +46,22 @@ def friendly(err: PlanSearchError) -> str:
     if isinstance(err, ModelUnavailable):
         return MODEL_UNAVAILABLE
     if isinstance(err, UnreadableSource):
-        return f"{UNREADABLE}：{err.reason}"
+        return f"{UNREADABLE}：{hide_paths(err.reason)}"
     if isinstance(err, UploadRefused):
         return str(err)
-    return f"{GENERIC}：{err}"
+    from .editor import BadPasswordHash
+
+    if isinstance(err, BadPasswordHash):
+        return EDITOR_MISCONFIGURED
+    return f"{GENERIC}：{hide_paths(str(err))}"
 
 
 def detail(err: PlanSearchError) -> str:
     """The technical line, shown small under the friendly one where it helps (index and model problems)."""
-    return "" if isinstance(err, EmptyQuery | QueryTooLong | UploadRefused) else str(err)
+    return "" if isinstance(err, EmptyQuery | QueryTooLong | UploadRefused) else hide_paths(str(err))
+
+
+def hide_paths(text: str) -> str:
+    """The text with every absolute path cut to its last part (visitors need not learn the server's
+    folders): 'no index at /srv/app/index' → 'no index at …/index'."""
+    return _ABSOLUTE.sub("…/", text) if "/" in text or "\\" in text else text

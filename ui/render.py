@@ -3,8 +3,6 @@ clauses. Highlighting and citing are the engine's (render_html escapes the text,
 
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
 from retrieval.cite import cite
@@ -13,6 +11,7 @@ from retrieval.records import Highlight, Hit, RegionCoverage
 
 from .context import Block, block_of, section_context
 from .export import NOT_COVERED
+from .safe import html_text, md
 
 CSS = """
 <style>
@@ -38,7 +37,7 @@ def inject_css() -> None:
 def clause_html(text: str, query: str = "", weights=None) -> str:
     """A clause's text as HTML, with the answering sentences and matched terms marked when there is a query."""
     if not query:
-        return html.escape(text).replace("\n", "<br>")
+        return html_text(text)
     return render_html(text, highlight(text, query, weights=weights))
 
 
@@ -46,7 +45,7 @@ def excerpt_html(text: str, query: str, weights=None, short: int = 180) -> str:
     """The answering sentences of a long clause (with … where text is left out); a short clause whole."""
     hl = highlight(text, query, weights=weights) if query else Highlight()
     if len(text) <= short or not hl.sentences:
-        return clause_html(text, query, weights) if len(text) <= short else html.escape(_snippet(text, short))
+        return clause_html(text, query, weights) if len(text) <= short else html_text(_snippet(text, short))
     start, end = hl.sentences[0][0], hl.sentences[-1][1]
     window = Highlight(
         tuple((a - start, b - start) for a, b in hl.sentences),
@@ -57,8 +56,8 @@ def excerpt_html(text: str, query: str, weights=None, short: int = 180) -> str:
 
 def header_html(hit_or_block_region: str, title: str, section: str) -> str:
     return (
-        f'<div class="cite-head"><b>{html.escape(hit_or_block_region)}</b> · 《{html.escape(title)}》'
-        f" · {html.escape(section)}</div>"
+        f'<div class="cite-head"><b>{html_text(hit_or_block_region)}</b> · 《{html_text(title)}》'
+        f" · {html_text(section)}</div>"
     )
 
 
@@ -88,7 +87,7 @@ def hit_card(searcher, hit: Hit, query: str, *, raw_query: str = "", key: str = 
         if hit.clause.parts > 1:
             notes.append(f"本条较长，此为第 {hit.clause.part}/{hit.clause.parts} 段")
         notes.append(_why(hit))
-        st.caption(" ｜ ".join(notes))
+        st.caption(md(" ｜ ".join(notes)))
         st.code(c.canonical, language=None, wrap_lines=True)
         browse_link(c.clause_id, raw_query)
         ctx = st.expander("查看上下文", key=f"ctx-{key}", on_change="rerun", icon=":material/article:")
@@ -117,7 +116,7 @@ def context_view(searcher, clause, query: str = "") -> None:
     entry = searcher.index.document(clause.doc_id)
     title = entry.document.title if entry else clause.doc_id
     where = " > ".join(ctx.parent) if ctx.parent else title
-    st.markdown(f'<div class="ctx-parent">{html.escape(where)}</div>', unsafe_allow_html=True)
+    st.markdown(f'<div class="ctx-parent">{html_text(where)}</div>', unsafe_allow_html=True)
     if ctx.total > len(ctx.blocks):
         st.caption(f"本节共 {ctx.total} 条，显示前后相邻的 {len(ctx.blocks)} 条。")
     weights = searcher.term_weights()
@@ -147,14 +146,15 @@ def coverage_item(cov: RegionCoverage, query: str = "", weights=None, *, full: b
 
     ``full``: the answering sentences, the whole clause on demand and the citation to copy (Compare);
     otherwise a one-line snippet (the comparable clauses under a search result)."""
-    st.markdown(f"**{cov.region}**　<span class='muted'>{html.escape(cov.region_level)}</span>", unsafe_allow_html=True)
+    # A Markdown line with an inline span: Markdown still reads inside it, so both parts get md().
+    st.markdown(f"**{md(cov.region)}**　<span class='muted'>{md(cov.region_level)}</span>", unsafe_allow_html=True)
     if not cov.hits:
         st.caption(NOT_COVERED)
         return
     for hit in cov.hits:
         c = cite(hit.clause, hit.document)
         label = f" {hit.clause.label}" if hit.clause.label and hit.clause.kind != "indicator" else ""
-        st.markdown(f'<div class="cite-head">{html.escape(c.short + label)}</div>', unsafe_allow_html=True)
+        st.markdown(f'<div class="cite-head">{html_text(c.short + label)}</div>', unsafe_allow_html=True)
         if not full:
             clause_body(_snippet(hit.clause.text))
             continue

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from indexer.errors import IndexMismatch, IndexNotFound, PlanSearchError
+from indexer.errors import IndexDamaged, IndexMismatch, IndexNotFound, PlanSearchError
 from indexer.store import read_manifest
 from retrieval.search import Searcher
 
-from . import config
+from . import config, editor
 from .build import build_with_progress, report_lines
-from .messages import detail, friendly
+from .messages import detail, friendly, hide_paths
+from .safe import md
 
 
 @st.cache_resource(max_entries=3, show_spinner="正在加载检索索引…")
@@ -49,17 +50,17 @@ def open_searcher() -> Searcher:
 
 def searcher_or_notice() -> Searcher | None:
     """The searcher, or None after a friendly notice (with a button to build the index when there is
-    none or it is damaged). Messages left by a build just before (``flash``) show first."""
+    none or it is damaged, for an editor). Messages left by a build just before (``flash``) show first."""
     show_flash()
     try:
         return open_searcher()
     except (IndexNotFound, IndexMismatch) as err:
-        st.info(friendly(err))
-        st.caption(detail(err))
-        build_button(rebuild=isinstance(err, IndexMismatch))
+        st.info(md(friendly(err)))
+        st.caption(md(detail(err)))
+        build_button(rebuild=isinstance(err, IndexMismatch), force=isinstance(err, IndexDamaged))
     except PlanSearchError as err:
-        st.warning(friendly(err))
-        st.caption(detail(err))
+        st.warning(md(friendly(err)))
+        st.caption(md(detail(err)))
     return None
 
 
@@ -71,16 +72,20 @@ def require_searcher() -> Searcher:
     return searcher
 
 
-def build_button(rebuild: bool = False) -> None:
-    """A button that builds the index from the plans folder, with progress and a report."""
+def build_button(rebuild: bool = False, force: bool = False) -> None:
+    """A button that builds the index from the plans folder, with progress and a report; only an editor
+    gets it (a visitor is told where to unlock, or what the operator must run)."""
+    if not editor.is_editor():
+        editor.build_locked_notice(rebuild)
+        return
     label = "重新建立索引" if rebuild else "建立索引"
     if not st.button(label, type="primary", key="build-index"):
         return
     try:
-        report = build_with_progress(config.data_dir(), config.index_dir())
+        report = build_with_progress(config.data_dir(), config.index_dir(), force=force)
     except PlanSearchError as err:
-        st.error(friendly(err))
-        st.caption(detail(err))
+        st.error(md(friendly(err)))
+        st.caption(md(detail(err)))
         return
     flash(build_messages(report))
     st.rerun()
@@ -89,7 +94,7 @@ def build_button(rebuild: bool = False) -> None:
 def build_messages(report) -> list[tuple[str, str]]:
     """A build report as (level, line) messages: what was indexed, then each skipped file and why."""
     return [("success", line) for line in report_lines(report)] + [
-        ("warning", f"已跳过 {Path(e.path).name}：{e.reason}") for e in report.skipped
+        ("warning", f"已跳过 {Path(e.path).name}：{hide_paths(e.reason)}") for e in report.skipped
     ]
 
 
@@ -101,5 +106,5 @@ def flash(messages: list[tuple[str, str]]) -> None:
 
 def show_flash() -> None:
     show = {"success": st.success, "warning": st.warning, "error": st.error}
-    for level, line in st.session_state.pop("_flash", []):
-        show.get(level, st.info)(line)
+    for level, line in st.session_state.pop("_flash", []):  # lines name files and titles: never markup
+        show.get(level, st.info)(md(line))
