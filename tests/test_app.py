@@ -220,13 +220,13 @@ def test_damaged_index_offers_an_editor_to_rebuild(private_env, editor):
     _, index = private_env
     (index / "manifest.json").write_text("{not json", encoding="utf-8")
     at = app()
-    assert texts(at.info) == [messages.INDEX_MISMATCH]
+    assert texts(at.info) == [messages.INDEX_DAMAGED]
     assert not [b for b in at.button if b.key == "build-index"]
     unlock(at)
     assert at.button(key="build-index").label == "重新建立索引"
     for page in ("compare", "browse", "targets"):
         at.switch_page(f"pages/{page}.py").run()
-        assert not at.exception and texts(at.info) == [messages.INDEX_MISMATCH]
+        assert not at.exception and texts(at.info) == [messages.INDEX_DAMAGED]
 
 
 def test_an_unreadable_index_offers_an_editor_a_forced_rebuild(private_env, editor, monkeypatch):
@@ -248,7 +248,7 @@ def test_an_unreadable_index_offers_an_editor_a_forced_rebuild(private_env, edit
     monkeypatch.setattr(resources, "open_searcher", damaged_until_rebuilt)
     monkeypatch.setattr(resources, "build_with_progress", build)
     at = app()
-    assert texts(at.info) == [messages.INDEX_MISMATCH]  # IndexDamaged is an IndexMismatch: same notice
+    assert texts(at.info) == [messages.INDEX_DAMAGED]  # says the files are damaged, the plans are safe
     assert any("…/index is damaged" in c for c in texts(at.caption))  # the detail, without the server folder
     unlock(at)
     assert at.button(key="build-index").label == "重新建立索引"
@@ -487,18 +487,24 @@ def test_unreadable_upload_is_not_saved(tmp_path):
 def test_every_error_has_a_chinese_message():
     from indexer.errors import (
         EmptyQuery,
+        IndexDamaged,
         IndexMismatch,
         IndexNotFound,
+        IndexWriteFailed,
         ModelUnavailable,
         PlanSearchError,
         QueryTooLong,
         UnreadableSource,
+        UnsafePath,
     )
 
     assert messages.friendly(EmptyQuery("x")) == messages.EMPTY_QUERY
     assert messages.friendly(QueryTooLong("x")) == messages.QUERY_TOO_LONG
     assert messages.friendly(IndexNotFound("x")) == messages.NO_INDEX
     assert messages.friendly(IndexMismatch("x")) == messages.INDEX_MISMATCH
+    assert messages.friendly(IndexDamaged("x")) == messages.INDEX_DAMAGED
+    assert messages.friendly(IndexWriteFailed("x")) == messages.INDEX_WRITE_FAILED
+    assert messages.friendly(UnsafePath("x")) == messages.UNSAFE_PATH
     assert messages.friendly(ModelUnavailable("x")) == messages.MODEL_UNAVAILABLE
     assert messages.friendly(UnreadableSource("a.pdf", "encrypted")) == f"{messages.UNREADABLE}：encrypted"
     assert messages.friendly(PlanSearchError("boom")).startswith(messages.GENERIC)

@@ -151,7 +151,7 @@ def test_visitors_see_no_server_folder(private_copy):
     (index / "manifest.json").write_text("{not json", encoding="utf-8")  # the error names the file …
     st.cache_resource.clear()
     at = app("library")
-    assert texts(at.info)[0] == messages.INDEX_MISMATCH
+    assert texts(at.info)[0] == messages.INDEX_DAMAGED
     assert any("…/manifest.json" in c for c in texts(at.caption))  # … by its last part only
     assert _shown_paths(at, data, index, ROOT) == []
     shutil.rmtree(index)

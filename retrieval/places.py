@@ -1,0 +1,72 @@
+"""Regions a question names, from the whole gazetteer (not only the regions of the index), so that a
+question about a region with no plan in the index can say so instead of answering with another
+region's clause as if it were that region's.
+
+    named_places("福建省对专利侵权纠纷有什么处理办法？")   # (Region('福建省', '省', '福建省'),)
+
+Full names (福建省, 广州市, 崇明区) always count. Short names (福建, 广州) count for provinces, and for
+prefectures only where they read as a place: followed by a non-Chinese character, the end, or one of a
+few words that follow a place name (的, 对, 在, 规划, 条例 …); a prefecture's short name inside a word
+(大同小异, 人民安康) does not. Counties count by full name only. Matching is longest first, without overlap.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from indexer.regions import NATIONAL, Region, all_regions
+
+# What may follow a prefecture's short name for it to read as a place (a closed class of function words
+# and document words, not a list of regions).
+_AFTER_PLACE = "的对在有和与及、，,。？?！!：:（(）)规条办意方纲怎如是要将会地有当全各市州盟区县省"
+
+
+@functools.lru_cache(maxsize=1)
+def _names() -> tuple[dict[str, Region], re.Pattern]:
+    """Every name we match → its region; one alternation, longest names first."""
+    table: dict[str, tuple[int, Region, bool]] = {}  # name → (priority, region, short-name-of-prefecture)
+    for region in all_regions():
+        if region.level == NATIONAL:
+            continue
+        county = region.level == "区县"
+        priority = 2 if county else (0 if region.level == "省" else 1)
+        candidates = [(region.name, False)]
+        if not county:
+            candidates += [(s, region.level != "省") for s in region.short_names if len(s) >= 2]
+        for name, guarded in candidates:
+            if name not in table or table[name][0] > priority:
+                table[name] = (priority, region, guarded)
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(table, key=len, reverse=True)))
+    return {n: (r, g) for n, (_, r, g) in table.items()}, pattern
+
+
+def named_places(text: str) -> tuple[Region, ...]:
+    """The regions ``text`` names (simplified Chinese), in order of first mention, each once."""
+    table, pattern = _names()
+    found: list[Region] = []
+    for m in pattern.finditer(text):
+        region, guarded = table[m.group(0)]
+        if guarded:
+            after = text[m.end() : m.end() + 1]
+            if after and "\u4e00" <= after <= "\u9fff" and after not in _AFTER_PLACE:
+                continue
+        if region not in found:
+            found.append(region)
+    return tuple(found)
+
+
+def missing_places(text: str, indexed) -> tuple[str, ...]:
+    """Regions the question names that no indexed document is about: not the region of a document, nor
+    its province, nor a place inside an indexed region (a county of an indexed city is covered by it).
+
+    ``indexed`` holds the index's regions (objects with ``name`` and ``province``)."""
+    names = {r.name for r in indexed if r.name} | {r.province for r in indexed if r.province}
+    missing = []
+    for region in named_places(text):
+        if region.name in names or region.parent in names or (region.level == "区县" and region.province in names):
+            continue
+        if any(r.province == region.name or r.name.startswith(region.name) for r in indexed):
+            continue
+        missing.append(region.name)
+    return tuple(missing)
