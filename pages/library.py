@@ -62,7 +62,11 @@ if searcher is not None:
         st.markdown("##### 未能收录的文件")
         for source, reason in manifest.skipped:
             st.warning(md(hide_paths(f"{source}：{reason}")))
-    else:
+    if manifest.duplicates:
+        st.markdown("##### 重复的文件（只收录一份）")
+        for source, original in manifest.duplicates:
+            st.info(md(f"{source} 与 {original} 内容相同，未重复收录"))
+    if not manifest.skipped and not manifest.duplicates:
         st.caption("规划文件夹中的文件均已收录。")
 
 st.markdown("#### 更新文件库")

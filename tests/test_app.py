@@ -420,6 +420,18 @@ def test_library_rescan_reports_skipped_files(private_env, editor):
     assert "##### 未能收录的文件" in html(at)
 
 
+def test_library_lists_duplicates_once(private_env, editor):
+    data, _ = private_env
+    shutil.copy(data / "taian_ip-protection-and-use-plan-14th-fyp.txt", data / "泰安规划_副本.txt")
+    at = unlock(app())
+    at.button(key="rescan").click().run()
+    assert not at.exception
+    line = "泰安规划_副本.txt 与 taian_ip-protection-and-use-plan-14th-fyp.txt 内容相同，未重复收录"
+    assert line in texts(at.info)  # the build's report, then the manifest's list after the rerun
+    assert len(at.dataframe[0].value) == 5  # indexed once
+    assert "##### 重复的文件（只收录一份）" in html(at)
+
+
 def test_library_upload_good_and_bad_files(private_env, editor):
     data, index = private_env
     at = unlock(app())

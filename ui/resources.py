@@ -95,7 +95,7 @@ def build_messages(report) -> list[tuple[str, str]]:
     """A build report as (level, line) messages: what was indexed, then each skipped file and why."""
     return [("success", line) for line in report_lines(report)] + [
         ("warning", f"已跳过 {Path(e.path).name}：{hide_paths(e.reason)}") for e in report.skipped
-    ]
+    ] + [("info", f"{source} 与 {original} 内容相同，未重复收录") for source, original in report.duplicates]
 
 
 def flash(messages: list[tuple[str, str]]) -> None:
