@@ -15,6 +15,7 @@ from .highlight import highlight
 from .records import Answer, AnswerSentence, Hit
 
 ABSTAIN_MESSAGE = "所收录的规划中没有找到直接相关的条款。"
+NO_PLAN_OF = "所收录的文件中没有{region}的规划。以下是其他地区最接近的条款，仅供参考。"
 
 # Calibrated by a grid search over both evaluation sets (questions.jsonl and heldout.jsonl; see
 # retrieval/eval/README.md): answer when one of the three best hits is close in meaning OR shares enough
@@ -51,6 +52,8 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     pq = searcher.parse(query) if isinstance(query, str) else query
     top = hits[0] if hits else None
     signals = searcher.best_signals(pq, hits[:3])
+    if pq.missing_regions:  # never answer for 福建 with another region's clause
+        return Answer(NO_PLAN_OF.format(region="、".join(pq.missing_regions)), True, confidence=0.0)
     pinned = bool(top and "section reference" in top.reasons)
     if top is None or not (pinned or confident(signals)):
         return Answer(ABSTAIN_MESSAGE, True, confidence=confidence(signals))

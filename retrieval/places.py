@@ -57,16 +57,18 @@ def named_places(text: str) -> tuple[Region, ...]:
 
 
 def missing_places(text: str, indexed) -> tuple[str, ...]:
-    """Regions the question names that no indexed document is about: not the region of a document, nor
-    its province, nor a place inside an indexed region (a county of an indexed city is covered by it).
+    """Regions ``text`` names that no indexed document is about. A region is covered by a document of
+    itself, of a region above it (a province's plan covers its cities), or below it (山东 names the
+    province of an indexed 泰安市); a neighbour's document does not cover it (泰安 does not cover 济南).
 
     ``indexed`` holds the index's regions (objects with ``name`` and ``province``)."""
-    names = {r.name for r in indexed if r.name} | {r.province for r in indexed if r.province}
+    regions = {r.name for r in indexed if r.name}
+    provinces_below = {r.province for r in indexed if r.province}
     missing = []
     for region in named_places(text):
-        if region.name in names or region.parent in names or (region.level == "区县" and region.province in names):
+        if region.name in regions or region.name in provinces_below:
             continue
-        if any(r.province == region.name or r.name.startswith(region.name) for r in indexed):
+        if region.parent in regions or region.province in regions:
             continue
         missing.append(region.name)
     return tuple(missing)

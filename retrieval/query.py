@@ -55,6 +55,8 @@ class ParsedQuery:
     doc_types: tuple[str, ...] = ()
     section_ref: SectionRef | None = None
     intent: str = "general"  # 'figure' | 'responsible' | 'compare' | 'general'
+    # Regions the question is about (named first) of which the index holds no document: 福建省 …
+    missing_regions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,7 @@ def parse_query(raw: str, regions: Iterable[KnownRegion] = ()) -> ParsedQuery:
         doc_types=tuple(w for w in DOC_TYPE_WORDS if w in search_text and not _inside(w, search_text)),
         section_ref=ref,
         intent=_intent(search_text),
+        missing_regions=() if named else topic_places_missing(search_text, regions),
     )
 
 
@@ -129,6 +132,27 @@ def content_words(search_text: str, named: tuple[str, ...], regions, ref) -> str
                         text = text.replace(n, " ")
     text = _QUESTION_WORDS.sub(" ", text)
     return re.sub(r"\s+", " ", text).strip() or search_text
+
+
+# What may stand before the place a question is about: 在福建…, 请问福建省…, 我在广州…, 对于江苏…
+_LEAD = re.compile(r"^(?:请问|想问一下|想问|我想知道|我在|我们在|在|对于|关于|咨询)?[，,：:\s]*")
+
+
+def topic_places_missing(search_text: str, regions) -> tuple[str, ...]:
+    """The regions a question opens with (its topic, 福建省对… / 在广州…) that no indexed document is
+    about. A place named later in the sentence (依托上海、深圳证券交易所) is a detail, not the topic."""
+    from .places import missing_places, named_places
+
+    start = _LEAD.match(search_text).end()
+    head = search_text[start : start + 12]
+    opening = named_places(head)
+    if not opening or not head.startswith(tuple(_names_of(opening[0]))):
+        return ()
+    return missing_places(opening[0].name, tuple(regions))
+
+
+def _names_of(region) -> tuple[str, ...]:
+    return (region.name, *short_names(region.name, region.level))
 
 
 def _expand(content: str) -> str:

@@ -323,3 +323,40 @@ def test_cli_caps_absurd_k(fake_index_dir, fake_searcher, capsys):
     assert 10 < len(json.loads(capsys.readouterr().out)["results"]) <= MAX_K
     with pytest.raises(ValueError, match="k must be at least 1"):
         fake_searcher.search("专利", k=0)
+
+
+# --- a region with no plan in the index ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("福建省对专利侵权纠纷有什么处理办法？", ("福建省",)),
+        ("在广州怎么申请专利资助？", ("广州市",)),
+        ("请问江苏的知识产权质押融资有什么政策", ("江苏省",)),
+        ("济南市对专利侵权怎么处理？", ("济南市",)),  # a neighbour's plan (泰安) does not cover it
+    ],
+)
+def test_a_region_without_a_plan_is_said_first(fake_searcher, question, missing):
+    from retrieval.answer import NO_PLAN_OF
+
+    pq = fake_searcher.parse(question)
+    assert pq.missing_regions == missing and pq.regions == ()
+    hits = fake_searcher.search(pq, k=5)
+    ans = answer(fake_searcher, pq, hits)
+    assert ans.abstain and ans.text == NO_PLAN_OF.format(region="、".join(missing))
+    assert hits  # the closest clauses elsewhere are still listed, under that notice
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "探索知识产权证券化，依托上海、深圳证券交易所证券交易体系",  # places as details, not the topic
+        "西宁市怎么推进专利导航？",  # inside 青海省, whose plans are indexed
+        "山东省怎么培育专利密集型产业？",  # the province of an indexed city
+        "博州积极与湖北省对接知识产权援疆项目",
+        "人民安康、社会稳定靠什么",  # 安康 inside a phrase is not 安康市
+    ],
+)
+def test_places_that_are_covered_or_incidental_do_not_abstain(fake_searcher, question):
+    assert fake_searcher.parse(question).missing_regions == ()
