@@ -29,14 +29,16 @@ import numpy as np
 from .errors import IndexDamaged, IndexMismatch, IndexNotFound, IndexWriteFailed, UnsafePath
 from .records import Clause, Document, Heading, Indicator
 
-FORMAT_VERSION = 1
+# 2: sentence vectors beside the clause vectors (sentences.faiss + sentences.jsonl).
+FORMAT_VERSION = 2
 # Bump when reading a plan gives different clauses for the same bytes: the index then rebuilds itself.
 PARSER_VERSION = "1"
 NORMALIZATION = "nfkc+opencc-t2s+lower"
 MANIFEST = "manifest.json"
 # Every name an index folder of ours may hold (a folder holding anything else is not ours to replace).
 INDEX_FILES = frozenset(
-    {MANIFEST, MANIFEST + ".tmp", "faiss.index", "clauses.jsonl", "documents.json", "indicators.jsonl", "lexical"}
+    {MANIFEST, MANIFEST + ".tmp", "faiss.index", "clauses.jsonl", "documents.json", "indicators.jsonl", "lexical",
+     "sentences.faiss", "sentences.jsonl"}
 )
 
 
@@ -113,6 +115,21 @@ class DocumentEntry:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class SentenceVectors:
+    """Vectors of the sentences of clauses (each embedded with its heading path): a clause is scored by
+    its best sentence as well as by its whole text. Line i of sentences.jsonl is row i of sentences.faiss."""
+
+    rows: np.ndarray  # int32: the clause row each sentence belongs to
+    spans: tuple[tuple[int, int], ...]  # the sentence within its clause's text
+    keys: tuple[str, ...]  # sha1 of the embedded text (vectors are reused by it)
+    vectors: np.ndarray  # float32, (n, dim), unit length
+
+    @classmethod
+    def empty(cls, dim: int) -> SentenceVectors:
+        return cls(np.zeros(0, dtype=np.int32), (), (), np.zeros((0, dim), dtype=np.float32))
+
+
 @dataclass(slots=True)
 class PlanIndex:
     """A loaded index. Clause i is FAISS row i and lexical document i."""
@@ -125,6 +142,7 @@ class PlanIndex:
     faiss: object
     lexical: object
     embed_keys: tuple[str, ...] = ()
+    sentences: SentenceVectors | None = None
     _by_id: dict[str, int] = field(default_factory=dict)
     _docs: dict[str, DocumentEntry] = field(default_factory=dict)
 
@@ -159,21 +177,20 @@ def write_index(
     vectors: np.ndarray,
     indicators: list[Indicator],
     lexical,
+    sentences: SentenceVectors | None = None,
 ) -> Manifest:
     """Write a complete index into ``folder`` (which must not exist yet), manifest last, and return the
     manifest as written (with the size and sha256 of every file, checked when the index is loaded)."""
-    import faiss
-
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    if len(vectors) and not np.isfinite(vectors).all():
-        raise IndexWriteFailed("the embedding model returned vectors that are not finite numbers; nothing was written")
+    sentences = sentences or SentenceVectors.empty(manifest.dim)
+    for array in (vectors, sentences.vectors):
+        if len(array) and not np.isfinite(array).all():
+            raise IndexWriteFailed("the embedding model returned vectors that are not finite numbers; nothing was written")
     folder.mkdir(parents=True)
-    index = faiss.IndexFlatIP(manifest.dim)
-    if len(vectors):
-        index.add(vectors)
-    # Serialised here and written by Python, so a full disk is an OSError, not faiss's own stderr line.
-    with (folder / "faiss.index").open("wb") as f:
-        f.write(faiss.serialize_index(index).tobytes())
+    _write_vectors(folder / "faiss.index", vectors, manifest.dim)
+    _write_vectors(folder / "sentences.faiss", sentences.vectors, manifest.dim)
+    with (folder / "sentences.jsonl").open("w", encoding="utf-8") as f:
+        for row, span, key in zip(sentences.rows.tolist(), sentences.spans, sentences.keys, strict=True):
+            f.write(json.dumps({"row": row, "span": list(span), "key": key}) + "\n")
     with (folder / "clauses.jsonl").open("w", encoding="utf-8") as f:
         for clause, key in zip(clauses, embed_keys, strict=True):
             f.write(json.dumps({**clause.to_json(), "embed_key": key}, ensure_ascii=False) + "\n")
@@ -188,6 +205,18 @@ def write_index(
     manifest = replace(manifest, files=file_checksums(folder))
     _write_json_atomic(folder / MANIFEST, manifest.to_json())
     return manifest
+
+
+def _write_vectors(path: Path, vectors: np.ndarray, dim: int) -> None:
+    """A flat inner-product FAISS index, serialised here and written by Python (a full disk is then an
+    OSError, not faiss's own stderr line)."""
+    import faiss
+
+    index = faiss.IndexFlatIP(dim)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    with path.open("wb") as f:
+        f.write(faiss.serialize_index(index).tobytes())
 
 
 def file_checksums(folder: Path) -> tuple[tuple[str, int, str], ...]:
@@ -423,10 +452,23 @@ def _load(folder: Path, verify: str) -> PlanIndex:
         )
         vectors = faiss.read_index(str(folder / "faiss.index"))
         lexical = LexicalIndex.load(folder / "lexical")
+        sentence_index = faiss.read_index(str(folder / "sentences.faiss"))
+        raw_sentences = [json.loads(line) for line in (folder / "sentences.jsonl").read_text(encoding="utf-8").splitlines()]
+        sentences = SentenceVectors(
+            np.array([r["row"] for r in raw_sentences], dtype=np.int32),
+            tuple((int(r["span"][0]), int(r["span"][1])) for r in raw_sentences),
+            tuple(str(r["key"]) for r in raw_sentences),
+            sentence_index.reconstruct_n(0, sentence_index.ntotal) if sentence_index.ntotal
+            else np.zeros((0, manifest.dim), dtype=np.float32),
+        )
     except Exception as err:  # noqa: BLE001 - json, faiss, numpy and bm25s raise many types on bad bytes
         raise IndexDamaged(f"the index at {folder} is damaged ({type(err).__name__}: {err}); rebuild it") from err
     _check_vectors(folder, vectors)
+    _check_vectors(folder, sentence_index)
     problems = []
+    if sentence_index.ntotal != len(raw_sentences) or (len(sentences.rows) and
+                                                       not 0 <= int(sentences.rows.min()) <= int(sentences.rows.max()) < len(clauses)):
+        problems.append("sentence vectors do not match their table")
     if vectors.ntotal != len(clauses):
         problems.append(f"{vectors.ntotal} vectors for {len(clauses)} clauses")
     if vectors.d != manifest.dim:
@@ -440,4 +482,4 @@ def _load(folder: Path, verify: str) -> PlanIndex:
     if problems:
         raise IndexDamaged(f"the index at {folder} does not match its manifest: {'; '.join(problems)}; rebuild it")
     _VERIFIED.add(key)
-    return PlanIndex(folder, manifest, documents, clauses, indicators, vectors, lexical, keys)
+    return PlanIndex(folder, manifest, documents, clauses, indicators, vectors, lexical, keys, sentences)

@@ -10,27 +10,13 @@ import re
 from collections.abc import Mapping
 
 from indexer.lexical import tokenize
+from indexer.sentences import sentence_spans
 from indexer.textnorm import search_form
 
 from .records import Highlight, Span
 
-_SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]*[”’」』）)]*")
 # Bigrams too common in these plans to mean a match on their own.
 COMMON = frozenset({"知识", "识产", "产权", "推进", "加强", "建设", "发展", "完善", "提升", "工作", "体系", "全面", "深入", "进一", "一步"})
-
-
-def sentence_spans(text: str) -> list[Span]:
-    """Sentences of a clause (ending at 。！？； or a line end), as spans."""
-    spans = []
-    for m in _SENTENCE.finditer(text):
-        start, end = m.start(), m.end()
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            spans.append((start, end))
-    return spans
 
 
 def query_terms(query: str) -> set[str]:

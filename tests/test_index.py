@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from indexer.__main__ import main as indexer_main
-from indexer.build import build_index
+from indexer.build import build_index, sentence_units
 from indexer.embedding import FakeEmbedder
 from indexer.errors import IndexMismatch, IndexNotFound
 from indexer.read import read_plan
@@ -46,18 +46,33 @@ class CountingEmbedder(FakeEmbedder):
         return super().embed_documents(texts)
 
 
+def units(plans) -> int:
+    """Vectors a build embeds for these plans: one per clause, one per sentence of multi-sentence clauses."""
+    clauses = [c for p in plans for c in p.clauses]
+    return len(clauses) + len(sentence_units(clauses, {p.document.doc_id: p.document for p in plans})[0])
+
+
 def test_round_trip_same_clauses_same_vectors(data_dir, tmp_path):
     emb = CountingEmbedder()
     report = build_index(data_dir, tmp_path / "index", embedder=emb)
-    assert report.documents == 3 and report.embedded == report.clauses == emb.calls
+    plans = [read_plan(data_dir / name) for name in sorted(p.name for p in data_dir.iterdir())]
+    assert report.documents == 3 and report.embedded == emb.calls == units(plans)
     index = load_index(tmp_path / "index")
-    expected = [c for name in sorted(p.name for p in data_dir.iterdir()) for c in read_plan(data_dir / name).clauses]
+    expected = [c for p in plans for c in p.clauses]
     assert list(index.clauses) == expected
     again = emb.embed_documents([f"{' '.join(c.section_path)}\n{c.text}" if c.kind != "indicator" else c.text
                                  for c in expected])
     np.testing.assert_allclose(index.vectors(), again, atol=1e-6)
+    sentences = index.sentences
+    assert len(sentences.keys) == units(plans) - len(expected) > 0
+    row, (a, b) = int(sentences.rows[0]), sentences.spans[0]
+    clause = index.clauses[row]
+    np.testing.assert_allclose(
+        sentences.vectors[0], emb.embed_documents([f"{' '.join(clause.section_path)}\n{clause.text[a:b]}"])[0], atol=1e-6
+    )
     assert index.manifest.model == emb.name and index.manifest.dim == 32
-    assert index.manifest.counts == {"documents": 3, "clauses": len(expected), "indicators": 2, "vectors": len(expected)}
+    assert index.manifest.counts == {"documents": 3, "clauses": len(expected), "indicators": 2, "vectors": len(expected),
+                                     "sentences": len(sentences.keys)}
     assert {s.source for s in index.manifest.sources} == {p.name for p in data_dir.iterdir()}
     doc = index.document("regulation_chapters")
     assert doc.document.doc_type == "条例" and doc.headings[0].label == "第一章 总则"
@@ -73,7 +88,8 @@ def test_unchanged_rebuild_embeds_nothing(data_dir, tmp_path):
     assert report.up_to_date and emb.calls == 0
     assert (tmp_path / "index" / "manifest.json").read_text() == before
     forced = build_index(data_dir, tmp_path / "index", embedder=emb, force=True)
-    assert not forced.up_to_date and forced.embedded == 0 and forced.reused == forced.clauses
+    assert not forced.up_to_date and forced.embedded == 0
+    assert forced.reused == forced.clauses + load_index(tmp_path / "index").manifest.counts["sentences"]
 
 
 def test_add_change_remove_sources(data_dir, tmp_path):
@@ -82,14 +98,14 @@ def test_add_change_remove_sources(data_dir, tmp_path):
     shutil.copy(FIXTURES / "provincial_opinions_inline.txt", data_dir)
     emb = CountingEmbedder()
     report = build_index(data_dir, index_dir, embedder=emb)
-    new_clauses = len(read_plan(data_dir / "provincial_opinions_inline.txt").clauses)
-    assert report.added == ("provincial_opinions_inline.txt",) and emb.calls == new_clauses
+    assert report.added == ("provincial_opinions_inline.txt",)
+    assert emb.calls == units([read_plan(data_dir / "provincial_opinions_inline.txt")])
 
     path = data_dir / "regulation_chapters.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("2023年1月1日起施行", "2024年1月1日起施行"), encoding="utf-8")
     emb = CountingEmbedder()
     report = build_index(data_dir, index_dir, embedder=emb)
-    assert report.changed == ("regulation_chapters.txt",) and emb.calls == 1  # only the edited article
+    assert report.changed == ("regulation_chapters.txt",) and emb.calls == 1  # only the edited article (one sentence)
 
     (data_dir / "county_plan_halfwidth.txt").unlink()
     emb = CountingEmbedder()
@@ -145,7 +161,9 @@ def test_new_model_re_embeds_everything(data_dir, tmp_path):
     build_index(data_dir, tmp_path / "index", embedder=CountingEmbedder())
     other = CountingEmbedder(name="other-model")
     report = build_index(data_dir, tmp_path / "index", embedder=other)
-    assert report.embedded == report.clauses and load_index(tmp_path / "index").manifest.model == "other-model"
+    index = load_index(tmp_path / "index")
+    assert report.embedded == report.clauses + index.manifest.counts["sentences"] and report.reused == 0
+    assert index.manifest.model == "other-model"
 
 
 def test_missing_index(tmp_path):
