@@ -6,7 +6,6 @@ so a simplified query highlights the characters of a traditional clause.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Mapping
 
 from indexer.lexical import tokenize
