@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from .numbering import HEADING_START
+
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _PINYIN = "a-zü\u0101\u00e1\u01ce\u00e0\u0113\u00e9\u011b\u00e8\u012b\u00ed\u01d0\u00ec\u014d\u00f3\u01d2\u00f2\u016b\u00fa\u01d4\u00f9\u01d6\u01d8\u01da\u01dc"
 
@@ -27,12 +29,10 @@ _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
 
 _TERMINAL = "。！？!?；;：:”’」』）)】》"
 _CONTINUES = "，,、（(“‘《「『—-"
-# Line starts that open a new paragraph: numbered headings, bullets, table rows.
+# Line starts that open a new paragraph: numbered headings (the grammar of ``numbering``), bullets,
+# table rows.
 _PROSE_MARK = re.compile(r"[。，；、,;！？]")
-_NEW_BLOCK = re.compile(
-    r"^(?:第[一二三四五六七八九十百零〇两\d]+[编篇章节条]|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百\d]+[）)]"
-    r"|\d{1,3}(?:[.．、](?!\d))|[①-⑳]|——|—|[-*•·●■◆]\s|\d+\t)"
-)
+_NEW_BLOCK = re.compile(rf"^(?:{HEADING_START.pattern}|——|—|[-*•·●■◆]\s|\d+\t)")
 
 
 def clean_text(raw: str) -> str:

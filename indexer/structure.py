@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .numbering import SCHEME_RANK, Number, canonical, match_number
+from .numbering import SCHEME_RANK, Number, canonical, is_annex, label_separator, match_number
 
 _SENTENCE_END_BEFORE = re.compile(r"[。；;!！?？）)]\s*")
 _FIRST_CHILD = re.compile(r"(?<=[\u4e00-\u9fff])(?=[（(][一1][）)]|1[.．、](?!\d))")
@@ -67,18 +67,22 @@ def _lines(text: str) -> list[tuple[int, str]]:
 
 def make_label(scheme: str, value: int, title: str) -> str:
     num = canonical(scheme, value)
-    if scheme.startswith("第"):
-        return f"{num} {title}".rstrip()
-    return num + title
+    return f"{num}{label_separator(scheme)}{title}" if title else num
+
+
+# Articles and paragraphs of a law carry no title: their text is the clause.
+_UNTITLED = frozenset({"第条", "第款"})
 
 
 def _title_after(text: str, start: int, line_end: int, scheme: str) -> tuple[str, int]:
     """The heading's title: the rest of the line, or up to the first 。 for an inline heading."""
     rest = text[start:line_end]
-    stripped = rest.lstrip()
+    stripped = rest.lstrip(" ：:") if label_separator(scheme) else rest.lstrip()
     offset = start + (len(rest) - len(stripped))
-    if scheme == "第条":
+    if scheme in _UNTITLED:
         return "", offset
+    if is_annex(scheme) and not stripped.strip():
+        return _annex_title(text, line_end)
     stop = stripped.find("。")
     child = _FIRST_CHILD.search(stripped)
     if child and (stop < 0 or child.start() < stop):
@@ -97,23 +101,53 @@ def _title_after(text: str, start: int, line_end: int, scheme: str) -> tuple[str
     return title, end
 
 
+def _annex_title(text: str, line_end: int) -> tuple[str, int]:
+    """附件1 alone on its line: its title is the next line when that line is short and not a sentence."""
+    nxt = re.match(r"\n+([^\n]*)", text[line_end:])
+    if nxt:
+        line = nxt.group(1).strip()
+        if line and len(line) <= 40 and not re.search(r"[。；;]", line) and not match_number(line):
+            end = line_end + nxt.start(1) + len(nxt.group(1).rstrip())
+            return line, end
+    return "", line_end
+
+
+def _is_heading_line(line: str) -> bool:
+    num = match_number(line)
+    return bool(num) and _has_title(line[num.end :]) and len(line) <= 60 and "。" not in line
+
+
+def _skip_contents(lines: list[tuple[int, str]], first: int) -> int:
+    """A table of contents written as bare headings (a run of heading lines with no text between them,
+    repeated in the body): the body starts at the repetition of its first line, not at the list."""
+    head = lines[first][1].strip()
+    i = first + 1
+    while i < len(lines) and (not lines[i][1].strip() or _is_heading_line(lines[i][1].strip())):
+        if lines[i][1].strip() == head:
+            return i
+        i += 1
+    return first
+
+
 def find_body(text: str) -> tuple[int, tuple[int, int] | None]:
     """Where the body starts (after the notice, table of contents and title line) and the title line."""
     lines = _lines(text)
     first = None
     for i, (_pos, line) in enumerate(lines):
         num = match_number(line)
-        if num and num.value == 1 and SCHEME_RANK[num.scheme] <= SCHEME_RANK["cn、"] and _has_title(line[num.end :]):
+        if num and num.value == 1 and 0 <= SCHEME_RANK[num.scheme] <= SCHEME_RANK["cn、"] and _has_title(line[num.end :]):
             first = i
             break
     if first is None:
         for i, (_pos, line) in enumerate(lines):
             num = match_number(line)
-            if num and num.value == 1 and _has_title(line[num.end :]):
+            # An annex is never where the body starts: a notice lists its annexes before the plan.
+            if num and num.value == 1 and not is_annex(num.scheme) and _has_title(line[num.end :]):
                 first = i
                 break
     if first is None:
         first = len(lines)
+    contents_end = _skip_contents(lines, first) if first < len(lines) else first
     title_idx = None
     for i in range(first - 1, -1, -1):
         line = lines[i][1].strip()
@@ -134,6 +168,8 @@ def find_body(text: str) -> tuple[int, tuple[int, int] | None]:
         pos, line = lines[title_idx]
         title_span = (pos + len(line) - len(line.lstrip()), pos + len(line.rstrip()))
         start_idx = title_idx + 1
+    if contents_end > first:
+        start_idx = contents_end
     while start_idx < len(lines):
         line = lines[start_idx][1].strip()
         if line and not _DATE_LINE.match(line) and not _SKIP_AFTER_TITLE.match(line):
@@ -152,7 +188,7 @@ def _has_title(rest: str) -> bool:
 def _is_title_line(line: str) -> bool:
     if not (4 <= len(line) <= 80) or line.endswith(("。", "；", "：", ":")):
         return False
-    if not _TITLE_WORDS.search(line) or _NOTICE_TITLE.search(line):
+    if not _TITLE_WORDS.search(line) or _NOTICE_TITLE.search(line) or match_number(line):
         return False
     if "，" in line or "。" in line[:-1]:
         return False
@@ -184,7 +220,9 @@ def parse_structure(text: str) -> Structure:
         if strict and not title:
             return False
         # Place it: a sibling of the same scheme, or a child after popping more junior schemes.
-        if sibling is not None:
+        if is_annex(num.scheme):
+            stack.clear()  # an annex is a top-level section of its own
+        elif sibling is not None:
             while stack and stack[-1] is not sibling:
                 stack.pop()
             stack.pop()
@@ -218,7 +256,8 @@ def parse_structure(text: str) -> Structure:
         starts = {m.end() for m in _SENTENCE_END_BEFORE.finditer(text, pos + lead + 1, line_end)}
         if "\t" not in line:  # table rows are never headings
             num = match_number(text, pos + lead)
-            if num and _has_title(text[num.end : line_end]) and accept(num, pos + lead, line_end, strict=False):
+            titled = _has_title(text[num.end : line_end]) if num else False
+            if num and (titled or is_annex(num.scheme)) and accept(num, pos + lead, line_end, strict=False):
                 starts.add(marks[-1].title_end)
         at = pos + lead + 1
         while True:
