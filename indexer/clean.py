@@ -19,7 +19,7 @@ _PINYIN_AFTER_HANZI = re.compile(rf"(?<=[{CJK}])\(([{_PINYIN}]{{1,6}})\)")
 _GARBLED_WITH_PINYIN = re.compile(rf"([\x21-\x7e])([\x40-\x7e])\(([{_PINYIN}]{{1,6}})\)")
 # A saved web page's <title> leaks into the text as `Title" > Title" />`.
 _HTML_ATTR_DEBRIS = re.compile(r'^(?P<title>[^"<>]+?)"\s*>.*"\s*/>\s*$')
-_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|<!--.*?-->")
 # Dot-leader tables of contents: "四、重点任务…………(12)".
 _LEADER = re.compile(r"(?:…{2,}|\.{4,}|·{4,}|．{4,}|-{6,})\s*[(（]?\d*[)）]?")
 _PAGE_FURNITURE = re.compile(
