@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from .numbering import HEADING_START
+from .tables import rejoin_flattened_tables
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _PINYIN = "a-zü\u0101\u00e1\u01ce\u00e0\u0113\u00e9\u011b\u00e8\u012b\u00ed\u01d0\u00ec\u014d\u00f3\u01d2\u00f2\u016b\u00fa\u01d4\u00f9\u01d6\u01d8\u01da\u01dc"
@@ -43,6 +44,7 @@ def clean_text(raw: str) -> str:
     text = _PINYIN_AFTER_HANZI.sub("", text)
     lines = [_clean_line(line) for line in text.split("\n")]
     lines = _drop_table_of_contents(lines)
+    lines = rejoin_flattened_tables(lines)  # a table saved one cell per line: back into rows
     lines = _join_broken_lines(lines)
     # Collapse runs of blank lines: broken paragraphs left them behind.
     out: list[str] = []

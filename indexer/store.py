@@ -31,7 +31,7 @@ from .records import Clause, Document, Heading, Indicator
 
 FORMAT_VERSION = 1
 # Bump when reading a plan gives different clauses for the same bytes: the index then rebuilds itself.
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
 NORMALIZATION = "nfkc+opencc-t2s+lower"
 MANIFEST = "manifest.json"
 # Every name an index folder of ours may hold (a folder holding anything else is not ours to replace).
