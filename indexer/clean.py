@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 
+from .numbering import HEADING_START
+from .tables import rejoin_flattened_tables
+
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _PINYIN = "a-zü\u0101\u00e1\u01ce\u00e0\u0113\u00e9\u011b\u00e8\u012b\u00ed\u01d0\u00ec\u014d\u00f3\u01d2\u00f2\u016b\u00fa\u01d4\u00f9\u01d6\u01d8\u01da\u01dc"
 
@@ -17,7 +20,7 @@ _PINYIN_AFTER_HANZI = re.compile(rf"(?<=[{CJK}])\(([{_PINYIN}]{{1,6}})\)")
 _GARBLED_WITH_PINYIN = re.compile(rf"([\x21-\x7e])([\x40-\x7e])\(([{_PINYIN}]{{1,6}})\)")
 # A saved web page's <title> leaks into the text as `Title" > Title" />`.
 _HTML_ATTR_DEBRIS = re.compile(r'^(?P<title>[^"<>]+?)"\s*>.*"\s*/>\s*$')
-_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|<!--.*?-->")
 # Dot-leader tables of contents: "四、重点任务…………(12)".
 _LEADER = re.compile(r"(?:…{2,}|\.{4,}|·{4,}|．{4,}|-{6,})\s*[(（]?\d*[)）]?")
 _PAGE_FURNITURE = re.compile(
@@ -27,12 +30,10 @@ _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
 
 _TERMINAL = "。！？!?；;：:”’」』）)】》"
 _CONTINUES = "，,、（(“‘《「『—-"
-# Line starts that open a new paragraph: numbered headings, bullets, table rows.
+# Line starts that open a new paragraph: numbered headings (the grammar of ``numbering``), bullets,
+# table rows.
 _PROSE_MARK = re.compile(r"[。，；、,;！？]")
-_NEW_BLOCK = re.compile(
-    r"^(?:第[一二三四五六七八九十百零〇两\d]+[编篇章节条]|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百\d]+[）)]"
-    r"|\d{1,3}(?:[.．、](?!\d))|[①-⑳]|——|—|[-*•·●■◆]\s|\d+\t)"
-)
+_NEW_BLOCK = re.compile(rf"^(?:{HEADING_START.pattern}|——|—|[-*•·●■◆]\s|\d+\t)")
 
 
 def clean_text(raw: str) -> str:
@@ -43,6 +44,7 @@ def clean_text(raw: str) -> str:
     text = _PINYIN_AFTER_HANZI.sub("", text)
     lines = [_clean_line(line) for line in text.split("\n")]
     lines = _drop_table_of_contents(lines)
+    lines = rejoin_flattened_tables(lines)  # a table saved one cell per line: back into rows
     lines = _join_broken_lines(lines)
     # Collapse runs of blank lines: broken paragraphs left them behind.
     out: list[str] = []

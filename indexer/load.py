@@ -23,6 +23,7 @@ from os import PathLike
 from pathlib import Path
 
 from .errors import UnreadableSource
+from .numbering import HEADING_START
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".html", ".htm", ".docx")
 MAX_SOURCE_BYTES = 512 * 1024 * 1024  # a plan file past this is refused before it is read
@@ -465,7 +466,6 @@ def _pdf_pages(where: str, data: bytes) -> list[str]:
     return pages
 
 
-_CN_DIGITS = "一二三四五六七八九十百零〇两"
 _PAGE_NUMBER = re.compile(
     r"[-－—–~～_\s]*\d{1,4}[-－—–~～_\s]*"  # 3, - 3 -, — 3 —
     r"|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"  # 第3页, 第 3 页 共 10 页
@@ -474,14 +474,8 @@ _PAGE_NUMBER = re.compile(
     r"|page\s*\d+(?:\s*(?:of|/)\s*\d+)?",
     re.IGNORECASE,
 )
-_HEADING = re.compile(
-    rf"[{_CN_DIGITS}]+[、.．]"  # 一、
-    rf"|[（(][{_CN_DIGITS}]+[)）]"  # （一）
-    r"|[（(]\d+[)）]"  # （1）
-    r"|\d+(?:[.．]\d+)*[.．、](?!\d)"  # 1.  1、  1.2.  but not 1.5亿
-    rf"|第[{_CN_DIGITS}\d]+[章节条篇部编款]"  # 第三章 第十二条 第一部分
-    r"|[①-⑳]|附件|附表|附录"
-)
+# A line that opens with a heading number starts a new paragraph: the one grammar of ``numbering``.
+_HEADING = HEADING_START
 _SENTENCE_END = frozenset("。！？；：…!?;:")
 _CLOSERS = "”’」』》）)】\"'"
 _EDGE_LINES = 3  # how deep into a page's top and bottom headers, footers and page numbers may sit

@@ -14,7 +14,9 @@ import re
 from dataclasses import fields, replace
 from pathlib import Path
 
+from .doctypes import DOC_TYPES, doc_type
 from .errors import UnreadableSource
+from .furniture import title_of
 from .records import Document
 from .regions import NATIONAL, Region, lookup, most_mentioned, region_at_start
 from .structure import SIGNATURE
@@ -25,9 +27,15 @@ _HEADER_ISSUER = re.compile(r"^(?P<issuer>\S{2,40}?(?:人民政府|委员会|委
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［（(]\s*\d{4}\s*[〕\]］）)]\s*\d{1,4}\s*号")
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _ISO_DATE = re.compile(r"(?:发布日期|發布日期|发布时间|成文日期)\s*[:：]?\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
+_IN_FORCE = re.compile(r"\s*(?:起\s*)?施行")
 _PRINTED = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*印发")
 _NOTICE_TITLE = re.compile(r"(?:关于|關于|關於)(?:印发|印發)《?(?P<title>.+?)》?的?(?:通知|通告)")
-DOC_TYPES = ("实施意见", "实施方案", "实施细则", "行动计划", "纲要", "规划", "条例", "办法", "规定", "细则", "方案", "意见", "决定", "通知")
+# A title that names its issuer: 中共中央 国务院关于…的意见, 河南省人民代表大会常务委员会关于…的决议.
+_TITLE_ISSUER = re.compile(
+    r"^(?P<issuer>[^\s，。《》]{0,40}?(?:人民政府|委员会|國務院|国务院|中共中央|办公厅|办公室|政府|党委|局|厅|部|委)"
+    r"(?:\s+[^\s，。《》]{0,30}?(?:国务院|人民政府|委员会|政府|办公厅|局|厅|部|委))*)\s*(?:关于|關於|關于|印发|转发|印發|轉發)"
+)
+__all__ = ["DOC_TYPES", "doc_type", "infer_document", "apply_overrides", "load_catalog", "read_sidecar"]
 
 
 def _iso(m: re.Match | None) -> str:
@@ -51,16 +59,24 @@ def infer_document(
     if not issuer:
         issuer = _signature(front_lines) or _signature([ln.strip() for ln in tail.split("\n") if ln.strip()])
 
-    title = text[title_span[0] : title_span[1]].strip() if title_span else ""
+    # The title as the document writes it; a headline's 《X》 when it issues X; lines of a title joined.
+    title_line = "".join(part.strip() for part in text[title_span[0] : title_span[1]].split("\n")) if title_span else ""
+    title = title_of(title_line)
     if not title:
         m = _NOTICE_TITLE.search(front)
         title = m.group("title") if m else ""
     title = title.strip("《》 ")
+    if not issuer:
+        m = _TITLE_ISSUER.match(title_line) or _TITLE_ISSUER.match(title)
+        issuer = m.group("issuer") if m else ""
 
     region = _region(issuer, title, text)
     number = _DOC_NUMBER.search(front) or _DOC_NUMBER.search(tail)
     published = _iso(_ISO_DATE.search(front)) or _iso(_PRINTED.search(tail))
-    signed_dates = [m for m in _DATE.finditer(front) if not _PRINTED.match(front, m.start())]
+    # The signing date: the last date of the front, less a print date (…印发) and an in-force date (…施行).
+    signed_dates = [m for m in _DATE.finditer(front) if not _PRINTED.match(front, m.start()) and not _IN_FORCE.match(front, m.end())]
+    if not signed_dates:  # a plan signed at its end: the date under the signature
+        signed_dates = [m for m in _DATE.finditer(tail) if not _PRINTED.match(tail, m.start())][:1]
     return Document(
         doc_id=doc_id,
         source=source,
@@ -91,18 +107,10 @@ def _region(issuer: str, title: str, text: str) -> Region | None:
         simple = simplify(name)
         if simple.startswith(("国务院", "国家", "中共中央", "全国")):
             return lookup(NATIONAL)
-        region = region_at_start(simple) if simple else None
+        region = region_at_start(simple, simplify(text)) if simple else None
         if region:
             return region
     return most_mentioned(simplify(text))
-
-
-def doc_type(title: str) -> str:
-    """规划 / 实施意见 / 条例 …: the last document word of the title, outside 《》."""
-    outside = re.sub(r"《[^》]*》", "", simplify(title))
-    # The word that ends last wins; of two ending together (实施意见, 意见) the longer.
-    ends = {word: outside.rfind(word) + len(word) for word in DOC_TYPES if word in outside}
-    return max(ends, key=lambda w: (ends[w], len(w)), default="")
 
 
 def load_catalog(data_dir: Path) -> dict[str, dict[str, str]]:

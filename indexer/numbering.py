@@ -1,8 +1,11 @@
-"""The numbering schemes of Chinese plans: recognise a heading number, and write it canonically.
+"""The one heading grammar of Chinese plans: recognise a heading number, and write it canonically.
 
-Schemes, most senior first: 第X编/篇/章/节, 一、, （一）, 1., 1、, （1）, ①. Half-width and full-width
-brackets and dots are the same scheme; the canonical form uses full-width brackets and an ASCII dot,
-so a citation reads the same whatever the source typed.
+Schemes, most senior first: 附件N (an annex, always top level), 第X编/篇/部分/章/节/条/款, 一、, （一）,
+1., 1、, （1）, ①. Half-width and full-width brackets and dots are the same scheme; the canonical form
+uses full-width brackets and an ASCII dot, so a citation reads the same whatever the source typed.
+
+Cleaning, loading (PDF line joins), structure and the query side all read headings through this module:
+:func:`match_number` at a position, :data:`HEADING_START` as a regex, :data:`ORDINAL_WORDS` for 第X….
 """
 
 from __future__ import annotations
@@ -14,14 +17,26 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_NUM = "零〇一二三四五六七八九十百千两"
 
-# Rank of each scheme: lower is more senior. Used when a scheme first appears, to place it in the tree.
-SCHEME_RANK = {
-    "第编": 0, "第篇": 1, "第章": 2, "第节": 3, "第条": 4,
-    "cn、": 5, "（cn）": 6, "n.": 7, "n、": 8, "（n）": 9, "①": 10,
-}
+# The words of 第X… headings, most senior first. 部分 is one word: 第一部分：发展基础.
+ORDINAL_WORDS = ("编", "篇", "部分", "章", "节", "条", "款")
+ANNEX = "附件"
 
+# Rank of each scheme: lower is more senior. Used when a scheme first appears, to place it in the tree.
+# An annex outranks everything: it is a section of its own, never nested under the body's last heading.
+SCHEME_RANK = {
+    ANNEX: -1,
+    **{"第" + word: rank for rank, word in enumerate(ORDINAL_WORDS)},
+    "cn、": 10, "（cn）": 11, "n.": 12, "n、": 13, "（n）": 14, "①": 15,
+}
+# Schemes whose label joins number and title with a separator ("第一章 总则", "第一部分：发展基础",
+# "附件1：主要指标"); the others are written together ("一、总体要求").
+_LABEL_SEPARATOR = {"第部分": "：", ANNEX: "："}
+
+_ORDINAL = "|".join(sorted(ORDINAL_WORDS, key=len, reverse=True))
 _PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("第", re.compile(rf"第\s*([{CN_NUM}\d]+)\s*([编篇章节条])")),
+    # 附件1：…  附件一 …  附件2 (alone on its line): the number must end the word, not run into prose.
+    (ANNEX, re.compile(rf"附\s*件\s*([{CN_NUM}\d]{{1,3}})(?=\s|[：:、.．]|$)\s*[：:、.．]?")),
+    ("第", re.compile(rf"第\s*([{CN_NUM}\d]+)\s*({_ORDINAL})")),
     ("cn、", re.compile(rf"([{CN_NUM}]+)\s*[、]")),
     ("（cn）", re.compile(rf"[（(]\s*([{CN_NUM}]+)\s*[）)]")),
     # 1. / 1． / 1、 but not 3.4倍 or 2021.
@@ -30,6 +45,8 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("（n）", re.compile(r"[（(]\s*(\d{1,3})\s*[）)]")),
     ("①", re.compile(r"([①-⑳])")),
 ]
+# Any heading number at a position, without the sequence check (for line joining in cleaning and PDFs).
+HEADING_START = re.compile("|".join(f"(?:{p.pattern})" for _, p in _PATTERNS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +108,11 @@ def match_number(text: str, pos: int = 0) -> Number | None:
             if value is None:
                 continue
             return Number("第" + m.group(2), value, m.end(), m.group(0))
+        if scheme == ANNEX:
+            value = cn_to_int(m.group(1))
+            if not value:
+                continue
+            return Number(scheme, value, m.end(), m.group(0))
         if scheme == "①":
             return Number(scheme, ord(m.group(1)) - ord("①") + 1, m.end(), m.group(0))
         value = cn_to_int(m.group(1))
@@ -101,9 +123,11 @@ def match_number(text: str, pos: int = 0) -> Number | None:
 
 
 def canonical(scheme: str, value: int) -> str:
-    """The number written canonically: 四、 （一） 1. 1、 （1） ① 第三章."""
+    """The number written canonically: 四、 （一） 1. 1、 （1） ① 第三章 第一部分 附件1."""
     if scheme.startswith("第"):
-        return f"第{int_to_cn(value)}{scheme[1]}"
+        return f"第{int_to_cn(value)}{scheme[1:]}"
+    if scheme == ANNEX:
+        return f"{ANNEX}{value}"
     return {
         "cn、": f"{int_to_cn(value)}、",
         "（cn）": f"（{int_to_cn(value)}）",
@@ -112,6 +136,18 @@ def canonical(scheme: str, value: int) -> str:
         "（n）": f"（{value}）",
         "①": chr(ord("①") + value - 1),
     }[scheme]
+
+
+def label_separator(scheme: str) -> str:
+    """What joins a heading's number and its title in a canonical label: '' (一、总体要求), ' '
+    (第一章 总则) or '：' (第一部分：发展基础, 附件1：主要指标)."""
+    if scheme in _LABEL_SEPARATOR:
+        return _LABEL_SEPARATOR[scheme]
+    return " " if scheme.startswith("第") else ""
+
+
+def is_annex(scheme: str) -> bool:
+    return scheme == ANNEX
 
 
 def short(scheme: str, value: int) -> str:

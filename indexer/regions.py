@@ -89,16 +89,65 @@ def _name_pattern() -> re.Pattern:
     return re.compile("|".join(map(re.escape, names)))
 
 
-def region_at_start(text: str) -> Region | None:
-    """The region an issuing body or title starts with: 泰安市人民政府办公室 → 泰安市."""
+def region_at_start(text: str, context: str = "") -> Region | None:
+    """The most specific region an issuing body or title starts with, at any level.
+
+    泰安市人民政府办公室 → 泰安市; 上海市普陀区绿化和市容管理局 → 普陀区 (区县, 上海市); 浙江省金华市义乌市 → 义乌市.
+    A county name alone (普陀区…) that several prefectures share is told apart by the province or
+    prefecture ``context`` (the whole text) names most often.
+    """
     m = _name_pattern().match(text)
     if m:
-        return lookup(m.group(0))
+        region = lookup(m.group(0))
+        if region and region.level == "区县":
+            region = _disambiguate(m.group(0), context) or region
+        return _descend(region, text, m.end()) if region else None
     for region in _prefectures_and_provinces():
         for short in region.short_names:
             if len(short) >= 2 and text.startswith(short):
-                return region
+                return _descend(region, text, len(short))
     return None
+
+
+# A two-character county name (城区, 郊区, 矿区) right after its prefecture is only a county when an organ
+# of government follows; otherwise it is a common word (泰安市城区建设).
+_ORGAN_AFTER = re.compile(r"人民|政府|党委|委员会|[委局办厅]")
+
+
+def _descend(region: Region, text: str, pos: int) -> Region:
+    """Follow the names of the region's children written right after it: 上海市 + 普陀区, 苏州市 + 昆山市."""
+    while True:
+        child = next(
+            (c for c in _children().get(region.name, ()) if text.startswith(c.name, pos)
+             and (len(c.name) >= 3 or _ORGAN_AFTER.match(text, pos + len(c.name)))),
+            None,
+        )
+        if child is None:
+            return region
+        region, pos = child, pos + len(child.name)
+
+
+@functools.lru_cache(maxsize=1)
+def _children() -> dict[str, tuple[Region, ...]]:
+    """Regions by the name of their parent and of their province (municipalities' districts sit under
+    the province itself), longest names first so 浦东新区 wins over a shorter prefix."""
+    table: dict[str, list[Region]] = {}
+    for region in all_regions():
+        for up in {region.parent, region.province} - {"", region.name}:
+            table.setdefault(up, []).append(region)
+    return {k: tuple(sorted(v, key=lambda r: -len(r.name))) for k, v in table.items()}
+
+
+def _disambiguate(name: str, context: str) -> Region | None:
+    """Of the counties called ``name``, the one whose prefecture or province the context names most."""
+    candidates = [r for r in all_regions() if r.name == name and r.level == "区县"]
+    if len(candidates) < 2 or not context:
+        return None
+    def score(r: Region) -> int:
+        names = {r.parent, r.province} | set(short_names(r.parent, "市")) | set(short_names(r.province, "省"))
+        return sum(context.count(n) for n in names if n and len(n) >= 2)
+    best = max(candidates, key=score)
+    return best if score(best) else None
 
 
 @functools.lru_cache(maxsize=1)

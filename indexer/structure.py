@@ -14,20 +14,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .numbering import SCHEME_RANK, Number, canonical, match_number
+from . import furniture
+from .doctypes import names_a_type
+from .numbering import SCHEME_RANK, Number, canonical, is_annex, label_separator, match_number
 
 _SENTENCE_END_BEFORE = re.compile(r"[。；;!！?？）)]\s*")
 _FIRST_CHILD = re.compile(r"(?<=[\u4e00-\u9fff])(?=[（(][一1][）)]|1[.．、](?!\d))")
-_TITLE_WORDS = re.compile(r"(规划|規劃|纲要|綱要|意见|意見|条例|條例|办法|辦法|方案|规定|規定|细则|細則|计划|計劃|决定|決定|措施)")
 _NOTICE_TITLE = re.compile(r"(关于|關于|關於)?印发.*(通知|通告)$|通知$")
 _DATE_LINE = re.compile(r"^[(（]?\s*(\d{4}|[二〇零一三四五六七八九]{4})\s*年.{1,6}日\s*[)）]?\s*$")
 _SKIP_AFTER_TITLE = re.compile(r"^[(（]此件公开发布[)）]$|^[(（]此件公開發布[)）]$|^发布日期|^發布日期")
 _TAIL_LINE = re.compile(
-    r"^(抄送|主送|抄報|抄报|相关解读|相關解讀|附件|附：|扫一扫|打印本页|关闭窗口)|印发\s*$|印發\s*$"
+    r"^(抄送|主送|抄報|抄报|相关解读|相關解讀|附件|附：|扫一扫|打印本页|关闭窗口|责任编辑|責任編輯)|印发\s*$|印發\s*$"
 )
-# An issuing body alone on a line (a signature), optionally followed by its date.
+# An issuing body alone on a line (a signature), optionally followed by its date. Joint issuers are
+# separated by a space (中共中央 国务院).
+_NAME = r"[^\s，。；：、,;:！？（）()]"
 SIGNATURE = re.compile(
-    r"^(?P<issuer>\S{2,40}(?:人民政府|人民政府办公室|人民政府办公厅|委员会|办公室|办公厅|局|厅))"
+    rf"^(?P<issuer>{_NAME}{{0,40}}(?:人民政府|人民政府办公室|人民政府办公厅|委员会|办公室|办公厅|局|厅|国务院|中共中央|政府|党委|部|委)"
+    rf"(?:\s+{_NAME}{{0,40}}(?:国务院|中共中央|人民政府|政府|委员会|办公厅|办公室|局|厅|部|委))*)"
     r"\s*(?P<date>\d{4}年\d{1,2}月\d{1,2}日)?\s*$"
 )
 
@@ -67,18 +71,22 @@ def _lines(text: str) -> list[tuple[int, str]]:
 
 def make_label(scheme: str, value: int, title: str) -> str:
     num = canonical(scheme, value)
-    if scheme.startswith("第"):
-        return f"{num} {title}".rstrip()
-    return num + title
+    return f"{num}{label_separator(scheme)}{title}" if title else num
+
+
+# Articles and paragraphs of a law carry no title: their text is the clause.
+_UNTITLED = frozenset({"第条", "第款"})
 
 
 def _title_after(text: str, start: int, line_end: int, scheme: str) -> tuple[str, int]:
     """The heading's title: the rest of the line, or up to the first 。 for an inline heading."""
     rest = text[start:line_end]
-    stripped = rest.lstrip()
+    stripped = rest.lstrip(" ：:") if label_separator(scheme) else rest.lstrip()
     offset = start + (len(rest) - len(stripped))
-    if scheme == "第条":
+    if scheme in _UNTITLED:
         return "", offset
+    if is_annex(scheme) and not stripped.strip():
+        return _annex_title(text, line_end)
     stop = stripped.find("。")
     child = _FIRST_CHILD.search(stripped)
     if child and (stop < 0 or child.start() < stop):
@@ -97,50 +105,101 @@ def _title_after(text: str, start: int, line_end: int, scheme: str) -> tuple[str
     return title, end
 
 
+def _annex_title(text: str, line_end: int) -> tuple[str, int]:
+    """附件1 alone on its line: its title is the next line when that line is short and not a sentence."""
+    nxt = re.match(r"\n+([^\n]*)", text[line_end:])
+    if nxt:
+        line = nxt.group(1).strip()
+        if line and len(line) <= 40 and not re.search(r"[。；;]", line) and not match_number(line):
+            end = line_end + nxt.start(1) + len(nxt.group(1).rstrip())
+            return line, end
+    return "", line_end
+
+
+def _is_heading_line(line: str) -> bool:
+    num = match_number(line)
+    return bool(num) and _has_title(line[num.end :]) and len(line) <= 60 and "。" not in line
+
+
+def _skip_contents(lines: list[tuple[int, str]], first: int) -> int:
+    """A table of contents written as bare headings (a run of heading lines with no text between them,
+    repeated in the body): the body starts at the repetition of its first line, not at the list."""
+    head = lines[first][1].strip()
+    i = first + 1
+    while i < len(lines) and (not lines[i][1].strip() or _is_heading_line(lines[i][1].strip())):
+        if lines[i][1].strip() == head:
+            return i
+        i += 1
+    return first
+
+
 def find_body(text: str) -> tuple[int, tuple[int, int] | None]:
     """Where the body starts (after the notice, table of contents and title line) and the title line."""
     lines = _lines(text)
+    # Repository front matter is never the body: YAML at the start, comments, disclaimers, release lines.
+    front = furniture.front_matter_end([line for _, line in lines])
     first = None
     for i, (_pos, line) in enumerate(lines):
+        if i < front:
+            continue
         num = match_number(line)
-        if num and num.value == 1 and SCHEME_RANK[num.scheme] <= SCHEME_RANK["cn、"] and _has_title(line[num.end :]):
+        if num and num.value == 1 and 0 <= SCHEME_RANK[num.scheme] <= SCHEME_RANK["cn、"] and _has_title(line[num.end :]):
             first = i
             break
     if first is None:
         for i, (_pos, line) in enumerate(lines):
+            if i < front:
+                continue
             num = match_number(line)
-            if num and num.value == 1 and _has_title(line[num.end :]):
+            # An annex is never where the body starts: a notice lists its annexes before the plan.
+            if num and num.value == 1 and not is_annex(num.scheme) and _has_title(line[num.end :]):
                 first = i
                 break
     if first is None:
         first = len(lines)
+    contents_end = _skip_contents(lines, first) if first < len(lines) else first
     title_idx = None
-    for i in range(first - 1, -1, -1):
+    for i in range(first - 1, front - 1, -1):
         line = lines[i][1].strip()
         if _is_title_line(line):
             title_idx = i
             break
     if title_idx is None:
-        start_idx = 0 if first == len(lines) else first
+        start_idx = front if first == len(lines) else first
         # With no title line, the notice (if any) still ends at its date; the body follows it.
-        for i in range(start_idx - 1, -1, -1):
+        for i in range(start_idx - 1, front - 1, -1):
             if _DATE_LINE.match(lines[i][1].strip()):
                 start_idx = i + 1
                 break
-        else:
-            start_idx = 0 if first == len(lines) else first
         title_span = None
     else:
         pos, line = lines[title_idx]
-        title_span = (pos + len(line) - len(line.lstrip()), pos + len(line.rstrip()))
+        title_end = pos + len(line.rstrip())
         start_idx = title_idx + 1
+        # （2021－2035年） on the next line completes the title.
+        nxt = next((j for j in range(start_idx, len(lines)) if lines[j][1].strip()), None)
+        if nxt is not None and furniture.YEAR_RANGE.match(lines[nxt][1].strip()):
+            title_end = lines[nxt][0] + len(lines[nxt][1].rstrip())
+            start_idx = nxt + 1
+        title_span = (pos + len(line) - len(line.lstrip()), title_end)
+    if contents_end > first:
+        start_idx = contents_end
     while start_idx < len(lines):
         line = lines[start_idx][1].strip()
-        if line and not _DATE_LINE.match(line) and not _SKIP_AFTER_TITLE.match(line):
+        if line and not _before_body(line):
             break
         start_idx += 1
     start = lines[start_idx][0] if start_idx < len(lines) else len(text)
     return start, title_span
+
+
+def _before_body(line: str) -> bool:
+    """Lines between a title and its body that belong to neither: dates, 此件公开发布, a regulation's
+    history, repository and news-release furniture."""
+    return bool(
+        _DATE_LINE.match(line) or _SKIP_AFTER_TITLE.match(line) or furniture.HISTORY.match(line)
+        or furniture.is_furniture(line)
+    )
 
 
 def _has_title(rest: str) -> bool:
@@ -152,7 +211,9 @@ def _has_title(rest: str) -> bool:
 def _is_title_line(line: str) -> bool:
     if not (4 <= len(line) <= 80) or line.endswith(("。", "；", "：", ":")):
         return False
-    if not _TITLE_WORDS.search(line) or _NOTICE_TITLE.search(line):
+    if not names_a_type(line) or _NOTICE_TITLE.search(line) or match_number(line):
+        return False
+    if furniture.is_furniture(line) or re.match(r"\d{4}\s*年", line):  # 发布时间…, 2012年3月31日 …批准的《…决定》
         return False
     if "，" in line or "。" in line[:-1]:
         return False
@@ -184,7 +245,9 @@ def parse_structure(text: str) -> Structure:
         if strict and not title:
             return False
         # Place it: a sibling of the same scheme, or a child after popping more junior schemes.
-        if sibling is not None:
+        if is_annex(num.scheme):
+            stack.clear()  # an annex is a top-level section of its own
+        elif sibling is not None:
             while stack and stack[-1] is not sibling:
                 stack.pop()
             stack.pop()
@@ -218,7 +281,8 @@ def parse_structure(text: str) -> Structure:
         starts = {m.end() for m in _SENTENCE_END_BEFORE.finditer(text, pos + lead + 1, line_end)}
         if "\t" not in line:  # table rows are never headings
             num = match_number(text, pos + lead)
-            if num and _has_title(text[num.end : line_end]) and accept(num, pos + lead, line_end, strict=False):
+            titled = _has_title(text[num.end : line_end]) if num else False
+            if num and (titled or is_annex(num.scheme)) and accept(num, pos + lead, line_end, strict=False):
                 starts.add(marks[-1].title_end)
         at = pos + lead + 1
         while True:
@@ -245,7 +309,7 @@ def _find_body_end(text: str, after: int) -> int:
         if not s:
             continue
         nxt = next((ln.strip() for _, ln in lines[i + 1 :] if ln.strip()), "")
-        if _TAIL_LINE.search(s) or (SIGNATURE.match(s) and (not nxt or _DATE_LINE.match(nxt) or "印发" in nxt)):
+        if _TAIL_LINE.search(s) or furniture.CREDIT.match(s) or (SIGNATURE.match(s) and (not nxt or _DATE_LINE.match(nxt) or "印发" in nxt)):
             end = pos
             break
     return len(text[:end].rstrip())

@@ -11,9 +11,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .numbering import match_number
+
 _CELL_SPLIT = re.compile(r"\t+|\s{2,}|\u3000+")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
 _UNIT = re.compile(r"^(?P<name>.*?)\s*[（(](?P<unit>[^（）()]{1,8})[）)]\s*$")
+_YEAR_IN_CELL = re.compile(r"[（(]\s*((?:19|20)\d{2})\s*年?\s*[）)]")
+_BASELINE_HEADER = re.compile(r"现状|基准|基期|現狀|基準")
+_TARGET_HEADER = re.compile(r"目标|目標")
 _ATTRIBUTE = re.compile(r"预期性|约束性|預期性|約束性")
 
 
@@ -77,12 +82,23 @@ def _table_title(lines: list[tuple[int, str]], header_idx: int) -> str:
 
 
 def _columns(header: list[str]) -> dict | None:
-    years = [(i, m.group(1)) for i, cell in enumerate(header) if (m := _YEAR.fullmatch(cell.replace(" ", "")))]
+    # A year column: 2025年, or a value column that names its year: 目标值（2025年）, 基准值(2020年).
+    years = [
+        (i, m.group(1)) for i, cell in enumerate(header)
+        if (m := _YEAR.fullmatch(cell.replace(" ", "")) or _YEAR_IN_CELL.search(cell))
+    ]
     name_col = next((i for i, cell in enumerate(header) if "指标" in cell or "指標" in cell), None)
     if len(years) < 2 and name_col is None:
         return None
     if name_col is None:
         name_col = years[0][0] - 1 if years and years[0][0] > 0 else 0
+    if len(years) < 2:
+        # Without two years, value columns named 现状 / 基准 (baseline) and 目标 (target) carry the figures.
+        base = next((i for i, cell in enumerate(header) if _BASELINE_HEADER.search(cell)), None)
+        goal = next((i for i, cell in reversed(list(enumerate(header))) if _TARGET_HEADER.search(cell)), None)
+        if goal is not None:
+            year = {i: y for i, y in years}
+            years = ([(base, year.get(base, ""))] if base is not None else []) + [(goal, year.get(goal, ""))]
     return {
         "seq": 0 if name_col > 0 else None,
         "name": name_col,
@@ -128,4 +144,136 @@ def _row(cells: list[str], columns: dict, span: tuple[int, int], title: str) -> 
         attribute=attribute,
         span=span,
         table_title=title,
+    )
+
+
+# --- tables flattened one cell per line or per paragraph -------------------------------------------
+
+# A header cell: short, no sentence punctuation. 序号 names the row-number column that lets rows be
+# found again; without it the cells are left as they are.
+_SEQ_HEADER = re.compile(r"^序\s*号$|^編\s*號$")
+_CAPTION = re.compile(r"^(?:表|附表)\s*\d|^专栏\s*\d")
+_SENTENCE = re.compile(r"[。；;！？]")
+MAX_HEADER_CELL = 20
+MAX_ROW_CELLS = 16
+MAX_GROUP_HEADER = 4
+
+
+def rejoin_flattened_tables(lines: list[str]) -> list[str]:
+    """Tables saved one cell per line (or per paragraph, cells between blank lines) back into rows.
+
+    A table is found by its header, a run of short cells holding 序号, followed by the row numbers
+    1, 2, 3 … each alone in a cell. Each row becomes one tab-separated line, so a row is never split
+    across clauses and the indicator reader sees it. A cell broken over two lines inside a paragraph
+    (基准值 / （2020年）) is one cell. Cells between a row's last column and the next row number are
+    leading cells of the next row when the header puts columns before 序号 (a group cell such as 板块),
+    else extra cells of the row (a sub-row 其中 …, a stray trailing cell). Rows missing a spanning group
+    cell stay short; the indicator reader aligns them from the right.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        table = _flattened_table_at(lines, i)
+        if table is None:
+            out.append(lines[i])
+            i += 1
+            continue
+        rows, end = table
+        out.extend("\t".join(row) for row in rows)
+        i = end
+    return out
+
+
+def _cells_from(lines: list[str], start: int) -> list[tuple[str, int, int]]:
+    """(cell, first line, line after) from ``start``: paragraphs when blank lines part the cells."""
+    cells: list[tuple[str, int, int]] = []
+    paragraph_mode = any(not line.strip() for line in lines[start : start + 4])
+    i = start
+    while i < len(lines) and len(cells) < 400:
+        if not lines[i].strip():
+            i += 1
+            continue
+        j = i + 1
+        if paragraph_mode:
+            while j < len(lines) and lines[j].strip():
+                j += 1
+        text = "".join(line.strip() for line in lines[i:j])
+        cells.append((text, i, j))
+        i = j
+    return cells
+
+
+def _is_header_cell(cell: str) -> bool:
+    return 0 < len(cell) <= MAX_HEADER_CELL and not _SENTENCE.search(cell) and "\t" not in cell
+
+
+def _flattened_table_at(lines: list[str], start: int) -> tuple[list[list[str]], int] | None:
+    line = lines[start].strip()
+    if not _is_header_cell(line) or _CAPTION.match(line):
+        return None
+    if not any(_SEQ_HEADER.match(ln.strip()) for ln in lines[start : start + 2 * MAX_ROW_CELLS + 2]):
+        return None  # no 序号 nearby: not a table header (cheap test before gathering cells)
+    cells = _cells_from(lines, start)
+    # The header: short cells up to the first row number 1, holding 序号, at most MAX_ROW_CELLS.
+    header_len = next((k for k, (c, _, _) in enumerate(cells[: MAX_ROW_CELLS + 1]) if c == "1"), None)
+    if header_len is None or header_len < 3:
+        return None
+    header = [c for c, _, _ in cells[:header_len]]
+    seq_col = next((k for k, c in enumerate(header) if _SEQ_HEADER.match(c)), None)
+    if seq_col is None or not all(_is_header_cell(c) and not match_number(c) for c in header):
+        return None
+    # A column before 序号 is a short group name (板块, 类别); a caption (指标表, 主要指标一览) is not a column.
+    if any(c.endswith("表") or len(c) > MAX_GROUP_HEADER for c in header[:seq_col]):
+        return None
+    # Columns before 序号 are group cells (板块): the first row always carries its own, just before its 1.
+    first_lead = header[len(header) - seq_col :] if seq_col and len(header) - seq_col > seq_col else []
+    header = header[: len(header) - len(first_lead)]
+    width = len(header)
+    after_seq = width - seq_col  # cells of a row from its number on
+    # Row numbers: 1, 2, 3 … each found near where the previous row's cells end.
+    starts = [header_len]
+    while True:
+        k, n = starts[-1], len(starts) + 1
+        expected = k + after_seq
+        order = [expected] + [expected - d for d in range(1, after_seq - 1)] + [expected + d for d in range(1, after_seq + 1)]
+        nxt = next((p for p in order if k + 2 <= p < len(cells) and cells[p][0] == str(n)), None)
+        if nxt is None:
+            break
+        starts.append(nxt)
+    if len(starts) < 2:
+        return None
+    rows: list[list[str]] = [header]
+    lead: list[str] = first_lead
+    for r, k in enumerate(starts):
+        if r + 1 < len(starts):
+            segment = [c for c, _, _ in cells[k : starts[r + 1]]]
+        else:  # the last row ends at its width, or earlier at a heading, a note or prose
+            segment = []
+            for c, _, _ in cells[k : k + after_seq]:
+                if segment and (_ends_table(c)):
+                    break
+                segment.append(c)
+        own, spill = segment[:after_seq], segment[after_seq:]
+        if seq_col and r + 1 < len(starts):
+            # A group cell is a name, not a figure: 市容景观建设 leads the next row, 17.5 ends this one.
+            carry = spill[-seq_col:] if len(spill) >= seq_col and not any(re.search(r"\d", c) for c in spill[-seq_col:]) else []
+            own += spill[: len(spill) - len(carry)]
+        else:
+            carry = []
+            own += spill
+        rows.append(lead + own)
+        lead = carry
+    last = starts[-1] + len(segment) - 1
+    end_line = cells[last][2]
+    return rows, end_line
+
+
+def _ends_table(cell: str) -> bool:
+    num = match_number(cell)
+    return (
+        bool(num and not cell.isdigit() and num.end < len(cell))
+        or cell.startswith(("注", "备注", "资料来源"))
+        or bool(_CAPTION.match(cell))
+        or len(cell) > 40
+        or bool(_SENTENCE.search(cell))
     )

@@ -17,7 +17,12 @@ from indexer.read import read_plan
 from indexer.structure import parse_structure
 
 ROOT = Path(__file__).resolve().parent.parent
-PLANS = sorted((ROOT / "data").glob("*.txt")) + sorted((ROOT / "tests" / "fixtures" / "plans").glob("*.txt"))
+MORE = ROOT / "retrieval" / "eval" / "corpus-more"
+PLANS = (
+    sorted((ROOT / "data").glob("*.txt"))
+    + sorted(p for p in (ROOT / "tests" / "fixtures" / "plans").iterdir() if p.suffix in (".txt", ".md"))
+    + sorted(p for p in MORE.iterdir() if p.suffix in (".txt", ".md") and p.name not in ("README.md", "SOURCES.md"))
+)
 
 
 def assert_tiles(text: str, body: tuple[int, int], pieces: list[tuple[int, int]]) -> None:

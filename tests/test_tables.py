@@ -1,0 +1,79 @@
+"""Tables saved one cell per line or per paragraph are read back into rows: never split, indicators read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from indexer.clean import clean_text
+from indexer.read import read_plan
+from indexer.tables import rejoin_flattened_tables
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "plans"
+MORE = ROOT / "retrieval" / "eval" / "corpus-more"
+
+
+def rows_of(text: str) -> list[list[str]]:
+    return [line.split("\t") for line in text.split("\n") if "\t" in line]
+
+
+def test_cells_one_per_paragraph_with_a_spanning_group_cell():
+    plan = read_plan(FIXTURES / "flattened_indicator_table.txt")
+    assert rows_of(plan.text) == [
+        ["序号", "类别", "指标名称", "单位", "基准值（2025年）", "目标值（2030年）", "属性"],
+        ["1", "环境质量", "空气质量优良天数比率", "%", "85", "≥88", "约束性"],
+        ["2", "地表水达到或好于Ⅲ类水体比例", "%", "70", "≥75", "约束性"],  # 环境质量 spans rows 1–2
+        ["3", "生态保护", "森林覆盖率", "%", "20.5", "22", "预期性"],
+    ]
+    assert "注：基准值为2025年数据。" in plan.text.split("\n")  # the note is not a cell
+    got = [(i.name, i.unit, i.baseline_year, i.baseline, i.target_year, i.target, i.attribute) for i in plan.indicators]
+    assert got == [
+        ("空气质量优良天数比率", "%", "2025", "85", "2030", "≥88", "约束性"),
+        ("地表水达到或好于Ⅲ类水体比例", "%", "2025", "70", "2030", "≥75", "约束性"),
+        ("森林覆盖率", "%", "2025", "20.5", "2030", "22", "预期性"),
+    ]
+    assert all(i.section_path == ("一、发展目标", "（一）主要指标") for i in plan.indicators)
+    assert ("二、保障措施",) in {c.section_path for c in plan.clauses}
+
+
+def test_cells_one_per_line_without_blank_lines():
+    lines = ["指标表", "序号", "指标名称", "2020年", "2025年", "1", "专利密集型产业增加值占比", "10%", "12%",
+             "2", "每万人口高价值发明专利拥有量", "3.6", "5.2", "下一段正文。"]
+    assert rejoin_flattened_tables(lines) == [
+        "指标表", "序号\t指标名称\t2020年\t2025年", "1\t专利密集型产业增加值占比\t10%\t12%",
+        "2\t每万人口高价值发明专利拥有量\t3.6\t5.2", "下一段正文。",
+    ]
+
+
+def test_numbered_list_without_a_header_is_left_alone():
+    text = "一、任务\n\n1\n\n推进建设。\n\n2\n\n加强管理。\n"
+    assert clean_text(text) == text
+
+
+def test_real_tables_rows_never_split_across_clauses():
+    for name, n_rows in [
+        ("shanghai-chongming_water-affairs-14th-fyp-2021.md", 15),
+        ("shanghai-putuo_fire-safety-15th-fyp-2026.md", 8),
+    ]:
+        plan = read_plan(MORE / name)
+        assert len(plan.indicators) == n_rows
+        for c in plan.clauses:
+            if c.kind == "indicator":
+                continue
+            start, end = c.span
+            line_start = plan.text.rfind("\n", 0, start) + 1
+            line_end = plan.text.find("\n", end)
+            line_end = len(plan.text) if line_end < 0 else line_end
+            assert "\t" not in plan.text[line_start:start] and "\t" not in plan.text[end:line_end], c.clause_id
+    water = read_plan(MORE / "shanghai-chongming_water-affairs-14th-fyp-2021.md")
+    area = next(i for i in water.indicators if i.name == "河湖水面积")
+    assert (area.baseline, area.target, area.target_year, area.attribute) == ("120.14平方公里", "148.37平方公里", "2035", "约束性")
+
+
+def test_group_cells_before_the_row_number():
+    plan = read_plan(MORE / "shanghai-putuo_greening-cityscape-15th-fyp-2026.md")
+    rows = rows_of(plan.text)
+    assert ["市容景观建设", "6", "“美丽街区”建设", "预期性", "条（段）", "50", "15"] in rows
+    assert ["7", "景观照明建设", "预期性", "块（条）", "3", "3"] in rows
+    lights = next(i for i in plan.indicators if i.name == "“美丽街区”建设" and i.unit == "条（段）")
+    assert (lights.baseline, lights.target, lights.attribute) == ("50", "15", "预期性")
