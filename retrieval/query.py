@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from indexer.clean import clean_text
 from indexer.errors import EmptyQuery, QueryTooLong
-from indexer.numbering import cn_to_int, match_number
+from indexer.doctypes import DOC_TYPES
+from indexer.numbering import ORDINAL_WORDS, cn_to_int, match_number
 from indexer.regions import PROVINCE_ABBREVIATIONS, short_names
 from indexer.textnorm import simplify
 
@@ -20,7 +21,10 @@ MAX_QUERY_CHARS = 500
 # '\udcff专利') or of a JSON escape like "\udcff". No text can hold them (OpenCC and every encoder refuse).
 SURROGATES = re.compile("[\ud800-\udfff]")
 
-DOC_TYPE_WORDS = ("实施意见", "实施方案", "行动计划", "纲要", "规划", "条例", "办法", "意见", "方案")
+# The document types a question can name (the one list: indexer.doctypes), less those that are also
+# everyday question words (有什么规定 / 措施 / 计划, 决定, 通知 ask about content, not a document type).
+_EVERYDAY = frozenset({"规定", "措施", "计划", "决定", "通知"})
+DOC_TYPE_WORDS = tuple(t for t in DOC_TYPES if t not in _EVERYDAY)
 _YEAR_CN = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
 _FIGURE = re.compile(
     r"多少|几[个件家项]|目标|指标|达到|比例|比重|增长率|数量|金额|满意度|百分|%|how (?:much|many)|target|percent|rate"
@@ -34,7 +38,10 @@ _LONE_REF_BEFORE = re.compile(r"(^|[^\u4e00-\u9fff]|规划|意见|方案|条例|
 _CN_BEFORE_BRACKET = re.compile(r"([一二三四五六七八九十]+)(?=\s*[（(]\s*[一二三四五六七八九十百]+\s*[）)])")
 _BARE_DIGITS = re.compile(r"(\d{1,2})(?![\d.．%年件个万亿])")
 _COMPARE = re.compile(r"各地|各省|各市|各州|哪些地方|哪些地区|哪些省|不同地区|各个地方|比较|对比|异同|across|compare|each region")
-_PART_REF = re.compile(r"第\s*[（(]?\s*([一二三四五六七八九十百\d]+)\s*[）)]?\s*(部分|项|条|章|节|篇)")
+# 第X部分 / 第X章 … (the heading grammar's ordinal words) and the query-only 第X项.
+_PART_REF = re.compile(
+    r"第\s*[（(]?\s*([一二三四五六七八九十百\d]+)\s*[）)]?\s*(" + "|".join((*ORDINAL_WORDS, "项")) + ")"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +174,12 @@ def _intent(search_text: str) -> str:
     if _COMPARE.search(search_text):
         return "compare"
     return "figure" if _FIGURE.search(search_text) else "general"
+
+
+def type_matches(asked: tuple[str, ...], doc_type: str) -> bool:
+    """A document's type answers the type words of a question when one contains the other: 规划 and
+    纲要 accept 规划纲要, 意见 accepts 实施意见; 规划 does not accept 纲要 or 条例."""
+    return any(word in doc_type or (doc_type and doc_type in word) for word in asked)
 
 
 def _inside(word: str, text: str) -> bool:

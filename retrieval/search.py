@@ -22,7 +22,7 @@ from indexer.textnorm import search_form
 
 from .fusion import ordered, rrf
 from .highlight import query_terms
-from .query import KnownRegion, ParsedQuery, SectionRef, parse_query
+from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, type_matches
 from .records import Filters, Hit, RegionCoverage
 
 CANDIDATES = 100  # per retriever, before fusion
@@ -187,7 +187,7 @@ class Searcher:
         fused = rrf([[ids[i] for i in ranking] for ranking in lists], weights=weights)
         reasons: dict[str, list[str]] = {}
         if pq.doc_types:
-            preferred = {d for d, doc in self.docs.items() if doc.doc_type in pq.doc_types}
+            preferred = {d for d, doc in self.docs.items() if type_matches(pq.doc_types, doc.doc_type)}
             if preferred and len(preferred) < len(self.docs):
                 for cid in fused:
                     if self.clauses[self.index.row(cid)].doc_id in preferred:
@@ -306,7 +306,7 @@ class Searcher:
             return []
         candidates = [i for i in range(len(self.clauses)) if mask[i] and self.clauses[i].kind != "indicator"]
         if pq.doc_types:
-            typed = [i for i in candidates if self.docs[self.clauses[i].doc_id].doc_type in pq.doc_types]
+            typed = [i for i in candidates if type_matches(pq.doc_types, self.docs[self.clauses[i].doc_id].doc_type)]
             candidates = typed or candidates
         rows = self._match_rows(candidates, ref)
         if not rows and any(scheme != "*" for scheme, _ in ref.numbers):
