@@ -81,6 +81,29 @@ def is_english(text: str) -> bool:
     return len(words) >= 2 and sum(map(len, words)) > cjk
 
 
+# English function words (a closed class): they carry no topic, so they neither need nor get a translation.
+_FUNCTION_WORDS = frozenset(
+    "a an the of to in on at for from by with without about into over under and or but not no nor is are was were "
+    "be been being do does did done will would shall should can could may might must has have had having it its "
+    "this that these those there their they them he she his her we our you your i me my what which who whom whose "
+    "when where why how whether if than then so such as any all each every some more most many much other also "
+    "up out only very just".split()
+)
+
+
+def translated_share(text: str) -> float:
+    """The share of an English text's content words that the glossary turns into Chinese terms: how much
+    the lexical side (which sees only those terms) knows of the question."""
+    lowered = text.lower().replace("’", "'")
+    words = [w for w in re.findall(r"[a-z][a-z'-]+", lowered) if w not in _FUNCTION_WORDS]
+    if not words:
+        return 0.0
+    covered = set()
+    for m in _pattern().finditer(lowered):
+        covered.update(re.findall(r"[a-z][a-z'-]+", m.group(1)))
+    return sum(1 for w in words if w in covered) / len(words)
+
+
 def chinese_terms(text: str) -> str:
     """The Chinese terms an English text names, in order of appearance, without repeats."""
     seen: list[str] = []

@@ -13,7 +13,7 @@ from indexer.numbering import ORDINAL_WORDS, cn_to_int, match_number
 from indexer.regions import PROVINCE_ABBREVIATIONS, short_names
 from indexer.textnorm import simplify
 
-from .glossary import chinese_terms, is_english
+from .glossary import chinese_terms, is_english, translated_share
 from .thesaurus import policy_terms
 
 MAX_QUERY_CHARS = 500
@@ -64,6 +64,9 @@ class ParsedQuery:
     intent: str = "general"  # 'figure' | 'responsible' | 'compare' | 'general'
     # Regions the question is about (named first) of which the index holds no document: 福建省 …
     missing_regions: tuple[str, ...] = ()
+    # How much the lexical side knows of the question: 1 for Chinese; for English, the share of its content
+    # words the glossary translated (the lexical side sees only those). Scales the lexical list in fusion.
+    lexical_trust: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +120,7 @@ def parse_query(raw: str, regions: Iterable[KnownRegion] = ()) -> ParsedQuery:
         section_ref=ref,
         intent=_intent(search_text),
         missing_regions=() if named else topic_places_missing(search_text, regions),
+        lexical_trust=translated_share(text) if terms or is_english(cleaned) else 1.0,
     )
 
 

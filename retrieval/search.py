@@ -178,7 +178,7 @@ class Searcher:
         dense_rank = _top(dense, mask, CANDIDATES, positive_only=False)
         lexical_rank = _top(lexical, mask, CANDIDATES, positive_only=True)
         ids = [c.clause_id for c in self.clauses]
-        w = self.weights
+        w = list_weights(pq, self.weights)
         lists, weights = {
             "dense": ([dense_rank], [w["dense"]]),
             "lexical": ([lexical_rank], [w["lexical"]]),
@@ -337,6 +337,15 @@ class Searcher:
         n = max(len(self.clauses), 1)
         self._max_idf = math.log(1 + n)
         return {t: math.log(1 + n / c) for t, c in self.index.lexical.document_frequencies().items() if c}
+
+
+def list_weights(pq: ParsedQuery, base: dict[str, float]) -> dict[str, float]:
+    """The fusion weights for one question. For an English question the lexical side sees only the
+    glossary's translations of some of its words while the multilingual dense side sees all of it: the
+    dense list gets the lexical list's full weight, the lexical list the share it understood."""
+    if pq.lexical_trust >= 1.0:
+        return base
+    return {"dense": base["lexical"], "lexical": base["lexical"] * pq.lexical_trust}
 
 
 def _documents_first(hits: list[Hit]) -> list[Hit]:

@@ -360,3 +360,23 @@ def test_a_region_without_a_plan_is_said_first(fake_searcher, question, missing)
 )
 def test_places_that_are_covered_or_incidental_do_not_abstain(fake_searcher, question):
     assert fake_searcher.parse(question).missing_regions == ()
+
+
+def test_english_questions_trust_the_lexical_list_for_what_the_glossary_translated():
+    from retrieval.glossary import translated_share
+
+    assert parse_query("专利质押融资").lexical_trust == 1.0
+    assert translated_share("patent pledge financing") == 1.0
+    # car wash, fined, water-saving: unknown to the glossary; only 'regulation' is translated
+    share = translated_share("Under Beijing's water-saving regulation, when can a car wash be fined?")
+    assert 0 < share < 0.5
+    assert parse_query("Under Beijing's water-saving regulation, when can a car wash be fined?").lexical_trust == share
+
+
+def test_english_fusion_leans_on_the_dense_list():
+    from retrieval.search import FUSION_WEIGHTS, list_weights
+
+    assert list_weights(parse_query("专利质押融资"), FUSION_WEIGHTS) == FUSION_WEIGHTS
+    english = parse_query("Under Beijing's water-saving regulation, when can a car wash be fined?")
+    weights = list_weights(english, FUSION_WEIGHTS)
+    assert weights["dense"] == FUSION_WEIGHTS["lexical"] and weights["lexical"] == english.lexical_trust
