@@ -1,15 +1,17 @@
 """Answers: one to three extractive sentences with citations, the figure for how-much questions, the
 departments for who-is-responsible questions, or an abstention when the plans do not cover the question.
 
-Abstention is decided on two signals of the best hit (see Searcher.signals): its cosine similarity to
-the question and the weighted share of the question's terms it contains. The thresholds are calibrated
-on the evaluation set (retrieval/eval) and recorded there with the false-abstain rate they give.
+Whether to answer at all is decided by the calibrated abstention model (retrieval/abstain.py): the
+answer abstains when the probability that the best hits answer the question is below its threshold, and
+that probability is the answer's ``confidence`` (置信度). A question about a region with no document in
+the index says so first.
 """
 
 from __future__ import annotations
 
 import re
 
+from .abstain import answerable
 from .cite import cite
 from .highlight import highlight
 from .records import Answer, AnswerSentence, Hit
@@ -17,10 +19,10 @@ from .records import Answer, AnswerSentence, Hit
 ABSTAIN_MESSAGE = "所收录的规划中没有找到直接相关的条款。"
 NO_PLAN_OF = "所收录的文件中没有{region}的规划。以下是其他地区最接近的条款，仅供参考。"
 
-# Calibrated by a grid search over both evaluation sets (questions.jsonl and heldout.jsonl; see
-# retrieval/eval/README.md): answer when one of the three best hits is close in meaning OR shares enough
-# of the question's weighted terms. That abstains on 11 of 13 uncovered questions and wrongly on 4 of 134
-# covered ones (3.0%); the two signals overlap for plain-language questions, so no threshold does both.
+# Whether a second or third hit adds a sentence to an answer, and whether a region covers a compared
+# topic: its best clause is close in meaning OR shares enough of the question's weighted terms (set by a
+# grid over the development and held-out sets, retrieval/eval/README.md; the abstention itself is the
+# calibrated model's).
 DENSE_CONFIDENT = 0.875
 COVERAGE_CONFIDENT = 0.20
 # A region covers a compared topic when its best clause passes the same test; a clause is "similar"
@@ -41,22 +43,30 @@ def covers(signals, similar: bool = False) -> bool:
     return signals.dense >= DENSE_SIMILAR if similar else confident(signals)
 
 
-def confidence(signals) -> float:
-    """A 0..1 figure for display: how far past the thresholds the best hit is."""
-    d = max(0.0, min(1.0, (signals.dense - 0.78) / (0.95 - 0.78)))
-    return round(max(d, min(1.0, signals.coverage)), 3)
+def _decide(searcher, pq, hits: list[Hit]) -> tuple[float, bool]:
+    """(confidence, whether to answer): the calibrated model's probability and threshold; for an embedding
+    model it was not fitted for, the uncalibrated two-signal rule."""
+    if not hits:
+        return 0.0, False
+    calibrated = answerable(searcher, pq, hits)
+    if calibrated is not None:
+        probability, threshold = calibrated
+        return probability, probability >= threshold
+    signals = searcher.best_signals(pq, hits[:3])
+    dense = max(0.0, min(1.0, (signals.dense - 0.78) / (0.95 - 0.78)))
+    return max(dense, min(1.0, signals.coverage)), confident(signals)
 
 
 def answer(searcher, query, hits: list[Hit]) -> Answer:
     """The answer to ``query`` from its ranked ``hits`` (as returned by ``searcher.search``)."""
     pq = searcher.parse(query) if isinstance(query, str) else query
     top = hits[0] if hits else None
-    signals = searcher.best_signals(pq, hits[:3])
     if pq.missing_regions:  # never answer for 福建 with another region's clause
         return Answer(NO_PLAN_OF.format(region="、".join(pq.missing_regions)), True, confidence=0.0)
     pinned = bool(top and "section reference" in top.reasons)
-    if top is None or not (pinned or confident(signals)):
-        return Answer(ABSTAIN_MESSAGE, True, confidence=confidence(signals))
+    probability, answers = _decide(searcher, pq, hits)
+    if top is None or not (pinned or answers):
+        return Answer(ABSTAIN_MESSAGE, True, confidence=round(probability, 3))
     weights = searcher.term_weights()
     if pq.intent == "responsible":
         with_deps = next((h for h in hits[:3] if h.clause.departments), None)
@@ -70,7 +80,7 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
             text += "。"
             return Answer(
                 f"{text}〔{c.short}〕", False, (AnswerSentence(text, c, with_deps.clause_id),),
-                departments=deps.lead + deps.support, confidence=confidence(signals),
+                departments=deps.lead + deps.support, confidence=round(probability, 3),
             )
     sentences: list[AnswerSentence] = []
     figures: list[str] = []
@@ -96,7 +106,7 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
         if hit.rank >= 2 and not pq.regions:
             break  # with no region named, the best clause and one more (often another region's) suffice
     text = "".join(f"{s.text}〔{s.citation.short}〕" for s in sentences)
-    return Answer(text, False, tuple(sentences), tuple(dict.fromkeys(figures)), confidence=confidence(signals))
+    return Answer(text, False, tuple(sentences), tuple(dict.fromkeys(figures)), confidence=round(probability, 3))
 
 
 def _figures(sentence: str) -> list[str]:

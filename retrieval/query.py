@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from indexer.clean import clean_text
-from indexer.errors import EmptyQuery, QueryTooLong
 from indexer.doctypes import DOC_TYPES
+from indexer.errors import EmptyQuery, QueryTooLong
 from indexer.numbering import ORDINAL_WORDS, cn_to_int, match_number
 from indexer.regions import PROVINCE_ABBREVIATIONS, short_names
 from indexer.textnorm import simplify

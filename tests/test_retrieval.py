@@ -380,3 +380,51 @@ def test_english_fusion_leans_on_the_dense_list():
     english = parse_query("Under Beijing's water-saving regulation, when can a car wash be fined?")
     weights = list_weights(english, FUSION_WEIGHTS)
     assert weights["dense"] == FUSION_WEIGHTS["lexical"] and weights["lexical"] == english.lexical_trust
+
+
+# --- calibrated abstention ------------------------------------------------------------------------------
+
+
+def test_abstention_model_is_data_with_its_provenance():
+    import json
+
+    from retrieval.abstain import FEATURES, MODEL_FILE, calibration
+
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    assert tuple(data["model"]["features"]) == FEATURES == calibration().features
+    assert data["trained_on"]["set"].startswith("development") and data["trained_on"]["dtype"]
+    assert 0 < calibration().threshold < 1
+    assert calibration(data["trained_on"]["embedding_model"]) == calibration()
+    assert calibration("fake:64") is None  # cosines of another model are on another scale
+
+
+def test_confidence_is_the_models_probability_and_rises_with_evidence(fake_searcher, monkeypatch):
+    import numpy as np
+
+    import retrieval.abstain as abstain
+
+    model = abstain.calibration()
+    weak, strong = np.array([0.70, 0.0, 0.0, 0.0]), np.array([0.95, 0.8, 0.6, 1.0])
+    assert model.probability(weak) < model.threshold <= model.probability(strong)
+    # The fake embedder has no calibration of its own: borrow the bundled model's to check the wiring.
+    monkeypatch.setattr(abstain, "calibration", lambda name=None: model)
+    pq = fake_searcher.parse("中小企业专利质押融资")
+    hits = fake_searcher.search(pq, k=10)
+    ans = answer(fake_searcher, pq, hits)
+    probability, threshold = abstain.answerable(fake_searcher, pq, hits)
+    assert ans.confidence == round(probability, 3) and ans.abstain == (probability < threshold)
+
+
+def test_logistic_fit_is_deterministic_and_separates():
+    import numpy as np
+
+    from retrieval.abstain import fit
+
+    rng = np.random.default_rng(0)
+    x = np.vstack([rng.normal(1.0, 0.3, (40, 2)), rng.normal(-1.0, 0.3, (40, 2))])
+    y = np.array([1.0] * 40 + [0.0] * 40)
+    w1, b1, m1, s1 = fit(x, y)
+    w2, b2, _, _ = fit(x, y)
+    assert np.array_equal(w1, w2) and b1 == b2
+    p = 1 / (1 + np.exp(-(((x - m1) / s1) @ w1 + b1)))
+    assert ((p >= 0.5) == (y == 1)).mean() > 0.95
