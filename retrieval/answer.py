@@ -69,17 +69,17 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
         return Answer(ABSTAIN_MESSAGE, True, confidence=round(probability, 3))
     weights = searcher.term_weights()
     if pq.intent == "responsible":
-        with_deps = next((h for h in hits[:3] if h.clause.departments), None)
-        if with_deps:
-            deps = with_deps.clause.departments
-            c = cite(with_deps.clause, with_deps.document)
+        owner = _responsible_clause(searcher, top)
+        if owner is not None:
+            deps = owner.departments
+            c = cite(owner, top.document)
             if deps.lead:
                 text = f"由{'、'.join(deps.lead)}牵头" + (f"，{'、'.join(deps.support)}等按职责分工负责" if deps.support else "负责")
             else:
                 text = f"由{'、'.join(deps.support)}等按职责分工负责"
             text += "。"
             return Answer(
-                f"{text}〔{c.short}〕", False, (AnswerSentence(text, c, with_deps.clause_id),),
+                f"{text}〔{c.short}〕", False, (AnswerSentence(text, c, owner.clause_id),),
                 departments=deps.lead + deps.support, confidence=round(probability, 3),
             )
     sentences: list[AnswerSentence] = []
@@ -107,6 +107,24 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
             break  # with no region named, the best clause and one more (often another region's) suffice
     text = "".join(f"{s.text}〔{s.citation.short}〕" for s in sentences)
     return Answer(text, False, tuple(sentences), tuple(dict.fromkeys(figures)), confidence=round(probability, 3))
+
+
+def _responsible_clause(searcher, hit: Hit):
+    """The clause that names who is responsible for what the best hit says: the hit itself, another part
+    of it, or the section it sits in (plans often name departments once per section). Never another
+    topic's clause: a department list from a neighbouring hit would be a confident wrong answer."""
+    clause = hit.clause
+    base, _, _ = clause.clause_id.partition("#")
+    stem, _, path = base.partition(":")
+    candidates = [clause.clause_id] + [f"{base}#{i}" for i in range(1, clause.parts + 1)] + [base]
+    while "." in path:
+        path = path.rsplit(".", 1)[0]
+        candidates += [f"{stem}:{path}", f"{stem}:{path}#1"]
+    for clause_id in candidates:
+        found = searcher.index.clause(clause_id)
+        if found is not None and found.departments:
+            return found
+    return None
 
 
 def _figures(sentence: str) -> list[str]:

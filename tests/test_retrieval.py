@@ -428,3 +428,18 @@ def test_logistic_fit_is_deterministic_and_separates():
     assert np.array_equal(w1, w2) and b1 == b2
     p = 1 / (1 + np.exp(-(((x - m1) / s1) @ w1 + b1)))
     assert ((p >= 0.5) == (y == 1)).mean() > 0.95
+
+
+def test_departments_come_from_the_answering_clause_never_a_neighbour(fake_searcher):
+    from dataclasses import replace
+
+    pq = fake_searcher.parse("知识产权运营服务体系由哪个部门牵头？")
+    assert pq.intent == "responsible"
+    hits = fake_searcher.search(pq, k=100)
+    with_deps = next(h for h in hits if h.clause.departments)
+    without = next(h for h in hits if not h.clause.departments and h.clause.kind != "indicator")
+    # The best hit names no department: the answer must not borrow the next hit's list.
+    ans = answer(fake_searcher, pq, [replace(without, rank=1), replace(with_deps, rank=2)])
+    assert ans.departments == ()
+    ans = answer(fake_searcher, pq, [replace(with_deps, rank=1), replace(without, rank=2)])
+    assert ans.departments and ans.departments[0] == (with_deps.clause.departments.lead + with_deps.clause.departments.support)[0]
