@@ -144,7 +144,7 @@ def build_index(
     if embed_recipe not in EMBED_TEXTS:
         raise ValueError(f"unknown embed text recipe {embed_recipe!r} (choose from {', '.join(EMBED_TEXTS)})")
     started = time.perf_counter()
-    data_dir, index_dir = Path(data_dir), Path(index_dir)
+    data_dir, index_dir = Path(data_dir).absolute(), Path(index_dir).absolute()
     progress = progress or (lambda stage, done, total: None)
     if embedder is None:
         from .embedding import EmbedderSettings, get_embedder
@@ -179,7 +179,7 @@ def build_index(
         } and set(old_manifest.duplicates) == set(duplicates)
         if not force and settings_same and skipped_same and not (added or removed or changed):
             try:
-                load_index(index_dir)  # up to date only if it also loads cleanly
+                load_index(index_dir, verify="full")  # up to date only if every file still hashes right
                 return BuildReport(
                     index_dir, True, len(plans), old_manifest.counts.get("clauses", 0), 0, 0,
                     skipped=tuple(skipped), seconds=time.perf_counter() - started, duplicates=duplicates,
@@ -307,7 +307,7 @@ def _vectors(index_dir, old_manifest, embedder, texts, keys, progress) -> tuple[
     cache: dict[str, np.ndarray] = {}
     if old_manifest is not None and old_manifest.model == embedder.name and old_manifest.dim == embedder.dim:
         try:
-            old = load_index(index_dir)
+            old = load_index(index_dir, verify="full")  # never reuse a vector from damaged bytes
             old_vectors = old.vectors()
             cache = {k: old_vectors[i] for i, k in enumerate(old.embed_keys) if k}
             if old.sentences is not None:

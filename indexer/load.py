@@ -15,6 +15,7 @@ import io
 import logging
 import re
 import stat
+import time
 import unicodedata
 import warnings
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ MAX_ZIP_RATIO = 200  # a part that unpacks to over 200× its packed size (and ov
 # PDF: no single stream may unpack past this (pypdf's own default is 75 MB), nor the text of a file.
 MAX_PDF_STREAM_BYTES = 32 * 1024 * 1024
 MAX_TEXT_CHARS = 50_000_000
+MAX_PDF_PAGES = 3000  # more than any plan; a page tree that lists one page a million times is refused
+PDF_SECONDS = 180.0  # text extraction past this is refused (a small file can be built to take hours)
 # A plan is Chinese prose: at least this share of its visible characters are CJK ideographs.
 MIN_CJK_SHARE = 0.15
 MIN_CJK_CHARS = 2
@@ -457,12 +460,21 @@ def _pdf_pages(where: str, data: bytes) -> list[str]:
         raise UnreadableSource(where, "encrypted PDF (password protected)")
     if len(reader.pages) == 0:
         raise UnreadableSource(where, "corrupt or unreadable PDF (no pages)")
-    pages, chars = [], 0
+    if len(reader.pages) > MAX_PDF_PAGES:
+        raise UnreadableSource(where, f"refused: {len(reader.pages)} pages (at most {MAX_PDF_PAGES})")
+    pages, chars, seen = [], 0, set()
+    started = time.monotonic()
     for page in reader.pages:
+        ref = getattr(page.indirect_reference, "idnum", None)
+        if ref is not None and ref in seen:
+            raise UnreadableSource(where, "refused: the same page is listed again and again (a PDF bomb?)")
+        seen.add(ref)
         pages.append(page.extract_text() or "")
         chars += len(pages[-1])
         if chars > MAX_TEXT_CHARS:
             raise UnreadableSource(where, "refused: far more text than any plan (a PDF bomb?)")
+        if time.monotonic() - started > PDF_SECONDS:
+            raise UnreadableSource(where, f"refused: reading its text took over {PDF_SECONDS:.0f} s (a PDF bomb?)")
     return pages
 
 

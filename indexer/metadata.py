@@ -120,6 +120,8 @@ def load_catalog(data_dir: Path) -> dict[str, dict[str, str]]:
     path = Path(data_dir) / "catalog.csv"
     if not path.is_file():
         return {}
+    if not inside(path, Path(data_dir)):
+        raise UnreadableSource(str(path), "catalog is a link to a file outside the plans folder; ignored")
     try:
         text = path.read_bytes().decode("utf-8-sig")
         rows = list(csv.DictReader(io.StringIO(text, newline="")))
@@ -136,12 +138,22 @@ def load_catalog(data_dir: Path) -> dict[str, dict[str, str]]:
     }
 
 
+def inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` (followed through any link) lies inside ``folder``."""
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (RuntimeError, OSError):
+        return False
+
+
 def read_sidecar(source_path: Path) -> dict[str, str]:
     """``<file>.meta.json``: a JSON object of Document fields, or {} when there is none.
     Raises UnreadableSource (naming the sidecar) when it is not a readable JSON object."""
     sidecar = source_path.with_name(source_path.name + ".meta.json")
     if not sidecar.is_file():
         return {}
+    if not inside(sidecar, source_path.parent):
+        raise UnreadableSource(str(sidecar), "metadata file is a link to a file outside the plans folder; ignored")
     try:
         data = json.loads(sidecar.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError:

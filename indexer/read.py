@@ -117,7 +117,11 @@ def scan_folder(data_dir: str | Path) -> tuple[list[Path], list[UnreadableSource
                 skipped.append(UnreadableSource(str(p), "hidden file (its name starts with a dot); rename it to index it"))
             continue
         if p.is_symlink():
-            target = p.resolve()
+            try:
+                target = p.resolve()
+            except (RuntimeError, OSError):  # a link that loops
+                skipped.append(UnreadableSource(str(p), "link that loops back on itself; not followed"))
+                continue
             if not target.is_relative_to(root):
                 skipped.append(UnreadableSource(str(p), "link to a file outside the plans folder; not followed"))
                 continue

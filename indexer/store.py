@@ -238,6 +238,13 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _digest_or_none(path: Path) -> str | None:
+    try:
+        return _sha256(path)
+    except OSError:  # removed while we read it (a swap finishing): damaged for this read, retried
+        return None
+
+
 def _write_json_atomic(path: Path, data) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -250,22 +257,43 @@ def _aside(target: Path) -> Path:
     return target.with_name(target.name + ".old")
 
 
-def is_index_folder(folder: Path) -> bool:
-    """Whether ``folder`` is ours to replace: an empty folder, or one holding only index files (a
-    manifest, or the files a damaged index leaves). Never a file, a plans folder or anything else."""
+LEXICAL_FILES = frozenset({"data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy", "lexical.json",
+                           "params.index.json", "vocab.index.json", "nonoccurrence_array.index.npy"})
+
+
+def is_index_folder(folder: Path, partial: bool = False) -> bool:
+    """Whether ``folder`` is ours to replace: an empty folder, or one that holds a manifest or the vector
+    and clause files of an index, and nothing but index files (``lexical/`` only bm25s's arrays). Never a
+    file, a plans folder or anything else. ``partial``: a staging folder of ours that a kill left half
+    written (its name is ours) may lack the manifest and the clause file."""
     if folder.is_symlink() or not folder.is_dir():
         return False
     names = {p.name for p in folder.iterdir()}
-    return not names or (names <= INDEX_FILES)
+    if not names:
+        return True
+    if not names <= INDEX_FILES:
+        return False
+    if not partial and not ({MANIFEST} & names or {"faiss.index", "clauses.jsonl"} <= names):
+        return False
+    lexical = folder / "lexical"
+    if lexical.exists():
+        if lexical.is_symlink() or not lexical.is_dir():
+            return False
+        if any(p.is_dir() or p.name not in LEXICAL_FILES for p in lexical.iterdir()):
+            return False
+    return True
 
 
 def check_index_target(index_dir: Path, data_dir: Path | None = None) -> None:
     """Refuse to build into a folder that is not an index of this tool (UnsafePath). The check runs before
     anything is written, so a wrong ``--index`` can never move or delete a user's files."""
     index_dir = Path(index_dir)
-    where = index_dir.resolve()
-    if data_dir is not None:
-        data = Path(data_dir).resolve()
+    try:
+        where = index_dir.resolve()
+        data = Path(data_dir).resolve() if data_dir is not None else None
+    except (RuntimeError, OSError) as err:  # a link that loops
+        raise UnsafePath(f"{index_dir} or {data_dir} cannot be resolved ({err}); choose another folder") from None
+    if data is not None:
         if where == data or where.is_relative_to(data):
             raise UnsafePath(f"the index folder {index_dir} is inside the plans folder {data_dir}; choose another --index")
         if data.is_relative_to(where):
@@ -312,7 +340,7 @@ def staging_dir(target: Path) -> Path:
 def clean_stale_staging(target: Path) -> None:
     """Remove staging folders left by builds that were killed (never the live index)."""
     for stale in target.parent.glob(f".{target.name}.building-*"):
-        if is_index_folder(stale):
+        if is_index_folder(stale, partial=True):
             shutil.rmtree(stale, ignore_errors=True)
 
 
@@ -321,7 +349,7 @@ def build_lock(target: Path) -> Iterator[None]:
     """One build at a time per index folder (the CLI and the app's upload may both try)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     lock_path = target.with_name(f".{target.name}.lock")
-    with lock_path.open("w") as f:
+    with lock_path.open("a") as f:  # "a": a planted link is never truncated
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield
@@ -349,7 +377,7 @@ def read_manifest(folder: Path) -> Manifest:
         raise IndexNotFound(f"no index at {folder}: build it with `python -m indexer build`")
     try:
         data = json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, ValueError) as err:  # unreadable, not UTF-8, not JSON
+    except (OSError, ValueError, RecursionError) as err:  # unreadable, not UTF-8, not JSON, absurdly nested
         raise IndexDamaged(f"the index manifest at {path} is unreadable ({err}); rebuild the index") from err
     if not isinstance(data, dict):
         raise IndexDamaged(f"the index manifest at {path} is not a JSON object; rebuild the index")
@@ -366,9 +394,17 @@ def read_manifest(folder: Path) -> Manifest:
 _VERIFIED: set[tuple[str, str]] = set()
 
 
+REQUIRED_FILES = frozenset({"faiss.index", "clauses.jsonl", "documents.json", "indicators.jsonl", "sentences.faiss",
+                            "sentences.jsonl"})
+
+
 def verify_files(folder: Path, manifest: Manifest, hashes: bool = True) -> None:
-    """IndexDamaged when a file of the index is missing or differs in size (or sha256) from the manifest."""
+    """IndexDamaged when a file of the index is missing, unlisted in the manifest, or differs in size (or
+    sha256) from the manifest."""
     problems = []
+    unlisted = REQUIRED_FILES - {rel for rel, _, _ in manifest.files}
+    if unlisted:
+        problems.append(f"the manifest lists no checksum for {', '.join(sorted(unlisted))}")
     for rel, size, digest in manifest.files:
         path = folder / rel
         try:
@@ -378,7 +414,7 @@ def verify_files(folder: Path, manifest: Manifest, hashes: bool = True) -> None:
             continue
         if actual != size:
             problems.append(f"{rel} has {actual} bytes, the manifest says {size}")
-        elif hashes and _sha256(path) != digest:
+        elif hashes and _digest_or_none(path) != digest:
             problems.append(f"{rel} differs from its checksum")
     if problems:
         raise IndexDamaged(f"the index at {folder} is damaged ({'; '.join(problems)}); rebuild it")

@@ -458,3 +458,61 @@ def test_cli_oserror_during_build_is_one_line(data_dir, tmp_path, monkeypatch, c
 def test_unsafe_path_error_is_typed(data_dir):
     with pytest.raises(UnsafePath):
         build_index(data_dir, data_dir, embedder=FakeEmbedder(32))
+
+
+# --- found by a review with fresh eyes --------------------------------------------------------------------
+
+
+def test_pdf_listing_one_page_again_and_again_is_refused(tmp_path):
+    path = ROOT / "tests" / "fixtures" / "hostile" / "same_page_listed_four_times.pdf"
+    with pytest.raises(UnreadableSource, match="listed again and again"):
+        load_source(path)
+
+
+def test_folder_with_index_names_but_user_files_is_not_replaced(data_dir, tmp_path, capsys):
+    target = tmp_path / "looks_like_an_index"
+    (target / "lexical").mkdir(parents=True)
+    (target / "documents.json").write_text("my notes")
+    (target / "lexical" / "thesis.tex").write_text("my thesis")
+    assert build_cli(data_dir, target) == 1
+    assert "not a plan-search index" in one_line_error(capsys)
+    assert (target / "lexical" / "thesis.tex").read_text() == "my thesis"
+
+
+def test_a_build_never_reuses_a_vector_from_damaged_bytes(built, data_dir):
+    good = load_index(built).vectors().copy()
+    raw = bytearray((built / "faiss.index").read_bytes())
+    at = raw.find(good[3].tobytes())
+    raw[at + 3] ^= 0x80  # flip one component's sign: same size, still unit length
+    (built / "faiss.index").write_bytes(bytes(raw))
+    load_index(built)  # this process already verified the old bytes: 'auto' checks sizes only …
+    report = build_index(data_dir, built, embedder=FakeEmbedder(32))
+    assert not report.up_to_date  # … but a build hashes every file before trusting it
+    np.testing.assert_allclose(load_index(built, verify="full").vectors()[3], good[3], atol=1e-6)
+
+
+def test_link_loops_and_relative_index_paths_are_one_line(data_dir, tmp_path, monkeypatch, capsys):
+    (data_dir / "a.txt").symlink_to(data_dir / "b.txt")
+    (data_dir / "b.txt").symlink_to(data_dir / "a.txt")
+    skipped = {Path(r.path).name: r.reason for r in read_folder(data_dir) if isinstance(r, UnreadableSource)}
+    assert "loops" in skipped["a.txt"] and "loops" in skipped["b.txt"]
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert build_cli(data_dir, Path(".")) == 0  # an empty current folder is a fine index folder
+    assert (work / "manifest.json").exists()
+
+
+def test_absurdly_nested_manifest_is_damaged_not_a_crash(built):
+    (built / "manifest.json").write_text("[" * 200_000)
+    with pytest.raises(IndexDamaged):
+        read_manifest(built)
+
+
+def test_metadata_links_out_of_the_folder_are_ignored(data_dir, tmp_path):
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"title": "外部文件的标题"}', encoding="utf-8")
+    (data_dir / f"{PLANS[0]}.meta.json").symlink_to(outside)
+    results = list(read_folder(data_dir))
+    assert any(isinstance(r, UnreadableSource) and "outside the plans folder" in r.reason for r in results)
+    assert all(r.document.title != "外部文件的标题" for r in results if not isinstance(r, UnreadableSource))

@@ -153,7 +153,11 @@ def _link_exclusive(tmp: Path, target: Path, data: bytes) -> None:
         raise
     except OSError:  # a filesystem without hard links: create exclusively and write
         with target.open("xb") as f:
-            f.write(data)
+            try:
+                f.write(data)
+            except BaseException:  # a full disk: leave no truncated plan under the final name
+                target.unlink(missing_ok=True)
+                raise
 
 
 def _write_temp(data_dir: Path, data: bytes) -> Path:
