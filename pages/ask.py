@@ -80,9 +80,10 @@ if not hits:
 result = answer(searcher, parsed, hits)
 with st.container(border=True, key="answer"):
     st.markdown("#### 答复")
-    if result.abstain:
-        st.info(ABSTAIN_MESSAGE)
-        st.caption("下面是最接近的条款，仅供参考。")
+    if result.abstain:  # 「所收录的规划中没有…」, or 「所收录的文件中没有福建省的规划。…」 first
+        st.info(md(result.text or ABSTAIN_MESSAGE))
+        if "仅供参考" not in result.text:
+            st.caption("下面是最接近的条款，仅供参考。")
     else:
         body = "".join(
             f'{html_text(s.text)}<span class="answer-cite">〔{html_text(s.citation.short)}〕</span>' for s in result.sentences

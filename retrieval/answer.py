@@ -115,7 +115,7 @@ def _responsible_clause(searcher, hit: Hit):
     topic's clause: a department list from a neighbouring hit would be a confident wrong answer."""
     clause = hit.clause
     base, _, _ = clause.clause_id.partition("#")
-    stem, _, path = base.partition(":")
+    stem, _, path = base.rpartition(":")
     candidates = [clause.clause_id] + [f"{base}#{i}" for i in range(1, clause.parts + 1)] + [base]
     while "." in path:
         path = path.rsplit(".", 1)[0]

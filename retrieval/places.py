@@ -7,7 +7,10 @@ region's clause as if it were that region's.
 Full names (福建省, 广州市, 崇明区) always count. Short names (福建, 广州) count for provinces, and for
 prefectures only where they read as a place: followed by a non-Chinese character, the end, or one of a
 few words that follow a place name (的, 对, 在, 规划, 条例 …); a prefecture's short name inside a word
-(大同小异, 人民安康) does not. Counties count by full name only. Matching is longest first, without overlap.
+(大同小异, 人民安康) does not. Counties count by full name only, and not when the name is made of
+everyday words of direction or position (城区, 老城区, 市中区, 郊区: they also just mean "the town").
+A name that several regions share (鼓楼区, 普陀区, 朝阳区) stands for all of them. Matching is longest
+first, without overlap.
 """
 
 from __future__ import annotations
@@ -15,60 +18,72 @@ from __future__ import annotations
 import functools
 import re
 
-from indexer.regions import NATIONAL, Region, all_regions
+from indexer.regions import NATIONAL, Region, all_regions, lookup
 
 # What may follow a prefecture's short name for it to read as a place (a closed class of function words
 # and document words, not a list of regions).
 _AFTER_PLACE = "的对在有和与及、，,。？?！!：:（(）)规条办意方纲怎如是要将会地有当全各市州盟区县省"
+# Characters of county names that are also everyday words for a part of any town (城区, 市中区, 新城区).
+_GENERIC = frozenset("东西南北中城郊矿新老市内外上下前后")
 
 
 @functools.lru_cache(maxsize=1)
-def _names() -> tuple[dict[str, Region], re.Pattern]:
-    """Every name we match → its region; one alternation, longest names first."""
-    table: dict[str, tuple[int, Region, bool]] = {}  # name → (priority, region, short-name-of-prefecture)
+def _names() -> tuple[dict[str, tuple[tuple[Region, ...], bool]], re.Pattern]:
+    """Every name we match → (the regions of that name, whether it needs a place-like context);
+    one alternation, longest names first."""
+    table: dict[str, tuple[int, list[Region], bool]] = {}  # name → (priority, regions, guarded)
     for region in all_regions():
         if region.level == NATIONAL:
             continue
         county = region.level == "区县"
+        if county and set(region.name[:-1]) <= _GENERIC:
+            continue
         priority = 2 if county else (0 if region.level == "省" else 1)
         candidates = [(region.name, False)]
         if not county:
             candidates += [(s, region.level != "省") for s in region.short_names if len(s) >= 2]
         for name, guarded in candidates:
             if name not in table or table[name][0] > priority:
-                table[name] = (priority, region, guarded)
+                table[name] = (priority, [region], guarded)
+            elif table[name][0] == priority:
+                table[name][1].append(region)
     pattern = re.compile("|".join(re.escape(n) for n in sorted(table, key=len, reverse=True)))
-    return {n: (r, g) for n, (_, r, g) in table.items()}, pattern
+    return {n: (tuple(rs), g) for n, (_, rs, g) in table.items()}, pattern
 
 
 def named_places(text: str) -> tuple[Region, ...]:
-    """The regions ``text`` names (simplified Chinese), in order of first mention, each once."""
+    """The regions ``text`` names (simplified Chinese), in order of first mention, each once; a name
+    several regions share gives all of them."""
+    return tuple(r for group in _named_groups(text) for r in group)
+
+
+def _named_groups(text: str) -> list[tuple[Region, ...]]:
     table, pattern = _names()
-    found: list[Region] = []
+    groups: list[tuple[Region, ...]] = []
     for m in pattern.finditer(text):
-        region, guarded = table[m.group(0)]
+        regions, guarded = table[m.group(0)]
         if guarded:
             after = text[m.end() : m.end() + 1]
             if after and "\u4e00" <= after <= "\u9fff" and after not in _AFTER_PLACE:
                 continue
-        if region not in found:
-            found.append(region)
-    return tuple(found)
+        if regions not in groups:
+            groups.append(regions)
+    return groups
 
 
 def missing_places(text: str, indexed) -> tuple[str, ...]:
-    """Regions ``text`` names that no indexed document is about. A region is covered by a document of
+    """Places ``text`` names that no indexed document is about. A region is covered by a document of
     itself, of a region above it (a province's plan covers its cities), or below it (山东 names the
-    province of an indexed 泰安市); a neighbour's document does not cover it (泰安 does not cover 济南).
+    province of an indexed 泰安市; a prefecture, its indexed county); a neighbour's document does not
+    cover it (泰安 does not cover 济南). A name several regions share is missing only if none is covered.
 
     ``indexed`` holds the index's regions (objects with ``name`` and ``province``)."""
     regions = {r.name for r in indexed if r.name}
-    provinces_below = {r.province for r in indexed if r.province}
+    above = {r.province for r in indexed if r.province}
+    above |= {found.parent for r in indexed if (found := lookup(r.name)) is not None and found.parent}
     missing = []
-    for region in named_places(text):
-        if region.name in regions or region.name in provinces_below:
+    for group in _named_groups(text):
+        if any(r.name in regions or r.name in above or r.parent in regions or r.province in regions for r in group):
             continue
-        if region.parent in regions or region.province in regions:
-            continue
-        missing.append(region.name)
+        missing.append(group[0].name)
     return tuple(missing)

@@ -64,9 +64,9 @@ class ParsedQuery:
     intent: str = "general"  # 'figure' | 'responsible' | 'compare' | 'general'
     # Regions the question is about (named first) of which the index holds no document: 福建省 …
     missing_regions: tuple[str, ...] = ()
-    # How much the lexical side knows of the question: 1 for Chinese; for English, the share of its content
-    # words the glossary translated (the lexical side sees only those). Scales the lexical list in fusion.
-    lexical_trust: float = 1.0
+    # For an English question, the share of its content words the glossary translated (the lexical side
+    # sees only those); None for a Chinese question. Scales the lexical list in fusion.
+    lexical_trust: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +120,7 @@ def parse_query(raw: str, regions: Iterable[KnownRegion] = ()) -> ParsedQuery:
         section_ref=ref,
         intent=_intent(search_text),
         missing_regions=() if named else topic_places_missing(search_text, regions),
-        lexical_trust=translated_share(text) if terms or is_english(cleaned) else 1.0,
+        lexical_trust=translated_share(text) if terms or is_english(cleaned) else None,
     )
 
 

@@ -343,7 +343,7 @@ def list_weights(pq: ParsedQuery, base: dict[str, float]) -> dict[str, float]:
     """The fusion weights for one question. For an English question the lexical side sees only the
     glossary's translations of some of its words while the multilingual dense side sees all of it: the
     dense list gets the lexical list's full weight, the lexical list the share it understood."""
-    if pq.lexical_trust >= 1.0:
+    if pq.lexical_trust is None:
         return base
     return {"dense": base["lexical"], "lexical": base["lexical"] * pq.lexical_trust}
 

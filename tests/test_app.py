@@ -114,6 +114,15 @@ def test_uncovered_question_abstains_but_shows_closest_clauses(env):
     assert "cite-head" in html(at)
 
 
+def test_a_region_without_a_plan_is_said_on_the_page(env):
+    from retrieval.answer import NO_PLAN_OF
+
+    at = app()
+    at.text_input(key="q").input("福建省对专利侵权纠纷有什么处理办法？").run()
+    assert NO_PLAN_OF.format(region="福建省") in texts(at.info)
+    assert "cite-head" in html(at)  # the closest clauses elsewhere are still listed
+
+
 def test_filters_restrict_results(env):
     at = app()
     at.multiselect(key="ask-regions").set_value(["山西省"]).run()

@@ -365,7 +365,7 @@ def test_places_that_are_covered_or_incidental_do_not_abstain(fake_searcher, que
 def test_english_questions_trust_the_lexical_list_for_what_the_glossary_translated():
     from retrieval.glossary import translated_share
 
-    assert parse_query("专利质押融资").lexical_trust == 1.0
+    assert parse_query("专利质押融资").lexical_trust is None  # Chinese: the lexical list counts in full
     assert translated_share("patent pledge financing") == 1.0
     # car wash, fined, water-saving: unknown to the glossary; only 'regulation' is translated
     share = translated_share("Under Beijing's water-saving regulation, when can a car wash be fined?")
@@ -380,6 +380,8 @@ def test_english_fusion_leans_on_the_dense_list():
     english = parse_query("Under Beijing's water-saving regulation, when can a car wash be fined?")
     weights = list_weights(english, FUSION_WEIGHTS)
     assert weights["dense"] == FUSION_WEIGHTS["lexical"] and weights["lexical"] == english.lexical_trust
+    fully = list_weights(parse_query("patent pledge financing for enterprises"), FUSION_WEIGHTS)
+    assert fully == {"dense": FUSION_WEIGHTS["lexical"], "lexical": FUSION_WEIGHTS["lexical"]}  # no jump at 100%
 
 
 # --- calibrated abstention ------------------------------------------------------------------------------
@@ -443,3 +445,13 @@ def test_departments_come_from_the_answering_clause_never_a_neighbour(fake_searc
     assert ans.departments == ()
     ans = answer(fake_searcher, pq, [replace(with_deps, rank=1), replace(without, rank=2)])
     assert ans.departments and ans.departments[0] == (with_deps.clause.departments.lead + with_deps.clause.departments.support)[0]
+
+
+def test_shared_and_everyday_place_names_are_not_reported_missing():
+    from retrieval.places import missing_places
+
+    indexed = [KnownRegion("福建省", "省", "福建省"), KnownRegion("义乌市", "区县", "浙江省")]
+    assert missing_places("鼓楼区专利资助政策有哪些", indexed) == ()  # one of the 鼓楼区 is in 福建省
+    assert missing_places("老城区的商标保护有什么规定？", indexed) == ()  # 老城区: also just "the old town"
+    assert missing_places("金华市的专利怎么管", indexed) == ()  # its county 义乌市 is indexed
+    assert missing_places("广州市的专利怎么管", indexed) == ("广州市",)
