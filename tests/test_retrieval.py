@@ -455,3 +455,19 @@ def test_shared_and_everyday_place_names_are_not_reported_missing():
     assert missing_places("老城区的商标保护有什么规定？", indexed) == ()  # 老城区: also just "the old town"
     assert missing_places("金华市的专利怎么管", indexed) == ()  # its county 义乌市 is indexed
     assert missing_places("广州市的专利怎么管", indexed) == ("广州市",)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figures"),
+    [
+        ("新建绿地35万平方米，改造公园5座", ["35万平方米", "5座"]),
+        ("装机容量达到120万千瓦，供水能力10万吨/天", ["120万千瓦", "10万吨/天"]),
+        ("处二千元以上二万元以下罚款", ["二千元", "二万元"]),
+        ("占比提高3个百分点", ["3个百分点"]),
+        ("到2025年底前完成", []),  # a year is when, not how much
+    ],
+)
+def test_figures_in_the_units_of_every_field(sentence, figures):
+    from retrieval.answer import _figures
+
+    assert _figures(sentence) == figures
