@@ -430,12 +430,16 @@ def load_index(folder: str | Path, *, verify: str = "auto") -> PlanIndex:
     for attempt in range(3):
         before = _state(folder)
         try:
-            return _load(folder, verify)
+            index = _load(folder, verify)
         except IndexDamaged:
             # A build swapped the index while we read it: read again what is there now.
             if attempt == 2 or _state(folder) == before:
                 raise
-    raise AssertionError("unreachable")
+            continue
+        if _state(folder) == before:
+            return index
+        # A swap landed while we read: the files may mix two versions even when each looked fine.
+    raise IndexDamaged(f"the index at {folder} kept changing while it was read; try again")
 
 
 def _check_vectors(folder: Path, vectors) -> None:

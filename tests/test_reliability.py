@@ -516,3 +516,21 @@ def test_metadata_links_out_of_the_folder_are_ignored(data_dir, tmp_path):
     results = list(read_folder(data_dir))
     assert any(isinstance(r, UnreadableSource) and "outside the plans folder" in r.reason for r in results)
     assert all(r.document.title != "外部文件的标题" for r in results if not isinstance(r, UnreadableSource))
+
+
+def test_a_load_that_a_swap_overtook_is_read_again(built, data_dir, monkeypatch):
+    import indexer.store as store
+
+    real = store._load
+    calls = {"n": 0}
+
+    def overtaken(folder, verify):
+        index = real(folder, verify)  # this read succeeds …
+        calls["n"] += 1
+        if calls["n"] == 1:  # … but a build swaps a new index in before it returns
+            (data_dir / "extra.txt").write_bytes((FIXTURES / "provincial_opinions_inline.txt").read_bytes())
+            build_index(data_dir, built, embedder=FakeEmbedder(32))
+        return index
+
+    monkeypatch.setattr(store, "_load", overtaken)
+    assert load_index(built).manifest.counts["documents"] == 4  # the overtaken read was not returned
