@@ -71,6 +71,15 @@ def _named_groups(text: str) -> list[tuple[Region, ...]]:
     return groups
 
 
+@functools.lru_cache(maxsize=8)
+def _coverage(indexed: tuple) -> tuple[frozenset[str], frozenset[str]]:
+    """(the indexed regions, the regions above them: their provinces and parents), once per index."""
+    regions = {r.name for r in indexed if r.name}
+    above = {r.province for r in indexed if r.province}
+    above |= {found.parent for r in indexed if (found := lookup(r.name)) is not None and found.parent}
+    return frozenset(regions), frozenset(above)
+
+
 def missing_places(text: str, indexed) -> tuple[str, ...]:
     """Places ``text`` names that no indexed document is about. A region is covered by a document of
     itself, of a region above it (a province's plan covers its cities), or below it (山东 names the
@@ -78,9 +87,7 @@ def missing_places(text: str, indexed) -> tuple[str, ...]:
     cover it (泰安 does not cover 济南). A name several regions share is missing only if none is covered.
 
     ``indexed`` holds the index's regions (objects with ``name`` and ``province``)."""
-    regions = {r.name for r in indexed if r.name}
-    above = {r.province for r in indexed if r.province}
-    above |= {found.parent for r in indexed if (found := lookup(r.name)) is not None and found.parent}
+    regions, above = _coverage(tuple(indexed))
     missing = []
     for group in _named_groups(text):
         if any(r.name in regions or r.name in above or r.parent in regions or r.province in regions for r in group):
