@@ -45,3 +45,34 @@ def editor(monkeypatch, editor_hash) -> str:
 def no_editor_password_from_outside(monkeypatch):
     """Tests start read-only whatever the shell running them has set."""
     monkeypatch.delenv("PLANSEARCH_EDITOR_PASSWORD_HASH", raising=False)
+
+
+@pytest.fixture
+def fresh_streamlit_cache():
+    """App tests: every test starts and ends with an empty st.cache_resource (no searcher carried over)."""
+    import streamlit as st
+
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def env(monkeypatch, fake_index_dir):
+    """The app on the read-only fake index; a data folder that must not be touched."""
+    monkeypatch.setenv("PLANSEARCH_INDEX", str(fake_index_dir))
+    monkeypatch.setenv("PLANSEARCH_DATA", str(ROOT / "data"))
+
+
+@pytest.fixture
+def private_env(monkeypatch, fake_index_dir, tmp_path):
+    """The app on a private copy of the plans and the fake index, for tests that add files and rebuild."""
+    import shutil
+
+    data, index = tmp_path / "data", tmp_path / "index"
+    shutil.copytree(ROOT / "data", data)
+    shutil.copytree(fake_index_dir, index)
+    monkeypatch.setenv("PLANSEARCH_INDEX", str(index))
+    monkeypatch.setenv("PLANSEARCH_DATA", str(data))
+    monkeypatch.setenv("PLANSEARCH_MODEL", "fake:64")
+    return data, index

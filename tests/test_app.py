@@ -37,30 +37,7 @@ GOOD_PLAN = """关于印发测试市知识产权保护规划的通知
 """
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
-
-
-@pytest.fixture
-def env(monkeypatch, fake_index_dir):
-    """The read-only fake index; a data folder that must not be touched."""
-    monkeypatch.setenv("PLANSEARCH_INDEX", str(fake_index_dir))
-    monkeypatch.setenv("PLANSEARCH_DATA", str(ROOT / "data"))
-
-
-@pytest.fixture
-def private_env(monkeypatch, fake_index_dir, tmp_path):
-    """A private copy of the plans and the fake index, for tests that add files and rebuild."""
-    data, index = tmp_path / "data", tmp_path / "index"
-    shutil.copytree(ROOT / "data", data)
-    shutil.copytree(fake_index_dir, index)
-    monkeypatch.setenv("PLANSEARCH_INDEX", str(index))
-    monkeypatch.setenv("PLANSEARCH_DATA", str(data))
-    monkeypatch.setenv("PLANSEARCH_MODEL", "fake:64")
-    return data, index
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_cache")
 
 
 # --- Ask ---------------------------------------------------------------------------------------------

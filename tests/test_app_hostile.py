@@ -44,11 +44,7 @@ PLAN = f"""关于印发{LINK}规划的通知
 QUESTION = "中小企业专利权质押向银行申请贷款"
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_cache")
 
 
 def _hostile_data(folder):

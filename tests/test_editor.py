@@ -17,18 +17,7 @@ from ui.editor import BadPasswordHash, hash_password, verify_password  # noqa: E
 
 from .apphelpers import ROOT, app, markdown_sources, texts, unlock  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
-
-
-@pytest.fixture
-def env(monkeypatch, fake_index_dir):
-    monkeypatch.setenv("PLANSEARCH_INDEX", str(fake_index_dir))
-    monkeypatch.setenv("PLANSEARCH_DATA", str(ROOT / "data"))
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_cache")
 
 
 def _can_edit(at) -> bool:
@@ -144,8 +133,8 @@ def _shown_paths(at, *folders) -> list[str]:
     return [s for s in strings for folder in folders if str(folder) in s]
 
 
-def test_visitors_see_no_server_folder(private_copy):
-    data, index = private_copy
+def test_visitors_see_no_server_folder(private_env):
+    data, index = private_env
     at = app("library")
     assert _shown_paths(at, data, index, ROOT) == []
     (index / "manifest.json").write_text("{not json", encoding="utf-8")  # the error names the file …
@@ -157,16 +146,6 @@ def test_visitors_see_no_server_folder(private_copy):
     shutil.rmtree(index)
     at = app()
     assert texts(at.info) == [messages.NO_INDEX] and _shown_paths(at, data, index, ROOT) == []
-
-
-@pytest.fixture
-def private_copy(monkeypatch, fake_index_dir, tmp_path):
-    data, index = tmp_path / "data", tmp_path / "index"
-    shutil.copytree(ROOT / "data", data)
-    shutil.copytree(fake_index_dir, index)
-    monkeypatch.setenv("PLANSEARCH_INDEX", str(index))
-    monkeypatch.setenv("PLANSEARCH_DATA", str(data))
-    return data, index
 
 
 def test_reasons_a_file_was_refused_hide_server_folders():
