@@ -18,6 +18,12 @@ _PINYIN = "a-zü\u0101\u00e1\u01ce\u00e0\u0113\u00e9\u011b\u00e8\u012b\u00ed\u01
 _PINYIN_AFTER_HANZI = re.compile(rf"(?<=[{CJK}])\(([{_PINYIN}]{{1,6}})\)")
 # 青,F(xiàn)代化: a GBK character whose first byte lost its high bit, then its pinyin. Restore the bit.
 _GARBLED_WITH_PINYIN = re.compile(rf"([\x21-\x7e])([\x40-\x7e])\(([{_PINYIN}]{{1,6}})\)")
+# What neither rule can restore: a character lost to "?" (向?qū)I(yè)化: 專 became "?" and left "qū)" behind,
+# 業 lost its first byte and kept "I(yè)"). Each lost character becomes □, the printer's mark for an
+# illegible character, so it is visibly marked and never read as a question mark ending a sentence.
+_LOST = "\u25a1"
+_LOST_WITH_PINYIN = re.compile(rf"(?<=[{CJK}{_LOST}])(?:\?[{_PINYIN}]{{1,6}}\)|[\x21-\x7e]\([{_PINYIN}]{{1,6}}\))")
+_LOST_CHARACTER = re.compile(rf"(?<=[{CJK}{_LOST}])\?(?=[{CJK}{_LOST}，。、；：])")
 # A saved web page's <title> leaks into the text as `Title" > Title" />`.
 _HTML_ATTR_DEBRIS = re.compile(r'^(?P<title>[^"<>]+?)"\s*>.*"\s*/>\s*$')
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|<!--.*?-->")
@@ -42,6 +48,7 @@ def clean_text(raw: str) -> str:
     text = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     text = _GARBLED_WITH_PINYIN.sub(_restore_garbled, text)
     text = _PINYIN_AFTER_HANZI.sub("", text)
+    text = _mark_lost_characters(text)
     lines = [_clean_line(line) for line in text.split("\n")]
     lines = _drop_table_of_contents(lines)
     lines = rejoin_flattened_tables(lines)  # a table saved one cell per line: back into rows
@@ -61,6 +68,16 @@ def _restore_garbled(m: re.Match) -> str:
     except UnicodeDecodeError:
         return m.group(0)
     return char if re.fullmatch(f"[{CJK}]", char) else m.group(0)
+
+
+def _mark_lost_characters(text: str) -> str:
+    """Lost characters as □ (one per character), after the repairs above had their chance."""
+    previous = None
+    while previous != text:  # 向?qū)I(yè): each replacement makes the next one's left neighbour a □
+        previous = text
+        text = _LOST_WITH_PINYIN.sub(_LOST, text)
+        text = _LOST_CHARACTER.sub(_LOST, text)
+    return text
 
 
 def _clean_line(line: str) -> str:

@@ -95,3 +95,13 @@ def test_real_regulation_with_contents_as_headings():
     assert [h.number for h in articles] == [str(n) for n in range(1, 72)]
     assert articles[0].path == ("第一章 总 则", "第一条")  # not under 第六章, the contents list's last line
     assert [h.label for h in plan.headings if h.level == 1][0] == "第一章 总 则"
+
+
+def test_lost_characters_are_marked_not_read_as_question_marks():
+    from indexer.clean import clean_text
+    from indexer.sentences import sentence_spans
+
+    text = clean_text("發展服務機構,向?qū)I(yè)化、品牌化發展。\n")
+    assert text == "發展服務機構,向□□化、品牌化發展。\n"
+    assert len(sentence_spans(text)) == 1  # one sentence, not cut at the "?"
+    assert clean_text("What? Yes\n") == "What? Yes\n"  # a question mark in Latin text stays

@@ -106,6 +106,8 @@ def test_qinghai_opinions_traditional(plans):
     text = "".join(c.text for c in plan.clauses)
     assert "(ch" not in text and "(xi" not in text  # pinyin debris is gone
     assert "制度在青現代化建設中" in text  # 青,F(xiàn)代化: the GBK bytes of 現 with the high bit lost
+    # 向?qū)I(yè)化: two characters lost for good are marked □, and no "?" is left to end a sentence on
+    assert "向□□化、品牌化、規模化發展" in text and "?" not in text and "(y" not in text
     assert "青海新聞網" not in doc.title
 
 
