@@ -83,6 +83,20 @@ def _jieba(simple: str) -> list[str]:
     return out
 
 
+def word_spans(simple: str) -> list[tuple[int, int]]:
+    """Spans of the words of a search-form text, as jieba's search mode sees them: every word and the
+    shorter words inside a long one (高价值发明专利 also yields 发明专利, 专利), and each ASCII run
+    whole. Highlighting marks whole words from these, never part of one."""
+    tk = _jieba_tokenizer()
+    out: list[tuple[int, int]] = []
+    for m in _RUNS.finditer(simple):
+        if _CJK.match(m.group()):
+            out.extend((m.start() + s, m.start() + e) for _, s, e in tk.tokenize(m.group(), mode="search", HMM=False))
+        else:
+            out.append(m.span())
+    return out
+
+
 class LexicalIndex:
     """BM25 over token lists, saved as bm25s's numpy arrays and JSON (``allow_pickle=False``)."""
 

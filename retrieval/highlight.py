@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 
-from indexer.lexical import tokenize
+from indexer.lexical import tokenize, word_spans
 from indexer.sentences import sentence_spans
 from indexer.textnorm import search_form
 
@@ -40,18 +40,7 @@ def highlight(text: str, query: str, *, weights: Mapping[str, float] | None = No
             for i in range(start, start + len(term)):
                 marks[i] = True
             start = simple.find(term, start + 1)
-    term_spans: list[Span] = []
-    i = 0
-    while i < len(marks):
-        if marks[i]:
-            j = i
-            while j < len(marks) and marks[j]:
-                j += 1
-            if j - i >= 2 or not simple[i].isascii():
-                term_spans.append(form.to_original(i, j))
-            i = j
-        else:
-            i += 1
+    term_spans = [form.to_original(a, b) for a, b in _whole_words(simple, marks)]
 
     # Table rows (tab-separated cells) are not sentences to quote; indicators answer for them.
     sentences = [(s, e) for s, e in sentence_spans(text) if "\t" not in text[s:e]]
@@ -72,6 +61,27 @@ def highlight(text: str, query: str, *, weights: Mapping[str, float] | None = No
     return Highlight(tuple(sorted(chosen)), tuple(term_spans))
 
 
+def _whole_words(simple: str, marks: list[bool]) -> list[Span]:
+    """The marked runs, as whole words: a word (or a word inside a compound, or an ASCII run) is marked
+    when every character of it matched the query, so no mark starts or ends mid-word (权质押融资,
+    到 inside 达到) and a lone character never counts (一 inside 三合一)."""
+    covered = [False] * len(simple)
+    for start, end in word_spans(simple):
+        if (end - start >= 2 or simple[start].isascii()) and all(marks[start:end]):
+            covered[start:end] = [True] * (end - start)
+    spans, i = [], 0
+    while i < len(covered):
+        if covered[i]:
+            j = i
+            while j < len(covered) and covered[j]:
+                j += 1
+            spans.append((i, j))
+            i = j
+        else:
+            i += 1
+    return spans
+
+
 def simplify_piece(text: str) -> str:
     return search_form(text).text
 
@@ -79,6 +89,7 @@ def simplify_piece(text: str) -> str:
 def render_html(text: str, hl: Highlight, *, sentence_class: str = "hl-sentence", term_class: str = "hl-term") -> str:
     """The clause as HTML with <mark> elements. The text is escaped first: a clause can contain '<'."""
     events: list[tuple[int, int, str]] = []  # (position, order, tag): closing tags sort before opening ones
+    hl = Highlight(telling_sentences(text, hl.sentences), hl.terms)
     for start, end in hl.sentences:
         events += [(start, 1, f'<mark class="{sentence_class}">'), (end, 0, "</mark>")]
     for start, end in _clip_terms(hl):
@@ -91,6 +102,14 @@ def render_html(text: str, hl: Highlight, *, sentence_class: str = "hl-sentence"
         pos = at
     out.append(html.escape(text[pos:]))
     return "".join(out).replace("\n", "<br>")
+
+
+def telling_sentences(text: str, sentences: tuple[Span, ...], share: float = 0.8) -> tuple[Span, ...]:
+    """The sentences worth marking: none when they make up nearly the whole text, since marking a whole
+    clause says nothing about where in it the answer is (the matched words are still marked)."""
+    total = sum(1 for ch in text if not ch.isspace())
+    marked = sum(1 for a, b in sentences for ch in text[a:b] if not ch.isspace())
+    return () if total and marked >= share * total else sentences
 
 
 def _clip_terms(hl: Highlight) -> list[Span]:

@@ -471,3 +471,22 @@ def test_figures_in_the_units_of_every_field(sentence, figures):
     from retrieval.answer import _figures
 
     assert _figures(sentence) == figures
+
+
+def test_highlight_marks_whole_words_only():
+    """No mark starts or ends inside a word, and a lone character never counts (issue 12 item 2)."""
+    def marked(text, query):
+        return [text[a:b] for a, b in highlight(text, query).terms]
+
+    assert marked("鼓励开展知识产权质押融资。", "专利权质押融资") == ["质押融资"]  # not 权质押融资
+    assert marked("拥有量达到12件。", "到2025年") == []  # 到 inside 达到
+    assert marked("行政案件三合一审判机制改革。", "统一 一") == []  # 一 inside 三合一
+    assert marked("每万人口高价值发明专利拥有量。", "专利") == ["专利"]  # a word inside a compound
+
+
+def test_a_highlight_that_covers_the_whole_clause_marks_words_only():
+    text = "建立知识产权质押融资风险补偿机制。"
+    html = render_html(text, highlight(text, "质押融资风险补偿"))
+    assert "hl-sentence" not in html and '<mark class="hl-term">' in html
+    long = "加强组织领导，健全工作机制。" * 3 + "建立知识产权质押融资风险补偿机制。"
+    assert "hl-sentence" in render_html(long, highlight(long, "质押融资风险补偿"))
