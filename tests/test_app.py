@@ -508,3 +508,18 @@ def test_every_error_has_a_chinese_message():
     assert messages.friendly(ModelUnavailable("x")) == messages.MODEL_UNAVAILABLE
     assert messages.friendly(UnreadableSource("a.pdf", "encrypted")) == f"{messages.UNREADABLE}：encrypted"
     assert messages.friendly(PlanSearchError("boom")).startswith(messages.GENERIC)
+
+
+def test_ask_card_and_deep_link_mark_the_same_sentences(env):
+    """One highlight everywhere: the Browse deep link of a card marks what the card marked (item 3)."""
+    import re
+
+    marks = re.compile(r'<mark class="hl-(?:sentence|term)">([^<]*)')
+    at = app()
+    at.text_input(key="q").input(QUESTION).run()
+    card = next(m.value for m in at.markdown if "风险补偿" in m.value and "clause-text" in m.value)
+    link = at.page_link[0].proto
+    assert f"clause={FINANCE_CLAUSE}".replace(":", "%3A") in link.query_string
+    linked = app("browse", clause=FINANCE_CLAUSE, q=QUESTION)
+    current = next(m.value for m in linked.markdown if "clause-text ctx-block ctx-current" in m.value)
+    assert marks.findall(card) and marks.findall(card) == marks.findall(current)

@@ -54,6 +54,12 @@ def excerpt_html(text: str, query: str, weights=None, short: int = 180) -> str:
     return ("…" if start > 0 else "") + render_html(text[start:end], window) + ("…" if end < len(text) else "")
 
 
+def answer_terms(searcher, question: str) -> str:
+    """What of a question the highlight matches: the same parsed form on every page (the Ask cards get
+    ``parsed.content_text`` already), so a deep link marks the sentences the Ask page marked."""
+    return searcher.parse(question).content_text if question else ""
+
+
 def header_html(hit_or_block_region: str, title: str, section: str) -> str:
     return (
         f'<div class="cite-head"><b>{html_text(hit_or_block_region)}</b> · 《{html_text(title)}》'
@@ -177,7 +183,7 @@ def block_view(searcher, block: Block, query: str = "", *, target: bool = False)
     with st.container(border=True, key=f"blk-{block.clause_id}"):
         if target:
             st.caption(":material/link: 链接指向的条款")
-        body = clause_html(block.text, query if target else "", searcher.term_weights())
+        body = clause_html(block.text, answer_terms(searcher, query) if target else "", searcher.term_weights())
         cls = "ctx-block ctx-current" if target else ""
         st.markdown(f'<div class="clause-text {cls}">{body}</div>', unsafe_allow_html=True)
         if c is not None:
@@ -197,7 +203,7 @@ def linked_clause(searcher, clause_id: str, query: str = "") -> bool:
     c = cite(clause, entry.document)
     with st.container(border=True):
         st.markdown(header_html(c.region or c.title, c.title, c.section), unsafe_allow_html=True)
-        clause_body(block.text, query, searcher.term_weights())
+        clause_body(block.text, answer_terms(searcher, query), searcher.term_weights())
         st.code(c.canonical, language=None, wrap_lines=True)
         browse_link(c.clause_id, query)
     return True
