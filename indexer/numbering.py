@@ -153,3 +153,23 @@ def is_annex(scheme: str) -> bool:
 def short(scheme: str, value: int) -> str:
     """The number in a short citation: 四 （一） 1 （1） ① 第三章 (joined without separators)."""
     return canonical(scheme, value).rstrip("、.")
+
+
+# How officials cite a numbered section: 第四部分第（三）项第3条 in a plan, 第五条第（一）项第2目 in a
+# regulation. The words follow the level below the last 第X… heading (one list per situation).
+_OFFICIAL_WORDS = ("部分", "项", "条", "目", "点")
+_OFFICIAL_WORDS_UNDER_ORDINAL = ("项", "目", "点", "点", "点")
+
+
+def official_numbers(numbers: list[tuple[str, int]]) -> str:
+    """A path of heading numbers as officials cite it, e.g. [(cn、,4), (（cn）,3), (n.,3)] → 第四部分第（三）项第3条."""
+    out, depth = [], 0
+    under_ordinal = any(scheme.startswith("第") for scheme, _ in numbers)
+    words = _OFFICIAL_WORDS_UNDER_ORDINAL if under_ordinal else _OFFICIAL_WORDS
+    for scheme, value in numbers:
+        if scheme.startswith("第") or scheme == ANNEX:
+            out.append(canonical(scheme, value))
+            continue
+        out.append(f"第{short(scheme, value)}{words[min(depth, len(words) - 1)]}")
+        depth += 1
+    return "".join(out)

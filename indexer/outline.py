@@ -43,11 +43,7 @@ def outline_text(plan: ParsedPlan) -> str:
         note = ""
         if own:
             note = f"  [{own[0].kind}{'，' + str(len(own)) + ' 段' if len(own) > 1 else ''}]"
-            deps = own[0].departments
-            if deps.lead:
-                note += f"  牵头：{'、'.join(deps.lead)}"
-            if deps.support:
-                note += f"  {'配合' if deps.lead else '负责'}：{'、'.join(deps.support)}"
+            note += "".join(f"  {part}" for part in own[0].departments.labelled())
         lines.append("  " * (h.level - 1) + h.label + note)
     if plan.indicators:
         lines.append("")

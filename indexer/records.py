@@ -52,6 +52,9 @@ class Heading:
         return asdict(self)
 
 
+LEAD, SUPPORT = "牵头", "参与"  # the departments that lead, and those that share the work (…等按职责分工负责)
+
+
 @dataclass(frozen=True, slots=True)
 class Departments:
     """Who is responsible, parsed from （…牵头，…等按职责分工负责）."""
@@ -65,6 +68,10 @@ class Departments:
 
     def __bool__(self) -> bool:
         return bool(self.lead or self.support)
+
+    def labelled(self) -> list[str]:
+        """["牵头：市水务局", "参与：市财政局、…"]: the one vocabulary of roles, in the app, CLI and exports."""
+        return [f"{label}：{'、'.join(names)}" for label, names in ((LEAD, self.lead), (SUPPORT, self.support)) if names]
 
 
 @dataclass(frozen=True, slots=True)

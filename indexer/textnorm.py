@@ -57,6 +57,14 @@ def simplify(text: str) -> str:
     return search_form(text).text
 
 
+def to_simplified(text: str) -> str:
+    """Traditional characters → simplified, nothing else changed (brackets, case and width kept): the
+    form a citation of a traditional-character document also gives, for search and export."""
+    if text.isascii():
+        return text
+    return _converter().convert(text)
+
+
 @functools.cache
 def _nfkc_char(ch: str) -> str:
     return unicodedata.normalize("NFKC", ch)

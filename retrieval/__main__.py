@@ -31,9 +31,12 @@ def hit_json(hit, hl, citation) -> dict:
         "citation": citation.canonical,
         "text": c.text,
         "departments": {"lead": list(c.departments.lead), "support": list(c.departments.support)},
+        "departments_labelled": c.departments.labelled(),
         "highlights": {"sentences": [list(s) for s in hl.sentences], "terms": [list(t) for t in hl.terms]},
         # extensions beyond the contract
         "short_citation": citation.short,
+        "citation_official": citation.official,
+        "citation_simplified": citation.simplified,
         "kind": c.kind,
         "part": c.part,
         "parts": c.parts,
@@ -66,6 +69,9 @@ def print_human(out: dict) -> None:
     for r in out["results"]:
         print(f"{r['rank']:>2}. {r['short_citation']}  ({r['score']:.4f}; dense #{r['dense_rank'] or '-'}, lexical #{r['lexical_rank'] or '-'})")
         print(f"    {r['citation']}")
+        print(f"    {r['citation_official']}")
+        if r["departments_labelled"]:
+            print(f"    {'；'.join(r['departments_labelled'])}")
         text = r["text"].replace("\n", " ")
         print(f"    {text[:160]}{'…' if len(text) > 160 else ''}")
 

@@ -1,7 +1,10 @@
-"""Citations: one canonical form, exact to the character, and a short form for tables and chips.
+"""Citations: one canonical form, exact to the character, the official form, and a short form.
 
     《青海省“十四五”知识产权保护和运用规划》 四、重点任务 （一）强化知识产权全链条保护 1.完善知识产权保护体系建设
+    《青海省“十四五”知识产权保护和运用规划》第四部分第（一）项第1条
     青海省 · 四（一）1
+
+A title that itself contains 《》 nests them as 〈〉 (《关于印发〈…〉的通知》).
 
 Section labels are the canonical ones the parser wrote (full-width brackets, ASCII dot), so a citation
 reads the same whatever the source typed; the titles are the document's own characters.
@@ -9,8 +12,9 @@ reads the same whatever the source typed; the titles are the document's own char
 
 from __future__ import annotations
 
-from indexer.numbering import match_number, short
+from indexer.numbering import match_number, official_numbers, short
 from indexer.records import Clause, Document
+from indexer.textnorm import to_simplified
 
 from .records import Citation
 
@@ -24,7 +28,8 @@ def cite(clause: Clause, document: Document) -> Citation:
         where = " ".join(path)
     if clause.kind == "indicator":
         where = f"{where} 指标：{clause.label}".strip()
-    canonical = f"《{document.title}》 {where}"
+    title = f"《{nested(document.title)}》"
+    canonical = f"{title} {where}"
     numbers = "".join(_short_number(label) for label in path)
     short_form = f"{document.region or document.title} · {numbers or '前言'}"
     if clause.kind == "indicator":
@@ -32,6 +37,8 @@ def cite(clause: Clause, document: Document) -> Citation:
     return Citation(
         canonical=canonical,
         short=short_form,
+        official=_official(clause, title),
+        simplified=to_simplified(canonical),
         region=document.region,
         title=document.title,
         section=" > ".join(path) if path else "前言",
@@ -43,3 +50,23 @@ def cite(clause: Clause, document: Document) -> Citation:
 def _short_number(label: str) -> str:
     num = match_number(label)
     return short(num.scheme, num.value) if num else ""
+
+
+def nested(title: str) -> str:
+    """A title inside 《》: its own 《》 become 〈〉, as Chinese typesetting nests title marks."""
+    return title.replace("《", "〈").replace("》", "〉")
+
+
+def _official(clause: Clause, title: str) -> str:
+    """《文件》第四部分第（三）项第3条; where a heading has no number, the headings quoted and joined by 之."""
+    path = clause.section_path
+    if clause.kind == "preamble" or not path:
+        return f"{title}前言"
+    numbers = [match_number(label) for label in path]
+    if all(numbers):
+        where = official_numbers([(n.scheme, n.value) for n in numbers])
+    else:
+        where = "之".join(f"“{label}”" for label in path)
+    if clause.kind == "indicator":
+        where += f"之“{clause.label}”" if clause.label else ""
+    return f"{title}{where}"

@@ -20,6 +20,8 @@ class Citation:
     section: str  # section path joined with " > "
     clause_id: str
     source: str  # file name in data/
+    official: str = ""  # 《…》第四部分第（一）项第1条: as officials cite it
+    simplified: str = ""  # the canonical form in simplified characters (the same when the title is)
 
     def __str__(self) -> str:
         return self.canonical

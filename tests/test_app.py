@@ -54,6 +54,7 @@ def test_question_renders_answer_hits_citations_and_highlights(env):
     assert "#### 相关条款（10）" in page
     assert at.query_params["q"] == QUESTION  # the URL follows the question: shareable
     assert any(c.startswith("《青海省“十四五”知识产权保护和运用规划》 四、重点任务") for c in codes(at))
+    assert "《青海省“十四五”知识产权保护和运用规划》第四部分第（三）项第3条" in codes(at)  # and the official form
     assert len(at.page_link) == 5  # five cards first, every one links to its clause in the Browse page
     link = at.page_link[0].proto
     assert link.page == "browse" and f"clause={FINANCE_CLAUSE}".replace(":", "%3A") in link.query_string
@@ -110,7 +111,8 @@ def test_filters_restrict_results(env):
     at.selectbox(key="ask-department").set_value("省市场监管局").run()
     cards = [c for c in codes(at) if c.startswith("《")]
     assert cards and all("青海" in c or "山西" in c for c in cards)
-    assert "牵头：" in " ".join(texts(at.caption)) or "配合：" in " ".join(texts(at.caption))
+    captions = " ".join(texts(at.caption))
+    assert ("牵头：" in captions or "参与：" in captions) and "配合" not in captions  # one vocabulary, as in the CLI
 
 
 def test_filters_that_exclude_everything_say_so(env):
@@ -263,7 +265,8 @@ def test_compare_shows_a_column_per_region_and_the_uncovered_one(env):
 def test_compare_exports_carry_citations(fake_searcher):
     coverages = fake_searcher.compare("植物新品种", per_region=1)
     csv_text = compare_csv(coverages).decode("utf-8-sig")
-    assert csv_text.splitlines()[0] == "地区,级别,排名,引用,简短引用,条款编号,条款"
+    assert csv_text.splitlines()[0] == "地区,级别,排名,引用,简短引用,条款编号,条款,公文引用,简体引用"
+    assert "》第" in csv_text  # the official form, e.g. 《…》第四部分第（三）项第3条
     assert "博尔塔拉蒙古自治州,自治州,," + NOT_COVERED in csv_text
     assert "《青海省“十四五”知识产权保护和运用规划》" in csv_text
     md = compare_markdown("植物新品种", coverages)

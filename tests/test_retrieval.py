@@ -139,6 +139,31 @@ def test_citation_forms(fake_searcher):
     assert c.canonical == "《青海省“十四五”知识产权保护和运用规划》 四、重点任务 （一）强化知识产权全链条保护 1.完善知识产权保护体系建设"
     assert c.short == "青海省 · 四（一）1"
     assert c.section == "四、重点任务 > （一）强化知识产权全链条保护 > 1.完善知识产权保护体系建设"
+    assert c.official == "《青海省“十四五”知识产权保护和运用规划》第四部分第（一）项第1条"
+    assert c.simplified == c.canonical  # already simplified
+
+
+def test_official_citation_of_a_regulation_and_of_unnumbered_headings(fake_searcher):
+    from dataclasses import replace
+
+    from indexer.numbering import official_numbers
+
+    assert official_numbers([("第条", 5), ("（cn）", 1), ("n.", 2)]) == "第五条第（一）项第2目"
+    assert official_numbers([("第部分", 2), ("cn、", 4)]) == "第二部分第四项"
+    top = fake_searcher.search("青海 四、(一)1.", k=1)[0]
+    unnumbered = replace(top.clause, section_path=("四、重点任务", "专栏1 重点工程"))
+    assert cite(unnumbered, top.document).official.endswith("》“四、重点任务”之“专栏1 重点工程”")
+
+
+def test_title_with_title_marks_nests_and_traditional_titles_have_a_simplified_form(fake_searcher):
+    from dataclasses import replace
+
+    top = fake_searcher.search("青海 四、(一)1.", k=1)[0]
+    notice = replace(top.document, title="关于印发《青海省知识產權規劃》的通知")
+    c = cite(top.clause, notice)
+    assert c.canonical.startswith("《关于印发〈青海省知识產權規劃〉的通知》 四、重点任务")
+    assert c.official.startswith("《关于印发〈青海省知识產權規劃〉的通知》第四部分")
+    assert c.simplified.startswith("《关于印发〈青海省知识产权规划〉的通知》 四、重点任务")
 
 
 def test_region_in_query_restricts(fake_searcher):
@@ -208,6 +233,7 @@ def test_cli_json(fake_index_dir, capsys):
     contract = {"rank", "score", "clause_id", "doc_id", "source", "sha256", "region", "title", "section", "citation",
                 "text", "departments", "highlights"}
     assert contract <= set(first)
+    assert first["citation_official"].startswith("《") and "citation_simplified" in first
     s, e = first["highlights"]["terms"][0]
     assert first["text"][s:e]
 

@@ -21,7 +21,7 @@ NOT_COVERED = "未找到直接相关条款"
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?%?")  # -5, +1.5, -3%: a number, not a formula
-COMPARE_FIELDS = ["地区", "级别", "排名", "引用", "简短引用", "条款编号", "条款"]
+COMPARE_FIELDS = ["地区", "级别", "排名", "引用", "简短引用", "条款编号", "条款", "公文引用", "简体引用"]  # new columns go last
 
 
 def safe_cell(value: object) -> str:
@@ -53,7 +53,8 @@ def compare_rows(coverages: list[RegionCoverage]) -> list[dict[str, str]]:
         for i, hit in enumerate(cov.hits, 1):
             c = cite(hit.clause, hit.document)
             rows.append({"地区": cov.region, "级别": cov.region_level, "排名": str(i), "引用": c.canonical,
-                         "简短引用": c.short, "条款编号": hit.clause_id, "条款": hit.clause.text})
+                         "公文引用": c.official, "简体引用": c.simplified, "简短引用": c.short,
+                         "条款编号": hit.clause_id, "条款": hit.clause.text})
     return rows
 
 

@@ -84,17 +84,12 @@ def hit_card(searcher, hit: Hit, query: str, *, raw_query: str = "", key: str = 
     with st.container(border=True):
         st.markdown(header_html(c.region or c.title, c.title, c.section), unsafe_allow_html=True)
         clause_body(hit.clause.text, query, weights)
-        notes = []
-        deps = hit.clause.departments
-        if deps.lead:
-            notes.append(f"牵头：{'、'.join(deps.lead)}")
-        if deps.support:
-            notes.append(f"配合：{'、'.join(deps.support)}")
+        notes = hit.clause.departments.labelled()
         if hit.clause.parts > 1:
             notes.append(f"本条较长，此为第 {hit.clause.part}/{hit.clause.parts} 段")
         notes.append(_why(hit))
         st.caption(md(" ｜ ".join(notes)))
-        st.code(c.canonical, language=None, wrap_lines=True)
+        citation_codes(c)
         browse_link(c.clause_id, raw_query)
         ctx = st.expander("查看上下文", key=f"ctx-{key}", on_change="rerun", icon=":material/article:")
         if ctx.open:
@@ -104,6 +99,14 @@ def hit_card(searcher, hit: Hit, query: str, *, raw_query: str = "", key: str = 
         if sim.open:
             with sim:
                 similar_view(searcher, hit.clause_id)
+
+
+def citation_codes(c) -> None:
+    """Both citations, each copyable: the heading path, and the form officials write in documents."""
+    st.code(c.canonical, language=None, wrap_lines=True)
+    if c.official:
+        st.caption("公文引用格式")
+        st.code(c.official, language=None, wrap_lines=True)
 
 
 def _why(hit: Hit) -> str:
@@ -204,6 +207,6 @@ def linked_clause(searcher, clause_id: str, query: str = "") -> bool:
     with st.container(border=True):
         st.markdown(header_html(c.region or c.title, c.title, c.section), unsafe_allow_html=True)
         clause_body(block.text, answer_terms(searcher, query), searcher.term_weights())
-        st.code(c.canonical, language=None, wrap_lines=True)
+        citation_codes(c)
         browse_link(c.clause_id, query)
     return True
