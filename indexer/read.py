@@ -14,6 +14,7 @@ from .metadata import apply_overrides, infer_document, load_catalog
 from .records import Clause, Heading, Indicator, ParsedPlan
 from .structure import HeadingMark, parse_structure
 from .tables import find_indicators
+from .targets import prose_targets
 
 
 def doc_id_for(name: str) -> str:
@@ -37,6 +38,7 @@ def read_plan(path: str | Path, catalog: dict[str, dict[str, str]] | None = None
     document, problems = apply_overrides(document, path, catalog)
     clauses = make_clauses(text, structure, doc_id, document.region)
     indicators, indicator_clauses = _indicators(text, structure.headings, document.doc_id, document.region)
+    indicators += _prose_indicators(text, structure.headings, document, indicators)
     headings = tuple(
         Heading(level=m.level, scheme=m.scheme, number=str(m.value), label=m.label, path=m.labels, span=(m.start, m.title_end))
         for m in structure.headings
@@ -79,6 +81,35 @@ def _indicators(text: str, marks: tuple[HeadingMark, ...], doc_id: str, region: 
             )
         )
     return indicators, clauses
+
+
+def _prose_indicators(text: str, marks: tuple[HeadingMark, ...], document, tables: list[Indicator]) -> list[Indicator]:
+    """Targets stated in sentences (到2025年，…达到3.6件) that no indicator table of the plan already has.
+    They are not clauses of their own: the sentence is in its clause already. A year before the plan
+    was signed is a result it reviews (到2020年底…增长到4.4件 in a 2022 plan), not a target."""
+    signed = int(document.signed[:4]) if document.signed[:4].isdigit() else 0
+    # The same target is often stated twice, in the text and in the table, under other words (每万人口
+    # 有效发明专利拥有量达到1.5件 beside the table's 每万人口高价值发明专利拥有量 1.5): the same unit and
+    # value is the same target.
+    known = {(ind.unit, _value(ind.target)) for ind in tables}
+    out = []
+    for row in prose_targets(text):
+        if (row.unit, _value(row.target)) in known or int(row.target_year) < signed:
+            continue
+        known.add((row.unit, _value(row.target)))
+        mark = next((m for m in reversed(marks) if m.start <= row.span[0]), None)
+        out.append(
+            Indicator(
+                doc_id=document.doc_id, region=document.region, section_path=mark.labels if mark else (), name=row.name, unit=row.unit,
+                baseline_year="", baseline="", target_year=row.target_year, target=row.target, attribute="",
+                span=row.span, origin="text",
+            )
+        )
+    return out
+
+
+def _value(target: str) -> str:
+    return re.sub(r"^[≥≤＞＜><约]+", "", target.strip()).rstrip("%％")
 
 
 def indicator_text(ind: Indicator, table_title: str = "") -> str:

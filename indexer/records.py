@@ -119,7 +119,8 @@ class Indicator:
     target_year: str  # '2025'
     target: str  # as written: '2.5', '≥100'
     attribute: str  # 预期性 / 约束性 / ''
-    span: Span  # the row in the cleaned source
+    span: Span  # the row in the cleaned source (the sentence piece, for a target stated in prose)
+    origin: str = "table"  # "table": a row of an indicator table; "text": stated in a sentence of the plan
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -27,6 +27,7 @@ rows = [
         "属性": ind.attribute,
         "文件": titles.get(ind.doc_id, ind.doc_id),
         "章节": " > ".join(ind.section_path),
+        "来源": "指标表" if ind.origin == "table" else "正文",
     }
     for ind in index.indicators
 ]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from indexer.targets import UNIT_PATTERN
+
 from .abstain import answerable
 from .cite import cite
 from .highlight import highlight
@@ -29,18 +31,10 @@ COVERAGE_CONFIDENT = 0.20
 # to another region's clause when their vectors are this close.
 DENSE_SIMILAR = 0.90
 
-# Units plans state figures in, of every field (money, counts, shares, length, area, volume, power,
-# weight, time …), longest first so 万平方米 wins over 米. General measurement vocabulary, not one plan's.
-_UNITS = sorted(
-    "% ％ 个百分点 百分点 亿元 万元 元 件 家 个 项 人次 万人 人 分 倍 件次 家次 所 座 处 户 万户 辆 套 张 次 条 台 "
-    "公里 千米 米 毫米 平方公里 平方千米 万平方米 平方米 公顷 万亩 亩 立方米 万立方米 亿立方米 万吨 吨 吨/天 万吨/天 "
-    "千瓦 万千瓦 兆瓦 千瓦时 天 小时 分钟 年 微克/立方米".split(),
-    key=len, reverse=True,
-)
 _FIGURE = re.compile(
     r"(?:(?:到|至)?\s*(?P<year>20\d{2})\s*年(?:年?末|底)?[^。；，,]{0,24}?)?"
     r"(?P<num>\d+(?:\.\d+)?|(?<![一二三四五六七八九十百千万两])[一二三四五六七八九十百千两]+万?(?=元|万元|倍))\s*"
-    r"(?P<unit>" + "|".join(re.escape(u) for u in _UNITS) + r")"
+    r"(?P<unit>" + UNIT_PATTERN + r")"
 )
 # A year alone (2025年) is when, not how much.
 _NOT_A_FIGURE = re.compile(r"^(?:19|20)\d{2}年$")

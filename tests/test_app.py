@@ -377,6 +377,9 @@ def test_targets_table_and_chart(env, fake_searcher):
     assert len(table) == len(fake_searcher.index.indicators)
     assert list(table.columns[:8]) == ["地区", "指标", "单位", "基期年", "基期值", "目标年", "目标值", "属性"]
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    # plans that state their targets in sentences are there too (not only the regions with tables)
+    assert set(table["地区"]) == {"青海省", "泰安市", "博尔塔拉蒙古自治州"}  # 山西's plan states no figure
+    assert set(table["来源"]) == {"指标表", "正文"}
     at.text_input(key="tg-name").input("专利").run()
     assert all("专利" in name for name in at.dataframe[0].value["指标"])
 

@@ -71,7 +71,7 @@ def test_round_trip_same_clauses_same_vectors(data_dir, tmp_path):
         sentences.vectors[0], emb.embed_documents([f"{' '.join(clause.section_path)}\n{clause.text[a:b]}"])[0], atol=1e-6
     )
     assert index.manifest.model == emb.name and index.manifest.dim == 32
-    assert index.manifest.counts == {"documents": 3, "clauses": len(expected), "indicators": 2, "vectors": len(expected),
+    assert index.manifest.counts == {"documents": 3, "clauses": len(expected), "indicators": 3, "vectors": len(expected),
                                      "sentences": len(sentences.keys)}
     assert {s.source for s in index.manifest.sources} == {p.name for p in data_dir.iterdir()}
     doc = index.document("regulation_chapters")
@@ -114,7 +114,11 @@ def test_add_change_remove_sources(data_dir, tmp_path):
     index = load_index(index_dir)
     assert {c.doc_id for c in index.clauses} == {"municipal_plan_fullwidth", "regulation_chapters", "provincial_opinions_inline"}
     assert any("2024年1月1日" in c.text for c in index.clauses)
-    assert index.indicators == ()
+    # the one table went with its plan; what is left are the targets two plans state in prose
+    assert [(i.doc_id, i.name, i.target, i.unit, i.target_year, i.origin) for i in index.indicators] == [
+        ("municipal_plan_fullwidth", "每万人口高价值发明专利拥有量", "3.5", "件", "2025", "text"),
+        ("provincial_opinions_inline", "知识产权保护社会满意度", "≥85", "分", "2025", "text"),
+    ]
 
 
 def test_failed_build_leaves_previous_index_loadable(data_dir, tmp_path):

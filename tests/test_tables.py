@@ -56,7 +56,7 @@ def test_real_tables_rows_never_split_across_clauses():
         ("shanghai-putuo_fire-safety-15th-fyp-2026.md", 8),
     ]:
         plan = read_plan(MORE / name)
-        assert len(plan.indicators) == n_rows
+        assert len([i for i in plan.indicators if i.origin == "table"]) == n_rows
         for c in plan.clauses:
             if c.kind == "indicator":
                 continue
@@ -77,3 +77,34 @@ def test_group_cells_before_the_row_number():
     assert ["7", "景观照明建设", "预期性", "块（条）", "3", "3"] in rows
     lights = next(i for i in plan.indicators if i.name == "“美丽街区”建设" and i.unit == "条（段）")
     assert (lights.baseline, lights.target, lights.attribute) == ("50", "15", "预期性")
+
+
+def test_targets_stated_in_prose_are_indicators_once():
+    from indexer.targets import prose_targets
+
+    text = "到2025年，每万人口高价值发明专利拥有量达到3.6件，知识产权质押融资登记金额新增12亿元，社会满意度保持在80分以上。"
+    rows = [(r.name, r.target, r.unit, r.target_year) for r in prose_targets(text)]
+    assert rows == [
+        ("每万人口高价值发明专利拥有量", "3.6", "件", "2025"),
+        ("知识产权质押融资登记金额新增", "12", "亿元", "2025"),
+        ("社会满意度", "≥80", "分", "2025"),
+    ]
+    assert list(prose_targets("加强知识产权保护，提高3倍效率。")) == []  # no year: not a target
+    assert [r.name for r in prose_targets("到2030年，累计新建绿地35万平方米。")] == ["累计新建绿地"]
+    # 達到 in a traditional-character plan; the name as written
+    assert [r.name for r in prose_targets("到2025年，每萬人口發明專利擁有量達到1.25件。")] == ["每萬人口發明專利擁有量"]
+    # a plan with a table states its targets again in the text: counted once, from the table
+    plan = read_plan(ROOT / "data" / "bortala_ip-plan-14th-fyp.txt")
+    assert {i.origin for i in plan.indicators} == {"table"}
+    taian = read_plan(ROOT / "data" / "taian_ip-protection-and-use-plan-14th-fyp.txt")
+    assert ("每万人口高价值发明专利", "3.6", "text") in {(i.name, i.target, i.origin) for i in taian.indicators}
+
+
+def test_a_year_before_the_plan_is_a_result_not_a_target(tmp_path):
+    plan = tmp_path / "plan.txt"
+    plan.write_text(
+        "某市知识产权规划\n2022年5月12日\n一、发展基础\n到2020年底，每万人口发明专利拥有量达到4.4件。\n"
+        "二、发展目标\n到2025年，每万人口发明专利拥有量达到6.0件。\n",
+        encoding="utf-8",
+    )
+    assert [(i.target, i.target_year) for i in read_plan(plan).indicators] == [("6.0", "2025")]
