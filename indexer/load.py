@@ -431,7 +431,8 @@ def _pdf_text(where: str, data: bytes) -> str:
     try:
         with warnings.catch_warnings(), apply_configuration(**limits):
             warnings.simplefilter("ignore")
-            pages = _pdf_pages(where, data)
+            pages, reader_pages = _pdf_pages(where, data)
+            pages = _ocr_blank_pages(where, pages, reader_pages)
     except UnreadableSource:
         raise
     except LimitReachedError as err:
@@ -445,12 +446,34 @@ def _pdf_text(where: str, data: bytes) -> str:
     finally:
         log.setLevel(level)
     if not any(page.strip() for page in pages):
-        raise UnreadableSource(where, "no text layer (scanned PDF?); run OCR first")
+        raise UnreadableSource(where, "no text layer and no readable text in its page images")
     return _clean_pdf_pages(pages)
 
 
-def _pdf_pages(where: str, data: bytes) -> list[str]:
-    """The extracted text of each page, at most MAX_TEXT_CHARS in all."""
+def _ocr_blank_pages(where: str, pages: list[str], reader_pages) -> list[str]:
+    """A scanned PDF (or scanned pages in one): the pages without a text layer are read from their images."""
+    blank = [i for i, text in enumerate(pages) if not text.strip()]
+    if not blank:
+        return pages
+    from . import ocr
+
+    with_images = [i for i in blank if reader_pages[i].images]
+    if not with_images:
+        return pages
+    if not ocr.available():
+        raise UnreadableSource(where, "scanned PDF, and the OCR engine (rapidocr_onnxruntime) is not installed")
+    try:
+        read = ocr.read_pages([reader_pages[i] for i in with_images])
+    except TimeoutError as err:
+        raise UnreadableSource(where, f"refused: {err}") from err
+    out = list(pages)
+    for i, text in zip(with_images, read, strict=True):
+        out[i] = text
+    return out
+
+
+def _pdf_pages(where: str, data: bytes):
+    """The extracted text of each page (at most MAX_TEXT_CHARS in all), and the pages themselves."""
     from pypdf import PasswordType, PdfReader
 
     reader = PdfReader(io.BytesIO(data))
@@ -475,7 +498,7 @@ def _pdf_pages(where: str, data: bytes) -> list[str]:
             raise UnreadableSource(where, "refused: far more text than any plan (a PDF bomb?)")
         if time.monotonic() - started > PDF_SECONDS:
             raise UnreadableSource(where, f"refused: reading its text took over {PDF_SECONDS:.0f} s (a PDF bomb?)")
-    return pages
+    return pages, reader.pages
 
 
 _PAGE_NUMBER = re.compile(

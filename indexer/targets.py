@@ -32,6 +32,7 @@ _BOUND = {"以上": "≥", "以下": "≤", "以内": "≤", "左右": "约"}
 _LOWER_VERBS = {"超过", "不低于", "不少于", "突破"}
 
 _YEAR = re.compile(r"(?:到|至|于)\s*(?P<year>20\d{2})\s*年|(?P<year2>20\d{2})\s*年(?:底|末)")
+_ANY_YEAR = re.compile(r"[2２][0０]\d\d|[2２][0０][０-９]{2}")
 _SENTENCE = re.compile(r"[^。；;！!\n]+")
 _PIECE = re.compile(r"[^，,、；;：:]+")
 _TARGET = re.compile(
@@ -49,24 +50,27 @@ _LEAD = re.compile(r"^(?:和|及|以及|与|并|且|其中|力争|确保|实现|
 
 def prose_targets(text: str, start: int = 0, end: int | None = None) -> Iterator[IndicatorRow]:
     """Targets stated in sentences of ``text[start:end]``, in order. Matching runs on the search form
-    (a traditional-character plan's 達到 is 达到), names and spans come from the text as written."""
+    (a traditional-character plan's 達到 is 达到), names and spans come from the text as written. Only
+    sentences that name a year are normalized, so a huge text without one costs a scan."""
     end = len(text) if end is None else end
-    form = search_form(text[start:end])
-    simple = form.text
-    for sentence in _SENTENCE.finditer(simple):
-        if "\t" in sentence.group():
-            continue  # a table row: the indicator table reader has it
-        year = _YEAR.search(sentence.group())
+    for sentence in _SENTENCE.finditer(text, start, end):
+        if "\t" in sentence.group() or not _ANY_YEAR.search(sentence.group()):
+            continue  # a table row (the indicator table reader has it), or no year at all
+        form = search_form(sentence.group())
+        simple = form.text
+        year = _YEAR.search(simple)
         if year is None:
             continue
         target_year = year.group("year") or year.group("year2")
-        for piece in _PIECE.finditer(simple, sentence.start() + year.end(), sentence.end()):
+        base = sentence.start()
+        for piece in _PIECE.finditer(simple, year.end()):
             m = _TARGET.match(piece.group().strip()) or _TARGET_VERB_FIRST.match(piece.group().strip())
             if m is None:
                 continue
             offset = piece.start() + (len(piece.group()) - len(piece.group().lstrip()))
             a, b = form.to_original(offset + m.start("name"), offset + m.end("name"))
-            row = _row(m, text[start + a : start + b], target_year, form.to_original(piece.start(), piece.end()))
+            p0, p1 = form.to_original(piece.start(), piece.end())
+            row = _row(m, sentence.group()[a:b], target_year, (base + p0, base + p1))
             if row is not None:
                 yield row
 

@@ -240,7 +240,63 @@ def test_corrupt_pdf(tmp_path, cut):
 
 def test_pdf_without_text_layer(tmp_path):
     path = write(tmp_path, "scan.pdf", make_pdf([[], []]))
-    assert refused(path) == "no text layer (scanned PDF?); run OCR first"
+    assert refused(path) == "no text layer and no readable text in its page images"
+
+
+CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
+SCANNED_LINES = [
+    ["测试市知识产权保护规划", "一、总体要求", "（一）加强专利质押融资", "1.支持中小企业以专利权质押向银行申请贷款。",
+     "（二）完善知识产权评估"],
+    ["二、重点任务", "（一）完善知识产权评估和风险补偿机制。"],
+]
+
+
+def scanned_pdf(pages=SCANNED_LINES) -> bytes:
+    """A PDF of page images only, as a scanner makes it (the text drawn in a CJK font)."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(str(CJK_FONT), 28)
+    images = []
+    for lines in pages:
+        image = Image.new("L", (1240, 1000), 255)
+        draw = ImageDraw.Draw(image)
+        for i, line in enumerate(lines):
+            draw.text((80, 60 + i * 70), line, font=font, fill=0)
+        images.append(image)
+    out = io.BytesIO()
+    images[0].save(out, format="PDF", save_all=True, append_images=images[1:], resolution=150)
+    return out.getvalue()
+
+
+def test_scanned_pdf_without_the_ocr_engine_says_so(tmp_path, monkeypatch):
+    if not CJK_FONT.exists():
+        pytest.skip("no CJK font to draw a scanned page (apt-get install fonts-noto-cjk)")
+    from indexer import ocr
+
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    path = write(tmp_path, "scan.pdf", scanned_pdf())
+    assert refused(path) == "scanned PDF, and the OCR engine (rapidocr_onnxruntime) is not installed"
+
+
+@pytest.mark.model
+def test_scanned_pdf_is_read_with_ocr_keeping_heading_numbers(tmp_path):
+    from indexer import ocr
+
+    if not CJK_FONT.exists() or not ocr.available():
+        pytest.skip("needs fonts-noto-cjk and rapidocr_onnxruntime")
+    from indexer.read import read_plan
+
+    path = write(tmp_path, "scan.pdf", scanned_pdf())
+    plan = read_plan(path)
+    # （一） at the start of a line is what the detector misses; the tree is built from exactly those numbers
+    assert [h.label for h in plan.headings] == [
+        "一、总体要求", "（一）加强专利质押融资", "1.支持中小企业以专利权质押向银行申请贷款",
+        "（二）完善知识产权评估", "二、重点任务", "（一）完善知识产权评估和风险补偿机制",
+    ]
+    assert plan.document.title == "测试市知识产权保护规划"
+    assert "以专利权质押向银行申请贷款" in plan.text
 
 
 @pytest.mark.parametrize("number", ["3", "- 3 -", "— 3 —", "－３－", "第3页", "第 3 页 共 10 页", "共10页 第3页",
@@ -312,3 +368,20 @@ def test_importing_does_not_load_pdf_or_docx_libraries():
     root = Path(__file__).resolve().parents[1]
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.model
+def test_ocr_widens_a_line_to_the_bracket_number_the_detector_missed():
+    from indexer import ocr
+
+    if not CJK_FONT.exists() or not ocr.available():
+        pytest.skip("needs fonts-noto-cjk and rapidocr_onnxruntime")
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(str(CJK_FONT), 28)
+    image = Image.new("L", (1240, 400), 255)
+    draw = ImageDraw.Draw(image)
+    for i, line in enumerate(["（一）加强专利质押融资", "（二）完善知识产权评估", "二、重点任务"]):
+        draw.text((80, 60 + i * 70), line, font=font, fill=0)
+    # the detector alone reads 加强专利质押融资 and 完善知识产权评估 here
+    assert ocr.read_image(image) == ["（一）加强专利质押融资", "（二）完善知识产权评估", "二、重点任务"]
