@@ -17,6 +17,14 @@ MAX_CLAUSE_CHARS = 400  # e5-small takes 512 tokens; ~400 Chinese characters sta
 
 _DEPARTMENTS = re.compile(r"[（(]([^（）()]{2,400}?(?:负责|負責))[）)]")
 _SPLIT_DEPTS = re.compile(r"[，、,；;]")
+# Regulations name who is responsible in the sentence itself: 市、区水务部门负责本行政区域内节水工作…,
+# …由省专利行政部门负责; 发展改革、教育…等有关部门按照职责分工做好… shares the work. A body is a phrase
+# ending in an organisation word; 负责人 is a person, not a duty.
+_BODY = r"[^，,。；;：:\n（）()“”]{1,40}?(?:部门|局|委员会|委|厅|办公室|政府|机构|机关|中心|法院|检察院|单位)"
+_OPENING = r"(?:^|(?<=[。；;\n]))\s*(?:第[一二三四五六七八九十百零〇\d]{1,6}条\s*)?"
+_SUBJECT_LEADS = re.compile(rf"{_OPENING}(?P<who>{_BODY})(?:应当|依法|具体)?(?:负责|主管|牵头)(?!人)")
+_BY_LEADS = re.compile(rf"由(?P<who>{_BODY})(?:负责|牵头)(?!人)")
+_SHARES = re.compile(rf"{_OPENING}(?P<who>[^，,。；;：:\n（）()]{{2,120}}?等?有关部门)(?:按照|依照|根据)?(?:各自)?职责")
 _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』]?|\n+")
 
 
@@ -39,6 +47,12 @@ def parse_departments(text: str) -> Departments:
                 _add(lead, name[:-2].strip())
             else:
                 _add(lead if alone else support, name)
+    simple = text.replace("負責", "负责").replace("牽頭", "牵头")
+    for pattern in (_SUBJECT_LEADS, _BY_LEADS):
+        for m in pattern.finditer(simple):
+            _add(lead, text[m.start("who") : m.end("who")].strip())
+    for m in _SHARES.finditer(simple):
+        _add(support, text[m.start("who") : m.end("who")].strip())
     return Departments(tuple(lead), tuple(n for n in support if n not in lead))
 
 

@@ -144,6 +144,19 @@ def test_departments_without_lead_and_alone():
     assert both.lead == ("省市场监管局",) and both.support == ("各有关部门", "各市州政府")
 
 
+def test_departments_named_in_the_sentence_itself():
+    """Regulations say who is responsible in the text, not in a note."""
+    deps = parse_departments(
+        "第五条 市、区水务部门负责本行政区域内节水工作的组织、协调、指导、监督。\n"
+        "发展改革、教育、财政等有关部门按照职责分工做好相关的节水工作。"
+    )
+    assert deps.lead == ("市、区水务部门",) and deps.support == ("发展改革、教育、财政等有关部门",)
+    assert parse_departments("重大专利侵权纠纷的处理，由省专利行政部门负责。").lead == ("省专利行政部门",)
+    assert parse_departments("省市場監管局負責統籌知識產權強省建設工作。").lead == ("省市場監管局",)
+    assert not parse_departments("应当报经专利行政部门负责人批准。")  # 负责人 is a person
+    assert not parse_departments("加强知识产权保护，健全工作机制。")
+
+
 @pytest.mark.parametrize("encoding", ["gbk", "big5", "gb18030"])
 def test_plans_in_chinese_encodings(tmp_path, encoding):
     source = (FIXTURES / "provincial_opinions_inline.txt").read_text(encoding="utf-8")
