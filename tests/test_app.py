@@ -143,9 +143,15 @@ def test_context_and_comparable_clauses_open_on_demand(env):
     page = html(at)
     assert 'class="ctx-block ctx-current"' in page and "（三）促进知识产权高效益运用" in page
     assert page.count('class="ctx-block') >= 3  # the clause with its neighbours
-    similar = [m.value for m in at.markdown if m.value.startswith("**") and "</span>" in m.value]
-    regions = {"山西省", "泰安市", "博尔塔拉蒙古自治州"}
-    assert sum(any(r in s for r in regions) for s in similar) >= 3  # every other region is listed
+    heads = [m.value for m in at.markdown if m.value.startswith("**")]
+    for region in ("山西省", "泰安市", "博尔塔拉蒙古自治州"):  # every other region is listed …
+        assert f"**{region}**" in heads  # … by its name alone: not 「山西省　省」
+    assert not [h for h in heads if "muted" in h]
+    # … and each comparable clause is a link that opens it in the Browse page
+    links = [p.proto for p in at.page_link if p.proto.page == "browse" and "open_in_new" in p.proto.icon]
+    others = [p for p in links if FINANCE_CLAUSE.replace(":", "%3A") not in p.query_string]
+    assert len(others) >= 2 and all(p.query_string.startswith("clause=") for p in others)
+    assert any("山西省" in p.label for p in others)
 
 
 def test_sessions_share_the_loaded_index_but_not_their_state(env):
@@ -189,7 +195,7 @@ def test_no_index_offers_an_editor_to_build_it(private_env, editor):
     assert not at.exception
     assert any("已建立索引：5 个文件" in s for s in texts(at.success))
     assert (index / "manifest.json").exists()
-    at.switch_page("pages/ask.py").run()
+    at.switch_page("app_pages/ask.py").run()
     at.text_input(key="q").input(QUESTION).run()
     assert "<mark" in html(at)
 
@@ -211,7 +217,7 @@ def test_damaged_index_offers_an_editor_to_rebuild(private_env, editor):
     unlock(at)
     assert at.button(key="build-index").label == "重新建立索引"
     for page in ("compare", "browse", "targets"):
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"app_pages/{page}.py").run()
         assert not at.exception and texts(at.info) == [messages.INDEX_DAMAGED]
 
 
@@ -328,7 +334,7 @@ def test_compare_columns_show_the_answering_sentences_of_long_clauses(fake_searc
 
 def test_browse_deep_link_opens_the_clause_highlighted(env):
     at = app()
-    at.switch_page("pages/browse.py")
+    at.switch_page("app_pages/browse.py")
     at.query_params["clause"] = FINANCE_CLAUSE
     at.query_params["q"] = "专利 贷款 金融"
     at.run()
@@ -356,7 +362,7 @@ def test_browse_outline_selection_updates_the_link(env):
 
 def test_browse_unknown_clause_link_warns(env):
     at = app()
-    at.switch_page("pages/browse.py")
+    at.switch_page("app_pages/browse.py")
     at.query_params["clause"] = "gone:1.2"
     at.run()
     assert any("不在当前索引中" in w for w in texts(at.warning))
@@ -431,7 +437,7 @@ def test_library_upload_good_and_bad_files(private_env, editor):
     assert any("已建立索引：6 个文件" in s for s in texts(at.success))
     assert (data / "测试市_规划.txt").exists() and not (data / "broken.pdf").exists()
     assert len(at.dataframe[0].value) == 6  # the table shows the new index after the rerun
-    at.switch_page("pages/ask.py").run()
+    at.switch_page("app_pages/ask.py").run()
     at.text_input(key="q").input("测试市 专利权质押 贷款").run()
     assert "测试市" in html(at)
 

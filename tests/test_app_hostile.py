@@ -133,7 +133,7 @@ def test_browse_page_shows_hostile_headings_and_facts_as_text(env):
         at.radio(key="browse-item").set_value(key).run()
         assert not at.exception and live_markup(at) == [], key
     at = app()
-    at.switch_page("pages/browse.py")
+    at.switch_page("app_pages/browse.py")
     at.query_params["clause"] = _hostile_clause(env)
     at.query_params["q"] = "贷款"
     at.run()

@@ -9,9 +9,7 @@ from ui.context import base_id, block_of, outline, outline_key_for, section_bloc
 from ui.render import block_view
 from ui.resources import require_searcher
 from ui.safe import md
-from ui.shell import ensure_navigation
 
-ensure_navigation()
 st.markdown("### 浏览条款")
 searcher = require_searcher()
 index = searcher.index

@@ -7,10 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from ui.export import table_csv, to_number
+from ui.filters import CHOICES
 from ui.resources import require_searcher
-from ui.shell import ensure_navigation
 
-ensure_navigation()
 st.markdown("### 量化指标")
 searcher = require_searcher()
 index = searcher.index
@@ -36,7 +35,9 @@ if not rows:
 
 table = pd.DataFrame(rows)
 with st.sidebar:
-    regions = st.multiselect("地区", sorted(table["地区"].unique()), key="tg-regions", placeholder="全部地区")
+    regions = st.multiselect(
+        "地区", sorted(table["地区"].unique()), key="tg-regions", placeholder="全部地区", **CHOICES
+    )
     needle = st.text_input("指标名称包含", key="tg-name", placeholder="例如：专利")
 shown = table
 if regions:
@@ -46,8 +47,12 @@ if needle.strip():
 st.caption(f"共 {len(shown)} 项指标（点击表头排序）。")
 st.dataframe(shown, hide_index=True, width="stretch", key="tg-table")
 st.download_button(  # the table's own CSV export is off (config.toml): it writes formulas as they are
-    "导出 CSV", table_csv(shown.to_dict("records"), list(shown.columns)), file_name="量化指标.csv", mime="text/csv",
-    icon=":material/download:", key="tg-csv",
+    "导出 CSV",
+    table_csv(shown.to_dict("records"), list(shown.columns)),
+    file_name="量化指标.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    key="tg-csv",
 )
 
 st.markdown("#### 指标对比图")
@@ -59,7 +64,9 @@ if numeric.empty:
 names = numeric["指标"].value_counts().index.tolist()  # the indicator most regions share comes first
 name = st.selectbox("选择指标", names, key="tg-chart-name")
 picked = numeric[numeric["指标"] == name]
-long = picked.melt(id_vars=["地区", "单位", "基期年", "目标年"], value_vars=["基期", "目标"], var_name="类别", value_name="数值")
+long = picked.melt(
+    id_vars=["地区", "单位", "基期年", "目标年"], value_vars=["基期", "目标"], var_name="类别", value_name="数值"
+)
 long = long.dropna(subset=["数值"])
 chart = (
     alt.Chart(long)

@@ -12,7 +12,6 @@ from ui.messages import friendly
 from ui.render import coverage_item
 from ui.resources import require_searcher
 from ui.safe import md
-from ui.shell import ensure_navigation
 
 EXAMPLES = ("知识产权质押融资", "地理标志保护", "植物新品种", "海外知识产权纠纷应对")
 COLUMNS_PER_ROW = 4
@@ -22,7 +21,6 @@ def _pick(topic: str) -> None:
     st.session_state["topic"] = topic
 
 
-ensure_navigation()
 st.markdown("### 地区对比")
 searcher = require_searcher()
 with st.sidebar:

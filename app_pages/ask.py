@@ -14,7 +14,6 @@ from ui.messages import friendly
 from ui.render import hit_card, linked_clause
 from ui.resources import model_ready, require_searcher
 from ui.safe import html_text, md
-from ui.shell import ensure_navigation
 
 EXAMPLES = (
     "中小企业怎么用专利去银行贷款？",
@@ -30,14 +29,16 @@ def _ask(question: str) -> None:
     st.session_state["q"] = question
 
 
-ensure_navigation()
 st.markdown("### 问答检索")
 searcher = require_searcher()
 filters = sidebar_filters(searcher, "ask")
 
-# ?q= fills the box once; from then on the box owns the question and the URL follows it (shareable).
+# The URL holds the question (?q=): shareable, and the browser's Back button after 「在浏览页中打开」 returns
+# to it. The URL fills the box when it names another question than the one last shown (a link, Back) or
+# when the box has none (Streamlit forgets a widget's value while another page is shown); otherwise the
+# box owns the question and the URL follows it.
 url_question = st.query_params.get("q", "")
-if url_question and url_question != st.session_state.get("_ask_applied"):
+if url_question != st.session_state.get("_ask_applied") or "q" not in st.session_state:
     st.session_state["q"] = url_question
     st.session_state["_ask_applied"] = url_question
 question = st.text_input("输入问题，按回车检索", key="q", placeholder="例如：中小企业怎么用专利去银行贷款？", max_chars=600)
@@ -94,7 +95,7 @@ with st.container(border=True, key="answer"):
         if result.departments:
             st.markdown(f"**责任部门：** {md('、'.join(result.departments))}")
         seen = dict.fromkeys(s.citation.canonical for s in result.sentences)
-        st.caption("引用：" + md("；".join(seen)) + f"　｜　置信度 {result.confidence:.0%}")
+        st.caption("引用：" + md("；".join(seen)))  # the answer stands on its citations, or abstains above
 
 st.markdown(f"#### 相关条款（{len(hits)}）")
 show_all = st.session_state.get("_ask_show_all") == question
