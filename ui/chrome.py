@@ -37,11 +37,15 @@ CHROME_TEXT = {
     "Close fullscreen": "退出全屏",
     "Search": "搜索",
     "Page not found": "页面不存在",
+    "Skip to main content": "跳到正文",
+    "Open": "展开",
+    "Close": "关闭",
 }
 # Patterns (JavaScript regular expressions) for strings with a number or a name inside.
 CHROME_PATTERNS = (
     (r"^(\d+(?:\.\d+)?)\s*([KMG]?B) per file", "每个文件不超过 $1 $2"),
     (r"^Add: (.*)$", "使用“$1”"),
+    (r"^(\d+) options? available\.$", "共 $1 个选项。"),  # read aloud to screen readers
 )
 
 _SCRIPT = """<script>
