@@ -227,3 +227,81 @@ def test_a_deep_link_is_the_first_run_of_a_session(env):
     assert not at.exception
     assert any("链接指向的条款" in c for c in texts(at.caption))
     assert '<mark class="hl-term">金融</mark>' in html(at)
+
+
+def _first_run(port: int, page: str, query: str) -> tuple[str, str, bool]:
+    """The first run of a new session, as a browser opening ``/<page>?<query>`` makes it: the run's end,
+    the Markdown it drew, and whether Streamlit said the page was not found."""
+    import time
+
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.sync.client import connect
+
+    drawn, not_found = [], False
+    with connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"], max_size=None) as ws:
+        msg = BackMsg()
+        msg.rerun_script.query_string = query
+        msg.rerun_script.page_name = page
+        ws.send(msg.SerializeToString())
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            forward = ForwardMsg()
+            forward.ParseFromString(ws.recv(timeout=60))
+            kind = forward.WhichOneof("type")
+            not_found |= kind == "page_not_found"
+            if kind == "delta" and forward.delta.new_element.WhichOneof("type") == "markdown":
+                drawn.append(forward.delta.new_element.markdown.body)
+            if kind == "script_finished":
+                status = ForwardMsg.ScriptFinishedStatus.Name(forward.script_finished)
+                if status != "FINISHED_EARLY_FOR_RERUN":  # st.switch_page reruns at once
+                    return status, "\n".join(drawn), not_found
+    raise TimeoutError("the script did not finish")
+
+
+@pytest.mark.slow
+def test_deep_links_work_in_a_fresh_server_process(fake_index_dir, tmp_path):
+    """`streamlit run app.py`, and the first request of each new process is a deep link."""
+    import os
+    import subprocess
+    import sys
+    from urllib.parse import quote
+
+    from .test_config import _free_port
+
+    links = {
+        "browse": (f"clause={quote(FINANCE_CLAUSE)}&q={quote('专利 金融')}", "链接指向的条款"),
+        "ask": (f"q={quote(QUESTION)}", "#### 答复"),
+        "": ("", "### 问答检索"),
+    }
+    env = {**os.environ, "PLANSEARCH_INDEX": str(fake_index_dir), "PLANSEARCH_DATA": str(ROOT / "data")}
+    for page, (query, expected) in links.items():
+        port = _free_port()
+        cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
+        with (tmp_path / f"{page or 'root'}.log").open("w") as log:
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_healthy(port, proc)
+            status, drawn, not_found = _first_run(port, page, query)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+        assert status == "FINISHED_SUCCESSFULLY" and not not_found, (page, status)
+        assert expected in drawn, (page, drawn[:500])
+
+
+def _wait_healthy(port: int, proc) -> None:
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + 60
+    while True:
+        assert proc.poll() is None, "streamlit exited"
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            assert time.monotonic() < deadline, "streamlit did not answer"
+            time.sleep(0.2)
