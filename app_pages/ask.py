@@ -41,7 +41,9 @@ url_question = st.query_params.get("q", "")
 if url_question != st.session_state.get("_ask_applied") or "q" not in st.session_state:
     st.session_state["q"] = url_question
     st.session_state["_ask_applied"] = url_question
-question = st.text_input("输入问题，按回车检索", key="q", placeholder="例如：中小企业怎么用专利去银行贷款？", max_chars=600)
+question = st.text_input(
+    "输入问题，按回车检索", key="q", placeholder="例如：中小企业怎么用专利去银行贷款？", max_chars=600
+)
 if question != url_question:
     st.session_state["_ask_applied"] = question
     if question:
@@ -61,7 +63,9 @@ if linked:
 if not question:
     if not linked:
         docs = searcher.index.manifest.counts
-        st.caption(f"已收录 {docs.get('documents', 0)} 个文件、{docs.get('clauses', 0)} 条条款。输入问题后按回车，或点上面的示例。")
+        st.caption(
+            f"已收录 {docs.get('documents', 0)} 个文件、{docs.get('clauses', 0)} 条条款。输入问题后按回车，或点上面的示例。"
+        )
     st.stop()
 
 try:
@@ -87,7 +91,8 @@ with st.container(border=True, key="answer"):
             st.caption("下面是最接近的条款，仅供参考。")
     else:
         body = "".join(
-            f'{html_text(s.text)}<span class="answer-cite">〔{html_text(s.citation.short)}〕</span>' for s in result.sentences
+            f'{html_text(s.text)}<span class="answer-cite">〔{html_text(s.citation.short)}〕</span>'
+            for s in result.sentences
         )
         st.markdown(f'<div class="answer-box">{body}</div>', unsafe_allow_html=True)
         if result.figures:
@@ -103,6 +108,7 @@ for hit in hits if show_all else hits[:SHOWN_FIRST]:
     hit_card(searcher, hit, parsed.content_text, raw_query=question.strip(), key=f"{hit.rank}-{hit.clause_id}")
 if not show_all and len(hits) > SHOWN_FIRST:
     st.button(
-        f"显示其余 {len(hits) - SHOWN_FIRST} 条", key="ask-more",
+        f"显示其余 {len(hits) - SHOWN_FIRST} 条",
+        key="ask-more",
         on_click=lambda: st.session_state.update(_ask_show_all=question),
     )

@@ -68,8 +68,14 @@ if facts:
 
 left, right = st.columns([2, 3])
 with left, st.container(height=620, border=True):
-    key = st.radio("目录", keys, format_func=labels.get, key="browse-item", label_visibility="collapsed",
-                   on_change=_follow_selection)
+    key = st.radio(
+        "目录",
+        keys,
+        format_func=labels.get,
+        key="browse-item",
+        label_visibility="collapsed",
+        on_change=_follow_selection,
+    )
 item = next(i for i in items if i.key == key)
 with right:
     st.markdown(f"**{md(' > '.join(item.path)) or '前言'}**")

@@ -126,7 +126,9 @@ def test_clause_deep_link_on_ask_page(env):
     at = app(clause=FINANCE_CLAUSE, q="专利贷款")
     page = html(at)
     assert "#### 链接的条款" in page and "3.深化知识产权" in page
-    assert codes(at)[0].startswith("《青海省“十四五”知识产权保护和运用规划》 四、重点任务 （三）促进知识产权高效益运用 3.")
+    assert codes(at)[0].startswith(
+        "《青海省“十四五”知识产权保护和运用规划》 四、重点任务 （三）促进知识产权高效益运用 3."
+    )
     at = app(clause="no-such-doc:9.9")
     assert any("不在当前索引中" in w for w in texts(at.warning))
 
@@ -162,8 +164,10 @@ def test_sessions_share_the_loaded_index_but_not_their_state(env):
     first_heads = [m.value for m in first.markdown if 'class="cite-head"' in m.value]
     second_heads = [m.value for m in second.markdown if 'class="cite-head"' in m.value]
     assert all("<b>山西省</b>" in h for h in first_heads)
-    assert {h.split("</b>")[0] for h in second_heads} != {"<div class=\"cite-head\"><b>山西省"}
-    assert second.text_input(key="q").value == "地理标志保护有哪些措施？" and first.text_input(key="q").value == QUESTION
+    assert {h.split("</b>")[0] for h in second_heads} != {'<div class="cite-head"><b>山西省'}
+    assert (
+        second.text_input(key="q").value == "地理标志保护有哪些措施？" and first.text_input(key="q").value == QUESTION
+    )
 
 
 def test_engine_errors_become_friendly_messages(env, monkeypatch):
@@ -281,7 +285,7 @@ def test_compare_exports_carry_citations(fake_searcher):
 def test_csv_cells_that_would_run_as_formulas_get_a_quote():
     from ui.export import safe_cell
 
-    for cell in ("=HYPERLINK(\"http://x\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1", " =1"):
+    for cell in ('=HYPERLINK("http://x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1", " =1"):
         assert safe_cell(cell) == "'" + cell
     for cell in ("青海省", "1.5", "-5", "+3%", "", "a=b", "——"):
         assert safe_cell(cell) == cell  # text, and plain signed numbers, stay as they are
@@ -299,7 +303,11 @@ def test_every_csv_export_neutralises_formulas(fake_searcher):
     evil_hit = dataclasses.replace(hit, clause=dataclasses.replace(hit.clause, text='=HYPERLINK("http://evil","x")'))
     evil = dataclasses.replace(cov, region="@SUM(1+1)", region_level="-1+1", hits=(evil_hit,))
     rows = list(csv.DictReader(compare_csv([evil]).decode("utf-8-sig").splitlines()))
-    assert (rows[0]["地区"], rows[0]["级别"], rows[0]["条款"]) == ("'@SUM(1+1)", "'-1+1", "'=HYPERLINK(\"http://evil\",\"x\")")
+    assert (rows[0]["地区"], rows[0]["级别"], rows[0]["条款"]) == (
+        "'@SUM(1+1)",
+        "'-1+1",
+        '\'=HYPERLINK("http://evil","x")',
+    )
     table = table_csv([{"指标": "=1+2", "目标值": "-5"}], ["指标", "目标值"]).decode("utf-8-sig")
     assert table.splitlines() == ["指标,目标值", "'=1+2,-5"]  # the Targets and Library exports use the same writer
 
@@ -428,7 +436,10 @@ def test_library_upload_good_and_bad_files(private_env, editor):
     data, index = private_env
     at = unlock(app())
     at.file_uploader(key="uploads").set_value(
-        [("测试市 规划.txt", GOOD_PLAN.encode("utf-8"), "text/plain"), ("broken.pdf", b"%PDF-1.4 garbage", "application/pdf")]
+        [
+            ("测试市 规划.txt", GOOD_PLAN.encode("utf-8"), "text/plain"),
+            ("broken.pdf", b"%PDF-1.4 garbage", "application/pdf"),
+        ]
     ).run()
     at.button(key="upload-save").click().run()
     assert not at.exception

@@ -80,5 +80,4 @@ def indicator_chart(points: pd.DataFrame, title: str) -> alt.LayerChart:
     values = base.mark_text(align="left", baseline="middle", dx=3).encode(
         text=alt.Text("数值:Q", format=",.4~f"), color=alt.value("#212529")
     )
-    height = max(80, BAR * len(points) + 12 * points["地区"].nunique())
-    return (bars + values).properties(height=height)
+    return (bars + values).properties(height=alt.Step(BAR, **{"for": "offset"}))  # BAR pixels a bar
