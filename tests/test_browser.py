@@ -320,7 +320,7 @@ def test_ask_path_opens_the_ask_page_without_an_error_box(server, browser):
         )
         assert "not found" not in alerts and "页面不存在" not in alerts, alerts
         assert browser.title == "问答检索 · 规划条款检索"
-    assert browser.find_elements(By.CSS_SELECTOR, ".answer-box")  # /ask?q=… asked the question
+    _wait(browser, ".answer-box")  # /ask?q=… asked the question
     assert (
         browser.find_element(By.CSS_SELECTOR, 'input[aria-label="输入问题，按回车检索"]').get_attribute("value")
         == QUESTION
