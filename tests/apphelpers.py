@@ -18,7 +18,7 @@ def app(page: str | None = None, **params) -> AppTest:
         at.query_params[key] = value
     at.run()
     if page:
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -87,7 +87,7 @@ EDITOR_PASSWORD = "编辑口令-correct-horse"
 
 def unlock(at: AppTest, password: str = EDITOR_PASSWORD) -> AppTest:
     """Type the editor password on the Library page (the session stays there)."""
-    at.switch_page("pages/library.py").run()
+    at.switch_page("app_pages/library.py").run()
     at.text_input(key="editor-password").input(password)
     at.button(key="editor-unlock").click().run()
     assert not at.exception, at.exception

@@ -128,7 +128,9 @@ def test_clause_deep_link_on_ask_page(env):
     at = app(clause=FINANCE_CLAUSE, q="专利贷款")
     page = html(at)
     assert "#### 链接的条款" in page and "3.深化知识产权" in page
-    assert codes(at)[0].startswith("《青海省“十四五”知识产权保护和运用规划》 四、重点任务 （三）促进知识产权高效益运用 3.")
+    assert codes(at)[0].startswith(
+        "《青海省“十四五”知识产权保护和运用规划》 四、重点任务 （三）促进知识产权高效益运用 3."
+    )
     at = app(clause="no-such-doc:9.9")
     assert any("不在当前索引中" in w for w in texts(at.warning))
 
@@ -145,9 +147,15 @@ def test_context_and_comparable_clauses_open_on_demand(env):
     page = html(at)
     assert 'class="ctx-block ctx-current"' in page and "（三）促进知识产权高效益运用" in page
     assert page.count('class="ctx-block') >= 3  # the clause with its neighbours
-    similar = [m.value for m in at.markdown if m.value.startswith("**") and "</span>" in m.value]
-    regions = {"山西省", "泰安市", "博尔塔拉蒙古自治州"}
-    assert sum(any(r in s for r in regions) for s in similar) >= 3  # every other region is listed
+    heads = [m.value for m in at.markdown if m.value.startswith("**")]
+    for region in ("山西省", "泰安市", "博尔塔拉蒙古自治州"):  # every other region is listed …
+        assert f"**{region}**" in heads  # … by its name alone: not 「山西省　省」
+    assert not [h for h in heads if "muted" in h]
+    # … and each comparable clause is a link that opens it in the Browse page
+    links = [p.proto for p in at.page_link if p.proto.page == "browse" and "open_in_new" in p.proto.icon]
+    others = [p for p in links if FINANCE_CLAUSE.replace(":", "%3A") not in p.query_string]
+    assert len(others) >= 2 and all(p.query_string.startswith("clause=") for p in others)
+    assert any("山西省" in p.label for p in others)
 
 
 def test_sessions_share_the_loaded_index_but_not_their_state(env):
@@ -158,8 +166,10 @@ def test_sessions_share_the_loaded_index_but_not_their_state(env):
     first_heads = [m.value for m in first.markdown if 'class="cite-head"' in m.value]
     second_heads = [m.value for m in second.markdown if 'class="cite-head"' in m.value]
     assert all("<b>山西省</b>" in h for h in first_heads)
-    assert {h.split("</b>")[0] for h in second_heads} != {"<div class=\"cite-head\"><b>山西省"}
-    assert second.text_input(key="q").value == "地理标志保护有哪些措施？" and first.text_input(key="q").value == QUESTION
+    assert {h.split("</b>")[0] for h in second_heads} != {'<div class="cite-head"><b>山西省'}
+    assert (
+        second.text_input(key="q").value == "地理标志保护有哪些措施？" and first.text_input(key="q").value == QUESTION
+    )
 
 
 def test_engine_errors_become_friendly_messages(env, monkeypatch):
@@ -191,7 +201,7 @@ def test_no_index_offers_an_editor_to_build_it(private_env, editor):
     assert not at.exception
     assert any("已建立索引：5 个文件" in s for s in texts(at.success))
     assert (index / "manifest.json").exists()
-    at.switch_page("pages/ask.py").run()
+    at.switch_page("app_pages/ask.py").run()
     at.text_input(key="q").input(QUESTION).run()
     assert "<mark" in html(at)
 
@@ -213,7 +223,7 @@ def test_damaged_index_offers_an_editor_to_rebuild(private_env, editor):
     unlock(at)
     assert at.button(key="build-index").label == "重新建立索引"
     for page in ("compare", "browse", "targets"):
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"app_pages/{page}.py").run()
         assert not at.exception and texts(at.info) == [messages.INDEX_DAMAGED]
 
 
@@ -278,7 +288,7 @@ def test_compare_exports_carry_citations(fake_searcher):
 def test_csv_cells_that_would_run_as_formulas_get_a_quote():
     from ui.export import safe_cell
 
-    for cell in ("=HYPERLINK(\"http://x\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1", " =1"):
+    for cell in ('=HYPERLINK("http://x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1", " =1"):
         assert safe_cell(cell) == "'" + cell
     for cell in ("青海省", "1.5", "-5", "+3%", "", "a=b", "——"):
         assert safe_cell(cell) == cell  # text, and plain signed numbers, stay as they are
@@ -296,7 +306,11 @@ def test_every_csv_export_neutralises_formulas(fake_searcher):
     evil_hit = dataclasses.replace(hit, clause=dataclasses.replace(hit.clause, text='=HYPERLINK("http://evil","x")'))
     evil = dataclasses.replace(cov, region="@SUM(1+1)", region_level="-1+1", hits=(evil_hit,))
     rows = list(csv.DictReader(compare_csv([evil]).decode("utf-8-sig").splitlines()))
-    assert (rows[0]["地区"], rows[0]["级别"], rows[0]["条款"]) == ("'@SUM(1+1)", "'-1+1", "'=HYPERLINK(\"http://evil\",\"x\")")
+    assert (rows[0]["地区"], rows[0]["级别"], rows[0]["条款"]) == (
+        "'@SUM(1+1)",
+        "'-1+1",
+        '\'=HYPERLINK("http://evil","x")',
+    )
     table = table_csv([{"指标": "=1+2", "目标值": "-5"}], ["指标", "目标值"]).decode("utf-8-sig")
     assert table.splitlines() == ["指标,目标值", "'=1+2,-5"]  # the Targets and Library exports use the same writer
 
@@ -333,7 +347,7 @@ def test_compare_columns_show_the_answering_sentences_of_long_clauses(fake_searc
 
 def test_browse_deep_link_opens_the_clause_highlighted(env):
     at = app()
-    at.switch_page("pages/browse.py")
+    at.switch_page("app_pages/browse.py")
     at.query_params["clause"] = FINANCE_CLAUSE
     at.query_params["q"] = "专利 贷款 金融"
     at.run()
@@ -361,7 +375,7 @@ def test_browse_outline_selection_updates_the_link(env):
 
 def test_browse_unknown_clause_link_warns(env):
     at = app()
-    at.switch_page("pages/browse.py")
+    at.switch_page("app_pages/browse.py")
     at.query_params["clause"] = "gone:1.2"
     at.run()
     assert any("不在当前索引中" in w for w in texts(at.warning))
@@ -430,7 +444,10 @@ def test_library_upload_good_and_bad_files(private_env, editor):
     data, index = private_env
     at = unlock(app())
     at.file_uploader(key="uploads").set_value(
-        [("测试市 规划.txt", GOOD_PLAN.encode("utf-8"), "text/plain"), ("broken.pdf", b"%PDF-1.4 garbage", "application/pdf")]
+        [
+            ("测试市 规划.txt", GOOD_PLAN.encode("utf-8"), "text/plain"),
+            ("broken.pdf", b"%PDF-1.4 garbage", "application/pdf"),
+        ]
     ).run()
     at.button(key="upload-save").click().run()
     assert not at.exception
@@ -439,7 +456,7 @@ def test_library_upload_good_and_bad_files(private_env, editor):
     assert any("已建立索引：6 个文件" in s for s in texts(at.success))
     assert (data / "测试市_规划.txt").exists() and not (data / "broken.pdf").exists()
     assert len(at.dataframe[0].value) == 6  # the table shows the new index after the rerun
-    at.switch_page("pages/ask.py").run()
+    at.switch_page("app_pages/ask.py").run()
     at.text_input(key="q").input("测试市 专利权质押 贷款").run()
     assert "测试市" in html(at)
 

@@ -129,11 +129,12 @@ def test_compare_page_shows_hostile_region_as_text(env):
 def test_browse_page_shows_hostile_headings_and_facts_as_text(env):
     at = app("browse")
     at.selectbox(key="browse-doc").set_value(_doc_id(at)).run()
-    for key in ("h0", "h3", "h4"):  # 一、…[点此](…)  （一）…&lt;img …&gt;  1.…[贷款](…): shown in bold above the clauses
+    # 一、…[点此](…)  （一）…&lt;img …&gt;  1.…[贷款](…): shown in bold above the clauses
+    for key in ("h0", "h3", "h4"):
         at.radio(key="browse-item").set_value(key).run()
         assert not at.exception and live_markup(at) == [], key
     at = app()
-    at.switch_page("pages/browse.py")
+    at.switch_page("app_pages/browse.py")
     at.query_params["clause"] = _hostile_clause(env)
     at.query_params["q"] = "贷款"
     at.run()

@@ -162,7 +162,7 @@ def build_locked_notice(rebuild: bool = False) -> None:
     what = "重新建立索引" if rebuild else "建立索引"
     if configured_hash():
         st.caption(f"{what}需要编辑口令。")
-        st.page_link("pages/library.py", label="到“文件库”解锁编辑", icon=":material/lock_open:")
+        st.page_link("app_pages/library.py", label="到“文件库”解锁编辑", icon=":material/lock_open:")
     else:
         command = "python -m indexer build --force" if rebuild else "python -m indexer build"
         st.caption(f"请管理员在服务器上运行 `{command}` {what}。")

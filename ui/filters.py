@@ -6,6 +6,9 @@ import streamlit as st
 
 from retrieval.records import Filters
 
+# A handful of options each: picked from the list, not typed (typing showed Streamlit's 「No results」) and
+# no 「Select all」 entry (choosing nothing already means all).
+CHOICES = {"select_all": False, "filter_mode": None}
 LEVEL_ORDER = ("全国", "省", "自治区", "市", "自治州", "地区", "盟", "区县")
 
 
@@ -26,12 +29,31 @@ def sidebar_filters(searcher, prefix: str = "ask") -> Filters:
     departments = _departments(searcher.index.manifest.fingerprint, searcher)
     with st.sidebar:
         st.markdown("##### 筛选")
-        regions = st.multiselect("地区", sorted({d.region for d in docs if d.region}), key=f"{prefix}-regions", placeholder="全部地区")
+        regions = st.multiselect(
+            "地区",
+            sorted({d.region for d in docs if d.region}),
+            key=f"{prefix}-regions",
+            placeholder="全部地区",
+            **CHOICES,
+        )
         levels = st.multiselect(
-            "级别", sorted({d.region_level for d in docs if d.region_level}, key=_level_key), key=f"{prefix}-levels", placeholder="全部级别"
+            "级别",
+            sorted({d.region_level for d in docs if d.region_level}, key=_level_key),
+            key=f"{prefix}-levels",
+            placeholder="全部级别",
+            **CHOICES,
         )
-        doc_ids = st.multiselect("文件", list(titles), format_func=titles.get, key=f"{prefix}-docs", placeholder="全部文件")
+        doc_ids = st.multiselect(
+            "文件", list(titles), format_func=titles.get, key=f"{prefix}-docs", placeholder="全部文件", select_all=False
+        )
         department = st.selectbox(
-            "责任部门", departments, index=None, key=f"{prefix}-department", placeholder="全部部门（可输入）", accept_new_options=True
+            "责任部门",
+            departments,
+            index=None,
+            key=f"{prefix}-department",
+            placeholder="全部部门（可输入）",
+            accept_new_options=True,
         )
-    return Filters(regions=tuple(regions), levels=tuple(levels), doc_ids=tuple(doc_ids), department=(department or "").strip())
+    return Filters(
+        regions=tuple(regions), levels=tuple(levels), doc_ids=tuple(doc_ids), department=(department or "").strip()
+    )

@@ -68,29 +68,39 @@ def header_html(hit_or_block_region: str, title: str, section: str) -> str:
 
 
 def clause_body(text: str, query: str = "", weights=None, extra_class: str = "") -> None:
-    st.markdown(f'<div class="clause-text {extra_class}">{clause_html(text, query, weights)}</div>', unsafe_allow_html=True)
+    st.markdown(
+        f'<div class="clause-text {extra_class}">{clause_html(text, query, weights)}</div>', unsafe_allow_html=True
+    )
 
 
 def browse_link(clause_id: str, query: str = "", label: str = "在浏览页中打开") -> None:
     params = {"clause": clause_id, **({"q": query} if query else {})}
-    st.page_link("pages/browse.py", label=label, icon=":material/open_in_new:", query_params=params)
+    st.page_link("app_pages/browse.py", label=label, icon=":material/open_in_new:", query_params=params)
 
 
 def hit_card(searcher, hit: Hit, query: str, *, raw_query: str = "", key: str = "") -> None:
-    """One result: citation header, highlighted clause, copyable citation, context and other regions."""
+    """One result: citation header, highlighted clause, why it matched (in words; the numbers one click
+    away), copyable citation, context and other regions."""
     c = cite(hit.clause, hit.document)
     weights = searcher.term_weights()
     key = key or hit.clause_id
+    text = hit.clause.text
+    hl = highlight(text, query, weights=weights) if query else Highlight()
     with st.container(border=True):
         st.markdown(header_html(c.region or c.title, c.title, c.section), unsafe_allow_html=True)
-        clause_body(hit.clause.text, query, weights)
+        st.markdown(
+            f'<div class="clause-text">{render_html(text, hl) if query else html_text(text)}</div>',
+            unsafe_allow_html=True,
+        )
         notes = hit.clause.departments.labelled()
         if hit.clause.parts > 1:
             notes.append(f"本条较长，此为第 {hit.clause.part}/{hit.clause.parts} 段")
-        notes.append(_why(hit))
+        notes.append(match_summary(hit, matched_words(text, hl)))
         st.caption(md(" ｜ ".join(notes)))
         citation_codes(c)
         browse_link(c.clause_id, raw_query)
+        with st.expander("为什么排在这里", key=f"why-{key}", icon=":material/info:"):
+            st.caption(md(ranking_detail(hit)))
         ctx = st.expander("查看上下文", key=f"ctx-{key}", on_change="rerun", icon=":material/article:")
         if ctx.open:
             with ctx:
@@ -109,14 +119,43 @@ def citation_codes(c) -> None:
         st.code(c.official, language=None, wrap_lines=True)
 
 
-def _why(hit: Hit) -> str:
-    """The hit explains itself: fused score and each retriever's rank."""
-    parts = [f"得分 {hit.score:.4f}"]
-    parts.append(f"语义第 {hit.dense_rank} 名" if hit.dense_rank else "语义未入选")
-    parts.append(f"关键词第 {hit.lexical_rank} 名" if hit.lexical_rank else "关键词未命中")
+REASONS = {
+    "section reference": "问题中的章节编号直接指向本条",
+    "region named in query": "属于问题中提到的地区",
+    "document type": "文件类型与问题相符",
+    "names departments": "本条列明了责任部门",
+}
+
+
+def matched_words(text: str, hl: Highlight, limit: int = 6) -> list[str]:
+    """The words of the clause that matched the question (each once, in order of appearance)."""
+    words = dict.fromkeys(text[a:b].strip() for a, b in hl.terms)
+    return [w for w in words if w][:limit]
+
+
+def match_summary(hit: Hit, words: list[str]) -> str:
+    """Why a reader should look at this clause, in words: how it was found and which words matched."""
     if "section reference" in hit.reasons:
-        parts.append("按章节编号定位")
-    return "，".join(parts)
+        how = "章节直达"
+    elif hit.dense_rank and hit.lexical_rank:
+        how = "关键词与语义均匹配"
+    elif hit.lexical_rank:
+        how = "关键词匹配"
+    elif hit.dense_rank:
+        how = "语义相近（用词不同）"
+    else:
+        how = "相关条款"
+    return f"{how}：{'、'.join(words)}" if words else how
+
+
+def ranking_detail(hit: Hit) -> str:
+    """The why-it-ranked-here numbers, for the curious (behind an expander): fused score, each
+    retriever's rank and the adjustments that applied."""
+    parts = [f"第 {hit.rank} 名，综合得分 {hit.score:.4f}"]
+    parts.append(f"语义检索第 {hit.dense_rank} 名" if hit.dense_rank else "语义检索未入选")
+    parts.append(f"关键词检索第 {hit.lexical_rank} 名" if hit.lexical_rank else "关键词检索未命中")
+    parts += [REASONS[r] for r in hit.reasons if r in REASONS]  # an unnamed one stays out of a Chinese line
+    return "；".join(parts) + "。"
 
 
 def context_view(searcher, clause, query: str = "") -> None:
@@ -150,24 +189,44 @@ def similar_view(searcher, clause_id: str) -> None:
         coverage_item(cov)
 
 
+def region_heading(region: str, level: str) -> str:
+    """A region as a heading: its name, with its level only where the name does not already say it
+    (「山西省」, not 「山西省　省」; 「浦东新区　区县」)."""
+    if not level or region.endswith(level) or level == region:
+        return region
+    return f"{region}\u3000{level}"
+
+
 def coverage_item(cov: RegionCoverage, query: str = "", weights=None, *, full: bool = False) -> None:
     """A region's best clause(s) for a topic, or the plain statement that it has none.
 
     ``full``: the answering sentences, the whole clause on demand and the citation to copy (Compare);
-    otherwise a one-line snippet (the comparable clauses under a search result)."""
-    # A Markdown line with an inline span: Markdown still reads inside it, so both parts get md().
-    st.markdown(f"**{md(cov.region)}**　<span class='muted'>{md(cov.region_level)}</span>", unsafe_allow_html=True)
+    otherwise a link that opens the clause in the Browse page, with a one-line snippet (the comparable
+    clauses under a search result)."""
+    name, level = region_heading(cov.region, cov.region_level), ""
+    if name != cov.region:  # a Markdown line with an inline span: Markdown still reads inside it, so md()
+        name, level = cov.region, f"\u3000<span class='muted'>{md(cov.region_level)}</span>"
+    st.markdown(f"**{md(name)}**{level}", unsafe_allow_html=True)
     if not cov.hits:
         st.caption(NOT_COVERED)
         return
     for hit in cov.hits:
         c = cite(hit.clause, hit.document)
         label = f" {hit.clause.label}" if hit.clause.label and hit.clause.kind != "indicator" else ""
-        st.markdown(f'<div class="cite-head">{html_text(c.short + label)}</div>', unsafe_allow_html=True)
         if not full:
+            st.page_link(
+                "app_pages/browse.py",
+                label=md(c.short + label),
+                icon=":material/open_in_new:",
+                query_params={"clause": c.clause_id},
+                help="在浏览页中打开这一条",
+            )
             clause_body(_snippet(hit.clause.text))
             continue
-        st.markdown(f'<div class="clause-text">{excerpt_html(hit.clause.text, query, weights)}</div>', unsafe_allow_html=True)
+        st.markdown(f'<div class="cite-head">{html_text(c.short + label)}</div>', unsafe_allow_html=True)
+        st.markdown(
+            f'<div class="clause-text">{excerpt_html(hit.clause.text, query, weights)}</div>', unsafe_allow_html=True
+        )
         if len(hit.clause.text) > 180:
             with st.expander("全文"):
                 clause_body(hit.clause.text, query, weights)
@@ -192,7 +251,7 @@ def block_view(searcher, block: Block, query: str = "", *, target: bool = False)
         if c is not None:
             st.code(c.canonical, language=None, wrap_lines=True)
         st.page_link(
-            "pages/browse.py", label="本条链接", icon=":material/link:", query_params={"clause": block.clause_id}
+            "app_pages/browse.py", label="本条链接", icon=":material/link:", query_params={"clause": block.clause_id}
         )
 
 

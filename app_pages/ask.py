@@ -14,7 +14,6 @@ from ui.messages import friendly
 from ui.render import hit_card, linked_clause
 from ui.resources import model_ready, require_searcher
 from ui.safe import html_text, md
-from ui.shell import ensure_navigation
 
 EXAMPLES = (
     "中小企业怎么用专利去银行贷款？",
@@ -30,17 +29,21 @@ def _ask(question: str) -> None:
     st.session_state["q"] = question
 
 
-ensure_navigation()
 st.markdown("### 问答检索")
 searcher = require_searcher()
 filters = sidebar_filters(searcher, "ask")
 
-# ?q= fills the box once; from then on the box owns the question and the URL follows it (shareable).
+# The URL holds the question (?q=): shareable, and the browser's Back button after 「在浏览页中打开」 returns
+# to it. The URL fills the box when it names another question than the one last shown (a link, Back) or
+# when the box has none (Streamlit forgets a widget's value while another page is shown); otherwise the
+# box owns the question and the URL follows it.
 url_question = st.query_params.get("q", "")
-if url_question and url_question != st.session_state.get("_ask_applied"):
+if url_question != st.session_state.get("_ask_applied") or "q" not in st.session_state:
     st.session_state["q"] = url_question
     st.session_state["_ask_applied"] = url_question
-question = st.text_input("输入问题，按回车检索", key="q", placeholder="例如：中小企业怎么用专利去银行贷款？", max_chars=600)
+question = st.text_input(
+    "输入问题，按回车检索", key="q", placeholder="例如：中小企业怎么用专利去银行贷款？", max_chars=600
+)
 if question != url_question:
     st.session_state["_ask_applied"] = question
     if question:
@@ -60,7 +63,9 @@ if linked:
 if not question:
     if not linked:
         docs = searcher.index.manifest.counts
-        st.caption(f"已收录 {docs.get('documents', 0)} 个文件、{docs.get('clauses', 0)} 条条款。输入问题后按回车，或点上面的示例。")
+        st.caption(
+            f"已收录 {docs.get('documents', 0)} 个文件、{docs.get('clauses', 0)} 条条款。输入问题后按回车，或点上面的示例。"
+        )
     st.stop()
 
 try:
@@ -86,7 +91,8 @@ with st.container(border=True, key="answer"):
             st.caption("下面是最接近的条款，仅供参考。")
     else:
         body = "".join(
-            f'{html_text(s.text)}<span class="answer-cite">〔{html_text(s.citation.short)}〕</span>' for s in result.sentences
+            f'{html_text(s.text)}<span class="answer-cite">〔{html_text(s.citation.short)}〕</span>'
+            for s in result.sentences
         )
         st.markdown(f'<div class="answer-box">{body}</div>', unsafe_allow_html=True)
         if result.figures:
@@ -94,7 +100,7 @@ with st.container(border=True, key="answer"):
         if result.departments:
             st.markdown(f"**责任部门：** {md('、'.join(result.departments))}")
         seen = dict.fromkeys(s.citation.canonical for s in result.sentences)
-        st.caption("引用：" + md("；".join(seen)) + f"　｜　置信度 {result.confidence:.0%}")
+        st.caption("引用：" + md("；".join(seen)))  # the answer stands on its citations, or abstains above
 
 st.markdown(f"#### 相关条款（{len(hits)}）")
 show_all = st.session_state.get("_ask_show_all") == question
@@ -102,6 +108,7 @@ for hit in hits if show_all else hits[:SHOWN_FIRST]:
     hit_card(searcher, hit, parsed.content_text, raw_query=question.strip(), key=f"{hit.rank}-{hit.clause_id}")
 if not show_all and len(hits) > SHOWN_FIRST:
     st.button(
-        f"显示其余 {len(hits) - SHOWN_FIRST} 条", key="ask-more",
+        f"显示其余 {len(hits) - SHOWN_FIRST} 条",
+        key="ask-more",
         on_click=lambda: st.session_state.update(_ask_show_all=question),
     )

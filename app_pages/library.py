@@ -10,15 +10,14 @@ from indexer.errors import PlanSearchError
 from indexer.load import SUPPORTED_SUFFIXES
 from ui import config
 from ui.build import build_with_progress
+from ui.chrome import local_time, model_description
 from ui.editor import editor_panel
 from ui.export import table_csv
 from ui.messages import friendly, hide_paths
 from ui.resources import build_messages, flash, searcher_or_notice
 from ui.safe import md
-from ui.shell import ensure_navigation
 from ui.upload import MAX_BYTES, outcome_line, save_uploads
 
-ensure_navigation()
 st.markdown("### 文件库")
 searcher = searcher_or_notice()  # an editor may upload below even without an index
 
@@ -50,13 +49,18 @@ if searcher is not None:
     counts = manifest.counts
     st.caption(
         f"{counts.get('documents', 0)} 个文件 · {counts.get('clauses', 0)} 条条款 · {counts.get('indicators', 0)} 项指标"
-        f" · 模型 {md(hide_paths(manifest.model))} · 建立于 {md(manifest.built_at)}"
+        f" · 检索模型：{model_description(manifest.model)} · 索引更新于 {md(local_time(manifest.built_at))}",
+        help=md(f"模型标识：{hide_paths(manifest.model)}"),  # the id is for the operator, one hover away
     )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="lib-table")
     if rows:  # the table's own CSV export is off (config.toml): it writes formulas as they are
         st.download_button(
-            "导出 CSV", table_csv(rows, list(rows[0])), file_name="文件库.csv", mime="text/csv",
-            icon=":material/download:", key="lib-csv",
+            "导出 CSV",
+            table_csv(rows, list(rows[0])),
+            file_name="文件库.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            key="lib-csv",
         )
     if manifest.skipped:
         st.markdown("##### 未能收录的文件")

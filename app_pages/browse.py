@@ -9,9 +9,7 @@ from ui.context import base_id, block_of, outline, outline_key_for, section_bloc
 from ui.render import block_view
 from ui.resources import require_searcher
 from ui.safe import md
-from ui.shell import ensure_navigation
 
-ensure_navigation()
 st.markdown("### 浏览条款")
 searcher = require_searcher()
 index = searcher.index
@@ -70,8 +68,14 @@ if facts:
 
 left, right = st.columns([2, 3])
 with left, st.container(height=620, border=True):
-    key = st.radio("目录", keys, format_func=labels.get, key="browse-item", label_visibility="collapsed",
-                   on_change=_follow_selection)
+    key = st.radio(
+        "目录",
+        keys,
+        format_func=labels.get,
+        key="browse-item",
+        label_visibility="collapsed",
+        on_change=_follow_selection,
+    )
 item = next(i for i in items if i.key == key)
 with right:
     st.markdown(f"**{md(' > '.join(item.path)) or '前言'}**")

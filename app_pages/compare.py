@@ -12,7 +12,6 @@ from ui.messages import friendly
 from ui.render import coverage_item
 from ui.resources import require_searcher
 from ui.safe import md
-from ui.shell import ensure_navigation
 
 EXAMPLES = ("知识产权质押融资", "地理标志保护", "植物新品种", "海外知识产权纠纷应对")
 COLUMNS_PER_ROW = 4
@@ -22,7 +21,6 @@ def _pick(topic: str) -> None:
     st.session_state["topic"] = topic
 
 
-ensure_navigation()
 st.markdown("### 地区对比")
 searcher = require_searcher()
 with st.sidebar:
@@ -55,8 +53,13 @@ for start in range(0, len(coverages), COLUMNS_PER_ROW):
 
 stem = re.sub(r"[^\w\u4e00-\u9fff]+", "_", topic).strip("_")[:40] or "topic"
 left, right = st.columns(2)
-left.download_button("导出 CSV", compare_csv(coverages), file_name=f"地区对比-{stem}.csv", mime="text/csv", icon=":material/download:")
+left.download_button(
+    "导出 CSV", compare_csv(coverages), file_name=f"地区对比-{stem}.csv", mime="text/csv", icon=":material/download:"
+)
 right.download_button(
-    "导出 Markdown", compare_markdown(topic, coverages), file_name=f"地区对比-{stem}.md", mime="text/markdown",
+    "导出 Markdown",
+    compare_markdown(topic, coverages),
+    file_name=f"地区对比-{stem}.md",
+    mime="text/markdown",
     icon=":material/download:",
 )

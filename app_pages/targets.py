@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ui.export import table_csv, to_number
+from ui.export import table_csv
+from ui.filters import CHOICES
+from ui.indicators import indicator_chart, indicator_choices, indicator_points, numeric_rows
 from ui.resources import require_searcher
-from ui.shell import ensure_navigation
 
-ensure_navigation()
 st.markdown("### 量化指标")
 searcher = require_searcher()
 index = searcher.index
@@ -37,7 +36,9 @@ if not rows:
 
 table = pd.DataFrame(rows)
 with st.sidebar:
-    regions = st.multiselect("地区", sorted(table["地区"].unique()), key="tg-regions", placeholder="全部地区")
+    regions = st.multiselect(
+        "地区", sorted(table["地区"].unique()), key="tg-regions", placeholder="全部地区", **CHOICES
+    )
     needle = st.text_input("指标名称包含", key="tg-name", placeholder="例如：专利")
 shown = table
 if regions:
@@ -47,34 +48,38 @@ if needle.strip():
 st.caption(f"共 {len(shown)} 项指标（点击表头排序）。")
 st.dataframe(shown, hide_index=True, width="stretch", key="tg-table")
 st.download_button(  # the table's own CSV export is off (config.toml): it writes formulas as they are
-    "导出 CSV", table_csv(shown.to_dict("records"), list(shown.columns)), file_name="量化指标.csv", mime="text/csv",
-    icon=":material/download:", key="tg-csv",
+    "导出 CSV",
+    table_csv(shown.to_dict("records"), list(shown.columns)),
+    file_name="量化指标.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    key="tg-csv",
 )
 
-st.markdown("#### 指标对比图")
-numeric = shown.assign(基期=shown["基期值"].map(to_number), 目标=shown["目标值"].map(to_number))
-numeric = numeric[numeric["基期"].notna() | numeric["目标"].notna()]
+st.markdown("#### 一项指标的地区与年份对比")
+numeric = numeric_rows(shown)
 if numeric.empty:
     st.caption("当前筛选下没有可作图的数值指标（“——”“≥100”等非纯数值不作图）。")
     st.stop()
-names = numeric["指标"].value_counts().index.tolist()  # the indicator most regions share comes first
-name = st.selectbox("选择指标", names, key="tg-chart-name")
-picked = numeric[numeric["指标"] == name]
-long = picked.melt(id_vars=["地区", "单位", "基期年", "目标年"], value_vars=["基期", "目标"], var_name="类别", value_name="数值")
-long = long.dropna(subset=["数值"])
-chart = (
-    alt.Chart(long)
-    .mark_bar()
-    .encode(
-        x=alt.X("地区:N", title=None, axis=alt.Axis(labelAngle=0)),
-        xOffset="类别:N",
-        y=alt.Y("数值:Q", title=f"{name}（{picked['单位'].iloc[0] or '—'}）"),
-        color=alt.Color("类别:N", scale=alt.Scale(range=["#adb5bd", "#1c7ed6"]), title=None),
-        tooltip=["地区", "类别", "数值", "基期年", "目标年"],
-    )
-    .properties(height=320)
+choices = {key: (name, n) for key, name, n in indicator_choices(numeric)}  # most regions first
+# The selector sits in a narrow column: the chart's hover toolbar (top right) has nothing to cover.
+pick, _ = st.columns([2, 3])
+key = pick.selectbox(
+    "选择指标",
+    list(choices),
+    key="tg-chart-name",
+    format_func=lambda k: f"{choices[k][0]}（{choices[k][1]} 个地区）" if choices[k][1] > 1 else choices[k][0],
 )
-st.altair_chart(chart, width="stretch")
+points, unit, other_units = indicator_points(numeric, key)
+name = choices[key][0]
+st.altair_chart(indicator_chart(points, f"{name}（{unit}）" if unit else name), width="stretch", key="tg-chart")
+table = points.pivot(index="地区", columns="年份", values="数值")
+st.dataframe(table, width="stretch", key="tg-compare")
+notes = []
+if other_units:
+    notes.append(f"另有 {other_units} 项使用其他单位，未放在同一张图中")
 skipped = len(shown) - len(numeric)
 if skipped:
-    st.caption(f"另有 {skipped} 项指标的数值不是纯数字（如“——”“≥100”），未作图。")
+    notes.append(f"另有 {skipped} 项指标的数值不是纯数字（如“——”“≥100”），未作图")
+if notes:
+    st.caption("；".join(notes) + "。")

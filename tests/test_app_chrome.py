@@ -1,0 +1,307 @@
+"""The app as a reader meets it (issue 12): cards that say why a clause matched in words, the question kept
+in the URL, Chinese chrome, one indicator compared across regions and years, comparable clauses as links,
+and the st.navigation layout (app_pages/) working from a fresh process. AppTest, no browser."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+st = pytest.importorskip("streamlit")
+
+from .apphelpers import app, html, texts  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTION = "中小企业怎么用专利去银行贷款？"
+FINANCE_CLAUSE = "qinghai_ip-protection-and-use-plan-14th-fyp:4.3.3"
+INTERNAL = re.compile(r"得分|语义第|关键词第|置信度|\d\.\d{4}")
+
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_cache")
+
+
+def _outside_expanders(at) -> list[str]:
+    inside = {id(c) for e in at.expander for c in e.caption}
+    return [c.value for c in at.caption if id(c) not in inside]
+
+
+def _ranking_details(at) -> list[str]:
+    return [c.value for e in at.expander if e.label == "为什么排在这里" for c in e.caption]
+
+
+# --- item 1: cards ------------------------------------------------------------------------------------
+
+
+def test_cards_say_why_in_words_and_keep_the_numbers_one_click_away(env):
+    at = app(q=QUESTION)
+    assert not at.exception
+    shown = " ".join(_outside_expanders(at)) + html(at)
+    assert not INTERNAL.search(shown), INTERNAL.search(shown)  # no 得分 0.0212, 语义第 2 名, 置信度 …
+    assert "关键词与语义均匹配：" in shown  # how it was found, and the words that matched
+    details = _ranking_details(at)
+    assert len(details) == 5 and all("综合得分" in d and "语义检索" in d for d in details)
+
+
+def test_a_section_reference_reads_as_a_direct_hit(env):
+    at = app(q="青海 四、(一)2.")
+    assert not at.exception
+    captions = " ".join(_outside_expanders(at))
+    assert "章节直达" in captions and "10.0000" not in captions
+    assert any("问题中的章节编号直接指向本条" in d for d in _ranking_details(at))
+
+
+def test_the_answer_stands_on_its_citations_without_a_confidence(env):
+    at = app(q=QUESTION)
+    assert "〔青海省 · 四（三）3〕" in html(at)
+    assert any(c.startswith("引用：") for c in texts(at.caption))
+    assert not any("置信度" in c for c in texts(at.caption))
+
+
+def test_match_words_come_from_the_highlight():
+    from retrieval.records import Highlight
+    from ui.render import matched_words
+
+    text = "支持专利质押融资，扩大专利质押规模。"
+    assert matched_words(text, Highlight((), ((2, 4), (4, 8), (11, 13)))) == ["专利", "质押融资"]
+
+
+# --- item 3: the question in the URL ------------------------------------------------------------------
+
+
+def test_back_from_browse_returns_to_the_asked_question(env):
+    at = app()
+    at.text_input(key="q").input(QUESTION).run()
+    assert at.query_params["q"] == QUESTION
+    # 「在浏览页中打开」: the Browse page, whose run makes Streamlit forget the Ask box's value …
+    at.switch_page("app_pages/browse.py")
+    at.query_params.clear()
+    at.query_params["clause"] = FINANCE_CLAUSE
+    at.run()
+    assert not at.exception and "q" not in at.session_state
+    # … then the browser's Back button: the previous URL, /?q=…, on the Ask page
+    at.switch_page("app_pages/ask.py")
+    at.query_params.clear()
+    at.query_params["q"] = QUESTION
+    at.run()
+    assert not at.exception
+    assert at.text_input(key="q").value == QUESTION
+    assert "#### 相关条款（10）" in html(at) and at.query_params["q"] == QUESTION
+
+
+def test_clearing_the_box_is_not_undone_by_the_url(env):
+    at = app(q=QUESTION)
+    at.text_input(key="q").input("").run()
+    assert at.text_input(key="q").value == "" and "q" not in at.query_params
+
+
+# --- item 5: Chinese chrome ---------------------------------------------------------------------------
+
+
+def test_every_page_has_its_own_tab_title():
+    from ui.chrome import page_title
+
+    assert page_title("问答检索") == "问答检索 · 规划条款检索"
+    source = (ROOT / "app.py").read_text(encoding="utf-8")
+    assert "st.set_page_config(page_title=page_title(page.title))" in source
+
+
+def test_the_menu_of_streamlit_is_hidden():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["toolbarMode"] == "minimal"  # no Print / Record a screencast / Made with Streamlit
+
+
+def test_filters_offer_no_select_all_and_no_typing_into_short_lists(env):
+    at = app()
+    from streamlit.proto.SelectWidgetFilterMode_pb2 import SelectWidgetFilterMode
+
+    for key in ("ask-regions", "ask-levels", "ask-docs"):
+        assert at.multiselect(key=key).proto.select_all == 0  # 0: never show 「Select all」
+    for key in ("ask-regions", "ask-levels"):  # picked, not typed: no 「No results」
+        assert at.multiselect(key=key).proto.filter_mode == SelectWidgetFilterMode.FILTER_MODE_NONE
+
+
+def test_streamlit_words_have_chinese_replacements():
+    from ui.chrome import CHROME_TEXT, chrome_script
+
+    for word in ("Upload", "No results", "Select all", "Copy to clipboard", "Drag and drop files here"):
+        assert re.search(r"[\u4e00-\u9fff]", CHROME_TEXT[word])
+    script = chrome_script()
+    assert "MutationObserver" in script and '"复制"' in script and "per file" in script
+
+
+def test_library_shows_the_model_in_words_and_the_build_time_locally(env, fake_searcher):
+    at = app("library")
+    caption = next(c for c in texts(at.caption) if "个文件" in c)
+    assert "fake:64" not in caption and "UTC" not in caption and "+00:00" not in caption
+    assert "测试用的简易模型" in caption
+    assert re.search(r"索引更新于 \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d", caption)
+
+
+def test_local_time_is_written_in_chinese():
+    from ui.chrome import local_time
+
+    assert re.fullmatch(r"2026年12月\d{1,2}日 \d\d:\d\d", local_time("2026-12-02T19:44:16+00:00"))
+    assert local_time("") == "" and local_time("不是时间") == "不是时间"
+
+
+# --- item 4: one indicator across regions and years ---------------------------------------------------
+
+
+def _indicator_table():
+    import pandas as pd
+
+    rows = [
+        ("青海省", "每万人口高价值发明专利拥有量", "件", "2020", "1.9", "2025", "3.5"),
+        ("山西省", "每万人口 高价值发明专利拥有量", "件", "2020", "1.6", "2025", "2.9"),
+        ("博尔塔拉蒙古自治州", "每万人口高价值发明专利拥有量", "件", "2020", "1.07", "2025", "1.5"),
+        ("泰安市", "每万人口高价值发明专利拥有量", "件/万人", "2020", "2", "2025", "4"),
+        ("青海省", "知识产权质押融资金额", "亿元", "2020", "——", "2025", "10"),
+    ]
+    cols = ["地区", "指标", "单位", "基期年", "基期值", "目标年", "目标值"]
+    return pd.DataFrame([dict(zip(cols, r, strict=True)) for r in rows])
+
+
+def test_one_indicator_is_compared_across_regions_and_years():
+    from ui.indicators import indicator_chart, indicator_choices, indicator_points, numeric_rows
+
+    numeric = numeric_rows(_indicator_table())
+    choices = indicator_choices(numeric)
+    key, name, regions = choices[0]
+    assert (name, regions) == ("每万人口高价值发明专利拥有量", 4)  # spelled two ways, one indicator
+    points, unit, other_units = indicator_points(numeric, key)
+    assert unit == "件" and other_units == 1
+    assert set(points["地区"]) == {"青海省", "山西省", "博尔塔拉蒙古自治州"}
+    assert set(points["年份"]) == {"2020年基期", "2025年目标"}
+    assert points[(points["地区"] == "山西省") & (points["年份"] == "2025年目标")]["数值"].item() == 2.9
+    spec = indicator_chart(points, f"{name}（件）").to_dict()
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert marks == ["bar", "text"]  # the value is written on each bar
+    y = spec["layer"][0]["encoding"]["y"] if "encoding" in spec["layer"][0] else spec["encoding"]["y"]
+    assert y["field"] == "地区" and y["axis"]["labelLimit"] == 0  # full region names
+
+
+def test_targets_page_charts_the_picked_indicator_with_a_table(env):
+    at = app("targets")
+    assert not at.exception
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert "#### 一项指标的地区与年份对比" in html(at)
+    compare = at.dataframe[1].value
+    assert "博尔塔拉蒙古自治州" in list(compare.index) and "2025年目标" in compare.columns
+    at.selectbox(key="tg-chart-name").set_value("知识产权质押融资金额").run()
+    assert not at.exception and at.dataframe[1].value.loc["博尔塔拉蒙古自治州", "2025年目标"] == 7000
+
+
+# --- item 7: comparable clauses -------------------------------------------------------------------------
+
+
+def test_region_headings_show_the_level_only_where_it_adds_something():
+    from ui.render import region_heading
+
+    assert region_heading("山西省", "省") == "山西省"
+    assert region_heading("博尔塔拉蒙古自治州", "自治州") == "博尔塔拉蒙古自治州"
+    assert region_heading("全国", "全国") == "全国"
+    assert region_heading("浦东新区", "区县") == "浦东新区\u3000区县"
+
+
+# --- item 10: the st.navigation layout ------------------------------------------------------------------
+
+
+def test_pages_live_in_app_pages_and_no_private_api_is_used():
+    assert not (ROOT / "pages").exists()  # Streamlit's legacy multipage mode is never switched on
+    assert not (ROOT / "ui" / "shell.py").exists()
+    for path in [ROOT / "app.py", *(ROOT / "app_pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]:
+        source = path.read_text(encoding="utf-8")
+        assert "streamlit.runtime" not in source and "PagesManager" not in source, path
+
+
+def test_a_deep_link_is_the_first_run_of_a_session(env):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.switch_page("app_pages/browse.py")
+    at.query_params["clause"] = FINANCE_CLAUSE
+    at.query_params["q"] = "专利 金融"
+    at.run()
+    assert not at.exception
+    assert any("链接指向的条款" in c for c in texts(at.caption))
+    assert '<mark class="hl-term">金融</mark>' in html(at)
+
+
+def _first_run(port: int, page: str, query: str) -> tuple[str, str, bool]:
+    """The first run of a new session, as a browser opening ``/<page>?<query>`` makes it: the run's end,
+    the Markdown it drew, and whether Streamlit said the page was not found."""
+    import time
+
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.sync.client import connect
+
+    drawn, not_found = [], False
+    with connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"], max_size=None) as ws:
+        msg = BackMsg()
+        msg.rerun_script.query_string = query
+        msg.rerun_script.page_name = page
+        ws.send(msg.SerializeToString())
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            forward = ForwardMsg()
+            forward.ParseFromString(ws.recv(timeout=60))
+            kind = forward.WhichOneof("type")
+            not_found |= kind == "page_not_found"
+            if kind == "delta" and forward.delta.new_element.WhichOneof("type") == "markdown":
+                drawn.append(forward.delta.new_element.markdown.body)
+            if kind == "script_finished":
+                status = ForwardMsg.ScriptFinishedStatus.Name(forward.script_finished)
+                if status != "FINISHED_EARLY_FOR_RERUN":  # st.switch_page reruns at once
+                    return status, "\n".join(drawn), not_found
+    raise TimeoutError("the script did not finish")
+
+
+@pytest.mark.slow
+def test_deep_links_work_in_a_fresh_server_process(fake_index_dir, tmp_path):
+    """`streamlit run app.py`, and the first request of each new process is a deep link."""
+    import os
+    import subprocess
+    import sys
+    from urllib.parse import quote
+
+    from .test_config import _free_port
+
+    links = {
+        "browse": (f"clause={quote(FINANCE_CLAUSE)}&q={quote('专利 金融')}", "链接指向的条款"),
+        "ask": (f"q={quote(QUESTION)}", "#### 答复"),
+        "": ("", "### 问答检索"),
+    }
+    env = {**os.environ, "PLANSEARCH_INDEX": str(fake_index_dir), "PLANSEARCH_DATA": str(ROOT / "data")}
+    for page, (query, expected) in links.items():
+        port = _free_port()
+        cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
+        with (tmp_path / f"{page or 'root'}.log").open("w") as log:
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_healthy(port, proc)
+            status, drawn, not_found = _first_run(port, page, query)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+        assert status == "FINISHED_SUCCESSFULLY" and not not_found, (page, status)
+        assert expected in drawn, (page, drawn[:500])
+
+
+def _wait_healthy(port: int, proc) -> None:
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + 60
+    while True:
+        assert proc.poll() is None, "streamlit exited"
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            assert time.monotonic() < deadline, "streamlit did not answer"
+            time.sleep(0.2)

@@ -1,0 +1,83 @@
+"""One indicator across regions and years, for the Targets page: which indicators can be compared, the
+values of one as (region, year) points, and its chart.
+
+Plans name the same indicator slightly differently (「专利密集型产业增加值占 GDP 的比重」 and
+「专利密集型产业增加值占GDP比重」): ``indicator_key`` folds spaces, width and 的 so both land on one entry.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import altair as alt
+import pandas as pd
+
+from .export import to_number
+
+_FOLD = re.compile(r"[\s的]+")
+BAR = 22  # pixels per bar
+
+
+def indicator_key(name: str) -> str:
+    """The name an indicator is compared under (spaces, full-width forms and 的 folded)."""
+    return _FOLD.sub("", unicodedata.normalize("NFKC", name or ""))
+
+
+def numeric_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the indicator table with a plain number as baseline or target (「——」 and 「≥100」 are
+    not charted), with the numbers in 基期 / 目标 and the comparison key in 指标键."""
+    out = table.assign(
+        基期=table["基期值"].map(to_number),
+        目标=table["目标值"].map(to_number),
+        指标键=table["指标"].map(indicator_key),
+    )
+    return out[out["基期"].notna() | out["目标"].notna()]
+
+
+def indicator_choices(numeric: pd.DataFrame) -> list[tuple[str, str, int]]:
+    """(key, name, regions) of every charted indicator: those more regions share first, then those with
+    more values, then in the order of the table; the name is the one most often written, regions how
+    many regions give a value."""
+    out = []
+    for order, (key, rows) in enumerate(numeric.groupby("指标键", sort=False)):
+        values = int(rows["基期"].notna().sum() + rows["目标"].notna().sum())
+        out.append((-rows["地区"].nunique(), -values, order, key, rows["指标"].value_counts().index[0]))
+    return [(key, name, -regions) for regions, _, _, key, name in sorted(out)]
+
+
+def indicator_points(numeric: pd.DataFrame, key: str) -> tuple[pd.DataFrame, str, int]:
+    """One indicator's values as (地区, 年份, 数值) points — its baseline and its target, each under its
+    own year — in the unit most regions use; the unit, and how many rows in other units were left out."""
+    rows = numeric[numeric["指标键"] == key]
+    unit = rows["单位"].value_counts().index[0] if rows["单位"].astype(bool).any() else ""
+    same = rows[rows["单位"] == unit] if unit else rows
+    points = []
+    for _, row in same.iterrows():
+        for kind, year_field in (("基期", "基期年"), ("目标", "目标年")):
+            value = row[kind]
+            if value is None or pd.isna(value):
+                continue
+            year = str(row[year_field] or "").strip()
+            points.append({"地区": row["地区"], "年份": f"{year}年{kind}" if year else kind, "数值": float(value)})
+    frame = pd.DataFrame(points, columns=["地区", "年份", "数值"])
+    frame = frame.drop_duplicates(subset=["地区", "年份"]).sort_values(["地区", "年份"], kind="stable")
+    return frame.reset_index(drop=True), unit, len(rows) - len(same)
+
+
+def indicator_chart(points: pd.DataFrame, title: str) -> alt.LayerChart:
+    """Horizontal bars, one group per region (its full name on the axis), one bar per year, the value
+    written at the end of each bar."""
+    years = sorted(points["年份"].unique())
+    base = alt.Chart(points).encode(
+        y=alt.Y("地区:N", title=None, sort=sorted(points["地区"].unique()), axis=alt.Axis(labelLimit=0)),
+        yOffset=alt.YOffset("年份:N", sort=years),
+        x=alt.X("数值:Q", title=title, scale=alt.Scale(nice=True)),
+        color=alt.Color("年份:N", sort=years, title=None, legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("地区:N"), alt.Tooltip("年份:N"), alt.Tooltip("数值:Q", format=",.4~f")],
+    )
+    bars = base.mark_bar()
+    values = base.mark_text(align="left", baseline="middle", dx=3).encode(
+        text=alt.Text("数值:Q", format=",.4~f"), color=alt.value("#212529")
+    )
+    return (bars + values).properties(height=alt.Step(BAR, **{"for": "offset"}))  # BAR pixels a bar
