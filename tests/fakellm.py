@@ -13,6 +13,7 @@ callable ``request → step``. Steps:
 - ``Status(code, body)``: an HTTP error (429, 500 …) with an OpenAI-style error body.
 - ``Raw(body, content_type)``: these bytes as a 200 reply (malformed output).
 - ``Stall(seconds, after)``: send ``after`` chunks of a stream (or nothing), then hang (timeouts).
+- ``Drip(interval)``: a reply that trickles in forever, a piece per interval (the hard timeout).
 """
 
 from __future__ import annotations
@@ -51,7 +52,16 @@ class Stall:
     after: str = ""  # text streamed before the stall
 
 
-Step = Reply | Status | Raw | Stall
+@dataclass(frozen=True)
+class Drip:
+    """A reply that never ends: a little text every ``interval`` seconds (up to ``limit``), so only a
+    deadline on the whole request stops the client, not a timeout per read."""
+
+    interval: float
+    limit: float = 20.0
+
+
+Step = Reply | Status | Raw | Stall | Drip
 
 
 class FakeLLM:
@@ -121,6 +131,24 @@ class FakeLLM:
                         if step.after:
                             self._event(self._delta(step.after))
                     fake._stop.wait(step.seconds)
+                    self.close_connection = True
+                    return None
+                if isinstance(step, Drip):
+                    if stream:
+                        self._start_stream()
+                    else:
+                        self.send_response(200)
+                        self.send_header("Content-Type", "application/json")
+                        self.send_header("Content-Length", "100000000")
+                        self.end_headers()
+                        self.wfile.write(b'{"choices": [{"message": {"content": "')
+                    end = time.monotonic() + step.limit
+                    while time.monotonic() < end and not fake._stop.wait(step.interval):
+                        if stream:
+                            self._event(self._delta("知识产权"))
+                        else:
+                            self.wfile.write("知识产权".encode())
+                            self.wfile.flush()
                     self.close_connection = True
                     return None
                 if stream:

@@ -16,7 +16,7 @@ import streamlit as st
 
 from indexer.errors import PlanSearchError
 from retrieval.llm import GeneratedAnswer, GenerationStream, LLMSettings, should_ask
-from retrieval.llm.generate import with_marks
+from retrieval.llm.generation import with_marks
 from retrieval.llm.prompt import MAX_SOURCES
 
 from .render import browse_link, clause_body
@@ -40,39 +40,39 @@ def generated_answer(searcher, question: str, parsed, hits, extractive) -> None:
     key = (question, tuple(h.clause_id for h in hits[:MAX_SOURCES]), settings.base_url, settings.model)
     kept: dict = st.session_state.setdefault("_generated", {})
     result = kept.get(key)
-    slot = st.empty()
-    if result is None:
-        stream = GenerationStream(settings, question, hits, extractive, searcher.term_weights())
-        with slot.container(border=True):
-            st.markdown(TITLE)
-            st.write_stream(md(piece) for piece in stream)  # the raw reply, as text, while it comes
-        result = stream.result
-        while len(kept) >= _KEPT:
-            kept.pop(next(iter(kept)))
-        kept[key] = result
-    with slot.container():
-        show(searcher, result, parsed.content_text, question)
-
-
-def show(searcher, result: GeneratedAnswer, query: str, raw_query: str) -> None:
-    """A checked answer with its numbered clauses, or its one-line notice."""
-    if not result.text:
-        st.info(md(result.notice), icon=":material/info:")
-        return
+    # Fixed slots, replaced element by element: the streamed text becomes the checked one in place (a
+    # container replaced by another would keep the streamed text as a stale child).
     with st.container(border=True, key="generated"):
-        st.markdown(TITLE)
-        body = "".join(
-            with_marks(s, '<span class="answer-cite">[{}]</span>'.format, html_text)
-            for s in result.sentences
-            if s.supported
-        )
-        st.markdown(f'<div class="answer-box">{body}</div>', unsafe_allow_html=True)
-        if result.notice:  # some sentences were dropped
-            st.caption(md(result.notice))
-        weights = searcher.term_weights()
-        for source in result.cited:
-            with st.expander(f"\\[{source.n}\\] {md(source.citation.short)}", key=f"gen-src-{source.n}"):
-                clause_body(source.text, query, weights)
-                st.code(source.citation.canonical, language=None, wrap_lines=True)
-                browse_link(source.clause_id, raw_query)
-        st.caption(NOTE)
+        title, body = st.empty(), st.empty()
+        if result is None:
+            title.markdown(TITLE)
+            stream = GenerationStream(settings, question, hits, extractive, searcher.term_weights())
+            body.write_stream(md(piece) for piece in stream)  # the raw reply, as text, while it comes
+            result = stream.result
+            while len(kept) >= _KEPT:
+                kept.pop(next(iter(kept)))
+            kept[key] = result
+        show(searcher, result, parsed.content_text, question, title, body)
+
+
+def show(searcher, result: GeneratedAnswer, query: str, raw_query: str, title, body) -> None:
+    """A checked answer (into the ``title`` and ``body`` slots) with its numbered clauses below, or its
+    one-line notice."""
+    if not result.text:
+        title.empty()
+        body.info(md(result.notice), icon=":material/info:")
+        return
+    title.markdown(TITLE)
+    html = "".join(
+        with_marks(s, '<span class="answer-cite">[{}]</span>'.format, html_text)
+        for s in result.sentences
+        if s.supported
+    )
+    body.markdown(f'<div class="answer-box">{html}</div>', unsafe_allow_html=True)
+    st.caption(NOTE + (f"{md(result.notice)}" if result.notice else ""))  # notice: what was dropped
+    weights = searcher.term_weights()
+    for source in result.cited:
+        with st.expander(f"\\[{source.n}\\] {md(source.citation.short)}", key=f"gen-src-{source.n}"):
+            clause_body(source.text, query, weights)
+            st.code(source.citation.canonical, language=None, wrap_lines=True)
+            browse_link(source.clause_id, raw_query)

@@ -6,12 +6,12 @@ sentence by sentence. Optional: with no endpoint configured nothing here runs.
     stream = GenerationStream(...); for piece in stream: …; stream.result
 
 Modules: ``settings`` (configuration), ``client`` (the protocol, typed errors), ``prompt`` (what is
-asked), ``grounding`` (the check), ``generate`` (the verbs and the GeneratedAnswer record).
+asked), ``grounding`` (the check), ``generation`` (the verbs and the GeneratedAnswer record).
 """
 
 from __future__ import annotations
 
-from .generate import GeneratedAnswer, GenerationStream, generate, should_ask
+from .generation import GeneratedAnswer, GenerationStream, generate, should_ask
 from .settings import LLMSettings
 
 __all__ = ["GeneratedAnswer", "GenerationStream", "LLMSettings", "generate", "should_ask"]

@@ -78,9 +78,9 @@ class ChatClient:
 
     def complete(self, messages: list[dict], **options) -> str:
         deadline = time.monotonic() + self.settings.timeout
-        conn, resp = self._post(messages, False, deadline, options)
+        conn, resp, sock = self._post(messages, False, deadline, options)
         try:
-            body = _read_all(conn, resp, deadline)
+            body = _read_all(sock, resp, deadline)
         finally:
             conn.close()
         try:
@@ -100,10 +100,10 @@ class ChatClient:
     def stream(self, messages: list[dict], **options) -> Iterator[str]:
         """The reply's text in pieces. Raises an LLMError at any point (a stream can fail midway)."""
         deadline = time.monotonic() + self.settings.timeout
-        conn, resp = self._post(messages, True, deadline, options)
+        conn, resp, sock = self._post(messages, True, deadline, options)
         try:
             got_text = False
-            for data in _events(conn, resp, deadline):
+            for data in _events(sock, resp, deadline):
                 if data == "[DONE]":
                     if not got_text:
                         raise LLMMalformed("stream ended without text")
@@ -144,7 +144,10 @@ class ChatClient:
             conn = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
         try:
             conn.request("POST", self._path, body=body, headers=headers)
-            _settimeout(conn, deadline)
+            # Kept: http.client drops conn.sock once a response says "Connection: close", but the
+            # response still reads from this socket, whose timeout we keep shrinking to the deadline.
+            sock = conn.sock
+            _settimeout(sock, deadline)
             resp = conn.getresponse()
         except TimeoutError:
             conn.close()
@@ -153,12 +156,12 @@ class ChatClient:
             conn.close()
             raise LLMUnavailable(f"cannot reach {self.settings.base_url}: {err}") from None
         if resp.status != 200:
-            detail = _error_detail(conn, resp, deadline)
+            detail = _error_detail(sock, resp, deadline)
             conn.close()
             if resp.status == 429:
                 raise LLMRateLimited(f"HTTP 429 {detail}".strip())
             raise LLMServerError(f"HTTP {resp.status} {detail}".strip())
-        return conn, resp
+        return conn, resp, sock
 
 
 def _remaining(deadline: float) -> float:
@@ -168,17 +171,18 @@ def _remaining(deadline: float) -> float:
     return left
 
 
-def _settimeout(conn, deadline: float) -> None:
+def _settimeout(sock, deadline: float) -> None:
     """Every blocking read waits at most what is left of the whole request's time."""
-    if conn.sock is not None:
-        conn.sock.settimeout(_remaining(deadline))
+    left = _remaining(deadline)  # raises LLMTimeout once the deadline has passed
+    if sock is not None:
+        sock.settimeout(left)
 
 
-def _read_all(conn, resp, deadline: float) -> bytes:
+def _read_all(sock, resp, deadline: float) -> bytes:
     chunks, size = [], 0
     try:
         while True:
-            _settimeout(conn, deadline)
+            _settimeout(sock, deadline)
             chunk = resp.read1(65536) if hasattr(resp, "read1") else resp.read(65536)
             if not chunk:
                 return b"".join(chunks)
@@ -192,12 +196,12 @@ def _read_all(conn, resp, deadline: float) -> bytes:
         raise LLMMalformed(f"reply broke off: {err}") from None
 
 
-def _events(conn, resp, deadline: float) -> Iterator[str]:
+def _events(sock, resp, deadline: float) -> Iterator[str]:
     """The ``data:`` payloads of a server-sent event stream (comments and other fields skipped)."""
     size = 0
     try:
         while True:
-            _settimeout(conn, deadline)
+            _settimeout(sock, deadline)
             line = resp.readline(65536)
             if not line:
                 return
@@ -213,10 +217,10 @@ def _events(conn, resp, deadline: float) -> Iterator[str]:
         raise LLMMalformed(f"stream broke off: {err}") from None
 
 
-def _error_detail(conn, resp, deadline: float) -> str:
+def _error_detail(sock, resp, deadline: float) -> str:
     """The error message an endpoint sent with its status, if it sent one quickly (for the log line)."""
     try:
-        _settimeout(conn, deadline)
+        _settimeout(sock, deadline)
         data = json.loads(resp.read(8192) or b"{}")
         error = data.get("error") if isinstance(data, dict) else None
         message = error.get("message") if isinstance(error, dict) else error
