@@ -29,10 +29,9 @@ ABSTAINING = "今天天气怎么样？"
 
 
 @pytest.fixture(autouse=True)
-def no_endpoint_from_outside(monkeypatch, tmp_path):
-    """Each test configures its own endpoint (or none), whatever the shell or a plansearch.toml says."""
-    for var in ("PLANSEARCH_LLM_BASE_URL", "PLANSEARCH_LLM_MODEL", "PLANSEARCH_LLM_API_KEY", "PLANSEARCH_LLM_TIMEOUT"):
-        monkeypatch.delenv(var, raising=False)
+def no_settings_file(monkeypatch, tmp_path):
+    """Each test configures its own endpoint (or none; conftest clears PLANSEARCH_LLM_*), whatever a
+    plansearch.toml in the working folder says."""
     monkeypatch.delenv("PLANSEARCH_SETTINGS", raising=False)
     monkeypatch.chdir(tmp_path)
 
