@@ -32,6 +32,7 @@ class Reply:
     finish_reason: str = "stop"
     refusal: str | None = None
     chunk: int = 4  # characters per streamed chunk
+    delay: float = 0.0  # seconds between streamed chunks (to watch a page fill in)
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,8 @@ class FakeLLM:
                     self._start_stream()
                     self._event({**self._chunk(), "choices": [{"index": 0, "delta": {"role": "assistant"}}]})
                     for i in range(0, len(step.text), step.chunk):
+                        if i and step.delay and fake._stop.wait(step.delay):
+                            break
                         self._event(self._delta(step.text[i : i + step.chunk]))
                     last = {"index": 0, "delta": {}, "finish_reason": step.finish_reason}
                     if step.refusal:

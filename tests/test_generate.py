@@ -18,6 +18,7 @@ from retrieval.llm.grounding import check, split
 from retrieval.llm.prompt import NO_ANSWER, SYSTEM, sources
 
 from .fakellm import Drip, FakeLLM, Raw, Reply, Stall, Status, closed_port_url
+from .test_browser import browser  # noqa: F401 - the headless Chromium fixture (skips without one)
 
 QUESTION = "中小企业怎么用专利去银行贷款？"
 FINANCE_CLAUSE = "qinghai_ip-protection-and-use-plan-14th-fyp:4.3.3"
@@ -319,3 +320,71 @@ def test_ask_page_without_endpoint_is_unchanged(env):
     at = app()
     at.text_input(key="q").input(QUESTION).run()
     assert not at.exception and not at.info and "模型" not in html(at)
+
+
+# --- in a real browser ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def model_app(fake_index_dir, tmp_path):
+    """`streamlit run app.py` on the fake index with the scripted endpoint configured; yields (url, llm)."""
+    import os
+    import subprocess
+    import sys
+
+    from .test_browser import ROOT, _free_port, _wait_healthy
+
+    slow = Reply(GROUNDED, chunk=2, delay=0.15)  # ~7 s of streaming: long enough to watch it fill in
+    with FakeLLM(slow) as llm:
+        port = _free_port()
+        env = {
+            **os.environ,
+            "PLANSEARCH_INDEX": str(fake_index_dir),
+            "PLANSEARCH_DATA": str(ROOT / "data"),
+            "PLANSEARCH_LLM_BASE_URL": llm.base_url,
+            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        }
+        cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]  # fmt: skip
+        with (tmp_path / "streamlit.log").open("w") as log:
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            url = f"http://127.0.0.1:{port}"
+            try:
+                _wait_healthy(url, proc)
+                yield url, llm
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+@pytest.mark.browser
+def test_browser_streams_then_shows_the_checked_answer(model_app, request, tmp_path):
+    """What a person sees: the answer fills in while the model writes, then the checked answer with [1] [2],
+    each opening its clause in place; the streamed draft does not stay on the page."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from .test_browser import _wait
+
+    url, llm = model_app
+    driver = request.getfixturevalue("browser")  # tests/test_browser.py's headless Chromium
+    driver.get(url)
+    _wait(driver, 'input[aria-label="输入问题，按回车检索"]').send_keys(QUESTION + Keys.ENTER)
+    box = '[class*="st-key-generated"]'
+    _wait(driver, box, text="中小企业可以")  # part of the reply, while the rest is still coming
+    assert "打包组合质押" not in driver.find_element(By.CSS_SELECTOR, box).text
+    driver.save_screenshot(str(tmp_path / "streaming.png"))
+    _wait(driver, f"{box} .answer-box", timeout=30)
+    answer = driver.find_element(By.CSS_SELECTOR, f"{box} .answer-box")
+    assert [c.text for c in answer.find_elements(By.CSS_SELECTOR, ".answer-cite")] == ["[1]", "[2]"]
+    assert driver.find_element(By.CSS_SELECTOR, box).text.count("打包组合质押") == 1  # no stale draft
+    for n, clause_start in ((1, "3.深化知识产权金融服务"), (2, "（十五）健全知识产权金融服务体系")):
+        expander = driver.find_element(By.CSS_SELECTOR, f'[class*="st-key-gen-src-{n}"] summary')
+        assert expander.text.endswith(f"[{n}] {('青海省 · 四（三）3', '山西省 · 五（十五）')[n - 1]}")
+        expander.click()
+        _wait(driver, f'[class*="st-key-gen-src-{n}"] .clause-text', text=clause_start)
+    driver.save_screenshot(str(tmp_path / "generated.png"))
+    assert len(llm.requests) == 1
