@@ -388,3 +388,35 @@ def test_browser_streams_then_shows_the_checked_answer(model_app, request, tmp_p
         _wait(driver, f'[class*="st-key-gen-src-{n}"] .clause-text', text=clause_start)
     driver.save_screenshot(str(tmp_path / "generated.png"))
     assert len(llm.requests) == 1
+
+
+def test_bad_settings_stop_the_cli_and_leave_the_app_extractive(env, fake_index_dir, monkeypatch, capsys):
+    import streamlit as st
+
+    from ui.generated import MISCONFIGURED
+
+    from .apphelpers import app, html, texts
+
+    monkeypatch.setenv("PLANSEARCH_LLM_BASE_URL", "127.0.0.1:8000")  # no scheme
+    assert retrieval_main(["search", QUESTION, "--index", str(fake_index_dir)]) == 1
+    assert capsys.readouterr().err.strip() == "error: llm base_url must be an http(s) URL, not '127.0.0.1:8000'"
+    st.cache_resource.clear()
+    at = app()
+    at.text_input(key="q").input(QUESTION).run()
+    assert not at.exception and "〔青海省 · 四（三）3〕" in html(at)
+    assert texts(at.info) == [MISCONFIGURED]
+    st.cache_resource.clear()
+
+
+def test_a_stream_is_asked_once(fake_searcher, asked):
+    hits, extractive = asked
+    with FakeLLM(Reply(GROUNDED)) as llm:
+        settings = LLMSettings(llm.base_url, timeout=5)
+        whole = GenerationStream(settings, QUESTION, hits, extractive, fake_searcher.term_weights())
+        assert whole.result.text and list(whole) == []  # result without iterating asks; iterating again does not
+        left = GenerationStream(settings, QUESTION, hits, extractive, fake_searcher.term_weights())
+        pieces = iter(left)
+        next(pieces)
+        pieces.close()  # what a rerun does to the page's generator
+        assert left.result.error == "LLMMalformed" and left.result.text == ""
+    assert len(llm.requests) == 2

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..records import Answer, Hit
 from . import grounding, prompt
-from .client import ChatClient, LLMError, LLMRefused
+from .client import ChatClient, LLMError, LLMMalformed, LLMRefused
 from .grounding import CheckedSentence
 from .prompt import Source
 from .settings import LLMSettings
@@ -111,12 +111,14 @@ class GenerationStream:
         self.asks = should_ask(extractive, hits)
         self._client = client
         self._result: GeneratedAnswer | None = None
+        self._started = False
         if not self.asks:
             self._result = GeneratedAnswer("", (), self.offered, settings.model, ABSTAINED)
 
     def __iter__(self) -> Iterator[str]:
-        if self._result is not None:
-            return
+        if self._result is not None or self._started:
+            return  # asked once only: a second iteration yields nothing
+        self._started = True
         pieces: list[str] = []
         try:
             client = self._client or ChatClient(self.settings)
@@ -130,10 +132,11 @@ class GenerationStream:
 
     @property
     def result(self) -> GeneratedAnswer:
-        if self._result is None:
-            for _ in self:  # not iterated yet (or only partly): finish it
+        if self._result is None and not self._started:
+            for _ in self:  # never iterated: ask now
                 pass
-        assert self._result is not None
+        if self._result is None:  # the iteration was abandoned midway (a rerun stopped the page)
+            self._result = failed(self.settings, self.offered, LLMMalformed("stream abandoned"))
         return self._result
 
 
