@@ -420,3 +420,37 @@ def test_a_stream_is_asked_once(fake_searcher, asked):
         pieces.close()  # what a rerun does to the page's generator
         assert left.result.error == "LLMMalformed" and left.result.text == ""
     assert len(llm.requests) == 2
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+@pytest.mark.parametrize("opening", ["<think>", ""], ids=["tagged", "tag-in-template"])
+def test_a_reasoning_models_thinking_is_neither_shown_nor_checked(fake_searcher, asked, stream, opening):
+    thinking = f"{opening}用户问贷款。条款[1]说30亿元，不能回答的部分略过。</think>\n\n"
+    hits, extractive = asked
+    with FakeLLM(Reply(thinking + GROUNDED, chunk=3)) as llm:
+        settings = LLMSettings(llm.base_url, timeout=5)
+        if stream:
+            s = GenerationStream(settings, QUESTION, hits, extractive, fake_searcher.term_weights())
+            shown = "".join(s)
+            result = s.result
+            if opening:  # with the tag the thinking is recognised from its first piece
+                assert shown == GROUNDED
+        else:
+            result = generate(settings, QUESTION, hits, extractive, fake_searcher.term_weights())
+    assert "30亿元" not in result.text and result.error == "" and result.notice == ""
+    assert [s.supported for s in result.sentences] == [True, True]
+
+
+@pytest.mark.usefixtures("fresh_streamlit_cache")
+def test_model_output_is_text_never_markup(env, monkeypatch):
+    from .apphelpers import app, html, live_markup
+
+    sentence = "强化协调联动，优化资源整合，完善知识产权质押融资相关政策，建立适合我省中小企业知识产权质押融资特点的风险补偿和免责机制"
+    hostile = f"{sentence}<img src=x onerror=x>[融资](javascript:x)[1]。"
+    with FakeLLM(Reply(hostile)) as llm:
+        monkeypatch.setenv("PLANSEARCH_LLM_BASE_URL", llm.base_url)
+        at = app()
+        at.text_input(key="q").input(QUESTION).run()
+    assert not at.exception and "模型整理的答复" in html(at)
+    assert "&lt;img src=x onerror=x&gt;[融资](javascript:x" in html(at)  # shown as the text it is
+    assert live_markup(at) == []

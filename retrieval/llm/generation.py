@@ -21,7 +21,11 @@ ABSTAINED = "检索没有找到直接相关的条款，未请模型作答。"
 FALLBACK = "模型答复暂不可用（{reason}），上面是从条款中摘录的答复。"
 UNVERIFIED = "模型的答复无法在所引条款中核实"
 DROPPED = "已删去 {count} 句无法在所引条款中核实的内容。"
-OPTIONS = {"temperature": 0.1, "max_tokens": 512}  # a short, sober answer
+# A short, sober answer; room for a reasoning model's <think> block before it.
+OPTIONS = {"temperature": 0.1, "max_tokens": 1024}
+# Reasoning models (DeepSeek-R1, Qwen3 …) served without a reasoning parser put their thinking in the
+# content, between <think> and </think> (the opening tag sometimes left out): never shown, never checked.
+_THINK = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,9 +126,13 @@ class GenerationStream:
         pieces: list[str] = []
         try:
             client = self._client or ChatClient(self.settings)
+            shown = 0  # how much of the visible text has been yielded
             for piece in client.stream(prompt.messages(self.question, self.offered), **OPTIONS):
                 pieces.append(piece)
-                yield piece
+                visible = _visible("".join(pieces))
+                if visible is not None and len(visible) > shown:
+                    yield visible[shown:]
+                    shown = len(visible)
         except LLMError as err:
             self._result = failed(self.settings, self.offered, err, "".join(pieces))
             return
@@ -150,10 +158,11 @@ def checked(
     settings: LLMSettings, raw: str, offered: Sequence[Source], weights: Mapping[str, float]
 ) -> GeneratedAnswer:
     """The reply after the grounding check: supported sentences kept, the others listed as dropped."""
-    sentences = tuple(grounding.check(raw, offered, weights))
+    said = _visible(raw, final=True) or ""
+    sentences = tuple(grounding.check(said, offered, weights))
     kept = [s for s in sentences if s.supported]
     if not kept:
-        refused = _declines(raw)
+        refused = _declines(said)
         reason, error = (LLMRefused.reason, "LLMRefused") if refused else (UNVERIFIED, "Unverified")
         return GeneratedAnswer(
             "", sentences, tuple(offered), settings.model, FALLBACK.format(reason=reason), error, raw
@@ -176,6 +185,19 @@ def with_marks(
     end = _END.search(sentence.text).start()
     marks = "".join(mark(n) for n in sentence.citations)
     return text(sentence.text[:end]) + marks + text(sentence.text[end:])
+
+
+def _visible(text: str, final: bool = False) -> str | None:
+    """The reply without its thinking; None while it may still be thinking (nothing to show yet)."""
+    if "<think>" in text:
+        if not final and "</think>" not in text.rsplit("<think>", 1)[1]:
+            return None
+        return _THINK.sub("", text).lstrip()
+    if "</think>" in text:  # the opening tag was in the prompt's template
+        return text.rsplit("</think>", 1)[1].lstrip()
+    if not final and "<think>".startswith(text.lstrip()) and text.strip():
+        return None  # the opening tag arriving in pieces
+    return text
 
 
 def _declines(raw: str) -> bool:
