@@ -165,7 +165,10 @@ def batch_json(searcher, item: BatchItem, k: int, filters, llm=None) -> dict:
             return result_json(searcher, item.id, item.question, k, filters, llm)
         except PlanSearchError as err:
             error = str(err)
-    return {"id": item.id, "error": error, "answer": "", "abstain": True, "results": [], "line": item.line}
+    return {
+        "id": item.id, "error": error, "answer": "", "abstain": True, "results": [], "line": item.line,
+        "generated_answer": None,
+    }
 
 
 def _read_batch(path: str) -> list[BatchItem]:

@@ -224,7 +224,7 @@ def test_abstention_does_not_ask_the_model(fake_searcher, stream):
 # --- command line -----------------------------------------------------------------------------------------
 
 
-def test_cli_json_generated_answer(fake_index_dir, monkeypatch, capsys):
+def test_cli_json_generated_answer(fake_index_dir, monkeypatch, capsys, tmp_path):
     args = ["search", QUESTION, "--json", "--index", str(fake_index_dir)]
     assert retrieval_main(args) == 0
     plain = json.loads(capsys.readouterr().out)
@@ -250,6 +250,15 @@ def test_cli_json_generated_answer(fake_index_dir, monkeypatch, capsys):
         "short_citation": "青海省 · 四（三）3",
     }
     assert g["notice"] == "已删去 1 句无法在所引条款中核实的内容。"
+    batch = tmp_path / "q.jsonl"
+    batch.write_text(
+        json.dumps({"id": 1, "question": QUESTION}) + "\n" + json.dumps({"id": 2}) + "\n", encoding="utf-8"
+    )
+    with FakeLLM(Reply(GROUNDED)) as llm:
+        monkeypatch.setenv("PLANSEARCH_LLM_BASE_URL", llm.base_url)
+        assert retrieval_main(["search", "--json", "--batch", str(batch), "--index", str(fake_index_dir)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines[0]["generated_answer"]["text"] and lines[1]["generated_answer"] is None and len(llm.requests) == 1
     monkeypatch.setenv("PLANSEARCH_LLM_BASE_URL", closed_port_url())
     assert retrieval_main(["search", QUESTION, "--index", str(fake_index_dir)]) == 0  # plain output, endpoint down
     text = capsys.readouterr().out
