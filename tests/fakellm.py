@@ -68,8 +68,12 @@ Step = Reply | Status | Raw | Stall | Drip
 class FakeLLM:
     """The server; a context manager. ``requests``: every request received, as {path, headers, body}."""
 
-    def __init__(self, script: Step | list[Step] | Callable[[dict], Step], model: str = "fake-qwen"):
-        self.script, self.model = script, model
+    def __init__(
+        self, script: Step | list[Step] | Callable[[dict], Step], model: str = "fake-qwen", *, chunked: bool = False
+    ):
+        # chunked: replies in Transfer-Encoding: chunked on a kept-alive connection, as uvicorn (vLLM) and
+        # Ollama send them; otherwise a plain body and Connection: close.
+        self.script, self.model, self.chunked = script, model, chunked
         self.requests: list[dict] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -143,13 +147,13 @@ class FakeLLM:
                         self.send_header("Content-Length", "100000000")
                         self.end_headers()
                         self.wfile.write(b'{"choices": [{"message": {"content": "')
+                        self.chunking = False
                     end = time.monotonic() + step.limit
                     while time.monotonic() < end and not fake._stop.wait(step.interval):
                         if stream:
                             self._event(self._delta("知识产权"))
                         else:
-                            self.wfile.write("知识产权".encode())
-                            self.wfile.flush()
+                            self._write("知识产权".encode())
                     self.close_connection = True
                     return None
                 if stream:
@@ -163,10 +167,8 @@ class FakeLLM:
                     if step.refusal:
                         last["delta"] = {"refusal": step.refusal}
                     self._event({**self._chunk(), "choices": [last]})
-                    self.wfile.write(b"data: [DONE]\n\n")
-                    self.wfile.flush()
-                    self.close_connection = True
-                    return None
+                    self._write(b"data: [DONE]\n\n")
+                    return self._finish()
                 message = {"role": "assistant", "content": step.text, "refusal": step.refusal}
                 return self._send(
                     200,
@@ -187,23 +189,42 @@ class FakeLLM:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Cache-Control", "no-cache")
-                self.send_header("Connection", "close")
+                self._framing()
+                self._write(b": a comment line, which clients skip\n\n")
+
+            def _framing(self) -> None:
+                self.chunking = fake.chunked
+                self.send_header(*(("Transfer-Encoding", "chunked") if fake.chunked else ("Connection", "close")))
                 self.end_headers()
-                self.wfile.write(b": a comment line, which clients skip\n\n")
+
+            def _write(self, data: bytes) -> None:
+                if getattr(self, "chunking", False):
+                    data = b"%x\r\n%s\r\n" % (len(data), data)
+                self.wfile.write(data)
+                self.wfile.flush()
+
+            def _finish(self) -> None:
+                if getattr(self, "chunking", False):
+                    self.wfile.write(b"0\r\n\r\n")  # the connection stays open for the next request
+                else:
+                    self.close_connection = True
 
             def _event(self, data: dict) -> None:
-                self.wfile.write(b"data: " + json.dumps(data, ensure_ascii=False).encode() + b"\n\n")
-                self.wfile.flush()
+                self._write(b"data: " + json.dumps(data, ensure_ascii=False).encode() + b"\n\n")
 
             def _send(self, code: int, body, content_type: str = "application/json") -> None:
                 data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
                 self.send_response(code)
                 self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(data)
-                self.close_connection = True
+                if fake.chunked:  # in two chunks, split inside a character: the client must join them
+                    self._framing()
+                    self._write(data[: len(data) // 2 + 1])
+                    self._write(data[len(data) // 2 + 1 :])
+                else:
+                    self.send_header("Content-Length", str(len(data)))
+                    self._framing()
+                    self.wfile.write(data)
+                return self._finish()
 
         return Handler
 

@@ -86,9 +86,10 @@ def test_settings_from_toml_and_env_wins(monkeypatch, tmp_path):
 # --- grounded answers -------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("chunked", [False, True], ids=["closed", "chunked"])
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
-def test_grounded_answer(fake_searcher, asked, stream):
-    with FakeLLM(Reply(GROUNDED)) as llm:
+def test_grounded_answer(fake_searcher, asked, stream, chunked):
+    with FakeLLM(Reply(GROUNDED), chunked=chunked) as llm:
         result = run(fake_searcher, asked, llm, stream=stream)
     assert result.error == "" and result.notice == ""
     assert [s.supported for s in result.sentences] == [True, True]
@@ -179,8 +180,9 @@ def test_grounding_figures_years_and_indicator_rows(fake_searcher):
     ],
     ids=["429", "503", "html", "no-choices", "bad-event", "filter", "refusal", "declines"],
 )
-def test_endpoint_failures_fall_back_with_a_notice(fake_searcher, asked, stream, step, error, reason):
-    with FakeLLM(step) as llm:
+@pytest.mark.parametrize("chunked", [False, True], ids=["closed", "chunked"])
+def test_endpoint_failures_fall_back_with_a_notice(fake_searcher, asked, stream, step, error, reason, chunked):
+    with FakeLLM(step, chunked=chunked) as llm:
         result = run(fake_searcher, asked, llm, stream=stream)
     assert (result.text, result.error) == ("", error)
     assert result.notice == f"模型答复暂不可用（{reason}），上面是从条款中摘录的答复。"
@@ -191,10 +193,11 @@ def test_endpoint_failures_fall_back_with_a_notice(fake_searcher, asked, stream,
 @pytest.mark.parametrize(
     "step", [Stall(30), Stall(30, after="中小企业可以"), Drip(0.2)], ids=["silent", "midway", "trickle"]
 )
-def test_timeout_is_hard(fake_searcher, asked, stream, step):
+@pytest.mark.parametrize("chunked", [False, True], ids=["closed", "chunked"])
+def test_timeout_is_hard(fake_searcher, asked, stream, step, chunked):
     """The timeout bounds the whole answer: a silent server, one that stops midway, and one that trickles
     text forever (each read is quick) all end within it."""
-    with FakeLLM(step) as llm:
+    with FakeLLM(step, chunked=chunked) as llm:
         start = time.monotonic()
         result = run(fake_searcher, asked, llm, stream=stream, timeout=1.0)
         elapsed = time.monotonic() - start
