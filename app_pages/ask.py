@@ -10,6 +10,7 @@ import streamlit as st
 from indexer.errors import PlanSearchError
 from retrieval.answer import ABSTAIN_MESSAGE, answer
 from ui.filters import sidebar_filters
+from ui.generated import generated_answer
 from ui.messages import friendly
 from ui.render import hit_card, linked_clause
 from ui.resources import model_ready, require_searcher
@@ -101,6 +102,7 @@ with st.container(border=True, key="answer"):
             st.markdown(f"**责任部门：** {md('、'.join(result.departments))}")
         seen = dict.fromkeys(s.citation.canonical for s in result.sentences)
         st.caption("引用：" + md("；".join(seen)))  # the answer stands on its citations, or abstains above
+generated_answer(searcher, question.strip(), parsed, hits, result)  # only with a model endpoint configured
 
 st.markdown(f"#### 相关条款（{len(hits)}）")
 show_all = st.session_state.get("_ask_show_all") == question

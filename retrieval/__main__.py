@@ -48,7 +48,9 @@ def hit_json(hit, hl, citation) -> dict:
     }
 
 
-def result_json(searcher, qid, question: str, k: int, filters) -> dict:
+def result_json(searcher, qid, question: str, k: int, filters, llm=None) -> dict:
+    """One question's output. ``llm`` (an LLMSettings, or None when no endpoint is configured) adds the
+    model's checked answer as ``generated_answer`` (null without one)."""
     from .answer import answer
     from .cite import cite
     from .highlight import highlight
@@ -60,11 +62,24 @@ def result_json(searcher, qid, question: str, k: int, filters) -> dict:
     results = [hit_json(h, highlight(h.clause.text, pq.content_text, weights=weights), cite(h.clause, h.document)) for h in hits]
     out = {"id": qid, "answer": ans.text, "abstain": ans.abstain, "results": results}
     out.update({"figures": list(ans.figures), "answer_departments": list(ans.departments), "confidence": ans.confidence})
+    out["generated_answer"] = None
+    if llm is not None:
+        from .llm import generate
+
+        out["generated_answer"] = generate(llm, question, hits, ans, weights).to_json()
     return out
 
 
 def print_human(out: dict) -> None:
     print(f"答：{out['answer']}")
+    generated = out.get("generated_answer")
+    if generated:
+        if generated["text"]:
+            print(f"模型答复：{generated['text']}")
+            for c in generated["citations"]:
+                print(f"  [{c['n']}] {c['citation']}")
+        if generated["notice"]:
+            print(f"（{generated['notice']}）")
     print()
     for r in out["results"]:
         print(f"{r['rank']:>2}. {r['short_citation']}  ({r['score']:.4f}; dense #{r['dense_rank'] or '-'}, lexical #{r['lexical_rank'] or '-'})")
@@ -94,8 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--index", default=str(PROJECT / "index"))
     args = parser.parse_args(argv)
     try:
+        from .llm.settings import LLMSettings
         from .records import Filters
         from .search import Searcher
+
+        llm = LLMSettings.from_env()  # None: no endpoint configured, answers stay extractive
 
         if args.k < 1:
             raise PlanSearchError(f"--k must be at least 1 (got {args.k})")
@@ -107,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             items = _read_batch(args.batch)
             searcher = Searcher.open(args.index)
             for item in items:
-                print(dumps(batch_json(searcher, item, k, filters)), flush=True)
+                print(dumps(batch_json(searcher, item, k, filters, llm)), flush=True)
             return 0
         if args.question is None:
             raise PlanSearchError("give a question, or --batch FILE")
@@ -115,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
 
         validate(args.question)  # fail before loading the model
         searcher = Searcher.open(args.index)
-        out = result_json(searcher, None, args.question, k, filters)
+        out = result_json(searcher, None, args.question, k, filters, llm)
         if args.json:
             out.pop("id")
             print(dumps(out, indent=1))
@@ -144,16 +162,19 @@ class BatchItem:
     error: str = ""  # why the line cannot be searched ("" = it can)
 
 
-def batch_json(searcher, item: BatchItem, k: int, filters) -> dict:
+def batch_json(searcher, item: BatchItem, k: int, filters, llm=None) -> dict:
     """The output line of one batch item: its results, or (a bad line, a bad question) its error, with the
     same fields empty; one bad line does not stop the batch."""
     error = item.error
     if not error:
         try:
-            return result_json(searcher, item.id, item.question, k, filters)
+            return result_json(searcher, item.id, item.question, k, filters, llm)
         except PlanSearchError as err:
             error = str(err)
-    return {"id": item.id, "error": error, "answer": "", "abstain": True, "results": [], "line": item.line}
+    return {
+        "id": item.id, "error": error, "answer": "", "abstain": True, "results": [], "line": item.line,
+        "generated_answer": None,
+    }
 
 
 def _read_batch(path: str) -> list[BatchItem]:

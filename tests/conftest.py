@@ -47,6 +47,14 @@ def no_editor_password_from_outside(monkeypatch):
     monkeypatch.delenv("PLANSEARCH_EDITOR_PASSWORD_HASH", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def no_model_endpoint_from_outside(monkeypatch):
+    """Tests answer extractively whatever the shell running them has set; those of a model-written answer
+    point PLANSEARCH_LLM_BASE_URL at tests/fakellm.py themselves."""
+    for var in ("PLANSEARCH_LLM_BASE_URL", "PLANSEARCH_LLM_MODEL", "PLANSEARCH_LLM_API_KEY", "PLANSEARCH_LLM_TIMEOUT"):
+        monkeypatch.delenv(var, raising=False)
+
+
 @pytest.fixture
 def fresh_streamlit_cache():
     """App tests: every test starts and ends with an empty st.cache_resource (no searcher carried over)."""
