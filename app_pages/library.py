@@ -13,7 +13,7 @@ from ui.build import build_with_progress
 from ui.chrome import local_time, model_description
 from ui.editor import editor_panel
 from ui.export import table_csv
-from ui.messages import friendly, hide_paths
+from ui.messages import friendly, hide_paths, reason_text
 from ui.resources import build_messages, flash, searcher_or_notice
 from ui.safe import md
 from ui.upload import MAX_BYTES, outcome_line, save_uploads
@@ -65,7 +65,7 @@ if searcher is not None:
     if manifest.skipped:
         st.markdown("##### 未能收录的文件")
         for source, reason in manifest.skipped:
-            st.warning(md(hide_paths(f"{source}：{reason}")))
+            st.warning(md(hide_paths(f"{source}：{reason_text(reason)}")))
     if manifest.duplicates:
         st.markdown("##### 重复的文件（只收录一份）")
         for source, original in manifest.duplicates:

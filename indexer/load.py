@@ -465,7 +465,7 @@ def _ocr_blank_pages(where: str, pages: list[str], reader_pages) -> list[str]:
     try:
         read = ocr.read_pages([reader_pages[i] for i in with_images])
     except TimeoutError as err:
-        raise UnreadableSource(where, f"refused: {err}") from err
+        raise UnreadableSource(where, f"refused: OCR took over {ocr.MAX_SECONDS:.0f} s (too many scanned pages)") from err
     out = list(pages)
     for i, text in zip(with_images, read, strict=True):
         out[i] = text

@@ -170,3 +170,22 @@ def test_md_and_html_text_keep_text_as_text():
     assert shown(md(hostile)) == hostile  # reads as written …
     assert md("a\n\nb\r\nc") == "a  b c" and md(None) == "" and md("青海省") == "青海省"
     assert html_text('<b a="1">\r\n\n&') == "&lt;b a=&quot;1&quot;&gt;<br><br>&amp;"
+
+
+def test_every_reason_the_reader_gives_reads_in_chinese_on_the_page():
+    """The reasons in indexer/ are English for the command line; the Library shows them in Chinese."""
+    import re
+    from pathlib import Path
+
+    from ui.messages import reason_text
+
+    root = Path(__file__).resolve().parent.parent / "indexer"
+    literal = re.compile(r'UnreadableSource\(\s*[\w.()\[\]]+,\s*f?"([^"]+)"')
+    reasons = {m.group(1) for path in root.glob("*.py") for m in literal.finditer(path.read_text(encoding="utf-8"))}
+    reasons |= {"catalog has no 'source' column naming each plan's file; ignored", "metadata file is not UTF-8 text; ignored"}
+    assert len(reasons) > 20
+    allowed = {"PDF", "DOCX", "TXT", "MD", "HTML", "UTF", "GB", "Big", "Word", "AES", "OCR", "cryptography", "doc",
+               "docx", "catalog", "csv"}
+    for reason in reasons:
+        words = set(re.findall(r"[A-Za-z]+", reason_text(reason)))
+        assert words <= allowed, (reason, reason_text(reason))

@@ -58,7 +58,7 @@ def friendly(err: PlanSearchError) -> str:
     if isinstance(err, ModelUnavailable):
         return MODEL_UNAVAILABLE
     if isinstance(err, UnreadableSource):
-        return f"{UNREADABLE}：{hide_paths(err.reason)}"
+        return f"{UNREADABLE}：{reason_text(err.reason)}"
     if isinstance(err, UploadRefused):
         return str(err)
     from .editor import BadPasswordHash
@@ -66,6 +66,52 @@ def friendly(err: PlanSearchError) -> str:
     if isinstance(err, BadPasswordHash):
         return EDITOR_MISCONFIGURED
     return f"{GENERIC}：{hide_paths(str(err))}"
+
+
+# The reasons the reader gives (in English, for operators at the command line) as a reader of the page
+# reads them. Each pattern is one reason of indexer/ (load, read, metadata, build); the first match wins.
+_REASONS: list[tuple[re.Pattern, str]] = [
+    (re.compile(p), zh)
+    for p, zh in [
+        (r"^AES-encrypted PDF", "PDF 经过 AES 加密，需要安装 cryptography 组件才能读取"),
+        (r"^encrypted PDF", "PDF 设有打开密码，无法读取"),
+        (r"^binary file", "不是文本文件"),
+        (r"^cannot decode", "无法识别文字编码（支持 UTF-8、GB18030、Big5）"),
+        (r"^corrupt or unreadable DOCX", "Word 文件已损坏或无法打开"),
+        (r"^corrupt or unreadable PDF", "PDF 文件已损坏或无法打开"),
+        (r"^empty file", "文件是空的"),
+        (r"^is a directory", "这是一个文件夹，不是文件"),
+        (r"^no such file", "文件不存在"),
+        (r"^no text layer", "PDF 中没有可读的文字（页面图像也没有识别出文字）"),
+        (r"^no text left after cleaning", "去掉版式内容后没有正文"),
+        (r"^not a regular file", "不是普通文件（管道、套接字或设备）"),
+        (r"^old Word \.doc", "这是旧版 Word（.doc）文件，请另存为 .docx 后再上传"),
+        (r"zip bomb|PDF bomb|far more text", "文件解压后异常庞大，疑似恶意文件，已拒绝"),
+        (r"^refused: .*pages \(at most", "页数过多，已拒绝"),
+        (r"^refused: OCR took", "扫描件页数太多，文字识别超时，已拒绝"),
+        (r"^scanned PDF, and the OCR engine", "这是扫描件，但服务器没有安装文字识别（OCR）组件"),
+        (r"^unreadable HTML", "网页文件无法读取"),
+        (r"^cannot read file", "文件无法读取（权限或磁盘问题）"),
+        (r"^file too large", "文件过大"),
+        (r"^same document id", "与另一个文件的文件编号相同，未重复收录"),
+        (r"^unsupported", "不支持的文件类型（支持 PDF、DOCX、TXT、MD、HTML）"),
+        (r"^not Chinese plan text", "内容不是中文规划文本，请确认文件是否正确"),
+        (r"^hidden file", "隐藏文件（文件名以点开头），改名后才会收录"),
+        (r"^link that loops", "循环的快捷方式，未跟随"),
+        (r"^link to a file outside", "指向规划文件夹之外的快捷方式，未跟随"),
+        (r"^broken link", "失效的快捷方式"),
+        (r"^catalog", "目录文件 catalog.csv 有问题，已忽略（各文件仍正常收录）"),
+        (r"^metadata file", "元数据文件有问题，已忽略（文件仍正常收录）"),
+    ]
+]
+
+
+def reason_text(reason: str) -> str:
+    """A reader's reason in Chinese; an unknown one as it is (with server folders left out)."""
+    for pattern, zh in _REASONS:
+        if pattern.search(reason):
+            return zh
+    return hide_paths(reason)
 
 
 def detail(err: PlanSearchError) -> str:
