@@ -203,8 +203,10 @@ def clause_rows(index) -> list[dict]:
     docs = {d.document.doc_id: d.document for d in index.documents}
     vectors = index.vectors()
     rows = []
+    order: dict[str, int] = {}  # position within its document (the index's order; stable under edits elsewhere)
     for i, (c, lexical_text) in enumerate(zip(index.clauses, texts_for_lexical(list(index.clauses)), strict=True)):
         doc = docs[c.doc_id]
+        order[c.doc_id] = order.get(c.doc_id, -1) + 1
         path, numbers = number_path(c.section_path)
         row = {
             "clause_id": c.clause_id,
@@ -218,7 +220,7 @@ def clause_rows(index) -> list[dict]:
             "departments": departments_text(c.departments),
             "text": _cut(lexical_text),
             "lexical": _cut(hex_tokens(tokenize(lexical_text, index.manifest.tokenizer))),
-            "record": {"clause": c.to_json(), "numbers": numbers},
+            "record": {"clause": c.to_json(), "numbers": numbers, "order": order[c.doc_id]},
         }
         row["digest"] = _digest(row, vectors[i])
         row["vector"] = vectors[i].astype(np.float32).tolist()
@@ -249,16 +251,48 @@ def sentence_rows(index, clauses: list[dict]) -> list[dict]:
 
 
 def meta_rows(index) -> list[dict]:
-    rows = [{"key": f"d:{d.document.doc_id}", "data": {"document": d.document.to_json()}} for d in index.documents]
+    """Documents (``d:``, with their position in the index), token document frequencies (``t:``) and the
+    blobs the app's pages read (``b:``): the whole manifest, each document's headings and cleaned text,
+    each document's indicator rows, cut into pieces a JSON field of any Milvus takes."""
+    by_doc: dict[str, list] = {}
+    for ind in index.indicators:
+        by_doc.setdefault(ind.doc_id, []).append(ind.to_json())
+    rows = [
+        {"key": f"d:{d.document.doc_id}", "data": {"document": d.document.to_json(), "position": i}}
+        for i, d in enumerate(index.documents)
+    ]
     rows += [
         {"key": f"t:{t}", "data": {"df": n}}
         for t, n in sorted(index.lexical.document_frequencies().items())
         if len(t.encode("utf-8")) < 500
     ]
+    rows += blob_rows("manifest", index.manifest.to_json())
+    for d in index.documents:
+        entry = {"headings": [h.to_json() for h in d.headings], "text": d.text}
+        rows += blob_rows(f"doc:{d.document.doc_id}", entry)
+        rows += blob_rows(f"indicators:{d.document.doc_id}", by_doc.get(d.document.doc_id, []))
     for row in rows:
         row["digest"] = _digest(row, None)
         row["vector"] = [1.0, 0.0]  # Milvus wants a vector field in every collection
     return rows
+
+
+BLOB_PIECE = 16000  # characters (≤ 48 kB of UTF-8): under a Milvus server's 64 kB limit on a JSON value
+
+
+def blob_rows(name: str, value) -> list[dict]:
+    """A JSON value as rows ``b:<name>:<i>`` of string pieces (``read_blob`` joins them)."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    pieces = [text[i : i + BLOB_PIECE] for i in range(0, len(text), BLOB_PIECE)] or [""]
+    return [{"key": f"b:{name}:{i:06d}", "data": {"s": p, "n": len(pieces)}} for i, p in enumerate(pieces)]
+
+
+def join_blob(rows: list[dict]):
+    """The value of a blob from its rows (any order); None when pieces are missing."""
+    pieces = sorted((r["key"], r["data"]) for r in rows)
+    if not pieces or len(pieces) != pieces[0][1]["n"]:
+        return None
+    return json.loads("".join(d["s"] for _, d in pieces))
 
 
 def manifest_property(index, settings: MilvusSettings) -> dict:

@@ -27,10 +27,12 @@ from indexer.milvus_export import (
     check_manifest,
     connect,
     hex_tokens,
+    join_blob,
     one_line,
     read_manifest_property,
 )
-from indexer.records import Clause, Document
+from indexer.records import Clause, Document, Heading, Indicator
+from indexer.store import DocumentEntry, Manifest
 from indexer.textnorm import search_form
 
 from .fusion import ordered, rrf
@@ -93,14 +95,73 @@ class CollectionManifest:
 
 
 class MilvusIndex:
-    """The parts of a loaded index the answer and the pages read: the manifest and clauses by id."""
+    """What the answer and the app's pages read of a loaded index, from the collections: the manifest,
+    clauses by id, and (loaded on first use, once per searcher) the documents with their headings and
+    text, all clauses and the indicator rows. The pages scan these as they scan a files index."""
 
     def __init__(self, searcher: MilvusSearcher, manifest: CollectionManifest):
         self._searcher = searcher
-        self.manifest = manifest
+        self._collection_manifest = manifest
+        self._loaded: dict[str, object] = {}
+        self._lock = threading.Lock()
 
     def clause(self, clause_id: str) -> Clause | None:
         return self._searcher._records([clause_id]).get(clause_id)
+
+    def _once(self, name: str, load):
+        with self._lock:
+            if name not in self._loaded:
+                self._loaded[name] = load()
+            return self._loaded[name]
+
+    @property
+    def manifest(self) -> Manifest:
+        """The index manifest the collection was filled from (its fingerprint, sources, counts …)."""
+
+        def load() -> Manifest:
+            data = self._searcher._blob("manifest")
+            if data is None:
+                raise IndexMismatch("the Milvus collection has no manifest; run python -m indexer export-milvus")
+            return Manifest.from_json(data)
+
+        return self._once("manifest", load)
+
+    @property
+    def documents(self) -> tuple[DocumentEntry, ...]:
+        def load():
+            return tuple(self._entry(d) for d in self._searcher._doc_list)
+
+        return self._once("documents", load)
+
+    def document(self, doc_id: str) -> DocumentEntry | None:
+        return next((d for d in self.documents if d.document.doc_id == doc_id), None)
+
+    @property
+    def clauses(self) -> tuple[Clause, ...]:
+        """Every clause, in index order (document, then position)."""
+
+        def load():
+            position = {d.doc_id: i for i, d in enumerate(self._searcher._doc_list)}
+            rows = self._searcher._scan(self._searcher.names[0], 'clause_id != ""', ["record"])
+            rows.sort(key=lambda r: (position.get(r["record"]["clause"]["doc_id"], 0), r["record"].get("order", 0)))
+            return tuple(Clause.from_json(r["record"]["clause"]) for r in rows)
+
+        return self._once("clauses", load)
+
+    @property
+    def indicators(self) -> tuple[Indicator, ...]:
+        def load():
+            out = []
+            for d in self._searcher._doc_list:
+                out += [Indicator.from_json(i) for i in self._searcher._blob(f"indicators:{d.doc_id}") or []]
+            return tuple(out)
+
+        return self._once("indicators", load)
+
+    def _entry(self, doc: Document) -> DocumentEntry:
+        data = self._searcher._blob(f"doc:{doc.doc_id}") or {"headings": [], "text": ""}
+        headings = tuple(Heading(**{**h, "path": tuple(h["path"]), "span": tuple(h["span"])}) for h in data["headings"])
+        return DocumentEntry(doc, headings, data["text"])
 
 
 class TermWeights(Mapping):
@@ -157,13 +218,14 @@ class MilvusSearcher:
         self.settings = settings
         self.names = settings.names()
         self.embedder = embedder
+        self.collection_manifest = manifest
         self.index = MilvusIndex(self, manifest)
         self.weights = dict(FUSION_WEIGHTS)
         self._search_params = {"metric_type": "IP", "params": SEARCH_PARAMS.get(manifest.index_type, {})}
-        docs = [
-            Document.from_json(row["data"]["document"]) for row in self._scan(self.names[2], 'key like "d:%"', ["data"])
-        ]
-        docs.sort(key=lambda d: d.doc_id)
+        rows = self._scan(self.names[2], 'key like "d:%"', ["data"])
+        rows.sort(key=lambda r: (r["data"].get("position", 0), r["data"]["document"]["doc_id"]))
+        docs = [Document.from_json(r["data"]["document"]) for r in rows]
+        self._doc_list = docs
         self.docs = {d.doc_id: d for d in docs}
         self.regions = tuple(KnownRegion(d.region, d.region_level, d.province) for d in docs if d.region)
         n = int(manifest.counts.get("clauses", 0))
@@ -347,7 +409,7 @@ class MilvusSearcher:
         """BM25 over the index's own tokens. Lite returns BM25 negated: the order counts, not the value."""
         from indexer.lexical import tokenize
 
-        tokens = hex_tokens(tokenize(text, self.index.manifest.tokenizer))
+        tokens = hex_tokens(tokenize(text, self.collection_manifest.tokenizer))
         if not tokens:
             return [], {}
         found = self._call(
@@ -468,6 +530,16 @@ class MilvusSearcher:
             )
             out.update({r["key"]: r["data"] for r in rows})
         return out
+
+    def _blob(self, name: str):
+        rows = self._call(
+            self.client.query,
+            self.names[2],
+            filter=f"key like {_lit('b:' + _like_escape(name) + ':%')}",
+            output_fields=["key", "data"],
+            limit=QUERY_LIMIT,
+        )
+        return join_blob(rows)
 
     def _scan(self, name: str, expr: str, fields: list[str]) -> list[dict]:
         out = []

@@ -315,6 +315,52 @@ def test_settings_come_from_plansearch_toml_and_the_environment(tmp_path, monkey
         MilvusSettings.from_env()
 
 
+def test_the_index_view_mirrors_the_files_index(fake_searcher, milvus_searcher):
+    """What the app's pages read (manifest, documents with text and headings, clauses in order, indicators)."""
+    files, milvus = fake_searcher.index, milvus_searcher.index
+    assert milvus.manifest == files.manifest and milvus.manifest.fingerprint == files.manifest.fingerprint
+    assert milvus.documents == files.documents
+    assert milvus.clauses == files.clauses
+    assert milvus.indicators == files.indicators and milvus.indicators
+    doc = files.documents[-1].document.doc_id
+    assert milvus.document(doc) == files.document(doc) and milvus.document("no-such") is None
+
+
+@pytest.fixture
+def milvus_app_env(monkeypatch, fake_milvus, fresh_streamlit_cache):
+    monkeypatch.setenv("PLANSEARCH_BACKEND", "milvus")
+    monkeypatch.setenv("PLANSEARCH_MILVUS_URI", fake_milvus[0].uri)
+    monkeypatch.setenv("PLANSEARCH_INDEX", "/nonexistent/index")  # the files index is not read
+    monkeypatch.setenv("PLANSEARCH_DATA", str(ROOT / "data"))
+
+
+def test_the_app_answers_through_milvus(milvus_app_env, fake_searcher):
+    from retrieval.cite import cite
+    from tests.apphelpers import app, codes
+
+    question = "中小企业怎么用专利去银行贷款？"
+    at = app(q=question)
+    best = fake_searcher.search(question, k=1)[0]
+    assert cite(best.clause, best.document).canonical in codes(at)
+    at = app("browse", clause=best.clause_id)
+    assert cite(best.clause, best.document).canonical in codes(at)
+
+
+def test_the_app_says_in_chinese_when_milvus_is_missing_or_empty(milvus_app_env, monkeypatch, tmp_path):
+    import sys
+
+    from tests.apphelpers import app
+    from ui.resources import MILVUS_NOT_EXPORTED, MILVUS_UNAVAILABLE
+
+    monkeypatch.setenv("PLANSEARCH_MILVUS_URI", str(tmp_path / "empty.db"))
+    at = app()
+    assert MILVUS_NOT_EXPORTED in [i.value for i in at.info]
+    monkeypatch.setitem(sys.modules, "pymilvus", None)
+    monkeypatch.setenv("PLANSEARCH_MILVUS_URI", str(tmp_path / "other.db"))
+    at = app()
+    assert MILVUS_UNAVAILABLE in [w.value for w in at.warning]
+
+
 # --- the real model ---------------------------------------------------------------------------------------
 
 
