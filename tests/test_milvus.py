@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,8 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "retrieval" / "eval"
 pytestmark = pytest.mark.milvus
 
-# Measured on the five bundled plans, 159 development + held-out questions (see test_eval_agreement_*).
-FAKE_OVERLAP_FLOOR, FAKE_TOP1_FLOOR = 0.98, 0.97
+# Top-5 agreement with the files backend on the 159 development + held-out questions over the five bundled
+# plans, measured: fake embedder overlap@5 0.9987, top-1 1.000; bundled e5-small 0.9975, 1.000 (with the
+# region partition key on Lite: 0.889, 0.881). The floors leave room for HNSW's approximation.
+FAKE_OVERLAP_FLOOR, FAKE_TOP1_FLOOR = 0.99, 0.98
+REAL_OVERLAP_FLOOR, REAL_TOP1_FLOOR = 0.99, 0.98
 
 
 def lite(path: Path, **kw) -> MilvusSettings:
@@ -385,8 +387,4 @@ def test_eval_agreement_with_the_real_model(real_pair):
     overlap, top1 = agreement(files, milvus, questions())
     print(f"bundled model: mean overlap@5 {overlap:.4f}, top-1 agreement {top1:.4f}")
     assert overlap >= REAL_OVERLAP_FLOOR and top1 >= REAL_TOP1_FLOOR
-    pq = replace(milvus.parse("青海 四、(一)2."))
-    assert milvus.search(pq, k=1)[0].clause_id == "qinghai_ip-protection-and-use-plan-14th-fyp:4.1.2"
-
-
-REAL_OVERLAP_FLOOR, REAL_TOP1_FLOOR = 0.95, 0.95
+    assert milvus.search("青海 四、(一)2.", k=1)[0].clause_id == "qinghai_ip-protection-and-use-plan-14th-fyp:4.1.2"
