@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,7 @@ INDEX_PARAMS = {
 }
 BM25_PARAMS = {"bm25_k1": 1.5, "bm25_b": 0.75}  # bm25s's defaults, which the files backend uses
 BATCH = 256
+BATCH_BYTES = 8 << 20  # well under gRPC's message limit
 MAX_TEXT = 60000  # bytes of a VARCHAR field we fill (Milvus's limit is 65,535)
 
 ENV_VARS = {
@@ -95,7 +97,7 @@ class MilvusSettings:
             raise PlanSearchError(f"partition_key {self.partition_key!r} is not one of {', '.join(PARTITION_KEY)}")
         if self.backend not in BACKENDS:
             raise PlanSearchError(f"backend {self.backend!r} is not one of {', '.join(BACKENDS)}")
-        if not self.collection.replace("_", "a").isalnum() or not self.collection[:1].isalpha():
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,200}", self.collection):
             raise PlanSearchError(f"Milvus collection name {self.collection!r}: use letters, digits and _")
         object.__setattr__(self, "index_type", self.index_type.upper())
 
@@ -464,6 +466,11 @@ def _export(client, index, settings: MilvusSettings) -> ExportReport:
             client.create_collection(name, schema=schema, index_params=params)
         verify_index(client, names[0], settings)
         verify_index(client, names[1], settings)
+        # Marked as being filled until the end: a query never reads a half-filled collection, and an
+        # export that stops here is started again from scratch (no dimension recorded yet).
+        client.alter_collection_properties(
+            names[0], {MANIFEST_PROPERTY: json.dumps({"export_format": EXPORT_FORMAT, "fingerprint": "updating"})}
+        )
     else:  # the content is about to change: no query may trust the old manifest meanwhile
         client.alter_collection_properties(
             names[0], {MANIFEST_PROPERTY: json.dumps({**have, "fingerprint": "updating"})}
@@ -491,11 +498,25 @@ def _sync(client, name: str, key: str, rows: list[dict]) -> dict[str, int]:
     fresh = {r[key]: r for r in rows}
     changed = [r for r in rows if stored.get(r[key]) != r["digest"]]
     gone = sorted(set(stored) - set(fresh))
-    for i in range(0, len(changed), BATCH):
-        client.upsert(name, changed[i : i + BATCH])
+    for batch in _batches(changed):
+        client.upsert(name, batch)
     for i in range(0, len(gone), BATCH):
         client.delete(name, ids=gone[i : i + BATCH])
     return {"upserted": len(changed), "deleted": len(gone), "unchanged": len(rows) - len(changed)}
+
+
+def _batches(rows: list[dict]):
+    """Rows in batches of at most BATCH rows and about BATCH_BYTES (a clause row can be 100 kB of text)."""
+    batch, size = [], 0
+    for row in rows:
+        n = len(row.get("text", "")) * 3 + len(row.get("lexical", "")) + len(json.dumps(row.get("data", ""))) + 4000
+        if batch and (len(batch) >= BATCH or size + n > BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(row)
+        size += n
+    if batch:
+        yield batch
 
 
 def existing_digests(client, name: str, key: str) -> dict[str, str]:

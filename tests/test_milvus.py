@@ -148,6 +148,24 @@ def test_incremental_build_moves_only_the_changed_clauses(tmp_path):
     assert {h.clause_id for h in milvus.search("农产品牌", k=5)} == {h.clause_id for h in files.search("农产品牌", k=5)}
 
 
+def test_a_half_finished_export_is_refused_until_run_again(tmp_path, fake_index_dir, fake_searcher):
+    from indexer.milvus_export import MANIFEST_PROPERTY, read_manifest_property
+    from retrieval.milvus import MilvusSearcher
+
+    settings = lite(tmp_path / "lite.db")
+    export_index(fake_index_dir, settings)
+    client = connect(settings)
+    have = read_manifest_property(client, "plansearch")
+    client.alter_collection_properties(
+        "plansearch", {MANIFEST_PROPERTY: json.dumps({**have, "fingerprint": "updating"})}
+    )
+    with pytest.raises(IndexMismatch, match="being updated"):
+        MilvusSearcher.open(settings, embedder=fake_searcher.embedder)
+    report = export_index(fake_index_dir, settings)
+    assert not report.recreated and report.counts["plansearch"]["upserted"] == 0
+    assert MilvusSearcher.open(settings, embedder=fake_searcher.embedder).search("专利", k=1)
+
+
 def test_an_index_type_lite_does_not_build_fails_clearly(tmp_path, fake_index_dir, capsys):
     with pytest.raises(MilvusIndexNotBuilt, match="DISKANN"):
         export_index(fake_index_dir, lite(tmp_path / "lite.db", index_type="DISKANN"))
