@@ -198,12 +198,12 @@ def _digest(row: dict, vector: np.ndarray | None) -> str:
     return h.hexdigest()[:32]
 
 
-def clause_rows(index) -> list[dict]:
+def clause_rows(index, vectors: np.ndarray | None = None) -> list[dict]:
     from .build import texts_for_lexical
     from .lexical import tokenize
 
     docs = {d.document.doc_id: d.document for d in index.documents}
-    vectors = index.vectors()
+    vectors = index.vectors() if vectors is None else vectors
     rows = []
     order: dict[str, int] = {}  # position within its document (the index's order; stable under edits elsewhere)
     for i, (c, lexical_text) in enumerate(zip(index.clauses, texts_for_lexical(list(index.clauses)), strict=True)):
@@ -230,10 +230,11 @@ def clause_rows(index) -> list[dict]:
     return rows
 
 
-def sentence_rows(index, clauses: list[dict]) -> list[dict]:
+def sentence_rows(index, clauses: list[dict], vectors: np.ndarray | None = None) -> list[dict]:
     s = index.sentences
     if s is None:
         return []
+    vectors = s.vectors if vectors is None else vectors
     rows = []
     for j, (r, span) in enumerate(zip(s.rows.tolist(), s.spans, strict=True)):
         c = clauses[r]
@@ -246,8 +247,8 @@ def sentence_rows(index, clauses: list[dict]) -> list[dict]:
             "section_path": c["section_path"],
             "departments": c["departments"],
         }
-        row["digest"] = _digest(row, s.vectors[j])
-        row["vector"] = s.vectors[j].astype(np.float32).tolist()
+        row["digest"] = _digest(row, vectors[j])
+        row["vector"] = vectors[j].astype(np.float32).tolist()
         rows.append(row)
     return rows
 
@@ -433,21 +434,29 @@ class ExportReport:
         return head + "\n" + "\n".join(parts)
 
 
-def export_index(index_dir: str | Path, settings: MilvusSettings, *, client=None) -> ExportReport:
-    """Fill (or bring up to date) the Milvus collections from the index at ``index_dir``."""
+def export_index(
+    index_dir: str | Path, settings: MilvusSettings, *, client=None, vectors: str | Path | None = None
+) -> ExportReport:
+    """Fill (or bring up to date) the Milvus collections from the index at ``index_dir``; ``vectors``: a
+    Parquet folder of ``python -m indexer embed [--ray]`` to take the vectors from instead of the index."""
     from .store import load_index
 
     index = load_index(index_dir)
+    loaded = None
+    if vectors is not None:
+        from .embed_ray import load_vectors, vectors_for
+
+        loaded = vectors_for(index, load_vectors(vectors, index.manifest))
     client = client or connect(settings)
     try:
-        return _export(client, index, settings)
+        return _export(client, index, settings, loaded)
     except PlanSearchError:
         raise
     except Exception as err:  # noqa: BLE001 - pymilvus and gRPC errors become one line
         raise MilvusUnavailable(f"Milvus at {settings.uri} refused the export: {one_line(err)}") from err
 
 
-def _export(client, index, settings: MilvusSettings) -> ExportReport:
+def _export(client, index, settings: MilvusSettings, vectors=None) -> ExportReport:
     names = settings.names()
     wanted = manifest_property(index, settings)
     have = read_manifest_property(client, names[0])
@@ -475,12 +484,13 @@ def _export(client, index, settings: MilvusSettings) -> ExportReport:
         client.alter_collection_properties(
             names[0], {MANIFEST_PROPERTY: json.dumps({**have, "fingerprint": "updating"})}
         )
-    clauses = clause_rows(index)
+    clause_vectors, sentence_vectors = vectors if vectors is not None else (None, None)
+    clauses = clause_rows(index, clause_vectors)
     meta = meta_rows(index)
     wanted["counts"]["terms"] = sum(1 for r in meta if r["key"].startswith("t:"))
     keys = (
         ("clause_id", names[0], clauses),
-        ("sentence_id", names[1], sentence_rows(index, clauses)),
+        ("sentence_id", names[1], sentence_rows(index, clauses, sentence_vectors)),
         ("key", names[2], meta),
     )
     for key, name, rows in keys:
