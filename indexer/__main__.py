@@ -1,4 +1,4 @@
-"""Command line: ``python -m indexer outline FILE [--json]`` (and, later, ``build``)."""
+"""Command line: ``python -m indexer outline FILE [--json]``, ``build`` and ``export-milvus``."""
 
 from __future__ import annotations
 
@@ -31,6 +31,22 @@ def main(argv: list[str] | None = None) -> int:
     p_build.add_argument("--embed-text", default=None, help="what to embed: text | path+text | title+path+text")
     p_build.add_argument("--force", action="store_true", help="rewrite the index even if nothing changed")
     p_build.add_argument("--quiet", action="store_true", help="no progress bars")
+    p_export = sub.add_parser(
+        "export-milvus", help="fill a Milvus collection from a built index (upserts what changed)"
+    )
+    p_export.add_argument("--index", default=str(DEFAULT_INDEX), help="index folder (default: the project's index/)")
+    p_export.add_argument("--uri", help="Milvus URI: http://host:19530, or a local file for Milvus Lite")
+    p_export.add_argument("--token", help="Milvus token (user:password or an API key); prefer PLANSEARCH_MILVUS_TOKEN")
+    p_export.add_argument("--collection", help="collection name (default plansearch)")
+    p_export.add_argument("--index-type", help="vector index: HNSW (default), FLAT, IVF_FLAT, DISKANN …")
+    p_export.add_argument("--vectors", help="take the vectors from this Parquet folder of `embed` instead of the index")
+    p_embed = sub.add_parser("embed", help="embed what an index embeds into Parquet vectors (--ray: on a Ray cluster)")
+    p_embed.add_argument("--index", default=str(DEFAULT_INDEX), help="index folder (default: the project's index/)")
+    p_embed.add_argument("--out", required=True, help="new folder for the Parquet vectors")
+    p_embed.add_argument("--ray", action="store_true", help="embed with Ray Data, one embedder per worker")
+    p_embed.add_argument("--address", help="Ray cluster address ('auto' on a cluster node); default: a local Ray")
+    p_embed.add_argument("--workers", type=int, default=2, help="embedding actors (local Ray: CPUs), default 2")
+    p_embed.add_argument("--batch-size", type=int)
     args = parser.parse_args(argv)
     try:
         if args.command == "outline":
@@ -47,6 +63,27 @@ def main(argv: list[str] | None = None) -> int:
                 print(outline_text(plan))
         elif args.command == "build":
             return _build(args)
+        elif args.command == "export-milvus":
+            from .milvus_export import MilvusSettings, export_index
+
+            settings = MilvusSettings.from_env(
+                uri=args.uri, token=args.token, collection=args.collection, index_type=args.index_type
+            )
+            print(export_index(args.index, settings, vectors=args.vectors).summary())
+        elif args.command == "embed":
+            from .embed_ray import embed_to_parquet
+
+            if args.workers < 1:
+                raise PlanSearchError(f"--workers must be at least 1 (got {args.workers})")
+            report = embed_to_parquet(
+                args.index,
+                args.out,
+                ray=args.ray,
+                address=args.address,
+                workers=args.workers,
+                batch_size=args.batch_size,
+            )
+            print(report.summary())
     except PlanSearchError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -1,4 +1,5 @@
-"""Command line: ``python -m retrieval search "问题" [--k 10] [--region …] [--json] [--batch FILE]``.
+"""Command line: ``python -m retrieval search "问题" [--k 10] [--region …] [--json] [--batch FILE]``
+``[--backend milvus --uri URI]``.
 
 The JSON shapes are a contract other tools rely on: extend them, never rename.
 """
@@ -107,11 +108,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--batch", help="JSON lines file of {\"id\", \"question\"}; prints one JSON line per question")
     p.add_argument("--index", default=str(PROJECT / "index"))
+    p.add_argument("--backend", choices=("files", "milvus"), help="files (the index folder, default) or milvus")
+    p.add_argument("--uri", help="Milvus URI (http://host:19530, or a Milvus Lite file); implies --backend milvus")
+    p.add_argument("--token", help="Milvus token; prefer PLANSEARCH_MILVUS_TOKEN")
+    p.add_argument("--collection", help="Milvus collection (default plansearch)")
     args = parser.parse_args(argv)
     try:
         from .llm.settings import LLMSettings
         from .records import Filters
-        from .search import Searcher
 
         llm = LLMSettings.from_env()  # None: no endpoint configured, answers stay extractive
 
@@ -123,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.batch:
             items = _read_batch(args.batch)
-            searcher = Searcher.open(args.index)
+            searcher = open_searcher(args)
             for item in items:
                 print(dumps(batch_json(searcher, item, k, filters, llm)), flush=True)
             return 0
@@ -132,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         from .query import validate
 
         validate(args.question)  # fail before loading the model
-        searcher = Searcher.open(args.index)
+        searcher = open_searcher(args)
         out = result_json(searcher, None, args.question, k, filters, llm)
         if args.json:
             out.pop("id")
@@ -143,6 +147,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     return 0
+
+
+def open_searcher(args):
+    """The files backend's Searcher on ``--index``, or (``--backend milvus``, ``--uri``, or the settings'
+    backend) the Milvus backend's, with the same verbs and results."""
+    from indexer.milvus_export import MilvusSettings
+
+    backend = args.backend or ("milvus" if args.uri else None)
+    settings = MilvusSettings.from_env(backend=backend, uri=args.uri, token=args.token, collection=args.collection)
+    if settings.backend == "milvus":
+        from .milvus import MilvusSearcher
+
+        return MilvusSearcher.open(settings)
+    from .search import Searcher
+
+    return Searcher.open(args.index)
 
 
 def dumps(obj, indent: int | None = None) -> str:

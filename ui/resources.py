@@ -1,6 +1,10 @@
 """The searcher, loaded once per process and per index version (``st.cache_resource`` keyed by the
 manifest fingerprint: an upload that changes the index is picked up on the next rerun).
 
+The backend comes from the settings (``PLANSEARCH_BACKEND`` / ``PLANSEARCH_MILVUS_*`` or the ``[milvus]``
+section of plansearch.toml): ``files`` reads the index folder, ``milvus`` the collections that
+``python -m indexer export-milvus`` fills (keyed by the fingerprint recorded on the collection).
+
 No module-level mutable state: every browser session shares the cached, read-only searcher.
 """
 
@@ -12,6 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from indexer.errors import IndexDamaged, IndexMismatch, IndexNotFound, PlanSearchError
+from indexer.milvus_export import MilvusIndexNotBuilt, MilvusSettings, MilvusUnavailable
 from indexer.store import read_manifest
 from retrieval.search import Searcher
 
@@ -30,6 +35,43 @@ def _open(index_dir: str, fingerprint: str) -> Searcher:
     return searcher
 
 
+MILVUS_UNAVAILABLE = (
+    "暂时无法连接检索服务（Milvus），或服务器未安装其客户端。请联系管理员检查 Milvus 的地址、令牌和 pymilvus 安装。"
+)
+MILVUS_NOT_EXPORTED = (
+    "Milvus 中还没有可用的检索数据（或正在更新）。请管理员运行 python -m indexer export-milvus 后再试。"
+)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _milvus_client(uri: str, token: str):
+    from indexer.milvus_export import connect
+
+    return connect(MilvusSettings(backend="milvus", uri=uri, token=token))
+
+
+@st.cache_resource(max_entries=2, show_spinner="正在连接检索服务…")
+def _open_milvus(uri: str, token: str, collection: str, fingerprint: str):
+    from retrieval.milvus import MilvusSearcher
+
+    settings = MilvusSettings(backend="milvus", uri=uri, token=token, collection=collection)
+    searcher = MilvusSearcher.open(settings, client=_milvus_client(uri, token))
+    threading.Thread(target=_warm_up, args=(searcher.embedder,), name="plansearch-warm-up", daemon=True).start()
+    return searcher
+
+
+def _milvus_searcher(settings: MilvusSettings):
+    from indexer.milvus_export import check_manifest, one_line, read_manifest_property
+
+    client = _milvus_client(settings.uri, settings.token)
+    try:
+        have = read_manifest_property(client, settings.collection)
+    except Exception as err:  # noqa: BLE001 - pymilvus and gRPC errors become one typed line
+        raise MilvusUnavailable(f"Milvus at {settings.uri}: {one_line(err)}") from err
+    fingerprint = check_manifest(have, settings.collection)["fingerprint"]
+    return _open_milvus(settings.uri, settings.token, settings.collection, fingerprint)
+
+
 def _warm_up(embedder) -> None:
     try:
         embedder.embed_query("预热")
@@ -43,7 +85,11 @@ def model_ready(searcher: Searcher) -> bool:
 
 
 def open_searcher() -> Searcher:
-    """The searcher of the current index. Raises IndexNotFound / IndexMismatch / ModelUnavailable."""
+    """The searcher of the current index. Raises IndexNotFound / IndexMismatch / ModelUnavailable (and, with
+    the Milvus backend, MilvusUnavailable)."""
+    settings = MilvusSettings.from_env()
+    if settings.backend == "milvus":
+        return _milvus_searcher(settings)
     folder = config.index_dir()
     return _open(str(folder), read_manifest(folder).fingerprint)
 
@@ -54,7 +100,14 @@ def searcher_or_notice() -> Searcher | None:
     show_flash()
     try:
         return open_searcher()
+    except (MilvusUnavailable, MilvusIndexNotBuilt) as err:
+        st.warning(MILVUS_UNAVAILABLE)
+        st.caption(md(detail(err)))
     except (IndexNotFound, IndexMismatch) as err:
+        if _milvus_backend():  # the operator exports; an editor's button would build the files index only
+            st.info(MILVUS_NOT_EXPORTED)
+            st.caption(md(detail(err)))
+            return None
         st.info(md(friendly(err)))
         st.caption(md(detail(err)))
         build_button(rebuild=isinstance(err, IndexMismatch), force=isinstance(err, IndexDamaged))
@@ -62,6 +115,13 @@ def searcher_or_notice() -> Searcher | None:
         st.warning(md(friendly(err)))
         st.caption(md(detail(err)))
     return None
+
+
+def _milvus_backend() -> bool:
+    try:
+        return MilvusSettings.from_env().backend == "milvus"
+    except PlanSearchError:
+        return False
 
 
 def require_searcher() -> Searcher:
@@ -93,9 +153,11 @@ def build_button(rebuild: bool = False, force: bool = False) -> None:
 
 def build_messages(report) -> list[tuple[str, str]]:
     """A build report as (level, line) messages: what was indexed, then each skipped file and why."""
-    return [("success", line) for line in report_lines(report)] + [
-        ("warning", f"已跳过 {Path(e.path).name}：{hide_paths(e.reason)}") for e in report.skipped
-    ] + [("info", f"{source} 与 {original} 内容相同，未重复收录") for source, original in report.duplicates]
+    return (
+        [("success", line) for line in report_lines(report)]
+        + [("warning", f"已跳过 {Path(e.path).name}：{hide_paths(e.reason)}") for e in report.skipped]
+        + [("info", f"{source} 与 {original} 内容相同，未重复收录") for source, original in report.duplicates]
+    )
 
 
 def flash(messages: list[tuple[str, str]]) -> None:

@@ -1,0 +1,603 @@
+"""The Milvus backend: the Searcher's verbs (search, compare, similar_to, section references, filters)
+answered from the collections ``python -m indexer export-milvus`` fills.
+
+    searcher = MilvusSearcher.open(MilvusSettings.from_env(uri="http://milvus:19530"))
+    hits = searcher.search("中小企业怎么用专利贷款", k=10)
+
+The ranking is the files backend's: the same two candidate lists (dense: the best of a clause's own cosine
+and its sentences', MaxP; lexical: BM25 over the index's own jieba+bigram tokens), each cut to
+``CANDIDATES`` within the filters, fused by rank with the same weights (``retrieval.fusion.rrf``), the same
+boosts, section references pinned first, regions first for comparison questions. Milvus's BM25 scores
+are negative in Lite and segment-local, so only their order is used, never their value. The query is
+embedded here, with the model the collection's manifest records.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+
+from indexer.errors import IndexMismatch
+from indexer.milvus_export import (
+    MilvusSettings,
+    MilvusUnavailable,
+    check_manifest,
+    connect,
+    hex_tokens,
+    join_blob,
+    one_line,
+    read_manifest_property,
+)
+from indexer.records import Clause, Document, Heading, Indicator
+from indexer.store import DocumentEntry, Manifest
+from indexer.textnorm import search_form
+
+from .fusion import ordered, rrf
+from .highlight import query_terms
+from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, type_matches
+from .records import Filters, Hit, RegionCoverage
+from .search import (
+    CANDIDATES,
+    DOC_TYPE_BOOST,
+    FUSION_WEIGHTS,
+    Signals,
+    _documents_first,
+    _match_ref,
+    _regions_first,
+    list_weights,
+)
+
+QUERY_LIMIT = 16384  # Milvus's cap on the rows one query returns
+SEARCH_PARAMS = {
+    "HNSW": {"ef": 256},
+    "HNSW_SQ": {"ef": 256},
+    "IVF_FLAT": {"nprobe": 64},
+    "IVF_SQ8": {"nprobe": 64},
+    "IVF_PQ": {"nprobe": 64},
+    "DISKANN": {"search_list": 256},
+    "SCANN": {"nprobe": 64},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionManifest:
+    """What the collection was filled from (the index manifest's fields the query side needs)."""
+
+    model: str
+    dim: int
+    query_prompt: str
+    passage_prompt: str
+    tokenizer: str
+    fingerprint: str
+    index_type: str
+    counts: dict
+
+    @classmethod
+    def from_property(cls, data: dict) -> CollectionManifest:
+        try:
+            return cls(
+                data["model"],
+                int(data["dim"]),
+                data["query_prompt"],
+                data["passage_prompt"],
+                data["tokenizer"],
+                data["fingerprint"],
+                data.get("index_type", ""),
+                dict(data.get("counts", {})),
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            raise IndexMismatch(
+                f"the Milvus collection's manifest is incomplete ({err}); run export-milvus again"
+            ) from err
+
+
+class MilvusIndex:
+    """What the answer and the app's pages read of a loaded index, from the collections: the manifest,
+    clauses by id, and (loaded on first use, once per searcher) the documents with their headings and
+    text, all clauses and the indicator rows. The pages scan these as they scan a files index."""
+
+    def __init__(self, searcher: MilvusSearcher, manifest: CollectionManifest):
+        self._searcher = searcher
+        self._collection_manifest = manifest
+        self._loaded: dict[str, object] = {}
+        self._lock = threading.Lock()
+
+    def clause(self, clause_id: str) -> Clause | None:
+        return self._searcher._records([clause_id]).get(clause_id)
+
+    def _once(self, name: str, load):
+        with self._lock:
+            if name not in self._loaded:
+                self._loaded[name] = load()
+            return self._loaded[name]
+
+    @property
+    def manifest(self) -> Manifest:
+        """The index manifest the collection was filled from (its fingerprint, sources, counts …)."""
+
+        def load() -> Manifest:
+            data = self._searcher._blob("manifest")
+            if data is None:
+                raise IndexMismatch("the Milvus collection has no manifest; run python -m indexer export-milvus")
+            return Manifest.from_json(data)
+
+        return self._once("manifest", load)
+
+    @property
+    def documents(self) -> tuple[DocumentEntry, ...]:
+        def load():
+            return tuple(self._entry(d) for d in self._searcher._doc_list)
+
+        return self._once("documents", load)
+
+    def document(self, doc_id: str) -> DocumentEntry | None:
+        return next((d for d in self.documents if d.document.doc_id == doc_id), None)
+
+    @property
+    def clauses(self) -> tuple[Clause, ...]:
+        """Every clause, in index order (document, then position)."""
+
+        def load():
+            position = {d.doc_id: i for i, d in enumerate(self._searcher._doc_list)}
+            rows = self._searcher._scan(self._searcher.names[0], 'clause_id != ""', ["record"])
+            rows.sort(key=lambda r: (position.get(r["record"]["clause"]["doc_id"], 0), r["record"].get("order", 0)))
+            return tuple(Clause.from_json(r["record"]["clause"]) for r in rows)
+
+        return self._once("clauses", load)
+
+    @property
+    def indicators(self) -> tuple[Indicator, ...]:
+        def load():
+            out = []
+            for d in self._searcher._doc_list:
+                out += [Indicator.from_json(i) for i in self._searcher._blob(f"indicators:{d.doc_id}") or []]
+            return tuple(out)
+
+        return self._once("indicators", load)
+
+    def _entry(self, doc: Document) -> DocumentEntry:
+        data = self._searcher._blob(f"doc:{doc.doc_id}") or {"headings": [], "text": ""}
+        headings = tuple(Heading(**{**h, "path": tuple(h["path"]), "span": tuple(h["span"])}) for h in data["headings"])
+        return DocumentEntry(doc, headings, data["text"])
+
+
+class TermWeights(Mapping):
+    """IDF of lexical tokens, read from the meta collection on demand (the vocabulary of a large corpus is
+    not loaded whole); a token the corpus lacks is absent, as in the files backend's dict."""
+
+    def __init__(self, searcher: MilvusSearcher, n_clauses: int, size: int):
+        self._searcher = searcher
+        self._n = max(n_clauses, 1)
+        self._size = size
+        self._cache: dict[str, float | None] = {}
+        self._lock = threading.Lock()
+
+    def prefetch(self, terms) -> None:
+        missing = sorted({t for t in terms if t not in self._cache})
+        if not missing:
+            return
+        found = self._searcher._meta([f"t:{t}" for t in missing])
+        with self._lock:
+            for t in missing:
+                data = found.get(f"t:{t}")
+                df = int(data["df"]) if data else 0
+                self._cache[t] = math.log(1 + self._n / df) if df else None
+
+    def __getitem__(self, term: str) -> float:
+        self.prefetch([term])
+        value = self._cache.get(term)
+        if value is None:
+            raise KeyError(term)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([t for t, v in list(self._cache.items()) if v is not None])
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __bool__(self) -> bool:
+        return True
+
+
+class MilvusSearcher:
+    """The Searcher's public verbs over Milvus collections."""
+
+    def __init__(self, client, settings: MilvusSettings, manifest: CollectionManifest, embedder):
+        if embedder.name != manifest.model or int(embedder.dim) != manifest.dim:
+            raise IndexMismatch(
+                f"the Milvus collection was filled with {manifest.model} (dim {manifest.dim}) but the query model "
+                f"is {embedder.name} (dim {embedder.dim}); export again or use its model"
+            )
+        if (embedder.query_prompt, embedder.passage_prompt) != (manifest.query_prompt, manifest.passage_prompt):
+            raise IndexMismatch("the query model's prompts differ from the ones the Milvus collection was filled with")
+        self.client = client
+        self.settings = settings
+        self.names = settings.names()
+        self.embedder = embedder
+        self.collection_manifest = manifest
+        self.index = MilvusIndex(self, manifest)
+        self.weights = dict(FUSION_WEIGHTS)
+        self._search_params = {"metric_type": "IP", "params": SEARCH_PARAMS.get(manifest.index_type, {})}
+        rows = self._scan(self.names[2], 'key like "d:%"', ["data"])
+        rows.sort(key=lambda r: (r["data"].get("position", 0), r["data"]["document"]["doc_id"]))
+        docs = [Document.from_json(r["data"]["document"]) for r in rows]
+        self._doc_list = docs
+        self.docs = {d.doc_id: d for d in docs}
+        self.regions = tuple(KnownRegion(d.region, d.region_level, d.province) for d in docs if d.region)
+        n = int(manifest.counts.get("clauses", 0))
+        self._max_idf = math.log(1 + max(n, 1))
+        self._idf = TermWeights(self, n, int(manifest.counts.get("terms", 0)))
+        self._query_cache: dict[str, list[float]] = {}
+        self._forms: dict[str, str] = {}
+        self._clauses: dict[str, tuple[Clause, tuple]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: MilvusSettings | None = None, embedder=None, client=None) -> MilvusSearcher:
+        """Connect, check the collection's manifest, and load the embedder it records."""
+        settings = settings or MilvusSettings.from_env(backend="milvus")
+        client = client or connect(settings)
+        try:
+            data = check_manifest(read_manifest_property(client, settings.collection), settings.collection)
+            for name in settings.names():  # a no-op where loaded already; Lite starts each process released
+                client.load_collection(name)
+        except IndexMismatch:
+            raise
+        except Exception as err:  # noqa: BLE001 - pymilvus and gRPC errors become one line
+            raise MilvusUnavailable(f"Milvus at {settings.uri}: {one_line(err)}") from err
+        manifest = CollectionManifest.from_property(data)
+        if embedder is None:
+            from indexer.embedding import EmbedderSettings, get_embedder
+
+            embedder = get_embedder(
+                EmbedderSettings.from_env(
+                    model=manifest.model, query_prompt=manifest.query_prompt, passage_prompt=manifest.passage_prompt
+                )
+            )
+        return cls(client, settings, manifest, embedder)
+
+    # --- the public verbs ----------------------------------------------------------------------------
+
+    def parse(self, query: str) -> ParsedQuery:
+        return parse_query(query, self.regions)
+
+    def search(
+        self, query: str | ParsedQuery, k: int = 10, filters: Filters | None = None, *, mode: str = "hybrid"
+    ) -> list[Hit]:
+        """The k best clauses for a question: hybrid ranking, section references first (as the files backend)."""
+        if k < 1:
+            raise ValueError(f"k must be at least 1, not {k}")
+        pq = query if isinstance(query, ParsedQuery) else self.parse(query)
+        filters = filters or Filters()
+        if pq.regions and not filters.regions:
+            filters = replace(filters, regions=pq.regions)
+        expr = self._expr(filters)
+        if expr is None:
+            return []
+        return self._rank(pq, self._embed_query(pq.text), expr, k, self._resolve(pq, expr), mode)
+
+    def compare(self, query: str, per_region: int = 2, filters: Filters | None = None) -> list[RegionCoverage]:
+        """The best clauses of every region on a topic; regions with no confident clause come back empty."""
+        pq = replace(self.parse(query), regions=(), section_ref=None)
+        expr = self._expr(filters or Filters())
+        hits = [] if expr is None else self._rank(pq, self._embed_query(pq.text), expr, 2 * CANDIDATES, [])
+        return self._by_region(pq, hits, per_region, exclude_region="", similar=False)
+
+    def similar_to(self, clause_id: str, per_region: int = 1) -> list[RegionCoverage]:
+        """The closest clauses to a clause in each other region (dense and lexical, fused)."""
+        rows = self._call(
+            self.client.query,
+            self.names[0],
+            filter=f"clause_id == {_lit(clause_id)}",
+            output_fields=["vector", "record"],
+        )
+        if not rows:
+            raise KeyError(f"no clause {clause_id!r} in the index")
+        clause = Clause.from_json(rows[0]["record"]["clause"])
+        form = search_form(clause.text).text
+        pq = ParsedQuery(raw=clause.text, text=clause.text, search_text=form, content_text=form)
+        expr = f'region != {_lit(clause.region)} and kind != "indicator"'
+        hits = self._rank(pq, list(rows[0]["vector"]), expr, 2 * CANDIDATES, [])
+        return self._by_region(pq, hits, per_region, exclude_region=clause.region, similar=True)
+
+    def signals(self, query: ParsedQuery | str, hit: Hit | None) -> Signals:
+        """Confidence signals of a hit for a query (dense cosine, weighted term coverage), as the files backend."""
+        pq = query if isinstance(query, ParsedQuery) else self.parse(query)
+        if hit is None:
+            return Signals(0.0, 0.0)
+        terms = query_terms(pq.content_text or pq.search_text)
+        self._idf.prefetch(terms)
+        total = sum(self._idf.get(t, self._max_idf) for t in terms)
+        form = self._form(hit.clause)
+        found = sum(self._idf.get(t, self._max_idf) for t in terms if t in form)
+        return Signals(hit.dense_score or 0.0, found / total if total else 0.0)
+
+    def best_signals(self, query: ParsedQuery | str, hits: list[Hit]) -> Signals:
+        sigs = [self.signals(query, h) for h in hits] or [Signals(0.0, 0.0)]
+        return Signals(max(s.dense for s in sigs), max(s.coverage for s in sigs))
+
+    def term_weights(self) -> Mapping[str, float]:
+        return self._idf
+
+    # --- ranking ---------------------------------------------------------------------------------------
+
+    def _rank(self, pq: ParsedQuery, qv, expr: str, k: int, pinned: list[str], mode: str = "hybrid") -> list[Hit]:
+        if mode not in ("hybrid", "dense", "lexical"):
+            raise ValueError(f"unknown search mode {mode!r}")
+        dense_ids, dense = self._dense(qv, expr)
+        lexical_ids, lexical = self._lexical(pq.content_text or pq.search_text, expr)
+        w = list_weights(pq, self.weights)
+        lists, weights = {
+            "dense": ([dense_ids], [w["dense"]]),
+            "lexical": ([lexical_ids], [w["lexical"]]),
+            "hybrid": ([dense_ids, lexical_ids], [w["dense"], w["lexical"]]),
+        }[mode]
+        fused = rrf(lists, weights=weights)
+        records = self._records(list(fused) + pinned)
+        reasons: dict[str, list[str]] = {}
+        if pq.doc_types:
+            preferred = {d for d, doc in self.docs.items() if type_matches(pq.doc_types, doc.doc_type)}
+            if preferred and len(preferred) < len(self.docs):
+                for cid in fused:
+                    if records[cid].doc_id in preferred:
+                        fused[cid] += DOC_TYPE_BOOST
+                        reasons.setdefault(cid, []).append("document type")
+        if pq.intent == "responsible":
+            for cid in fused:
+                if records[cid].departments:
+                    fused[cid] += DOC_TYPE_BOOST
+                    reasons.setdefault(cid, []).append("names departments")
+        for j, cid in enumerate(pinned):
+            fused[cid] = 10.0 - j * 1e-3
+            reasons.setdefault(cid, []).insert(0, "section reference")
+        d_pos = {cid: r for r, cid in enumerate(dense_ids, 1)}
+        l_pos = {cid: r for r, cid in enumerate(lexical_ids, 1)}
+        order = ordered(fused)
+        if pq.intent == "compare" and not pinned:
+            order = _regions_first(order, [records[cid].region for cid in order])
+        hits: list[Hit] = []
+        seen_base: set[str] = set()
+        pinned_set = set(pinned)
+        for cid in order:
+            clause = records[cid]
+            base = cid.split("#")[0]
+            if base in seen_base and cid not in pinned_set:
+                continue
+            seen_base.add(base)
+            hits.append(
+                Hit(
+                    clause=clause,
+                    document=self.docs[clause.doc_id],
+                    rank=len(hits) + 1,
+                    score=round(fused[cid], 6),
+                    dense_score=round(dense[cid], 4) if cid in d_pos else None,
+                    dense_rank=d_pos.get(cid),
+                    lexical_score=round(lexical[cid], 4) if cid in l_pos else None,
+                    lexical_rank=l_pos.get(cid),
+                    reasons=tuple(reasons.get(cid, ())),
+                )
+            )
+            if len(hits) >= k:
+                break
+        return hits
+
+    def _dense(self, qv, expr: str) -> tuple[list[str], dict[str, float]]:
+        """The CANDIDATES best clauses by MaxP: the better of a clause's own cosine and its best sentence's
+        (the sentence search is grouped by clause, so each clause comes back once, with its best sentence)."""
+        vector = [float(x) for x in qv]
+        scores: dict[str, float] = {}
+        common = {
+            "data": [vector],
+            "anns_field": "vector",
+            "limit": CANDIDATES,
+            "filter": expr,
+            "output_fields": ["clause_id"],
+            "search_params": self._search_params,
+        }
+        for name, extra in ((self.names[0], {}), (self.names[1], {"group_by_field": "clause_id", "group_size": 1})):
+            for hit in self._call(self.client.search, name, **common, **extra)[0]:
+                cid = hit["entity"]["clause_id"]
+                scores[cid] = max(scores.get(cid, -2.0), float(hit["distance"]))
+        ids = sorted(scores, key=lambda c: (-scores[c], c))[:CANDIDATES]
+        return ids, scores
+
+    def _lexical(self, text: str, expr: str) -> tuple[list[str], dict[str, float]]:
+        """BM25 over the index's own tokens. Lite returns BM25 negated: the order counts, not the value."""
+        from indexer.lexical import tokenize
+
+        tokens = hex_tokens(tokenize(text, self.collection_manifest.tokenizer))
+        if not tokens:
+            return [], {}
+        found = self._call(
+            self.client.search,
+            self.names[0],
+            data=[tokens],
+            anns_field="lexical_bm25",
+            limit=CANDIDATES,
+            filter=expr,
+            output_fields=["clause_id"],
+            search_params={"metric_type": "BM25"},
+        )[0]
+        scores = {h["entity"]["clause_id"]: abs(float(h["distance"])) for h in found if h["distance"]}
+        return sorted(scores, key=lambda c: (-scores[c], c)), scores
+
+    def _by_region(
+        self, pq: ParsedQuery, hits: list[Hit], per_region: int, exclude_region: str, similar: bool
+    ) -> list[RegionCoverage]:
+        # The files backend's Searcher._by_region, over this searcher's documents and signals.
+        from .answer import covers
+
+        regions: dict[str, str] = {}
+        for d in self.docs.values():
+            if d.region and d.region != exclude_region:
+                regions.setdefault(d.region, d.region_level)
+        out = []
+        for region, level in regions.items():
+            mine = _documents_first([h for h in hits if h.clause.region == region])
+            good = [h for h in mine[: per_region * 3] if covers(self.signals(pq, h), similar=similar)]
+            out.append(RegionCoverage(region, level, tuple(good[:per_region])))
+        return sorted(out, key=lambda r: (not r.covered, -(r.hits[0].score if r.hits else 0), r.region))
+
+    # --- filters, section references -------------------------------------------------------------------
+
+    def _expr(self, filters: Filters) -> str | None:
+        """The filters as a Milvus boolean expression; None when no document can pass. Document-level
+        filters resolve per document (as the files backend's mask), then narrow the partitions."""
+        parts = ['kind != ""']
+        if filters.regions or filters.levels or filters.doc_ids:
+            allowed = [
+                d
+                for d in self.docs.values()
+                if (not filters.regions or d.region in filters.regions or d.province in filters.regions)
+                and (not filters.levels or d.region_level in filters.levels)
+                and (not filters.doc_ids or d.doc_id in filters.doc_ids)
+            ]
+            if not allowed:
+                return None
+            parts.append(f"region in {_lits(sorted({d.region for d in allowed}))}")
+            parts.append(f"doc_id in {_lits([d.doc_id for d in allowed])}")
+        if filters.kinds:
+            parts.append(f"kind in {_lits(filters.kinds)}")
+        if filters.department:
+            parts.append(f"departments like {_lit('%' + _like_escape(filters.department) + '%')}")
+        for i, label in enumerate(filters.section_prefix):
+            parts.append(f"section_path[{i}] == {_lit(label)}")
+        return " and ".join(parts)
+
+    def _resolve(self, pq: ParsedQuery, expr: str) -> list[str]:
+        """Clause ids of the section a query names (its parts and sub-clauses), best match first: the
+        number path pre-filters in Milvus, ``_match_ref`` (the files backend's) decides."""
+        ref = pq.section_ref
+        if ref is None:
+            return []
+        path = "/" + "".join(f"{v}/" for _, v in ref.numbers)
+        rows = self._call(
+            self.client.query,
+            self.names[0],
+            limit=QUERY_LIMIT,
+            output_fields=["record"],
+            filter=f'{expr} and kind != "indicator" and number_path like {_lit("%" + path + "%")}',
+        )
+        candidates = []
+        for row in rows:
+            clause = Clause.from_json(row["record"]["clause"])
+            numbers = tuple((s, int(v)) for s, v in row["record"]["numbers"])
+            self._remember(clause, numbers)
+            candidates.append((clause, numbers))
+        if pq.doc_types:
+            typed = [c for c in candidates if type_matches(pq.doc_types, self.docs[c[0].doc_id].doc_type)]
+            candidates = typed or candidates
+        chosen = _match(candidates, ref)
+        if not chosen and any(scheme != "*" for scheme, _ in ref.numbers):
+            chosen = _match(candidates, SectionRef(tuple(("*", v) for _, v in ref.numbers), ref.text))
+        return [c.clause_id for c in sorted(chosen, key=lambda c: (c.doc_id, c.span[0]))]
+
+    # --- reading rows ----------------------------------------------------------------------------------
+
+    def _records(self, clause_ids: list[str]) -> dict[str, Clause]:
+        """Clauses by id (cached: a clause's record changes only with the collection's fingerprint)."""
+        missing = sorted({c for c in clause_ids if c not in self._clauses})
+        for i in range(0, len(missing), 1000):
+            rows = self._call(
+                self.client.query,
+                self.names[0],
+                filter=f"clause_id in {_lits(missing[i : i + 1000])}",
+                output_fields=["record"],
+            )
+            for row in rows:
+                numbers = tuple((s, int(v)) for s, v in row["record"]["numbers"])
+                self._remember(Clause.from_json(row["record"]["clause"]), numbers)
+        return {c: self._clauses[c][0] for c in clause_ids if c in self._clauses}
+
+    def _remember(self, clause: Clause, numbers: tuple) -> None:
+        with self._lock:
+            if len(self._clauses) > 100_000:
+                self._clauses.clear()
+            self._clauses[clause.clause_id] = (clause, numbers)
+
+    def _meta(self, keys: list[str]) -> dict[str, dict]:
+        out = {}
+        for i in range(0, len(keys), 1000):
+            rows = self._call(
+                self.client.query,
+                self.names[2],
+                filter=f"key in {_lits(keys[i : i + 1000])}",
+                output_fields=["key", "data"],
+            )
+            out.update({r["key"]: r["data"] for r in rows})
+        return out
+
+    def _blob(self, name: str):
+        rows = self._call(
+            self.client.query,
+            self.names[2],
+            filter=f"key like {_lit('b:' + _like_escape(name) + ':%')}",
+            output_fields=["key", "data"],
+            limit=QUERY_LIMIT,
+        )
+        return join_blob(rows)
+
+    def _scan(self, name: str, expr: str, fields: list[str]) -> list[dict]:
+        out = []
+        it = self._call(self.client.query_iterator, name, batch_size=1000, filter=expr, output_fields=fields)
+        try:
+            while batch := it.next():
+                out.extend(batch)
+        finally:
+            it.close()
+        return out
+
+    def _call(self, method, *args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except Exception as err:  # noqa: BLE001 - pymilvus and gRPC errors become one typed line
+            raise MilvusUnavailable(f"Milvus at {self.settings.uri}: {one_line(err)}") from err
+
+    def _embed_query(self, text: str):
+        vector = self._query_cache.get(text)
+        if vector is None:
+            vector = self.embedder.embed_query(text)
+            with self._lock:
+                if len(self._query_cache) >= 512:
+                    self._query_cache.pop(next(iter(self._query_cache)))
+                self._query_cache[text] = vector
+        return vector
+
+    def _form(self, clause: Clause) -> str:
+        form = self._forms.get(clause.clause_id)
+        if form is None:
+            form = search_form(" ".join(clause.section_path) + "\n" + clause.text).text
+            with self._lock:
+                if len(self._forms) > 100_000:
+                    self._forms.clear()
+                self._forms[clause.clause_id] = form
+        return form
+
+
+def _match(candidates: list[tuple[Clause, tuple]], ref: SectionRef) -> list[Clause]:
+    """The candidates whose numbers match the reference best (``_match_ref``'s longest match)."""
+    best, chosen = 0, []
+    for clause, numbers in candidates:
+        n = _match_ref(numbers, ref)
+        if n > best:
+            best, chosen = n, [clause]
+        elif n == best and n > 0:
+            chosen.append(clause)
+    return chosen
+
+
+def _lit(text: str) -> str:
+    """A Milvus string literal (double-quoted, JSON escapes)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _lits(items) -> str:
+    return "[" + ", ".join(_lit(t) for t in items) + "]"
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
