@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .numbering import canonical
+from .numbering import HEADING_START, canonical
 from .records import Clause, Departments
 from .structure import HeadingMark, Structure
 
@@ -106,25 +106,72 @@ def make_clauses(text: str, structure: Structure, doc_id: str, region: str) -> l
         base_id = f"{doc_id}:{key}" + (f"~{seen[key]}" if seen[key] > 1 else "")
         whole = text[start:end]
         departments = parse_departments(whole)
-        pieces = split_long(text, start, end)
-        for part, (p_start, p_end) in enumerate(pieces, 1):
-            clauses.append(
-                Clause(
-                    clause_id=base_id if len(pieces) == 1 else f"{base_id}#{part}",
-                    doc_id=doc_id,
-                    region=region,
-                    section_path=mark.labels if mark else (),
-                    number=_number(mark),
-                    label=mark.title if mark else "前言",
-                    text=text[p_start:p_end],
-                    span=(p_start, p_end),
-                    departments=departments,
-                    kind=kind,
-                    part=part,
-                    parts=len(pieces),
-                )
+        leads = run_in_leads(text, start, end, mark.title_end if mark else start) if kind == "clause" else []
+        if not leads:
+            clauses += _parts(text, start, end, base_id, mark, doc_id, region, departments, kind)
+            continue
+        # A section made of run-in lead paragraphs (户外设施品质持续提升。… 责任区管理稳中求进。…): one
+        # clause per lead, cited by the section's number plus the lead's words.
+        head_end = leads[0][1]
+        if text[mark.title_end : head_end].strip(" \n。：:"):
+            clauses += _parts(text, start, _trim(text, start, head_end)[1], base_id, mark, doc_id, region, departments, "intro")
+        for n, (lead, l_start, l_end) in enumerate(leads, 1):
+            clauses += _parts(
+                text, l_start, l_end, f"{base_id}.l{n}", mark, doc_id, region, departments, "lead", lead=lead
             )
     return clauses
+
+
+def _parts(text, start, end, clause_id, mark, doc_id, region, departments, kind, lead: str = "") -> list[Clause]:
+    """A segment as one clause, or as parts of about equal length when it is long."""
+    pieces = split_long(text, start, end)
+    return [
+        Clause(
+            clause_id=clause_id if len(pieces) == 1 else f"{clause_id}#{part}",
+            doc_id=doc_id,
+            region=region,
+            section_path=(mark.labels if mark else ()) + ((lead,) if lead else ()),
+            number="" if lead else _number(mark),
+            label=lead or (mark.title if mark else "前言"),
+            text=text[p_start:p_end],
+            span=(p_start, p_end),
+            departments=departments,
+            kind=kind,
+            part=part,
+            parts=len(pieces),
+        )
+        for part, (p_start, p_end) in enumerate(pieces, 1)
+    ]
+
+
+# A run-in lead: a paragraph that opens with a short sentence naming its topic (完善知识产权保护制度。…).
+_LEAD = re.compile(r"(?P<lead>[^，,。；;：:\n]{4,30})。(?=\S)")
+MIN_LEADS = 2
+
+
+def run_in_leads(text: str, start: int, end: int, body_start: int) -> list[tuple[str, int, int]]:
+    """(lead, start, end) of the paragraphs of a long section that each open with a run-in lead sentence,
+    when the section is made of them (at least two, covering most of its text); else []. The spans run
+    from each lead to the next, so together with the text before the first they tile the section."""
+    if end - start <= MAX_CLAUSE_CHARS:
+        return []
+    starts = []
+    pos = text.find("\n", body_start, end)
+    while pos != -1:
+        line_start = pos + 1
+        while line_start < end and text[line_start] in " \n":
+            line_start += 1
+        m = _LEAD.match(text, line_start, end)
+        if m and not HEADING_START.match(m.group("lead")):
+            starts.append((m.group("lead").strip().lstrip("—–- ").strip(), line_start))
+        pos = text.find("\n", line_start, end)
+    if len(starts) < MIN_LEADS or end - starts[0][1] < 0.6 * (end - body_start):
+        return []
+    out = []
+    for i, (lead, s) in enumerate(starts):
+        e = starts[i + 1][1] if i + 1 < len(starts) else end
+        out.append((lead, *_trim(text, s, e)))
+    return out
 
 
 def _number(mark: HeadingMark | None) -> str:

@@ -87,7 +87,9 @@ class Clause:
     text: str  # the clause as displayed (cleaned source text of its span)
     span: Span
     departments: Departments = field(default_factory=Departments)
-    kind: str = "clause"  # 'clause' | 'preamble' | 'intro' (a section's text before its children) | 'indicator'
+    # 'clause' | 'preamble' | 'intro' (a section's text before its children) | 'lead' (a run-in lead
+    # paragraph of a section made of them) | 'indicator'
+    kind: str = "clause"
     part: int = 1  # long clauses are split at sentence ends into parts with the same path
     parts: int = 1
 

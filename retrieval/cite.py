@@ -32,6 +32,8 @@ def cite(clause: Clause, document: Document) -> Citation:
     canonical = f"{title} {where}"
     numbers = "".join(_short_number(label) for label in path)
     short_form = f"{document.region or document.title} · {numbers or '前言'}"
+    if clause.kind == "lead":  # a run-in lead paragraph: the section's number plus the lead's words
+        short_form += f"「{clause.label}」"
     if clause.kind == "indicator":
         short_form += f" 指标 {clause.number or clause.label}".rstrip()
     return Citation(
@@ -62,11 +64,16 @@ def _official(clause: Clause, title: str) -> str:
     path = clause.section_path
     if clause.kind == "preamble" or not path:
         return f"{title}前言"
+    lead = ""
+    if clause.kind == "lead":
+        path, lead = path[:-1], f"之“{clause.label}”"
     numbers = [match_number(label) for label in path]
-    if all(numbers):
+    if not path:
+        where = "前言"
+    elif all(numbers):
         where = official_numbers([(n.scheme, n.value) for n in numbers])
     else:
         where = "之".join(f"“{label}”" for label in path)
     if clause.kind == "indicator":
         where += f"之“{clause.label}”" if clause.label else ""
-    return f"{title}{where}"
+    return f"{title}{where}{lead}"

@@ -251,3 +251,24 @@ def test_pdf_plan_reads_into_clauses(tmp_path):
     ]
     admin = plan.clauses[-1]
     assert admin.text == "1.加强行政保护。开展专项执法行动，严厉打击侵权假冒。"  # wrapped line rejoined, page number gone
+
+
+def test_a_section_made_of_run_in_leads_is_one_clause_per_lead(tmp_path):
+    from retrieval.cite import cite
+
+    body = "户外设施品质持续提升。" + "编制户外招牌设置导则，规范招牌设置。" * 8 + "\n\n"
+    body += "责任区管理稳中求进。" + "推进市容环境责任区规范化管理。" * 8 + "\n\n"
+    body += "设摊管理规范有序。" + "疏堵结合，设置便民疏导点。" * 8
+    path = tmp_path / "plan.txt"
+    path.write_text(f"某区市容规划\n一、发展基础\n（一）建管并举\n1、日常管理不断强化\n\n{body}\n二、重点任务\n（一）绿化\n推进绿化。\n",
+                    encoding="utf-8")
+    plan = read_plan(path)
+    leads = [c for c in plan.clauses if c.kind == "lead"]
+    assert [c.label for c in leads] == ["户外设施品质持续提升", "责任区管理稳中求进", "设摊管理规范有序"]
+    assert leads[0].clause_id == "plan:1.1.1.l1" and leads[0].text.startswith("户外设施品质持续提升。")
+    assert leads[0].section_path == ("一、发展基础", "（一）建管并举", "1、日常管理不断强化", "户外设施品质持续提升")
+    c = cite(leads[1], plan.document)
+    assert c.short.endswith(" · 一（一）1「责任区管理稳中求进」")
+    assert c.official.endswith("第一部分第（一）项第1条之“责任区管理稳中求进”")
+    # a short section stays one clause, whatever its paragraphs look like
+    assert not any(c.kind == "lead" for c in read_plan(FIXTURES / "provincial_opinions_inline.txt").clauses)
