@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import packs
 from .textnorm import simplify
 
 TOKENIZERS = ("bigram", "jieba", "jieba+bigram")
@@ -22,14 +23,6 @@ DEFAULT_TOKENIZER = "jieba+bigram"  # measured: see retrieval/eval/README.md
 
 _RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[a-z0-9]+(?:\.[0-9]+)?")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-# Terms of plans that jieba's general dictionary splits badly; kept whole so they match as words.
-PLAN_TERMS = (
-    "知识产权", "高价值发明专利", "发明专利", "质押融资", "专利质押", "地理标志", "商标品牌", "专利导航", "专利密集型产业",
-    "知识产权强省", "知识产权强市", "知识产权强州", "知识产权强国", "行政执法", "司法保护", "行政保护", "协同保护",
-    "快速维权", "维权援助", "公共服务", "运营服务", "转移转化", "技术转移", "中小企业", "市场监管局", "知识产权局",
-    "商业秘密", "数据知识产权", "海外维权", "纠纷调解", "仲裁", "侵权假冒", "贯标", "高校院所", "科研院所",
-    "人才队伍", "知识产权保险", "风险补偿", "营商环境", "放管服", "十四五", "十三五", "每万人口",
-)
 # Function words that carry no topic: dropped from jieba tokens (bigrams keep their own IDF weighting).
 _STOP = frozenset("的 了 和 与 及 等 在 对 为 是 把 将 有 从 以 于 并 或 其 之 中 上 下 也 都 要 我 我们 怎么 如何 什么 哪些 吗 呢 啊".split())
 
@@ -67,7 +60,7 @@ def _jieba_tokenizer():
 
     jieba.setLogLevel(logging.WARNING)
     tk = jieba.Tokenizer()
-    for term in PLAN_TERMS:
+    for term in packs.items("plan-terms.txt"):  # plan terms jieba's general dictionary splits badly
         tk.add_word(term, freq=200000)
     return tk
 

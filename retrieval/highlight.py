@@ -8,19 +8,18 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 
+from indexer import packs
 from indexer.lexical import tokenize, word_spans
 from indexer.sentences import sentence_spans
 from indexer.textnorm import search_form
 
 from .records import Highlight, Span
 
-# Bigrams too common in these plans to mean a match on their own.
-COMMON = frozenset({"知识", "识产", "产权", "推进", "加强", "建设", "发展", "完善", "提升", "工作", "体系", "全面", "深入", "进一", "一步"})
-
 
 def query_terms(query: str) -> set[str]:
     """The query's bigrams and ASCII words on the search form, without the ubiquitous ones."""
-    return {t for t in tokenize(query, "bigram") if t not in COMMON and (len(t) > 1 or not t.isascii())}
+    common = packs.items("common-bigrams.txt")  # too common in plans to mean a match on their own
+    return {t for t in tokenize(query, "bigram") if t not in common and (len(t) > 1 or not t.isascii())}
 
 
 def highlight(text: str, query: str, *, weights: Mapping[str, float] | None = None, max_sentences: int = 2) -> Highlight:

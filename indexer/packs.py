@@ -1,0 +1,60 @@
+"""Domain knowledge kept as data: one file per pack in ``indexer/resources/``, not word lists in code.
+
+    thesaurus.tsv       plain words → the words plans use (贷款 → 质押融资 贷款)
+    english.tsv         English phrases → Chinese terms (patent pledge → 专利 质押)
+    plan-terms.txt      plan terms jieba must keep whole (高价值发明专利)
+    common-bigrams.txt  bigrams too common in plans to mean a match (知识, 产权 …)
+    regions.tsv         the gazetteer (indexer/regions.py reads it)
+
+A ``.tsv`` pack maps a key to a value (``key<TAB>value``), a ``.txt`` pack lists one item a line; ``#``
+starts a comment line. The index manifest records every pack's sha256 (``packs``), and a build
+re-tokenizes when a pack the lexical index depends on changed.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from importlib import resources
+
+PACKS = ("thesaurus.tsv", "english.tsv", "plan-terms.txt", "common-bigrams.txt", "regions.tsv")
+LEXICAL_PACKS = ("plan-terms.txt",)  # what the lexical index's tokens depend on
+
+
+def _text(name: str) -> str:
+    if name not in PACKS:
+        raise KeyError(f"no pack {name!r} (packs: {', '.join(PACKS)})")
+    return resources.files("indexer.resources").joinpath(name).read_text(encoding="utf-8")
+
+
+def _lines(name: str) -> list[str]:
+    return [line for line in _text(name).splitlines() if line.strip() and not line.startswith("#")]
+
+
+@functools.cache
+def mapping(name: str) -> dict[str, str]:
+    """A ``key<TAB>value`` pack as a dict (file order kept)."""
+    out: dict[str, str] = {}
+    for line in _lines(name):
+        key, _, value = line.partition("\t")
+        if key.strip() and value.strip():
+            out[key.strip()] = value.strip()
+    return out
+
+
+@functools.cache
+def items(name: str) -> tuple[str, ...]:
+    """A one-item-a-line pack."""
+    return tuple(dict.fromkeys(line.strip() for line in _lines(name)))
+
+
+@functools.cache
+def digests() -> dict[str, str]:
+    """The sha256 of every pack, for the manifest."""
+    return {name: hashlib.sha256(_text(name).encode("utf-8")).hexdigest() for name in PACKS}
+
+
+def lexical_digest() -> str:
+    """One digest of the packs the lexical tokens depend on (a change re-tokenizes the index)."""
+    d = digests()
+    return hashlib.sha256("".join(d[name] for name in LEXICAL_PACKS).encode()).hexdigest()[:16]
