@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from indexer.errors import IndexMismatch
-from indexer.numbering import match_number
 from indexer.store import PlanIndex, load_index
 from indexer.textnorm import search_form
 
+from .columns import Columns
 from .fusion import ordered, rrf
 from .highlight import query_terms
 from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, type_matches
@@ -69,15 +69,17 @@ class Searcher:
         self._forms = [""] * len(self.clauses)
         self._query_cache: dict[str, np.ndarray] = {}
         self._cache_lock = threading.Lock()
-        self._ids = [c.clause_id for c in self.clauses]
         self._doc_list = [d.document for d in index.documents]
-        doc_pos = {d.doc_id: i for i, d in enumerate(self._doc_list)}
-        self._row_doc = np.array([doc_pos[c.doc_id] for c in self.clauses], dtype=np.int32)
-        self._kinds = sorted({c.kind for c in self.clauses})
-        self._row_kind = np.array([self._kinds.index(c.kind) for c in self.clauses], dtype=np.int32)
-        self._row_has_departments = np.array([bool(c.departments) for c in self.clauses], dtype=bool)
+        # Columns over the rows, computed once: no query walks the clauses in Python.
+        self._cols = Columns(self.clauses, self._doc_list)
+        self._ids = self._cols.ids
+        self._row_doc = self._cols.row_doc
+        self._row_has_departments = self._cols.row_has_departments
+        self._region_levels: dict[str, str] = {}
+        for d in self._doc_list:
+            if d.region:
+                self._region_levels.setdefault(d.region, d.region_level)
         self._idf = self._term_weights()
-        self._section_numbers = self._numbers_by_row()
 
     @classmethod
     def open(cls, index_dir: str | Path = "index", embedder=None) -> Searcher:
@@ -113,7 +115,8 @@ class Searcher:
         mask = self._mask(filters)
         if not mask.any():
             return []
-        return self._rank(pq, self._embed_query(pq.text), mask, k, self._resolve(pq, mask), mode)
+        # Rows past the k-th pinned one can never be shown (pinned rows rank first, in this order).
+        return self._rank(pq, self._embed_query(pq.text), mask, k, self._resolve(pq, mask)[:k], mode)
 
     def compare(self, query: str, per_region: int = 2, filters: Filters | None = None) -> list[RegionCoverage]:
         """The best clauses of every region on a topic; regions with no confident clause come back empty."""
@@ -132,7 +135,7 @@ class Searcher:
         form = search_form(clause.text).text
         pq = ParsedQuery(raw=clause.text, text=clause.text, search_text=form, content_text=form)
         region = clause.region
-        mask = np.array([c.region != region and c.kind != "indicator" for c in self.clauses], dtype=bool)
+        mask = (self._cols.row_region != self._cols.names[region]) & ~self._cols.row_indicator
         hits = self._rank(pq, self.vectors[row], mask, len(self.clauses), [])
         return self._by_region(pq, hits, per_region, exclude_region=region, similar=True)
 
@@ -177,7 +180,7 @@ class Searcher:
         lexical = self.index.lexical.scores(pq.content_text or pq.search_text)
         dense_rank = _top(dense, mask, CANDIDATES, positive_only=False)
         lexical_rank = _top(lexical, mask, CANDIDATES, positive_only=True)
-        ids = [c.clause_id for c in self.clauses]
+        ids = self._ids
         w = list_weights(pq, self.weights)
         lists, weights = {
             "dense": ([dense_rank], [w["dense"]]),
@@ -187,10 +190,10 @@ class Searcher:
         fused = rrf([[ids[i] for i in ranking] for ranking in lists], weights=weights)
         reasons: dict[str, list[str]] = {}
         if pq.doc_types:
-            preferred = {d for d, doc in self.docs.items() if type_matches(pq.doc_types, doc.doc_type)}
-            if preferred and len(preferred) < len(self.docs):
+            preferred = self._cols.doc_type_preferred(lambda doc_type: type_matches(pq.doc_types, doc_type))
+            if preferred.any() and not preferred.all():
                 for cid in fused:
-                    if self.clauses[self.index.row(cid)].doc_id in preferred:
+                    if preferred[self._row_doc[self.index.row(cid)]]:
                         fused[cid] += DOC_TYPE_BOOST
                         reasons.setdefault(cid, []).append("document type")
         if pq.intent == "responsible":  # who is responsible: clauses that name their departments
@@ -209,12 +212,13 @@ class Searcher:
         if pq.intent == "compare" and not pinned:
             order = _regions_first(order, [self.clauses[self.index.row(cid)].region for cid in order])
         hits: list[Hit] = []
+        pinned_rows = set(pinned)
         seen_base: set[str] = set()
         for cid in order:
             row = self.index.row(cid)
             clause = self.clauses[row]
             base = cid.split("#")[0]
-            if base in seen_base and row not in pinned:
+            if base in seen_base and row not in pinned_rows:
                 continue  # one part of a long clause is enough in a result list
             seen_base.add(base)
             hits.append(
@@ -250,13 +254,14 @@ class Searcher:
     ) -> list[RegionCoverage]:
         from .answer import covers
 
-        regions: dict[str, str] = {}
-        for d in self.docs.values():
-            if d.region and d.region != exclude_region:
-                regions.setdefault(d.region, d.region_level)
+        by_region: dict[str, list[Hit]] = {}
+        for h in hits:
+            by_region.setdefault(h.clause.region, []).append(h)
         out = []
-        for region, level in regions.items():
-            mine = _documents_first([h for h in hits if h.clause.region == region])
+        for region, level in self._region_levels.items():
+            if region == exclude_region:
+                continue
+            mine = _documents_first(by_region.get(region, []))
             good = [h for h in mine[: per_region * 3] if covers(self.signals(pq, h), similar=similar)]
             out.append(RegionCoverage(region, level, tuple(good[:per_region])))
         # Regions with the best evidence first, uncovered last; ties by name.
@@ -266,63 +271,40 @@ class Searcher:
 
     def _mask(self, filters: Filters) -> np.ndarray:
         """Rows allowed by the filters; document-level filters are resolved per document, then spread."""
-        mask = np.ones(len(self.clauses), dtype=bool)
+        cols = self._cols
         if not filters:
-            return mask
-        allowed_docs = [
-            i
-            for i, doc in enumerate(self._doc_list)
-            if (not filters.regions or doc.region in filters.regions or doc.province in filters.regions)
-            and (not filters.levels or doc.region_level in filters.levels)
-            and (not filters.doc_ids or doc.doc_id in filters.doc_ids)
-        ]
-        mask &= np.isin(self._row_doc, allowed_docs)
+            return np.ones(cols.n, dtype=bool)
+        mask = cols.doc_allowed(filters.regions, filters.levels, filters.doc_ids)[cols.row_doc]
         if filters.kinds:
-            mask &= np.isin(self._row_kind, [self._kinds.index(k) for k in filters.kinds if k in self._kinds])
-        if filters.department or filters.section_prefix:
-            prefix = filters.section_prefix
-            for i in np.flatnonzero(mask):
-                c = self.clauses[i]
-                if filters.department and not any(filters.department in d for d in c.departments.all):
-                    mask[i] = False
-                elif prefix and c.section_path[: len(prefix)] != prefix:
-                    mask[i] = False
+            mask &= np.isin(cols.row_kind, [cols.kinds[k] for k in filters.kinds if k in cols.kinds])
+        for rows in (
+            cols.department_rows(filters.department) if filters.department else None,
+            cols.prefix_rows(filters.section_prefix) if filters.section_prefix else None,
+        ):
+            if rows is not None:
+                keep = np.zeros(cols.n, dtype=bool)
+                keep[rows] = True
+                mask &= keep
         return mask
 
-    def _numbers_by_row(self) -> list[tuple[tuple[str, int], ...]]:
-        out = []
-        for c in self.clauses:
-            nums = []
-            for label in c.section_path:
-                num = match_number(label)
-                nums.append((num.scheme, num.value) if num else ("", 0))
-            out.append(tuple(nums))
-        return out
-
     def _resolve(self, pq: ParsedQuery, mask: np.ndarray) -> list[int]:
-        """Rows of the section a query names (全部 its parts and sub-clauses), best match first."""
+        """Rows of the section a query names (全部 its parts and sub-clauses), best match first: the
+        reference is looked up in a dictionary of number-path windows (``Columns``); the result is what
+        ``_match_ref`` would pick clause by clause."""
         ref = pq.section_ref
         if ref is None:
             return []
-        candidates = [i for i in range(len(self.clauses)) if mask[i] and self.clauses[i].kind != "indicator"]
+        cols = self._cols
+        candidates = mask & ~cols.row_indicator
         if pq.doc_types:
-            typed = [i for i in candidates if type_matches(pq.doc_types, self.docs[self.clauses[i].doc_id].doc_type)]
-            candidates = typed or candidates
-        rows = self._match_rows(candidates, ref)
-        if not rows and any(scheme != "*" for scheme, _ in ref.numbers):
+            typed = candidates & cols.doc_type_preferred(lambda t: type_matches(pq.doc_types, t))[cols.row_doc]
+            if typed.any():
+                candidates = typed
+        rows = cols.section_rows(ref.numbers, candidates)
+        if not len(rows) and any(scheme != "*" for scheme, _ in ref.numbers):
             # 第七条 in a plan numbered （七）: try the numbers whatever their scheme
-            rows = self._match_rows(candidates, SectionRef(tuple(("*", v) for _, v in ref.numbers), ref.text))
-        return sorted(rows, key=lambda i: (self.clauses[i].doc_id, self.clauses[i].span[0]))
-
-    def _match_rows(self, candidates: list[int], ref: SectionRef) -> list[int]:
-        best_len, rows = 0, []
-        for i in candidates:
-            n = _match_ref(self._section_numbers[i], ref)
-            if n > best_len:
-                best_len, rows = n, [i]
-            elif n == best_len and n > 0:
-                rows.append(i)
-        return rows
+            rows = cols.section_rows(tuple(("*", v) for _, v in ref.numbers), candidates)
+        return cols.in_document_order(rows).tolist()
 
     # --- term statistics -------------------------------------------------------------------------------
 
