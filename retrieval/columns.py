@@ -204,7 +204,9 @@ class Columns:
             parts = []
             for kid in self.by_values.get((root, values), ()):
                 window = self.window_keys[kid][1]
-                if all(s == "*" or canonical_scheme(s) == w for (s, _), (w, _) in zip(ref_numbers, window, strict=True)):
+                if all(
+                    s == "*" or canonical_scheme(s) == w for (s, _), (w, _) in zip(ref_numbers, window, strict=True)
+                ):
                     parts.append(self._window_rows[self._window_ptr[kid] : self._window_ptr[kid + 1]])
             if parts:
                 rows = np.unique(np.concatenate(parts))
