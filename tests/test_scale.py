@@ -166,3 +166,117 @@ def test_similar_to_mask_is_the_clause_by_clause_mask(fake_searcher, monkeypatch
         s.similar_to(clause.clause_id)
         want = np.array([c.region != clause.region and c.kind != "indicator" for c in s.clauses])
         assert np.array_equal(seen[0], want)
+
+
+# --- one copy of the vectors, exact search bit for bit ------------------------------------------------------
+
+
+def test_exact_dense_scores_are_bit_for_bit_the_old_brute_force(fake_searcher):
+    s = fake_searcher
+    index = s.index
+    vectors = index.faiss.reconstruct_n(0, index.faiss.ntotal)  # the old copies
+    sentences = index.sentences.index.reconstruct_n(0, index.sentences.index.ntotal)
+    assert len(sentences) > 100
+    for text in ("知识产权质押融资", "地理标志保护", "人才队伍建设", "How do the plans support patent loans?"):
+        qv = s.embedder.embed_query(text)
+        old = vectors @ qv
+        np.maximum.at(old, index.sentences.rows, sentences @ qv)
+        assert np.array_equal(s._dense(qv), old)
+
+
+def test_the_loaded_searcher_holds_one_copy_of_the_vectors(fake_searcher):
+    import faiss
+
+    s = fake_searcher
+    for held, store in ((s.vectors, s.index.faiss), (s._sentence_vectors, s.index.sentences.index)):
+        assert isinstance(held, np.ndarray) and not held.flags.writeable
+        # the very bytes FAISS holds, not a copy of them
+        assert held.ctypes.data == faiss.rev_swig_ptr(store.get_xb(), 1).ctypes.data
+        assert held.shape == (store.ntotal, store.d)
+    assert s.index.sentences.vectors.ctypes.data == s._sentence_vectors.ctypes.data
+
+
+def test_a_view_keeps_its_index_alive(fake_index_dir):
+    import gc
+
+    from indexer.store import load_index
+
+    view = load_index(fake_index_dir).vectors()
+    gc.collect()
+    norms = np.einsum("ij,ij->i", view, view)  # would read freed memory if the index had gone
+    assert np.allclose(norms, 1.0, atol=1e-3)
+
+
+# --- an ANN index above the threshold -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ann_index_dir(tmp_path_factory):
+    from indexer.build import build_index
+    from indexer.embedding import EmbedderSettings, make_embedder
+    from tests.conftest import ROOT
+
+    folder = tmp_path_factory.mktemp("ann-index") / "index"
+    build_index(ROOT / "data", folder, embedder=make_embedder(EmbedderSettings(model="fake:64")), ann_threshold=50)
+    return folder
+
+
+def test_the_manifest_records_flat_below_and_ivf_above_the_threshold(fake_searcher, ann_index_dir):
+    import faiss
+
+    from indexer.store import ANN_THRESHOLD, read_manifest
+
+    assert fake_searcher.index.manifest.vector_index == {"type": "flat", "threshold": ANN_THRESHOLD}
+    spec = read_manifest(ann_index_dir).vector_index
+    assert spec["type"] == "ivf" and spec["threshold"] == 50 and spec["nlist"] >= 2 and spec["nprobe"] >= 1
+    from retrieval.search import Searcher
+
+    ann = Searcher.open(ann_index_dir)
+    assert isinstance(ann.index.faiss, faiss.IndexIVF) and ann.index.faiss.nlist == spec["nlist"]
+    assert isinstance(ann.index.sentences.index, faiss.IndexIVF)
+    assert not isinstance(ann.vectors, np.ndarray)  # rows of the IVF index, no flat copy beside it
+
+
+def test_the_ivf_path_is_used_and_agrees_with_exact_search(fake_searcher, ann_index_dir, monkeypatch):
+    from retrieval import search
+    from retrieval.search import Searcher
+
+    ann = Searcher.open(ann_index_dir)
+    calls = []
+    real = search._ann_search
+    monkeypatch.setattr(search, "_ann_search", lambda *a: calls.append(a[3]) or real(*a))
+    monkeypatch.setattr(search, "ANN_EXACT_BELOW", 0)  # every query through FAISS, filters as selectors
+    for q in ("知识产权质押融资", "地理标志保护", "商业秘密保护", "青海 四、(一)2."):
+        got = [h.clause_id for h in ann.search(q, k=5)]
+        want = [h.clause_id for h in fake_searcher.search(q, k=5)]
+        assert got == want, q
+    assert calls and calls[0] is None
+    calls.clear()
+    hits = ann.search("专利", k=10, filters=Filters(regions=("青海省",)))
+    assert hits and {h.clause.region for h in hits} == {"青海省"}
+    assert calls and calls[0] is not None  # the filter went to FAISS as a selector
+    sim = ann.similar_to(hits[0].clause_id)
+    assert sim and "青海省" not in {r.region for r in sim}
+
+
+def test_a_small_filtered_set_is_scored_exactly_on_the_ivf_index(fake_searcher, ann_index_dir):
+    from retrieval.search import Searcher
+
+    ann = Searcher.open(ann_index_dir)
+    mask = fake_searcher._mask(Filters(regions=("泰安市",)))
+    qv = fake_searcher.embedder.embed_query("知识产权保护")
+    dense, allowed = ann._ann_dense(qv, mask)
+    assert np.array_equal(allowed, mask)
+    exact = fake_searcher._dense(qv)
+    np.testing.assert_allclose(dense[mask], exact[mask], atol=2e-3)  # fp16 storage
+
+
+def test_an_ivf_index_rebuilds_from_its_own_vectors(ann_index_dir):
+    from indexer.build import build_index
+    from indexer.embedding import EmbedderSettings, make_embedder
+    from tests.conftest import ROOT
+
+    embedder = make_embedder(EmbedderSettings(model="fake:64"))
+    assert build_index(ROOT / "data", ann_index_dir, embedder=embedder, ann_threshold=50).up_to_date
+    report = build_index(ROOT / "data", ann_index_dir, embedder=embedder, ann_threshold=50, force=True)
+    assert report.embedded == 0 and report.reused > 0
