@@ -142,7 +142,7 @@ def build_index(
     ann_threshold: int = ANN_THRESHOLD,
 ) -> BuildReport:
     """Build or update the index of the plans in ``data_dir``. See the module docstring. Past
-    ``ann_threshold`` clauses the vectors go into an IVF index (``store.vector_index_spec``)."""
+    ``ann_threshold`` vectors (clauses and sentences) they go into IVF indexes (``store.vector_index_spec``)."""
     if tokenizer not in TOKENIZERS:
         raise ValueError(f"unknown tokenizer {tokenizer!r} (choose from {', '.join(TOKENIZERS)})")
     if embed_recipe not in EMBED_TEXTS:

@@ -111,9 +111,9 @@ class Manifest:
         return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()[:16]
 
 
-# Above this many clauses the vectors are searched through an IVF index instead of exactly: a flat scan of
-# 384-d float32 vectors costs ~0.2 ms per thousand clauses on two cores (bench/bench_scale.py), so past
-# ~200k it alone would spend half the 100 ms a query may take.
+# Above this many vectors (clauses plus sentences) they are searched through IVF indexes instead of exactly:
+# a flat scan of 384-d float32 vectors costs ~0.2 ms per thousand on two cores (bench/bench_scale.py), so
+# past ~200k it alone would spend half the 100 ms a query may take.
 ANN_THRESHOLD = 200_000
 # Lists probed per query and how vectors are stored in them: measured by bench/bench_scale.py for
 # recall@100 >= 0.98 of exact search (README "Performance").
@@ -123,7 +123,7 @@ ANN_ENCODING = "SQfp16"  # half the memory of float32; cosines off by ~1e-4
 
 def vector_index_spec(clauses: int, sentences: int, threshold: int = ANN_THRESHOLD) -> dict:
     """How an index of this size stores and searches its vectors (recorded in the manifest)."""
-    if clauses <= threshold:
+    if clauses + sentences <= threshold:
         return {"type": "flat", "threshold": threshold}
     return {"type": "ivf", "threshold": threshold, "nlist": _nlist(clauses), "sentence_nlist": _nlist(sentences),
             "nprobe": ANN_NPROBE, "encoding": ANN_ENCODING}

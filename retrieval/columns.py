@@ -13,6 +13,7 @@ window keys), never a per-row Python list, so a million clauses cost tens of meg
 from __future__ import annotations
 
 import threading
+import unicodedata
 from bisect import bisect_left
 from collections.abc import Sequence
 
@@ -20,6 +21,7 @@ import numpy as np
 
 from indexer.numbering import match_number
 from indexer.records import Clause, Document
+from indexer.textnorm import _ASCII_LOWER, _nfkc_char, _t2s_with_map, search_form
 
 # The numbering schemes that count as the same when a reference is matched (1. and 1、 are one scheme).
 EQUIVALENT_SCHEMES = {"n.": "n.", "n、": "n.", "（n）": "（n）", "cn、": "cn、", "（cn）": "（cn）"}
@@ -28,6 +30,22 @@ _AFTER_ANY_LABEL = "\U0010ffff"  # sorts after every heading label: the end of a
 
 def canonical_scheme(scheme: str) -> str:
     return EQUIVALENT_SCHEMES.get(scheme, scheme)
+
+
+_NFKC: dict[int, str] = {}  # code point -> its NFKC form, filled as characters are met
+
+
+def search_text(text: str) -> str:
+    """``search_form(text).text`` without the offset maps, ~10x faster: with no combining mark in the
+    text, NFKC by clusters is NFKC character by character, which ``str.translate`` does in C. A text with
+    combining marks takes ``search_form`` itself."""
+    chars = set(text)
+    if any(unicodedata.combining(ch) for ch in chars):
+        return search_form(text).text
+    for ch in chars:
+        if ord(ch) not in _NFKC:
+            _NFKC[ord(ch)] = _nfkc_char(ch)
+    return _t2s_with_map(text.translate(_NFKC))[0].translate(_ASCII_LOWER)
 
 
 def _groups(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:

@@ -19,7 +19,7 @@ from indexer.errors import IndexMismatch
 from indexer.store import PlanIndex, load_index, vector_rows
 from indexer.textnorm import search_form
 
-from .columns import Columns
+from .columns import Columns, search_text
 from .fusion import ordered, rrf
 from .highlight import query_terms
 from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, type_matches
@@ -67,10 +67,12 @@ class Searcher:
         self._maxp = _SentenceGroups(self._sentence_rows, len(index.clauses))
         self.clauses = index.clauses
         self.docs = {d.document.doc_id: d.document for d in index.documents}
-        self.regions = tuple(
-            KnownRegion(d.document.region, d.document.region_level, d.document.province)
-            for d in index.documents
-            if d.document.region
+        self.regions = tuple(  # once each (a region has many documents in a large index)
+            dict.fromkeys(
+                KnownRegion(d.document.region, d.document.region_level, d.document.province)
+                for d in index.documents
+                if d.document.region
+            )
         )
         self.weights = dict(FUSION_WEIGHTS)
         self._forms = [""] * len(self.clauses)
@@ -87,6 +89,7 @@ class Searcher:
             if d.region:
                 self._region_levels.setdefault(d.region, d.region_level)
         self._idf = self._term_weights()
+        self._last_terms: tuple[str, set[str], float] | None = None
 
     @classmethod
     def open(cls, index_dir: str | Path = "index", embedder=None) -> Searcher:
@@ -162,8 +165,7 @@ class Searcher:
         pq = query if isinstance(query, ParsedQuery) else self.parse(query)
         if hit is None:
             return Signals(0.0, 0.0)
-        terms = query_terms(pq.content_text or pq.search_text)
-        total = sum(self._idf.get(t, self._max_idf) for t in terms)
+        terms, total = self._weighted_terms(pq.content_text or pq.search_text)
         form = self._form(self.index.row(hit.clause_id))
         found = sum(self._idf.get(t, self._max_idf) for t in terms if t in form)
         return Signals(hit.dense_score or 0.0, found / total if total else 0.0)
@@ -349,8 +351,17 @@ class Searcher:
     def _form(self, row: int) -> str:
         if not self._forms[row]:
             c = self.clauses[row]
-            self._forms[row] = search_form(" ".join(c.section_path) + "\n" + c.text).text
+            self._forms[row] = search_text(" ".join(c.section_path) + "\n" + c.text)
         return self._forms[row]
+
+    def _weighted_terms(self, text: str) -> tuple[set[str], float]:
+        """The query's terms and their summed weight, for the last text asked (a comparison asks it of
+        every region's hits)."""
+        last = self._last_terms
+        if last is None or last[0] != text:
+            terms = query_terms(text)
+            last = self._last_terms = (text, terms, sum(self._idf.get(t, self._max_idf) for t in terms))
+        return last[1], last[2]
 
     def _term_weights(self) -> dict[str, float]:
         """IDF of every lexical token, from the document frequencies the BM25 index already holds."""
