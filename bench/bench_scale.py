@@ -34,8 +34,18 @@ sys.path.insert(0, str(ROOT))
 DIM = 384
 TOPICS = 1000
 CLAUSES_PER_DOC = 120
-PLAIN = ["中小企业怎么用专利去银行贷款？", "地理标志保护", "知识产权人才队伍建设", "商业秘密保护", "假冒商品在网上卖怎么管？",
-         "专利导航服务", "知识产权质押融资风险补偿", "海外维权援助", "数据知识产权保护", "高价值发明专利培育"]
+PLAIN = [
+    "中小企业怎么用专利去银行贷款？",
+    "地理标志保护",
+    "知识产权人才队伍建设",
+    "商业秘密保护",
+    "假冒商品在网上卖怎么管？",
+    "专利导航服务",
+    "知识产权质押融资风险补偿",
+    "海外维权援助",
+    "数据知识产权保护",
+    "高价值发明专利培育",
+]
 DEPARTMENTS = ["知识产权局", "市场监管局", "省法院", "公安厅", "财政厅"]
 CN = "一二三四五六七八九十"
 
@@ -53,7 +63,11 @@ def peak_mb() -> float:
 
 
 def cn(n: int) -> str:
-    return CN[n - 1] if n <= 10 else ("十" + CN[n - 11] if n < 20 else CN[n // 10 - 1] + "十" + (CN[n % 10 - 1] if n % 10 else ""))
+    return (
+        CN[n - 1]
+        if n <= 10
+        else ("十" + CN[n - 11] if n < 20 else CN[n // 10 - 1] + "十" + (CN[n % 10 - 1] if n % 10 else ""))
+    )
 
 
 def load() -> str:
@@ -81,7 +95,10 @@ def material():
 
 
 def regions():
-    rows = [line.rstrip("\n").split("\t") for line in (ROOT / "indexer/resources/regions.tsv").read_text("utf-8").splitlines()]
+    rows = [
+        line.rstrip("\n").split("\t")
+        for line in (ROOT / "indexer/resources/regions.tsv").read_text("utf-8").splitlines()
+    ]
     return [(r[1], r[2], r[3]) for r in rows[2:] if len(r) >= 4]
 
 
@@ -96,8 +113,17 @@ def build(n: int, folder: Path, threshold: int) -> None:
 
     from indexer.lexical import DEFAULT_TOKENIZER, LexicalIndex
     from indexer.records import Clause, Departments
-    from indexer.store import (FORMAT_VERSION, NORMALIZATION, PARSER_VERSION, DocumentEntry, Manifest, SentenceVectors,
-                               SourceEntry, vector_index_spec, write_index)
+    from indexer.store import (
+        FORMAT_VERSION,
+        NORMALIZATION,
+        PARSER_VERSION,
+        DocumentEntry,
+        Manifest,
+        SentenceVectors,
+        SourceEntry,
+        vector_index_spec,
+        write_index,
+    )
 
     started = time.perf_counter()
     base, sentences, titles, departments = material()
@@ -111,21 +137,43 @@ def build(n: int, folder: Path, threshold: int) -> None:
     n_docs = -(-n // CLAUSES_PER_DOC)
     for d in range(n_docs):
         name, level, province = places[d % len(places)]
-        doc = replace(base, doc_id=f"syn{d:06d}", source=f"syn{d:06d}.txt", sha256=f"{d:064x}", region=name,
-                      region_level=level, province=province, title=f"{name}知识产权规划{d}",
-                      doc_type=("规划", "实施意见", "条例", "方案")[d % 4])
+        doc = replace(
+            base,
+            doc_id=f"syn{d:06d}",
+            source=f"syn{d:06d}.txt",
+            sha256=f"{d:064x}",
+            region=name,
+            region_level=level,
+            province=province,
+            title=f"{name}知识产权规划{d}",
+            doc_type=("规划", "实施意见", "条例", "方案")[d % 4],
+        )
         docs.append(doc)
     for i in range(n):
         doc = docs[i // CLAUSES_PER_DOC]
         j = i % CLAUSES_PER_DOC
         a, b, c = j // 24 + 1, (j // 6) % 4 + 1, j % 6 + 1
         label = titles[rng.randrange(len(titles))]
-        path = (f"{cn(a)}、{titles[(a * 7) % len(titles)]}", f"（{cn(b)}）{titles[(a * 31 + b) % len(titles)]}",
-                f"{c}.{label}")
+        path = (
+            f"{cn(a)}、{titles[(a * 7) % len(titles)]}",
+            f"（{cn(b)}）{titles[(a * 31 + b) % len(titles)]}",
+            f"{c}.{label}",
+        )
         text = "".join(rng.sample(sentences, rng.choice((1, 2, 3))))
         deps = Departments((departments[rng.randrange(len(departments))],), ()) if rng.random() < 0.3 else Departments()
-        clauses.append(Clause(f"{doc.doc_id}:{a}.{b}.{c}", doc.doc_id, doc.region, path, f"{c}.", label, text,
-                              (i * 400, i * 400 + len(text)), deps))
+        clauses.append(
+            Clause(
+                f"{doc.doc_id}:{a}.{b}.{c}",
+                doc.doc_id,
+                doc.region,
+                path,
+                f"{c}.",
+                label,
+                text,
+                (i * 400, i * 400 + len(text)),
+                deps,
+            )
+        )
         texts.append(" ".join(path) + "\n" + text)
         topic = rng.randrange(TOPICS)
         topics.append(topic)
@@ -141,20 +189,51 @@ def build(n: int, folder: Path, threshold: int) -> None:
     vectors = topic_vectors(nrng, centroids, np.array(topics))
     svectors = topic_vectors(nrng, centroids, np.array(sentence_topics, dtype=np.int64))
     spec = vector_index_spec(n, len(sentence_rows), threshold)
-    manifest = Manifest(FORMAT_VERSION, PARSER_VERSION, "stub:384", DIM, "query: ", "passage: ", "path+text",
-                        DEFAULT_TOKENIZER, NORMALIZATION,
-                        tuple(SourceEntry(d.source, d.sha256, d.doc_id, CLAUSES_PER_DOC) for d in docs),
-                        {"documents": len(docs), "clauses": n, "indicators": 0, "vectors": n,
-                         "sentences": len(sentence_rows)}, vector_index=spec)
+    manifest = Manifest(
+        FORMAT_VERSION,
+        PARSER_VERSION,
+        "stub:384",
+        DIM,
+        "query: ",
+        "passage: ",
+        "path+text",
+        DEFAULT_TOKENIZER,
+        NORMALIZATION,
+        tuple(SourceEntry(d.source, d.sha256, d.doc_id, CLAUSES_PER_DOC) for d in docs),
+        {"documents": len(docs), "clauses": n, "indicators": 0, "vectors": n, "sentences": len(sentence_rows)},
+        vector_index=spec,
+    )
     t0 = time.perf_counter()
-    write_index(folder, manifest, [DocumentEntry(d, (), "") for d in docs], clauses, [""] * n, vectors, [], lexical,
-                SentenceVectors(np.array(sentence_rows, dtype=np.int32), tuple(sentence_spans),
-                                tuple("" for _ in sentence_rows), svectors))
+    write_index(
+        folder,
+        manifest,
+        [DocumentEntry(d, (), "") for d in docs],
+        clauses,
+        [""] * n,
+        vectors,
+        [],
+        lexical,
+        SentenceVectors(
+            np.array(sentence_rows, dtype=np.int32), tuple(sentence_spans), tuple("" for _ in sentence_rows), svectors
+        ),
+    )
     written = time.perf_counter() - t0
-    print(json.dumps({"n": n, "documents": len(docs), "sentences": len(sentence_rows), "vector_index": spec,
-                      "generate_s": round(generated, 1), "bm25_s": round(bm25, 1), "write_s": round(written, 1),
-                      "build_s": round(time.perf_counter() - started, 1), "peak_rss_mb": round(peak_mb()),
-                      "load": load()}))
+    print(
+        json.dumps(
+            {
+                "n": n,
+                "documents": len(docs),
+                "sentences": len(sentence_rows),
+                "vector_index": spec,
+                "generate_s": round(generated, 1),
+                "bm25_s": round(bm25, 1),
+                "write_s": round(written, 1),
+                "build_s": round(time.perf_counter() - started, 1),
+                "peak_rss_mb": round(peak_mb()),
+                "load": load(),
+            }
+        )
+    )
 
 
 # --- querying -----------------------------------------------------------------------------------------
@@ -198,14 +277,21 @@ def query(folder: Path, nprobes: list[int]) -> None:
     rng = random.Random(1)
     regions = [r.name for r in searcher.regions]
     plain = PLAIN * 3
-    refs = [f"{rng.choice(regions)} {cn(rng.randint(1, 5))}、（{cn(rng.randint(1, 4))}）{rng.randint(1, 6)}." for _ in range(15)]
+    refs = [
+        f"{rng.choice(regions)} {cn(rng.randint(1, 5))}、（{cn(rng.randint(1, 4))}）{rng.randint(1, 6)}."
+        for _ in range(15)
+    ]
     refs += [f"{cn(rng.randint(1, 5))}、（{cn(rng.randint(1, 4))}）{rng.randint(1, 6)}." for _ in range(15)]
     deps = [(q, Filters(department=rng.choice(searcher._cols.department_names))) for q in PLAIN * 3]
     seeds = [searcher.clauses[rng.randrange(len(searcher.clauses))].clause_id for _ in range(20)]
     for q in PLAIN[:3]:  # warm-up: jieba, caches
         searcher.search(q, k=10)
-    out = {"n": len(searcher.clauses), "open_s": round(opened, 1), "searcher_rss_mb": round(searcher_rss),
-           "load": load()}
+    out = {
+        "n": len(searcher.clauses),
+        "open_s": round(opened, 1),
+        "searcher_rss_mb": round(searcher_rss),
+        "load": load(),
+    }
     out["plain"] = timed(lambda q: searcher.search(q, k=10), plain)
     out["section_ref"] = timed(lambda q: searcher.search(q, k=10), refs)
     out["department"] = timed(lambda qf: searcher.search(qf[0], k=10, filters=qf[1]), deps)
@@ -234,9 +320,12 @@ def query(folder: Path, nprobes: list[int]) -> None:
                 dense, allowed = searcher._dense_scores(qv, everything)
                 times.append((time.perf_counter() - start) * 1000)
                 got.append(len(set(_top(dense, allowed, CANDIDATES, positive_only=False)) & want) / len(want))
-            recall[nprobe] = {"recall@100": round(float(np.mean(got)), 4), "min": round(float(np.min(got)), 2),
-                              "dense_p50_ms": round(percentile(times, 50), 1),
-                              "dense_p95_ms": round(percentile(times, 95), 1)}
+            recall[nprobe] = {
+                "recall@100": round(float(np.mean(got)), 4),
+                "min": round(float(np.min(got)), 2),
+                "dense_p50_ms": round(percentile(times, 50), 1),
+                "dense_p95_ms": round(percentile(times, 95), 1),
+            }
         out["recall"] = recall
     print(json.dumps(out, ensure_ascii=False))
 

@@ -284,8 +284,16 @@ def test_an_ivf_index_rebuilds_from_its_own_vectors(ann_index_dir):
 
 @pytest.mark.parametrize(
     "text",
-    ["如何加強知識產權司法保護？", "ＧＤＰ　２０２５年达到１０％，㎡", "e\u0301te\u0301 cafe\u0301", "\u0301开头的组合符", "", "ABC abc",
-     "乾隆　於是　後來　裏面", "一、重点任务 > （一）强化知识产权全链条保护\n1.完善知识产权保护体系建设"],
+    [
+        "如何加強知識產權司法保護？",
+        "ＧＤＰ　２０２５年达到１０％，㎡",
+        "e\u0301te\u0301 cafe\u0301",
+        "\u0301开头的组合符",
+        "",
+        "ABC abc",
+        "乾隆　於是　後來　裏面",
+        "一、重点任务 > （一）强化知识产权全链条保护\n1.完善知识产权保护体系建设",
+    ],
 )
 def test_search_text_is_the_search_form_without_its_maps(fake_searcher, text):
     from indexer.textnorm import search_form
