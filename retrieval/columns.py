@@ -33,18 +33,20 @@ def canonical_scheme(scheme: str) -> str:
 
 
 _NFKC: dict[int, str] = {}  # code point -> its NFKC form, filled as characters are met
+_PLAIN: set[str] = set()  # characters met that are not combining marks (their NFKC is in _NFKC)
 
 
 def search_text(text: str) -> str:
     """``search_form(text).text`` without the offset maps, ~10x faster: with no combining mark in the
     text, NFKC by clusters is NFKC character by character, which ``str.translate`` does in C. A text with
     combining marks takes ``search_form`` itself."""
-    chars = set(text)
-    if any(unicodedata.combining(ch) for ch in chars):
-        return search_form(text).text
-    for ch in chars:
-        if ord(ch) not in _NFKC:
+    new = set(text) - _PLAIN
+    if new:
+        if any(unicodedata.combining(ch) for ch in new):
+            return search_form(text).text
+        for ch in new:
             _NFKC[ord(ch)] = _nfkc_char(ch)
+        _PLAIN.update(new)
     return _t2s_with_map(text.translate(_NFKC))[0].translate(_ASCII_LOWER)
 
 
