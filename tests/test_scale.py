@@ -303,3 +303,14 @@ def test_search_text_is_the_search_form_without_its_maps(fake_searcher, text):
     for c in fake_searcher.clauses[:60]:
         full = " ".join(c.section_path) + "\n" + c.text
         assert search_text(full) == search_form(full).text
+
+
+def test_the_app_holds_one_searcher(fake_index_dir, fresh_streamlit_cache, monkeypatch):
+    from ui import resources
+
+    monkeypatch.setenv("PLANSEARCH_MODEL", "fake:64")
+    first = resources._open(str(fake_index_dir), "version-1")
+    assert resources._open(str(fake_index_dir), "version-1") is first  # cached
+    second = resources._open(str(fake_index_dir), "version-2")  # a build swapped a new index in
+    assert second is not first
+    assert resources._open(str(fake_index_dir), "version-1") is not first  # the old one was let go
