@@ -112,9 +112,9 @@ class Manifest:
 
 
 # Above this many vectors (clauses plus sentences) they are searched through IVF indexes instead of exactly:
-# a flat scan of 384-d float32 vectors costs ~0.2 ms per thousand on two cores (bench/bench_scale.py), so
-# past ~200k it alone would spend half the 100 ms a query may take.
-ANN_THRESHOLD = 200_000
+# a flat scan of 384-d float32 vectors costs ~0.15 ms per thousand on one core (bench/bench_scale.py: 30 ms
+# at 200k, where similar_to and compare then passed 100 ms at p95), while IVF answers in ~4 ms at 600k.
+ANN_THRESHOLD = 100_000
 # Lists probed per query and how vectors are stored in them: measured by bench/bench_scale.py for
 # recall@100 >= 0.98 of exact search (README "Performance").
 ANN_NPROBE = 32
