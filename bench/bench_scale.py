@@ -292,8 +292,10 @@ def query(folder: Path, nprobes: list[int]) -> None:
     refs += [f"{cn(rng.randint(1, 5))}、（{cn(rng.randint(1, 4))}）{rng.randint(1, 6)}." for _ in range(15)]
     deps = [(q, Filters(department=rng.choice(searcher._cols.department_names))) for q in PLAIN * 3]
     seeds = [searcher.clauses[rng.randrange(len(searcher.clauses))].clause_id for _ in range(20)]
-    for q in PLAIN[:3]:  # warm-up: jieba, caches
+    for q in PLAIN[:3]:  # warm-up: jieba, caches, the answer module (compare), one of each kind
         searcher.search(q, k=10)
+    searcher.compare("预热")
+    searcher.similar_to(searcher.clauses[0].clause_id)
     out = {
         "n": len(searcher.clauses),
         "open_s": round(opened, 1),
@@ -340,12 +342,57 @@ def query(folder: Path, nprobes: list[int]) -> None:
     print(json.dumps(out, ensure_ascii=False))
 
 
+def recall_distributions(n: int, nprobes: list[int]) -> None:
+    """Recall@100 of the IVF index type alone (FAISS, no searcher) on three vector distributions: the
+    bench's clustered vectors, a looser clustering with queries between two topics, and uniform random
+    vectors (which have no neighbourhoods for IVF to find)."""
+    import faiss
+
+    from indexer.store import ANN_ENCODING, _nlist
+
+    rng = np.random.default_rng(0)
+    nlist = _nlist(n)
+
+    def unit(x):
+        return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+    centroids = unit(rng.standard_normal((TOPICS, DIM)))
+
+    def clustered(m, spread):
+        return unit(centroids[rng.integers(0, TOPICS, m)] + spread * rng.standard_normal((m, DIM)) / np.sqrt(DIM))
+
+    cases = {
+        "clustered, cosine to topic ~0.7 (as built above)": (lambda: clustered(n, 1.0), lambda: clustered(50, 1.0)),
+        "loose, cosine ~0.45, queries between two topics": (
+            lambda: clustered(n, 2.0),
+            lambda: unit(clustered(50, 2.0) + clustered(50, 2.0)),
+        ),
+        "uniform random": (lambda: unit(rng.standard_normal((n, DIM))), lambda: unit(rng.standard_normal((50, DIM)))),
+    }
+    for name, (make, make_queries) in cases.items():
+        vectors, queries = make(), make_queries()
+        index = faiss.index_factory(DIM, f"IVF{nlist},{ANN_ENCODING}", faiss.METRIC_INNER_PRODUCT)
+        index.train(vectors[np.sort(rng.choice(n, min(n, 64 * nlist), replace=False))])
+        index.add(vectors)
+        exact = np.argsort(-(queries @ vectors.T), axis=1)[:, :100]
+        parts = []
+        for nprobe in nprobes:
+            index.nprobe = nprobe
+            start = time.perf_counter()
+            _, ids = index.search(queries, 100)
+            ms = (time.perf_counter() - start) * 1000 / len(queries)
+            recall = np.mean([len(set(ids[i]) & set(exact[i])) / 100 for i in range(len(queries))])
+            parts.append(f"nprobe {nprobe}: {recall:.3f} ({ms:.1f} ms)")
+        print(f"IVF{nlist},{ANN_ENCODING} over {n} vectors, {name}: " + "; ".join(parts), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 300_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 300_000])
     parser.add_argument("--threshold", type=int, default=None, help="ANN threshold (default: the store's)")
     parser.add_argument("--nprobe", type=int, nargs="+", default=[8, 16, 32, 64])
     parser.add_argument("--dir", default="/tmp/plansearch-bench-scale")
+    parser.add_argument("--distributions", type=int, default=0, help="also: IVF recall on three distributions of N")
     parser.add_argument("--phase", choices=("build", "query"), help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -369,6 +416,8 @@ def main() -> None:
         print(f"== {n} clauses, uptime load {load()}", flush=True)
         subprocess.run([*me, "--phase", "build"], check=True)
         subprocess.run([*me, "--phase", "query", "--nprobe", *map(str, args.nprobe)], check=True)
+    if args.distributions:
+        recall_distributions(args.distributions, args.nprobe)
 
 
 if __name__ == "__main__":

@@ -117,7 +117,7 @@ class Manifest:
 ANN_THRESHOLD = 100_000
 # Lists probed per query and how vectors are stored in them: measured by bench/bench_scale.py for
 # recall@100 >= 0.98 of exact search (README "Performance").
-ANN_NPROBE = 32
+ANN_NPROBE = 64
 ANN_ENCODING = "SQfp16"  # half the memory of float32; cosines off by ~1e-4
 
 
