@@ -17,6 +17,7 @@ It prints numbers and asserts nothing (targets: README "Performance").
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
@@ -280,6 +281,7 @@ def query(folder: Path, nprobes: list[int]) -> None:
     t0 = time.perf_counter()
     index = load_index(folder, verify="sizes")
     searcher = Searcher(index, StubEmbedder())
+    gc.freeze()  # as Searcher.open does
     opened = time.perf_counter() - t0
     searcher_rss = rss_mb() - before
     rng = random.Random(1)
