@@ -240,7 +240,20 @@ class IndexRows:
         return self.index.ntotal
 
     def __getitem__(self, row) -> np.ndarray:
+        if isinstance(row, slice):
+            return self.take(np.arange(len(self))[row])
+        if isinstance(row, np.ndarray | list):
+            return self.take(np.asarray(row))
         return self.index.reconstruct(int(row))
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        """All rows decoded (a copy: for code that needs an array, e.g. an export)."""
+        out = self.take(np.arange(len(self)))
+        return out if dtype is None else out.astype(dtype)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.index.ntotal, self.index.d)
 
     def take(self, rows: np.ndarray) -> np.ndarray:
         if not len(rows):

@@ -235,6 +235,11 @@ def test_the_manifest_records_flat_below_and_ivf_above_the_threshold(fake_search
     assert isinstance(ann.index.faiss, faiss.IndexIVF) and ann.index.faiss.nlist == spec["nlist"]
     assert isinstance(ann.index.sentences.index, faiss.IndexIVF)
     assert not isinstance(ann.vectors, np.ndarray)  # rows of the IVF index, no flat copy beside it
+    rows = ann.vectors
+    whole = np.asarray(rows)  # what an export reads: every row decoded
+    assert whole.shape == rows.shape == (len(ann.clauses), 64)
+    assert np.array_equal(whole[3], rows[3]) and np.array_equal(rows[2:5], whole[2:5])
+    assert np.array_equal(rows[np.array([7, 1])], whole[[7, 1]])
 
 
 def test_the_ivf_path_is_used_and_agrees_with_exact_search(fake_searcher, ann_index_dir, monkeypatch):
