@@ -25,6 +25,7 @@ from .read import read_folder
 from .records import Clause, Document, ParsedPlan
 from .sentences import sentence_spans
 from .store import (
+    ANN_THRESHOLD,
     FORMAT_VERSION,
     NORMALIZATION,
     PARSER_VERSION,
@@ -40,6 +41,7 @@ from .store import (
     recover,
     staging_dir,
     swap_in,
+    vector_index_spec,
     write_index,
 )
 
@@ -137,8 +139,10 @@ def build_index(
     embed_recipe: str = DEFAULT_EMBED_TEXT,
     progress: Progress | None = None,
     force: bool = False,
+    ann_threshold: int = ANN_THRESHOLD,
 ) -> BuildReport:
-    """Build or update the index of the plans in ``data_dir``. See the module docstring."""
+    """Build or update the index of the plans in ``data_dir``. See the module docstring. Past
+    ``ann_threshold`` vectors (clauses and sentences) they go into IVF indexes (``store.vector_index_spec``)."""
     if tokenizer not in TOKENIZERS:
         raise ValueError(f"unknown tokenizer {tokenizer!r} (choose from {', '.join(TOKENIZERS)})")
     if embed_recipe not in EMBED_TEXTS:
@@ -173,7 +177,9 @@ def build_index(
             old_manifest.parser_version,
             old_manifest.query_prompt,
             old_manifest.passage_prompt,
-        ) == (embedder.name, embed_recipe, tokenizer, PARSER_VERSION, embedder.query_prompt, embedder.passage_prompt)
+            old_manifest.vector_index.get("threshold", ANN_THRESHOLD),
+        ) == (embedder.name, embed_recipe, tokenizer, PARSER_VERSION, embedder.query_prompt, embedder.passage_prompt,
+              ann_threshold)
         skipped_same = old_manifest is not None and set(old_manifest.skipped) == {
             (Path(e.path).name, e.reason) for e in skipped
         } and set(old_manifest.duplicates) == set(duplicates)
@@ -220,6 +226,7 @@ def build_index(
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             build_seconds=round(time.perf_counter() - started, 2),
             duplicates=duplicates,
+            vector_index=vector_index_spec(len(clauses), len(sentence_texts), ann_threshold),
         )
         staging = staging_dir(index_dir)
         try:

@@ -48,6 +48,7 @@ class Region:
         return short_names(self.name, self.level)
 
 
+@functools.lru_cache(maxsize=8192)  # asked for every region of the index on every query (find_regions)
 def short_names(name: str, level: str) -> tuple[str, ...]:
     if level == NATIONAL:
         return ("全国", "国家")

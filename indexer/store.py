@@ -1,7 +1,8 @@
 """The index on disk: FAISS plus plain JSON/JSONL sidecars plus a manifest. Never pickle.
 
     index/manifest.json     format, parser, model (id, dim, prompts), tokenizer, per-source sha256, counts
-    index/faiss.index       inner-product flat index; row i is clauses.jsonl line i
+    index/faiss.index       inner-product index, flat (exact) up to ANN_THRESHOLD clauses, IVF above it (the
+                            manifest's ``vector_index`` says which); row i is clauses.jsonl line i
     index/clauses.jsonl     one clause a line (plus the hash of the text that was embedded)
     index/documents.json    documents with their heading tree and cleaned text (for context and browsing)
     index/indicators.jsonl  one indicator a line
@@ -68,6 +69,9 @@ class Manifest:
     build_seconds: float = 0.0
     duplicates: tuple[tuple[str, str], ...] = ()  # (source, source it duplicates): read, not indexed again
     files: tuple[tuple[str, int, str], ...] = ()  # (path in the index folder, bytes, sha256), checked on load
+    # How the vectors are searched: {"type": "flat", "threshold": N} (exact) or, above the threshold,
+    # {"type": "ivf", "threshold", "nlist", "sentence_nlist", "nprobe", "encoding"} (see vector_index_spec).
+    vector_index: dict = field(default_factory=lambda: {"type": "flat"})
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -96,6 +100,7 @@ class Manifest:
                 build_seconds=float(data.get("build_seconds", 0.0)),
                 duplicates=tuple((d["source"], d["duplicate_of"]) for d in data.get("duplicates", [])),
                 files=tuple((f["path"], int(f["bytes"]), f["sha256"]) for f in data.get("files", [])),
+                vector_index=_vector_index(data.get("vector_index")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise IndexDamaged(f"the index manifest is incomplete or damaged ({err}); rebuild the index") from err
@@ -104,6 +109,38 @@ class Manifest:
     def fingerprint(self) -> str:
         """Changes whenever the index content changes (cache key for loaded indexes in the app)."""
         return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+# Above this many vectors (clauses plus sentences) they are searched through IVF indexes instead of exactly:
+# a flat scan of 384-d float32 vectors costs ~0.15 ms per thousand on one core (bench/bench_scale.py: 30 ms
+# at 200k, where similar_to and compare then passed 100 ms at p95), while IVF answers in ~4 ms at 600k.
+ANN_THRESHOLD = 100_000
+# Lists probed per query and how vectors are stored in them: measured by bench/bench_scale.py for
+# recall@100 >= 0.98 of exact search (README "Performance").
+ANN_NPROBE = 64
+ANN_ENCODING = "SQfp16"  # half the memory of float32; cosines off by ~1e-4
+
+
+def vector_index_spec(clauses: int, sentences: int, threshold: int = ANN_THRESHOLD) -> dict:
+    """How an index of this size stores and searches its vectors (recorded in the manifest)."""
+    if clauses + sentences <= threshold:
+        return {"type": "flat", "threshold": threshold}
+    return {"type": "ivf", "threshold": threshold, "nlist": _nlist(clauses), "sentence_nlist": _nlist(sentences),
+            "nprobe": ANN_NPROBE, "encoding": ANN_ENCODING}
+
+
+def _nlist(n: int) -> int:
+    """Inverted lists for n vectors: ~2·sqrt(n) (1k lists at 250k, 2k at 1M), never more than n / 39 (k-means
+    needs 39 points per centroid)."""
+    return max(1, min(int(2 * n**0.5), n // 39))
+
+
+def _vector_index(data) -> dict:
+    if data is None:
+        return {"type": "flat"}
+    if not isinstance(data, dict) or data.get("type") not in ("flat", "ivf"):
+        raise TypeError(f"unknown vector index {data!r}")
+    return dict(data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +160,8 @@ class SentenceVectors:
     rows: np.ndarray  # int32: the clause row each sentence belongs to
     spans: tuple[tuple[int, int], ...]  # the sentence within its clause's text
     keys: tuple[str, ...]  # sha1 of the embedded text (vectors are reused by it)
-    vectors: np.ndarray  # float32, (n, dim), unit length
+    vectors: np.ndarray  # float32, (n, dim), unit length; loaded: a view of ``index``'s storage (or its rows)
+    index: object = None  # the loaded FAISS index (flat or IVF) the vectors live in
 
     @classmethod
     def empty(cls, dim: int) -> SentenceVectors:
@@ -161,8 +199,73 @@ class PlanIndex:
         return self._docs.get(doc_id)
 
     def vectors(self) -> np.ndarray:
+        """The clause vectors: for a flat index a read-only view of FAISS's own storage (no copy), for an
+        IVF index a decoded copy (for reuse by a build; searches go through the IVF index)."""
+        rows = vector_rows(self.faiss)
+        if isinstance(rows, np.ndarray):
+            return rows
         n = self.faiss.ntotal
         return self.faiss.reconstruct_n(0, n) if n else np.zeros((0, self.manifest.dim), dtype=np.float32)
+
+    def vector(self, row: int) -> np.ndarray:
+        return vector_rows(self.faiss)[row]
+
+
+class _Owner:
+    """Keeps a FAISS index alive as long as a numpy view of its storage exists (the view's ``base``)."""
+
+    def __init__(self, index, view: np.ndarray):
+        self._index = index
+        self.__array_interface__ = {**view.__array_interface__, "data": (view.ctypes.data, True)}  # read-only
+
+
+def flat_view(index) -> np.ndarray:
+    """A zero-copy, read-only (n, d) float32 view of a flat FAISS index's vectors."""
+    import faiss
+
+    n, d = index.ntotal, index.d
+    if n == 0:
+        return np.zeros((0, d), dtype=np.float32)
+    raw = faiss.rev_swig_ptr(index.get_xb(), n * d).reshape(n, d)
+    return np.asarray(_Owner(index, raw))
+
+
+class IndexRows:
+    """Rows of an IVF index, decoded one at a time (``rows[i]``, ``len(rows)``): no second copy."""
+
+    def __init__(self, index):
+        self.index = index
+
+    def __len__(self) -> int:
+        return self.index.ntotal
+
+    def __getitem__(self, row) -> np.ndarray:
+        if isinstance(row, slice):
+            return self.take(np.arange(len(self))[row])
+        if isinstance(row, np.ndarray | list):
+            return self.take(np.asarray(row))
+        return self.index.reconstruct(int(row))
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        """All rows decoded (a copy: for code that needs an array, e.g. an export)."""
+        out = self.take(np.arange(len(self)))
+        return out if dtype is None else out.astype(dtype)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.index.ntotal, self.index.d)
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        if not len(rows):
+            return np.zeros((0, self.index.d), dtype=np.float32)
+        return self.index.reconstruct_batch(np.ascontiguousarray(rows, dtype=np.int64))
+
+
+def vector_rows(index):
+    """The vectors of a loaded FAISS index without copying them: a numpy view (flat) or ``IndexRows``."""
+    import faiss
+
+    return flat_view(index) if isinstance(index, faiss.IndexFlat) else IndexRows(index)
 
 
 # --- writing -------------------------------------------------------------------------------------------
@@ -186,8 +289,9 @@ def write_index(
         if len(array) and not np.isfinite(array).all():
             raise IndexWriteFailed("the embedding model returned vectors that are not finite numbers; nothing was written")
     folder.mkdir(parents=True)
-    _write_vectors(folder / "faiss.index", vectors, manifest.dim)
-    _write_vectors(folder / "sentences.faiss", sentences.vectors, manifest.dim)
+    spec = manifest.vector_index
+    _write_vectors(folder / "faiss.index", vectors, manifest.dim, spec, spec.get("nlist", 0))
+    _write_vectors(folder / "sentences.faiss", sentences.vectors, manifest.dim, spec, spec.get("sentence_nlist", 0))
     with (folder / "sentences.jsonl").open("w", encoding="utf-8") as f:
         for row, span, key in zip(sentences.rows.tolist(), sentences.spans, sentences.keys, strict=True):
             f.write(json.dumps({"row": row, "span": list(span), "key": key}) + "\n")
@@ -207,14 +311,20 @@ def write_index(
     return manifest
 
 
-def _write_vectors(path: Path, vectors: np.ndarray, dim: int) -> None:
-    """A flat inner-product FAISS index, serialised here and written by Python (a full disk is then an
-    OSError, not faiss's own stderr line)."""
+def _write_vectors(path: Path, vectors: np.ndarray, dim: int, spec: dict | None = None, nlist: int = 0) -> None:
+    """An inner-product FAISS index, flat or (``spec`` type 'ivf') IVF trained on a fixed sample, serialised
+    here and written by Python (a full disk is then an OSError, not faiss's own stderr line)."""
     import faiss
 
-    index = faiss.IndexFlatIP(dim)
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if spec and spec.get("type") == "ivf" and len(vectors) >= 39 * max(nlist, 1):
+        index = faiss.index_factory(dim, f"IVF{nlist},{spec.get('encoding', 'Flat')}", faiss.METRIC_INNER_PRODUCT)
+        sample = np.random.default_rng(0).choice(len(vectors), min(len(vectors), 64 * nlist), replace=False)
+        index.train(vectors[np.sort(sample)])
+    else:  # exact, and the only choice for a handful of sentence vectors
+        index = faiss.IndexFlatIP(dim)
     if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        index.add(vectors)
     with path.open("wb") as f:
         f.write(faiss.serialize_index(index).tobytes())
 
@@ -451,6 +561,17 @@ def _check_vectors(folder: Path, vectors) -> None:
             raise IndexDamaged(f"the index at {folder} holds vectors that are not unit-length numbers; rebuild it")
 
 
+def _prepare(index, manifest: Manifest):
+    """An index read from disk, ready to search: IVF gets its probe count and a map from rows to
+    entries (so single rows can be decoded)."""
+    import faiss
+
+    if isinstance(index, faiss.IndexIVF):
+        index.make_direct_map()
+        index.nprobe = int(manifest.vector_index.get("nprobe", ANN_NPROBE))
+    return index
+
+
 def _state(folder: Path) -> tuple:
     """What identifies the index version on disk right now (changes when a build swaps one in)."""
     out = []
@@ -490,16 +611,16 @@ def _load(folder: Path, verify: str) -> PlanIndex:
             Indicator.from_json(json.loads(line))
             for line in (folder / "indicators.jsonl").read_text(encoding="utf-8").splitlines()
         )
-        vectors = faiss.read_index(str(folder / "faiss.index"))
+        vectors = _prepare(faiss.read_index(str(folder / "faiss.index")), manifest)
         lexical = LexicalIndex.load(folder / "lexical")
-        sentence_index = faiss.read_index(str(folder / "sentences.faiss"))
+        sentence_index = _prepare(faiss.read_index(str(folder / "sentences.faiss")), manifest)
         raw_sentences = [json.loads(line) for line in (folder / "sentences.jsonl").read_text(encoding="utf-8").splitlines()]
         sentences = SentenceVectors(
             np.array([r["row"] for r in raw_sentences], dtype=np.int32),
             tuple((int(r["span"][0]), int(r["span"][1])) for r in raw_sentences),
             tuple(str(r["key"]) for r in raw_sentences),
-            sentence_index.reconstruct_n(0, sentence_index.ntotal) if sentence_index.ntotal
-            else np.zeros((0, manifest.dim), dtype=np.float32),
+            vector_rows(sentence_index),  # one copy: the index's own storage
+            sentence_index,
         )
     except Exception as err:  # noqa: BLE001 - json, faiss, numpy and bm25s raise many types on bad bytes
         raise IndexDamaged(f"the index at {folder} is damaged ({type(err).__name__}: {err}); rebuild it") from err

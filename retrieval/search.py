@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import threading
 from dataclasses import dataclass, replace
@@ -16,10 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from indexer.errors import IndexMismatch
-from indexer.numbering import match_number
-from indexer.store import PlanIndex, load_index
+from indexer.store import PlanIndex, load_index, vector_rows
 from indexer.textnorm import search_form
 
+from .columns import Columns, search_text
 from .fusion import ordered, rrf
 from .highlight import query_terms
 from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, type_matches
@@ -52,32 +53,44 @@ class Searcher:
             raise IndexMismatch("the query model's prompts differ from the ones the index was built with")
         self.index = index
         self.embedder = embedder
-        self.vectors = np.ascontiguousarray(index.vectors(), dtype=np.float32)
+        # One copy of the vectors: a view of the flat FAISS index's storage, or the IVF index's rows.
+        self.vectors = vector_rows(index.faiss)
         sentences = index.sentences
-        self._sentence_vectors = (
-            np.ascontiguousarray(sentences.vectors, dtype=np.float32) if sentences is not None else None
-        )
-        self._sentence_rows = sentences.rows if sentences is not None else None
+        self._sentence_vectors = None
+        self._sentence_index = None
+        self._sentence_rows = None
+        if sentences is not None and len(sentences.rows):
+            self._sentence_index = sentences.index
+            self._sentence_vectors = (
+                vector_rows(sentences.index) if sentences.index is not None else np.asarray(sentences.vectors)
+            )
+            self._sentence_rows = sentences.rows
+        self._maxp = _SentenceGroups(self._sentence_rows, len(index.clauses))
         self.clauses = index.clauses
         self.docs = {d.document.doc_id: d.document for d in index.documents}
-        self.regions = tuple(
-            KnownRegion(d.document.region, d.document.region_level, d.document.province)
-            for d in index.documents
-            if d.document.region
+        self.regions = tuple(  # once each (a region has many documents in a large index)
+            dict.fromkeys(
+                KnownRegion(d.document.region, d.document.region_level, d.document.province)
+                for d in index.documents
+                if d.document.region
+            )
         )
         self.weights = dict(FUSION_WEIGHTS)
         self._forms = [""] * len(self.clauses)
         self._query_cache: dict[str, np.ndarray] = {}
         self._cache_lock = threading.Lock()
-        self._ids = [c.clause_id for c in self.clauses]
         self._doc_list = [d.document for d in index.documents]
-        doc_pos = {d.doc_id: i for i, d in enumerate(self._doc_list)}
-        self._row_doc = np.array([doc_pos[c.doc_id] for c in self.clauses], dtype=np.int32)
-        self._kinds = sorted({c.kind for c in self.clauses})
-        self._row_kind = np.array([self._kinds.index(c.kind) for c in self.clauses], dtype=np.int32)
-        self._row_has_departments = np.array([bool(c.departments) for c in self.clauses], dtype=bool)
+        # Columns over the rows, computed once: no query walks the clauses in Python.
+        self._cols = Columns(self.clauses, self._doc_list)
+        self._ids = self._cols.ids
+        self._row_doc = self._cols.row_doc
+        self._row_has_departments = self._cols.row_has_departments
+        self._region_levels: dict[str, str] = {}
+        for d in self._doc_list:
+            if d.region:
+                self._region_levels.setdefault(d.region, d.region_level)
         self._idf = self._term_weights()
-        self._section_numbers = self._numbers_by_row()
+        self._last_terms: tuple[str, set[str], float] | None = None
 
     @classmethod
     def open(cls, index_dir: str | Path = "index", embedder=None) -> Searcher:
@@ -90,7 +103,11 @@ class Searcher:
             embedder = get_embedder(
                 EmbedderSettings.from_env(model=m.model, query_prompt=m.query_prompt, passage_prompt=m.passage_prompt)
             )
-        return cls(index, embedder)
+        searcher = cls(index, embedder)
+        # The index is hundreds of thousands of long-lived objects: left to the cyclic collector, every
+        # full collection walks them all (~100 ms at 100k clauses, a query's whole budget) for nothing.
+        gc.freeze()
+        return searcher
 
     # --- the public verbs ----------------------------------------------------------------------------
 
@@ -113,7 +130,8 @@ class Searcher:
         mask = self._mask(filters)
         if not mask.any():
             return []
-        return self._rank(pq, self._embed_query(pq.text), mask, k, self._resolve(pq, mask), mode)
+        # Rows past the k-th pinned one can never be shown (pinned rows rank first, in this order).
+        return self._rank(pq, self._embed_query(pq.text), mask, k, self._resolve(pq, mask)[:k], mode)
 
     def compare(self, query: str, per_region: int = 2, filters: Filters | None = None) -> list[RegionCoverage]:
         """The best clauses of every region on a topic; regions with no confident clause come back empty."""
@@ -132,7 +150,7 @@ class Searcher:
         form = search_form(clause.text).text
         pq = ParsedQuery(raw=clause.text, text=clause.text, search_text=form, content_text=form)
         region = clause.region
-        mask = np.array([c.region != region and c.kind != "indicator" for c in self.clauses], dtype=bool)
+        mask = (self._cols.row_region != self._cols.names[region]) & ~self._cols.row_indicator
         hits = self._rank(pq, self.vectors[row], mask, len(self.clauses), [])
         return self._by_region(pq, hits, per_region, exclude_region=region, similar=True)
 
@@ -152,8 +170,7 @@ class Searcher:
         pq = query if isinstance(query, ParsedQuery) else self.parse(query)
         if hit is None:
             return Signals(0.0, 0.0)
-        terms = query_terms(pq.content_text or pq.search_text)
-        total = sum(self._idf.get(t, self._max_idf) for t in terms)
+        terms, total = self._weighted_terms(pq.content_text or pq.search_text)
         form = self._form(self.index.row(hit.clause_id))
         found = sum(self._idf.get(t, self._max_idf) for t in terms if t in form)
         return Signals(hit.dense_score or 0.0, found / total if total else 0.0)
@@ -173,11 +190,11 @@ class Searcher:
     ) -> list[Hit]:
         if mode not in ("hybrid", "dense", "lexical"):
             raise ValueError(f"unknown search mode {mode!r}")
-        dense = self._dense(qv)
+        dense, dense_mask = self._dense_scores(qv, mask)
         lexical = self.index.lexical.scores(pq.content_text or pq.search_text)
-        dense_rank = _top(dense, mask, CANDIDATES, positive_only=False)
+        dense_rank = _top(dense, dense_mask, CANDIDATES, positive_only=False)
         lexical_rank = _top(lexical, mask, CANDIDATES, positive_only=True)
-        ids = [c.clause_id for c in self.clauses]
+        ids = self._ids
         w = list_weights(pq, self.weights)
         lists, weights = {
             "dense": ([dense_rank], [w["dense"]]),
@@ -187,10 +204,10 @@ class Searcher:
         fused = rrf([[ids[i] for i in ranking] for ranking in lists], weights=weights)
         reasons: dict[str, list[str]] = {}
         if pq.doc_types:
-            preferred = {d for d, doc in self.docs.items() if type_matches(pq.doc_types, doc.doc_type)}
-            if preferred and len(preferred) < len(self.docs):
+            preferred = self._cols.doc_type_preferred(lambda doc_type: type_matches(pq.doc_types, doc_type))
+            if preferred.any() and not preferred.all():
                 for cid in fused:
-                    if self.clauses[self.index.row(cid)].doc_id in preferred:
+                    if preferred[self._row_doc[self.index.row(cid)]]:
                         fused[cid] += DOC_TYPE_BOOST
                         reasons.setdefault(cid, []).append("document type")
         if pq.intent == "responsible":  # who is responsible: clauses that name their departments
@@ -209,12 +226,13 @@ class Searcher:
         if pq.intent == "compare" and not pinned:
             order = _regions_first(order, [self.clauses[self.index.row(cid)].region for cid in order])
         hits: list[Hit] = []
+        pinned_rows = set(pinned)
         seen_base: set[str] = set()
         for cid in order:
             row = self.index.row(cid)
             clause = self.clauses[row]
             base = cid.split("#")[0]
-            if base in seen_base and row not in pinned:
+            if base in seen_base and row not in pinned_rows:
                 continue  # one part of a long clause is enough in a result list
             seen_base.add(base)
             hits.append(
@@ -234,29 +252,61 @@ class Searcher:
                 break
         return hits
 
+    def _dense_scores(self, qv: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Dense scores and the rows that have one: every row, exactly, for a flat index; for an IVF index
+        the approximate best rows among those allowed (the rest score -inf and are left out)."""
+        if isinstance(self.vectors, np.ndarray):
+            return self._dense(qv), mask
+        return self._ann_dense(qv, mask)
+
     def _dense(self, qv: np.ndarray) -> np.ndarray:
         """Cosine of each clause to the query: the better of its whole text and its best sentence (MaxP,
         Dai & Callan 2019: a clause answers through one or two sentences, which the whole-text vector
-        dilutes)."""
+        dilutes). Exact, over a flat index's own storage."""
         if not len(self.vectors):
             return np.zeros(0, dtype=np.float32)
         dense = self.vectors @ qv
-        if self._sentence_vectors is not None and len(self._sentence_vectors):
-            np.maximum.at(dense, self._sentence_rows, self._sentence_vectors @ qv)
+        if self._sentence_vectors is not None:
+            self._maxp.apply(dense, None, self._sentence_vectors @ qv)
         return dense
+
+    def _ann_dense(self, qv: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Dense scores through the IVF index. A filter that leaves few rows is scored exactly over those
+        rows; otherwise the filter is a FAISS selector and the clause and sentence indexes are each asked
+        for their best CANDIDATES, whose clauses are then scored exactly (whole text and MaxP)."""
+        n = len(mask)
+        allowed = int(np.count_nonzero(mask))
+        dense = np.full(n, -np.inf, dtype=np.float32)
+        if allowed == 0:
+            return dense, mask
+        if allowed <= ANN_EXACT_BELOW:
+            rows = np.flatnonzero(mask)
+            sentence_ids = self._maxp.sentences_of(rows)
+        else:
+            rows, _ = _ann_search(self.index.faiss, qv, CANDIDATES, None if allowed == n else mask)
+            sentence_ids = np.zeros(0, dtype=np.int64)
+            if self._sentence_index is not None:
+                sentence_mask = None if allowed == n else mask[self._sentence_rows]
+                sentence_ids, _ = _ann_search(self._sentence_index, qv, CANDIDATES, sentence_mask)
+                rows = np.union1d(rows, self._sentence_rows[sentence_ids])
+        dense[rows] = _take(self.vectors, rows) @ qv
+        if len(sentence_ids):
+            self._maxp.apply(dense, sentence_ids, _take(self._sentence_vectors, sentence_ids) @ qv)
+        return dense, mask & (dense > -np.inf)
 
     def _by_region(
         self, pq: ParsedQuery, hits: list[Hit], per_region: int, exclude_region: str, similar: bool
     ) -> list[RegionCoverage]:
         from .answer import covers
 
-        regions: dict[str, str] = {}
-        for d in self.docs.values():
-            if d.region and d.region != exclude_region:
-                regions.setdefault(d.region, d.region_level)
+        by_region: dict[str, list[Hit]] = {}
+        for h in hits:
+            by_region.setdefault(h.clause.region, []).append(h)
         out = []
-        for region, level in regions.items():
-            mine = _documents_first([h for h in hits if h.clause.region == region])
+        for region, level in self._region_levels.items():
+            if region == exclude_region:
+                continue
+            mine = _documents_first(by_region.get(region, []))
             good = [h for h in mine[: per_region * 3] if covers(self.signals(pq, h), similar=similar)]
             out.append(RegionCoverage(region, level, tuple(good[:per_region])))
         # Regions with the best evidence first, uncovered last; ties by name.
@@ -266,77 +316,141 @@ class Searcher:
 
     def _mask(self, filters: Filters) -> np.ndarray:
         """Rows allowed by the filters; document-level filters are resolved per document, then spread."""
-        mask = np.ones(len(self.clauses), dtype=bool)
+        cols = self._cols
         if not filters:
-            return mask
-        allowed_docs = [
-            i
-            for i, doc in enumerate(self._doc_list)
-            if (not filters.regions or doc.region in filters.regions or doc.province in filters.regions)
-            and (not filters.levels or doc.region_level in filters.levels)
-            and (not filters.doc_ids or doc.doc_id in filters.doc_ids)
-        ]
-        mask &= np.isin(self._row_doc, allowed_docs)
+            return np.ones(cols.n, dtype=bool)
+        mask = cols.doc_allowed(filters.regions, filters.levels, filters.doc_ids)[cols.row_doc]
         if filters.kinds:
-            mask &= np.isin(self._row_kind, [self._kinds.index(k) for k in filters.kinds if k in self._kinds])
-        if filters.department or filters.section_prefix:
-            prefix = filters.section_prefix
-            for i in np.flatnonzero(mask):
-                c = self.clauses[i]
-                if filters.department and not any(filters.department in d for d in c.departments.all):
-                    mask[i] = False
-                elif prefix and c.section_path[: len(prefix)] != prefix:
-                    mask[i] = False
+            mask &= np.isin(cols.row_kind, [cols.kinds[k] for k in filters.kinds if k in cols.kinds])
+        for rows in (
+            cols.department_rows(filters.department) if filters.department else None,
+            cols.prefix_rows(filters.section_prefix) if filters.section_prefix else None,
+        ):
+            if rows is not None:
+                keep = np.zeros(cols.n, dtype=bool)
+                keep[rows] = True
+                mask &= keep
         return mask
 
-    def _numbers_by_row(self) -> list[tuple[tuple[str, int], ...]]:
-        out = []
-        for c in self.clauses:
-            nums = []
-            for label in c.section_path:
-                num = match_number(label)
-                nums.append((num.scheme, num.value) if num else ("", 0))
-            out.append(tuple(nums))
-        return out
-
     def _resolve(self, pq: ParsedQuery, mask: np.ndarray) -> list[int]:
-        """Rows of the section a query names (全部 its parts and sub-clauses), best match first."""
+        """Rows of the section a query names (全部 its parts and sub-clauses), best match first: the
+        reference is looked up in a dictionary of number-path windows (``Columns``); the result is what
+        ``_match_ref`` would pick clause by clause."""
         ref = pq.section_ref
         if ref is None:
             return []
-        candidates = [i for i in range(len(self.clauses)) if mask[i] and self.clauses[i].kind != "indicator"]
+        cols = self._cols
+        candidates = mask & ~cols.row_indicator
         if pq.doc_types:
-            typed = [i for i in candidates if type_matches(pq.doc_types, self.docs[self.clauses[i].doc_id].doc_type)]
-            candidates = typed or candidates
-        rows = self._match_rows(candidates, ref)
-        if not rows and any(scheme != "*" for scheme, _ in ref.numbers):
+            typed = candidates & cols.doc_type_preferred(lambda t: type_matches(pq.doc_types, t))[cols.row_doc]
+            if typed.any():
+                candidates = typed
+        rows = cols.section_rows(ref.numbers, candidates)
+        if not len(rows) and any(scheme != "*" for scheme, _ in ref.numbers):
             # 第七条 in a plan numbered （七）: try the numbers whatever their scheme
-            rows = self._match_rows(candidates, SectionRef(tuple(("*", v) for _, v in ref.numbers), ref.text))
-        return sorted(rows, key=lambda i: (self.clauses[i].doc_id, self.clauses[i].span[0]))
-
-    def _match_rows(self, candidates: list[int], ref: SectionRef) -> list[int]:
-        best_len, rows = 0, []
-        for i in candidates:
-            n = _match_ref(self._section_numbers[i], ref)
-            if n > best_len:
-                best_len, rows = n, [i]
-            elif n == best_len and n > 0:
-                rows.append(i)
-        return rows
+            rows = cols.section_rows(tuple(("*", v) for _, v in ref.numbers), candidates)
+        return cols.in_document_order(rows).tolist()
 
     # --- term statistics -------------------------------------------------------------------------------
 
     def _form(self, row: int) -> str:
         if not self._forms[row]:
             c = self.clauses[row]
-            self._forms[row] = search_form(" ".join(c.section_path) + "\n" + c.text).text
+            self._forms[row] = search_text(" ".join(c.section_path) + "\n" + c.text)
         return self._forms[row]
+
+    def _weighted_terms(self, text: str) -> tuple[set[str], float]:
+        """The query's terms and their summed weight, for the last text asked (a comparison asks it of
+        every region's hits)."""
+        last = self._last_terms
+        if last is None or last[0] != text:
+            terms = query_terms(text)
+            last = self._last_terms = (text, terms, sum(self._idf.get(t, self._max_idf) for t in terms))
+        return last[1], last[2]
 
     def _term_weights(self) -> dict[str, float]:
         """IDF of every lexical token, from the document frequencies the BM25 index already holds."""
         n = max(len(self.clauses), 1)
         self._max_idf = math.log(1 + n)
         return {t: math.log(1 + n / c) for t, c in self.index.lexical.document_frequencies().items() if c}
+
+
+ANN_EXACT_BELOW = 20_000  # a filter leaving at most this many rows is scored exactly (~4 ms), not by IVF
+
+
+class _SentenceGroups:
+    """Sentence ids grouped by the clause row they belong to (rows are written in clause order), so the
+    MaxP maximum is a ``reduceat`` over runs instead of ``np.maximum.at`` (same result, ~20x faster)."""
+
+    def __init__(self, rows: np.ndarray | None, n_clauses: int):
+        rows = np.zeros(0, dtype=np.int32) if rows is None else np.asarray(rows)
+        self.rows = rows
+        self.sorted = bool(len(rows) == 0 or (np.diff(rows) >= 0).all())
+        self.ptr = np.searchsorted(rows, np.arange(n_clauses + 1)) if self.sorted else None
+        self._all = self._runs(rows) if self.sorted and len(rows) else None
+
+    @staticmethod
+    def _runs(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        return starts, rows[starts]
+
+    def apply(self, dense: np.ndarray, ids: np.ndarray | None, scores: np.ndarray) -> None:
+        """dense[row] = max(dense[row], best score of the row's sentences among ``ids`` (ascending; None:
+        all sentences, ``scores`` then has one per sentence)."""
+        rows = self.rows if ids is None else self.rows[ids]
+        if not len(rows):
+            return
+        if ids is None and self._all is not None:
+            starts, owners = self._all
+        elif (np.diff(rows) >= 0).all():
+            starts, owners = self._runs(rows)
+        else:
+            np.maximum.at(dense, rows, scores)
+            return
+        dense[owners] = np.maximum(dense[owners], np.maximum.reduceat(scores, starts))
+
+    def sentences_of(self, rows: np.ndarray) -> np.ndarray:
+        """The sentence ids of some clause rows (ascending rows give ascending ids)."""
+        if not len(self.rows):
+            return np.zeros(0, dtype=np.int64)
+        if not self.sorted:
+            return np.flatnonzero(np.isin(self.rows, rows))
+        lo, hi = self.ptr[rows], self.ptr[rows + 1]
+        counts = hi - lo
+        total = int(counts.sum())
+        return np.repeat(lo, counts) + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+def _take(vectors, ids: np.ndarray) -> np.ndarray:
+    return vectors[ids] if isinstance(vectors, np.ndarray) else vectors.take(ids)
+
+
+def _ann_search(index, qv: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Ids and scores of the k best vectors of a FAISS index, among ``allowed`` rows (a selector over a
+    bitmap). A filter keeping a fraction f of the rows probes 1/f times the lists, so about as many
+    allowed vectors are compared as without it."""
+    import faiss
+
+    query = np.ascontiguousarray(qv, dtype=np.float32).reshape(1, -1)
+    k = min(k, index.ntotal)
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    ivf = isinstance(index, faiss.IndexIVF)
+    if allowed is None:
+        scores, ids = index.search(query, k)
+    else:
+        bits = np.packbits(allowed, bitorder="little")
+        selector = faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits))
+        if ivf:
+            share = max(int(np.count_nonzero(allowed)), 1) / len(allowed)
+            nprobe = min(index.nlist, int(np.ceil(max(index.nprobe, 1) / share)))
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
+        else:
+            params = faiss.SearchParameters(sel=selector)
+        scores, ids = index.search(query, k, params=params)
+    keep = ids[0] >= 0
+    order = np.argsort(ids[0][keep], kind="stable")
+    return ids[0][keep][order], scores[0][keep][order]
 
 
 def list_weights(pq: ParsedQuery, base: dict[str, float]) -> dict[str, float]:

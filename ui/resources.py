@@ -26,7 +26,9 @@ from .messages import detail, friendly, hide_paths
 from .safe import md
 
 
-@st.cache_resource(max_entries=3, show_spinner="正在加载检索索引…")
+# One searcher per process: the index's vectors and columns are its bulk (≈1.5 GB at a million clauses), so
+# an index swapped in by a build replaces the old searcher instead of sitting beside two older ones.
+@st.cache_resource(max_entries=1, show_spinner="正在加载检索索引…")
 def _open(index_dir: str, fingerprint: str) -> Searcher:
     searcher = Searcher.open(index_dir)
     # The model's weights load on its first use (~10 s): start that now, in the background, so the page

@@ -1,0 +1,321 @@
+"""Scale: the vectorised per-query paths give exactly what the clause-by-clause paths gave, the index
+holds one copy of its vectors, and large indexes are searched through an ANN index the manifest records.
+
+The ``_old_*`` functions are the loops ``retrieval/search.py`` ran before its columns (kept here as the
+reference the columns must reproduce on the fixture index)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from indexer.numbering import match_number
+from retrieval.query import SectionRef, type_matches
+from retrieval.records import Filters
+from retrieval.search import _match_ref
+
+# --- the old paths, verbatim in substance ----------------------------------------------------------------
+
+
+def _old_numbers(searcher):
+    out = []
+    for c in searcher.clauses:
+        nums = []
+        for label in c.section_path:
+            num = match_number(label)
+            nums.append((num.scheme, num.value) if num else ("", 0))
+        out.append(tuple(nums))
+    return out
+
+
+def _old_match_rows(numbers, candidates, ref):
+    best_len, rows = 0, []
+    for i in candidates:
+        n = _match_ref(numbers[i], ref)
+        if n > best_len:
+            best_len, rows = n, [i]
+        elif n == best_len and n > 0:
+            rows.append(i)
+    return rows
+
+
+def _old_resolve(searcher, numbers, ref, mask, doc_types=()):
+    clauses = searcher.clauses
+    candidates = [i for i in range(len(clauses)) if mask[i] and clauses[i].kind != "indicator"]
+    if doc_types:
+        typed = [i for i in candidates if type_matches(doc_types, searcher.docs[clauses[i].doc_id].doc_type)]
+        candidates = typed or candidates
+    rows = _old_match_rows(numbers, candidates, ref)
+    if not rows and any(scheme != "*" for scheme, _ in ref.numbers):
+        rows = _old_match_rows(numbers, candidates, SectionRef(tuple(("*", v) for _, v in ref.numbers), ref.text))
+    return sorted(rows, key=lambda i: (clauses[i].doc_id, clauses[i].span[0]))
+
+
+def _old_mask(searcher, filters):
+    mask = np.ones(len(searcher.clauses), dtype=bool)
+    for i, c in enumerate(searcher.clauses):
+        doc = searcher.docs[c.doc_id]
+        if filters.regions and not (doc.region in filters.regions or doc.province in filters.regions):
+            mask[i] = False
+        elif filters.levels and doc.region_level not in filters.levels:
+            mask[i] = False
+        elif filters.doc_ids and doc.doc_id not in filters.doc_ids:
+            mask[i] = False
+        elif filters.kinds and c.kind not in filters.kinds:
+            mask[i] = False
+        elif filters.department and not any(filters.department in d for d in c.departments.all):
+            mask[i] = False
+        elif filters.section_prefix and c.section_path[: len(filters.section_prefix)] != filters.section_prefix:
+            mask[i] = False
+    return mask
+
+
+class _Query:  # what _resolve reads of a ParsedQuery
+    def __init__(self, ref, doc_types=()):
+        self.section_ref, self.doc_types = ref, doc_types
+
+
+def _references(numbers):
+    """Every window of every clause's number path, as typed (its schemes), as '*', with 1. / 1、 swapped,
+    and a few that match nothing."""
+    refs = set()
+    for nums in set(numbers):
+        for a, b in itertools.combinations(range(len(nums) + 1), 2):
+            window = nums[a:b]
+            refs.add(window)
+            refs.add(tuple(("*", v) for _, v in window))
+            refs.add(tuple(({"n.": "n、", "n、": "n."}.get(s, s), v) for s, v in window))
+            refs.add(tuple(("第条", v) for _, v in window))  # 第七条 in a plan numbered （七）: the '*' fallback
+            refs.add((*window[:-1], ("*", window[-1][1])))  # mixed
+    refs |= {(("cn、", 99),), (("*", 0),), (("n.", 1), ("n.", 1), ("n.", 1), ("n.", 1))}
+    return sorted(refs)
+
+
+def test_section_references_match_the_clause_by_clause_path(fake_searcher):
+    s = fake_searcher
+    numbers = _old_numbers(s)
+    refs = _references(numbers)
+    assert len(refs) > 300
+    every = np.ones(len(s.clauses), dtype=bool)
+    qinghai = s._mask(Filters(regions=("青海省",)))
+    masks = [(every, ()), (qinghai, ()), (every, ("实施意见",)), (every, ("条例",)), (qinghai, ("规划",))]
+    found = 0
+    for ref_numbers in refs:
+        ref = SectionRef(ref_numbers, "typed")
+        for mask, doc_types in masks:
+            want = _old_resolve(s, numbers, ref, mask, doc_types)
+            assert s._resolve(_Query(ref, doc_types), mask) == want, (ref_numbers, doc_types)
+            found += bool(want)
+    assert found > 500  # most references resolve to something: the comparison is not vacuous
+
+
+def test_star_fallback_is_exercised(fake_searcher):
+    s = fake_searcher
+    numbers = _old_numbers(s)
+    ref = SectionRef((("第条", 4), ("第条", 1)), "第四条第一条")
+    every = np.ones(len(s.clauses), dtype=bool)
+    assert not _old_match_rows(numbers, range(len(s.clauses)), ref)  # no 第X条 numbering: only the fallback finds it
+    rows = s._resolve(_Query(ref), every)
+    assert rows and rows == _old_resolve(s, numbers, ref, every)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),
+        Filters(department="省法院"),
+        Filters(department="知识产权局"),
+        Filters(department="局"),
+        Filters(department="没有这个部门"),
+        Filters(section_prefix=("四、重点任务",)),
+        Filters(section_prefix=("四、重点任务", "（一）强化知识产权全链条保护")),
+        Filters(section_prefix=("不存在",)),
+        Filters(regions=("青海省",), department="知识产权局"),
+        Filters(levels=("省",), section_prefix=("四、重点任务",)),
+        Filters(regions=("山西省", "泰安市"), kinds=("indicator",)),
+        Filters(doc_ids=("no-such-doc",)),
+        Filters(regions=("山东省",)),  # a province: 泰安市's documents
+    ],
+)
+def test_filters_match_the_clause_by_clause_path(fake_searcher, filters):
+    assert np.array_equal(fake_searcher._mask(filters), _old_mask(fake_searcher, filters))
+
+
+def test_every_prefix_of_every_path_filters_like_the_loop(fake_searcher):
+    s = fake_searcher
+    prefixes = {c.section_path[:n] for c in s.clauses for n in range(1, len(c.section_path) + 1)}
+    for prefix in sorted(prefixes):
+        f = Filters(section_prefix=prefix)
+        assert np.array_equal(s._mask(f), _old_mask(s, f)), prefix
+
+
+def test_similar_to_mask_is_the_clause_by_clause_mask(fake_searcher, monkeypatch):
+    s = fake_searcher
+    seen = []
+    rank = type(s)._rank
+
+    def spy(self, pq, qv, mask, k, pinned, mode="hybrid"):
+        seen.append(mask.copy())
+        return rank(self, pq, qv, mask, k, pinned, mode)
+
+    monkeypatch.setattr(type(s), "_rank", spy)
+    for clause in s.clauses[:: max(1, len(s.clauses) // 12)]:
+        seen.clear()
+        s.similar_to(clause.clause_id)
+        want = np.array([c.region != clause.region and c.kind != "indicator" for c in s.clauses])
+        assert np.array_equal(seen[0], want)
+
+
+# --- one copy of the vectors, exact search bit for bit ------------------------------------------------------
+
+
+def test_exact_dense_scores_are_bit_for_bit_the_old_brute_force(fake_searcher):
+    s = fake_searcher
+    index = s.index
+    vectors = index.faiss.reconstruct_n(0, index.faiss.ntotal)  # the old copies
+    sentences = index.sentences.index.reconstruct_n(0, index.sentences.index.ntotal)
+    assert len(sentences) > 100
+    for text in ("知识产权质押融资", "地理标志保护", "人才队伍建设", "How do the plans support patent loans?"):
+        qv = s.embedder.embed_query(text)
+        old = vectors @ qv
+        np.maximum.at(old, index.sentences.rows, sentences @ qv)
+        assert np.array_equal(s._dense(qv), old)
+
+
+def test_the_loaded_searcher_holds_one_copy_of_the_vectors(fake_searcher):
+    import faiss
+
+    s = fake_searcher
+    for held, store in ((s.vectors, s.index.faiss), (s._sentence_vectors, s.index.sentences.index)):
+        assert isinstance(held, np.ndarray) and not held.flags.writeable
+        # the very bytes FAISS holds, not a copy of them
+        assert held.ctypes.data == faiss.rev_swig_ptr(store.get_xb(), 1).ctypes.data
+        assert held.shape == (store.ntotal, store.d)
+    assert s.index.sentences.vectors.ctypes.data == s._sentence_vectors.ctypes.data
+
+
+def test_a_view_keeps_its_index_alive(fake_index_dir):
+    import gc
+
+    from indexer.store import load_index
+
+    view = load_index(fake_index_dir).vectors()
+    gc.collect()
+    norms = np.einsum("ij,ij->i", view, view)  # would read freed memory if the index had gone
+    assert np.allclose(norms, 1.0, atol=1e-3)
+
+
+# --- an ANN index above the threshold -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ann_index_dir(tmp_path_factory):
+    from indexer.build import build_index
+    from indexer.embedding import EmbedderSettings, make_embedder
+    from tests.conftest import ROOT
+
+    folder = tmp_path_factory.mktemp("ann-index") / "index"
+    build_index(ROOT / "data", folder, embedder=make_embedder(EmbedderSettings(model="fake:64")), ann_threshold=50)
+    return folder
+
+
+def test_the_manifest_records_flat_below_and_ivf_above_the_threshold(fake_searcher, ann_index_dir):
+    import faiss
+
+    from indexer.store import ANN_THRESHOLD, read_manifest
+
+    assert fake_searcher.index.manifest.vector_index == {"type": "flat", "threshold": ANN_THRESHOLD}
+    spec = read_manifest(ann_index_dir).vector_index
+    assert spec["type"] == "ivf" and spec["threshold"] == 50 and spec["nlist"] >= 2 and spec["nprobe"] >= 1
+    from retrieval.search import Searcher
+
+    ann = Searcher.open(ann_index_dir)
+    assert isinstance(ann.index.faiss, faiss.IndexIVF) and ann.index.faiss.nlist == spec["nlist"]
+    assert isinstance(ann.index.sentences.index, faiss.IndexIVF)
+    assert not isinstance(ann.vectors, np.ndarray)  # rows of the IVF index, no flat copy beside it
+    rows = ann.vectors
+    whole = np.asarray(rows)  # what an export reads: every row decoded
+    assert whole.shape == rows.shape == (len(ann.clauses), 64)
+    assert np.array_equal(whole[3], rows[3]) and np.array_equal(rows[2:5], whole[2:5])
+    assert np.array_equal(rows[np.array([7, 1])], whole[[7, 1]])
+
+
+def test_the_ivf_path_is_used_and_agrees_with_exact_search(fake_searcher, ann_index_dir, monkeypatch):
+    from retrieval import search
+    from retrieval.search import Searcher
+
+    ann = Searcher.open(ann_index_dir)
+    calls = []
+    real = search._ann_search
+    monkeypatch.setattr(search, "_ann_search", lambda *a: calls.append(a[3]) or real(*a))
+    monkeypatch.setattr(search, "ANN_EXACT_BELOW", 0)  # every query through FAISS, filters as selectors
+    for q in ("知识产权质押融资", "地理标志保护", "商业秘密保护", "青海 四、(一)2."):
+        got = [h.clause_id for h in ann.search(q, k=5)]
+        want = [h.clause_id for h in fake_searcher.search(q, k=5)]
+        assert got == want, q
+    assert calls and calls[0] is None
+    calls.clear()
+    hits = ann.search("专利", k=10, filters=Filters(regions=("青海省",)))
+    assert hits and {h.clause.region for h in hits} == {"青海省"}
+    assert calls and calls[0] is not None  # the filter went to FAISS as a selector
+    sim = ann.similar_to(hits[0].clause_id)
+    assert sim and "青海省" not in {r.region for r in sim}
+
+
+def test_a_small_filtered_set_is_scored_exactly_on_the_ivf_index(fake_searcher, ann_index_dir):
+    from retrieval.search import Searcher
+
+    ann = Searcher.open(ann_index_dir)
+    mask = fake_searcher._mask(Filters(regions=("泰安市",)))
+    qv = fake_searcher.embedder.embed_query("知识产权保护")
+    dense, allowed = ann._ann_dense(qv, mask)
+    assert np.array_equal(allowed, mask)
+    exact = fake_searcher._dense(qv)
+    np.testing.assert_allclose(dense[mask], exact[mask], atol=2e-3)  # fp16 storage
+
+
+def test_an_ivf_index_rebuilds_from_its_own_vectors(ann_index_dir):
+    from indexer.build import build_index
+    from indexer.embedding import EmbedderSettings, make_embedder
+    from tests.conftest import ROOT
+
+    embedder = make_embedder(EmbedderSettings(model="fake:64"))
+    assert build_index(ROOT / "data", ann_index_dir, embedder=embedder, ann_threshold=50).up_to_date
+    report = build_index(ROOT / "data", ann_index_dir, embedder=embedder, ann_threshold=50, force=True)
+    assert report.embedded == 0 and report.reused > 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "如何加強知識產權司法保護？",
+        "ＧＤＰ　２０２５年达到１０％，㎡",
+        "e\u0301te\u0301 cafe\u0301",
+        "\u0301开头的组合符",
+        "",
+        "ABC abc",
+        "乾隆　於是　後來　裏面",
+        "一、重点任务 > （一）强化知识产权全链条保护\n1.完善知识产权保护体系建设",
+    ],
+)
+def test_search_text_is_the_search_form_without_its_maps(fake_searcher, text):
+    from indexer.textnorm import search_form
+    from retrieval.columns import search_text
+
+    assert search_text(text) == search_form(text).text
+    for c in fake_searcher.clauses[:60]:
+        full = " ".join(c.section_path) + "\n" + c.text
+        assert search_text(full) == search_form(full).text
+
+
+def test_the_app_holds_one_searcher(fake_index_dir, fresh_streamlit_cache, monkeypatch):
+    from ui import resources
+
+    monkeypatch.setenv("PLANSEARCH_MODEL", "fake:64")
+    first = resources._open(str(fake_index_dir), "version-1")
+    assert resources._open(str(fake_index_dir), "version-1") is first  # cached
+    second = resources._open(str(fake_index_dir), "version-2")  # a build swapped a new index in
+    assert second is not first
+    assert resources._open(str(fake_index_dir), "version-1") is not first  # the old one was let go
