@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import packs
 from .errors import IndexMismatch, IndexNotFound, IndexWriteFailed, UnreadableSource
 from .lexical import DEFAULT_TOKENIZER, TOKENIZERS, LexicalIndex
 from .read import read_folder
@@ -178,8 +179,9 @@ def build_index(
             old_manifest.query_prompt,
             old_manifest.passage_prompt,
             old_manifest.vector_index.get("threshold", ANN_THRESHOLD),
+            {k: old_manifest.packs.get(k) for k in packs.BUILD_PACKS},
         ) == (embedder.name, embed_recipe, tokenizer, PARSER_VERSION, embedder.query_prompt, embedder.passage_prompt,
-              ann_threshold)
+              ann_threshold, packs.build_digests())
         skipped_same = old_manifest is not None and set(old_manifest.skipped) == {
             (Path(e.path).name, e.reason) for e in skipped
         } and set(old_manifest.duplicates) == set(duplicates)
@@ -210,6 +212,7 @@ def build_index(
         manifest = Manifest(
             format_version=FORMAT_VERSION,
             parser_version=PARSER_VERSION,
+            packs=packs.digests(),
             model=embedder.name,
             dim=int(embedder.dim),
             query_prompt=embedder.query_prompt,

@@ -7,8 +7,8 @@
     regions.tsv         the gazetteer (indexer/regions.py reads it)
 
 A ``.tsv`` pack maps a key to a value (``key<TAB>value``), a ``.txt`` pack lists one item a line; ``#``
-starts a comment line. The index manifest records every pack's sha256 (``packs``), and a build
-re-tokenizes when a pack the lexical index depends on changed.
+starts a comment line. The index manifest records every pack's sha256 (``packs``), and a build reads
+every plan again when a pack the index depends on (``BUILD_PACKS``) changed.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import hashlib
 from importlib import resources
 
 PACKS = ("thesaurus.tsv", "english.tsv", "plan-terms.txt", "common-bigrams.txt", "regions.tsv")
-LEXICAL_PACKS = ("plan-terms.txt",)  # what the lexical index's tokens depend on
+BUILD_PACKS = ("plan-terms.txt", "regions.tsv")  # what an index's tokens and metadata depend on
 
 
 def _text(name: str) -> str:
@@ -54,7 +54,6 @@ def digests() -> dict[str, str]:
     return {name: hashlib.sha256(_text(name).encode("utf-8")).hexdigest() for name in PACKS}
 
 
-def lexical_digest() -> str:
-    """One digest of the packs the lexical tokens depend on (a change re-tokenizes the index)."""
-    d = digests()
-    return hashlib.sha256("".join(d[name] for name in LEXICAL_PACKS).encode()).hexdigest()[:16]
+def build_digests() -> dict[str, str]:
+    """The digests of the packs an index depends on (a change rebuilds it)."""
+    return {name: digests()[name] for name in BUILD_PACKS}

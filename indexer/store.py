@@ -72,6 +72,7 @@ class Manifest:
     # How the vectors are searched: {"type": "flat", "threshold": N} (exact) or, above the threshold,
     # {"type": "ivf", "threshold", "nlist", "sentence_nlist", "nprobe", "encoding"} (see vector_index_spec).
     vector_index: dict = field(default_factory=lambda: {"type": "flat"})
+    packs: dict = field(default_factory=dict)  # the data packs (indexer/packs.py) and their sha256
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -101,6 +102,7 @@ class Manifest:
                 duplicates=tuple((d["source"], d["duplicate_of"]) for d in data.get("duplicates", [])),
                 files=tuple((f["path"], int(f["bytes"]), f["sha256"]) for f in data.get("files", [])),
                 vector_index=_vector_index(data.get("vector_index")),
+                packs={str(k): str(v) for k, v in data.get("packs", {}).items()},
             )
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise IndexDamaged(f"the index manifest is incomplete or damaged ({err}); rebuild the index") from err

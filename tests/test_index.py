@@ -239,3 +239,15 @@ def test_public_verbs_import_nothing_heavy():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_manifest_lists_the_data_packs_and_a_changed_pack_rebuilds(data_dir, tmp_path, monkeypatch):
+    from indexer import packs
+
+    index_dir = tmp_path / "index"
+    build_index(data_dir, index_dir, embedder=CountingEmbedder())
+    manifest = load_index(index_dir).manifest
+    assert manifest.packs == packs.digests() and "thesaurus.tsv" in manifest.packs
+    assert build_index(data_dir, index_dir, embedder=CountingEmbedder()).up_to_date
+    monkeypatch.setattr(packs, "build_digests", lambda: {"plan-terms.txt": "changed", "regions.tsv": "changed"})
+    assert not build_index(data_dir, index_dir, embedder=CountingEmbedder()).up_to_date

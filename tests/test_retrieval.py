@@ -516,3 +516,21 @@ def test_a_highlight_that_covers_the_whole_clause_marks_words_only():
     assert "hl-sentence" not in html and '<mark class="hl-term">' in html
     long = "加强组织领导，健全工作机制。" * 3 + "建立知识产权质押融资风险补偿机制。"
     assert "hl-sentence" in render_html(long, highlight(long, "质押融资风险补偿"))
+
+
+def test_english_region_names_come_from_the_gazetteer_not_a_sample_list():
+    from retrieval.glossary import chinese_terms
+
+    assert "广州" in chinese_terms("patent protection in Guangzhou")
+    assert "福建" in chinese_terms("How does Fujian handle patent disputes?")
+    assert "泰安" in chinese_terms("Tai'an trademark plan") and "泰安" in chinese_terms("Taian trademark plan")
+    assert chinese_terms("Shaanxi").split() == ["陕西"] and chinese_terms("Shanxi").split() == ["山西"]
+
+
+def test_domain_knowledge_is_data():
+    from indexer import packs
+    from retrieval.thesaurus import policy_terms
+
+    assert "质押融资" in packs.mapping("thesaurus.tsv")["贷款"] and "质押融资" in policy_terms("怎么贷款")
+    assert "知识产权强州" not in packs.items("plan-terms.txt")  # one plan's word, not the domain's
+    assert "qinghai" not in packs.mapping("english.tsv")  # regions come from the gazetteer
