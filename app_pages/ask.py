@@ -13,7 +13,7 @@ from ui.filters import sidebar_filters
 from ui.generated import generated_answer
 from ui.messages import friendly
 from ui.render import hit_card, linked_clause
-from ui.resources import model_ready, require_searcher
+from ui.resources import model_ready, require_searcher, wait_for_model
 from ui.safe import html_text, md
 
 EXAMPLES = (
@@ -69,10 +69,13 @@ if not question:
         )
     st.stop()
 
+# Right after a start the semantic model is still loading (10–30 s): the keyword ranking needs no model,
+# so it is shown at once, and the page reruns by itself with the full ranking and the answer when ready.
+ready = model_ready(searcher)
 try:
     parsed = searcher.parse(question)
-    with st.spinner("正在检索…" if model_ready(searcher) else "正在加载语义模型（仅首次，约十秒）…"):
-        hits = searcher.search(parsed, k=RESULTS, filters=filters)
+    with st.spinner("正在检索…"):
+        hits = searcher.search(parsed, k=RESULTS, filters=filters, mode="hybrid" if ready else "lexical")
 except PlanSearchError as err:
     st.warning(md(friendly(err)))
     st.stop()
@@ -81,6 +84,13 @@ if parsed.regions and not filters.regions:
     st.caption(f"已按问题中提到的地区筛选：{md('、'.join(parsed.regions))}")
 if not hits:
     st.info("没有符合筛选条件的条款。请放宽左侧的筛选条件再试。")
+    st.stop()
+
+if not ready:
+    st.info("语义模型正在加载（仅在系统启动后的第一次，约十几秒）。下面先列出按关键词找到的条款；模型就绪后本页会自动给出完整的检索结果和答复。")
+    wait_for_model(searcher)
+    for hit in hits[:SHOWN_FIRST]:
+        hit_card(searcher, hit, parsed.content_text, raw_query=question.strip(), key=f"{hit.rank}-{hit.clause_id}")
     st.stop()
 
 result = answer(searcher, parsed, hits)

@@ -131,7 +131,9 @@ class Searcher:
         if not mask.any():
             return []
         # Rows past the k-th pinned one can never be shown (pinned rows rank first, in this order).
-        return self._rank(pq, self._embed_query(pq.text), mask, k, self._resolve(pq, mask)[:k], mode)
+        # The lexical ranking alone needs no query vector: it answers while the model is still loading.
+        qv = None if mode == "lexical" else self._embed_query(pq.text)
+        return self._rank(pq, qv, mask, k, self._resolve(pq, mask)[:k], mode)
 
     def compare(self, query: str, per_region: int = 2, filters: Filters | None = None) -> list[RegionCoverage]:
         """The best clauses of every region on a topic; regions with no confident clause come back empty."""
@@ -186,11 +188,14 @@ class Searcher:
     # --- ranking ---------------------------------------------------------------------------------------
 
     def _rank(
-        self, pq: ParsedQuery, qv: np.ndarray, mask: np.ndarray, k: int, pinned: list[int], mode: str = "hybrid"
+        self, pq: ParsedQuery, qv: np.ndarray | None, mask: np.ndarray, k: int, pinned: list[int], mode: str = "hybrid"
     ) -> list[Hit]:
         if mode not in ("hybrid", "dense", "lexical"):
             raise ValueError(f"unknown search mode {mode!r}")
-        dense, dense_mask = self._dense_scores(qv, mask)
+        if qv is None:  # lexical only: no dense candidates
+            dense, dense_mask = np.zeros(len(self.clauses), dtype=np.float32), np.zeros(len(self.clauses), dtype=bool)
+        else:
+            dense, dense_mask = self._dense_scores(qv, mask)
         lexical = self.index.lexical.scores(pq.content_text or pq.search_text)
         dense_rank = _top(dense, dense_mask, CANDIDATES, positive_only=False)
         lexical_rank = _top(lexical, mask, CANDIDATES, positive_only=True)

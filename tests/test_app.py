@@ -546,3 +546,21 @@ def test_ask_card_and_deep_link_mark_the_same_sentences(env):
     linked = app("browse", clause=FINANCE_CLAUSE, q=QUESTION)
     current = next(m.value for m in linked.markdown if "clause-text ctx-block ctx-current" in m.value)
     assert marks.findall(card) and marks.findall(card) == marks.findall(current)
+
+
+def test_keyword_results_at_once_while_the_model_loads(env, monkeypatch):
+    """Right after a start: the page answers from the keyword ranking without waiting for the model, and
+    says so (issue 12 item 9)."""
+    import ui.resources
+    from indexer.embedding.embedder import FakeEmbedder
+
+    def not_yet(self, text):
+        raise AssertionError("the query model was asked while it is still loading")
+
+    monkeypatch.setattr(ui.resources, "model_ready", lambda searcher: False)
+    monkeypatch.setattr(FakeEmbedder, "embed_query", not_yet)
+    at = app(q=QUESTION)
+    assert not at.exception, at.exception
+    assert any("语义模型正在加载" in i for i in texts(at.info))
+    assert "#### 答复" not in html(at)  # no answer before the model can judge it
+    assert any(c.startswith("《青海省") for c in codes(at))  # but the clauses are there

@@ -86,6 +86,14 @@ def model_ready(searcher: Searcher) -> bool:
     return bool(getattr(searcher.embedder, "loaded", True))
 
 
+@st.fragment(run_every=1.0)
+def wait_for_model(searcher) -> None:
+    """While the query model loads: check once a second, and rerun the whole page when it is ready (the
+    page then shows the full ranking and the answer instead of the keyword results)."""
+    if model_ready(searcher):
+        st.rerun(scope="app")
+
+
 def open_searcher() -> Searcher:
     """The searcher of the current index. Raises IndexNotFound / IndexMismatch / ModelUnavailable (and, with
     the Milvus backend, MilvusUnavailable)."""
