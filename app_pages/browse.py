@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.context import base_id, block_of, outline, outline_key_for, section_blocks
+from ui.context import base_id, block_of, linked_clause_of, outline, outline_key_for, section_blocks
 from ui.render import block_view
 from ui.resources import require_searcher
 from ui.safe import md
@@ -22,7 +22,7 @@ if not doc_ids:
 linked = st.query_params.get("clause", "")
 if linked and linked != st.session_state.get("_browse_applied"):
     st.session_state["_browse_applied"] = linked
-    clause = index.clause(linked) or index.clause(f"{linked}#1")
+    clause = linked_clause_of(index, linked)
     if clause is None:
         st.session_state["_browse_target"] = ""
         st.warning("链接中的条款不在当前索引中（文件可能已经更新）。")

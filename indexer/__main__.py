@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     p_export.add_argument("--collection", help="collection name (default plansearch)")
     p_export.add_argument("--index-type", help="vector index: HNSW (default), FLAT, IVF_FLAT, DISKANN …")
     p_export.add_argument("--vectors", help="take the vectors from this Parquet folder of `embed` instead of the index")
+    p_export.add_argument(
+        "--replace-foreign", action="store_true", help="drop same-named collections that plansearch did not create"
+    )
     p_embed = sub.add_parser("embed", help="embed what an index embeds into Parquet vectors (--ray: on a Ray cluster)")
     p_embed.add_argument("--index", default=str(DEFAULT_INDEX), help="index folder (default: the project's index/)")
     p_embed.add_argument("--out", required=True, help="new folder for the Parquet vectors")
@@ -69,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
             settings = MilvusSettings.from_env(
                 uri=args.uri, token=args.token, collection=args.collection, index_type=args.index_type
             )
-            print(export_index(args.index, settings, vectors=args.vectors).summary())
+            print(
+                export_index(args.index, settings, vectors=args.vectors, replace_foreign=args.replace_foreign).summary()
+            )
         elif args.command == "embed":
             from .embed_ray import embed_to_parquet
 

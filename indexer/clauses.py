@@ -17,13 +17,17 @@ MAX_CLAUSE_CHARS = 400  # e5-small takes 512 tokens; ~400 Chinese characters sta
 
 _DEPARTMENTS = re.compile(r"[（(]([^（）()]{2,400}?(?:负责|負責))[）)]")
 _SPLIT_DEPTS = re.compile(r"[，、,；;]")
+# A phrase that is not a body: a prohibition or negation (不得由行政机关负责…), a passive (本条例由…), or
+# one body acting for another (市政府委托第三方机构负责…).
+_NOT_A_BODY = re.compile(r"(?<!自)由|不得|禁止|严禁|不|无须|委托|授权")
+_NEGATED = re.compile(r"(?:不得|禁止|严禁|不|无须|无需)$")
 # Regulations name who is responsible in the sentence itself: 市、区水务部门负责本行政区域内节水工作…,
 # …由省专利行政部门负责; 发展改革、教育…等有关部门按照职责分工做好… shares the work. A body is a phrase
 # ending in an organisation word; 负责人 is a person, not a duty.
 _BODY = r"[^，,。；;：:\n（）()“”]{1,40}?(?:部门|局|委员会|委|厅|办公室|政府|机构|机关|中心|法院|检察院|单位)"
-_OPENING = r"(?:^|(?<=[。；;\n]))\s*(?:第[一二三四五六七八九十百零〇\d]{1,6}条\s*)?"
-_SUBJECT_LEADS = re.compile(rf"{_OPENING}(?P<who>{_BODY})(?:应当|依法|具体)?(?:负责|主管|牵头)(?!人)")
-_BY_LEADS = re.compile(rf"由(?P<who>{_BODY})(?:负责|牵头)(?!人)")
+_OPENING = r"(?:^|(?<=[。；;\n]))[^\S\n]*(?:第[一二三四五六七八九十百零〇\d]{1,6}条[^\S\n]*)?"
+_SUBJECT_LEADS = re.compile(rf"{_OPENING}(?P<who>{_BODY})(?:应当|依法|具体)?(?:负责|主管(?!部门)|牵头)(?!人)")
+_BY_LEADS = re.compile(rf"(?<!自)由(?P<who>{_BODY})(?:负责|牵头)(?!人)")
 _SHARES = re.compile(rf"{_OPENING}(?P<who>[^，,。；;：:\n（）()]{{2,120}}?等?有关部门)(?:按照|依照|根据)?(?:各自)?职责")
 _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』]?|\n+")
 
@@ -48,11 +52,12 @@ def parse_departments(text: str) -> Departments:
             else:
                 _add(lead if alone else support, name)
     simple = text.replace("負責", "负责").replace("牽頭", "牵头")
-    for pattern in (_SUBJECT_LEADS, _BY_LEADS):
+    for pattern, names in ((_SUBJECT_LEADS, lead), (_BY_LEADS, lead), (_SHARES, support)):
         for m in pattern.finditer(simple):
-            _add(lead, text[m.start("who") : m.end("who")].strip())
-    for m in _SHARES.finditer(simple):
-        _add(support, text[m.start("who") : m.end("who")].strip())
+            who = simple[m.start("who") : m.end("who")]
+            if _NOT_A_BODY.search(who) or _NEGATED.search(simple[max(0, m.start() - 3) : m.start()]):
+                continue
+            _add(names, text[m.start("who") : m.end("who")].strip())
     return Departments(tuple(lead), tuple(n for n in support if n not in lead))
 
 
@@ -162,8 +167,9 @@ def run_in_leads(text: str, start: int, end: int, body_start: int) -> list[tuple
         while line_start < end and text[line_start] in " \n":
             line_start += 1
         m = _LEAD.match(text, line_start, end)
-        if m and not HEADING_START.match(m.group("lead")):
-            starts.append((m.group("lead").strip().lstrip("—–- ").strip(), line_start))
+        lead = m.group("lead").strip().lstrip("—–- ").strip() if m else ""
+        if len(re.findall(r"[\u4e00-\u9fff]", lead)) >= 2 and not HEADING_START.match(lead):
+            starts.append((lead, line_start))
         pos = text.find("\n", line_start, end)
     if len(starts) < MIN_LEADS or end - starts[0][1] < 0.6 * (end - body_start):
         return []

@@ -22,7 +22,9 @@ _GARBLED_WITH_PINYIN = re.compile(rf"([\x21-\x7e])([\x40-\x7e])\(([{_PINYIN}]{{1
 # 業 lost its first byte and kept "I(yè)"). Each lost character becomes □, the printer's mark for an
 # illegible character, so it is visibly marked and never read as a question mark ending a sentence.
 _LOST = "\u25a1"
-_LOST_WITH_PINYIN = re.compile(rf"(?<=[{CJK}{_LOST}])(?:\?[{_PINYIN}]{{1,6}}\)|[\x21-\x7e]\([{_PINYIN}]{{1,6}}\))")
+_TONED = "\u0101\u00e1\u01ce\u00e0\u0113\u00e9\u011b\u00e8\u012b\u00ed\u01d0\u00ec\u014d\u00f3\u01d2\u00f2\u016b\u00fa\u01d4\u00f9\u01d6\u01d8\u01da\u01dc"
+_SYLLABLE = rf"[{_PINYIN}]{{0,5}}[{_TONED}][{_PINYIN}]{{0,5}}"  # pinyin debris carries a tone mark: yè, qū
+_LOST_WITH_PINYIN = re.compile(rf"(?<=[{CJK}{_LOST}])(?:\?{_SYLLABLE}\)|[\x21-\x7e]\({_SYLLABLE}\))")
 _LOST_CHARACTER = re.compile(rf"(?<=[{CJK}{_LOST}])\?(?=[{CJK}{_LOST}，。、；：])")
 # A saved web page's <title> leaks into the text as `Title" > Title" />`.
 _HTML_ATTR_DEBRIS = re.compile(r'^(?P<title>[^"<>]+?)"\s*>.*"\s*/>\s*$')
@@ -46,9 +48,10 @@ def clean_text(raw: str) -> str:
     """Return the cleaned text of a plan. Pure and deterministic; keeps line structure where it means
     something (headings, table rows) and joins lines a page or a web editor broke mid-sentence."""
     text = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    text = _GARBLED_WITH_PINYIN.sub(_restore_garbled, text)
-    text = _PINYIN_AFTER_HANZI.sub("", text)
-    text = _mark_lost_characters(text)
+    text, garbled = _GARBLED_WITH_PINYIN.subn(_restore_garbled, text)
+    text, debris = _PINYIN_AFTER_HANZI.subn("", text)
+    if garbled or debris:  # only a text that shows converter damage has characters lost to "?"
+        text = _mark_lost_characters(text)
     lines = [_clean_line(line) for line in text.split("\n")]
     lines = _drop_table_of_contents(lines)
     lines = rejoin_flattened_tables(lines)  # a table saved one cell per line: back into rows

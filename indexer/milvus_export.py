@@ -72,6 +72,10 @@ class MilvusUnavailable(PlanSearchError):
     """pymilvus is not installed, or the Milvus server cannot be reached or refuses a request."""
 
 
+class MilvusForeignCollection(PlanSearchError):
+    """The target collection exists and was not made by an export (it would be dropped)."""
+
+
 class MilvusIndexNotBuilt(PlanSearchError):
     """The vector index type asked for is not the one Milvus built (or not one it can build)."""
 
@@ -435,7 +439,12 @@ class ExportReport:
 
 
 def export_index(
-    index_dir: str | Path, settings: MilvusSettings, *, client=None, vectors: str | Path | None = None
+    index_dir: str | Path,
+    settings: MilvusSettings,
+    *,
+    client=None,
+    vectors: str | Path | None = None,
+    replace_foreign: bool = False,
 ) -> ExportReport:
     """Fill (or bring up to date) the Milvus collections from the index at ``index_dir``; ``vectors``: a
     Parquet folder of ``python -m indexer embed [--ray]`` to take the vectors from instead of the index."""
@@ -449,17 +458,26 @@ def export_index(
         loaded = vectors_for(index, load_vectors(vectors, index.manifest))
     client = client or connect(settings)
     try:
-        return _export(client, index, settings, loaded)
+        return _export(client, index, settings, loaded, replace_foreign)
     except PlanSearchError:
         raise
     except Exception as err:  # noqa: BLE001 - pymilvus and gRPC errors become one line
         raise MilvusUnavailable(f"Milvus at {settings.uri} refused the export: {one_line(err)}") from err
 
 
-def _export(client, index, settings: MilvusSettings, vectors=None) -> ExportReport:
+def _export(client, index, settings: MilvusSettings, vectors=None, replace_foreign: bool = False) -> ExportReport:
     names = settings.names()
     wanted = manifest_property(index, settings)
     have = read_manifest_property(client, names[0])
+    # A collection of the same name that an export did not make holds someone else's data: never drop it
+    # unless the operator says so.
+    ours = bool(have) and "export_format" in have
+    foreign = [name for name in names if client.has_collection(name)] if not ours else []
+    if foreign and not replace_foreign:
+        raise MilvusForeignCollection(
+            f"Milvus already has collection(s) {', '.join(foreign)} that plansearch did not create; choose "
+            "another --collection, or pass --replace-foreign to drop them"
+        )
     # A different schema, dimension, tokenizer or index type cannot be upserted into: start again.
     same_shape = have is not None and all(
         have.get(k) == wanted[k] for k in ("export_format", "dim", "tokenizer", "index_type", "model", "partition_key")

@@ -89,14 +89,15 @@ def _prose_indicators(text: str, marks: tuple[HeadingMark, ...], document, table
     was signed is a result it reviews (到2020年底…增长到4.4件 in a 2022 plan), not a target."""
     signed = int(document.signed[:4]) if document.signed[:4].isdigit() else 0
     # The same target is often stated twice, in the text and in the table, under other words (每万人口
-    # 有效发明专利拥有量达到1.5件 beside the table's 每万人口高价值发明专利拥有量 1.5): the same unit and
-    # value is the same target.
-    known = {(ind.unit, _value(ind.target)) for ind in tables}
+    # 有效发明专利拥有量达到1.5件 beside the table's 每万人口高价值发明专利拥有量 1.5): a prose target is the
+    # table's when unit, value and year agree and the names share most of the shorter one's bigrams.
+    seen: set[tuple[str, str, str, str]] = set()
     out = []
     for row in prose_targets(text):
-        if (row.unit, _value(row.target)) in known or int(row.target_year) < signed:
+        same = (row.name, row.unit, _value(row.target), row.target_year)
+        if same in seen or int(row.target_year) < signed or any(_same_target(row, ind) for ind in tables):
             continue
-        known.add((row.unit, _value(row.target)))
+        seen.add(same)
         mark = next((m for m in reversed(marks) if m.start <= row.span[0]), None)
         out.append(
             Indicator(
@@ -106,6 +107,20 @@ def _prose_indicators(text: str, marks: tuple[HeadingMark, ...], document, table
             )
         )
     return out
+
+
+def _same_target(row, ind: Indicator) -> bool:
+    if (row.unit, _value(row.target)) != (ind.unit, _value(ind.target)):
+        return False
+    if ind.target_year and ind.target_year != row.target_year:
+        return False
+    a, b = _bigrams(row.name), _bigrams(ind.name)
+    return bool(a and b) and len(a & b) >= 0.5 * min(len(a), len(b))
+
+
+def _bigrams(name: str) -> set[str]:
+    chars = re.sub(r"[^\u4e00-\u9fff\w]", "", name)
+    return {chars[i : i + 2] for i in range(len(chars) - 1)}
 
 
 def _value(target: str) -> str:

@@ -33,7 +33,7 @@ _LOWER_VERBS = {"超过", "不低于", "不少于", "突破"}
 
 _YEAR = re.compile(r"(?:到|至|于)\s*(?P<year>20\d{2})\s*年|(?P<year2>20\d{2})\s*年(?:底|末)")
 _ANY_YEAR = re.compile(r"[2２][0０]\d\d|[2２][0０][０-９]{2}")
-_SENTENCE = re.compile(r"[^。；;！!\n]+")
+_SENTENCE = re.compile(r"[^。；;！!？?\n]+")
 _PIECE = re.compile(r"[^，,、；;：:]+")
 _TARGET = re.compile(
     rf"^(?P<name>[^\d]{{2,40}}?)(?:(?P<change>{_CHANGE})|(?P<verb>{_LEVEL}))\s*"
@@ -58,12 +58,14 @@ def prose_targets(text: str, start: int = 0, end: int | None = None) -> Iterator
             continue  # a table row (the indicator table reader has it), or no year at all
         form = search_form(sentence.group())
         simple = form.text
-        year = _YEAR.search(simple)
-        if year is None:
+        years = list(_YEAR.finditer(simple))
+        if not years:
             continue
-        target_year = year.group("year") or year.group("year2")
         base = sentence.start()
-        for piece in _PIECE.finditer(simple, year.end()):
+        for piece in _PIECE.finditer(simple, years[0].end()):
+            # each piece counts toward the nearest year before it (到2025年…3000件，到2035年…6000件)
+            year = [y for y in years if y.end() <= piece.start()][-1]
+            target_year = year.group("year") or year.group("year2")
             m = _TARGET.match(piece.group().strip()) or _TARGET_VERB_FIRST.match(piece.group().strip())
             if m is None:
                 continue

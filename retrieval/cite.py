@@ -65,7 +65,7 @@ def _official(clause: Clause, title: str) -> str:
     if clause.kind == "preamble" or not path:
         return f"{title}前言"
     lead = ""
-    if clause.kind == "lead":
+    if clause.kind == "lead" and path[-1] == clause.label:
         path, lead = path[:-1], f"之“{clause.label}”"
     numbers = [match_number(label) for label in path]
     if not path:

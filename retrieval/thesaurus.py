@@ -16,7 +16,8 @@ from indexer import packs
 
 @functools.lru_cache(maxsize=1)
 def _pattern() -> re.Pattern:
-    return re.compile("|".join(re.escape(w) for w in sorted(packs.mapping("thesaurus.tsv"), key=len, reverse=True)))
+    words = sorted(packs.mapping("thesaurus.tsv"), key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in words) if words else r"(?!)")  # an empty pack matches nothing
 
 
 def policy_terms(simple_text: str) -> str:

@@ -564,3 +564,18 @@ def test_keyword_results_at_once_while_the_model_loads(env, monkeypatch):
     assert any("语义模型正在加载" in i for i in texts(at.info))
     assert "#### 答复" not in html(at)  # no answer before the model can judge it
     assert any(c.startswith("《青海省") for c in codes(at))  # but the clauses are there
+
+
+def test_a_link_to_a_section_now_read_as_run_in_leads_still_opens(env, fake_searcher):
+    """A section (qinghai …:3.2) became …:3.2.l1, …:3.2.l2 … when sections of run-in leads became one clause each;
+    a link made before that opens the section's first lead."""
+    from ui.context import linked_clause_of
+
+    index = fake_searcher.index
+    sections = {c.clause_id.split(".l")[0] for c in index.clauses if c.kind == "lead"}
+    gone = sorted(s for s in sections if index.clause(s) is None and index.clause(f"{s}#1") is None)
+    assert gone  # e.g. qinghai …:3.2 基本原则, now …:3.2.l1 …
+    section = gone[0]
+    assert linked_clause_of(index, section).clause_id.startswith(f"{section}.l1")
+    at = app("browse", clause=section)
+    assert not at.exception and not any("不在当前索引中" in w for w in texts(at.warning))

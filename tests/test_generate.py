@@ -466,3 +466,25 @@ def test_model_output_is_text_never_markup(env, monkeypatch):
     assert not at.exception and "模型整理的答复" in html(at)
     assert "&lt;img src=x onerror=x&gt;[融资](javascript:x" in html(at)  # shown as the text it is
     assert live_markup(at) == []
+
+
+def test_grounding_rejects_a_changed_statement_in_supported_words():
+    """Found by review: well-worded sentences that contradict their clause passed on word coverage."""
+    from retrieval.cite import Citation
+    from retrieval.llm.prompt import Source
+
+    clause = "（省知识产权局牵头，省财政厅等按职责分工负责）支持中小企业开展专利权质押融资，到2025年，质押融资登记金额达到30亿元。"
+    citation = Citation("《山西省规划》 三、任务", "山西省 · 三", "山西省", "山西省规划", "三、任务", "x:3", "x.txt")
+    offered = [Source(1, "x:3", citation, clause, "三、任务")]
+    w = {"支持": 1.0, "中小企业": 3.0, "专利权": 3.0, "质押": 3.0, "融资": 2.0, "登记": 2.0, "金额": 2.0}
+    assert [s.supported for s in check("山西省支持中小企业开展专利权质押融资[1]。", offered, w)] == [True]
+    for wrong, why in [
+        ("省财政厅牵头支持中小企业开展专利权质押融资[1]。", "lead"),
+        ("省知识产权局不支持中小企业开展专利权质押融资[1]。", "negation"),
+        ("禁止中小企业开展专利权质押融资[1]。", "negation"),
+        ("青海省支持中小企业开展专利权质押融资[1]。", "region"),
+        ("到2025年，质押融资登记金额达到三百亿元[1]。", "figure"),
+        ("省商务厅支持中小企业开展专利权质押融资[1]。", "organisation"),
+    ]:
+        [result] = check(wrong, offered, w)
+        assert not result.supported and result.problem.startswith(why), (wrong, result.problem)

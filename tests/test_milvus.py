@@ -193,6 +193,22 @@ def test_changing_the_index_type_recreates_the_collections(tmp_path, fake_index_
     assert report.recreated and report.counts["plansearch"]["unchanged"] == 0
 
 
+def test_a_collection_plansearch_did_not_make_is_never_dropped(tmp_path, fake_index_dir):
+    from pymilvus import MilvusClient
+
+    from indexer.milvus_export import MilvusForeignCollection
+
+    settings = lite(tmp_path / "lite.db", collection="records")
+    client = MilvusClient(str(tmp_path / "lite.db"))
+    client.create_collection("records", dimension=4)
+    client.insert("records", [{"id": i, "vector": [0.1, 0.2, 0.3, 0.4]} for i in range(5)])
+    with pytest.raises(MilvusForeignCollection):
+        export_index(fake_index_dir, settings, client=client)
+    assert client.query("records", filter="id >= 0", output_fields=["id"]) and client.has_collection("records")
+    export_index(fake_index_dir, settings, client=client, replace_foreign=True)  # the operator's choice
+    assert client.has_collection("records_sentences")
+
+
 # --- searching --------------------------------------------------------------------------------------------
 
 

@@ -155,6 +155,12 @@ def test_departments_named_in_the_sentence_itself():
     assert parse_departments("省市場監管局負責統籌知識產權強省建設工作。").lead == ("省市場監管局",)
     assert not parse_departments("应当报经专利行政部门负责人批准。")  # 负责人 is a person
     assert not parse_departments("加强知识产权保护，健全工作机制。")
+    # what is not a department's duty (found by review)
+    assert parse_departments("县级以上人民政府主管部门负责本行政区域内的工作。").lead == ("县级以上人民政府主管部门",)
+    assert not parse_departments("市人民政府主管部门应当加强监督。")
+    assert not parse_departments("不得由行政机关负责审批。")
+    assert not parse_departments("市政府委托第三方机构负责评估。")
+    assert parse_departments("上海自由贸易试验区管理委员会负责区内工作。").lead == ("上海自由贸易试验区管理委员会",)
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "big5", "gb18030"])

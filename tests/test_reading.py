@@ -105,3 +105,10 @@ def test_lost_characters_are_marked_not_read_as_question_marks():
     assert text == "發展服務機構,向□□化、品牌化發展。\n"
     assert len(sentence_spans(text)) == 1  # one sentence, not cut at the "?"
     assert clean_text("What? Yes\n") == "What? Yes\n"  # a question mark in Latin text stays
+
+
+def test_question_marks_and_letters_in_a_clean_text_are_not_lost_characters():
+    from indexer.clean import clean_text
+
+    assert clean_text("什么是高价值专利?高价值专利是指…\n") == "什么是高价值专利?高价值专利是指…\n"
+    assert clean_text("见图1(a)和图1(b)，按表2(c)执行。\n") == "见图1(a)和图1(b)，按表2(c)执行。\n"

@@ -534,3 +534,15 @@ def test_domain_knowledge_is_data():
     assert "质押融资" in packs.mapping("thesaurus.tsv")["贷款"] and "质押融资" in policy_terms("怎么贷款")
     assert "知识产权强州" not in packs.items("plan-terms.txt")  # one plan's word, not the domain's
     assert "qinghai" not in packs.mapping("english.tsv")  # regions come from the gazetteer
+
+
+def test_an_empty_thesaurus_pack_expands_nothing(monkeypatch):
+    from indexer import packs
+    from retrieval import thesaurus
+
+    monkeypatch.setattr(packs, "mapping", lambda name: {})
+    thesaurus._pattern.cache_clear()
+    try:
+        assert thesaurus.policy_terms("中小企业怎么贷款") == ""
+    finally:
+        thesaurus._pattern.cache_clear()

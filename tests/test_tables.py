@@ -108,3 +108,21 @@ def test_a_year_before_the_plan_is_a_result_not_a_target(tmp_path):
         encoding="utf-8",
     )
     assert [(i.target, i.target_year) for i in read_plan(plan).indicators] == [("6.0", "2025")]
+
+
+def test_prose_targets_keep_their_own_year_and_are_not_hidden_by_an_equal_value():
+    from indexer.targets import prose_targets
+
+    text = "到2025年，发明专利拥有量达到3000件，到2035年，发明专利拥有量达到6000件。"
+    assert [(r.target, r.target_year) for r in prose_targets(text)] == [("3000", "2025"), ("6000", "2035")]
+    plan = read_plan_text("某市规划\n2022年1月1日\n一、目标\n到2025年，培育专利示范企业达到10家，商标品牌示范企业达到10家。\n")
+    assert [i.name for i in plan.indicators] == ["培育专利示范企业", "商标品牌示范企业"]
+
+
+def read_plan_text(text: str):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "plan.txt"
+        path.write_text(text, encoding="utf-8")
+        return read_plan(path)

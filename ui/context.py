@@ -39,6 +39,16 @@ class OutlineItem:
     path: tuple[str, ...]
 
 
+def linked_clause_of(index: PlanIndex, clause_id: str) -> Clause | None:
+    """The clause a link names: itself, its first part (a clause split by length), or its first lead
+    paragraph (a section read as run-in leads since the link was made), so old links keep working."""
+    for candidate in (clause_id, f"{clause_id}#1", f"{clause_id}.l1", f"{clause_id}.l1#1"):
+        clause = index.clause(candidate)
+        if clause is not None:
+            return clause
+    return None
+
+
 def base_id(clause_id: str) -> str:
     return clause_id.split("#")[0]
 

@@ -23,7 +23,11 @@ from .render import browse_link, clause_body
 from .safe import html_text, md
 
 TITLE = "#### 模型整理的答复"
-NOTE = "由本地模型根据检索到的条款整理，每句均已与所引条款核对；以条款原文为准。点开下面的编号查看所引条款。"
+DRAFT = "#### 模型正在整理答复（草稿，完成后逐句核对，未通过的句子会删去）"
+NOTE = (
+    "由本地模型根据检索到的条款整理，每句的数字、年份、地区、部门和否定词已与所引条款比对；"
+    "比对是按字词进行的，不能保证意思完全一致，请以条款原文为准。点开下面的编号查看所引条款。"
+)
 MISCONFIGURED = "模型答复暂不可用（模型服务的设置有误），上面是从条款中摘录的答复。"
 _KEPT = 16  # answers remembered per session
 
@@ -45,7 +49,7 @@ def generated_answer(searcher, question: str, parsed, hits, extractive) -> None:
     with st.container(border=True, key="generated"):
         title, body = st.empty(), st.empty()
         if result is None:
-            title.markdown(TITLE)
+            title.markdown(DRAFT)  # not an answer yet: the sentences are checked when the reply is complete
             stream = GenerationStream(settings, question, hits, extractive, searcher.term_weights())
             body.write_stream(md(piece) for piece in stream)  # the raw reply, as text, while it comes
             result = stream.result

@@ -9,7 +9,7 @@ from retrieval.cite import cite
 from retrieval.highlight import highlight, render_html
 from retrieval.records import Highlight, Hit, RegionCoverage
 
-from .context import Block, block_of, section_context
+from .context import Block, block_of, linked_clause_of, section_context
 from .export import NOT_COVERED
 from .safe import html_text, md
 
@@ -257,7 +257,7 @@ def block_view(searcher, block: Block, query: str = "", *, target: bool = False)
 
 def linked_clause(searcher, clause_id: str, query: str = "") -> bool:
     """The clause a ``?clause=`` link names, as a card; False when the index has no such clause."""
-    clause = searcher.index.clause(clause_id) or searcher.index.clause(f"{clause_id}#1")
+    clause = linked_clause_of(searcher.index, clause_id)
     if clause is None:
         return False
     block = block_of(searcher.index, clause)

@@ -4,7 +4,11 @@ A sentence is supported when
 1. it cites at least one clause that was offered (citations to numbers that were not offered are dropped);
 2. every figure in it occurs in the cited clauses: each number with its unit (the answer's own figure
    grammar, ``retrieval.answer._FIGURE``: 1.5件, 80%, 3亿元, 三倍) and each Arabic number or year on its own;
-3. its key terms occur there: of its words (the index's own jieba split, ``indexer.lexical.tokenize``, words
+3. what would turn it into a different statement occurs there too: each negation or prohibition with
+   the word it negates (不支持, 不得, 禁止), each region it names, each organisation it names (…局, …厅,
+   …部门), and an organisation said to lead (X牵头) leads in the cited clause; a figure written in Chinese
+   numerals (三百亿元) is compared by its value;
+4. its key terms occur there: of its words (the index's own jieba split, ``indexer.lexical.tokenize``, words
    of two or more characters, function words left out), weighted by their IDF in the corpus, at least
    ``MIN_TERM_COVERAGE`` must occur in the cited clauses (text, section path, region and title).
    Words, not the character bigrams of ``retrieval.highlight.query_terms``: the bigram across two words
@@ -21,7 +25,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from indexer.clauses import parse_departments
 from indexer.lexical import tokenize
+from indexer.numbering import CN_NUM, cn_to_int
+from indexer.targets import UNIT_PATTERN
 from indexer.textnorm import search_form
 
 from ..answer import _FIGURE
@@ -30,7 +37,8 @@ from .prompt import Source
 # Set on paraphrases of the bundled plans' finance and standards clauses: faithful one-sentence
 # summaries kept 0.5–1.0 of their weighted words, sentences about another clause's topic 0.0–0.35.
 MIN_TERM_COVERAGE = 0.5
-UNKNOWN_TERM_WEIGHT = 1.0  # a word no clause has: as much as a common plan word
+# A word no clause has weighs as much as the rarest word that does: invented content must not count less
+# than the words it is mixed with.
 # Words that say how, not what: a paraphrase adds them freely.
 _GENERIC = frozenset(
     "可以 能够 进行 通过 获得 需要 相关 主要 包括 方面 其中 以及 同时 目前 已经 按照 根据 有关 一些 这些 此外 表示 指出".split()
@@ -42,6 +50,11 @@ _MARKS = re.compile(r"\s*" + _MARK)
 # its closing quotes, then the citation marks that follow it ("…贷款。[1]" as well as "…贷款[1]。").
 _SENTENCE = re.compile(r"[^。！？!?\n]+(?:[。！？!?]+[”’」』）)]*)?(?:" + r"\s*" + _MARK + r")*")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# A negation or prohibition with the word it applies to (不支持, 未纳入); 不断, 不少于 … are not negations
+# of what follows, but they must occur in the clause all the same.
+_NEGATION = re.compile(r"(?:不得|不准|不予|不再|禁止|严禁|无须|无需|取消|停止|不|未|非)[\u4e00-\u9fff]")
+_CN_FIGURE = re.compile(rf"(?P<num>[{CN_NUM}]+)(?P<mult>万|亿)?(?P<unit>{UNIT_PATTERN})")
+_ORGAN = re.compile(r"[\u4e00-\u9fff]{1,12}?(?:局|厅|委员会|部门|政府|法院|检察院|办公室|中心)")
 _DECOR = re.compile(r"\*\*|__|^\s*(?:#+|[-*•])\s+", re.MULTILINE)
 
 
@@ -111,10 +124,41 @@ def _unsupported(sentence: str, evidence: str, weights: Mapping[str, float]) -> 
     for number in _NUMBER.findall(form):
         if not _number_in(number, evidence):
             return f"number {number} not"
+    for m in _CN_FIGURE.finditer(form):
+        value = cn_to_int(m.group("num"))
+        mult = m.group("mult") or ""
+        if value is not None and m.group(0) not in evidence and f"{value}{mult}{m.group('unit')}" not in evidence:
+            return f"figure {m.group(0)} not"
+    problem = _changed_statement(form, evidence)
+    if problem:
+        return problem
     terms = {t for t in tokenize(form, "jieba") if len(t) > 1 and t not in _GENERIC and not _NUMBER.fullmatch(t)}
-    total = sum(weights.get(t, UNKNOWN_TERM_WEIGHT) for t in terms)
+    unknown = max(weights.values(), default=1.0)
+    total = sum(weights.get(t, unknown) for t in terms)
     if not total:
         return ""
-    found = sum(weights.get(t, UNKNOWN_TERM_WEIGHT) for t in terms if t in evidence)
+    found = sum(weights.get(t, unknown) for t in terms if t in evidence)
     coverage = found / total
     return "" if coverage >= MIN_TERM_COVERAGE else f"terms {coverage:.2f} < {MIN_TERM_COVERAGE}"
+
+
+def _changed_statement(form: str, evidence: str) -> str:
+    """What would make a well-worded sentence say something its clause does not: a negation, a region,
+    an organisation or a lead role the clause lacks ('' when there is none)."""
+    from ..places import named_places
+
+    for m in _NEGATION.finditer(form):
+        if m.group(0) not in evidence:
+            return f"negation {m.group(0)} not"
+    for region in named_places(form):
+        if not any(name in evidence for name in (region.name, *region.short_names)):
+            return f"region {region.name} not"
+    for m in _ORGAN.finditer(form):
+        organ = m.group(0)
+        if organ not in evidence and organ[-4:] not in evidence:
+            return f"organisation {organ} not"
+    leads = parse_departments(evidence).lead
+    for m in re.finditer(r"([\u4e00-\u9fff]{2,12}?)牵头", form):
+        if leads and not any(m.group(1).endswith(lead) or lead.endswith(m.group(1)) for lead in leads):
+            return f"lead {m.group(1)} not"
+    return ""
