@@ -305,3 +305,20 @@ def _wait_healthy(port: int, proc) -> None:
         except OSError:
             assert time.monotonic() < deadline, "streamlit did not answer"
             time.sleep(0.2)
+
+
+def test_two_documents_of_one_region_are_two_bars_not_one():
+    import pandas as pd
+
+    from ui.indicators import indicator_choices, indicator_points, numeric_rows
+
+    cols = ["地区", "指标", "单位", "基期年", "基期值", "目标年", "目标值", "文件"]
+    rows = [
+        ("青海省", "每万人口高价值发明专利拥有量", "件", "", "", "2025", "1.25", "实施意见"),
+        ("青海省", "每万人口高价值发明专利拥有量", "件", "", "", "2025", "1.5", "规划"),
+    ]
+    numeric = numeric_rows(pd.DataFrame([dict(zip(cols, r, strict=True)) for r in rows]))
+    key = indicator_choices(numeric)[0][0]
+    points, _, _ = indicator_points(numeric, key)
+    assert sorted(points["数值"]) == [1.25, 1.5]
+    assert set(points["地区"]) == {"青海省 · 实施意见", "青海省 · 规划"}

@@ -53,13 +53,19 @@ def indicator_points(numeric: pd.DataFrame, key: str) -> tuple[pd.DataFrame, str
     unit = rows["单位"].value_counts().index[0] if rows["单位"].astype(bool).any() else ""
     same = rows[rows["单位"] == unit] if unit else rows
     points = []
+    # Two documents of one region that both give this indicator (a plan and its implementation opinion)
+    # are two bars, each labelled with its document: never one of them silently.
+    docs_per_region = same.groupby("地区")["文件"].nunique() if "文件" in same else None
     for _, row in same.iterrows():
+        region = row["地区"]
+        if docs_per_region is not None and docs_per_region.get(region, 1) > 1:
+            region = f"{region} · {row['文件']}"
         for kind, year_field in (("基期", "基期年"), ("目标", "目标年")):
             value = row[kind]
             if value is None or pd.isna(value):
                 continue
             year = str(row[year_field] or "").strip()
-            points.append({"地区": row["地区"], "年份": f"{year}年{kind}" if year else kind, "数值": float(value)})
+            points.append({"地区": region, "年份": f"{year}年{kind}" if year else kind, "数值": float(value)})
     frame = pd.DataFrame(points, columns=["地区", "年份", "数值"])
     frame = frame.drop_duplicates(subset=["地区", "年份"]).sort_values(["地区", "年份"], kind="stable")
     return frame.reset_index(drop=True), unit, len(rows) - len(same)
