@@ -26,7 +26,6 @@ import hashlib
 import json
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,20 +106,9 @@ class MilvusSettings:
 
     @classmethod
     def from_env(cls, **overrides: Any) -> MilvusSettings:
-        from .embedding.settings import settings_file
+        from .embedding.settings import settings_section
 
-        values: dict[str, Any] = {}
-        path = settings_file()
-        if path is not None:
-            try:
-                with path.open("rb") as f:
-                    section = tomllib.load(f).get("milvus", {})
-            except (OSError, tomllib.TOMLDecodeError) as err:
-                raise PlanSearchError(f"{path}: {err}") from None
-            unknown = set(section) - set(ENV_VARS) if isinstance(section, dict) else {"(not a table)"}
-            if unknown:
-                raise PlanSearchError(f"{path}: unknown key(s) in [milvus]: {', '.join(sorted(unknown))}")
-            values.update({k: str(v) for k, v in section.items()})
+        values: dict[str, Any] = {k: str(v) for k, v in settings_section("milvus", ENV_VARS).items()}
         values.update({k: os.environ[v].strip() for k, v in ENV_VARS.items() if os.environ.get(v, "").strip()})
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

@@ -138,7 +138,9 @@ def settings_file() -> Path | None:
     return path if path.is_file() else None
 
 
-def _from_file() -> dict[str, Any]:
+def settings_section(name: str, keys) -> dict[str, Any]:
+    """The ``[name]`` table of the settings file ({} without a file), its keys checked against ``keys``:
+    the one reader of plansearch.toml for every section ([embedding], [llm], [milvus])."""
     path = settings_file()
     if path is None:
         return {}
@@ -147,13 +149,18 @@ def _from_file() -> dict[str, Any]:
             data = tomllib.load(f)
     except (OSError, tomllib.TOMLDecodeError) as err:
         raise InvalidSettings(f"{path}: {err}") from None
-    section = data.get(SETTINGS_SECTION, {})
+    section = data.get(name, {})
     if not isinstance(section, dict):
-        raise InvalidSettings(f"{path}: [{SETTINGS_SECTION}] must be a table")
-    unknown = set(section) - set(ENV_VARS)
+        raise InvalidSettings(f"{path}: [{name}] must be a table")
+    unknown = set(section) - set(keys)
     if unknown:
-        raise InvalidSettings(f"{path}: unknown key(s) in [{SETTINGS_SECTION}]: {', '.join(sorted(unknown))}")
-    values = dict(section)
+        raise InvalidSettings(f"{path}: unknown key(s) in [{name}]: {', '.join(sorted(unknown))}")
+    return dict(section)
+
+
+def _from_file() -> dict[str, Any]:
+    path = settings_file()
+    values = settings_section(SETTINGS_SECTION, ENV_VARS)
     if "cache_dir" in values:
         if not isinstance(values["cache_dir"], str):
             raise InvalidSettings(f"{path}: cache_dir must be a string")

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import math
 import os
-import tomllib
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from indexer.embedding.settings import InvalidSettings, settings_file
+from indexer.embedding.settings import InvalidSettings, settings_section
 
 SETTINGS_SECTION = "llm"
 DEFAULT_TIMEOUT = 30.0
@@ -88,18 +87,4 @@ def _from_env() -> dict[str, Any]:
 
 
 def _from_file() -> dict[str, Any]:
-    path = settings_file()
-    if path is None:
-        return {}
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError) as err:
-        raise InvalidSettings(f"{path}: {err}") from None
-    section = data.get(SETTINGS_SECTION, {})
-    if not isinstance(section, dict):
-        raise InvalidSettings(f"{path}: [{SETTINGS_SECTION}] must be a table")
-    unknown = set(section) - set(ENV_VARS)
-    if unknown:
-        raise InvalidSettings(f"{path}: unknown key(s) in [{SETTINGS_SECTION}]: {', '.join(sorted(unknown))}")
-    return dict(section)
+    return settings_section(SETTINGS_SECTION, ENV_VARS)
