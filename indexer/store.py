@@ -532,6 +532,9 @@ def verify_files(folder: Path, manifest: Manifest, hashes: bool = True) -> None:
         raise IndexDamaged(f"the index at {folder} is damaged ({'; '.join(problems)}); rebuild it")
 
 
+LOAD_ATTEMPTS = 6  # reads of an index that a build keeps swapping, 0.05 s, 0.1 s … apart (0.75 s in all)
+
+
 def load_index(folder: str | Path, *, verify: str = "auto") -> PlanIndex:
     """Load and check an index. IndexNotFound when there is none; IndexDamaged when a file cannot be read
     or differs from the manifest; IndexMismatch when its parts disagree.
@@ -539,13 +542,18 @@ def load_index(folder: str | Path, *, verify: str = "auto") -> PlanIndex:
     ``verify``: 'auto' checks sizes always and sha256 once per index version in this process; 'full'
     always hashes; 'sizes' never does. A swap by a build running at the same time is retried."""
     folder = Path(folder)
-    for attempt in range(3):
+    # One swap is three changes on disk (live folder aside, new one in, old one removed) a few
+    # milliseconds apart: a read that overlapped one waits a little before it reads again, so that it
+    # does not meet the next one too.
+    for attempt in range(LOAD_ATTEMPTS):
+        if attempt:
+            time.sleep(0.05 * attempt)
         before = _state(folder)
         try:
             index = _load(folder, verify)
         except IndexDamaged:
             # A build swapped the index while we read it: read again what is there now.
-            if attempt == 2 or _state(folder) == before:
+            if attempt == LOAD_ATTEMPTS - 1 or _state(folder) == before:
                 raise
             continue
         if _state(folder) == before:
