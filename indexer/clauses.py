@@ -24,7 +24,9 @@ _NEGATED = re.compile(r"(?:不得|禁止|严禁|不|无须|无需)$")
 # Regulations name who is responsible in the sentence itself: 市、区水务部门负责本行政区域内节水工作…,
 # …由省专利行政部门负责; 发展改革、教育…等有关部门按照职责分工做好… shares the work. A body is a phrase
 # ending in an organisation word; 负责人 is a person, not a duty.
-_BODY = r"[^，,。；;：:\n（）()“”]{1,40}?(?:部门|局|委员会|委|厅|办公室|政府|机构|机关|中心|法院|检察院|单位)"
+# The words a body's name ends in (…局, …厅, …部门): one list, also used to check model-written answers.
+ORGAN_ENDINGS = ("部门", "局", "委员会", "委", "厅", "办公室", "政府", "机构", "机关", "中心", "法院", "检察院", "单位")
+_BODY = rf"[^，,。；;：:\n（）()“”]{{1,40}}?(?:{'|'.join(ORGAN_ENDINGS)})"
 _OPENING = r"(?:^|(?<=[。；;\n]))[^\S\n]*(?:第[一二三四五六七八九十百零〇\d]{1,6}条[^\S\n]*)?"
 _SUBJECT_LEADS = re.compile(rf"{_OPENING}(?P<who>{_BODY})(?:应当|依法|具体)?(?:负责|主管(?!部门)|牵头)(?!人)")
 _BY_LEADS = re.compile(rf"(?<!自)由(?P<who>{_BODY})(?:负责|牵头)(?!人)")

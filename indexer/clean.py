@@ -12,7 +12,8 @@ from .numbering import HEADING_START
 from .tables import rejoin_flattened_tables
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_PINYIN = "a-zü\u0101\u00e1\u01ce\u00e0\u0113\u00e9\u011b\u00e8\u012b\u00ed\u01d0\u00ec\u014d\u00f3\u01d2\u00f2\u016b\u00fa\u01d4\u00f9\u01d6\u01d8\u01da\u01dc"
+_TONED = "\u0101\u00e1\u01ce\u00e0\u0113\u00e9\u011b\u00e8\u012b\u00ed\u01d0\u00ec\u014d\u00f3\u01d2\u00f2\u016b\u00fa\u01d4\u00f9\u01d6\u01d8\u01da\u01dc"
+_PINYIN = "a-zü" + _TONED
 
 # 產(chǎn) → 產: web converters left the pinyin of rare characters behind them.
 _PINYIN_AFTER_HANZI = re.compile(rf"(?<=[{CJK}])\(([{_PINYIN}]{{1,6}})\)")
@@ -22,7 +23,6 @@ _GARBLED_WITH_PINYIN = re.compile(rf"([\x21-\x7e])([\x40-\x7e])\(([{_PINYIN}]{{1
 # 業 lost its first byte and kept "I(yè)"). Each lost character becomes □, the printer's mark for an
 # illegible character, so it is visibly marked and never read as a question mark ending a sentence.
 _LOST = "\u25a1"
-_TONED = "\u0101\u00e1\u01ce\u00e0\u0113\u00e9\u011b\u00e8\u012b\u00ed\u01d0\u00ec\u014d\u00f3\u01d2\u00f2\u016b\u00fa\u01d4\u00f9\u01d6\u01d8\u01da\u01dc"
 _SYLLABLE = rf"[{_PINYIN}]{{0,5}}[{_TONED}][{_PINYIN}]{{0,5}}"  # pinyin debris carries a tone mark: yè, qū
 _LOST_WITH_PINYIN = re.compile(rf"(?<=[{CJK}{_LOST}])(?:\?{_SYLLABLE}\)|[\x21-\x7e]\({_SYLLABLE}\))")
 _LOST_CHARACTER = re.compile(rf"(?<=[{CJK}{_LOST}])\?(?=[{CJK}{_LOST}，。、；：])")

@@ -9,6 +9,7 @@ from pathlib import Path
 from .clauses import make_clauses, number_path
 from .clean import clean_text
 from .errors import UnreadableSource
+from .lexical import tokenize
 from .load import SUPPORTED_SUFFIXES, load_source
 from .metadata import apply_overrides, infer_document, load_catalog
 from .records import Clause, Heading, Indicator, ParsedPlan
@@ -114,13 +115,8 @@ def _same_target(row, ind: Indicator) -> bool:
         return False
     if ind.target_year and ind.target_year != row.target_year:
         return False
-    a, b = _bigrams(row.name), _bigrams(ind.name)
+    a, b = set(tokenize(row.name, "bigram")), set(tokenize(ind.name, "bigram"))
     return bool(a and b) and len(a & b) >= 0.5 * min(len(a), len(b))
-
-
-def _bigrams(name: str) -> set[str]:
-    chars = re.sub(r"[^\u4e00-\u9fff\w]", "", name)
-    return {chars[i : i + 2] for i in range(len(chars) - 1)}
 
 
 def _value(target: str) -> str:

@@ -29,7 +29,7 @@ def _terms() -> dict[str, str]:
 @functools.lru_cache(maxsize=1)
 def region_names() -> dict[str, str]:
     """The pinyin of the gazetteer's provinces and prefectures (without tones or suffix) → the Chinese
-    short name. A pinyin two places share (a county's, or two prefectures') maps to both."""
+    short name. A pinyin two places share (山西 and 陕西 are both shanxi) maps to both."""
     from pypinyin import lazy_pinyin
 
     from indexer.regions import all_regions
@@ -41,16 +41,15 @@ def region_names() -> dict[str, str]:
         stem = region.short_names[0]
         if len(stem) < 2:
             continue
-        spelled = "".join(lazy_pinyin(stem)).lower()
-        out.setdefault(spelled, [])
-        if stem not in out[spelled]:
-            out[spelled].append(stem)
-        if "'" not in spelled:  # Xi'an, Tai'an are written with or without the apostrophe
-            syllables = lazy_pinyin(stem)
-            if any(syl[0] in "aeo" for syl in syllables[1:]):
-                apostrophed = "".join(syl if i == 0 or syl[0] not in "aeo" else "'" + syl for i, syl in enumerate(syllables))
-                out.setdefault(apostrophed.lower(), out[spelled])
+        syllables = [syl.lower() for syl in lazy_pinyin(stem)]
+        # Xi'an, Tai'an: a syllable that starts with a vowel is written with or without the apostrophe
+        marked = syllables[0] + "".join("'" + syl if syl[0] in "aeo" else syl for syl in syllables[1:])
+        for spelled in dict.fromkeys(("".join(syllables), marked)):
+            names = out.setdefault(spelled, [])
+            if stem not in names:
+                names.append(stem)
     return {k: " ".join(v) for k, v in out.items()}
+
 
 _ASCII_WORD = re.compile(r"[A-Za-z]{2,}")
 

@@ -25,7 +25,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from indexer.clauses import parse_departments
+from indexer.clauses import ORGAN_ENDINGS, parse_departments
 from indexer.lexical import tokenize
 from indexer.numbering import CN_NUM, cn_to_int
 from indexer.targets import UNIT_PATTERN
@@ -54,7 +54,10 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # of what follows, but they must occur in the clause all the same.
 _NEGATION = re.compile(r"(?:不得|不准|不予|不再|禁止|严禁|无须|无需|取消|停止|不|未|非)[\u4e00-\u9fff]")
 _CN_FIGURE = re.compile(rf"(?P<num>[{CN_NUM}]+)(?P<mult>万|亿)?(?P<unit>{UNIT_PATTERN})")
-_ORGAN = re.compile(r"[\u4e00-\u9fff]{1,12}?(?:局|厅|委员会|部门|政府|法院|检察院|办公室|中心)")
+# Organisations a sentence names, by the departments grammar's own endings, less the generic ones a
+# paraphrase uses freely (有关单位, 各机构).
+_GENERIC_ORGANS = ("委", "单位", "机构", "机关")
+_ORGAN = re.compile(r"[\u4e00-\u9fff]{1,12}?(?:" + "|".join(e for e in ORGAN_ENDINGS if e not in _GENERIC_ORGANS) + ")")
 _DECOR = re.compile(r"\*\*|__|^\s*(?:#+|[-*•])\s+", re.MULTILINE)
 
 
