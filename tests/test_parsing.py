@@ -278,3 +278,12 @@ def test_a_section_made_of_run_in_leads_is_one_clause_per_lead(tmp_path):
     assert c.official.endswith("第一部分第（一）项第1条之“责任区管理稳中求进”")
     # a short section stays one clause, whatever its paragraphs look like
     assert not any(c.kind == "lead" for c in read_plan(FIXTURES / "provincial_opinions_inline.txt").clauses)
+
+
+def test_the_outline_shows_a_sections_run_in_leads():
+    from indexer.outline import outline_text
+
+    more = FIXTURES.parent.parent.parent / "retrieval" / "eval" / "corpus-more"
+    text = outline_text(read_plan(more / "shanghai-putuo_greening-cityscape-15th-fyp-2026.md"))
+    assert "3、日常管理不断强化，开创共治共享格局\n        「户外设施品质持续提升」  [lead]" in text
+    assert "引领段 3" in text
