@@ -35,20 +35,11 @@ from indexer.records import Clause, Document, Heading, Indicator
 from indexer.store import DocumentEntry, Manifest
 from indexer.textnorm import search_form
 
-from .fusion import ordered, rrf
 from .highlight import query_terms
 from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, type_matches
+from .ranking import MODES, Ranked, by_region, fuse_hits
 from .records import Filters, Hit, RegionCoverage
-from .search import (
-    CANDIDATES,
-    DOC_TYPE_BOOST,
-    FUSION_WEIGHTS,
-    Signals,
-    _documents_first,
-    _match_ref,
-    _regions_first,
-    list_weights,
-)
+from .search import CANDIDATES, FUSION_WEIGHTS, Signals, _match_ref
 
 QUERY_LIMIT = 16384  # Milvus's cap on the rows one query returns
 SEARCH_PARAMS = {
@@ -326,64 +317,27 @@ class MilvusSearcher:
     # --- ranking ---------------------------------------------------------------------------------------
 
     def _rank(self, pq: ParsedQuery, qv, expr: str, k: int, pinned: list[str], mode: str = "hybrid") -> list[Hit]:
-        if mode not in ("hybrid", "dense", "lexical"):
+        if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}")
         dense_ids, dense = self._dense(qv, expr)
         lexical_ids, lexical = self._lexical(pq.content_text or pq.search_text, expr)
-        w = list_weights(pq, self.weights)
-        lists, weights = {
-            "dense": ([dense_ids], [w["dense"]]),
-            "lexical": ([lexical_ids], [w["lexical"]]),
-            "hybrid": ([dense_ids, lexical_ids], [w["dense"], w["lexical"]]),
-        }[mode]
-        fused = rrf(lists, weights=weights)
-        records = self._records(list(fused) + pinned)
-        reasons: dict[str, list[str]] = {}
+        preferred = None
         if pq.doc_types:
             preferred = {d for d, doc in self.docs.items() if type_matches(pq.doc_types, doc.doc_type)}
-            if preferred and len(preferred) < len(self.docs):
-                for cid in fused:
-                    if records[cid].doc_id in preferred:
-                        fused[cid] += DOC_TYPE_BOOST
-                        reasons.setdefault(cid, []).append("document type")
-        if pq.intent == "responsible":
-            for cid in fused:
-                if records[cid].departments:
-                    fused[cid] += DOC_TYPE_BOOST
-                    reasons.setdefault(cid, []).append("names departments")
-        for j, cid in enumerate(pinned):
-            fused[cid] = 10.0 - j * 1e-3
-            reasons.setdefault(cid, []).insert(0, "section reference")
-        d_pos = {cid: r for r, cid in enumerate(dense_ids, 1)}
-        l_pos = {cid: r for r, cid in enumerate(lexical_ids, 1)}
-        order = ordered(fused)
-        if pq.intent == "compare" and not pinned:
-            order = _regions_first(order, [records[cid].region for cid in order])
-        hits: list[Hit] = []
-        seen_base: set[str] = set()
-        pinned_set = set(pinned)
-        for cid in order:
-            clause = records[cid]
-            base = cid.split("#")[0]
-            if base in seen_base and cid not in pinned_set:
-                continue
-            seen_base.add(base)
-            hits.append(
-                Hit(
-                    clause=clause,
-                    document=self.docs[clause.doc_id],
-                    rank=len(hits) + 1,
-                    score=round(fused[cid], 6),
-                    dense_score=round(dense[cid], 4) if cid in d_pos else None,
-                    dense_rank=d_pos.get(cid),
-                    lexical_score=round(lexical[cid], 4) if cid in l_pos else None,
-                    lexical_rank=l_pos.get(cid),
-                    reasons=tuple(reasons.get(cid, ())),
-                )
-            )
-            if len(hits) >= k:
-                break
-        return hits
+            if len(preferred) == len(self.docs):
+                preferred = None
+        return fuse_hits(
+            pq,
+            Ranked(dense_ids, dense),
+            Ranked(lexical_ids, lexical),
+            mode=mode,
+            weights=self.weights,
+            pinned=pinned,
+            k=k,
+            fetch=self._records,
+            documents=self.docs,
+            preferred=preferred,
+        )
 
     def _dense(self, qv, expr: str) -> tuple[list[str], dict[str, float]]:
         """The CANDIDATES best clauses by MaxP: the better of a clause's own cosine and its best sentence's
@@ -428,19 +382,15 @@ class MilvusSearcher:
     def _by_region(
         self, pq: ParsedQuery, hits: list[Hit], per_region: int, exclude_region: str, similar: bool
     ) -> list[RegionCoverage]:
-        # The files backend's Searcher._by_region, over this searcher's documents and signals.
         from .answer import covers
 
         regions: dict[str, str] = {}
         for d in self.docs.values():
-            if d.region and d.region != exclude_region:
+            if d.region:
                 regions.setdefault(d.region, d.region_level)
-        out = []
-        for region, level in regions.items():
-            mine = _documents_first([h for h in hits if h.clause.region == region])
-            good = [h for h in mine[: per_region * 3] if covers(self.signals(pq, h), similar=similar)]
-            out.append(RegionCoverage(region, level, tuple(good[:per_region])))
-        return sorted(out, key=lambda r: (not r.covered, -(r.hits[0].score if r.hits else 0), r.region))
+        return by_region(
+            hits, regions, per_region, exclude_region, lambda h: covers(self.signals(pq, h), similar=similar)
+        )
 
     # --- filters, section references -------------------------------------------------------------------
 

@@ -1,9 +1,9 @@
 """The Searcher: hybrid dense (FAISS vectors) + lexical (BM25) retrieval over a loaded index.
 
-    searcher = Searcher.open("index")             # model and prompts come from the index manifest
-    hits = searcher.search("中小企业怎么用专利贷款", k=10)
-    searcher.compare("地理标志保护")                # best clauses per region, and who does not cover it
-    searcher.similar_to(hits[0].clause_id)         # the closest clauses in each other region
+searcher = Searcher.open("index")             # model and prompts come from the index manifest
+hits = searcher.search("中小企业怎么用专利贷款", k=10)
+searcher.compare("地理标志保护")                # best clauses per region, and who does not cover it
+searcher.similar_to(hits[0].clause_id)         # the closest clauses in each other region
 """
 
 from __future__ import annotations
@@ -21,16 +21,15 @@ from indexer.store import PlanIndex, load_index, vector_rows
 from indexer.textnorm import search_form
 
 from .columns import Columns, search_text
-from .fusion import ordered, rrf
 from .highlight import query_terms
 from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, type_matches
+from .ranking import MODES, Ranked, by_region, fuse_hits
 from .records import Filters, Hit, RegionCoverage
 
 CANDIDATES = 100  # per retriever, before fusion
 # Weights of the two ranked lists in the fusion. The bundled e5-small is the weaker retriever on these
 # plans, so its list counts 0.3 of the lexical one (grid over both evaluation sets: retrieval/eval/README.md).
 FUSION_WEIGHTS = {"dense": 0.3, "lexical": 1.0}
-DOC_TYPE_BOOST = 0.5 / 61  # half of a first place in one list: a preference, not an override
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,72 +189,34 @@ class Searcher:
     def _rank(
         self, pq: ParsedQuery, qv: np.ndarray | None, mask: np.ndarray, k: int, pinned: list[int], mode: str = "hybrid"
     ) -> list[Hit]:
-        if mode not in ("hybrid", "dense", "lexical"):
+        if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}")
         if qv is None:  # lexical only: no dense candidates
             dense, dense_mask = np.zeros(len(self.clauses), dtype=np.float32), np.zeros(len(self.clauses), dtype=bool)
         else:
             dense, dense_mask = self._dense_scores(qv, mask)
         lexical = self.index.lexical.scores(pq.content_text or pq.search_text)
-        dense_rank = _top(dense, dense_mask, CANDIDATES, positive_only=False)
-        lexical_rank = _top(lexical, mask, CANDIDATES, positive_only=True)
-        ids = self._ids
-        w = list_weights(pq, self.weights)
-        lists, weights = {
-            "dense": ([dense_rank], [w["dense"]]),
-            "lexical": ([lexical_rank], [w["lexical"]]),
-            "hybrid": ([dense_rank, lexical_rank], [w["dense"], w["lexical"]]),
-        }[mode]
-        fused = rrf([[ids[i] for i in ranking] for ranking in lists], weights=weights)
-        reasons: dict[str, list[str]] = {}
+        preferred = None
         if pq.doc_types:
-            preferred = self._cols.doc_type_preferred(lambda doc_type: type_matches(pq.doc_types, doc_type))
-            if preferred.any() and not preferred.all():
-                for cid in fused:
-                    if preferred[self._row_doc[self.index.row(cid)]]:
-                        fused[cid] += DOC_TYPE_BOOST
-                        reasons.setdefault(cid, []).append("document type")
-        if pq.intent == "responsible":  # who is responsible: clauses that name their departments
-            for cid in fused:
-                if self._row_has_departments[self.index.row(cid)]:
-                    fused[cid] += DOC_TYPE_BOOST
-                    reasons.setdefault(cid, []).append("names departments")
-        # A resolved section reference outranks everything, in document order.
-        for j, row in enumerate(pinned):
-            cid = ids[row]
-            fused[cid] = 10.0 - j * 1e-3
-            reasons.setdefault(cid, []).insert(0, "section reference")
-        d_pos = {row: r for r, row in enumerate(dense_rank, 1)}
-        l_pos = {row: r for r, row in enumerate(lexical_rank, 1)}
-        order = ordered(fused)
-        if pq.intent == "compare" and not pinned:
-            order = _regions_first(order, [self.clauses[self.index.row(cid)].region for cid in order])
-        hits: list[Hit] = []
-        pinned_rows = set(pinned)
-        seen_base: set[str] = set()
-        for cid in order:
-            row = self.index.row(cid)
-            clause = self.clauses[row]
-            base = cid.split("#")[0]
-            if base in seen_base and row not in pinned_rows:
-                continue  # one part of a long clause is enough in a result list
-            seen_base.add(base)
-            hits.append(
-                Hit(
-                    clause=clause,
-                    document=self.docs[clause.doc_id],
-                    rank=len(hits) + 1,
-                    score=round(fused[cid], 6),
-                    dense_score=round(float(dense[row]), 4) if row in d_pos else None,
-                    dense_rank=d_pos.get(row),
-                    lexical_score=round(float(lexical[row]), 4) if row in l_pos else None,
-                    lexical_rank=l_pos.get(row),
-                    reasons=tuple(reasons.get(cid, ())),
-                )
-            )
-            if len(hits) >= k:
-                break
-        return hits
+            docs = self._cols.doc_type_preferred(lambda doc_type: type_matches(pq.doc_types, doc_type))
+            if docs.any() and not docs.all():
+                preferred = {self._doc_list[i].doc_id for i in np.flatnonzero(docs)}
+        return fuse_hits(
+            pq,
+            self._ranked(dense, _top(dense, dense_mask, CANDIDATES, positive_only=False)),
+            self._ranked(lexical, _top(lexical, mask, CANDIDATES, positive_only=True)),
+            mode=mode,
+            weights=self.weights,
+            pinned=[self._ids[row] for row in pinned],
+            k=k,
+            fetch=lambda ids: {cid: self.clauses[self.index.row(cid)] for cid in ids},
+            documents=self.docs,
+            preferred=preferred,
+        )
+
+    def _ranked(self, scores: np.ndarray, rows: list[int]) -> Ranked:
+        ids = [self._ids[row] for row in rows]
+        return Ranked(ids, {cid: float(scores[row]) for cid, row in zip(ids, rows, strict=True)})
 
     def _dense_scores(self, qv: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Dense scores and the rows that have one: every row, exactly, for a flat index; for an IVF index
@@ -304,18 +265,13 @@ class Searcher:
     ) -> list[RegionCoverage]:
         from .answer import covers
 
-        by_region: dict[str, list[Hit]] = {}
-        for h in hits:
-            by_region.setdefault(h.clause.region, []).append(h)
-        out = []
-        for region, level in self._region_levels.items():
-            if region == exclude_region:
-                continue
-            mine = _documents_first(by_region.get(region, []))
-            good = [h for h in mine[: per_region * 3] if covers(self.signals(pq, h), similar=similar)]
-            out.append(RegionCoverage(region, level, tuple(good[:per_region])))
-        # Regions with the best evidence first, uncovered last; ties by name.
-        return sorted(out, key=lambda r: (not r.covered, -(r.hits[0].score if r.hits else 0), r.region))
+        return by_region(
+            hits,
+            self._region_levels,
+            per_region,
+            exclude_region,
+            lambda h: covers(self.signals(pq, h), similar=similar),
+        )
 
     # --- filters, section references -------------------------------------------------------------------
 
@@ -458,38 +414,6 @@ def _ann_search(index, qv: np.ndarray, k: int, allowed: np.ndarray | None) -> tu
     return ids[0][keep][order], scores[0][keep][order]
 
 
-def list_weights(pq: ParsedQuery, base: dict[str, float]) -> dict[str, float]:
-    """The fusion weights for one question. For an English question the lexical side sees only the
-    glossary's translations of some of its words while the multilingual dense side sees all of it: the
-    dense list gets the lexical list's full weight, the lexical list the share it understood."""
-    if pq.lexical_trust is None:
-        return base
-    return {"dense": base["lexical"], "lexical": base["lexical"] * pq.lexical_trust}
-
-
-def _documents_first(hits: list[Hit]) -> list[Hit]:
-    """A region's hits with each document's best first: a region with a plan and an implementation
-    opinion shows one clause of each before a second clause of either."""
-    firsts, seen = [], set()
-    for h in hits:
-        if h.clause.doc_id not in seen:
-            seen.add(h.clause.doc_id)
-            firsts.append(h)
-    chosen = {id(h) for h in firsts}
-    return firsts + [h for h in hits if id(h) not in chosen]
-
-
-def _regions_first(order: list[str], regions: list[str]) -> list[str]:
-    """For questions across regions (各地如何…): each region's best clause first, then the rest in order."""
-    firsts, seen = [], set()
-    for cid, region in zip(order, regions, strict=True):
-        if region not in seen:
-            seen.add(region)
-            firsts.append(cid)
-    chosen = set(firsts)
-    return firsts + [cid for cid in order if cid not in chosen]
-
-
 def _match_ref(numbers: tuple[tuple[str, int], ...], ref: SectionRef) -> int:
     """How well a clause's heading numbers match a reference: the length matched, 0 for no match.
 
@@ -523,6 +447,3 @@ def _top(scores: np.ndarray, mask: np.ndarray, n: int, positive_only: bool) -> l
         valid = valid[part]
     order = sorted(valid.tolist(), key=lambda i: (-float(scores[i]), i))
     return order[:n]
-
-
-

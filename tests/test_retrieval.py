@@ -136,7 +136,10 @@ def test_section_reference_ranks_first(fake_searcher, query, short):
 def test_citation_forms(fake_searcher):
     top = fake_searcher.search("青海 四、(一)1.", k=1)[0]
     c = cite(top.clause, top.document)
-    assert c.canonical == "《青海省“十四五”知识产权保护和运用规划》 四、重点任务 （一）强化知识产权全链条保护 1.完善知识产权保护体系建设"
+    assert (
+        c.canonical
+        == "《青海省“十四五”知识产权保护和运用规划》 四、重点任务 （一）强化知识产权全链条保护 1.完善知识产权保护体系建设"
+    )
     assert c.short == "青海省 · 四（一）1"
     assert c.section == "四、重点任务 > （一）强化知识产权全链条保护 > 1.完善知识产权保护体系建设"
     assert c.official == "《青海省“十四五”知识产权保护和运用规划》第四部分第（一）项第1条"
@@ -172,7 +175,10 @@ def test_region_in_query_restricts(fake_searcher):
 
 
 def test_filters(fake_searcher):
-    assert {h.clause.region for h in fake_searcher.search("专利", k=20, filters=Filters(levels=("省",)))} <= {"青海省", "山西省"}
+    assert {h.clause.region for h in fake_searcher.search("专利", k=20, filters=Filters(levels=("省",)))} <= {
+        "青海省",
+        "山西省",
+    }
     deps = fake_searcher.search("保护", k=20, filters=Filters(department="省法院"))
     assert deps and all(any("省法院" in d for d in h.clause.departments.all) for h in deps)
     sec = fake_searcher.search("专利", k=20, filters=Filters(section_prefix=("四、重点任务",)))
@@ -230,8 +236,21 @@ def test_cli_json(fake_index_dir, capsys):
     out = json.loads(capsys.readouterr().out)
     assert {"answer", "abstain", "results"} <= set(out)
     first = out["results"][0]
-    contract = {"rank", "score", "clause_id", "doc_id", "source", "sha256", "region", "title", "section", "citation",
-                "text", "departments", "highlights"}
+    contract = {
+        "rank",
+        "score",
+        "clause_id",
+        "doc_id",
+        "source",
+        "sha256",
+        "region",
+        "title",
+        "section",
+        "citation",
+        "text",
+        "departments",
+        "highlights",
+    }
     assert contract <= set(first)
     assert first["citation_official"].startswith("《") and "citation_simplified" in first
     s, e = first["highlights"]["terms"][0]
@@ -241,8 +260,10 @@ def test_cli_json(fake_index_dir, capsys):
 def test_cli_batch(fake_index_dir, tmp_path, capsys):
     batch = tmp_path / "q.jsonl"
     batch.write_text(
-        json.dumps({"id": 1, "question": "地理标志保护"}, ensure_ascii=False) + "\n"
-        + json.dumps({"id": "b", "question": " "}) + "\n",
+        json.dumps({"id": 1, "question": "地理标志保护"}, ensure_ascii=False)
+        + "\n"
+        + json.dumps({"id": "b", "question": " "})
+        + "\n",
         encoding="utf-8",
     )
     assert retrieval_main(["search", "--json", "--batch", str(batch), "--index", str(fake_index_dir)]) == 0
@@ -299,7 +320,9 @@ def test_lone_surrogates_are_dropped_before_anything_else(fake_searcher):
 
 
 def test_cli_searches_the_rest_of_an_undecodable_argument(fake_index_dir, capsys):
-    assert retrieval_main(["search", "\udcff知识产权质押融资", "--json", "--k", "3", "--index", str(fake_index_dir)]) == 0
+    assert (
+        retrieval_main(["search", "\udcff知识产权质押融资", "--json", "--k", "3", "--index", str(fake_index_dir)]) == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert len(out["results"]) == 3
 
@@ -318,7 +341,9 @@ def test_cli_batch_reports_each_bad_line_and_runs_the_rest(fake_index_dir, tmp_p
         json.dumps({"id": 10, "question": "知识产权质押融资"}, ensure_ascii=False),
     ]
     batch = tmp_path / "q.jsonl"
-    batch.write_bytes("\n".join(lines).encode("utf-8") + b'\n{"id": 11, "question": "\xff\xfe\xe4\xb8\x93\xe5\x88\xa9"}\n')
+    batch.write_bytes(
+        "\n".join(lines).encode("utf-8") + b'\n{"id": 11, "question": "\xff\xfe\xe4\xb8\x93\xe5\x88\xa9"}\n'
+    )
     assert retrieval_main(["search", "--json", "--batch", str(batch), "--index", str(fake_index_dir)]) == 0
     printed = capsys.readouterr().out
     printed.encode("utf-8")  # what a UTF-8 stdout must be able to write
@@ -400,7 +425,8 @@ def test_english_questions_trust_the_lexical_list_for_what_the_glossary_translat
 
 
 def test_english_fusion_leans_on_the_dense_list():
-    from retrieval.search import FUSION_WEIGHTS, list_weights
+    from retrieval.ranking import list_weights
+    from retrieval.search import FUSION_WEIGHTS
 
     assert list_weights(parse_query("专利质押融资"), FUSION_WEIGHTS) == FUSION_WEIGHTS
     english = parse_query("Under Beijing's water-saving regulation, when can a car wash be fined?")
@@ -470,7 +496,10 @@ def test_departments_come_from_the_answering_clause_never_a_neighbour(fake_searc
     ans = answer(fake_searcher, pq, [replace(without, rank=1), replace(with_deps, rank=2)])
     assert ans.departments == ()
     ans = answer(fake_searcher, pq, [replace(with_deps, rank=1), replace(without, rank=2)])
-    assert ans.departments and ans.departments[0] == (with_deps.clause.departments.lead + with_deps.clause.departments.support)[0]
+    assert (
+        ans.departments
+        and ans.departments[0] == (with_deps.clause.departments.lead + with_deps.clause.departments.support)[0]
+    )
 
 
 def test_shared_and_everyday_place_names_are_not_reported_missing():
@@ -501,6 +530,7 @@ def test_figures_in_the_units_of_every_field(sentence, figures):
 
 def test_highlight_marks_whole_words_only():
     """No mark starts or ends inside a word, and a lone character never counts (issue 12 item 2)."""
+
     def marked(text, query):
         return [text[a:b] for a, b in highlight(text, query).terms]
 

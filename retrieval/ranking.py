@@ -1,0 +1,159 @@
+"""From two ranked candidate lists to result hits: one pure function for every backend.
+
+The files backend (``search.Searcher``) and the Milvus backend (``milvus.MilvusSearcher``) differ in
+how they find candidates; how those candidates become a ranked list of hits is defined here once:
+
+    hits = fuse_hits(pq, dense, lexical, mode=..., weights=..., pinned=[...], k=10,
+                     fetch=records_by_id, documents=docs, preferred=doc_ids_of_the_asked_type)
+
+Weighted reciprocal-rank fusion of the dense and lexical lists, a small boost for the document type a
+question names and for clauses naming departments when it asks who is responsible, resolved section
+references pinned first in document order, each region's best first for a comparison, and one part of
+a long clause per result list. Same input, same order (ties by clause id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+from indexer.records import Clause, Document
+
+from .fusion import ordered, rrf
+from .query import ParsedQuery
+from .records import Hit, RegionCoverage
+
+MODES = ("hybrid", "dense", "lexical")
+DOC_TYPE_BOOST = 0.5 / 61  # half of a first place in one list: a preference, not an override
+PINNED_SCORE = 10.0  # a resolved section reference outranks any fused score (at most ~2/61)
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """One retriever's candidates, best first, with the score of each."""
+
+    ids: Sequence[str]
+    scores: Mapping[str, float]
+
+
+def list_weights(pq: ParsedQuery, base: Mapping[str, float]) -> dict[str, float]:
+    """The fusion weights for one question. For an English question the lexical side sees only the
+    glossary's translations of some of its words while the multilingual dense side sees all of it: the
+    dense list gets the lexical list's full weight, the lexical list the share it understood."""
+    if pq.lexical_trust is None:
+        return dict(base)
+    return {"dense": base["lexical"], "lexical": base["lexical"] * pq.lexical_trust}
+
+
+def fuse_hits(
+    pq: ParsedQuery,
+    dense: Ranked,
+    lexical: Ranked,
+    *,
+    mode: str,
+    weights: Mapping[str, float],
+    pinned: Sequence[str],
+    k: int,
+    fetch: Callable[[list[str]], Mapping[str, Clause]],
+    documents: Mapping[str, Document],
+    preferred: Collection[str] | None = None,
+) -> list[Hit]:
+    """The k best hits. ``fetch`` returns the clause of every id it is given (called once, with the fused
+    and pinned ids); ``preferred`` is the set of document ids of the type the question names, or None
+    when the type prefers nothing (no type asked, or every document or none is of it)."""
+    if mode not in MODES:
+        raise ValueError(f"unknown search mode {mode!r}")
+    w = list_weights(pq, weights)
+    lists = {"dense": [dense.ids], "lexical": [lexical.ids], "hybrid": [dense.ids, lexical.ids]}[mode]
+    names = {"dense": ["dense"], "lexical": ["lexical"], "hybrid": ["dense", "lexical"]}[mode]
+    fused = rrf(lists, weights=[w[n] for n in names])
+    records = fetch(list(dict.fromkeys([*fused, *pinned])))
+    reasons: dict[str, list[str]] = {}
+    if pq.doc_types and preferred:
+        for cid in fused:
+            if records[cid].doc_id in preferred:
+                fused[cid] += DOC_TYPE_BOOST
+                reasons.setdefault(cid, []).append("document type")
+    if pq.intent == "responsible":  # who is responsible: clauses that name their departments
+        for cid in fused:
+            if records[cid].departments.all:
+                fused[cid] += DOC_TYPE_BOOST
+                reasons.setdefault(cid, []).append("names departments")
+    for j, cid in enumerate(pinned):  # a resolved section reference outranks everything, in document order
+        fused[cid] = PINNED_SCORE - j * 1e-3
+        reasons.setdefault(cid, []).insert(0, "section reference")
+    d_pos = {cid: r for r, cid in enumerate(dense.ids, 1)}
+    l_pos = {cid: r for r, cid in enumerate(lexical.ids, 1)}
+    order = ordered(fused)
+    if pq.intent == "compare" and not pinned:
+        order = regions_first(order, [records[cid].region for cid in order])
+    hits: list[Hit] = []
+    pinned_set = set(pinned)
+    seen_base: set[str] = set()
+    for cid in order:
+        base = cid.split("#")[0]
+        if base in seen_base and cid not in pinned_set:
+            continue  # one part of a long clause is enough in a result list
+        seen_base.add(base)
+        clause = records[cid]
+        hits.append(
+            Hit(
+                clause=clause,
+                document=documents[clause.doc_id],
+                rank=len(hits) + 1,
+                score=round(fused[cid], 6),
+                dense_score=round(float(dense.scores[cid]), 4) if cid in d_pos else None,
+                dense_rank=d_pos.get(cid),
+                lexical_score=round(float(lexical.scores[cid]), 4) if cid in l_pos else None,
+                lexical_rank=l_pos.get(cid),
+                reasons=tuple(reasons.get(cid, ())),
+            )
+        )
+        if len(hits) >= k:
+            break
+    return hits
+
+
+def by_region(
+    hits: Sequence[Hit],
+    region_levels: Mapping[str, str],
+    per_region: int,
+    exclude_region: str,
+    covers: Callable[[Hit], bool],
+) -> list[RegionCoverage]:
+    """Every region's best covering hits (each document's best first), regions with the best evidence
+    first and uncovered regions last; ties by name. ``covers`` judges one hit."""
+    mine: dict[str, list[Hit]] = {}
+    for h in hits:
+        mine.setdefault(h.clause.region, []).append(h)
+    out = []
+    for region, level in region_levels.items():
+        if region == exclude_region:
+            continue
+        candidates = documents_first(mine.get(region, []))
+        good = [h for h in candidates[: per_region * 3] if covers(h)]
+        out.append(RegionCoverage(region, level, tuple(good[:per_region])))
+    return sorted(out, key=lambda r: (not r.covered, -(r.hits[0].score if r.hits else 0), r.region))
+
+
+def documents_first(hits: list[Hit]) -> list[Hit]:
+    """A region's hits with each document's best first: a region with a plan and an implementation
+    opinion shows one clause of each before a second clause of either."""
+    firsts, seen = [], set()
+    for h in hits:
+        if h.clause.doc_id not in seen:
+            seen.add(h.clause.doc_id)
+            firsts.append(h)
+    chosen = {id(h) for h in firsts}
+    return firsts + [h for h in hits if id(h) not in chosen]
+
+
+def regions_first(order: list[str], regions: list[str]) -> list[str]:
+    """For questions across regions (各地如何…): each region's best clause first, then the rest in order."""
+    firsts, seen = [], set()
+    for cid, region in zip(order, regions, strict=True):
+        if region not in seen:
+            seen.add(region)
+            firsts.append(cid)
+    chosen = set(firsts)
+    return firsts + [cid for cid in order if cid not in chosen]
