@@ -39,7 +39,7 @@ from .highlight import query_terms
 from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, type_matches
 from .ranking import MODES, Ranked, by_region, fuse_hits
 from .records import Filters, Hit, RegionCoverage
-from .search import CANDIDATES, FUSION_WEIGHTS, Signals, _match_ref
+from .search import CANDIDATES, FUSION_WEIGHTS, Signals, _match_ref, check_query_model
 
 QUERY_LIMIT = 16384  # Milvus's cap on the rows one query returns
 SEARCH_PARAMS = {
@@ -198,13 +198,7 @@ class MilvusSearcher:
     """The Searcher's public verbs over Milvus collections."""
 
     def __init__(self, client, settings: MilvusSettings, manifest: CollectionManifest, embedder):
-        if embedder.name != manifest.model or int(embedder.dim) != manifest.dim:
-            raise IndexMismatch(
-                f"the Milvus collection was filled with {manifest.model} (dim {manifest.dim}) but the query model "
-                f"is {embedder.name} (dim {embedder.dim}); export again or use its model"
-            )
-        if (embedder.query_prompt, embedder.passage_prompt) != (manifest.query_prompt, manifest.passage_prompt):
-            raise IndexMismatch("the query model's prompts differ from the ones the Milvus collection was filled with")
+        check_query_model(embedder, manifest, "the Milvus collection was filled", "export again")
         self.client = client
         self.settings = settings
         self.names = settings.names()

@@ -40,16 +40,20 @@ class Signals:
     coverage: float  # weighted share of the query's terms found in the best hit
 
 
+def check_query_model(embedder, manifest, built: str, remedy: str) -> None:
+    """IndexMismatch unless the query model is the one (and its prompts the ones) the vectors came from."""
+    if embedder.name != manifest.model or int(embedder.dim) != manifest.dim:
+        raise IndexMismatch(
+            f"{built} with {manifest.model} (dim {manifest.dim}) but the query model is "
+            f"{embedder.name} (dim {embedder.dim}); {remedy} or use its model"
+        )
+    if (embedder.query_prompt, embedder.passage_prompt) != (manifest.query_prompt, manifest.passage_prompt):
+        raise IndexMismatch(f"the query model's prompts differ from the ones {built} with")
+
+
 class Searcher:
     def __init__(self, index: PlanIndex, embedder):
-        manifest = index.manifest
-        if embedder.name != manifest.model or int(embedder.dim) != manifest.dim:
-            raise IndexMismatch(
-                f"the index was built with {manifest.model} (dim {manifest.dim}) but the query model is "
-                f"{embedder.name} (dim {embedder.dim}); rebuild the index or use its model"
-            )
-        if (embedder.query_prompt, embedder.passage_prompt) != (manifest.query_prompt, manifest.passage_prompt):
-            raise IndexMismatch("the query model's prompts differ from the ones the index was built with")
+        check_query_model(embedder, index.manifest, "the index was built", "rebuild the index")
         self.index = index
         self.embedder = embedder
         # One copy of the vectors: a view of the flat FAISS index's storage, or the IVF index's rows.
