@@ -31,8 +31,6 @@ def _ask(question: str) -> None:
 
 
 st.markdown("### 问答检索")
-searcher = require_searcher()
-filters = sidebar_filters(searcher, "ask")
 
 # The URL holds the question (?q=): shareable, and the browser's Back button after 「在浏览页中打开」 returns
 # to it. The URL fills the box when it names another question than the one last shown (a link, Back) or
@@ -54,6 +52,10 @@ if question != url_question:
 cols = st.columns(len(EXAMPLES))
 for col, example in zip(cols, EXAMPLES, strict=True):
     col.button(example, key=f"ex-{example}", on_click=_ask, args=(example,), type="tertiary")
+
+# The box is drawn before the index loads (~1–2 s after a start), so the page takes a question at once.
+searcher = require_searcher()
+filters = sidebar_filters(searcher, "ask")
 
 linked = st.query_params.get("clause", "")
 if linked:

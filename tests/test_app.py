@@ -579,3 +579,25 @@ def test_a_link_to_a_section_now_read_as_run_in_leads_still_opens(env, fake_sear
     assert linked_clause_of(index, section).clause_id.startswith(f"{section}.l1")
     at = app("browse", clause=section)
     assert not at.exception and not any("不在当前索引中" in w for w in texts(at.warning))
+
+
+def test_warm_up_loads_the_keyword_path_before_the_model():
+    """After a start the keyword results answer first: the warm-up loads jieba and the query parser
+    (a keyword search) before the model, and a failing step does not stop the next."""
+    import ui.resources
+
+    calls = []
+
+    class Embedder:
+        def embed_query(self, text):
+            calls.append("model")
+
+    class Searcher:
+        embedder = Embedder()
+
+        def search(self, text, k, mode):
+            calls.append(mode)
+            raise RuntimeError("the first question will say so")
+
+    ui.resources._warm_up(Searcher())
+    assert calls == ["lexical", "model"]

@@ -33,7 +33,7 @@ def _open(index_dir: str, fingerprint: str) -> Searcher:
     searcher = Searcher.open(index_dir)
     # The model's weights load on its first use (~10 s): start that now, in the background, so the page
     # is usable at once and the model is ready by the time the first question is typed.
-    threading.Thread(target=_warm_up, args=(searcher.embedder,), name="plansearch-warm-up", daemon=True).start()
+    threading.Thread(target=_warm_up, args=(searcher,), name="plansearch-warm-up", daemon=True).start()
     return searcher
 
 
@@ -58,7 +58,7 @@ def _open_milvus(uri: str, token: str, collection: str, fingerprint: str):
 
     settings = MilvusSettings(backend="milvus", uri=uri, token=token, collection=collection)
     searcher = MilvusSearcher.open(settings, client=_milvus_client(uri, token))
-    threading.Thread(target=_warm_up, args=(searcher.embedder,), name="plansearch-warm-up", daemon=True).start()
+    threading.Thread(target=_warm_up, args=(searcher,), name="plansearch-warm-up", daemon=True).start()
     return searcher
 
 
@@ -74,11 +74,21 @@ def _milvus_searcher(settings: MilvusSettings):
     return _open_milvus(settings.uri, settings.token, settings.collection, fingerprint)
 
 
-def _warm_up(embedder) -> None:
-    try:
-        embedder.embed_query("预热")
-    except Exception:  # the first real question reports the problem to the user
-        pass
+def _warm_up(searcher) -> None:
+    """Load what the first question needs, cheapest first: the keyword path (jieba's dictionary and the
+    query parser's place names, ~1–3 s on a busy machine), which answers while the model loads, then the
+    model."""
+    for step in (
+        lambda: searcher.search(WARM_UP_QUESTION, k=1, mode="lexical"),
+        lambda: searcher.embedder.embed_query(WARM_UP_QUESTION),
+    ):
+        try:
+            step()
+        except Exception:  # the first real question reports the problem to the user
+            pass
+
+
+WARM_UP_QUESTION = "规划的主要目标和重点任务"
 
 
 def model_ready(searcher: Searcher) -> bool:
