@@ -12,8 +12,11 @@ import time
 import unicodedata
 import warnings
 
+from .doctypes import DOC_TYPES
 from .errors import UnreadableSource
+from .furniture import DATE_LINE
 from .numbering import HEADING_START
+from .textnorm import simplify
 
 # No single stream may unpack past this (pypdf's own default is 75 MB), nor the text of a file.
 MAX_PDF_STREAM_BYTES = 32 * 1024 * 1024
@@ -124,6 +127,9 @@ _CLOSERS = "”’」』》）)】\"'"
 _EDGE_LINES = 3  # how deep into a page's top and bottom headers, footers and page numbers may sit
 _MAX_FURNITURE_LEN = 40
 _SHORT_LINE = 0.7  # a line this much narrower than the text column ends its paragraph
+# A title ends in its type word (…规划, …的通知): the line after it starts a new paragraph.
+_TYPE_WORD = re.compile("|".join(DOC_TYPES))
+_TITLE_END = re.compile(f"(?:{_TYPE_WORD.pattern})[》”]?$")
 
 
 def _clean_pdf_pages(pages: list[str]) -> str:
@@ -132,14 +138,31 @@ def _clean_pdf_pages(pages: list[str]) -> str:
     Drops page numbers and running headers/footers (short lines repeating at the top or bottom of most
     pages), then rejoins lines that the page layout wrapped mid-sentence. Pages are joined like lines,
     so a sentence running across a page break is rejoined too. The top of the first page keeps a
-    repeated line: there it is usually the plan's title, which the running header repeats.
+    repeated line only when it may be the plan's title (the running header repeats the title): it names
+    a document type and no title follows it on that page. A date alone on its line is never a running
+    header: a notice dated at the foot of page 1 and a plan signed at the foot of the last page are two
+    dates at page edges, not furniture.
     """
     page_lines = [[line for line in page.replace("\r\n", "\n").split("\n") if line.strip()] for page in pages]
     repeated = _repeated_edge_lines(page_lines)
     lines: list[str] = []
     for number, page in enumerate(page_lines):
-        lines.extend(_strip_furniture(page, top=repeated if number else frozenset(), bottom=repeated))
+        top = repeated if number or not _may_be_title(page, repeated) else frozenset()
+        lines.extend(_strip_furniture(page, top=top, bottom=repeated))
     return "\n".join(_rejoin(lines))
+
+
+def _may_be_title(page: list[str], repeated: frozenset[str]) -> bool:
+    """Whether the repeated line at the top of page 1 may be the title: it names a document type and the
+    next two lines name none (a notice's title, or the plan's own title written again, would)."""
+    first = next((i for i, line in enumerate(page[:_EDGE_LINES]) if _furniture_key(line) in repeated), None)
+    if first is None or not _names_type(page[first]):
+        return False
+    return not any(_names_type(line) and not re.search(r"[，。；]", line) for line in page[first + 1 : first + 3])
+
+
+def _names_type(line: str) -> bool:
+    return bool(_TYPE_WORD.search(simplify(line)))
 
 
 def _furniture_key(line: str) -> str:
@@ -151,7 +174,9 @@ def _repeated_edge_lines(pages: list[list[str]]) -> frozenset[str]:
     counts: dict[str, int] = {}
     for page in pages:
         edge = page[:_EDGE_LINES] + page[-_EDGE_LINES:]
-        for key in {_furniture_key(line) for line in edge if len(line.strip()) <= _MAX_FURNITURE_LEN}:
+        for key in {
+            _furniture_key(line) for line in edge if len(line.strip()) <= _MAX_FURNITURE_LEN and not DATE_LINE.match(line.strip())
+        }:
             counts[key] = counts.get(key, 0) + 1
     return frozenset(key for key, n in counts.items() if n >= 2 and 2 * n > len(pages))
 
@@ -190,7 +215,7 @@ def _ends_sentence(line: str) -> bool:
 
 def _continues(prev: str, line: str, column: float) -> bool:
     """Whether ``line`` continues the paragraph that the layout wrapped after ``prev``."""
-    if _ends_sentence(prev) or _HEADING.match(line.strip()):
+    if _ends_sentence(prev) or _HEADING.match(line.strip()) or _TITLE_END.search(simplify(prev.strip())):
         return False
     if line[:2] in ("  ", "\u3000\u3000") or line.startswith("\u3000"):  # indented: a new paragraph
         return False
