@@ -40,10 +40,13 @@ def read_plan(path: str | Path, catalog: dict[str, dict[str, str]] | None = None
     clauses = make_clauses(text, structure, doc_id, document.region)
     indicators, indicator_clauses = _indicators(text, structure.headings, document.doc_id, document.region)
     indicators += _prose_indicators(text, structure.headings, document, indicators)
-    headings = tuple(
+    headings = [
         Heading(level=m.level, scheme=m.scheme, number=str(m.value), label=m.label, path=m.labels, span=(m.start, m.title_end))
         for m in structure.headings
-    )
+    ]
+    # A glossary is a top-level section of its own, without a number: the outline shows it, its terms under it.
+    headings += [Heading(1, "glossary", "", g.label, (g.label,), g.head) for g in structure.glossaries]
+    headings = tuple(sorted(headings, key=lambda h: h.span))
     return ParsedPlan(document, text, headings, tuple(clauses + indicator_clauses), tuple(indicators), problems)
 
 

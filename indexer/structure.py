@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from . import furniture
 from .doctypes import names_a_type
+from .glossary import Glossary, find_glossaries
 from .numbering import SCHEME_RANK, Number, canonical, is_annex, label_separator, match_number
 
 _SENTENCE_END_BEFORE = re.compile(r"[。；;!！?？）)]\s*")
@@ -59,6 +60,8 @@ class Structure:
     body_span: tuple[int, int]
     title_line: tuple[int, int] | None  # span of the document's title line, if found
     headings: tuple[HeadingMark, ...]
+    # 名词解释 lists: out of the body's numbering; inside the body span when an annex follows them
+    glossaries: tuple[Glossary, ...] = ()
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -294,9 +297,12 @@ def parse_structure(text: str) -> Structure:
         last_value[num.scheme] = num.value
         return True
 
+    glossaries = find_glossaries(text, body_start, _ends_glossary)
     for pos, line in _lines(text):
         if pos + len(line) <= body_start or not line.strip():
             continue
+        if any(g.span[0] <= pos < g.span[1] for g in glossaries):
+            continue  # a glossary's numbered entries are not the body's headings
         line_end = pos + len(line)
         lead = len(line) - len(line.lstrip())
         # Further headings on the same line start after a sentence end, or right after a heading's title.
@@ -317,8 +323,23 @@ def parse_structure(text: str) -> Structure:
             at += 1
 
     body_end = _find_body_end(text, marks[-1].title_end if marks else body_start)
+    # A glossary after the body's last heading ends the body; one before an annex stays a part of it.
+    for g in glossaries:
+        if g.span[0] < body_end and not any(m.start > g.span[0] for m in marks):
+            body_end = len(text[: g.span[0]].rstrip())
     marks = [m for m in marks if m.start < body_end]
-    return Structure((body_start, body_end), title_span, tuple(sorted(marks, key=lambda m: m.start)))
+    return Structure(
+        (body_start, body_end), title_span, tuple(sorted(marks, key=lambda m: m.start)), tuple(glossaries)
+    )
+
+
+def _ends_glossary(line: str) -> bool:
+    """A line that ends a glossary: an annex, the document's tail (抄送, 印发 …), a signature or a date."""
+    num = match_number(line)
+    return bool(
+        (num and is_annex(num.scheme)) or _TAIL_LINE.search(line) or furniture.CREDIT.match(line)
+        or SIGNATURE.match(line) or _DATE_LINE.match(line)
+    )
 
 
 def _find_body_end(text: str, after: int) -> int:
