@@ -2,7 +2,8 @@
 
 A table is a run of lines whose cells are separated by tabs (or by two or more spaces), with a header
 row that names the indicator column (指标) or at least two years (2020年 …). Columns are found by the
-header, so tables with or without 序号 or 属性 columns read the same.
+header, so tables with or without 序号 or 属性 columns read the same. A table with a column of what a
+past plan achieved (完成情况, 实际) reviews that plan: its rows are results, not targets.
 """
 
 from __future__ import annotations
@@ -184,8 +185,11 @@ def rejoin_flattened_tables(lines: list[str]) -> list[str]:
     across clauses and the indicator reader sees it. A cell broken over two lines inside a paragraph
     (基准值 / （2020年）) is one cell. Cells between a row's last column and the next row number are
     leading cells of the next row when the header puts columns before 序号 (a group cell such as 板块),
-    else extra cells of the row (a sub-row 其中 …, a stray trailing cell). Rows missing a spanning group
-    cell stay short; the indicator reader aligns them from the right.
+    else extra cells of the row (a stray trailing cell); sub-rows 其中：… of a row's width less its number
+    become rows of their own. A row one cell short under a full row gets back the cell that spans both
+    (a group, 属性 or 单位 written once); other short rows stay short and the indicator reader aligns them
+    from the right. One cell per line, a blank line is a blank cell. A table without 序号 is found by a
+    header of column names (指标, 单位, 2020年 …) and read row by row at the header's width.
     """
     out: list[str] = []
     i = 0
