@@ -35,6 +35,13 @@ _PAGE_FURNITURE = re.compile(
     r"^\s*(?:\[image:[^\]]*\]|!\[[^\]]*\]\([^)]*\)|[-—–]\s*\d+\s*[-—–]|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?)\s*$"
 )
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
+# A figure's caption without its figure (图1 普陀区绿道布局现状图, 图 2-1 …, …空间结构示意图): the image is
+# not in the text, and its caption would end the clause before it. Table captions (表1 …) stay: they
+# name the rows under them.
+_FIGURE_CAPTION = re.compile(
+    rf"^(?:附?图|圖)\s*\d{{1,2}}(?:\s*[-－—–.．]\s*\d{{1,2}})?(?:\s*[：:]\s*|\s+|(?=[{CJK}]))[^。；;，,！？]{{1,40}}$"
+    rf"|^[^。；;，,！？\s]{{2,30}}(?:示意图|分布图|规划图|布局图|结构图|现状图)$"
+)
 
 _TERMINAL = "。！？!?；;：:”’」』）)】》"
 _CONTINUES = "，,、（(“‘《「『—-"
@@ -94,7 +101,7 @@ def _clean_line(line: str) -> str:
     line = line.replace("\u00a0", " ").replace("\u3000", " ").replace("\u200b", "").replace("\ufeff", "")
     line = line.strip(" ")
     line = _MARKDOWN_HEADING.sub("", line)
-    if _PAGE_FURNITURE.match(line):
+    if _PAGE_FURNITURE.match(line) or (_FIGURE_CAPTION.match(line) and not HEADING_START.match(line)):
         return ""
     return line.rstrip()
 
