@@ -41,6 +41,8 @@ if searcher is not None:
             "条款数": clause_counts.get(d.doc_id, 0),
             "章节数": len(entry.headings),
             "指标数": indicator_counts.get(d.doc_id, 0),
+            # a scanned PDF was read by OCR: its text may hold recognition errors
+            "来源": f"扫描件（文字识别 {d.ocr_pages} 页）" if d.ocr_pages else "文本",
             "文件名": d.source,
         }
         for entry in index.documents

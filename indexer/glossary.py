@@ -19,14 +19,26 @@ from dataclasses import dataclass
 
 from .numbering import CN_NUM, match_number
 
-GLOSSARY_WORDS = ("名词术语解释", "名词解释", "术语解释", "名词注释", "名词说明", "术语说明", "名词術語解釋", "名詞解釋", "術語解釋")
+GLOSSARY_WORDS = (
+    "名词术语解释",
+    "名词解释",
+    "术语解释",
+    "名词注释",
+    "名词说明",
+    "术语说明",
+    "名词術語解釋",
+    "名詞解釋",
+    "術語解釋",
+)
 _HEAD = re.compile(
     rf"^(?:(?P<annex>附\s*件\s*[{CN_NUM}\d]{{1,3}})\s*[：:、.．]?\s*|附\s*[：:]?\s*|附录\s*[：:]?\s*)?"
     rf"(?P<title>{'|'.join(GLOSSARY_WORDS)})\s*[：:]?$"
 )
 # The term of an entry: a short phrase ended by a colon, a dash, 是指 / 指, or set in 【】.
 _TERM = r"[^：:，,。；;！？\s【】]{2,30}?"
-_ENTRY = re.compile(rf"^\s*(?:【(?P<bracketed>[^】]{{1,30}})】|(?P<term>{_TERM})\s*(?:[：:]|——|[，,]?(?:是指|系指|指)))\s*\S")
+_ENTRY = re.compile(
+    rf"^\s*(?:【(?P<bracketed>[^】]{{1,30}})】|(?P<term>{_TERM})\s*(?:[：:]|——|[，,]?(?:是指|系指|指)))\s*\S"
+)
 MAX_ENTRY_LINES = 40  # an entry longer than this is not a definition: the glossary has ended
 
 

@@ -45,6 +45,7 @@ class SourceText:
     text: str  # decoded text, newlines normalized to "\n"
     kind: str  # 'text' | 'pdf' | 'html' | 'docx'
     encoding: str  # the encoding detected for text and HTML; the kind for PDF and DOCX
+    ocr_pages: int = 0  # pages of a PDF read from their image (a scanned document): OCR text may have errors
 
 
 def load_source(path: str | PathLike[str]) -> SourceText:
@@ -77,6 +78,7 @@ def load_source(path: str | PathLike[str]) -> SourceText:
     if not data.strip():
         raise UnreadableSource(where, "empty file")
 
+    ocr_pages = 0
     if suffix in _TEXT_SUFFIXES:
         kind = "text"
         text, encoding = _decode(where, data)
@@ -86,7 +88,7 @@ def load_source(path: str | PathLike[str]) -> SourceText:
         text = _html_text(where, raw)
     elif suffix == ".pdf":
         kind = encoding = "pdf"
-        text = pdf_text(where, data)
+        text, ocr_pages = pdf_text(where, data)
     else:
         kind = encoding = "docx"
         text = _docx_text(where, data)
@@ -102,6 +104,7 @@ def load_source(path: str | PathLike[str]) -> SourceText:
         text=text,
         kind=kind,
         encoding=encoding,
+        ocr_pages=ocr_pages,
     )
 
 

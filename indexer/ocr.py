@@ -16,8 +16,11 @@ PDF reader then removes page furniture and rejoins wrapped lines as for any PDF.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 
 import numpy as np
 
@@ -25,6 +28,21 @@ INK = 128  # a pixel darker than this (of 255) is ink
 MIN_SCORE = 0.5  # a recognized line below this confidence keeps the detector's text
 MAX_SECONDS = 1800.0  # all pages of one document (about 3–10 s a page on two cores)
 _GAP = 1.5  # ink further from a line than this many line heights is another column, not its number
+
+
+# Who hears of each page read: the CLI prints it, the app moves its progress bar (see ``reporting``).
+_PROGRESS: ContextVar[Callable[[int, int], None] | None] = ContextVar("ocr_progress", default=None)
+
+
+@contextlib.contextmanager
+def reporting(callback: Callable[[int, int], None]) -> Iterator[None]:
+    """While inside, ``callback(done, total)`` is called before the first scanned page and after each
+    one (OCR takes seconds a page: a reader wants to see it move)."""
+    token = _PROGRESS.set(callback)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
 
 
 class OcrUnavailable(RuntimeError):
@@ -97,12 +115,15 @@ def read_image(pil) -> list[str]:
 def read_pages(pages, deadline: float | None = None) -> list[str]:
     """OCR text of each page (``''`` for a page without an image)."""
     deadline = deadline or time.monotonic() + MAX_SECONDS
+    report = _PROGRESS.get() or (lambda done, total: None)
     out = []
+    report(0, len(pages))
     for page in pages:
         if time.monotonic() > deadline:
             raise TimeoutError(f"OCR took over {MAX_SECONDS:.0f} s")
         pil = page_image(page)
         out.append("\n".join(read_image(pil)) if pil is not None else "")
+        report(len(out), len(pages))
     return out
 
 

@@ -25,15 +25,21 @@ MAX_PDF_PAGES = 3000  # more than any plan; a page tree that lists one page a mi
 PDF_SECONDS = 180.0  # text extraction past this is refused (a small file can be built to take hours)
 
 
-def pdf_text(where: str, data: bytes) -> str:
-    """Text of every page, with page furniture dropped and layout line wraps rejoined."""
+def pdf_text(where: str, data: bytes) -> tuple[str, int]:
+    """(text of every page, with page furniture dropped and layout line wraps rejoined; the number of
+    pages read from their image by OCR)."""
     from pypdf import apply_configuration
     from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError
 
     limits = {
         name: MAX_PDF_STREAM_BYTES
-        for name in ("zlib_maximum_output_length", "lzw_maximum_output_length", "run_length_maximum_output_length",
-                     "array_based_stream_maximum_output_length", "jbig2_maximum_output_length")
+        for name in (
+            "zlib_maximum_output_length",
+            "lzw_maximum_output_length",
+            "run_length_maximum_output_length",
+            "array_based_stream_maximum_output_length",
+            "jbig2_maximum_output_length",
+        )
     }
     # pypdf reports recoverable oddities through logging and warnings: the user gets our one line instead.
     log = logging.getLogger("pypdf")
@@ -43,11 +49,15 @@ def pdf_text(where: str, data: bytes) -> str:
         with warnings.catch_warnings(), apply_configuration(**limits):
             warnings.simplefilter("ignore")
             pages, reader_pages = _pdf_pages(where, data)
+            text_layer = sum(1 for page in pages if page.strip())
             pages = _ocr_blank_pages(where, pages, reader_pages)
+            ocr_pages = sum(1 for page in pages if page.strip()) - text_layer
     except UnreadableSource:
         raise
     except LimitReachedError as err:
-        raise UnreadableSource(where, "refused: a stream unpacks to far more than its packed size (a PDF bomb?)") from err
+        raise UnreadableSource(
+            where, "refused: a stream unpacks to far more than its packed size (a PDF bomb?)"
+        ) from err
     except DependencyError as err:  # AES without the optional 'cryptography' package
         raise UnreadableSource(where, "AES-encrypted PDF; install the 'cryptography' package to read it") from err
     except FileNotDecryptedError as err:
@@ -58,7 +68,7 @@ def pdf_text(where: str, data: bytes) -> str:
         log.setLevel(level)
     if not any(page.strip() for page in pages):
         raise UnreadableSource(where, "no text layer and no readable text in its page images")
-    return _clean_pdf_pages(pages)
+    return _clean_pdf_pages(pages), ocr_pages
 
 
 def _ocr_blank_pages(where: str, pages: list[str], reader_pages) -> list[str]:
@@ -76,7 +86,9 @@ def _ocr_blank_pages(where: str, pages: list[str], reader_pages) -> list[str]:
     try:
         read = ocr.read_pages([reader_pages[i] for i in with_images])
     except TimeoutError as err:
-        raise UnreadableSource(where, f"refused: OCR took over {ocr.MAX_SECONDS:.0f} s (too many scanned pages)") from err
+        raise UnreadableSource(
+            where, f"refused: OCR took over {ocr.MAX_SECONDS:.0f} s (too many scanned pages)"
+        ) from err
     out = list(pages)
     for i, text in zip(with_images, read, strict=True):
         out[i] = text
@@ -175,7 +187,9 @@ def _repeated_edge_lines(pages: list[list[str]]) -> frozenset[str]:
     for page in pages:
         edge = page[:_EDGE_LINES] + page[-_EDGE_LINES:]
         for key in {
-            _furniture_key(line) for line in edge if len(line.strip()) <= _MAX_FURNITURE_LEN and not DATE_LINE.match(line.strip())
+            _furniture_key(line)
+            for line in edge
+            if len(line.strip()) <= _MAX_FURNITURE_LEN and not DATE_LINE.match(line.strip())
         }:
             counts[key] = counts.get(key, 0) + 1
     return frozenset(key for key, n in counts.items() if n >= 2 and 2 * n > len(pages))

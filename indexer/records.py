@@ -28,6 +28,7 @@ class Document:
     published: str = ""  # ISO date, '' when unknown
     doc_type: str = ""  # 规划 / 实施意见 / 条例 / 办法 / 意见 …
     body_span: Span = (0, 0)  # the part of the cleaned text that holds the numbered body
+    ocr_pages: int = 0  # pages read from their image by OCR (a scanned PDF), 0 for a text document
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -27,8 +27,10 @@ def test_glossary_after_the_body_is_one_clause_per_term_and_out_of_the_numbering
     body = [c for c in plan.clauses if c.kind != "glossary"]
     # the numbered entries 1. 2. 3. of the glossary are not children of 三、保障措施
     assert [c.section_path for c in body] == [
-        ("一、发展基础",), ("二、重点任务", "（一）加强知识产权保护", "1.健全保护体系"),
-        ("二、重点任务", "（一）加强知识产权保护", "2.培育专利密集型产业"), ("三、保障措施",),
+        ("一、发展基础",),
+        ("二、重点任务", "（一）加强知识产权保护", "1.健全保护体系"),
+        ("二、重点任务", "（一）加强知识产权保护", "2.培育专利密集型产业"),
+        ("三、保障措施",),
     ]
     assert body[-1].text == "三、保障措施\n加强组织领导，建立健全规划实施机制。"
     terms = [c for c in plan.clauses if c.kind == "glossary"]
@@ -79,14 +81,27 @@ def test_glossary_before_an_annex_stays_out_of_the_last_section(tmp_path):
     )
     assert next(c for c in plan.clauses if c.section_path == ("二、重点任务",)).text == "二、重点任务\n推进节水改造。"
     terms = {c.label: c.text for c in plan.clauses if c.kind == "glossary"}
-    assert terms == {"再生水": "【再生水】指污水经处理后达到一定水质标准的水。", "非常规水源": "非常规水源——指区别于地表水、地下水的水源。"}
-    assert [h.label for h in plan.headings if h.level == 1] == ["一、总体要求", "二、重点任务", "名词解释", "附件1：主要指标"]
+    assert terms == {
+        "再生水": "【再生水】指污水经处理后达到一定水质标准的水。",
+        "非常规水源": "非常规水源——指区别于地表水、地下水的水源。",
+    }
+    assert [h.label for h in plan.headings if h.level == 1] == [
+        "一、总体要求",
+        "二、重点任务",
+        "名词解释",
+        "附件1：主要指标",
+    ]
     assert_tiles(plan.text, plan.document.body_span, body_pieces(plan))
 
 
 def test_glossary_heads_and_entries():
     assert [head_label(x) for x in ("名词解释", "附：名词解释", "附件3：术语解释", "名词解释：", "名詞解釋")] == [
-        "名词解释", "名词解释", "附件3：术语解释", "名词解释", "名詞解釋"]
+        "名词解释",
+        "名词解释",
+        "附件3：术语解释",
+        "名词解释",
+        "名詞解釋",
+    ]
     assert head_label("加强名词解释工作") is None
     assert entry_term("1.高价值发明专利：指……") == "高价值发明专利"
     assert entry_term("（2）数据要素，是指……") == "数据要素"
