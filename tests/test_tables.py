@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from indexer.clean import clean_text
 from indexer.read import read_plan
 from indexer.tables import rejoin_flattened_tables
@@ -192,3 +194,21 @@ def test_a_completion_table_of_the_past_plan_gives_no_targets():
     assert "专利授权量（件）\t500\t800\t950" in plan.text  # the table is still text of its clause
     real = read_plan(MORE / "shanghai-putuo_greening-cityscape-15th-fyp-2026.md")
     assert not any(i.name == "新建绿地" and i.target == "90.87" for i in real.indicators)  # 完成情况 of 十四五
+
+
+@pytest.mark.parametrize(
+    ("field", "sentence", "expected"),
+    [
+        ("water", "到2025年，万元地区生产总值用水量下降到40立方米，农田灌溉水有效利用系数提高到0.62。",
+         [("万元地区生产总值用水量", "40", "立方米"), ("农田灌溉水有效利用系数", "0.62", "")]),
+        ("fire safety", "到2030年，每十万人口火灾死亡率控制在0.15以下，消防站达到25个。",
+         [("每十万人口火灾死亡率", "≤0.15", ""), ("消防站", "25", "个")]),
+        ("childcare and networks", "到2025年，每千人口拥有3岁以下婴幼儿托位数达到4.5个，5G基站达到3000个。",
+         [("每千人口拥有3岁以下婴幼儿托位数", "4.5", "个"), ("5G基站", "3000", "个")]),
+    ],
+)
+def test_prose_targets_of_other_fields(field, sentence, expected):
+    from indexer.targets import prose_targets
+
+    # a ratio needs no unit; a name may hold figures (3岁以下) or start with one (5G)
+    assert [(r.name, r.target, r.unit) for r in prose_targets(sentence)] == expected
