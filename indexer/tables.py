@@ -211,6 +211,7 @@ def _cells_from(lines: list[str], start: int) -> list[tuple[str, int, int]]:
     # Cells one per paragraph when blank lines part the header's cells; else one per line, and then a
     # blank line is a blank cell (a value the table leaves empty), kept so the cells after it keep their
     # columns. Two blank lines in a row end a table of that kind.
+    # One cell per paragraph, an empty cell is an empty paragraph: three blank lines where one parts cells.
     paragraph_mode = sum(not line.strip() for line in lines[start : start + 6]) >= 2
     i = start
     while i < len(lines) and len(cells) < 400:
@@ -219,7 +220,14 @@ def _cells_from(lines: list[str], start: int) -> list[tuple[str, int, int]]:
                 if i + 1 >= len(lines) or not lines[i + 1].strip():
                     break
                 cells.append(("", i, i + 1))
-            i += 1
+                i += 1
+                continue
+            j = i
+            while j < len(lines) and not lines[j].strip():
+                j += 1
+            if cells and j < len(lines):
+                cells += [("", i, j)] * ((j - i - 1) // 2)
+            i = j
             continue
         j = i + 1
         if paragraph_mode:

@@ -212,3 +212,11 @@ def test_prose_targets_of_other_fields(field, sentence, expected):
 
     # a ratio needs no unit; a name may hold figures (3岁以下) or start with one (5G)
     assert [(r.name, r.target, r.unit) for r in prose_targets(sentence)] == expected
+
+
+def test_one_cell_per_paragraph_with_an_empty_paragraph_as_a_blank_cell():
+    cells = ["序号", "指标", "2020年", "2025年", "1", "森林覆盖率（%）", "20", "22", "2", "湿地保护率（%）", None, "55"]
+    lines = []
+    for cell in cells:
+        lines += ([""] if cell is None else [cell]) + [""]  # an empty paragraph: three blank lines in a row
+    assert rejoin_flattened_tables(lines)[:3] == ["序号\t指标\t2020年\t2025年", "1\t森林覆盖率（%）\t20\t22", "2\t湿地保护率（%）\t\t55"]
