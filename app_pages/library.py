@@ -6,10 +6,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from indexer import ocr
 from indexer.errors import PlanSearchError
 from indexer.load import SUPPORTED_SUFFIXES
 from ui import config
-from ui.build import build_with_progress
+from ui.build import build_with_progress, ocr_progress_text
 from ui.chrome import local_time, model_description
 from ui.editor import editor_panel
 from ui.export import table_csv
@@ -41,6 +42,8 @@ if searcher is not None:
             "条款数": clause_counts.get(d.doc_id, 0),
             "章节数": len(entry.headings),
             "指标数": indicator_counts.get(d.doc_id, 0),
+            # a scanned PDF was read by OCR: its text may hold recognition errors
+            "来源": f"扫描件（文字识别 {d.ocr_pages} 页）" if d.ocr_pages else "文本",
             "文件名": d.source,
         }
         for entry in index.documents
@@ -103,7 +106,10 @@ choice = st.radio(
 )
 confirmed = choice != "overwrite" or st.checkbox("我确认用新文件覆盖同名的旧文件", key="confirm-overwrite")
 if st.button("保存并更新索引", type="primary", disabled=not files or not confirmed, key="upload-save"):
-    outcomes = save_uploads([(f.name, f.getvalue()) for f in files], config.data_dir(), choice)
+    reading = st.empty()  # each upload is test-read first: a scanned PDF takes seconds a page, so show them
+    with ocr.reporting(lambda done, total: reading.progress(done / total if total else 1.0, text=ocr_progress_text(done, total))):
+        outcomes = save_uploads([(f.name, f.getvalue()) for f in files], config.data_dir(), choice)
+    reading.empty()
     lines = [outcome_line(o) for o in outcomes]
     for o, line in zip(outcomes, lines, strict=True):
         (st.error if o.saved is None else st.success)(md(line))

@@ -53,10 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "outline":
+            from . import ocr
             from .outline import outline_json, outline_text
             from .read import read_plan
 
-            plan = read_plan(args.file)
+            with ocr.reporting(_print_ocr_progress):
+                plan = read_plan(args.file)
             for problem in plan.problems:  # a bad sidecar is ignored, but the user should know
                 print(f"warning: {problem}", file=sys.stderr)
             if args.json:
@@ -99,7 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _print_ocr_progress(done: int, total: int) -> None:
+    """A scanned PDF is read seconds a page: say how far, on stderr (stdout is the outline)."""
+    print(f"ocr: page {done}/{total}", file=sys.stderr, flush=True)
+
+
 def _build(args) -> int:
+    from . import ocr
     from .build import DEFAULT_EMBED_TEXT, build_index
     from .embedding import EmbedderSettings
     from .lexical import DEFAULT_TOKENIZER
@@ -116,21 +124,25 @@ def _build(args) -> int:
 
         bar = bars.get(stage)
         if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="clause" if stage == "embed" else "file", leave=True)
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit={"embed": "clause", "ocr": "page"}.get(stage, "file"), leave=True)
         bar.total = total
         bar.n = done
         bar.refresh()
 
+    def ocr_progress(done: int, total: int) -> None:  # a scanned PDF in the folder: its pages, one by one
+        progress("ocr", done, total)
+
     try:
-        report = build_index(
-            args.data,
-            args.index,
-            settings=settings,
-            tokenizer=args.tokenizer or DEFAULT_TOKENIZER,
-            embed_recipe=args.embed_text or DEFAULT_EMBED_TEXT,
-            progress=progress,
-            force=args.force,
-        )
+        with ocr.reporting(ocr_progress):
+            report = build_index(
+                args.data,
+                args.index,
+                settings=settings,
+                tokenizer=args.tokenizer or DEFAULT_TOKENIZER,
+                embed_recipe=args.embed_text or DEFAULT_EMBED_TEXT,
+                progress=progress,
+                force=args.force,
+            )
     finally:
         for bar in bars.values():
             bar.close()

@@ -77,16 +77,22 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def segments(text: str, structure: Structure):
-    """Yield (kind, heading or None, start, end) for every piece of the body, in order."""
+    """Yield (kind, heading or None, start, end) for every piece of the body, in order. A glossary inside
+    the body (before an annex) is not part of the section before it: see ``glossary_clauses``."""
     body_start, body_end = structure.body_span
     marks = structure.headings
+    cuts = sorted(g.span[0] for g in structure.glossaries)
+
+    def until(start: int, end: int) -> int:
+        return min([c for c in cuts if start < c < end] + [end])
+
     first = marks[0].start if marks else body_end
-    start, end = _trim(text, body_start, first)
+    start, end = _trim(text, body_start, until(body_start, first))
     if end > start:
         yield "preamble", None, start, end
     for i, mark in enumerate(marks):
         nxt = marks[i + 1] if i + 1 < len(marks) else None
-        seg_end = nxt.start if nxt else body_end
+        seg_end = until(mark.start, nxt.start if nxt else body_end)
         start, end = _trim(text, mark.start, seg_end)
         has_children = nxt is not None and nxt.level > mark.level
         if not has_children:
@@ -126,7 +132,35 @@ def make_clauses(text: str, structure: Structure, doc_id: str, region: str) -> l
             clauses += _parts(
                 text, l_start, l_end, f"{base_id}.l{n}", mark, doc_id, region, departments, "lead", lead=lead
             )
-    return clauses
+    return sorted(clauses + glossary_clauses(text, structure, doc_id, region), key=lambda c: c.span)
+
+
+def glossary_clauses(text: str, structure: Structure, doc_id: str, region: str) -> list[Clause]:
+    """One clause per glossary term (kind ``glossary``), under the glossary's own heading: cited as
+    名词解释 + the term, numbered ``g1``, ``g2`` … in the document's order."""
+    out: list[Clause] = []
+    n = 0
+    for glossary in structure.glossaries:
+        for term, start, end in glossary.entries:
+            n += 1
+            pieces = split_long(text, start, end)
+            out += [
+                Clause(
+                    clause_id=f"{doc_id}:g{n}" + (f"#{part}" if len(pieces) > 1 else ""),
+                    doc_id=doc_id,
+                    region=region,
+                    section_path=(glossary.label, term),
+                    number="",
+                    label=term,
+                    text=text[p_start:p_end],
+                    span=(p_start, p_end),
+                    kind="glossary",
+                    part=part,
+                    parts=len(pieces),
+                )
+                for part, (p_start, p_end) in enumerate(pieces, 1)
+            ]
+    return out
 
 
 def _parts(text, start, end, clause_id, mark, doc_id, region, departments, kind, lead: str = "") -> list[Clause]:

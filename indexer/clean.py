@@ -35,6 +35,13 @@ _PAGE_FURNITURE = re.compile(
     r"^\s*(?:\[image:[^\]]*\]|!\[[^\]]*\]\([^)]*\)|[-—–]\s*\d+\s*[-—–]|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?)\s*$"
 )
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
+# A figure's caption without its figure (图1 普陀区绿道布局现状图, 图 2-1 …, …空间结构示意图): the image is
+# not in the text, and its caption would end the clause before it. Table captions (表1 …) stay: they
+# name the rows under them.
+_FIGURE_CAPTION = re.compile(
+    rf"^(?:附?图|圖)\s*\d{{1,2}}(?:\s*[-－—–.．]\s*\d{{1,2}})?(?:\s*[：:]\s*|\s+|(?=[{CJK}]))[^。；;，,！？]{{1,40}}$"
+    rf"|^[^。；;，,！？\s]{{2,30}}(?:示意图|分布图|规划图|布局图|结构图|现状图)$"
+)
 
 _TERMINAL = "。！？!?；;：:”’」』）)】》"
 _CONTINUES = "，,、（(“‘《「『—-"
@@ -94,20 +101,57 @@ def _clean_line(line: str) -> str:
     line = line.replace("\u00a0", " ").replace("\u3000", " ").replace("\u200b", "").replace("\ufeff", "")
     line = line.strip(" ")
     line = _MARKDOWN_HEADING.sub("", line)
-    if _PAGE_FURNITURE.match(line):
+    if _PAGE_FURNITURE.match(line) or (_FIGURE_CAPTION.match(line) and not HEADING_START.match(line)):
         return ""
     return line.rstrip()
 
 
 def _drop_table_of_contents(lines: list[str]) -> list[str]:
-    """Drop lines that carry dot leaders with page numbers (a TOC), and a bare 目录 line before them."""
+    """Drop a table of contents: lines that carry dot leaders with page numbers, and runs of heading
+    lines that end in a page number (一、发展基础	1), with a bare 目录 line before them."""
     out = []
-    for line in lines:
-        if _LEADER.search(line) and re.search(r"[…．.·]{2,}\s*[(（]?\d+[)）]?\s*$|…{6,}", line):
-            if out and out[-1].strip() in {"目录", "目 录"}:
+    skip = _page_referenced_lines(lines)
+    for i, line in enumerate(lines):
+        if i in skip or (_LEADER.search(line) and re.search(r"[…．.·]{2,}\s*[(（]?\d+[)）]?\s*$|…{6,}", line)):
+            while out and not out[-1].strip():
+                out.pop()
+            if out and re.sub(r"\s+", "", out[-1]) == "目录":
                 out.pop()
             continue
         out.append(line)
+    return out
+
+
+# 一、发展基础	1 / 第二章 主要任务 12 / 附：名词解释 35: an entry of a contents list, its page number last.
+_PAGE_REFERENCE = re.compile(rf"^(?P<entry>[^\t]*[{CJK}][^\t。；;，,]*?)(?:\t+|\s+)(?P<page>\d{{1,3}})$")
+MIN_CONTENTS_LINES = 3
+
+
+def _page_referenced_lines(lines: list[str]) -> set[int]:
+    """Indexes of the lines of every contents list written with page numbers and no dot leaders: at
+    least three such lines in a row (blank lines between allowed), the pages never going down, most of
+    them opening with a heading number."""
+    out: set[int] = set()
+    run: list[tuple[int, int, bool]] = []  # (line index, page, opens with a heading number)
+
+    def close() -> None:
+        if len(run) >= MIN_CONTENTS_LINES and 2 * sum(numbered for _, _, numbered in run) >= len(run):
+            out.update(i for i, _, _ in run)
+        run.clear()
+
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if not s:
+            continue
+        m = _PAGE_REFERENCE.match(s) if len(s) <= 60 else None
+        page = int(m.group("page")) if m else -1
+        if m and (not run or page >= run[-1][1]):
+            run.append((i, page, bool(HEADING_START.match(s) or s.startswith("附"))))
+            continue
+        close()
+        if m:
+            run.append((i, page, bool(HEADING_START.match(s) or s.startswith("附"))))
+    close()
     return out
 
 

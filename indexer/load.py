@@ -1,9 +1,9 @@
 """Read one source file (plain text, PDF, HTML or DOCX) into a :class:`SourceText`.
 
-This is the only module that knows about file formats. Everything it cannot read becomes an
-:class:`~indexer.errors.UnreadableSource` with a short reason the user can act on; no library
-exception escapes. pypdf and python-docx are imported inside the functions that need them, so importing
-this module stays cheap.
+This module and ``indexer.pdf`` (PDF pages, OCR of scanned ones) are the only ones that know about file
+formats. Everything they cannot read becomes an :class:`~indexer.errors.UnreadableSource` with a short
+reason the user can act on; no library exception escapes. pypdf and python-docx are imported inside the
+functions that need them, so importing this module stays cheap.
 """
 
 from __future__ import annotations
@@ -12,30 +12,22 @@ import codecs
 import functools
 import hashlib
 import io
-import logging
 import re
 import stat
-import time
 import unicodedata
-import warnings
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from os import PathLike
 from pathlib import Path
 
 from .errors import UnreadableSource
-from .numbering import HEADING_START
+from .pdf import _clean_pdf_pages, pdf_text  # noqa: F401  (_clean_pdf_pages: tests)
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".html", ".htm", ".docx")
 MAX_SOURCE_BYTES = 512 * 1024 * 1024  # a plan file past this is refused before it is read
 # Zip-based formats (DOCX): refuse before parsing when the parts would unpack past these.
 MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
 MAX_ZIP_RATIO = 200  # a part that unpacks to over 200× its packed size (and over 1 MB) is a zip bomb
-# PDF: no single stream may unpack past this (pypdf's own default is 75 MB), nor the text of a file.
-MAX_PDF_STREAM_BYTES = 32 * 1024 * 1024
-MAX_TEXT_CHARS = 50_000_000
-MAX_PDF_PAGES = 3000  # more than any plan; a page tree that lists one page a million times is refused
-PDF_SECONDS = 180.0  # text extraction past this is refused (a small file can be built to take hours)
 # A plan is Chinese prose: at least this share of its visible characters are CJK ideographs.
 MIN_CJK_SHARE = 0.15
 MIN_CJK_CHARS = 2
@@ -53,6 +45,7 @@ class SourceText:
     text: str  # decoded text, newlines normalized to "\n"
     kind: str  # 'text' | 'pdf' | 'html' | 'docx'
     encoding: str  # the encoding detected for text and HTML; the kind for PDF and DOCX
+    ocr_pages: int = 0  # pages of a PDF read from their image (a scanned document): OCR text may have errors
 
 
 def load_source(path: str | PathLike[str]) -> SourceText:
@@ -85,6 +78,7 @@ def load_source(path: str | PathLike[str]) -> SourceText:
     if not data.strip():
         raise UnreadableSource(where, "empty file")
 
+    ocr_pages = 0
     if suffix in _TEXT_SUFFIXES:
         kind = "text"
         text, encoding = _decode(where, data)
@@ -94,7 +88,7 @@ def load_source(path: str | PathLike[str]) -> SourceText:
         text = _html_text(where, raw)
     elif suffix == ".pdf":
         kind = encoding = "pdf"
-        text = _pdf_text(where, data)
+        text, ocr_pages = pdf_text(where, data)
     else:
         kind = encoding = "docx"
         text = _docx_text(where, data)
@@ -110,6 +104,7 @@ def load_source(path: str | PathLike[str]) -> SourceText:
         text=text,
         kind=kind,
         encoding=encoding,
+        ocr_pages=ocr_pages,
     )
 
 
@@ -410,197 +405,3 @@ def _table_lines(table) -> list[str]:
             cells.append(" ".join(cell.text.split("\n")).strip())
         rows.append("\t".join(cells))
     return rows
-
-
-# --- PDF -------------------------------------------------------------------------------------------
-
-def _pdf_text(where: str, data: bytes) -> str:
-    """Text of every page, with page furniture dropped and layout line wraps rejoined."""
-    from pypdf import apply_configuration
-    from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError
-
-    limits = {
-        name: MAX_PDF_STREAM_BYTES
-        for name in ("zlib_maximum_output_length", "lzw_maximum_output_length", "run_length_maximum_output_length",
-                     "array_based_stream_maximum_output_length", "jbig2_maximum_output_length")
-    }
-    # pypdf reports recoverable oddities through logging and warnings: the user gets our one line instead.
-    log = logging.getLogger("pypdf")
-    level = log.level
-    log.setLevel(logging.CRITICAL)
-    try:
-        with warnings.catch_warnings(), apply_configuration(**limits):
-            warnings.simplefilter("ignore")
-            pages, reader_pages = _pdf_pages(where, data)
-            pages = _ocr_blank_pages(where, pages, reader_pages)
-    except UnreadableSource:
-        raise
-    except LimitReachedError as err:
-        raise UnreadableSource(where, "refused: a stream unpacks to far more than its packed size (a PDF bomb?)") from err
-    except DependencyError as err:  # AES without the optional 'cryptography' package
-        raise UnreadableSource(where, "AES-encrypted PDF; install the 'cryptography' package to read it") from err
-    except FileNotDecryptedError as err:
-        raise UnreadableSource(where, "encrypted PDF (password protected)") from err
-    except Exception as err:  # pypdf raises many types (PdfReadError, ValueError, KeyError …) on bad files
-        raise UnreadableSource(where, "corrupt or unreadable PDF") from err
-    finally:
-        log.setLevel(level)
-    if not any(page.strip() for page in pages):
-        raise UnreadableSource(where, "no text layer and no readable text in its page images")
-    return _clean_pdf_pages(pages)
-
-
-def _ocr_blank_pages(where: str, pages: list[str], reader_pages) -> list[str]:
-    """A scanned PDF (or scanned pages in one): the pages without a text layer are read from their images."""
-    blank = [i for i, text in enumerate(pages) if not text.strip()]
-    if not blank:
-        return pages
-    from . import ocr
-
-    with_images = [i for i in blank if reader_pages[i].images]
-    if not with_images:
-        return pages
-    if not ocr.available():
-        raise UnreadableSource(where, "scanned PDF, and the OCR engine (rapidocr_onnxruntime) is not installed")
-    try:
-        read = ocr.read_pages([reader_pages[i] for i in with_images])
-    except TimeoutError as err:
-        raise UnreadableSource(where, f"refused: OCR took over {ocr.MAX_SECONDS:.0f} s (too many scanned pages)") from err
-    out = list(pages)
-    for i, text in zip(with_images, read, strict=True):
-        out[i] = text
-    return out
-
-
-def _pdf_pages(where: str, data: bytes):
-    """The extracted text of each page (at most MAX_TEXT_CHARS in all), and the pages themselves."""
-    from pypdf import PasswordType, PdfReader
-
-    reader = PdfReader(io.BytesIO(data))
-    # Many published PDFs are encrypted only to restrict printing or copying: the empty user
-    # password opens them, and reading their text is what any viewer does.
-    if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
-        raise UnreadableSource(where, "encrypted PDF (password protected)")
-    if len(reader.pages) == 0:
-        raise UnreadableSource(where, "corrupt or unreadable PDF (no pages)")
-    if len(reader.pages) > MAX_PDF_PAGES:
-        raise UnreadableSource(where, f"refused: {len(reader.pages)} pages (at most {MAX_PDF_PAGES})")
-    pages, chars, seen = [], 0, set()
-    started = time.monotonic()
-    for page in reader.pages:
-        ref = getattr(page.indirect_reference, "idnum", None)
-        if ref is not None and ref in seen:
-            raise UnreadableSource(where, "refused: the same page is listed again and again (a PDF bomb?)")
-        seen.add(ref)
-        pages.append(page.extract_text() or "")
-        chars += len(pages[-1])
-        if chars > MAX_TEXT_CHARS:
-            raise UnreadableSource(where, "refused: far more text than any plan (a PDF bomb?)")
-        if time.monotonic() - started > PDF_SECONDS:
-            raise UnreadableSource(where, f"refused: reading its text took over {PDF_SECONDS:.0f} s (a PDF bomb?)")
-    return pages, reader.pages
-
-
-_PAGE_NUMBER = re.compile(
-    r"[-－—–~～_\s]*\d{1,4}[-－—–~～_\s]*"  # 3, - 3 -, — 3 —
-    r"|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"  # 第3页, 第 3 页 共 10 页
-    r"|共\s*\d+\s*页\s*[,，]?\s*第\s*\d+\s*页"
-    r"|\d+\s*/\s*\d+"  # 3/10
-    r"|page\s*\d+(?:\s*(?:of|/)\s*\d+)?",
-    re.IGNORECASE,
-)
-# A line that opens with a heading number starts a new paragraph: the one grammar of ``numbering``.
-_HEADING = HEADING_START
-_SENTENCE_END = frozenset("。！？；：…!?;:")
-_CLOSERS = "”’」』》）)】\"'"
-_EDGE_LINES = 3  # how deep into a page's top and bottom headers, footers and page numbers may sit
-_MAX_FURNITURE_LEN = 40
-_SHORT_LINE = 0.7  # a line this much narrower than the text column ends its paragraph
-
-
-def _clean_pdf_pages(pages: list[str]) -> str:
-    """Join the extracted text of PDF pages into plain text.
-
-    Drops page numbers and running headers/footers (short lines repeating at the top or bottom of most
-    pages), then rejoins lines that the page layout wrapped mid-sentence. Pages are joined like lines,
-    so a sentence running across a page break is rejoined too. The top of the first page keeps a
-    repeated line: there it is usually the plan's title, which the running header repeats.
-    """
-    page_lines = [[line for line in page.replace("\r\n", "\n").split("\n") if line.strip()] for page in pages]
-    repeated = _repeated_edge_lines(page_lines)
-    lines: list[str] = []
-    for number, page in enumerate(page_lines):
-        lines.extend(_strip_furniture(page, top=repeated if number else frozenset(), bottom=repeated))
-    return "\n".join(_rejoin(lines))
-
-
-def _furniture_key(line: str) -> str:
-    # Digits vary from page to page ("规划 第3页"), the rest of a running header does not.
-    return re.sub(r"\d+", "#", re.sub(r"\s+", "", line))
-
-
-def _repeated_edge_lines(pages: list[list[str]]) -> frozenset[str]:
-    counts: dict[str, int] = {}
-    for page in pages:
-        edge = page[:_EDGE_LINES] + page[-_EDGE_LINES:]
-        for key in {_furniture_key(line) for line in edge if len(line.strip()) <= _MAX_FURNITURE_LEN}:
-            counts[key] = counts.get(key, 0) + 1
-    return frozenset(key for key, n in counts.items() if n >= 2 and 2 * n > len(pages))
-
-
-def _is_furniture(line: str, repeated: frozenset[str]) -> bool:
-    return bool(_PAGE_NUMBER.fullmatch(line.strip())) or _furniture_key(line) in repeated
-
-
-def _strip_furniture(page: list[str], top: frozenset[str], bottom: frozenset[str]) -> list[str]:
-    """Drop page numbers and the given repeated lines from the first and last few lines of a page."""
-    start, end = 0, len(page)
-    while start < min(end, _EDGE_LINES) and _is_furniture(page[start], top):
-        start += 1
-    while end > max(start, len(page) - _EDGE_LINES) and _is_furniture(page[end - 1], bottom):
-        end -= 1
-    return page[start:end]
-
-
-def _width(line: str) -> int:
-    """Display width: CJK characters take two columns, so mixed lines compare fairly."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
-
-
-def _column_width(lines: list[str]) -> float:
-    """The width of a full line of the text column (90th percentile), 0 when too few lines to tell."""
-    if len(lines) < 3:
-        return 0.0
-    widths = sorted(_width(line.strip()) for line in lines)
-    return float(widths[int(0.9 * (len(widths) - 1))])
-
-
-def _ends_sentence(line: str) -> bool:
-    stripped = line.rstrip().rstrip(_CLOSERS)
-    return bool(stripped) and stripped[-1] in _SENTENCE_END
-
-
-def _continues(prev: str, line: str, column: float) -> bool:
-    """Whether ``line`` continues the paragraph that the layout wrapped after ``prev``."""
-    if _ends_sentence(prev) or _HEADING.match(line.strip()):
-        return False
-    if line[:2] in ("  ", "\u3000\u3000") or line.startswith("\u3000"):  # indented: a new paragraph
-        return False
-    # A wrapped line fills the column; a short one is a title, a heading or a list item.
-    return not column or _width(prev.strip()) >= _SHORT_LINE * column
-
-
-def _rejoin(lines: list[str]) -> list[str]:
-    column = _column_width(lines)
-    out: list[str] = []
-    prev = ""
-    for line in lines:
-        text = line.strip()
-        if out and _continues(prev, line, column):
-            # Chinese wraps between characters; only Latin words were split at a space.
-            glue = " " if out[-1][-1].isascii() and text[0].isascii() else ""
-            out[-1] += glue + text
-        else:
-            out.append(text)
-        prev = line
-    return out

@@ -178,7 +178,7 @@ def apply_overrides(
         overrides.update(read_sidecar(Path(source_path)))
     except UnreadableSource as err:
         problems = (err,)
-    allowed = {f.name for f in fields(Document)} - {"doc_id", "source", "sha256", "body_span"}
+    allowed = {f.name for f in fields(Document)} - {"doc_id", "source", "sha256", "body_span", "ocr_pages"}
     changes = {k: v for k, v in overrides.items() if k in allowed}
     if "region" in changes and "region_level" not in changes:
         region = lookup(changes["region"])

@@ -29,15 +29,16 @@ def outline_text(plan: ParsedPlan) -> str:
     body = [c for c in plan.clauses if c.kind != "indicator"]
     kinds = Counter(c.kind for c in body if c.part == 1)
     lines.append(
-        f"  条款：{sum(kinds.values())}（其中前言 {kinds['preamble']}，引言 {kinds['intro']}，引领段 {kinds['lead']}），"
+        f"  条款：{sum(kinds.values())}（其中前言 {kinds['preamble']}，引言 {kinds['intro']}，引领段 {kinds['lead']}，"
+        f"名词解释 {kinds['glossary']}），"
         f"分段 {len(body)}，标题 {len(plan.headings)}，指标 {len(plan.indicators)}"
     )
     lines.append("")
     by_path: dict[tuple[str, ...], list] = {}
-    leads_under: dict[tuple[str, ...], list] = {}  # a section made of run-in lead paragraphs: its leads
+    leads_under: dict[tuple[str, ...], list] = {}  # run-in leads under their section, glossary terms under theirs
     for c in body:
         by_path.setdefault(c.section_path, []).append(c)
-        if c.kind == "lead" and c.part == 1:
+        if c.kind in ("lead", "glossary") and c.part == 1:
             leads_under.setdefault(c.section_path[:-1], []).append(c)
     if () in by_path:
         lines.append(f"（前言）  [{len(by_path[()])} 段]")
@@ -48,7 +49,7 @@ def outline_text(plan: ParsedPlan) -> str:
             note = f"  [{own[0].kind}{'，' + str(len(own)) + ' 段' if len(own) > 1 else ''}]"
             note += "".join(f"  {part}" for part in own[0].departments.labelled())
         lines.append("  " * (h.level - 1) + h.label + note)
-        lines += ["  " * h.level + f"「{c.label}」  [lead]" for c in leads_under.get(h.path, [])]
+        lines += ["  " * h.level + f"「{c.label}」  [{c.kind}]" for c in leads_under.get(h.path, [])]
     if plan.indicators:
         lines.append("")
         lines.append("指标：")

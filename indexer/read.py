@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from .clauses import make_clauses, number_path
@@ -36,14 +37,19 @@ def read_plan(path: str | Path, catalog: dict[str, dict[str, str]] | None = None
     document = infer_document(
         text, structure.body_span, structure.title_line, doc_id=doc_id, source=path.name, sha256=source.sha256
     )
+    if source.ocr_pages:
+        document = replace(document, ocr_pages=source.ocr_pages)
     document, problems = apply_overrides(document, path, catalog)
     clauses = make_clauses(text, structure, doc_id, document.region)
     indicators, indicator_clauses = _indicators(text, structure.headings, document.doc_id, document.region)
     indicators += _prose_indicators(text, structure.headings, document, indicators)
-    headings = tuple(
+    headings = [
         Heading(level=m.level, scheme=m.scheme, number=str(m.value), label=m.label, path=m.labels, span=(m.start, m.title_end))
         for m in structure.headings
-    )
+    ]
+    # A glossary is a top-level section of its own, without a number: the outline shows it, its terms under it.
+    headings += [Heading(1, "glossary", "", g.label, (g.label,), g.head) for g in structure.glossaries]
+    headings = tuple(sorted(headings, key=lambda h: h.span))
     return ParsedPlan(document, text, headings, tuple(clauses + indicator_clauses), tuple(indicators), problems)
 
 

@@ -28,6 +28,7 @@ class Document:
     published: str = ""  # ISO date, '' when unknown
     doc_type: str = ""  # 规划 / 实施意见 / 条例 / 办法 / 意见 …
     body_span: Span = (0, 0)  # the part of the cleaned text that holds the numbered body
+    ocr_pages: int = 0  # pages read from their image by OCR (a scanned PDF), 0 for a text document
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -88,7 +89,7 @@ class Clause:
     span: Span
     departments: Departments = field(default_factory=Departments)
     # 'clause' | 'preamble' | 'intro' (a section's text before its children) | 'lead' (a run-in lead
-    # paragraph of a section made of them) | 'indicator'
+    # paragraph of a section made of them) | 'indicator' | 'glossary' (a term of a 名词解释 list)
     kind: str = "clause"
     part: int = 1  # long clauses are split at sentence ends into parts with the same path
     parts: int = 1

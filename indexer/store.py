@@ -33,7 +33,7 @@ from .records import Clause, Document, Heading, Indicator
 # 2: sentence vectors beside the clause vectors (sentences.faiss + sentences.jsonl).
 FORMAT_VERSION = 2
 # Bump when reading a plan gives different clauses for the same bytes: the index then rebuilds itself.
-PARSER_VERSION = "7"
+PARSER_VERSION = "8"
 NORMALIZATION = "nfkc+opencc-t2s+lower"
 MANIFEST = "manifest.json"
 # Every name an index folder of ours may hold (a folder holding anything else is not ours to replace).

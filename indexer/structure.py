@@ -16,12 +16,13 @@ from dataclasses import dataclass
 
 from . import furniture
 from .doctypes import names_a_type
+from .glossary import Glossary, find_glossaries
 from .numbering import SCHEME_RANK, Number, canonical, is_annex, label_separator, match_number
 
 _SENTENCE_END_BEFORE = re.compile(r"[。；;!！?？）)]\s*")
 _FIRST_CHILD = re.compile(r"(?<=[\u4e00-\u9fff])(?=[（(][一1][）)]|1[.．、](?!\d))")
 _NOTICE_TITLE = re.compile(r"(关于|關于|關於)?印发.*(通知|通告)$|通知$")
-_DATE_LINE = re.compile(r"^[(（]?\s*(\d{4}|[二〇零一三四五六七八九]{4})\s*年.{1,6}日\s*[)）]?\s*$")
+_DATE_LINE = furniture.DATE_LINE
 _SKIP_AFTER_TITLE = re.compile(r"^[(（]此件公开发布[)）]$|^[(（]此件公開發布[)）]$|^发布日期|^發布日期")
 _TAIL_LINE = re.compile(
     r"^(抄送|主送|抄報|抄报|相关解读|相關解讀|附件|附：|扫一扫|打印本页|关闭窗口|责任编辑|責任編輯)|印发\s*$|印發\s*$"
@@ -59,6 +60,8 @@ class Structure:
     body_span: tuple[int, int]
     title_line: tuple[int, int] | None  # span of the document's title line, if found
     headings: tuple[HeadingMark, ...]
+    # 名词解释 lists: out of the body's numbering; inside the body span when an annex follows them
+    glossaries: tuple[Glossary, ...] = ()
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -176,6 +179,9 @@ def find_body(text: str) -> tuple[int, tuple[int, int] | None]:
         pos, line = lines[title_idx]
         title_end = pos + len(line.rstrip())
         start_idx = title_idx + 1
+        top = _title_top(lines, title_idx, front)
+        if top < title_idx:  # a title set on two lines: 某市知识产权保护和运用 / “十四五”规划
+            title_idx, (pos, line) = top, lines[top]
         # （2021－2035年） on the next line completes the title.
         nxt = next((j for j in range(start_idx, len(lines)) if lines[j][1].strip()), None)
         if nxt is not None and furniture.YEAR_RANGE.match(lines[nxt][1].strip()):
@@ -191,6 +197,25 @@ def find_body(text: str) -> tuple[int, tuple[int, int] | None]:
         start_idx += 1
     start = lines[start_idx][0] if start_idx < len(lines) else len(text)
     return start, title_span
+
+
+_TITLE_PART = re.compile(r"[，。；：:、,;（）()]")
+
+
+def _title_top(lines: list[tuple[int, str]], title_idx: int, front: int) -> int:
+    """The first line of a title whose last line (the one naming the type) is ``title_idx``: the line
+    just above joins it when the type line is short and that line is a bare phrase, not a signature,
+    date, notice, heading or release line (a title wraps only when it is long)."""
+    line = lines[title_idx][1].strip()
+    if len(line) > 12 or title_idx - 1 < front:
+        return title_idx
+    above = lines[title_idx - 1][1].strip()
+    if (
+        not 4 <= len(above) <= 40 or _TITLE_PART.search(above) or names_a_type(above) or match_number(above)
+        or SIGNATURE.match(above) or _DATE_LINE.match(above) or furniture.is_furniture(above) or re.search(r"\d", above)
+    ):
+        return title_idx
+    return title_idx - 1
 
 
 def _before_body(line: str) -> bool:
@@ -272,9 +297,12 @@ def parse_structure(text: str) -> Structure:
         last_value[num.scheme] = num.value
         return True
 
+    glossaries = find_glossaries(text, body_start, _ends_glossary)
     for pos, line in _lines(text):
         if pos + len(line) <= body_start or not line.strip():
             continue
+        if any(g.span[0] <= pos < g.span[1] for g in glossaries):
+            continue  # a glossary's numbered entries are not the body's headings
         line_end = pos + len(line)
         lead = len(line) - len(line.lstrip())
         # Further headings on the same line start after a sentence end, or right after a heading's title.
@@ -295,8 +323,23 @@ def parse_structure(text: str) -> Structure:
             at += 1
 
     body_end = _find_body_end(text, marks[-1].title_end if marks else body_start)
+    # A glossary after the body's last heading ends the body; one before an annex stays a part of it.
+    for g in glossaries:
+        if g.span[0] < body_end and not any(m.start > g.span[0] for m in marks):
+            body_end = len(text[: g.span[0]].rstrip())
     marks = [m for m in marks if m.start < body_end]
-    return Structure((body_start, body_end), title_span, tuple(sorted(marks, key=lambda m: m.start)))
+    return Structure(
+        (body_start, body_end), title_span, tuple(sorted(marks, key=lambda m: m.start)), tuple(glossaries)
+    )
+
+
+def _ends_glossary(line: str) -> bool:
+    """A line that ends a glossary: an annex, the document's tail (抄送, 印发 …), a signature or a date."""
+    num = match_number(line)
+    return bool(
+        (num and is_annex(num.scheme)) or _TAIL_LINE.search(line) or furniture.CREDIT.match(line)
+        or SIGNATURE.match(line) or _DATE_LINE.match(line)
+    )
 
 
 def _find_body_end(text: str, after: int) -> int:

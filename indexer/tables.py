@@ -2,14 +2,15 @@
 
 A table is a run of lines whose cells are separated by tabs (or by two or more spaces), with a header
 row that names the indicator column (指标) or at least two years (2020年 …). Columns are found by the
-header, so tables with or without 序号 or 属性 columns read the same.
+header, so tables with or without 序号 or 属性 columns read the same. A table with a column of what a
+past plan achieved (完成情况, 实际) reviews that plan: its rows are results, not targets.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .numbering import match_number
 
@@ -20,6 +21,10 @@ _YEAR_IN_CELL = re.compile(r"[（(]\s*((?:19|20)\d{2})\s*年?\s*[）)]")
 _BASELINE_HEADER = re.compile(r"现状|基准|基期|現狀|基準")
 _TARGET_HEADER = re.compile(r"目标|目標")
 _ATTRIBUTE = re.compile(r"预期性|约束性|預期性|約束性")
+# A column of what a past plan achieved (完成情况, 2020年实际, 已完成): the table reviews that plan, its
+# figures are results, not targets.
+_COMPLETION = re.compile(r"完成|实际|實際|实现情况|實現情況|达成|達成")
+_SUB_ROW = re.compile(r"^其中\s*[：:，,]?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +44,16 @@ class IndicatorRow:
 
 
 def _cells(line: str) -> list[str]:
+    """The cells of a row. Tab-separated cells keep their places (an empty cell between two tabs is a
+    blank cell, so the cells after it stay in their columns); cells set apart by spaces cannot be empty."""
+    line = line.strip(" \n\u3000")
+    if "\t" in line:
+        return [c.strip() for c in line.split("\t")]
     return [c.strip() for c in _CELL_SPLIT.split(line.strip()) if c.strip()]
 
 
 def _is_row(line: str) -> bool:
-    return ("\t" in line or bool(re.search(r"\S\s{2,}\S", line))) and len(_cells(line)) >= 3
+    return ("\t" in line or bool(re.search(r"\S\s{2,}\S", line))) and sum(1 for c in _cells(line) if c) >= 3
 
 
 def find_indicators(text: str, start: int = 0, end: int | None = None) -> Iterator[IndicatorRow]:
@@ -64,10 +74,16 @@ def find_indicators(text: str, start: int = 0, end: int | None = None) -> Iterat
             continue
         title = _table_title(lines, i)
         i += 1
+        parent = None
         while i < len(lines) and (not lines[i][1].strip() or _is_row(lines[i][1])):
             row_pos, row = lines[i]
             if row.strip():
                 parsed = _row(_cells(row), columns, (row_pos + len(row) - len(row.lstrip()), row_pos + len(row.rstrip())), title)
+                if parsed and _SUB_ROW.match(parsed.name) and parent is not None:
+                    # 其中：发明专利 is a part of the row above it: 专利授权量（其中：发明专利）
+                    parsed = replace(parsed, name=f"{parent.name}（{parsed.name}）")
+                elif parsed:
+                    parent = parsed
                 if parsed:
                     yield parsed
             i += 1
@@ -89,6 +105,8 @@ def _columns(header: list[str]) -> dict | None:
     ]
     name_col = next((i for i, cell in enumerate(header) if "指标" in cell or "指標" in cell), None)
     if len(years) < 2 and name_col is None:
+        return None
+    if any(_COMPLETION.search(cell) for cell in header):
         return None
     if name_col is None:
         name_col = years[0][0] - 1 if years and years[0][0] > 0 else 0
@@ -167,13 +185,16 @@ def rejoin_flattened_tables(lines: list[str]) -> list[str]:
     across clauses and the indicator reader sees it. A cell broken over two lines inside a paragraph
     (基准值 / （2020年）) is one cell. Cells between a row's last column and the next row number are
     leading cells of the next row when the header puts columns before 序号 (a group cell such as 板块),
-    else extra cells of the row (a sub-row 其中 …, a stray trailing cell). Rows missing a spanning group
-    cell stay short; the indicator reader aligns them from the right.
+    else extra cells of the row (a stray trailing cell); sub-rows 其中：… of a row's width less its number
+    become rows of their own. A row one cell short under a full row gets back the cell that spans both
+    (a group, 属性 or 单位 written once); other short rows stay short and the indicator reader aligns them
+    from the right. One cell per line, a blank line is a blank cell. A table without 序号 is found by a
+    header of column names (指标, 单位, 2020年 …) and read row by row at the header's width.
     """
     out: list[str] = []
     i = 0
     while i < len(lines):
-        table = _flattened_table_at(lines, i)
+        table = _flattened_table_at(lines, i) or _unnumbered_table_at(lines, i)
         if table is None:
             out.append(lines[i])
             i += 1
@@ -187,11 +208,26 @@ def rejoin_flattened_tables(lines: list[str]) -> list[str]:
 def _cells_from(lines: list[str], start: int) -> list[tuple[str, int, int]]:
     """(cell, first line, line after) from ``start``: paragraphs when blank lines part the cells."""
     cells: list[tuple[str, int, int]] = []
-    paragraph_mode = any(not line.strip() for line in lines[start : start + 4])
+    # Cells one per paragraph when blank lines part the header's cells; else one per line, and then a
+    # blank line is a blank cell (a value the table leaves empty), kept so the cells after it keep their
+    # columns. Two blank lines in a row end a table of that kind.
+    # One cell per paragraph, an empty cell is an empty paragraph: three blank lines where one parts cells.
+    paragraph_mode = sum(not line.strip() for line in lines[start : start + 6]) >= 2
     i = start
     while i < len(lines) and len(cells) < 400:
         if not lines[i].strip():
-            i += 1
+            if not paragraph_mode:
+                if i + 1 >= len(lines) or not lines[i + 1].strip():
+                    break
+                cells.append(("", i, i + 1))
+                i += 1
+                continue
+            j = i
+            while j < len(lines) and not lines[j].strip():
+                j += 1
+            if cells and j < len(lines):
+                cells += [("", i, j)] * ((j - i - 1) // 2)
+            i = j
             continue
         j = i + 1
         if paragraph_mode:
@@ -254,18 +290,90 @@ def _flattened_table_at(lines: list[str], start: int) -> tuple[list[list[str]], 
                     break
                 segment.append(c)
         own, spill = segment[:after_seq], segment[after_seq:]
+        subrows: list[list[str]] = []
         if seq_col and r + 1 < len(starts):
             # A group cell is a name, not a figure: 市容景观建设 leads the next row, 17.5 ends this one.
             carry = spill[-seq_col:] if len(spill) >= seq_col and not any(re.search(r"\d", c) for c in spill[-seq_col:]) else []
             own += spill[: len(spill) - len(carry)]
+        elif spill and _SUB_ROW.match(spill[0]) and len(spill) % (after_seq - 1) == 0:
+            # 其中：发明专利 … : sub-rows without a number of their own, each a row of its own
+            carry = []
+            subrows = [[""] * seq_col + [""] + spill[k : k + after_seq - 1] for k in range(0, len(spill), after_seq - 1)]
         else:
             carry = []
             own += spill
+        above = rows[-1][len(rows[-1]) - after_seq :] if len(rows) > 1 and len(rows[-1]) == width else []
+        if len(own) == after_seq - 1 and above:
+            own = _fill_spanning_cell(own, above, header[seq_col:])
         rows.append(lead + own)
+        rows += subrows
         lead = carry
     last = starts[-1] + len(segment) - 1
     end_line = cells[last][2]
     return rows, end_line
+
+
+# Columns whose cell may span rows, in the order a short row is tried: a group (类别, 领域), the
+# attribute (属性, 指标类型), the unit. Names and figures never span.
+_SPANNING = (re.compile(r"类别|类目|类型|分类|板块|领域|方面|维度"), re.compile(r"属性|屬性|性质"), re.compile(r"单位|單位"))
+
+
+def _fill_spanning_cell(row: list[str], above: list[str], header: list[str]) -> list[str]:
+    """A row one cell short under a full row: a cell of the row above spans both (a group, 属性 or 单位
+    written once for several rows). The missing column is the first of those whose cell above, put back,
+    gives the row the shape of the row above (figures under figures, words under words); else the row
+    stays short."""
+    for pattern in _SPANNING:
+        for k, name in enumerate(header):
+            if k == 0 or not pattern.search(name) or "指标" in name or not above[k] or _is_figure(above[k]):
+                continue
+            candidate = row[:k] + [above[k]] + row[k:]
+            if all(not a or not b or _is_figure(a) == _is_figure(b) for a, b in zip(candidate, above, strict=True)):
+                return candidate
+    return row
+
+
+def _is_figure(cell: str) -> bool:
+    return bool(re.match(r"^[≥≤＞＜><约~～+-]?\s*\d", cell)) or bool(re.fullmatch(r"[—－\-/／]+", cell))
+
+
+# The words of an indicator table's column names, for a table without 序号 (where rows are found by
+# the header's width instead of by their numbers).
+_COLUMN_NAME = re.compile(r"指标|指標|年|目标|目標|现状|現狀|基准|基準|基期|单位|單位|属性|屬性|类别|類別|领域|备注|性质")
+_VALUE_COLUMN = re.compile(r"(?:19|20)\d{2}|目标|目標|现状|現狀|基准|基準|基期")
+
+
+def _unnumbered_table_at(lines: list[str], start: int) -> tuple[list[list[str]], int] | None:
+    """A table one cell per line or paragraph without a 序号 column: a header of column names (指标,
+    单位, 2020年, 2025年, 属性 …), then rows of the header's width, each a name followed by figures. Rows
+    are taken while they have that shape; at least two, or it is not a table."""
+    line = lines[start].strip()
+    if not (_is_header_cell(line) and _COLUMN_NAME.search(line)) or _CAPTION.match(line):
+        return None
+    if not any("指标" in ln or "指標" in ln for ln in lines[start : start + 3]):
+        return None
+    cells = _cells_from(lines, start)
+    width = 0
+    while width < min(len(cells), MAX_ROW_CELLS) and _is_header_cell(cells[width][0]) and _COLUMN_NAME.search(cells[width][0]):
+        width += 1
+    header = [c for c, _, _ in cells[:width]]
+    name_col = next((k for k, c in enumerate(header) if "指标" in c or "指標" in c), None)
+    values = [k for k, c in enumerate(header) if _VALUE_COLUMN.search(c) and k != name_col]
+    if width < 3 or name_col is None or len(values) < 2:
+        return None
+    rows, k = [header], width
+    while k + width <= len(cells):
+        row = [c for c, _, _ in cells[k : k + width]]
+        name = row[name_col]
+        if not name or _is_figure(name) or _SENTENCE.search(name) or len(name) > 40:
+            break
+        if not all(_is_figure(row[v]) or not row[v] for v in values) or not any(row[v] for v in values):
+            break
+        rows.append(row)
+        k += width
+    if len(rows) < 3:
+        return None
+    return rows, cells[k - 1][2]
 
 
 def _ends_table(cell: str) -> bool:

@@ -36,7 +36,7 @@ _ANY_YEAR = re.compile(r"[2２][0０]\d\d|[2２][0０][０-９]{2}")
 _SENTENCE = re.compile(r"[^。；;！!？?\n]+")
 _PIECE = re.compile(r"[^，,、；;：:]+")
 _TARGET = re.compile(
-    rf"^(?P<name>[^\d]{{2,40}}?)(?:(?P<change>{_CHANGE})|(?P<verb>{_LEVEL}))\s*"
+    rf"^(?P<name>(?:\d[A-Za-z]|[^\d])[^，,]{{1,39}}?)(?:(?P<change>{_CHANGE})|(?P<verb>{_LEVEL}))\s*"
     rf"(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>{UNIT_PATTERN})?(?P<bound>以上|以下|以内|左右)?$"
 )
 # 新建绿地35万平方米: the verb first, then what is built or added.
@@ -44,6 +44,8 @@ _BUILD = "累计新建|累计建成|新建|新增|建成|改造|培育|新培育
 _TARGET_VERB_FIRST = re.compile(
     rf"^(?P<name>(?:{_BUILD})[^\d]{{2,30}}?)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>{UNIT_PATTERN})(?P<bound>以上|以下|以内|左右)?$"
 )
+# A measure without a unit: 农田灌溉水有效利用系数提高到0.62, 火灾十万人口死亡率控制在0.15以下.
+_RATIO = re.compile(r"(?:系数|指数|率|比例|比重)$")
 # What a name may start with that is not part of it: conjunctions and the plan's own subject.
 _LEAD = re.compile(r"^(?:和|及|以及|与|并|且|其中|力争|确保|实现|年末|年底|全省|全市|全州|全区|全县|我省|我市|我州|我区|我县)+")
 
@@ -80,8 +82,8 @@ def prose_targets(text: str, start: int = 0, end: int | None = None) -> Iterator
 def _row(m: re.Match, written_name: str, year: str, span: tuple[int, int]) -> IndicatorRow | None:
     groups = m.groupdict()
     change, verb = groups.get("change"), groups.get("verb")
-    if not (m.group("unit") or change):
-        return None  # a bare number (达到3) measures nothing we could name
+    if not (m.group("unit") or change or _RATIO.search(m.group("name"))):
+        return None  # a bare number (达到3) measures nothing we could name, unless a ratio is named
     lead = _LEAD.match(m.group("name"))
     name = written_name[lead.end() if lead else 0 :].strip()
     if len(name) < 2 or re.search(r"[年月日]$", name):

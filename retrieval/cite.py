@@ -4,6 +4,8 @@
     《青海省“十四五”知识产权保护和运用规划》第四部分第（一）项第1条
     青海省 · 四（一）1
 
+A glossary term cites the glossary and the term: 《…》 名词解释 高价值发明专利, 青海省 · 名词解释「高价值发明专利」.
+
 A title that itself contains 《》 nests them as 〈〉 (《关于印发〈…〉的通知》).
 
 Section labels are the canonical ones the parser wrote (full-width brackets, ASCII dot), so a citation
@@ -36,6 +38,8 @@ def cite(clause: Clause, document: Document) -> Citation:
         short_form += f"「{clause.label}」"
     if clause.kind == "indicator":
         short_form += f" 指标 {clause.number or clause.label}".rstrip()
+    if clause.kind == "glossary":  # a term of the glossary: 名词解释「高价值发明专利」
+        short_form = f"{document.region or document.title} · {' '.join(path[:-1])}「{clause.label}」"
     return Citation(
         canonical=canonical,
         short=short_form,
@@ -64,6 +68,8 @@ def _official(clause: Clause, title: str) -> str:
     path = clause.section_path
     if clause.kind == "preamble" or not path:
         return f"{title}前言"
+    if clause.kind == "glossary":
+        return f"{title}{''.join(path[:-1])}之“{clause.label}”"
     lead = ""
     if clause.kind == "lead" and path[-1] == clause.label:
         path, lead = path[:-1], f"之“{clause.label}”"

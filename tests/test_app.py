@@ -412,6 +412,7 @@ def test_library_lists_documents_and_counts(env):
     assert len(table) == 5
     assert set(table["地区"]) == {"青海省", "山西省", "泰安市", "博尔塔拉蒙古自治州"}
     assert table["条款数"].sum() > 100
+    assert set(table["来源"]) == {"文本"}  # none of them scanned (a scanned PDF shows 扫描件（文字识别 N 页）)
     assert "5 个文件" in " ".join(texts(at.caption))
     assert any("均已收录" in c for c in texts(at.caption))  # nothing skipped, and it says so
     assert [b.label for b in at.get("download_button")] == ["导出 CSV"]  # our export, formulas neutralised

@@ -206,6 +206,46 @@ def test_pdf_rejoins_lines_and_drops_page_numbers_and_running_header(tmp_path):
     assert (source.kind, source.encoding, source.sha256) == ("pdf", "pdf", hashlib.sha256(data).hexdigest())
 
 
+BODY_LINE = "坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻党的二十大精神，"  # a full line of the column
+
+
+@pytest.mark.parametrize("header", ["某市知识产权规划", "某市人民政府公报 2022年第5期"])
+def test_pdf_running_header_is_not_the_title_and_dates_survive(tmp_path, header):
+    """A running header on every page (page 1 too), page numbers, a notice dated at the foot of page 1
+    and the plan signed at the foot of the last: the title is the plan's own line, both dates stay."""
+    from indexer.read import read_plan
+
+    pages = [
+        [header, "某市人民政府关于印发某市知识产权保护和运用规划的通知", "各区人民政府，市政府各委、办、局：",
+         "  现将《某市知识产权保护和运用规划》印发给你们，请认真贯彻执行。", "某市人民政府", "2022年3月1日", "- 1 -"],
+        [header, "某市知识产权保护和运用规划", "一、总体要求", "  " + BODY_LINE, "加快建设知识产权强市，推动高质量发展，",
+         "实现知识产权事业全面发展。", "二、重点任务", "  " + BODY_LINE, "- 2 -"],
+        [header, "加强知识产权保护，完善行政执法和司法保护衔接机制，健全纠纷多元化解机制。", "某市人民政府办公室",
+         "2022年3月5日", "- 3 -"],
+    ]
+    path = write(tmp_path, "plan.pdf", make_pdf(pages))
+    text = load_source(path).text
+    assert header not in text
+    assert "某市人民政府\n2022年3月1日\n" in text and text.endswith("某市人民政府办公室\n2022年3月5日")
+    plan = read_plan(path)
+    assert (plan.document.title, plan.document.signed) == ("某市知识产权保护和运用规划", "2022-03-01")
+    assert [h.label for h in plan.headings] == ["一、总体要求", "二、重点任务"]
+    assert plan.clauses[-1].text.endswith("健全纠纷多元化解机制。")  # signature and date stay out of the body
+
+
+def test_pdf_title_restated_under_its_running_header_is_read_once(tmp_path):
+    from indexer.read import read_plan
+
+    title = "某市知识产权保护和运用“十四五”规划"
+    pages = [
+        [title, "某市知识产权保护和运用", "“十四五”规划", "一、总体要求", "  " + BODY_LINE, "实现知识产权事业全面发展。", "1"],
+        [title, "二、重点任务", "  加强知识产权保护，完善行政执法和司法保护衔接机制，健全纠纷多元化解机制。", "2"],
+    ]
+    path = write(tmp_path, "plan.pdf", make_pdf(pages))
+    assert load_source(path).text.count("规划") == 1  # the header is dropped on page 1 too
+    assert read_plan(path).document.title == title  # the title's two lines, joined
+
+
 def test_pdf_with_empty_user_password_is_read(tmp_path):
     data = encrypt_pdf(make_pdf([["只有所有者密码。"]]), "", owner_password="owner")
     assert load_source(write(tmp_path, "plan.pdf", data)).text == "只有所有者密码。"

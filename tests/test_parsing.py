@@ -287,3 +287,21 @@ def test_the_outline_shows_a_sections_run_in_leads():
     text = outline_text(read_plan(more / "shanghai-putuo_greening-cityscape-15th-fyp-2026.md"))
     assert "3、日常管理不断强化，开创共治共享格局\n        「户外设施品质持续提升」  [lead]" in text
     assert "引领段 3" in text
+
+
+def test_figure_captions_are_not_the_last_clause_of_a_section(tmp_path):
+    path = tmp_path / "plan.txt"
+    path.write_text(
+        "某区绿化规划\n一、空间布局\n构建“一环两带多点”的绿地格局。\n图 2-1 某区绿地系统结构示意图\n"
+        "二、保障措施\n1、加强宣传引导：营造良好氛围。\n图1 某区绿道布局现状图\n\n图2：某区公共厕所布局现状图\n"
+        "表1 主要指标\n",
+        encoding="utf-8",
+    )
+    plan = read_plan(path)
+    texts = [c.text for c in plan.clauses]
+    assert texts[0] == "一、空间布局\n构建“一环两带多点”的绿地格局。"
+    assert texts[-1] == "1、加强宣传引导：营造良好氛围。\n\n表1 主要指标"  # a table's caption stays
+    # the same captions ended the last clause of a real plan
+    more = FIXTURES.parent.parent.parent / "retrieval" / "eval" / "corpus-more"
+    greening = read_plan(more / "shanghai-putuo_greening-cityscape-15th-fyp-2026.md")
+    assert [c for c in greening.clauses if c.kind != "indicator"][-1].text.endswith("良好氛围。")

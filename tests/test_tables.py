@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from indexer.clean import clean_text
 from indexer.read import read_plan
 from indexer.tables import rejoin_flattened_tables
@@ -22,7 +24,7 @@ def test_cells_one_per_paragraph_with_a_spanning_group_cell():
     assert rows_of(plan.text) == [
         ["序号", "类别", "指标名称", "单位", "基准值（2025年）", "目标值（2030年）", "属性"],
         ["1", "环境质量", "空气质量优良天数比率", "%", "85", "≥88", "约束性"],
-        ["2", "地表水达到或好于Ⅲ类水体比例", "%", "70", "≥75", "约束性"],  # 环境质量 spans rows 1–2
+        ["2", "环境质量", "地表水达到或好于Ⅲ类水体比例", "%", "70", "≥75", "约束性"],  # 环境质量 spans rows 1–2
         ["3", "生态保护", "森林覆盖率", "%", "20.5", "22", "预期性"],
     ]
     assert "注：基准值为2025年数据。" in plan.text.split("\n")  # the note is not a cell
@@ -126,3 +128,95 @@ def read_plan_text(text: str):
         path = Path(folder) / "plan.txt"
         path.write_text(text, encoding="utf-8")
         return read_plan(path)
+
+
+def test_one_cell_per_line_with_a_blank_cell_and_a_spanning_attribute():
+    # 2020年 of row 2 is blank (an empty line); 预期性 is written once for rows 2 and 3
+    lines = ["序号", "指标", "单位", "2020年", "2025年", "属性",
+             "1", "每万人口高价值发明专利拥有量", "件", "1.1", "2.5", "约束性",
+             "2", "知识产权质押融资登记金额", "亿元", "", "20", "预期性",
+             "3", "地理标志产品", "个", "5", "8",
+             "下一段正文。"]
+    assert rejoin_flattened_tables(lines) == [
+        "序号\t指标\t单位\t2020年\t2025年\t属性",
+        "1\t每万人口高价值发明专利拥有量\t件\t1.1\t2.5\t约束性",
+        "2\t知识产权质押融资登记金额\t亿元\t\t20\t预期性",
+        "3\t地理标志产品\t个\t5\t8\t预期性",
+        "下一段正文。",
+    ]
+    plan = read_plan_text("某市规划\n2022年1月1日\n一、主要指标\n" + "\n".join(lines) + "\n")
+    got = [(i.name, i.unit, i.baseline, i.target, i.attribute) for i in plan.indicators]
+    assert got == [
+        ("每万人口高价值发明专利拥有量", "件", "1.1", "2.5", "约束性"),
+        ("知识产权质押融资登记金额", "亿元", "", "20", "预期性"),
+        ("地理标志产品", "个", "5", "8", "预期性"),
+    ]
+
+
+def test_a_spanning_unit_is_told_from_a_spanning_attribute():
+    lines = ["序号", "指标", "单位", "2020年", "2025年", "属性",
+             "1", "森林覆盖率", "%", "20", "22", "约束性",
+             "2", "湿地保护率", "50", "55", "约束性"]  # % spans rows 1–2
+    assert rejoin_flattened_tables(lines)[-1] == "2\t湿地保护率\t%\t50\t55\t约束性"
+
+
+def test_table_without_a_number_column():
+    lines = ["表2 主要指标", "指标名称", "单位", "2020年", "2025年", "属性",
+             "森林覆盖率", "%", "20.5", "22", "约束性",
+             "草原综合植被盖度", "%", "55", "≥57", "预期性",
+             "注：2020年为统计数。"]
+    assert rejoin_flattened_tables(lines) == [
+        "表2 主要指标", "指标名称\t单位\t2020年\t2025年\t属性", "森林覆盖率\t%\t20.5\t22\t约束性",
+        "草原综合植被盖度\t%\t55\t≥57\t预期性", "注：2020年为统计数。",
+    ]
+    # a list of words after a heading that names 指标 is not a table
+    prose = ["指标体系", "单位目标", "年度考核", "加强管理。"]
+    assert rejoin_flattened_tables(prose) == prose
+
+
+def test_sub_rows_are_rows_of_their_own_named_after_their_row():
+    lines = ["序号", "指标", "单位", "2020年", "2025年", "属性",
+             "1", "专利授权量", "件", "1000", "1500", "预期性",
+             "其中：发明专利", "件", "100", "200", "预期性",
+             "2", "商标注册量", "件", "3000", "4000", "预期性"]
+    rows = rejoin_flattened_tables(lines)
+    assert rows[2] == "\t其中：发明专利\t件\t100\t200\t预期性"
+    plan = read_plan_text("某市规划\n2022年1月1日\n一、主要指标\n" + "\n".join(lines) + "\n")
+    assert [(i.name, i.target) for i in plan.indicators] == [
+        ("专利授权量", "1500"), ("专利授权量（其中：发明专利）", "200"), ("商标注册量", "4000")]
+
+
+def test_a_completion_table_of_the_past_plan_gives_no_targets():
+    text = ("某市规划\n2022年1月1日\n一、发展基础\n“十三五”规划指标完成情况\n"
+            "指标\t2015年\t2020年目标\t2020年完成情况\n专利授权量（件）\t500\t800\t950\n商标注册量（件）\t900\t1200\t1300\n")
+    plan = read_plan_text(text)
+    assert plan.indicators == ()
+    assert "专利授权量（件）\t500\t800\t950" in plan.text  # the table is still text of its clause
+    real = read_plan(MORE / "shanghai-putuo_greening-cityscape-15th-fyp-2026.md")
+    assert not any(i.name == "新建绿地" and i.target == "90.87" for i in real.indicators)  # 完成情况 of 十四五
+
+
+@pytest.mark.parametrize(
+    ("field", "sentence", "expected"),
+    [
+        ("water", "到2025年，万元地区生产总值用水量下降到40立方米，农田灌溉水有效利用系数提高到0.62。",
+         [("万元地区生产总值用水量", "40", "立方米"), ("农田灌溉水有效利用系数", "0.62", "")]),
+        ("fire safety", "到2030年，每十万人口火灾死亡率控制在0.15以下，消防站达到25个。",
+         [("每十万人口火灾死亡率", "≤0.15", ""), ("消防站", "25", "个")]),
+        ("childcare and networks", "到2025年，每千人口拥有3岁以下婴幼儿托位数达到4.5个，5G基站达到3000个。",
+         [("每千人口拥有3岁以下婴幼儿托位数", "4.5", "个"), ("5G基站", "3000", "个")]),
+    ],
+)
+def test_prose_targets_of_other_fields(field, sentence, expected):
+    from indexer.targets import prose_targets
+
+    # a ratio needs no unit; a name may hold figures (3岁以下) or start with one (5G)
+    assert [(r.name, r.target, r.unit) for r in prose_targets(sentence)] == expected
+
+
+def test_one_cell_per_paragraph_with_an_empty_paragraph_as_a_blank_cell():
+    cells = ["序号", "指标", "2020年", "2025年", "1", "森林覆盖率（%）", "20", "22", "2", "湿地保护率（%）", None, "55"]
+    lines = []
+    for cell in cells:
+        lines += ([""] if cell is None else [cell]) + [""]  # an empty paragraph: three blank lines in a row
+    assert rejoin_flattened_tables(lines)[:3] == ["序号\t指标\t2020年\t2025年", "1\t森林覆盖率（%）\t20\t22", "2\t湿地保护率（%）\t\t55"]

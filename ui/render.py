@@ -93,6 +93,8 @@ def hit_card(searcher, hit: Hit, query: str, *, raw_query: str = "", key: str = 
             unsafe_allow_html=True,
         )
         notes = hit.clause.departments.labelled()
+        if hit.clause.kind == "glossary":
+            notes.append("规划所附名词解释，不是规划正文的要求")
         if hit.clause.parts > 1:
             notes.append(f"本条较长，此为第 {hit.clause.part}/{hit.clause.parts} 段")
         notes.append(match_summary(hit, matched_words(text, hl)))
@@ -212,7 +214,7 @@ def coverage_item(cov: RegionCoverage, query: str = "", weights=None, *, full: b
         return
     for hit in cov.hits:
         c = cite(hit.clause, hit.document)
-        label = f" {hit.clause.label}" if hit.clause.label and hit.clause.kind != "indicator" else ""
+        label = f" {hit.clause.label}" if hit.clause.label and hit.clause.kind not in ("indicator", "glossary") else ""
         if not full:
             st.page_link(
                 "app_pages/browse.py",

@@ -1,0 +1,253 @@
+"""PDF → text: the text layer of each page (OCR for pages without one), page furniture dropped, lines
+the layout wrapped rejoined. ``indexer.load`` calls :func:`pdf_text`; pypdf is imported inside it, so
+importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import time
+import unicodedata
+import warnings
+
+from .doctypes import DOC_TYPES
+from .errors import UnreadableSource
+from .furniture import DATE_LINE
+from .numbering import HEADING_START
+from .textnorm import simplify
+
+# No single stream may unpack past this (pypdf's own default is 75 MB), nor the text of a file.
+MAX_PDF_STREAM_BYTES = 32 * 1024 * 1024
+MAX_TEXT_CHARS = 50_000_000
+MAX_PDF_PAGES = 3000  # more than any plan; a page tree that lists one page a million times is refused
+PDF_SECONDS = 180.0  # text extraction past this is refused (a small file can be built to take hours)
+
+
+def pdf_text(where: str, data: bytes) -> tuple[str, int]:
+    """(text of every page, with page furniture dropped and layout line wraps rejoined; the number of
+    pages read from their image by OCR)."""
+    from pypdf import apply_configuration
+    from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError
+
+    limits = {
+        name: MAX_PDF_STREAM_BYTES
+        for name in (
+            "zlib_maximum_output_length",
+            "lzw_maximum_output_length",
+            "run_length_maximum_output_length",
+            "array_based_stream_maximum_output_length",
+            "jbig2_maximum_output_length",
+        )
+    }
+    # pypdf reports recoverable oddities through logging and warnings: the user gets our one line instead.
+    log = logging.getLogger("pypdf")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings(), apply_configuration(**limits):
+            warnings.simplefilter("ignore")
+            pages, reader_pages = _pdf_pages(where, data)
+            text_layer = sum(1 for page in pages if page.strip())
+            pages = _ocr_blank_pages(where, pages, reader_pages)
+            ocr_pages = sum(1 for page in pages if page.strip()) - text_layer
+    except UnreadableSource:
+        raise
+    except LimitReachedError as err:
+        raise UnreadableSource(
+            where, "refused: a stream unpacks to far more than its packed size (a PDF bomb?)"
+        ) from err
+    except DependencyError as err:  # AES without the optional 'cryptography' package
+        raise UnreadableSource(where, "AES-encrypted PDF; install the 'cryptography' package to read it") from err
+    except FileNotDecryptedError as err:
+        raise UnreadableSource(where, "encrypted PDF (password protected)") from err
+    except Exception as err:  # pypdf raises many types (PdfReadError, ValueError, KeyError …) on bad files
+        raise UnreadableSource(where, "corrupt or unreadable PDF") from err
+    finally:
+        log.setLevel(level)
+    if not any(page.strip() for page in pages):
+        raise UnreadableSource(where, "no text layer and no readable text in its page images")
+    return _clean_pdf_pages(pages), ocr_pages
+
+
+def _ocr_blank_pages(where: str, pages: list[str], reader_pages) -> list[str]:
+    """A scanned PDF (or scanned pages in one): the pages without a text layer are read from their images."""
+    blank = [i for i, text in enumerate(pages) if not text.strip()]
+    if not blank:
+        return pages
+    from . import ocr
+
+    with_images = [i for i in blank if reader_pages[i].images]
+    if not with_images:
+        return pages
+    if not ocr.available():
+        raise UnreadableSource(where, "scanned PDF, and the OCR engine (rapidocr_onnxruntime) is not installed")
+    try:
+        read = ocr.read_pages([reader_pages[i] for i in with_images])
+    except TimeoutError as err:
+        raise UnreadableSource(
+            where, f"refused: OCR took over {ocr.MAX_SECONDS:.0f} s (too many scanned pages)"
+        ) from err
+    out = list(pages)
+    for i, text in zip(with_images, read, strict=True):
+        out[i] = text
+    return out
+
+
+def _pdf_pages(where: str, data: bytes):
+    """The extracted text of each page (at most MAX_TEXT_CHARS in all), and the pages themselves."""
+    from pypdf import PasswordType, PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    # Many published PDFs are encrypted only to restrict printing or copying: the empty user
+    # password opens them, and reading their text is what any viewer does.
+    if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+        raise UnreadableSource(where, "encrypted PDF (password protected)")
+    if len(reader.pages) == 0:
+        raise UnreadableSource(where, "corrupt or unreadable PDF (no pages)")
+    if len(reader.pages) > MAX_PDF_PAGES:
+        raise UnreadableSource(where, f"refused: {len(reader.pages)} pages (at most {MAX_PDF_PAGES})")
+    pages, chars, seen = [], 0, set()
+    started = time.monotonic()
+    for page in reader.pages:
+        ref = getattr(page.indirect_reference, "idnum", None)
+        if ref is not None and ref in seen:
+            raise UnreadableSource(where, "refused: the same page is listed again and again (a PDF bomb?)")
+        seen.add(ref)
+        pages.append(page.extract_text() or "")
+        chars += len(pages[-1])
+        if chars > MAX_TEXT_CHARS:
+            raise UnreadableSource(where, "refused: far more text than any plan (a PDF bomb?)")
+        if time.monotonic() - started > PDF_SECONDS:
+            raise UnreadableSource(where, f"refused: reading its text took over {PDF_SECONDS:.0f} s (a PDF bomb?)")
+    return pages, reader.pages
+
+
+_PAGE_NUMBER = re.compile(
+    r"[-－—–~～_\s]*\d{1,4}[-－—–~～_\s]*"  # 3, - 3 -, — 3 —
+    r"|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"  # 第3页, 第 3 页 共 10 页
+    r"|共\s*\d+\s*页\s*[,，]?\s*第\s*\d+\s*页"
+    r"|\d+\s*/\s*\d+"  # 3/10
+    r"|page\s*\d+(?:\s*(?:of|/)\s*\d+)?",
+    re.IGNORECASE,
+)
+# A line that opens with a heading number starts a new paragraph: the one grammar of ``numbering``.
+_HEADING = HEADING_START
+_SENTENCE_END = frozenset("。！？；：…!?;:")
+_CLOSERS = "”’」』》）)】\"'"
+_EDGE_LINES = 3  # how deep into a page's top and bottom headers, footers and page numbers may sit
+_MAX_FURNITURE_LEN = 40
+_SHORT_LINE = 0.7  # a line this much narrower than the text column ends its paragraph
+# A title ends in its type word (…规划, …的通知): the line after it starts a new paragraph.
+_TYPE_WORD = re.compile("|".join(DOC_TYPES))
+_TITLE_END = re.compile(f"(?:{_TYPE_WORD.pattern})[》”]?$")
+
+
+def _clean_pdf_pages(pages: list[str]) -> str:
+    """Join the extracted text of PDF pages into plain text.
+
+    Drops page numbers and running headers/footers (short lines repeating at the top or bottom of most
+    pages), then rejoins lines that the page layout wrapped mid-sentence. Pages are joined like lines,
+    so a sentence running across a page break is rejoined too. The top of the first page keeps a
+    repeated line only when it may be the plan's title (the running header repeats the title): it names
+    a document type and no title follows it on that page. A date alone on its line is never a running
+    header: a notice dated at the foot of page 1 and a plan signed at the foot of the last page are two
+    dates at page edges, not furniture.
+    """
+    page_lines = [[line for line in page.replace("\r\n", "\n").split("\n") if line.strip()] for page in pages]
+    repeated = _repeated_edge_lines(page_lines)
+    lines: list[str] = []
+    for number, page in enumerate(page_lines):
+        top = repeated if number or not _may_be_title(page, repeated) else frozenset()
+        lines.extend(_strip_furniture(page, top=top, bottom=repeated))
+    return "\n".join(_rejoin(lines))
+
+
+def _may_be_title(page: list[str], repeated: frozenset[str]) -> bool:
+    """Whether the repeated line at the top of page 1 may be the title: it names a document type and the
+    next two lines name none (a notice's title, or the plan's own title written again, would)."""
+    first = next((i for i, line in enumerate(page[:_EDGE_LINES]) if _furniture_key(line) in repeated), None)
+    if first is None or not _names_type(page[first]):
+        return False
+    return not any(_names_type(line) and not re.search(r"[，。；]", line) for line in page[first + 1 : first + 3])
+
+
+def _names_type(line: str) -> bool:
+    return bool(_TYPE_WORD.search(simplify(line)))
+
+
+def _furniture_key(line: str) -> str:
+    # Digits vary from page to page ("规划 第3页"), the rest of a running header does not.
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", line))
+
+
+def _repeated_edge_lines(pages: list[list[str]]) -> frozenset[str]:
+    counts: dict[str, int] = {}
+    for page in pages:
+        edge = page[:_EDGE_LINES] + page[-_EDGE_LINES:]
+        for key in {
+            _furniture_key(line)
+            for line in edge
+            if len(line.strip()) <= _MAX_FURNITURE_LEN and not DATE_LINE.match(line.strip())
+        }:
+            counts[key] = counts.get(key, 0) + 1
+    return frozenset(key for key, n in counts.items() if n >= 2 and 2 * n > len(pages))
+
+
+def _is_furniture(line: str, repeated: frozenset[str]) -> bool:
+    return bool(_PAGE_NUMBER.fullmatch(line.strip())) or _furniture_key(line) in repeated
+
+
+def _strip_furniture(page: list[str], top: frozenset[str], bottom: frozenset[str]) -> list[str]:
+    """Drop page numbers and the given repeated lines from the first and last few lines of a page."""
+    start, end = 0, len(page)
+    while start < min(end, _EDGE_LINES) and _is_furniture(page[start], top):
+        start += 1
+    while end > max(start, len(page) - _EDGE_LINES) and _is_furniture(page[end - 1], bottom):
+        end -= 1
+    return page[start:end]
+
+
+def _width(line: str) -> int:
+    """Display width: CJK characters take two columns, so mixed lines compare fairly."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
+def _column_width(lines: list[str]) -> float:
+    """The width of a full line of the text column (90th percentile), 0 when too few lines to tell."""
+    if len(lines) < 3:
+        return 0.0
+    widths = sorted(_width(line.strip()) for line in lines)
+    return float(widths[int(0.9 * (len(widths) - 1))])
+
+
+def _ends_sentence(line: str) -> bool:
+    stripped = line.rstrip().rstrip(_CLOSERS)
+    return bool(stripped) and stripped[-1] in _SENTENCE_END
+
+
+def _continues(prev: str, line: str, column: float) -> bool:
+    """Whether ``line`` continues the paragraph that the layout wrapped after ``prev``."""
+    if _ends_sentence(prev) or _HEADING.match(line.strip()) or _TITLE_END.search(simplify(prev.strip())):
+        return False
+    if line[:2] in ("  ", "\u3000\u3000") or line.startswith("\u3000"):  # indented: a new paragraph
+        return False
+    # A wrapped line fills the column; a short one is a title, a heading or a list item.
+    return not column or _width(prev.strip()) >= _SHORT_LINE * column
+
+
+def _rejoin(lines: list[str]) -> list[str]:
+    column = _column_width(lines)
+    out: list[str] = []
+    prev = ""
+    for line in lines:
+        text = line.strip()
+        if out and _continues(prev, line, column):
+            # Chinese wraps between characters; only Latin words were split at a space.
+            glue = " " if out[-1][-1].isascii() and text[0].isascii() else ""
+            out[-1] += glue + text
+        else:
+            out.append(text)
+        prev = line
+    return out
