@@ -21,8 +21,8 @@ from indexer.embedding import (
     SentenceTransformerEmbedder,
     clear_embedder_cache,
     make_embedder,
+    onnx_export,
 )
-from indexer.embedding import onnx_export
 from indexer.embedding.onnx_embedder import OnnxEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
