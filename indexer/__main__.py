@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     p_build.add_argument("--data", default=str(DEFAULT_DATA), help="folder of plans (default: the project's data/)")
     p_build.add_argument("--index", default=str(DEFAULT_INDEX), help="index folder (default: the project's index/)")
     p_build.add_argument("--model", help="embedding model: 'bundled:e5-small' (default), a local folder, or a hub id")
-    p_build.add_argument("--dtype", help="auto | float32 | bfloat16")
+    p_build.add_argument("--dtype", help="auto | float32 | bfloat16 (torch runtime)")
+    p_build.add_argument("--runtime", choices=["onnx", "torch"], help="embedding runtime (default onnx)")
     p_build.add_argument("--batch-size", type=int)
     p_build.add_argument("--threads", type=int)
     p_build.add_argument("--tokenizer", default=None, help="lexical splitter: bigram | jieba | jieba+bigram")
@@ -113,7 +114,7 @@ def _build(args) -> int:
     from .lexical import DEFAULT_TOKENIZER
 
     settings = EmbedderSettings.from_env(
-        model=args.model, dtype=args.dtype, batch_size=args.batch_size, threads=args.threads
+        model=args.model, dtype=args.dtype, batch_size=args.batch_size, threads=args.threads, runtime=args.runtime
     )
     bars: dict = {}
 

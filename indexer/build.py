@@ -171,7 +171,10 @@ def build_index(
         added = tuple(sorted(set(new_sources) - set(old_sources)))
         removed = tuple(sorted(set(old_sources) - set(new_sources)))
         changed = tuple(sorted(s for s in set(new_sources) & set(old_sources) if new_sources[s] != old_sources[s]))
-        settings_same = old_manifest is not None and (
+        from .embedding import runtime_of
+
+        runtime = runtime_of(embedder)
+        settings_same = old_manifest is not None and old_manifest.runtime == runtime and (
             old_manifest.model,
             old_manifest.embed_text,
             old_manifest.tokenizer,
@@ -230,6 +233,7 @@ def build_index(
             build_seconds=round(time.perf_counter() - started, 2),
             duplicates=duplicates,
             vector_index=vector_index_spec(len(clauses), len(sentence_texts), ann_threshold),
+            runtime=runtime,
         )
         staging = staging_dir(index_dir)
         try:
@@ -315,7 +319,10 @@ def content_key(text: str) -> str:
 def _vectors(index_dir, old_manifest, embedder, texts, keys, progress) -> tuple[np.ndarray, int]:
     """Vectors for every text: reused from the old index when the model and text are the same."""
     cache: dict[str, np.ndarray] = {}
-    if old_manifest is not None and old_manifest.model == embedder.name and old_manifest.dim == embedder.dim:
+    from .embedding import runtime_of
+
+    same = old_manifest is not None and old_manifest.runtime == runtime_of(embedder)  # one runtime per index
+    if same and old_manifest.model == embedder.name and old_manifest.dim == embedder.dim:
         try:
             old = load_index(index_dir, verify="full")  # never reuse a vector from damaged bytes
             old_vectors = old.vectors()

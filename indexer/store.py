@@ -73,6 +73,10 @@ class Manifest:
     # {"type": "ivf", "threshold", "nlist", "sentence_nlist", "nprobe", "encoding"} (see vector_index_spec).
     vector_index: dict = field(default_factory=lambda: {"type": "flat"})
     packs: dict = field(default_factory=dict)  # the data packs (indexer/packs.py) and their sha256
+    # How the vectors were computed ("onnx-int8", "torch", "fake"): not part of the model's identity (every
+    # runtime of one model agrees at cosine >= 0.995, so any can query), but a build re-embeds on a change, so
+    # one index never mixes runtimes. Manifests from before the field were built with torch.
+    runtime: str = ""
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -103,6 +107,7 @@ class Manifest:
                 files=tuple((f["path"], int(f["bytes"]), f["sha256"]) for f in data.get("files", [])),
                 vector_index=_vector_index(data.get("vector_index")),
                 packs={str(k): str(v) for k, v in data.get("packs", {}).items()},
+                runtime=str(data.get("runtime") or ("fake" if str(data["model"]).startswith("fake") else "torch")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise IndexDamaged(f"the index manifest is incomplete or damaged ({err}); rebuild the index") from err

