@@ -25,6 +25,7 @@ import resource
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -51,12 +52,18 @@ DEPARTMENTS = ["知识产权局", "市场监管局", "省法院", "公安厅", "
 CN = "一二三四五六七八九十"
 
 
-def rss_mb() -> float:
+def rss_mb(field: str = "VmRSS") -> float:
+    """Resident memory in MB: VmRSS, or RssAnon (the process's own memory) / RssFile (pages of mapped
+    files: the memory-mapped vectors and BM25 arrays, shared with the page cache and reclaimable)."""
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def memory() -> dict[str, float]:
+    return {k: round(rss_mb(k)) for k in ("VmRSS", "RssAnon", "RssFile")}
 
 
 def peak_mb() -> float:
@@ -109,34 +116,18 @@ def topic_vectors(rng: np.random.Generator, centroids: np.ndarray, topics: np.nd
     return v.astype(np.float32)
 
 
-def build(n: int, folder: Path, threshold: int) -> None:
+def synth(n: int, extra_docs: int = 0):
+    """The synthetic plans of an index of n clauses (the same for the same n), plus ``extra_docs`` more."""
     from dataclasses import replace
 
-    from indexer.lexical import DEFAULT_TOKENIZER, LexicalIndex
-    from indexer.records import Clause, Departments
-    from indexer.store import (
-        FORMAT_VERSION,
-        NORMALIZATION,
-        PARSER_VERSION,
-        DocumentEntry,
-        Manifest,
-        SentenceVectors,
-        SourceEntry,
-        vector_index_spec,
-        write_index,
-    )
+    from indexer.records import Clause, Departments, ParsedPlan
 
-    started = time.perf_counter()
     base, sentences, titles, departments = material()
     places = regions()
     rng = random.Random(n)
-    nrng = np.random.default_rng(n)
-    centroids = np.random.default_rng(0).standard_normal((TOPICS, DIM)).astype(np.float32)
-    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
-    docs, clauses, texts, topics = [], [], [], []
-    sentence_rows, sentence_spans, sentence_topics = [], [], []
     n_docs = -(-n // CLAUSES_PER_DOC)
-    for d in range(n_docs):
+    plans = []
+    for d in range(n_docs + extra_docs):
         name, level, province = places[d % len(places)]
         doc = replace(
             base,
@@ -149,91 +140,76 @@ def build(n: int, folder: Path, threshold: int) -> None:
             title=f"{name}知识产权规划{d}",
             doc_type=("规划", "实施意见", "条例", "方案")[d % 4],
         )
-        docs.append(doc)
-    for i in range(n):
-        doc = docs[i // CLAUSES_PER_DOC]
-        j = i % CLAUSES_PER_DOC
-        a, b, c = j // 24 + 1, (j // 6) % 4 + 1, j % 6 + 1
-        label = titles[rng.randrange(len(titles))]
-        path = (
-            f"{cn(a)}、{titles[(a * 7) % len(titles)]}",
-            f"（{cn(b)}）{titles[(a * 31 + b) % len(titles)]}",
-            f"{c}.{label}",
-        )
-        text = "".join(rng.sample(sentences, rng.choice((1, 2, 3))))
-        deps = Departments((departments[rng.randrange(len(departments))],), ()) if rng.random() < 0.3 else Departments()
-        clauses.append(
-            Clause(
-                f"{doc.doc_id}:{a}.{b}.{c}",
-                doc.doc_id,
-                doc.region,
-                path,
-                f"{c}.",
-                label,
-                text,
-                (i * 400, i * 400 + len(text)),
-                deps,
+        clauses = []
+        for j in range(CLAUSES_PER_DOC if d < n_docs - 1 or d >= n_docs else n - (n_docs - 1) * CLAUSES_PER_DOC):
+            i = d * CLAUSES_PER_DOC + j
+            a, b, c = j // 24 + 1, (j // 6) % 4 + 1, j % 6 + 1
+            label = titles[rng.randrange(len(titles))]
+            path = (
+                f"{cn(a)}、{titles[(a * 7) % len(titles)]}",
+                f"（{cn(b)}）{titles[(a * 31 + b) % len(titles)]}",
+                f"{c}.{label}",
             )
-        )
-        texts.append(" ".join(path) + "\n" + text)
-        topic = rng.randrange(TOPICS)
-        topics.append(topic)
-        if rng.random() < 0.5:  # about one sentence vector per clause, as the bundled plans have ~4.8 per clause
-            for k in range(2):
-                sentence_rows.append(i)
-                sentence_spans.append((0, len(text)))
-                sentence_topics.append(topic if k == 0 else rng.randrange(TOPICS))
+            text = "".join(rng.sample(sentences, rng.choice((1, 2, 3))))
+            deps = (
+                Departments((departments[rng.randrange(len(departments))],), ())
+                if rng.random() < 0.3
+                else Departments()
+            )
+            clauses.append(
+                Clause(f"{doc.doc_id}:{a}.{b}.{c}", doc.doc_id, doc.region, path, f"{c}.", label, text,
+                       (i * 400, i * 400 + len(text)), deps)
+            )
+        plans.append(ParsedPlan(doc, "", (), tuple(clauses), ()))
+    return plans
+
+
+def build(n: int, folder: Path, threshold: int) -> None:
+    """A first build through the real build path (``indexer.build.build_from_plans``: sentence units,
+    vectors from the stub embedder, token counts, BM25 merge, FAISS, files), sources not read."""
+    from indexer.build import build_from_plans
+
+    started = time.perf_counter()
+    plans = synth(n)
     generated = time.perf_counter() - started
-    t0 = time.perf_counter()
-    lexical = LexicalIndex.build(texts, DEFAULT_TOKENIZER)
-    bm25 = time.perf_counter() - t0
-    vectors = topic_vectors(nrng, centroids, np.array(topics))
-    svectors = topic_vectors(nrng, centroids, np.array(sentence_topics, dtype=np.int64))
-    spec = vector_index_spec(n, len(sentence_rows), threshold)
-    manifest = Manifest(
-        FORMAT_VERSION,
-        PARSER_VERSION,
-        "stub:384",
-        DIM,
-        "query: ",
-        "passage: ",
-        "path+text",
-        DEFAULT_TOKENIZER,
-        NORMALIZATION,
-        tuple(SourceEntry(d.source, d.sha256, d.doc_id, CLAUSES_PER_DOC) for d in docs),
-        {"documents": len(docs), "clauses": n, "indicators": 0, "vectors": n, "sentences": len(sentence_rows)},
-        vector_index=spec,
-    )
-    t0 = time.perf_counter()
-    write_index(
-        folder,
-        manifest,
-        [DocumentEntry(d, (), "") for d in docs],
-        clauses,
-        [""] * n,
-        vectors,
-        [],
-        lexical,
-        SentenceVectors(
-            np.array(sentence_rows, dtype=np.int32), tuple(sentence_spans), tuple("" for _ in sentence_rows), svectors
-        ),
-    )
-    written = time.perf_counter() - t0
+    report = build_from_plans(plans, folder, embedder=StubEmbedder(), ann_threshold=threshold)
+    manifest = json.loads((folder / "manifest.json").read_text())
     print(
         json.dumps(
             {
                 "n": n,
-                "documents": len(docs),
-                "sentences": len(sentence_rows),
-                "vector_index": spec,
+                "documents": len(plans),
+                "sentences": manifest["counts"]["sentences"],
+                "vector_index": manifest["vector_index"],
                 "generate_s": round(generated, 1),
-                "bm25_s": round(bm25, 1),
-                "write_s": round(written, 1),
-                "build_s": round(time.perf_counter() - started, 1),
+                "build_s": round(report.seconds, 1),
+                "stages_s": dict(report.timings),
                 "peak_rss_mb": round(peak_mb()),
                 "load": load(),
             }
-        )
+        ),
+        flush=True,
+    )
+
+
+def add_one(n: int, folder: Path, threshold: int) -> None:
+    """Adding one plan (120 clauses) to the index of n: what an upload costs beyond reading the file."""
+    from indexer.build import build_from_plans
+
+    plans = synth(n, extra_docs=1)
+    report = build_from_plans(plans, folder, embedder=StubEmbedder(), ann_threshold=threshold)
+    print(
+        json.dumps(
+            {
+                "n": n,
+                "add_one_plan_s": round(report.seconds, 1),
+                "embedded": report.embedded,
+                "stages_s": dict(report.timings),
+                "peak_rss_mb": round(peak_mb()),
+                "load": load(),
+            }
+        ),
+        flush=True,
     )
 
 
@@ -248,6 +224,12 @@ class StubEmbedder:
     def __init__(self):
         self.centroids = np.random.default_rng(0).standard_normal((TOPICS, DIM)).astype(np.float32)
         self.centroids /= np.linalg.norm(self.centroids, axis=1, keepdims=True)
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        """A clause's vector: near the topic its text hashes to (a batch shares one noise generator)."""
+        topics = np.array([zlib.crc32(t.encode("utf-8")) % TOPICS for t in texts])
+        rng = np.random.default_rng(zlib.crc32("".join(texts[:1]).encode("utf-8")))
+        return topic_vectors(rng, self.centroids, topics)
 
     def embed_query(self, text: str) -> np.ndarray:
         seed = sum(text.encode("utf-8")) * 7919 + len(text)
@@ -277,13 +259,15 @@ def query(folder: Path, nprobes: list[int]) -> None:
     from retrieval.records import Filters
     from retrieval.search import CANDIDATES, Searcher, _top
 
-    before = rss_mb()
+    before = memory()
     t0 = time.perf_counter()
-    index = load_index(folder, verify="sizes")
+    index = load_index(folder)  # sizes and sha256 of every file, as the app's first load
+    loaded = time.perf_counter() - t0
+    after_load = memory()
     searcher = Searcher(index, StubEmbedder())
     gc.freeze()  # as Searcher.open does
     opened = time.perf_counter() - t0
-    searcher_rss = rss_mb() - before
+    after_open = memory()
     rng = random.Random(1)
     regions = [r.name for r in searcher.regions]
     plain = PLAIN * 3
@@ -300,8 +284,13 @@ def query(folder: Path, nprobes: list[int]) -> None:
     searcher.similar_to(searcher.clauses[0].clause_id)
     out = {
         "n": len(searcher.clauses),
+        "load_index_s": round(loaded, 1),
         "open_s": round(opened, 1),
-        "searcher_rss_mb": round(searcher_rss),
+        "rss_before_mb": before,
+        "rss_after_load_index_mb": after_load,
+        "rss_after_searcher_mb": after_open,
+        "searcher_rss_mb": round(after_open["VmRSS"] - before["VmRSS"]),
+        "searcher_anon_mb": round(after_open["RssAnon"] - before["RssAnon"]),
         "load": load(),
     }
     out["plain"] = timed(lambda q: searcher.search(q, k=10), plain)
@@ -309,6 +298,7 @@ def query(folder: Path, nprobes: list[int]) -> None:
     out["department"] = timed(lambda qf: searcher.search(qf[0], k=10, filters=qf[1]), deps)
     out["compare"] = timed(lambda q: searcher.compare(q), PLAIN[:8])
     out["similar_to"] = timed(lambda cid: searcher.similar_to(cid), seeds[:10])
+    out["rss_after_queries_mb"] = memory()
     hit = searcher.search(refs[0], k=3)
     out["section_ref_example"] = [refs[0], hit[0].clause_id if hit else None, list(hit[0].reasons) if hit else None]
     if not isinstance(searcher.vectors, np.ndarray):  # IVF: recall of the dense candidates against exact
@@ -341,7 +331,7 @@ def query(folder: Path, nprobes: list[int]) -> None:
                 "dense_cpu_p95_ms": round(percentile(cpu, 95), 1),
             }
         out["recall"] = recall
-    print(json.dumps(out, ensure_ascii=False))
+    print(json.dumps(out, ensure_ascii=False), flush=True)
 
 
 def recall_distributions(n: int, nprobes: list[int]) -> None:
@@ -395,7 +385,8 @@ def main() -> None:
     parser.add_argument("--nprobe", type=int, nargs="+", default=[8, 16, 32, 64])
     parser.add_argument("--dir", default="/tmp/plansearch-bench-scale")
     parser.add_argument("--distributions", type=int, default=0, help="also: IVF recall on three distributions of N")
-    parser.add_argument("--phase", choices=("build", "query"), help=argparse.SUPPRESS)
+    parser.add_argument("--no-add", action="store_true", help="skip adding one plan after the queries")
+    parser.add_argument("--phase", choices=("build", "query", "add"), help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     from indexer.store import ANN_THRESHOLD
@@ -406,6 +397,9 @@ def main() -> None:
         return
     if args.phase == "query":
         query(Path(args.dir), args.nprobe)
+        return
+    if args.phase == "add":
+        add_one(args.n, Path(args.dir), threshold)
         return
     import shutil
 
@@ -418,6 +412,8 @@ def main() -> None:
         print(f"== {n} clauses, uptime load {load()}", flush=True)
         subprocess.run([*me, "--phase", "build"], check=True)
         subprocess.run([*me, "--phase", "query", "--nprobe", *map(str, args.nprobe)], check=True)
+        if not args.no_add:
+            subprocess.run([*me, "--phase", "add"], check=True)
     if args.distributions:
         recall_distributions(args.distributions, args.nprobe)
 

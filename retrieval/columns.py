@@ -7,7 +7,8 @@ clauses in Python: filters become numpy masks, section references dictionary loo
     rows = cols.section_rows(ref, candidates)          # what Searcher._match_ref would pick, via a dictionary
 
 Every structure is an int32 array or a dictionary over *distinct* values (department names, number paths,
-window keys), never a per-row Python list, so a million clauses cost tens of megabytes here.
+window keys), never a per-row Python list (the ids are the index's byte array), so a million clauses cost
+tens of megabytes here.
 """
 
 from __future__ import annotations
@@ -61,10 +62,12 @@ def _groups(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
 class Columns:
     """Integer columns over the rows of an index and inverted lists for filters and section references."""
 
-    def __init__(self, clauses: Sequence[Clause], documents: Sequence[Document]):
+    def __init__(self, clauses: Sequence[Clause], documents: Sequence[Document], ids: Sequence[str] | None = None):
+        """One pass over ``clauses`` (a lazily read table is read once, in order). ``ids``: the clause ids
+        by row when the caller holds them already (``PlanIndex.ids``)."""
         n = len(clauses)
         self.n = n
-        self.ids = [c.clause_id for c in clauses]
+        self.ids = ids if ids is not None else [c.clause_id for c in clauses]
         self.documents = list(documents)
         doc_pos = {d.doc_id: i for i, d in enumerate(self.documents)}
         self.doc_pos = doc_pos

@@ -76,12 +76,12 @@ class Searcher:
             )
         )
         self.weights = dict(FUSION_WEIGHTS)
-        self._forms = [""] * len(self.clauses)
+        self._forms: dict[int, str] = {}  # search forms of the clauses a query looked at (bounded)
         self._query_cache: dict[str, np.ndarray] = {}
         self._cache_lock = threading.Lock()
         self._doc_list = [d.document for d in index.documents]
         # Columns over the rows, computed once: no query walks the clauses in Python.
-        self._cols = Columns(self.clauses, self._doc_list)
+        self._cols = Columns(self.clauses, self._doc_list, index.ids)
         self._ids = self._cols.ids
         self._row_doc = self._cols.row_doc
         self._row_has_departments = self._cols.row_has_departments
@@ -359,10 +359,15 @@ class Searcher:
     # --- term statistics -------------------------------------------------------------------------------
 
     def _form(self, row: int) -> str:
-        if not self._forms[row]:
+        form = self._forms.get(row)
+        if form is None:
             c = self.clauses[row]
-            self._forms[row] = search_text(" ".join(c.section_path) + "\n" + c.text)
-        return self._forms[row]
+            form = search_text(" ".join(c.section_path) + "\n" + c.text)
+            with self._cache_lock:
+                if len(self._forms) >= 4096:  # a few hundred are looked at per question; never one per row
+                    self._forms.pop(next(iter(self._forms)), None)
+                self._forms[row] = form
+        return form
 
     def _weighted_terms(self, text: str) -> tuple[set[str], float]:
         """The query's terms and their summed weight, for the last text asked (a comparison asks it of
