@@ -385,12 +385,20 @@ class ClauseTable(Sequence):
         return Clause.from_json(self.line(i))
 
     def __iter__(self):
-        """Every clause in order, read sequentially (a full pass: for builds, exports and columns)."""
-        with self.path.open("rb") as f:
-            f.seek(0)
-            for raw in f:
-                if raw.strip():
-                    yield Clause.from_json(json.loads(raw))
+        """Every clause in order, read sequentially (a full pass: for builds, exports and columns). Read
+        through the descriptor opened with the table, never the path: a build may have swapped another
+        index in under that name, and this table must go on reading its own."""
+        starts = self._starts
+        block = 1 << 22
+        i, n = 0, len(self)
+        while i < n:
+            j = min(n, int(np.searchsorted(starts, starts[i] + block, side="right")) - 1)
+            j = max(j, i + 1)
+            a = int(starts[i])
+            chunk = os.pread(self._fd, int(starts[j]) - a, a)
+            for k in range(i, j):
+                yield Clause.from_json(json.loads(chunk[int(starts[k]) - a : int(starts[k + 1]) - a]))
+            i = j
 
     def __eq__(self, other) -> bool:
         """Equal to any sequence of the same clauses (a tuple of them, another table)."""
