@@ -45,6 +45,7 @@ from .store import (
     staging_dir,
     swap_in,
     vector_index_spec,
+    vector_rows,
     write_index,
 )
 
@@ -425,23 +426,32 @@ def content_key(text: str) -> str:
 
 
 def _vectors(index_dir, old_manifest, embedder, texts, keys, progress) -> tuple[np.ndarray, int]:
-    """Vectors for every text: reused from the old index when the model and text are the same."""
-    cache: dict[str, np.ndarray] = {}
+    """Vectors for every text: reused from the old index when the model and text are the same (the last
+    vector stored under a key wins, sentences after clauses), copied over in blocks straight from the old
+    index's storage (no second copy of a large index's vectors, no Python object per vector)."""
+    dim = int(embedder.dim)
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    found = np.zeros(len(texts), dtype=bool)
     if old_manifest is not None and old_manifest.model == embedder.name and old_manifest.dim == embedder.dim:
         try:
             old = load_index(index_dir, verify="full")  # never reuse a vector from damaged bytes
-            old_vectors = old.vectors()
-            cache = {k: old_vectors[i] for i, k in enumerate(old.embed_keys) if k}
+            sources = [(old.embed_keys, vector_rows(old.faiss))]
             if old.sentences is not None:
-                cache.update({k: old.sentences.vectors[i] for i, k in enumerate(old.sentences.keys)})
+                sources.append((old.sentences.keys, old.sentences.vectors))
+            for old_keys, rows in sources:
+                last = {k: j for j, k in enumerate(old_keys) if k}
+                pairs = [(i, last[k]) for i, k in enumerate(keys) if k in last]
+                if not pairs:
+                    continue
+                dst, src = (np.array(x, dtype=np.int64) for x in zip(*pairs, strict=True))
+                for start in range(0, len(dst), 65536):
+                    part = src[start : start + 65536]
+                    out[dst[start : start + 65536]] = rows[part] if isinstance(rows, np.ndarray) else rows.take(part)
+                found[dst] = True
         except (IndexNotFound, IndexMismatch):
-            cache = {}
-    dim = int(embedder.dim)
-    out = np.zeros((len(texts), dim), dtype=np.float32)
-    missing = [i for i, k in enumerate(keys) if k not in cache]
-    for i, k in enumerate(keys):
-        if k in cache:
-            out[i] = cache[k]
+            out[:] = 0
+            found[:] = False
+    missing = np.flatnonzero(~found).tolist()
     batch = 128  # large enough for the embedder's length sorting to cut padding
     progress("embed", 0, len(missing))
     for start in range(0, len(missing), batch):

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from . import packs
-from .textnorm import simplify
+from .textnorm import _ASCII_LOWER, _nfkc_char, _t2s_with_map, search_form
 
 TOKENIZERS = ("bigram", "jieba", "jieba+bigram")
 DEFAULT_TOKENIZER = "jieba+bigram"  # measured: see retrieval/eval/README.md
@@ -31,9 +32,27 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _STOP = frozenset("的 了 和 与 及 等 在 对 为 是 把 将 有 从 以 于 并 或 其 之 中 上 下 也 都 要 我 我们 怎么 如何 什么 哪些 吗 呢 啊".split())
 
 
+_NFKC: dict[int, str] = {}  # code point -> its NFKC form, filled as characters are met
+_PLAIN: set[str] = set()  # characters met that are not combining marks (their NFKC is in _NFKC)
+
+
+def search_text(text: str) -> str:
+    """``search_form(text).text`` without the offset maps, ~10x faster: with no combining mark in the
+    text, NFKC by clusters is NFKC character by character, which ``str.translate`` does in C. A text with
+    combining marks takes ``search_form`` itself."""
+    new = set(text) - _PLAIN
+    if new:
+        if any(unicodedata.combining(ch) for ch in new):
+            return search_form(text).text
+        for ch in new:
+            _NFKC[ord(ch)] = _nfkc_char(ch)
+        _PLAIN.update(new)
+    return _t2s_with_map(text.translate(_NFKC))[0].translate(_ASCII_LOWER)
+
+
 def tokenize(text: str, method: str = DEFAULT_TOKENIZER) -> list[str]:
     """Tokens of the search form of ``text`` (NFKC, traditional→simplified, lower-case)."""
-    simple = simplify(text)
+    simple = search_text(text)
     if method == "bigram":
         return _bigrams(simple)
     if method == "jieba":

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -40,8 +41,9 @@ MANIFEST = "manifest.json"
 # Every name an index folder of ours may hold (a folder holding anything else is not ours to replace).
 INDEX_FILES = frozenset(
     {MANIFEST, MANIFEST + ".tmp", "faiss.index", "clauses.jsonl", "documents.json", "indicators.jsonl", "lexical",
-     "sentences.faiss", "sentences.jsonl", "tokens"}
+     "sentences.faiss", "sentences.jsonl", "tokens", "rows.npz"}
 )
+ROWS = "rows.npz"  # per-row columns of clauses.jsonl (RowColumns): optional, an index without it is scanned
 TOKENS = "tokens"  # per-document token counts (lexical.TokenCounts, <key>.npz): a cache, not in the manifest
 
 
@@ -330,14 +332,110 @@ class Strings(Sequence):
         return self._sorted_values
 
 
+class RowColumns:
+    """What a searcher needs of every clause, as arrays written beside clauses.jsonl (``rows.npz``), so
+    that opening a large index parses no clause: line offsets, ids and embed keys, and per row the
+    document, region, kind, span start, section path and departments (codes into small vocabularies)."""
+
+    NAMES = ("starts", "ids", "keys", "doc", "region", "regions", "kind", "kinds", "span_start", "path",
+             "paths", "dep_ptr", "dep", "deps")
+
+    def __init__(self, arrays: dict[str, np.ndarray]):
+        self.arrays = arrays
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self.__dict__["arrays"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __len__(self) -> int:
+        return len(self.arrays["doc"])
+
+    @classmethod
+    def of(cls, clauses, keys, starts: list[int], doc_ids: list[str]) -> RowColumns:
+        doc_pos = {d: i for i, d in enumerate(doc_ids)}
+        regions: dict[str, int] = {}
+        kinds: dict[str, int] = {}
+        paths: dict[tuple[str, ...], int] = {}
+        deps: dict[str, int] = {}
+        n = len(clauses)
+        doc = np.empty(n, dtype=np.int32)
+        region = np.empty(n, dtype=np.int32)
+        kind = np.empty(n, dtype=np.int32)
+        span_start = np.empty(n, dtype=np.int64)
+        path = np.empty(n, dtype=np.int32)
+        dep_ptr = np.zeros(n + 1, dtype=np.int64)
+        dep: list[int] = []
+        for i, c in enumerate(clauses):
+            doc[i] = doc_pos[c.doc_id]
+            region[i] = regions.setdefault(c.region, len(regions))
+            kind[i] = kinds.setdefault(c.kind, len(kinds))
+            span_start[i] = c.span[0]
+            path[i] = paths.setdefault(c.section_path, len(paths))
+            dep.extend(deps.setdefault(name, len(deps)) for name in c.departments.all)
+            dep_ptr[i + 1] = len(dep)
+        return cls({
+            "starts": np.array(starts, dtype=np.int64),
+            "ids": _bytes_array(c.clause_id for c in clauses),
+            "keys": _bytes_array(keys),
+            "doc": doc,
+            "region": region,
+            "regions": np.array(list(regions), dtype=str),
+            "kind": kind,
+            "kinds": np.array(list(kinds), dtype=str),
+            "span_start": span_start,
+            "path": path,
+            # one JSON text: the distinct section paths are lists of labels of any length
+            "paths": np.frombuffer(json.dumps(list(paths), ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
+            "dep_ptr": dep_ptr,
+            "dep": np.array(dep, dtype=np.int32),
+            "deps": np.array(list(deps), dtype=str),
+        })
+
+    def save(self, path: Path) -> None:
+        with path.open("wb") as f:
+            np.savez(f, **self.arrays)
+
+    @classmethod
+    def load(cls, path: Path, n_lines: int | None = None) -> RowColumns:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {name: z[name] for name in cls.NAMES}
+        rows = cls(arrays)
+        n = len(rows)
+        sizes = {"starts": n + 1, "ids": n, "keys": n, "region": n, "kind": n, "span_start": n, "path": n,
+                 "dep_ptr": n + 1}
+        if any(len(arrays[k]) != v for k, v in sizes.items()) or arrays["dep_ptr"][-1] != len(arrays["dep"]):
+            raise ValueError(f"{path.name} has columns of different lengths")
+        return rows
+
+    def section_paths(self) -> list[tuple[str, ...]]:
+        return [tuple(p) for p in json.loads(self.arrays["paths"].tobytes().decode("utf-8"))]
+
+
+def _bytes_array(strings) -> np.ndarray:
+    encoded = [s.encode("utf-8") for s in strings]
+    return np.array(encoded, dtype=f"S{max(map(len, encoded), default=1) or 1}")
+
+
 class ClauseTable(Sequence):
     """The clauses of an index read from ``clauses.jsonl`` when asked for (``table[i]``, iteration): the
     file stays on disk, the table holds one offset per line and the clause ids (``Strings``). A query
     materialises only the clauses it shows."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, rows: RowColumns | None = None):
         self.path = path
         self._fd = os.open(path, os.O_RDONLY)  # kept open: a swapped-out index stays readable until reloaded
+        self.rows = rows
+        # the clauses asked for lately, parsed (a comparison reads its candidates more than once)
+        self._clause = functools.lru_cache(maxsize=4096)(self._parse)
+        if rows is not None:  # written by the build: nothing to scan
+            if int(rows.starts[-1]) != os.fstat(self._fd).st_size:
+                raise ValueError(f"{ROWS} does not describe {path.name}")
+            self._starts = rows.starts
+            self.ids = Strings(rows.ids)
+            self.embed_keys = Strings(rows.keys)
+            return
         starts: list[np.ndarray] = []
         ids: list[bytes] = []
         keys: list[bytes] = []
@@ -382,12 +480,21 @@ class ClauseTable(Sequence):
             i += n
         if not 0 <= i < n:
             raise IndexError(f"clause row {i} out of range")
+        return self._clause(i)
+
+    def _parse(self, i: int) -> Clause:
         return Clause.from_json(self.line(i))
 
     def __iter__(self):
-        """Every clause in order, read sequentially (a full pass: for builds, exports and columns). Read
-        through the descriptor opened with the table, never the path: a build may have swapped another
-        index in under that name, and this table must go on reading its own."""
+        """Every clause in order, read sequentially (a full pass: for builds and exports)."""
+        for record in self.records():
+            yield Clause.from_json(record)
+
+    def records(self):
+        """Every line as its JSON object, in order: one sequential pass, without making Clause objects
+        (the columns of a searcher need a few fields of each). Read through the descriptor opened with
+        the table, never the path: a build may have swapped another index in under that name, and this
+        table must go on reading its own."""
         starts = self._starts
         block = 1 << 22
         i, n = 0, len(self)
@@ -397,7 +504,7 @@ class ClauseTable(Sequence):
             a = int(starts[i])
             chunk = os.pread(self._fd, int(starts[j]) - a, a)
             for k in range(i, j):
-                yield Clause.from_json(json.loads(chunk[int(starts[k]) - a : int(starts[k + 1]) - a]))
+                yield json.loads(chunk[int(starts[k]) - a : int(starts[k + 1]) - a].decode("utf-8"))
             i = j
 
     def __eq__(self, other) -> bool:
@@ -461,9 +568,13 @@ def write_index(
         spans = np.asarray(sentences.spans, dtype=np.int64).reshape(-1, 2).tolist()
         for row, span, key in zip(sentences.rows.tolist(), spans, sentences.keys, strict=True):
             f.write(json.dumps({"row": row, "span": span, "key": key}) + "\n")
-    with (folder / "clauses.jsonl").open("w", encoding="utf-8") as f:
+    starts = [0]
+    with (folder / "clauses.jsonl").open("wb") as f:
         for clause, key in zip(clauses, embed_keys, strict=True):
-            f.write(json.dumps({**clause.to_json(), "embed_key": key}, ensure_ascii=False) + "\n")
+            line = (json.dumps({**clause.to_json(), "embed_key": key}, ensure_ascii=False) + "\n").encode("utf-8")
+            f.write(line)
+            starts.append(starts[-1] + len(line))
+    RowColumns.of(clauses, embed_keys, starts, [d.document.doc_id for d in documents]).save(folder / ROWS)
     docs = [
         {**d.document.to_json(), "headings": [h.to_json() for h in d.headings], "text": d.text} for d in documents
     ]
@@ -785,7 +896,8 @@ def _load(folder: Path, verify: str) -> PlanIndex:
     hashes = verify == "full" or (verify == "auto" and key not in _VERIFIED)
     verify_files(folder, manifest, hashes=hashes)
     try:
-        clauses = ClauseTable(folder / "clauses.jsonl")
+        rows = RowColumns.load(folder / ROWS) if (folder / ROWS).exists() else None
+        clauses = ClauseTable(folder / "clauses.jsonl", rows)
         docs_json = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
         documents = tuple(
             DocumentEntry(

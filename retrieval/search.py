@@ -77,6 +77,7 @@ class Searcher:
         )
         self.weights = dict(FUSION_WEIGHTS)
         self._forms: dict[int, str] = {}  # search forms of the clauses a query looked at (bounded)
+        self._rows: dict[str, int] = {}  # rows of the ids recent rankings named (bounded)
         self._query_cache: dict[str, np.ndarray] = {}
         self._cache_lock = threading.Lock()
         self._doc_list = [d.document for d in index.documents]
@@ -173,7 +174,7 @@ class Searcher:
         if hit is None:
             return Signals(0.0, 0.0)
         terms, total = self._weighted_terms(pq.content_text or pq.search_text)
-        form = self._form(self.index.row(hit.clause_id))
+        form = self._form(self._row(hit.clause_id))
         found = sum(self._idf.get(t, self._max_idf) for t in terms if t in form)
         return Signals(hit.dense_score or 0.0, found / total if total else 0.0)
 
@@ -207,17 +208,18 @@ class Searcher:
             "hybrid": ([dense_rank, lexical_rank], [w["dense"], w["lexical"]]),
         }[mode]
         fused = rrf([[ids[i] for i in ranking] for ranking in lists], weights=weights)
+        self._remember_rows(ids, [*dense_rank, *lexical_rank, *pinned])
         reasons: dict[str, list[str]] = {}
         if pq.doc_types:
             preferred = self._cols.doc_type_preferred(lambda doc_type: type_matches(pq.doc_types, doc_type))
             if preferred.any() and not preferred.all():
                 for cid in fused:
-                    if preferred[self._row_doc[self.index.row(cid)]]:
+                    if preferred[self._row_doc[self._row(cid)]]:
                         fused[cid] += DOC_TYPE_BOOST
                         reasons.setdefault(cid, []).append("document type")
         if pq.intent == "responsible":  # who is responsible: clauses that name their departments
             for cid in fused:
-                if self._row_has_departments[self.index.row(cid)]:
+                if self._row_has_departments[self._row(cid)]:
                     fused[cid] += DOC_TYPE_BOOST
                     reasons.setdefault(cid, []).append("names departments")
         # A resolved section reference outranks everything, in document order.
@@ -229,12 +231,12 @@ class Searcher:
         l_pos = {row: r for r, row in enumerate(lexical_rank, 1)}
         order = ordered(fused)
         if pq.intent == "compare" and not pinned:
-            order = _regions_first(order, [self.clauses[self.index.row(cid)].region for cid in order])
+            order = _regions_first(order, [self.clauses[self._row(cid)].region for cid in order])
         hits: list[Hit] = []
         pinned_rows = set(pinned)
         seen_base: set[str] = set()
         for cid in order:
-            row = self.index.row(cid)
+            row = self._row(cid)
             clause = self.clauses[row]
             base = cid.split("#")[0]
             if base in seen_base and row not in pinned_rows:
@@ -357,6 +359,19 @@ class Searcher:
         return cols.in_document_order(rows).tolist()
 
     # --- term statistics -------------------------------------------------------------------------------
+
+    def _remember_rows(self, ids, rows) -> None:
+        """The rows of the ids a ranking just named (looked up again by id while it is turned into hits):
+        a dictionary of the recent ones instead of a binary search over every id each time."""
+        with self._cache_lock:
+            if len(self._rows) > 8192:
+                self._rows.clear()
+            for row in rows:
+                self._rows[ids[row]] = row
+
+    def _row(self, clause_id: str) -> int | None:
+        row = self._rows.get(clause_id)
+        return self.index.row(clause_id) if row is None else row
 
     def _form(self, row: int) -> str:
         form = self._forms.get(row)

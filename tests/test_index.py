@@ -317,3 +317,27 @@ def test_adding_a_plan_tokenizes_that_plan_only_and_equals_a_fresh_build(data_di
     build_index(data_dir, fresh2, embedder=CountingEmbedder())
     assert _lexical_files(index_dir) == _lexical_files(fresh2)
     assert load_index(index_dir).lexical.n_docs == len(load_index(index_dir).clauses)
+
+
+def test_an_index_written_before_rows_npz_and_token_counts_still_loads(data_dir, tmp_path):
+    """rows.npz (the searcher's columns) and tokens/ (the token counts) came with format 2 unchanged: an
+    index without them is read by scanning clauses.jsonl, and the next build tokenizes and adds them."""
+    from retrieval.search import Searcher
+
+    index_dir = tmp_path / "index"
+    build_index(data_dir, index_dir, embedder=CountingEmbedder())
+    with_rows = Searcher(load_index(index_dir), CountingEmbedder())
+    manifest_path = index_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["files"] = [f for f in manifest["files"] if f["path"] != "rows.npz"]
+    manifest_path.write_text(json.dumps(manifest))
+    (index_dir / "rows.npz").unlink()
+    shutil.rmtree(index_dir / "tokens")
+    old = load_index(index_dir)
+    assert old.clauses.rows is None and old.clauses == with_rows.clauses
+    scanned = Searcher(old, CountingEmbedder())
+    for q in ("知识产权", "专利 质押", "第一条"):
+        assert [(h.clause_id, h.score) for h in scanned.search(q)] == [(h.clause_id, h.score) for h in with_rows.search(q)]
+    emb = CountingEmbedder()
+    build_index(data_dir, index_dir, embedder=emb, force=True)
+    assert emb.calls == 0 and (index_dir / "rows.npz").exists() and len(list((index_dir / "tokens").iterdir())) == 3

@@ -426,3 +426,26 @@ def test_a_searcher_keeps_no_python_object_per_clause(fake_searcher):
         s.best_signals(q, hits)
     assert len(s._forms) < len(s.clauses)  # only the forms of rows a question looked at
     assert isinstance(s._ids.values, np.ndarray) and s._ids.values.dtype.kind == "S"
+
+
+def test_the_columns_the_build_wrote_are_the_columns_of_a_pass_over_the_clauses(fake_searcher, ann_index_dir):
+    from indexer.store import load_index
+    from retrieval.columns import Columns
+
+    for index in (fake_searcher.index, load_index(ann_index_dir)):
+        assert index.clauses.rows is not None  # rows.npz, written by the build
+        docs = [d.document for d in index.documents]
+        stored, scanned = Columns(index.clauses, docs, index.ids), Columns(tuple(index.clauses), docs)
+        assert list(stored.ids) == list(scanned.ids)
+        for name in ("row_doc", "row_kind", "row_span_start", "row_has_departments", "row_indicator", "row_path",
+                     "_window_rows", "_window_ptr", "doc_region", "doc_level"):
+            assert np.array_equal(getattr(stored, name), getattr(scanned, name)), name
+        names = {v: k for k, v in stored.names.items()}
+        scanned_names = {v: k for k, v in scanned.names.items()}
+        assert [names[c] for c in stored.row_region] == [scanned_names[c] for c in scanned.row_region]
+        assert stored.kinds == scanned.kinds and stored.window_keys == scanned.window_keys
+        assert stored.department_names == scanned.department_names
+        for a, b in zip(stored._department_rows, scanned._department_rows, strict=True):
+            assert np.array_equal(a, b)
+        for prefix in {c.section_path[:k] for c in index.clauses for k in range(len(c.section_path) + 1)}:
+            assert np.array_equal(np.sort(stored.prefix_rows(prefix)), np.sort(scanned.prefix_rows(prefix)))
