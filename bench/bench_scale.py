@@ -1,17 +1,27 @@
 """Scale: synthetic indexes of 10^5 … 10^6 clauses, built and searched without the model.
 
-    .venv/bin/python bench/bench_scale.py [--sizes 100000 300000] [--threshold N] [--nprobe 8 16 32 64]
+    .venv/bin/python bench/bench_scale.py [--sizes 100000 1000000] [--threshold N] [--nprobe 16 64 128] [--no-add]
 
-For each size it builds (in a child process, for a clean peak RSS) an index through ``write_index``:
-documents with real region names from the gazetteer, three-level section paths with real heading titles,
-clause texts drawn from the bundled plans' sentences (so BM25 is realistic), departments from the plans,
-about one sentence vector per clause, and clustered unit vectors (1,000 topics; a clause's cosine to its
-topic is ~0.7, as embeddings of one field are; uniformly random 384-d vectors have no neighbours to
-find). A second child loads it with a stub embedder (fixed query vectors: no model) and prints, with the
-machine's load average: build time and peak RSS; RSS of the loaded searcher; p50/p95 of plain,
-section-reference, department-filtered, compare and similar_to queries; for an IVF index the recall@100
-of its dense candidates against exact search (clause and sentence vectors, MaxP) for each probe count.
-It prints numbers and asserts nothing (targets: README "Performance").
+For each size, three child processes (each with a clean peak RSS):
+
+1. build: synthetic plans (real region names from the gazetteer, three-level section paths with real
+   heading titles, clause texts drawn from the bundled plans' sentences so BM25 is realistic, departments)
+   go through the real build path (``indexer.build.build_from_plans``: sentence units, vectors, token
+   counts, the BM25 merge, FAISS, the files), the sources only not read. Vectors come from a stub
+   embedder: clustered unit vectors (1,000 topics, a clause's cosine to its topic ~0.7, as embeddings of
+   one field are; uniformly random 384-d vectors have no neighbours to find). Prints the build time by
+   stage and the peak RSS.
+2. query: loads the index (sizes and sha256 of every file, as the app's first load does) with a stub
+   query embedder (no model) and prints the searcher's memory (VmRSS, and RssAnon — the process's own
+   memory — apart from RssFile — pages of the memory-mapped vectors and BM25 arrays, reclaimable page
+   cache), p50/p95 (wall and CPU) of plain, section-reference, department-filtered, compare and
+   similar_to queries, and for an IVF index the recall@100 of its dense candidates against exact search
+   (clause and sentence vectors, MaxP) for each probe count.
+3. add: the same plans plus one more (120 clauses) through the same build: what adding one plan costs
+   beyond reading its file (vectors reused, token counts reused but for the new plan, merge, write).
+
+It prints numbers and asserts nothing (targets: README "Performance"); the machine's load average is
+printed beside them.
 """
 
 from __future__ import annotations
@@ -116,11 +126,32 @@ def topic_vectors(rng: np.random.Generator, centroids: np.ndarray, topics: np.nd
     return v.astype(np.float32)
 
 
-def synth(n: int, extra_docs: int = 0):
-    """The synthetic plans of an index of n clauses (the same for the same n), plus ``extra_docs`` more."""
+def synth(n: int, extra_docs: int = 0, tile: int = 0):
+    """The synthetic plans of an index of n clauses (the same for the same n), plus ``extra_docs`` more.
+    ``tile``: the plans of an index of ``tile`` clauses, repeated under other ids and regions up to n (the
+    texts repeat: their token counts, cached by the index of ``tile``, are not tokenized again)."""
     from dataclasses import replace
 
     from indexer.records import Clause, Departments, ParsedPlan
+
+    if tile and tile < n:
+        base = synth(tile)
+        places = regions()
+        plans = []
+        for d in range(-(-n // CLAUSES_PER_DOC) + extra_docs):
+            if d < len(base):
+                plans.append(base[d])
+                continue
+            src = base[d % len(base)]
+            name, level, province = places[d % len(places)]
+            doc = replace(src.document, doc_id=f"syn{d:06d}", source=f"syn{d:06d}.txt", sha256=f"{d:064x}",
+                          region=name, region_level=level, province=province, title=f"{name}知识产权规划{d}")
+            clauses = tuple(
+                replace(c, clause_id=doc.doc_id + c.clause_id[c.clause_id.index(":"):], doc_id=doc.doc_id, region=name)
+                for c in src.clauses
+            )
+            plans.append(replace(src, document=doc, clauses=clauses))
+        return plans
 
     base, sentences, titles, departments = material()
     places = regions()
@@ -164,20 +195,22 @@ def synth(n: int, extra_docs: int = 0):
     return plans
 
 
-def build(n: int, folder: Path, threshold: int) -> None:
+def build(n: int, folder: Path, threshold: int, tile: int = 0, tile_dir: Path | None = None) -> None:
     """A first build through the real build path (``indexer.build.build_from_plans``: sentence units,
     vectors from the stub embedder, token counts, BM25 merge, FAISS, files), sources not read."""
     from indexer.build import build_from_plans
 
     started = time.perf_counter()
-    plans = synth(n)
+    plans = synth(n, tile=tile)
     generated = time.perf_counter() - started
-    report = build_from_plans(plans, folder, embedder=StubEmbedder(), ann_threshold=threshold)
+    token_dirs = (tile_dir / "tokens",) if tile and tile_dir else ()
+    report = build_from_plans(plans, folder, embedder=StubEmbedder(), ann_threshold=threshold, token_dirs=token_dirs)
     manifest = json.loads((folder / "manifest.json").read_text())
     print(
         json.dumps(
             {
                 "n": n,
+                "tiled_from": tile or None,
                 "documents": len(plans),
                 "sentences": manifest["counts"]["sentences"],
                 "vector_index": manifest["vector_index"],
@@ -192,11 +225,13 @@ def build(n: int, folder: Path, threshold: int) -> None:
     )
 
 
-def add_one(n: int, folder: Path, threshold: int) -> None:
+def add_one(n: int, folder: Path, threshold: int, tile: int = 0) -> None:
     """Adding one plan (120 clauses) to the index of n: what an upload costs beyond reading the file."""
     from indexer.build import build_from_plans
 
-    plans = synth(n, extra_docs=1)
+    plans = synth(n, extra_docs=1, tile=tile)
+    if tile:  # a plan whose text is new, not a repeat of the tiled plans
+        plans[-1] = _fresh_plan(plans[-1])
     report = build_from_plans(plans, folder, embedder=StubEmbedder(), ann_threshold=threshold)
     print(
         json.dumps(
@@ -211,6 +246,16 @@ def add_one(n: int, folder: Path, threshold: int) -> None:
         ),
         flush=True,
     )
+
+
+def _fresh_plan(plan):
+    """The plan with a sentence added to every clause's text (so it is new to the token cache)."""
+    from dataclasses import replace
+
+    _, sentences, _, _ = material()
+    rng = random.Random(7)
+    clauses = tuple(replace(c, text=c.text + sentences[rng.randrange(len(sentences))]) for c in plan.clauses)
+    return replace(plan, clauses=clauses)
 
 
 # --- querying -----------------------------------------------------------------------------------------
@@ -386,6 +431,9 @@ def main() -> None:
     parser.add_argument("--dir", default="/tmp/plansearch-bench-scale")
     parser.add_argument("--distributions", type=int, default=0, help="also: IVF recall on three distributions of N")
     parser.add_argument("--no-add", action="store_true", help="skip adding one plan after the queries")
+    parser.add_argument("--tile", type=int, default=0,
+                        help="repeat the plans of an index of this size (built before in --dir) up to each size: "
+                             "their cached token counts are reused, so the build does not tokenize (texts repeat)")
     parser.add_argument("--phase", choices=("build", "query", "add"), help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -393,13 +441,14 @@ def main() -> None:
 
     threshold = ANN_THRESHOLD if args.threshold is None else args.threshold
     if args.phase == "build":
-        build(args.n, Path(args.dir), threshold)
+        tile_dir = Path(args.dir).parent / f"n{args.tile}-t{threshold}" if args.tile else None
+        build(args.n, Path(args.dir), threshold, args.tile, tile_dir)
         return
     if args.phase == "query":
         query(Path(args.dir), args.nprobe)
         return
     if args.phase == "add":
-        add_one(args.n, Path(args.dir), threshold)
+        add_one(args.n, Path(args.dir), threshold, args.tile)
         return
     import shutil
 
@@ -408,7 +457,8 @@ def main() -> None:
         if folder.exists():
             shutil.rmtree(folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
-        me = [sys.executable, __file__, "--n", str(n), "--dir", str(folder), "--threshold", str(threshold)]
+        me = [sys.executable, __file__, "--n", str(n), "--dir", str(folder), "--threshold", str(threshold),
+              "--tile", str(args.tile)]
         print(f"== {n} clauses, uptime load {load()}", flush=True)
         subprocess.run([*me, "--phase", "build"], check=True)
         subprocess.run([*me, "--phase", "query", "--nprobe", *map(str, args.nprobe)], check=True)

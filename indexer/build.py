@@ -213,10 +213,11 @@ def build_from_plans(
     embed_recipe: str = DEFAULT_EMBED_TEXT,
     progress: Progress | None = None,
     ann_threshold: int = ANN_THRESHOLD,
+    token_dirs: tuple[Path, ...] = (),
 ) -> BuildReport:
     """Write the index of plans already read (what ``build_index`` does after reading ``data/``), reusing
-    the previous index's vectors and token counts: for benchmarks of large synthetic indexes, whose plans
-    have no source files."""
+    the previous index's vectors and token counts (and those cached in ``token_dirs``): for benchmarks of
+    large synthetic indexes, whose plans have no source files."""
     started = time.perf_counter()
     index_dir = Path(index_dir).absolute()
     check_index_target(index_dir)
@@ -231,11 +232,11 @@ def build_from_plans(
         new = {p.document.source for p in plans}
         return _write_build(plans, (), (), old_manifest, index_dir, embedder, tokenizer, embed_recipe, ann_threshold,
                             progress or (lambda stage, done, total: None), started,
-                            (tuple(sorted(new - old)), (), tuple(sorted(old - new))))
+                            (tuple(sorted(new - old)), (), tuple(sorted(old - new))), token_dirs)
 
 
 def _write_build(plans, skipped, duplicates, old_manifest, index_dir, embedder, tokenizer, embed_recipe,
-                 ann_threshold, progress, started, diff) -> BuildReport:
+                 ann_threshold, progress, started, diff, token_dirs=()) -> BuildReport:
     """Vectors (reused or embedded), token counts (reused or tokenized), BM25, then the new index written
     to a staging folder and swapped in. Runs under the build lock."""
     added, changed, removed = diff
@@ -284,7 +285,7 @@ def _write_build(plans, skipped, duplicates, old_manifest, index_dir, embedder, 
         duplicates=duplicates,
         vector_index=vector_index_spec(len(clauses), len(sentence_texts), ann_threshold),
     )
-    lexical, tokens = lexical_index(plans, index_dir, tokenizer, timings)
+    lexical, tokens = lexical_index(plans, index_dir, tokenizer, timings, token_dirs)
     lap("lexical")
     staging = staging_dir(index_dir)
     try:
@@ -324,7 +325,13 @@ def _reason(err: BaseException) -> str:
     return lines[-1][:200] if lines else type(err).__name__
 
 
-def lexical_index(plans: list[ParsedPlan], index_dir: Path, tokenizer: str, timings: dict | None = None):
+def lexical_index(
+    plans: list[ParsedPlan],
+    index_dir: Path,
+    tokenizer: str,
+    timings: dict | None = None,
+    token_dirs: tuple[Path, ...] = (),
+):
     """The BM25 index of the plans' clauses, and the token counts of each plan for the next build: a plan
     whose lexical texts were tokenized before (its counts are cached in the index under ``tokens/``,
     keyed by those texts and the tokenizer) is not tokenized again, so adding one plan to a large index
@@ -333,23 +340,27 @@ def lexical_index(plans: list[ParsedPlan], index_dir: Path, tokenizer: str, timi
     started = time.perf_counter()
     parts: list[TokenCounts | None] = []
     tokens: dict = {}
+    loaded: dict[str, TokenCounts] = {}  # plans with the same texts share their counts
     missing: list[tuple[int, str, list[str]]] = []
     for plan in plans:
         texts = texts_for_lexical(plan.clauses)
         key = counts_key(texts, tokenizer)
-        cached = index_dir / TOKENS / f"{key}.npz"
-        counts = None
-        if cached.is_file() and not cached.is_symlink():
+        counts = loaded.get(key)
+        for folder in (index_dir / TOKENS, *token_dirs):
+            cached = folder / f"{key}.npz"
+            if counts is not None or not cached.is_file() or cached.is_symlink():
+                continue
             try:
                 counts = TokenCounts.load(cached)
                 if len(counts) != len(texts):
                     counts = None
             except Exception:  # noqa: BLE001 - a damaged cache file (zip, npy, shape): tokenize again
                 counts = None
+            if counts is not None:
+                loaded[key] = counts
+                tokens[key] = cached
         if counts is None:
             missing.append((len(parts), key, texts))
-        else:
-            tokens[key] = cached
         parts.append(counts)
     for (at, key, _), counts in zip(missing, _tokenize_all([m[2] for m in missing], tokenizer), strict=True):
         parts[at] = tokens[key] = counts
