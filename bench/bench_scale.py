@@ -144,10 +144,18 @@ def synth(n: int, extra_docs: int = 0, tile: int = 0):
                 continue
             src = base[d % len(base)]
             name, level, province = places[d % len(places)]
-            doc = replace(src.document, doc_id=f"syn{d:06d}", source=f"syn{d:06d}.txt", sha256=f"{d:064x}",
-                          region=name, region_level=level, province=province, title=f"{name}知识产权规划{d}")
+            doc = replace(
+                src.document,
+                doc_id=f"syn{d:06d}",
+                source=f"syn{d:06d}.txt",
+                sha256=f"{d:064x}",
+                region=name,
+                region_level=level,
+                province=province,
+                title=f"{name}知识产权规划{d}",
+            )
             clauses = tuple(
-                replace(c, clause_id=doc.doc_id + c.clause_id[c.clause_id.index(":"):], doc_id=doc.doc_id, region=name)
+                replace(c, clause_id=doc.doc_id + c.clause_id[c.clause_id.index(":") :], doc_id=doc.doc_id, region=name)
                 for c in src.clauses
             )
             plans.append(replace(src, document=doc, clauses=clauses))
@@ -188,8 +196,17 @@ def synth(n: int, extra_docs: int = 0, tile: int = 0):
                 else Departments()
             )
             clauses.append(
-                Clause(f"{doc.doc_id}:{a}.{b}.{c}", doc.doc_id, doc.region, path, f"{c}.", label, text,
-                       (i * 400, i * 400 + len(text)), deps)
+                Clause(
+                    f"{doc.doc_id}:{a}.{b}.{c}",
+                    doc.doc_id,
+                    doc.region,
+                    path,
+                    f"{c}.",
+                    label,
+                    text,
+                    (i * 400, i * 400 + len(text)),
+                    deps,
+                )
             )
         plans.append(ParsedPlan(doc, "", (), tuple(clauses), ()))
     return plans
@@ -431,9 +448,13 @@ def main() -> None:
     parser.add_argument("--dir", default="/tmp/plansearch-bench-scale")
     parser.add_argument("--distributions", type=int, default=0, help="also: IVF recall on three distributions of N")
     parser.add_argument("--no-add", action="store_true", help="skip adding one plan after the queries")
-    parser.add_argument("--tile", type=int, default=0,
-                        help="repeat the plans of an index of this size (built before in --dir) up to each size: "
-                             "their cached token counts are reused, so the build does not tokenize (texts repeat)")
+    parser.add_argument(
+        "--tile",
+        type=int,
+        default=0,
+        help="repeat the plans of an index of this size (built before in --dir) up to each size: "
+        "their cached token counts are reused, so the build does not tokenize (texts repeat)",
+    )
     parser.add_argument("--phase", choices=("build", "query", "add"), help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -457,8 +478,18 @@ def main() -> None:
         if folder.exists():
             shutil.rmtree(folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
-        me = [sys.executable, __file__, "--n", str(n), "--dir", str(folder), "--threshold", str(threshold),
-              "--tile", str(args.tile)]
+        me = [
+            sys.executable,
+            __file__,
+            "--n",
+            str(n),
+            "--dir",
+            str(folder),
+            "--threshold",
+            str(threshold),
+            "--tile",
+            str(args.tile),
+        ]
         print(f"== {n} clauses, uptime load {load()}", flush=True)
         subprocess.run([*me, "--phase", "build"], check=True)
         subprocess.run([*me, "--phase", "query", "--nprobe", *map(str, args.nprobe)], check=True)

@@ -30,6 +30,7 @@ def finished(at):
     assert not at.exception, at.exception
     return at
 
+
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "中小企业怎么用专利去银行贷款？"
 FINANCE_CLAUSE = "qinghai_ip-protection-and-use-plan-14th-fyp:4.3.3"

@@ -367,14 +367,31 @@ def _answers(searcher) -> list:
 
     def hits(found):
         return [
-            (h.rank, h.clause, h.document, h.score, h.dense_score, h.dense_rank, h.lexical_score, h.lexical_rank,
-             h.reasons)
+            (
+                h.rank,
+                h.clause,
+                h.document,
+                h.score,
+                h.dense_score,
+                h.dense_rank,
+                h.lexical_score,
+                h.lexical_rank,
+                h.reasons,
+            )
             for h in found
         ]
 
     out = []
-    questions = ["中小企业怎么用专利去银行贷款？", "地理标志保护", "青海 四、（一）2.", "知识产权人才", "谁负责商标执法",
-                 "How do the plans support patent pledge loans?", "各地如何开展专利导航", "第七条"]
+    questions = [
+        "中小企业怎么用专利去银行贷款？",
+        "地理标志保护",
+        "青海 四、（一）2.",
+        "知识产权人才",
+        "谁负责商标执法",
+        "How do the plans support patent pledge loans?",
+        "各地如何开展专利导航",
+        "第七条",
+    ]
     regions = [r.name for r in searcher.regions]
     for q in questions:
         out.append(hits(searcher.search(q, k=20)))
@@ -437,8 +454,18 @@ def test_the_columns_the_build_wrote_are_the_columns_of_a_pass_over_the_clauses(
         docs = [d.document for d in index.documents]
         stored, scanned = Columns(index.clauses, docs, index.ids), Columns(tuple(index.clauses), docs)
         assert list(stored.ids) == list(scanned.ids)
-        for name in ("row_doc", "row_kind", "row_span_start", "row_has_departments", "row_indicator", "row_path",
-                     "_window_rows", "_window_ptr", "doc_region", "doc_level"):
+        for name in (
+            "row_doc",
+            "row_kind",
+            "row_span_start",
+            "row_has_departments",
+            "row_indicator",
+            "row_path",
+            "_window_rows",
+            "_window_ptr",
+            "doc_region",
+            "doc_level",
+        ):
             assert np.array_equal(getattr(stored, name), getattr(scanned, name)), name
         names = {v: k for k, v in stored.names.items()}
         scanned_names = {v: k for k, v in scanned.names.items()}
