@@ -7,15 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from indexer import ocr
-from indexer.errors import PlanSearchError
 from indexer.load import SUPPORTED_SUFFIXES
 from ui import config
-from ui.build import build_with_progress, ocr_progress_text
+from ui.build import ocr_progress_text
 from ui.chrome import local_time, model_description
 from ui.editor import editor_panel
 from ui.export import table_csv
-from ui.messages import friendly, hide_paths, reason_text
-from ui.resources import build_messages, flash, searcher_or_notice
+from ui.messages import hide_paths, reason_text
+from ui.resources import build_status, searcher_or_notice, start_build
 from ui.safe import md
 from ui.upload import MAX_BYTES, outcome_line, save_uploads
 
@@ -79,14 +78,10 @@ if searcher is not None:
 st.markdown("#### 更新文件库")
 if not editor_panel():  # visitors read; uploading, rescanning and rebuilding need the editor password
     st.stop()
+# Updates run in the background (ui/jobs.py): searches answer from the index in place until it is swapped.
 if searcher is not None:
     if st.button("重新扫描文件夹并更新索引", help="收录管理员手工放入规划文件夹的文件", key="rescan"):
-        try:
-            report = build_with_progress(config.data_dir(), config.index_dir())
-            flash(build_messages(report))
-            st.rerun()
-        except PlanSearchError as err:
-            st.error(md(friendly(err)))
+        start_build()
 
 st.markdown("##### 上传规划文件")
 kinds = [s.lstrip(".") for s in SUPPORTED_SUFFIXES]
@@ -114,11 +109,7 @@ if st.button("保存并更新索引", type="primary", disabled=not files or not 
     for o, line in zip(outcomes, lines, strict=True):
         (st.error if o.saved is None else st.success)(md(line))
     if any(o.saved is not None and o.saved.status != "unchanged" for o in outcomes):
-        try:
-            report = build_with_progress(config.data_dir(), config.index_dir())
-        except PlanSearchError as err:
-            st.error(md(f"文件已保存，但索引更新失败：{friendly(err)}"))
-            st.stop()
         saved = [("error" if o.saved is None else "success", line) for o, line in zip(outcomes, lines, strict=True)]
-        flash(saved + build_messages(report))
-        st.rerun()
+        start_build(messages=saved)  # the saved files stay whatever the build's outcome
+
+build_status()

@@ -1,17 +1,27 @@
 """Scale: synthetic indexes of 10^5 … 10^6 clauses, built and searched without the model.
 
-    .venv/bin/python bench/bench_scale.py [--sizes 100000 300000] [--threshold N] [--nprobe 8 16 32 64]
+    .venv/bin/python bench/bench_scale.py [--sizes 100000 1000000] [--threshold N] [--nprobe 16 64 128] [--no-add]
 
-For each size it builds (in a child process, for a clean peak RSS) an index through ``write_index``:
-documents with real region names from the gazetteer, three-level section paths with real heading titles,
-clause texts drawn from the bundled plans' sentences (so BM25 is realistic), departments from the plans,
-about one sentence vector per clause, and clustered unit vectors (1,000 topics; a clause's cosine to its
-topic is ~0.7, as embeddings of one field are; uniformly random 384-d vectors have no neighbours to
-find). A second child loads it with a stub embedder (fixed query vectors: no model) and prints, with the
-machine's load average: build time and peak RSS; RSS of the loaded searcher; p50/p95 of plain,
-section-reference, department-filtered, compare and similar_to queries; for an IVF index the recall@100
-of its dense candidates against exact search (clause and sentence vectors, MaxP) for each probe count.
-It prints numbers and asserts nothing (targets: README "Performance").
+For each size, three child processes (each with a clean peak RSS):
+
+1. build: synthetic plans (real region names from the gazetteer, three-level section paths with real
+   heading titles, clause texts drawn from the bundled plans' sentences so BM25 is realistic, departments)
+   go through the real build path (``indexer.build.build_from_plans``: sentence units, vectors, token
+   counts, the BM25 merge, FAISS, the files), the sources only not read. Vectors come from a stub
+   embedder: clustered unit vectors (1,000 topics, a clause's cosine to its topic ~0.7, as embeddings of
+   one field are; uniformly random 384-d vectors have no neighbours to find). Prints the build time by
+   stage and the peak RSS.
+2. query: loads the index (sizes and sha256 of every file, as the app's first load does) with a stub
+   query embedder (no model) and prints the searcher's memory (VmRSS, and RssAnon — the process's own
+   memory — apart from RssFile — pages of the memory-mapped vectors and BM25 arrays, reclaimable page
+   cache), p50/p95 (wall and CPU) of plain, section-reference, department-filtered, compare and
+   similar_to queries, and for an IVF index the recall@100 of its dense candidates against exact search
+   (clause and sentence vectors, MaxP) for each probe count.
+3. add: the same plans plus one more (120 clauses) through the same build: what adding one plan costs
+   beyond reading its file (vectors reused, token counts reused but for the new plan, merge, write).
+
+It prints numbers and asserts nothing (targets: README "Performance"); the machine's load average is
+printed beside them.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ import resource
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -51,12 +62,18 @@ DEPARTMENTS = ["知识产权局", "市场监管局", "省法院", "公安厅", "
 CN = "一二三四五六七八九十"
 
 
-def rss_mb() -> float:
+def rss_mb(field: str = "VmRSS") -> float:
+    """Resident memory in MB: VmRSS, or RssAnon (the process's own memory) / RssFile (pages of mapped
+    files: the memory-mapped vectors and BM25 arrays, shared with the page cache and reclaimable)."""
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def memory() -> dict[str, float]:
+    return {k: round(rss_mb(k)) for k in ("VmRSS", "RssAnon", "RssFile")}
 
 
 def peak_mb() -> float:
@@ -109,34 +126,47 @@ def topic_vectors(rng: np.random.Generator, centroids: np.ndarray, topics: np.nd
     return v.astype(np.float32)
 
 
-def build(n: int, folder: Path, threshold: int) -> None:
+def synth(n: int, extra_docs: int = 0, tile: int = 0):
+    """The synthetic plans of an index of n clauses (the same for the same n), plus ``extra_docs`` more.
+    ``tile``: the plans of an index of ``tile`` clauses, repeated under other ids and regions up to n (the
+    texts repeat: their token counts, cached by the index of ``tile``, are not tokenized again)."""
     from dataclasses import replace
 
-    from indexer.lexical import DEFAULT_TOKENIZER, LexicalIndex
-    from indexer.records import Clause, Departments
-    from indexer.store import (
-        FORMAT_VERSION,
-        NORMALIZATION,
-        PARSER_VERSION,
-        DocumentEntry,
-        Manifest,
-        SentenceVectors,
-        SourceEntry,
-        vector_index_spec,
-        write_index,
-    )
+    from indexer.records import Clause, Departments, ParsedPlan
 
-    started = time.perf_counter()
+    if tile and tile < n:
+        base = synth(tile)
+        places = regions()
+        plans = []
+        for d in range(-(-n // CLAUSES_PER_DOC) + extra_docs):
+            if d < len(base):
+                plans.append(base[d])
+                continue
+            src = base[d % len(base)]
+            name, level, province = places[d % len(places)]
+            doc = replace(
+                src.document,
+                doc_id=f"syn{d:06d}",
+                source=f"syn{d:06d}.txt",
+                sha256=f"{d:064x}",
+                region=name,
+                region_level=level,
+                province=province,
+                title=f"{name}知识产权规划{d}",
+            )
+            clauses = tuple(
+                replace(c, clause_id=doc.doc_id + c.clause_id[c.clause_id.index(":") :], doc_id=doc.doc_id, region=name)
+                for c in src.clauses
+            )
+            plans.append(replace(src, document=doc, clauses=clauses))
+        return plans
+
     base, sentences, titles, departments = material()
     places = regions()
     rng = random.Random(n)
-    nrng = np.random.default_rng(n)
-    centroids = np.random.default_rng(0).standard_normal((TOPICS, DIM)).astype(np.float32)
-    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
-    docs, clauses, texts, topics = [], [], [], []
-    sentence_rows, sentence_spans, sentence_topics = [], [], []
     n_docs = -(-n // CLAUSES_PER_DOC)
-    for d in range(n_docs):
+    plans = []
+    for d in range(n_docs + extra_docs):
         name, level, province = places[d % len(places)]
         doc = replace(
             base,
@@ -149,92 +179,100 @@ def build(n: int, folder: Path, threshold: int) -> None:
             title=f"{name}知识产权规划{d}",
             doc_type=("规划", "实施意见", "条例", "方案")[d % 4],
         )
-        docs.append(doc)
-    for i in range(n):
-        doc = docs[i // CLAUSES_PER_DOC]
-        j = i % CLAUSES_PER_DOC
-        a, b, c = j // 24 + 1, (j // 6) % 4 + 1, j % 6 + 1
-        label = titles[rng.randrange(len(titles))]
-        path = (
-            f"{cn(a)}、{titles[(a * 7) % len(titles)]}",
-            f"（{cn(b)}）{titles[(a * 31 + b) % len(titles)]}",
-            f"{c}.{label}",
-        )
-        text = "".join(rng.sample(sentences, rng.choice((1, 2, 3))))
-        deps = Departments((departments[rng.randrange(len(departments))],), ()) if rng.random() < 0.3 else Departments()
-        clauses.append(
-            Clause(
-                f"{doc.doc_id}:{a}.{b}.{c}",
-                doc.doc_id,
-                doc.region,
-                path,
-                f"{c}.",
-                label,
-                text,
-                (i * 400, i * 400 + len(text)),
-                deps,
+        clauses = []
+        for j in range(CLAUSES_PER_DOC if d < n_docs - 1 or d >= n_docs else n - (n_docs - 1) * CLAUSES_PER_DOC):
+            i = d * CLAUSES_PER_DOC + j
+            a, b, c = j // 24 + 1, (j // 6) % 4 + 1, j % 6 + 1
+            label = titles[rng.randrange(len(titles))]
+            path = (
+                f"{cn(a)}、{titles[(a * 7) % len(titles)]}",
+                f"（{cn(b)}）{titles[(a * 31 + b) % len(titles)]}",
+                f"{c}.{label}",
             )
-        )
-        texts.append(" ".join(path) + "\n" + text)
-        topic = rng.randrange(TOPICS)
-        topics.append(topic)
-        if rng.random() < 0.5:  # about one sentence vector per clause, as the bundled plans have ~4.8 per clause
-            for k in range(2):
-                sentence_rows.append(i)
-                sentence_spans.append((0, len(text)))
-                sentence_topics.append(topic if k == 0 else rng.randrange(TOPICS))
+            text = "".join(rng.sample(sentences, rng.choice((1, 2, 3))))
+            deps = (
+                Departments((departments[rng.randrange(len(departments))],), ())
+                if rng.random() < 0.3
+                else Departments()
+            )
+            clauses.append(
+                Clause(
+                    f"{doc.doc_id}:{a}.{b}.{c}",
+                    doc.doc_id,
+                    doc.region,
+                    path,
+                    f"{c}.",
+                    label,
+                    text,
+                    (i * 400, i * 400 + len(text)),
+                    deps,
+                )
+            )
+        plans.append(ParsedPlan(doc, "", (), tuple(clauses), ()))
+    return plans
+
+
+def build(n: int, folder: Path, threshold: int, tile: int = 0, tile_dir: Path | None = None) -> None:
+    """A first build through the real build path (``indexer.build.build_from_plans``: sentence units,
+    vectors from the stub embedder, token counts, BM25 merge, FAISS, files), sources not read."""
+    from indexer.build import build_from_plans
+
+    started = time.perf_counter()
+    plans = synth(n, tile=tile)
     generated = time.perf_counter() - started
-    t0 = time.perf_counter()
-    lexical = LexicalIndex.build(texts, DEFAULT_TOKENIZER)
-    bm25 = time.perf_counter() - t0
-    vectors = topic_vectors(nrng, centroids, np.array(topics))
-    svectors = topic_vectors(nrng, centroids, np.array(sentence_topics, dtype=np.int64))
-    spec = vector_index_spec(n, len(sentence_rows), threshold)
-    manifest = Manifest(
-        FORMAT_VERSION,
-        PARSER_VERSION,
-        "stub:384",
-        DIM,
-        "query: ",
-        "passage: ",
-        "path+text",
-        DEFAULT_TOKENIZER,
-        NORMALIZATION,
-        tuple(SourceEntry(d.source, d.sha256, d.doc_id, CLAUSES_PER_DOC) for d in docs),
-        {"documents": len(docs), "clauses": n, "indicators": 0, "vectors": n, "sentences": len(sentence_rows)},
-        vector_index=spec,
-    )
-    t0 = time.perf_counter()
-    write_index(
-        folder,
-        manifest,
-        [DocumentEntry(d, (), "") for d in docs],
-        clauses,
-        [""] * n,
-        vectors,
-        [],
-        lexical,
-        SentenceVectors(
-            np.array(sentence_rows, dtype=np.int32), tuple(sentence_spans), tuple("" for _ in sentence_rows), svectors
-        ),
-    )
-    written = time.perf_counter() - t0
+    token_dirs = (tile_dir / "tokens",) if tile and tile_dir else ()
+    report = build_from_plans(plans, folder, embedder=StubEmbedder(), ann_threshold=threshold, token_dirs=token_dirs)
+    manifest = json.loads((folder / "manifest.json").read_text())
     print(
         json.dumps(
             {
                 "n": n,
-                "documents": len(docs),
-                "sentences": len(sentence_rows),
-                "vector_index": spec,
+                "tiled_from": tile or None,
+                "documents": len(plans),
+                "sentences": manifest["counts"]["sentences"],
+                "vector_index": manifest["vector_index"],
                 "generate_s": round(generated, 1),
-                "bm25_s": round(bm25, 1),
-                "write_s": round(written, 1),
-                "build_s": round(time.perf_counter() - started, 1),
+                "build_s": round(report.seconds, 1),
+                "stages_s": dict(report.timings),
                 "peak_rss_mb": round(peak_mb()),
                 "load": load(),
             }
-        )
+        ),
+        flush=True,
     )
+
+
+def add_one(n: int, folder: Path, threshold: int, tile: int = 0) -> None:
+    """Adding one plan (120 clauses) to the index of n: what an upload costs beyond reading the file."""
+    from indexer.build import build_from_plans
+
+    plans = synth(n, extra_docs=1, tile=tile)
+    if tile:  # a plan whose text is new, not a repeat of the tiled plans
+        plans[-1] = _fresh_plan(plans[-1])
+    report = build_from_plans(plans, folder, embedder=StubEmbedder(), ann_threshold=threshold)
+    print(
+        json.dumps(
+            {
+                "n": n,
+                "add_one_plan_s": round(report.seconds, 1),
+                "embedded": report.embedded,
+                "stages_s": dict(report.timings),
+                "peak_rss_mb": round(peak_mb()),
+                "load": load(),
+            }
+        ),
+        flush=True,
+    )
+
+
+def _fresh_plan(plan):
+    """The plan with a sentence added to every clause's text (so it is new to the token cache)."""
+    from dataclasses import replace
+
+    _, sentences, _, _ = material()
+    rng = random.Random(7)
+    clauses = tuple(replace(c, text=c.text + sentences[rng.randrange(len(sentences))]) for c in plan.clauses)
+    return replace(plan, clauses=clauses)
 
 
 # --- querying -----------------------------------------------------------------------------------------
@@ -248,6 +286,12 @@ class StubEmbedder:
     def __init__(self):
         self.centroids = np.random.default_rng(0).standard_normal((TOPICS, DIM)).astype(np.float32)
         self.centroids /= np.linalg.norm(self.centroids, axis=1, keepdims=True)
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        """A clause's vector: near the topic its text hashes to (a batch shares one noise generator)."""
+        topics = np.array([zlib.crc32(t.encode("utf-8")) % TOPICS for t in texts])
+        rng = np.random.default_rng(zlib.crc32("".join(texts[:1]).encode("utf-8")))
+        return topic_vectors(rng, self.centroids, topics)
 
     def embed_query(self, text: str) -> np.ndarray:
         seed = sum(text.encode("utf-8")) * 7919 + len(text)
@@ -277,13 +321,15 @@ def query(folder: Path, nprobes: list[int]) -> None:
     from retrieval.records import Filters
     from retrieval.search import CANDIDATES, Searcher, _top
 
-    before = rss_mb()
+    before = memory()
     t0 = time.perf_counter()
-    index = load_index(folder, verify="sizes")
+    index = load_index(folder)  # sizes and sha256 of every file, as the app's first load
+    loaded = time.perf_counter() - t0
+    after_load = memory()
     searcher = Searcher(index, StubEmbedder())
     gc.freeze()  # as Searcher.open does
     opened = time.perf_counter() - t0
-    searcher_rss = rss_mb() - before
+    after_open = memory()
     rng = random.Random(1)
     regions = [r.name for r in searcher.regions]
     plain = PLAIN * 3
@@ -300,8 +346,13 @@ def query(folder: Path, nprobes: list[int]) -> None:
     searcher.similar_to(searcher.clauses[0].clause_id)
     out = {
         "n": len(searcher.clauses),
+        "load_index_s": round(loaded, 1),
         "open_s": round(opened, 1),
-        "searcher_rss_mb": round(searcher_rss),
+        "rss_before_mb": before,
+        "rss_after_load_index_mb": after_load,
+        "rss_after_searcher_mb": after_open,
+        "searcher_rss_mb": round(after_open["VmRSS"] - before["VmRSS"]),
+        "searcher_anon_mb": round(after_open["RssAnon"] - before["RssAnon"]),
         "load": load(),
     }
     out["plain"] = timed(lambda q: searcher.search(q, k=10), plain)
@@ -309,6 +360,7 @@ def query(folder: Path, nprobes: list[int]) -> None:
     out["department"] = timed(lambda qf: searcher.search(qf[0], k=10, filters=qf[1]), deps)
     out["compare"] = timed(lambda q: searcher.compare(q), PLAIN[:8])
     out["similar_to"] = timed(lambda cid: searcher.similar_to(cid), seeds[:10])
+    out["rss_after_queries_mb"] = memory()
     hit = searcher.search(refs[0], k=3)
     out["section_ref_example"] = [refs[0], hit[0].clause_id if hit else None, list(hit[0].reasons) if hit else None]
     if not isinstance(searcher.vectors, np.ndarray):  # IVF: recall of the dense candidates against exact
@@ -341,7 +393,7 @@ def query(folder: Path, nprobes: list[int]) -> None:
                 "dense_cpu_p95_ms": round(percentile(cpu, 95), 1),
             }
         out["recall"] = recall
-    print(json.dumps(out, ensure_ascii=False))
+    print(json.dumps(out, ensure_ascii=False), flush=True)
 
 
 def recall_distributions(n: int, nprobes: list[int]) -> None:
@@ -395,17 +447,29 @@ def main() -> None:
     parser.add_argument("--nprobe", type=int, nargs="+", default=[8, 16, 32, 64])
     parser.add_argument("--dir", default="/tmp/plansearch-bench-scale")
     parser.add_argument("--distributions", type=int, default=0, help="also: IVF recall on three distributions of N")
-    parser.add_argument("--phase", choices=("build", "query"), help=argparse.SUPPRESS)
+    parser.add_argument("--no-add", action="store_true", help="skip adding one plan after the queries")
+    parser.add_argument(
+        "--tile",
+        type=int,
+        default=0,
+        help="repeat the plans of an index of this size (built before in --dir) up to each size: "
+        "their cached token counts are reused, so the build does not tokenize (texts repeat)",
+    )
+    parser.add_argument("--phase", choices=("build", "query", "add"), help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     from indexer.store import ANN_THRESHOLD
 
     threshold = ANN_THRESHOLD if args.threshold is None else args.threshold
     if args.phase == "build":
-        build(args.n, Path(args.dir), threshold)
+        tile_dir = Path(args.dir).parent / f"n{args.tile}-t{threshold}" if args.tile else None
+        build(args.n, Path(args.dir), threshold, args.tile, tile_dir)
         return
     if args.phase == "query":
         query(Path(args.dir), args.nprobe)
+        return
+    if args.phase == "add":
+        add_one(args.n, Path(args.dir), threshold, args.tile)
         return
     import shutil
 
@@ -414,10 +478,23 @@ def main() -> None:
         if folder.exists():
             shutil.rmtree(folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
-        me = [sys.executable, __file__, "--n", str(n), "--dir", str(folder), "--threshold", str(threshold)]
+        me = [
+            sys.executable,
+            __file__,
+            "--n",
+            str(n),
+            "--dir",
+            str(folder),
+            "--threshold",
+            str(threshold),
+            "--tile",
+            str(args.tile),
+        ]
         print(f"== {n} clauses, uptime load {load()}", flush=True)
         subprocess.run([*me, "--phase", "build"], check=True)
         subprocess.run([*me, "--phase", "query", "--nprobe", *map(str, args.nprobe)], check=True)
+        if not args.no_add:
+            subprocess.run([*me, "--phase", "add"], check=True)
     if args.distributions:
         recall_distributions(args.distributions, args.nprobe)
 

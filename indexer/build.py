@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ import numpy as np
 
 from . import packs
 from .errors import IndexMismatch, IndexNotFound, IndexWriteFailed, UnreadableSource
-from .lexical import DEFAULT_TOKENIZER, TOKENIZERS, LexicalIndex
+from .lexical import DEFAULT_TOKENIZER, TOKENIZERS, LexicalIndex, TokenCounts, counts_key
 from .read import read_folder
 from .records import Clause, Document, ParsedPlan
 from .sentences import sentence_spans
@@ -30,6 +31,7 @@ from .store import (
     FORMAT_VERSION,
     NORMALIZATION,
     PARSER_VERSION,
+    TOKENS,
     DocumentEntry,
     Manifest,
     SentenceVectors,
@@ -43,6 +45,7 @@ from .store import (
     staging_dir,
     swap_in,
     vector_index_spec,
+    vector_rows,
     write_index,
 )
 
@@ -67,6 +70,8 @@ class BuildReport:
     skipped: tuple[UnreadableSource, ...] = field(default=())
     seconds: float = 0.0
     duplicates: tuple[tuple[str, str], ...] = ()  # (source, the indexed source it duplicates)
+    # seconds per stage: vectors, tokenize, merge (the BM25 arrays), lexical (both), write
+    timings: tuple[tuple[str, float], ...] = ()
 
     def summary(self) -> str:
         if self.up_to_date:
@@ -198,67 +203,123 @@ def build_index(
             except (IndexNotFound, IndexMismatch):
                 pass
 
-        clauses = [c for p in plans for c in p.clauses]
-        docs = {p.document.doc_id: p.document for p in plans}
-        texts = [embed_text(c, docs[c.doc_id], embed_recipe) for c in clauses]
-        keys = [_key(t) for t in texts]
-        rows, spans, sentence_texts = sentence_units(clauses, docs, embed_recipe)
-        sentence_keys = [_key(t) for t in sentence_texts]
-        all_vectors, embedded = _vectors(
-            index_dir, old_manifest, embedder, texts + sentence_texts, keys + sentence_keys, progress
-        )
-        vectors = all_vectors[: len(texts)]
-        sentences = SentenceVectors(np.array(rows, dtype=np.int32), tuple(spans), tuple(sentence_keys),
-                                    all_vectors[len(texts) :])
+        return _write_build(plans, tuple(skipped), duplicates, old_manifest, index_dir, embedder, tokenizer,
+                            embed_recipe, ann_threshold, progress, started, (added, changed, removed))
 
-        progress("write", 0, 1)
-        manifest = Manifest(
-            format_version=FORMAT_VERSION,
-            parser_version=PARSER_VERSION,
-            packs=packs.digests(),
-            model=embedder.name,
-            dim=int(embedder.dim),
-            query_prompt=embedder.query_prompt,
-            passage_prompt=embedder.passage_prompt,
-            embed_text=embed_recipe,
-            tokenizer=tokenizer,
-            normalization=NORMALIZATION,
-            sources=tuple(
-                SourceEntry(p.document.source, p.document.sha256, p.document.doc_id, len(p.clauses)) for p in plans
-            ),
-            counts={"documents": len(plans), "clauses": len(clauses), "indicators": sum(len(p.indicators) for p in plans),
-                    "vectors": len(clauses), "sentences": len(sentence_texts)},
-            skipped=tuple((Path(e.path).name, e.reason) for e in skipped),
-            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            build_seconds=round(time.perf_counter() - started, 2),
-            duplicates=duplicates,
-            vector_index=vector_index_spec(len(clauses), len(sentence_texts), ann_threshold),
-            runtime=runtime,
-        )
-        staging = staging_dir(index_dir)
+
+def build_from_plans(
+    plans: list[ParsedPlan],
+    index_dir: str | Path,
+    *,
+    embedder,
+    tokenizer: str = DEFAULT_TOKENIZER,
+    embed_recipe: str = DEFAULT_EMBED_TEXT,
+    progress: Progress | None = None,
+    ann_threshold: int = ANN_THRESHOLD,
+    token_dirs: tuple[Path, ...] = (),
+) -> BuildReport:
+    """Write the index of plans already read (what ``build_index`` does after reading ``data/``), reusing
+    the previous index's vectors and token counts (and those cached in ``token_dirs``): for benchmarks of
+    large synthetic indexes, whose plans have no source files."""
+    started = time.perf_counter()
+    index_dir = Path(index_dir).absolute()
+    check_index_target(index_dir)
+    with build_lock(index_dir):
+        recover(index_dir)
+        clean_stale_staging(index_dir)
         try:
-            write_index(
-                staging,
-                manifest,
-                [DocumentEntry(p.document, p.headings, p.text) for p in plans],
-                clauses,
-                keys,
-                vectors,
-                [i for p in plans for i in p.indicators],
-                LexicalIndex.build(texts_for_lexical(clauses), tokenizer),
-                sentences,
-            )
-            swap_in(staging, index_dir)
-        except (OSError, RuntimeError, MemoryError) as err:  # a full disk: faiss raises RuntimeError
-            raise IndexWriteFailed(
-                f"could not write the index at {index_dir} ({_reason(err)}); the previous index is unchanged"
-            ) from err
-        finally:
-            clean_stale_staging(index_dir)
-        progress("write", 1, 1)
+            old_manifest = read_manifest(index_dir)
+        except (IndexNotFound, IndexMismatch):
+            old_manifest = None
+        old = {s.source for s in old_manifest.sources} if old_manifest else set()
+        new = {p.document.source for p in plans}
+        return _write_build(plans, (), (), old_manifest, index_dir, embedder, tokenizer, embed_recipe, ann_threshold,
+                            progress or (lambda stage, done, total: None), started,
+                            (tuple(sorted(new - old)), (), tuple(sorted(old - new))), token_dirs)
+
+
+def _write_build(plans, skipped, duplicates, old_manifest, index_dir, embedder, tokenizer, embed_recipe,
+                 ann_threshold, progress, started, diff, token_dirs=()) -> BuildReport:
+    """Vectors (reused or embedded), token counts (reused or tokenized), BM25, then the new index written
+    to a staging folder and swapped in. Runs under the build lock."""
+    added, changed, removed = diff
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 2)
+        clock = now
+
+    clauses = [c for p in plans for c in p.clauses]
+    docs = {p.document.doc_id: p.document for p in plans}
+    texts = [embed_text(c, docs[c.doc_id], embed_recipe) for c in clauses]
+    keys = [_key(t) for t in texts]
+    rows, spans, sentence_texts = sentence_units(clauses, docs, embed_recipe)
+    sentence_keys = [_key(t) for t in sentence_texts]
+    all_vectors, embedded = _vectors(
+        index_dir, old_manifest, embedder, texts + sentence_texts, keys + sentence_keys, progress
+    )
+    vectors = all_vectors[: len(texts)]
+    sentences = SentenceVectors(np.array(rows, dtype=np.int32), tuple(spans), tuple(sentence_keys),
+                                all_vectors[len(texts) :])
+    lap("vectors")
+    progress("write", 0, 1)
+    from .embedding import runtime_of
+
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        parser_version=PARSER_VERSION,
+        packs=packs.digests(),
+        model=embedder.name,
+        dim=int(embedder.dim),
+        query_prompt=embedder.query_prompt,
+        passage_prompt=embedder.passage_prompt,
+        embed_text=embed_recipe,
+        tokenizer=tokenizer,
+        normalization=NORMALIZATION,
+        sources=tuple(
+            SourceEntry(p.document.source, p.document.sha256, p.document.doc_id, len(p.clauses)) for p in plans
+        ),
+        counts={"documents": len(plans), "clauses": len(clauses), "indicators": sum(len(p.indicators) for p in plans),
+                "vectors": len(clauses), "sentences": len(sentence_texts)},
+        skipped=tuple((Path(e.path).name, e.reason) for e in skipped),
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        build_seconds=round(time.perf_counter() - started, 2),
+        duplicates=duplicates,
+        vector_index=vector_index_spec(len(clauses), len(sentence_texts), ann_threshold),
+        runtime=runtime_of(embedder),
+    )
+    lexical, tokens = lexical_index(plans, index_dir, tokenizer, timings, token_dirs)
+    lap("lexical")
+    staging = staging_dir(index_dir)
+    try:
+        write_index(
+            staging,
+            manifest,
+            [DocumentEntry(p.document, p.headings, p.text) for p in plans],
+            clauses,
+            keys,
+            vectors,
+            [i for p in plans for i in p.indicators],
+            lexical,
+            sentences,
+            tokens,
+        )
+        swap_in(staging, index_dir)
+    except (OSError, RuntimeError, MemoryError) as err:  # a full disk: faiss raises RuntimeError
+        raise IndexWriteFailed(
+            f"could not write the index at {index_dir} ({_reason(err)}); the previous index is unchanged"
+        ) from err
+    finally:
+        clean_stale_staging(index_dir)
+    lap("write")
+    progress("write", 1, 1)
     return BuildReport(
         index_dir, False, len(plans), len(clauses), embedded, len(clauses) + len(sentence_texts) - embedded,
         added, changed, removed, tuple(skipped), time.perf_counter() - started, duplicates,
+        tuple(timings.items()),
     )
 
 
@@ -268,6 +329,71 @@ def _reason(err: BaseException) -> str:
         return err.strerror
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
     return lines[-1][:200] if lines else type(err).__name__
+
+
+def lexical_index(
+    plans: list[ParsedPlan],
+    index_dir: Path,
+    tokenizer: str,
+    timings: dict | None = None,
+    token_dirs: tuple[Path, ...] = (),
+):
+    """The BM25 index of the plans' clauses, and the token counts of each plan for the next build: a plan
+    whose lexical texts were tokenized before (its counts are cached in the index under ``tokens/``,
+    keyed by those texts and the tokenizer) is not tokenized again, so adding one plan to a large index
+    tokenizes that plan only. The arrays are merged from the counts (``lexical.bm25_arrays``): the same
+    as a build from scratch."""
+    started = time.perf_counter()
+    parts: list[TokenCounts | None] = []
+    tokens: dict = {}
+    loaded: dict[str, TokenCounts] = {}  # plans with the same texts share their counts
+    missing: list[tuple[int, str, list[str]]] = []
+    for plan in plans:
+        texts = texts_for_lexical(plan.clauses)
+        key = counts_key(texts, tokenizer)
+        counts = loaded.get(key)
+        for folder in (index_dir / TOKENS, *token_dirs):
+            cached = folder / f"{key}.npz"
+            if counts is not None or not cached.is_file() or cached.is_symlink():
+                continue
+            try:
+                counts = TokenCounts.load(cached)
+                if len(counts) != len(texts):
+                    counts = None
+            except Exception:  # noqa: BLE001 - a damaged cache file (zip, npy, shape): tokenize again
+                counts = None
+            if counts is not None:
+                loaded[key] = counts
+                tokens[key] = cached
+        if counts is None:
+            missing.append((len(parts), key, texts))
+        parts.append(counts)
+    for (at, key, _), counts in zip(missing, _tokenize_all([m[2] for m in missing], tokenizer), strict=True):
+        parts[at] = tokens[key] = counts
+    tokenized = time.perf_counter()
+    lexical = LexicalIndex.from_counts(parts, tokenizer)
+    if timings is not None:
+        timings["tokenize"] = round(tokenized - started, 2)
+        timings["merge"] = round(time.perf_counter() - tokenized, 2)
+    return lexical, tokens
+
+
+PARALLEL_TOKENIZE_ABOVE = 20_000  # texts: below this, starting worker processes costs more than it saves
+
+
+def _tokenize_all(documents: list[list[str]], tokenizer: str) -> list[TokenCounts]:
+    """Token counts of each document's texts; a large batch (a first build of many plans) in worker
+    processes, one per core up to four (jieba is pure Python: one core tokenizes ~600 clauses/s)."""
+    total = sum(len(d) for d in documents)
+    workers = min(os.cpu_count() or 1, 4)
+    if total <= PARALLEL_TOKENIZE_ABOVE or workers < 2:
+        return [TokenCounts.of(texts, tokenizer) for texts in documents]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: the app builds from a thread, and forking a threaded process can deadlock
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(TokenCounts.of, documents, [tokenizer] * len(documents), chunksize=16))
 
 
 def texts_for_lexical(clauses: list[Clause]) -> list[str]:
@@ -317,26 +443,35 @@ def content_key(text: str) -> str:
 
 
 def _vectors(index_dir, old_manifest, embedder, texts, keys, progress) -> tuple[np.ndarray, int]:
-    """Vectors for every text: reused from the old index when the model and text are the same."""
-    cache: dict[str, np.ndarray] = {}
+    """Vectors for every text: reused from the old index when the model and text are the same (the last
+    vector stored under a key wins, sentences after clauses), copied over in blocks straight from the old
+    index's storage (no second copy of a large index's vectors, no Python object per vector)."""
+    dim = int(embedder.dim)
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    found = np.zeros(len(texts), dtype=bool)
     from .embedding import runtime_of
 
     same = old_manifest is not None and old_manifest.runtime == runtime_of(embedder)  # one runtime per index
     if same and old_manifest.model == embedder.name and old_manifest.dim == embedder.dim:
         try:
             old = load_index(index_dir, verify="full")  # never reuse a vector from damaged bytes
-            old_vectors = old.vectors()
-            cache = {k: old_vectors[i] for i, k in enumerate(old.embed_keys) if k}
+            sources = [(old.embed_keys, vector_rows(old.faiss))]
             if old.sentences is not None:
-                cache.update({k: old.sentences.vectors[i] for i, k in enumerate(old.sentences.keys)})
+                sources.append((old.sentences.keys, old.sentences.vectors))
+            for old_keys, rows in sources:
+                last = {k: j for j, k in enumerate(old_keys) if k}
+                pairs = [(i, last[k]) for i, k in enumerate(keys) if k in last]
+                if not pairs:
+                    continue
+                dst, src = (np.array(x, dtype=np.int64) for x in zip(*pairs, strict=True))
+                for start in range(0, len(dst), 65536):
+                    part = src[start : start + 65536]
+                    out[dst[start : start + 65536]] = rows[part] if isinstance(rows, np.ndarray) else rows.take(part)
+                found[dst] = True
         except (IndexNotFound, IndexMismatch):
-            cache = {}
-    dim = int(embedder.dim)
-    out = np.zeros((len(texts), dim), dtype=np.float32)
-    missing = [i for i, k in enumerate(keys) if k not in cache]
-    for i, k in enumerate(keys):
-        if k in cache:
-            out[i] = cache[k]
+            out[:] = 0
+            found[:] = False
+    missing = np.flatnonzero(~found).tolist()
     batch = 128  # large enough for the embedder's length sorting to cut padding
     progress("embed", 0, len(missing))
     for start in range(0, len(missing), batch):

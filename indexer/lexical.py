@@ -8,15 +8,20 @@ recorded in the manifest so queries are split the same way as the corpus.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
+import math
+import os
 import re
+import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from . import packs
-from .textnorm import simplify
+from .textnorm import _ASCII_LOWER, _nfkc_char, _t2s_with_map, search_form
 
 TOKENIZERS = ("bigram", "jieba", "jieba+bigram")
 DEFAULT_TOKENIZER = "jieba+bigram"  # measured: see retrieval/eval/README.md
@@ -27,9 +32,27 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _STOP = frozenset("的 了 和 与 及 等 在 对 为 是 把 将 有 从 以 于 并 或 其 之 中 上 下 也 都 要 我 我们 怎么 如何 什么 哪些 吗 呢 啊".split())
 
 
+_NFKC: dict[int, str] = {}  # code point -> its NFKC form, filled as characters are met
+_PLAIN: set[str] = set()  # characters met that are not combining marks (their NFKC is in _NFKC)
+
+
+def search_text(text: str) -> str:
+    """``search_form(text).text`` without the offset maps, ~10x faster: with no combining mark in the
+    text, NFKC by clusters is NFKC character by character, which ``str.translate`` does in C. A text with
+    combining marks takes ``search_form`` itself."""
+    new = set(text) - _PLAIN
+    if new:
+        if any(unicodedata.combining(ch) for ch in new):
+            return search_form(text).text
+        for ch in new:
+            _NFKC[ord(ch)] = _nfkc_char(ch)
+        _PLAIN.update(new)
+    return _t2s_with_map(text.translate(_NFKC))[0].translate(_ASCII_LOWER)
+
+
 def tokenize(text: str, method: str = DEFAULT_TOKENIZER) -> list[str]:
     """Tokens of the search form of ``text`` (NFKC, traditional→simplified, lower-case)."""
-    simple = simplify(text)
+    simple = search_text(text)
     if method == "bigram":
         return _bigrams(simple)
     if method == "jieba":
@@ -100,16 +123,20 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: Sequence[str], tokenizer: str = DEFAULT_TOKENIZER) -> LexicalIndex:
-        import bm25s
-        from bm25s.tokenization import Tokenized
+        return cls.from_counts([TokenCounts.of(texts, tokenizer)], tokenizer)
 
-        token_lists = [tokenize(t, tokenizer) for t in texts]
-        # A sorted vocabulary makes the files on disk the same for the same corpus (bm25s uses set order).
-        vocab = {tok: i for i, tok in enumerate(sorted({t for toks in token_lists for t in toks} | {""}))}
-        ids = [[vocab[t] for t in toks] or [vocab[""]] for toks in token_lists]
-        retriever = bm25s.BM25()
-        retriever.index(Tokenized(ids=ids, vocab=vocab), show_progress=False)
-        return cls(retriever, tokenizer, len(texts))
+    @classmethod
+    def from_counts(cls, parts: Sequence[TokenCounts], tokenizer: str = DEFAULT_TOKENIZER) -> LexicalIndex:
+        """BM25 over the clauses of some documents' token counts (``bm25_arrays``), in their order."""
+        import bm25s
+
+        vocab, scores, n_docs = bm25_arrays(parts)
+        retriever = bm25s.BM25(**{k: v for k, v in _BM25_PARAMS.items() if k != "backend"})
+        retriever.scores = {**scores, "num_docs": n_docs}
+        retriever.vocab_dict = vocab
+        retriever.unique_token_ids_set = set(vocab.values())
+        retriever.nonoccurrence_array = None
+        return cls(retriever, tokenizer, n_docs)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document for the query (0 where nothing matches)."""
@@ -136,5 +163,117 @@ class LexicalIndex:
         import bm25s
 
         meta = json.loads((folder / "lexical.json").read_text(encoding="utf-8"))
-        retriever = bm25s.BM25.load(str(folder), allow_pickle=False, show_progress=False, verbosity=0)
+        # Memory-mapped: the score matrix is the largest part of an index (~8 bytes per distinct token of
+        # every clause, ~1 GB at a million clauses) and a query reads only its own tokens' columns.
+        retriever = bm25s.BM25.load(str(folder), allow_pickle=False, mmap=True, show_progress=False, verbosity=0)
         return cls(retriever, meta["tokenizer"], int(meta["n_docs"]))
+
+
+# --- token counts per document, cached, and BM25 arrays merged from them --------------------------------
+
+K1, B = 1.5, 0.75  # bm25s's defaults (method 'lucene'), which every index so far was built with
+_BM25_PARAMS = {"k1": K1, "b": B, "delta": 0.5, "method": "lucene", "idf_method": "lucene", "dtype": "float32",
+                "int_dtype": "int32", "backend": "numpy"}
+
+
+class TokenCounts:
+    """The token counts of the lexical texts of one document's clauses, in a vocabulary of its own: what
+    BM25 needs of them, so that adding a plan to a large index tokenizes that plan only.
+
+    ``vocab`` sorted distinct tokens; clause j has ``lengths[j]`` tokens, and its distinct tokens are
+    ``tok[ptr[j]:ptr[j + 1]]`` (ids into ``vocab``) with counts ``tf[...]``. Saved as one ``.npz`` of plain
+    arrays (no pickle)."""
+
+    __slots__ = ("vocab", "lengths", "ptr", "tok", "tf")
+
+    def __init__(self, vocab: np.ndarray, lengths: np.ndarray, ptr: np.ndarray, tok: np.ndarray, tf: np.ndarray):
+        self.vocab, self.lengths, self.ptr, self.tok, self.tf = vocab, lengths, ptr, tok, tf
+
+    @classmethod
+    def of(cls, texts: Sequence[str], tokenizer: str = DEFAULT_TOKENIZER) -> TokenCounts:
+        counters = []
+        for text in texts:
+            tokens = tokenize(text, tokenizer) or [""]  # an empty text is one empty token, as bm25s indexes it
+            counters.append((len(tokens), Counter(tokens)))
+        vocab = sorted({t for _, c in counters for t in c})
+        local = {t: i for i, t in enumerate(vocab)}
+        lengths = np.array([n for n, _ in counters], dtype=np.int64)
+        sizes = np.array([len(c) for _, c in counters], dtype=np.int64)
+        ptr = np.zeros(len(counters) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=ptr[1:])
+        tok = np.fromiter((local[t] for _, c in counters for t in c), np.int32, int(ptr[-1]))
+        tf = np.fromiter((n for _, c in counters for n in c.values()), np.int32, int(ptr[-1]))
+        return cls(np.array(vocab, dtype=str), lengths, ptr, tok, tf)
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez(tmp, vocab=self.vocab, lengths=self.lengths, ptr=self.ptr, tok=self.tok, tf=self.tf)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> TokenCounts:
+        with np.load(path, allow_pickle=False) as z:
+            counts = cls(z["vocab"], z["lengths"], z["ptr"], z["tok"], z["tf"])
+        n = len(counts.lengths)
+        if (len(counts.ptr) != n + 1 or counts.ptr[-1] != len(counts.tok) or len(counts.tf) != len(counts.tok)
+                or (len(counts.tok) and not 0 <= counts.tok.min() <= counts.tok.max() < len(counts.vocab))):
+            raise ValueError(f"{path.name} is inconsistent")
+        return counts
+
+
+def counts_key(texts: Sequence[str], tokenizer: str) -> str:
+    """What a document's cached token counts are filed under: its lexical texts, the tokenizer and the
+    plan-terms pack jieba splits with (any change is another key, never a stale cache)."""
+    digest = hashlib.sha256(f"{tokenizer}\0{packs.digests()['plan-terms.txt']}\0".encode())
+    for text in texts:
+        digest.update(text.encode("utf-8"))
+        digest.update(b"\0\1")
+    return digest.hexdigest()
+
+
+def bm25_arrays(parts: Sequence[TokenCounts]) -> tuple[dict[str, int], dict[str, np.ndarray], int]:
+    """bm25s's CSC score matrix (data, indices, indptr) and vocabulary for the clauses of ``parts`` in
+    order, computed over numpy arrays: the same numbers, bit for bit, as ``bm25s.BM25().index`` gives for
+    the same token lists with a sorted vocabulary (tests/test_index.py), without a Python list per token.
+
+    Scores depend on every document (IDF, average length), so a new plan changes all of them: this is the
+    merge, O(pairs) in numpy."""
+    vocab_list = sorted(set().union(*(p.vocab.tolist() for p in parts)) | {""})
+    vocab = {t: i for i, t in enumerate(vocab_list)}
+    n_vocab = len(vocab_list)
+    n_docs = sum(len(p) for p in parts)
+    pairs = sum(len(p.tok) for p in parts)
+    tok = np.empty(pairs, dtype=np.int32)
+    row = np.empty(pairs, dtype=np.int32)
+    tf = np.empty(pairs, dtype=np.float32)
+    lengths = np.empty(n_docs, dtype=np.int64)
+    at = first = 0
+    for p in parts:
+        m, k = len(p.tok), len(p)
+        remap = np.fromiter((vocab[t] for t in p.vocab.tolist()), np.int32, len(p.vocab))
+        tok[at : at + m] = remap[p.tok]
+        row[at : at + m] = np.repeat(np.arange(first, first + k, dtype=np.int32), np.diff(p.ptr))
+        tf[at : at + m] = p.tf
+        lengths[first : first + k] = p.lengths
+        at, first = at + m, first + k
+    df = np.bincount(tok, minlength=n_vocab)
+    # bm25s: idf as Python floats stored as float32; tfc with the doc length over the mean length in float64
+    idf = np.zeros(n_vocab, dtype=np.float32)
+    for i in np.flatnonzero(df).tolist():
+        d = int(df[i])
+        idf[i] = math.log(1 + (n_docs - d + 0.5) / (d + 0.5))
+    avg = lengths.mean() if n_docs else np.float64(0)
+    data = np.empty(pairs, dtype=np.float32)
+    step = 1 << 22  # in blocks: float64 temporaries of 10^8 pairs would be gigabytes
+    for s in range(0, pairs, step):
+        e = min(pairs, s + step)
+        t = tf[s:e].astype(np.float64)
+        denom = K1 * ((1 - B) + B * lengths[row[s:e]].astype(np.float64) / avg) + t
+        data[s:e] = idf[tok[s:e]].astype(np.float64) * (t / denom)
+    order = np.argsort(tok, kind="stable")  # by token, rows ascending within a token (CSC)
+    indptr = np.zeros(n_vocab + 1, dtype=np.int64)
+    np.cumsum(df, out=indptr[1:])
+    return vocab, {"data": data[order], "indices": row[order], "indptr": indptr}, n_docs

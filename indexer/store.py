@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
 import shutil
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -39,8 +41,10 @@ MANIFEST = "manifest.json"
 # Every name an index folder of ours may hold (a folder holding anything else is not ours to replace).
 INDEX_FILES = frozenset(
     {MANIFEST, MANIFEST + ".tmp", "faiss.index", "clauses.jsonl", "documents.json", "indicators.jsonl", "lexical",
-     "sentences.faiss", "sentences.jsonl"}
+     "sentences.faiss", "sentences.jsonl", "tokens", "rows.npz"}
 )
+ROWS = "rows.npz"  # per-row columns of clauses.jsonl (RowColumns): optional, an index without it is scanned
+TOKENS = "tokens"  # per-document token counts (lexical.TokenCounts, <key>.npz): a cache, not in the manifest
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,8 +169,8 @@ class SentenceVectors:
     its best sentence as well as by its whole text. Line i of sentences.jsonl is row i of sentences.faiss."""
 
     rows: np.ndarray  # int32: the clause row each sentence belongs to
-    spans: tuple[tuple[int, int], ...]  # the sentence within its clause's text
-    keys: tuple[str, ...]  # sha1 of the embedded text (vectors are reused by it)
+    spans: Sequence[tuple[int, int]]  # the sentence within its clause's text (loaded: an (n, 2) int32 array)
+    keys: Sequence[str]  # sha1 of the embedded text (vectors are reused by it; loaded: ``Strings``)
     vectors: np.ndarray  # float32, (n, dim), unit length; loaded: a view of ``index``'s storage (or its rows)
     index: object = None  # the loaded FAISS index (flat or IVF) the vectors live in
 
@@ -177,29 +181,38 @@ class SentenceVectors:
 
 @dataclass(slots=True)
 class PlanIndex:
-    """A loaded index. Clause i is FAISS row i and lexical document i."""
+    """A loaded index. Clause i is FAISS row i and lexical document i.
+
+    Loaded from disk, ``clauses`` is a ``ClauseTable`` (read from clauses.jsonl row by row) and
+    ``embed_keys`` a ``Strings``; built in memory they may be tuples."""
 
     folder: Path
     manifest: Manifest
     documents: tuple[DocumentEntry, ...]
-    clauses: tuple[Clause, ...]
+    clauses: Sequence[Clause]
     indicators: tuple[Indicator, ...]
     faiss: object
     lexical: object
-    embed_keys: tuple[str, ...] = ()
+    embed_keys: Sequence[str] = ()
     sentences: SentenceVectors | None = None
-    _by_id: dict[str, int] = field(default_factory=dict)
+    _ids: Strings | None = None
     _docs: dict[str, DocumentEntry] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._by_id = {c.clause_id: i for i, c in enumerate(self.clauses)}
+        ids = getattr(self.clauses, "ids", None)
+        self._ids = ids if isinstance(ids, Strings) else Strings.of(c.clause_id for c in self.clauses)
         self._docs = {d.document.doc_id: d for d in self.documents}
 
+    @property
+    def ids(self) -> Strings:
+        """The clause ids by row (one byte array, not a dictionary of strings)."""
+        return self._ids
+
     def row(self, clause_id: str) -> int | None:
-        return self._by_id.get(clause_id)
+        return self._ids.position(clause_id)
 
     def clause(self, clause_id: str) -> Clause | None:
-        i = self._by_id.get(clause_id)
+        i = self.row(clause_id)
         return None if i is None else self.clauses[i]
 
     def document(self, doc_id: str) -> DocumentEntry | None:
@@ -275,6 +288,259 @@ def vector_rows(index):
     return flat_view(index) if isinstance(index, faiss.IndexFlat) else IndexRows(index)
 
 
+# --- lazily read tables ----------------------------------------------------------------------------------
+
+
+class Strings(Sequence):
+    """Many short strings as one numpy byte array (UTF-8, ``S`` dtype): ~the bytes themselves, no Python
+    object per string. ``strings[i]`` is a ``str``; ``position(s)`` finds one through a sorted order."""
+
+    def __init__(self, values: np.ndarray):
+        self.values = values
+        self._order: np.ndarray | None = None
+        self._sorted_values: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, strings) -> Strings:
+        encoded = [s.encode("utf-8") for s in strings]
+        return cls(np.array(encoded, dtype=f"S{max(map(len, encoded), default=1) or 1}"))
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self.values[i].decode("utf-8")
+
+    def __iter__(self):
+        for value in self.values:
+            yield value.decode("utf-8")
+
+    def position(self, s: str) -> int | None:
+        """Row of the first occurrence of ``s`` (None when absent): a binary search, no dictionary."""
+        key = s.encode("utf-8")
+        if not len(self) or len(key) > self.values.dtype.itemsize or key.endswith(b"\0"):
+            return None
+        sorted_values = self._sorted()
+        at = int(np.searchsorted(sorted_values, key))
+        if at < len(self) and sorted_values[at] == key:
+            return int(self._order[at])
+        return None
+
+    def _sorted(self) -> np.ndarray:
+        with self._lock:  # built on first look-up, once (the app's sessions share one searcher)
+            if self._order is None:
+                self._order = np.argsort(self.values, kind="stable")
+                self._sorted_values = self.values[self._order]
+        return self._sorted_values
+
+
+class RowColumns:
+    """What a searcher needs of every clause, as arrays written beside clauses.jsonl (``rows.npz``), so
+    that opening a large index parses no clause: line offsets, ids and embed keys, and per row the
+    document, region, kind, span start, section path and departments (codes into small vocabularies)."""
+
+    NAMES = ("starts", "ids", "keys", "doc", "region", "regions", "kind", "kinds", "span_start", "path",
+             "paths", "dep_ptr", "dep", "deps")
+
+    def __init__(self, arrays: dict[str, np.ndarray]):
+        self.arrays = arrays
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self.__dict__["arrays"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __len__(self) -> int:
+        return len(self.arrays["doc"])
+
+    @classmethod
+    def of(cls, clauses, keys, starts: list[int], doc_ids: list[str]) -> RowColumns:
+        doc_pos = {d: i for i, d in enumerate(doc_ids)}
+        regions: dict[str, int] = {}
+        kinds: dict[str, int] = {}
+        paths: dict[tuple[str, ...], int] = {}
+        deps: dict[str, int] = {}
+        n = len(clauses)
+        doc = np.empty(n, dtype=np.int32)
+        region = np.empty(n, dtype=np.int32)
+        kind = np.empty(n, dtype=np.int32)
+        span_start = np.empty(n, dtype=np.int64)
+        path = np.empty(n, dtype=np.int32)
+        dep_ptr = np.zeros(n + 1, dtype=np.int64)
+        dep: list[int] = []
+        for i, c in enumerate(clauses):
+            doc[i] = doc_pos[c.doc_id]
+            region[i] = regions.setdefault(c.region, len(regions))
+            kind[i] = kinds.setdefault(c.kind, len(kinds))
+            span_start[i] = c.span[0]
+            path[i] = paths.setdefault(c.section_path, len(paths))
+            dep.extend(deps.setdefault(name, len(deps)) for name in c.departments.all)
+            dep_ptr[i + 1] = len(dep)
+        return cls({
+            "starts": np.array(starts, dtype=np.int64),
+            "ids": _bytes_array(c.clause_id for c in clauses),
+            "keys": _bytes_array(keys),
+            "doc": doc,
+            "region": region,
+            "regions": np.array(list(regions), dtype=str),
+            "kind": kind,
+            "kinds": np.array(list(kinds), dtype=str),
+            "span_start": span_start,
+            "path": path,
+            # one JSON text: the distinct section paths are lists of labels of any length
+            "paths": np.frombuffer(json.dumps(list(paths), ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
+            "dep_ptr": dep_ptr,
+            "dep": np.array(dep, dtype=np.int32),
+            "deps": np.array(list(deps), dtype=str),
+        })
+
+    def save(self, path: Path) -> None:
+        with path.open("wb") as f:
+            np.savez(f, **self.arrays)
+
+    @classmethod
+    def load(cls, path: Path, n_lines: int | None = None) -> RowColumns:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {name: z[name] for name in cls.NAMES}
+        rows = cls(arrays)
+        n = len(rows)
+        sizes = {"starts": n + 1, "ids": n, "keys": n, "region": n, "kind": n, "span_start": n, "path": n,
+                 "dep_ptr": n + 1}
+        if any(len(arrays[k]) != v for k, v in sizes.items()) or arrays["dep_ptr"][-1] != len(arrays["dep"]):
+            raise ValueError(f"{path.name} has columns of different lengths")
+        return rows
+
+    def section_paths(self) -> list[tuple[str, ...]]:
+        return [tuple(p) for p in json.loads(self.arrays["paths"].tobytes().decode("utf-8"))]
+
+
+def _bytes_array(strings) -> np.ndarray:
+    encoded = [s.encode("utf-8") for s in strings]
+    return np.array(encoded, dtype=f"S{max(map(len, encoded), default=1) or 1}")
+
+
+class ClauseTable(Sequence):
+    """The clauses of an index read from ``clauses.jsonl`` when asked for (``table[i]``, iteration): the
+    file stays on disk, the table holds one offset per line and the clause ids (``Strings``). A query
+    materialises only the clauses it shows."""
+
+    def __init__(self, path: Path, rows: RowColumns | None = None):
+        self.path = path
+        self._fd = os.open(path, os.O_RDONLY)  # kept open: a swapped-out index stays readable until reloaded
+        self.rows = rows
+        # the clauses asked for lately, parsed (a comparison reads its candidates more than once)
+        self._clause = functools.lru_cache(maxsize=4096)(self._parse)
+        if rows is not None:  # written by the build: nothing to scan
+            if int(rows.starts[-1]) != os.fstat(self._fd).st_size:
+                raise ValueError(f"{ROWS} does not describe {path.name}")
+            self._starts = rows.starts
+            self.ids = Strings(rows.ids)
+            self.embed_keys = Strings(rows.keys)
+            return
+        starts: list[np.ndarray] = []
+        ids: list[bytes] = []
+        keys: list[bytes] = []
+        size = os.fstat(self._fd).st_size
+        at = 0
+        tail = b""
+        block = 1 << 24
+        while at < size:
+            chunk = tail + os.pread(self._fd, min(block, size - at), at)
+            base = at - len(tail)
+            ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
+            begin = 0
+            for end in ends.tolist():
+                line = chunk[begin:end]
+                if line.strip():
+                    starts.append(base + begin)
+                    ids.append(_field(line, b'"clause_id": "', "clause_id"))
+                    keys.append(_field(line, b'"embed_key": "', "embed_key", last=True))
+                begin = end + 1
+            tail = chunk[begin:]
+            at += min(block, size - at)
+        if tail.strip():
+            starts.append(size - len(tail))
+            ids.append(_field(tail, b'"clause_id": "', "clause_id"))
+            keys.append(_field(tail, b'"embed_key": "', "embed_key", last=True))
+        self._starts = np.array(starts + [size], dtype=np.int64)
+        self.ids = Strings(np.array(ids, dtype=f"S{max(map(len, ids), default=1) or 1}"))
+        self.embed_keys = Strings(np.array(keys, dtype=f"S{max(map(len, keys), default=1) or 1}"))
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def line(self, i: int) -> dict:
+        a, b = int(self._starts[i]), int(self._starts[i + 1])
+        return json.loads(os.pread(self._fd, b - a, a))
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(len(self))))
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"clause row {i} out of range")
+        return self._clause(i)
+
+    def _parse(self, i: int) -> Clause:
+        return Clause.from_json(self.line(i))
+
+    def __iter__(self):
+        """Every clause in order, read sequentially (a full pass: for builds and exports)."""
+        for record in self.records():
+            yield Clause.from_json(record)
+
+    def records(self):
+        """Every line as its JSON object, in order: one sequential pass, without making Clause objects
+        (the columns of a searcher need a few fields of each). Read through the descriptor opened with
+        the table, never the path: a build may have swapped another index in under that name, and this
+        table must go on reading its own."""
+        starts = self._starts
+        block = 1 << 22
+        i, n = 0, len(self)
+        while i < n:
+            j = min(n, int(np.searchsorted(starts, starts[i] + block, side="right")) - 1)
+            j = max(j, i + 1)
+            a = int(starts[i])
+            chunk = os.pread(self._fd, int(starts[j]) - a, a)
+            for k in range(i, j):
+                yield json.loads(chunk[int(starts[k]) - a : int(starts[k + 1]) - a].decode("utf-8"))
+            i = j
+
+    def __eq__(self, other) -> bool:
+        """Equal to any sequence of the same clauses (a tuple of them, another table)."""
+        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # a table is compared by content, like the tuple it replaces
+
+    def __del__(self):
+        with contextlib.suppress(Exception):
+            os.close(self._fd)
+
+
+def _field(line: bytes, marker: bytes, name: str, last: bool = False) -> bytes:
+    """A string field of a clauses.jsonl line without parsing the line (ids and keys are plain ASCII or
+    UTF-8 with nothing to unescape); a line where that does not hold is parsed."""
+    at = line.rfind(marker) if last else line.find(marker)
+    if at >= 0:
+        start = at + len(marker)
+        end = line.find(b'"', start)
+        value = line[start:end]
+        if end > 0 and b"\\" not in value:
+            return value
+    value = json.loads(line).get(name, "")
+    if not isinstance(value, str):
+        raise ValueError(f"{name} is not a string")
+    return value.encode("utf-8")
+
+
 # --- writing -------------------------------------------------------------------------------------------
 
 
@@ -288,9 +554,13 @@ def write_index(
     indicators: list[Indicator],
     lexical,
     sentences: SentenceVectors | None = None,
+    tokens: dict | None = None,
 ) -> Manifest:
     """Write a complete index into ``folder`` (which must not exist yet), manifest last, and return the
-    manifest as written (with the size and sha256 of every file, checked when the index is loaded)."""
+    manifest as written (with the size and sha256 of every file, checked when the index is loaded).
+
+    ``tokens``: key -> the token counts of one document (``lexical.TokenCounts``), or the path of its
+    cached file in the previous index (hard-linked, copied if it cannot be), kept for the next build."""
     sentences = sentences or SentenceVectors.empty(manifest.dim)
     for array in (vectors, sentences.vectors):
         if len(array) and not np.isfinite(array).all():
@@ -300,11 +570,16 @@ def write_index(
     _write_vectors(folder / "faiss.index", vectors, manifest.dim, spec, spec.get("nlist", 0))
     _write_vectors(folder / "sentences.faiss", sentences.vectors, manifest.dim, spec, spec.get("sentence_nlist", 0))
     with (folder / "sentences.jsonl").open("w", encoding="utf-8") as f:
-        for row, span, key in zip(sentences.rows.tolist(), sentences.spans, sentences.keys, strict=True):
-            f.write(json.dumps({"row": row, "span": list(span), "key": key}) + "\n")
-    with (folder / "clauses.jsonl").open("w", encoding="utf-8") as f:
+        spans = np.asarray(sentences.spans, dtype=np.int64).reshape(-1, 2).tolist()
+        for row, span, key in zip(sentences.rows.tolist(), spans, sentences.keys, strict=True):
+            f.write(json.dumps({"row": row, "span": span, "key": key}) + "\n")
+    starts = [0]
+    with (folder / "clauses.jsonl").open("wb") as f:
         for clause, key in zip(clauses, embed_keys, strict=True):
-            f.write(json.dumps({**clause.to_json(), "embed_key": key}, ensure_ascii=False) + "\n")
+            line = (json.dumps({**clause.to_json(), "embed_key": key}, ensure_ascii=False) + "\n").encode("utf-8")
+            f.write(line)
+            starts.append(starts[-1] + len(line))
+    RowColumns.of(clauses, embed_keys, starts, [d.document.doc_id for d in documents]).save(folder / ROWS)
     docs = [
         {**d.document.to_json(), "headings": [h.to_json() for h in d.headings], "text": d.text} for d in documents
     ]
@@ -313,6 +588,17 @@ def write_index(
         for ind in indicators:
             f.write(json.dumps(ind.to_json(), ensure_ascii=False) + "\n")
     lexical.save(folder / "lexical")
+    if tokens:
+        (folder / TOKENS).mkdir()
+        for key, counts in tokens.items():
+            target = folder / TOKENS / f"{key}.npz"
+            if isinstance(counts, Path):
+                try:
+                    os.link(counts, target)
+                except OSError:
+                    shutil.copyfile(counts, target)
+            else:
+                counts.save(target)
     manifest = replace(manifest, files=file_checksums(folder))
     _write_json_atomic(folder / MANIFEST, manifest.to_json())
     return manifest
@@ -341,7 +627,7 @@ def file_checksums(folder: Path) -> tuple[tuple[str, int, str], ...]:
     out = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         rel = path.relative_to(folder).as_posix()
-        if rel in (MANIFEST, MANIFEST + ".tmp"):
+        if rel in (MANIFEST, MANIFEST + ".tmp") or rel.startswith(TOKENS + "/"):
             continue
         out.append((rel, path.stat().st_size, _sha256(path)))
     return tuple(out)
@@ -392,6 +678,12 @@ def is_index_folder(folder: Path, partial: bool = False) -> bool:
         return False
     if not partial and not ({MANIFEST} & names or {"faiss.index", "clauses.jsonl"} <= names):
         return False
+    tokens = folder / TOKENS
+    if tokens.exists():
+        if tokens.is_symlink() or not tokens.is_dir():
+            return False
+        if any(p.is_symlink() or not p.is_file() or not p.name.endswith(".npz") for p in tokens.iterdir()):
+            return False
     lexical = folder / "lexical"
     if lexical.exists():
         if lexical.is_symlink() or not lexical.is_dir():
@@ -600,7 +892,6 @@ def _state(folder: Path) -> tuple:
 
 
 def _load(folder: Path, verify: str) -> PlanIndex:
-    import faiss
 
     from .lexical import LexicalIndex
 
@@ -610,9 +901,8 @@ def _load(folder: Path, verify: str) -> PlanIndex:
     hashes = verify == "full" or (verify == "auto" and key not in _VERIFIED)
     verify_files(folder, manifest, hashes=hashes)
     try:
-        raw_clauses = [json.loads(line) for line in (folder / "clauses.jsonl").read_text(encoding="utf-8").splitlines()]
-        clauses = tuple(Clause.from_json(c) for c in raw_clauses)
-        keys = tuple(c.get("embed_key", "") for c in raw_clauses)
+        rows = RowColumns.load(folder / ROWS) if (folder / ROWS).exists() else None
+        clauses = ClauseTable(folder / "clauses.jsonl", rows)
         docs_json = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
         documents = tuple(
             DocumentEntry(
@@ -622,27 +912,22 @@ def _load(folder: Path, verify: str) -> PlanIndex:
             )
             for d in docs_json
         )
+        del docs_json
         indicators = tuple(
             Indicator.from_json(json.loads(line))
             for line in (folder / "indicators.jsonl").read_text(encoding="utf-8").splitlines()
         )
-        vectors = _prepare(faiss.read_index(str(folder / "faiss.index")), manifest)
+        vectors = _prepare(_read_faiss(folder / "faiss.index"), manifest)
         lexical = LexicalIndex.load(folder / "lexical")
-        sentence_index = _prepare(faiss.read_index(str(folder / "sentences.faiss")), manifest)
-        raw_sentences = [json.loads(line) for line in (folder / "sentences.jsonl").read_text(encoding="utf-8").splitlines()]
-        sentences = SentenceVectors(
-            np.array([r["row"] for r in raw_sentences], dtype=np.int32),
-            tuple((int(r["span"][0]), int(r["span"][1])) for r in raw_sentences),
-            tuple(str(r["key"]) for r in raw_sentences),
-            vector_rows(sentence_index),  # one copy: the index's own storage
-            sentence_index,
-        )
+        sentence_index = _prepare(_read_faiss(folder / "sentences.faiss"), manifest)
+        sentences = _read_sentences(folder / "sentences.jsonl", sentence_index)
     except Exception as err:  # noqa: BLE001 - json, faiss, numpy and bm25s raise many types on bad bytes
         raise IndexDamaged(f"the index at {folder} is damaged ({type(err).__name__}: {err}); rebuild it") from err
-    _check_vectors(folder, vectors)
-    _check_vectors(folder, sentence_index)
+    if not hashes:  # bytes whose sha256 matched were written by a build, which refuses non-finite vectors
+        _check_vectors(folder, vectors)
+        _check_vectors(folder, sentence_index)
     problems = []
-    if sentence_index.ntotal != len(raw_sentences) or (len(sentences.rows) and
+    if sentence_index.ntotal != len(sentences.rows) or (len(sentences.rows) and
                                                        not 0 <= int(sentences.rows.min()) <= int(sentences.rows.max()) < len(clauses)):
         problems.append("sentence vectors do not match their table")
     if vectors.ntotal != len(clauses):
@@ -658,4 +943,33 @@ def _load(folder: Path, verify: str) -> PlanIndex:
     if problems:
         raise IndexDamaged(f"the index at {folder} does not match its manifest: {'; '.join(problems)}; rebuild it")
     _VERIFIED.add(key)
-    return PlanIndex(folder, manifest, documents, clauses, indicators, vectors, lexical, keys, sentences)
+    return PlanIndex(folder, manifest, documents, clauses, indicators, vectors, lexical, clauses.embed_keys, sentences)
+
+
+def _read_faiss(path: Path):
+    """A FAISS index whose vectors stay in the file, memory-mapped (flat codes and IVF lists alike): the
+    vectors are the bulk of a large index, and the pages a query touches are the page cache's, shared
+    and reclaimable, not the process's own memory."""
+    import faiss
+
+    return faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
+
+
+def _read_sentences(path: Path, index) -> SentenceVectors:
+    """sentences.jsonl as arrays: rows (int32), spans ((n, 2) int32) and keys (``Strings``)."""
+    rows: list[int] = []
+    spans: list[int] = []
+    keys: list[str] = []
+    with path.open("rb") as f:
+        for line in f:
+            r = json.loads(line)
+            rows.append(r["row"])
+            spans.extend(r["span"][:2])
+            keys.append(str(r["key"]))
+    return SentenceVectors(
+        np.array(rows, dtype=np.int32),
+        np.array(spans, dtype=np.int32).reshape(-1, 2),
+        Strings.of(keys),
+        vector_rows(index),  # one copy: the index's own storage
+        index,
+    )

@@ -7,21 +7,21 @@ clauses in Python: filters become numpy masks, section references dictionary loo
     rows = cols.section_rows(ref, candidates)          # what Searcher._match_ref would pick, via a dictionary
 
 Every structure is an int32 array or a dictionary over *distinct* values (department names, number paths,
-window keys), never a per-row Python list, so a million clauses cost tens of megabytes here.
+window keys), never a per-row Python list (the ids are the index's byte array), so a million clauses cost
+tens of megabytes here.
 """
 
 from __future__ import annotations
 
 import threading
-import unicodedata
 from bisect import bisect_left
 from collections.abc import Sequence
 
 import numpy as np
 
+from indexer.lexical import search_text  # noqa: F401 - re-exported: the searcher's fast search form
 from indexer.numbering import match_number
 from indexer.records import Clause, Document
-from indexer.textnorm import _ASCII_LOWER, _nfkc_char, _t2s_with_map, search_form
 
 # The numbering schemes that count as the same when a reference is matched (1. and 1、 are one scheme).
 EQUIVALENT_SCHEMES = {"n.": "n.", "n、": "n.", "（n）": "（n）", "cn、": "cn、", "（cn）": "（cn）"}
@@ -32,22 +32,36 @@ def canonical_scheme(scheme: str) -> str:
     return EQUIVALENT_SCHEMES.get(scheme, scheme)
 
 
-_NFKC: dict[int, str] = {}  # code point -> its NFKC form, filled as characters are met
-_PLAIN: set[str] = set()  # characters met that are not combining marks (their NFKC is in _NFKC)
+def _fields(clauses):
+    """(doc_id, region, kind, span start, department names, section path) of each clause: read off the
+    JSON records of a lazily read table (no Clause objects made), or off Clause objects."""
+    records = getattr(clauses, "records", None)
+    if records is None:
+        for c in clauses:
+            yield c.doc_id, c.region, c.kind, c.span[0], c.departments.all, c.section_path
+        return
+    for r in records():
+        deps = r.get("departments") or {}
+        names = tuple(deps.get("lead", ())) + tuple(deps.get("support", ()))
+        yield r["doc_id"], r["region"], r.get("kind", "clause"), r["span"][0], names, tuple(r["section_path"])
 
 
-def search_text(text: str) -> str:
-    """``search_form(text).text`` without the offset maps, ~10x faster: with no combining mark in the
-    text, NFKC by clusters is NFKC character by character, which ``str.translate`` does in C. A text with
-    combining marks takes ``search_form`` itself."""
-    new = set(text) - _PLAIN
-    if new:
-        if any(unicodedata.combining(ch) for ch in new):
-            return search_form(text).text
-        for ch in new:
-            _NFKC[ord(ch)] = _nfkc_char(ch)
-        _PLAIN.update(new)
-    return _t2s_with_map(text.translate(_NFKC))[0].translate(_ASCII_LOWER)
+class _PathNumbers:
+    """Number paths ((scheme, value) per heading label) of section paths, each distinct one an id."""
+
+    def __init__(self):
+        self.labels: dict[str, tuple[str, int]] = {}
+        self.ids: dict[tuple[tuple[str, int], ...], int] = {}
+
+    def path_id(self, section_path) -> int:
+        nums = []
+        for label in section_path:
+            num = self.labels.get(label)
+            if num is None:
+                m = match_number(label)
+                num = self.labels[label] = (m.scheme, m.value) if m else ("", 0)
+            nums.append(num)
+        return self.ids.setdefault(tuple(nums), len(self.ids))
 
 
 def _groups(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
@@ -61,10 +75,12 @@ def _groups(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
 class Columns:
     """Integer columns over the rows of an index and inverted lists for filters and section references."""
 
-    def __init__(self, clauses: Sequence[Clause], documents: Sequence[Document]):
+    def __init__(self, clauses: Sequence[Clause], documents: Sequence[Document], ids: Sequence[str] | None = None):
+        """From the arrays a lazily read table carries (``rows``, written by the build), else one pass over
+        ``clauses``. ``ids``: the clause ids by row when the caller holds them already (``PlanIndex.ids``)."""
         n = len(clauses)
         self.n = n
-        self.ids = [c.clause_id for c in clauses]
+        self.ids = ids if ids is not None else [c.clause_id for c in clauses]
         self.documents = list(documents)
         doc_pos = {d.doc_id: i for i, d in enumerate(self.documents)}
         self.doc_pos = doc_pos
@@ -73,51 +89,78 @@ class Columns:
         self.doc_id_rank = np.empty(len(self.documents), dtype=np.int32)
         self.doc_id_rank[by_id] = np.arange(len(by_id), dtype=np.int32)
 
-        self.row_doc = np.empty(n, dtype=np.int32)
-        self.row_region = np.empty(n, dtype=np.int32)
-        self.row_kind = np.empty(n, dtype=np.int32)
-        self.row_span_start = np.empty(n, dtype=np.int64)
-        self.row_has_departments = np.zeros(n, dtype=bool)
         self.names: dict[str, int] = {}  # region, province and level names -> code (one vocabulary)
         self.kinds: dict[str, int] = {}
-        departments: dict[str, list[int]] = {}
-        label_numbers: dict[str, tuple[str, int]] = {}
-        path_ids: dict[tuple[tuple[str, int], ...], int] = {}
-        row_path = np.empty(n, dtype=np.int32)
-        for i, c in enumerate(clauses):
-            self.row_doc[i] = doc_pos[c.doc_id]
-            self.row_region[i] = self._code(c.region)
-            self.row_kind[i] = self.kinds.setdefault(c.kind, len(self.kinds))
-            self.row_span_start[i] = c.span[0]
-            names = c.departments.all
-            if names:
-                self.row_has_departments[i] = True
-                for name in set(names):
-                    departments.setdefault(name, []).append(i)
-            nums = []
-            for label in c.section_path:
-                num = label_numbers.get(label)
-                if num is None:
-                    m = match_number(label)
-                    num = label_numbers[label] = (m.scheme, m.value) if m else ("", 0)
-                nums.append(num)
-            row_path[i] = path_ids.setdefault(tuple(nums), len(path_ids))
+        rows = getattr(clauses, "rows", None)
+        if rows is not None:  # the arrays the build wrote (indexer.store.RowColumns): no clause is parsed
+            departments, paths, row_path = self._from_rows(rows, n)
+        else:
+            departments, paths, row_path = self._from_clauses(clauses, n)
         self.row_indicator = self.row_kind == self.kinds.get("indicator", -1)
         self.doc_region = np.array([self._code(d.region) for d in self.documents], dtype=np.int32)
         self.doc_province = np.array([self._code(d.province) for d in self.documents], dtype=np.int32)
         self.doc_level = np.array([self._code(d.region_level) for d in self.documents], dtype=np.int32)
         self.department_names = sorted(departments)
-        self._department_rows = [np.array(departments[name], dtype=np.int32) for name in self.department_names]
+        self._department_rows = [np.asarray(departments[name], dtype=np.int32) for name in self.department_names]
         self.doc_types: dict[str, np.ndarray] = {}
         for i, d in enumerate(self.documents):
             self.doc_types.setdefault(d.doc_type, np.zeros(len(self.documents), dtype=bool))[i] = True
-        self._index_windows(list(path_ids), row_path)
+        self._index_windows(paths, row_path)
         self._clauses = clauses
         self._prefix_lock = threading.Lock()
         self._prefixes: tuple[list[tuple[str, ...]], np.ndarray, np.ndarray] | None = None
 
     def _code(self, name: str) -> int:
         return self.names.setdefault(name, len(self.names))
+
+    def _from_clauses(self, clauses, n: int):
+        """Row columns by one pass over the clauses (an index without rows.npz, or clauses in memory)."""
+        doc_pos = self.doc_pos
+        self.row_doc = np.empty(n, dtype=np.int32)
+        self.row_region = np.empty(n, dtype=np.int32)
+        self.row_kind = np.empty(n, dtype=np.int32)
+        self.row_span_start = np.empty(n, dtype=np.int64)
+        self.row_has_departments = np.zeros(n, dtype=bool)
+        departments: dict[str, list[int]] = {}
+        numbers = _PathNumbers()
+        row_path = np.empty(n, dtype=np.int32)
+        for i, (doc_id, region, kind, span_start, names, section_path) in enumerate(_fields(clauses)):
+            self.row_doc[i] = doc_pos[doc_id]
+            self.row_region[i] = self._code(region)
+            self.row_kind[i] = self.kinds.setdefault(kind, len(self.kinds))
+            self.row_span_start[i] = span_start
+            if names:
+                self.row_has_departments[i] = True
+                for name in set(names):
+                    departments.setdefault(name, []).append(i)
+            row_path[i] = numbers.path_id(section_path)
+        return departments, list(numbers.ids), row_path
+
+    def _from_rows(self, rows, n: int):
+        """Row columns from the build's arrays: codes remapped through their small vocabularies."""
+        self.row_doc = rows.doc.astype(np.int32, copy=False)
+        region_codes = np.array([self._code(r) for r in rows.regions.tolist()], dtype=np.int32)
+        self.row_region = region_codes[rows.region] if n else np.zeros(0, dtype=np.int32)
+        for kind in rows.kinds.tolist():
+            self.kinds.setdefault(kind, len(self.kinds))
+        self.row_kind = rows.kind.astype(np.int32, copy=False)
+        self.row_span_start = rows.span_start.astype(np.int64, copy=False)
+        counts = np.diff(rows.dep_ptr)
+        self.row_has_departments = counts > 0
+        # (department, row) pairs, each once, grouped by department with rows ascending
+        owner = np.repeat(np.arange(n, dtype=np.int64), counts)
+        pairs = np.unique(rows.dep.astype(np.int64) * max(n, 1) + owner)
+        dep_of, row_of = pairs // max(n, 1), (pairs % max(n, 1)).astype(np.int32)
+        bounds = np.searchsorted(dep_of, np.arange(len(rows.deps) + 1))
+        departments = {
+            name: row_of[bounds[j] : bounds[j + 1]]
+            for j, name in enumerate(rows.deps.tolist())
+            if bounds[j + 1] > bounds[j]
+        }
+        numbers = _PathNumbers()
+        label_path_ids = np.array([numbers.path_id(p) for p in rows.section_paths()], dtype=np.int32)
+        row_path = label_path_ids[rows.path] if n else np.zeros(0, dtype=np.int32)
+        return departments, list(numbers.ids), row_path
 
     # --- document-level filters --------------------------------------------------------------------------
 
@@ -164,9 +207,14 @@ class Columns:
         with self._prefix_lock:  # built on first use: no page of the app filters by section prefix today
             if self._prefixes is None:
                 distinct: dict[tuple[str, ...], int] = {}
-                keys = np.fromiter(
-                    (distinct.setdefault(c.section_path, len(distinct)) for c in self._clauses), np.int64, self.n
-                )
+                rows = getattr(self._clauses, "rows", None)
+                if rows is not None:
+                    distinct = {p: i for i, p in enumerate(rows.section_paths())}
+                    keys = rows.path.astype(np.int64)
+                else:
+                    keys = np.fromiter(
+                        (distinct.setdefault(f[5], len(distinct)) for f in _fields(self._clauses)), np.int64, self.n
+                    )
                 paths = sorted(distinct)
                 rank = np.empty(len(paths), dtype=np.int64)
                 rank[[distinct[p] for p in paths]] = np.arange(len(paths))

@@ -4,7 +4,8 @@ The files backend (``search.Searcher``) and the Milvus backend (``milvus.MilvusS
 how they find candidates; how those candidates become a ranked list of hits is defined here once:
 
     hits = fuse_hits(pq, dense, lexical, mode=..., weights=..., pinned=[...], k=10,
-                     fetch=records_by_id, documents=docs, preferred=doc_ids_of_the_asked_type)
+                     fetch=records_by_id, documents=docs, preferred=doc_ids_of_the_asked_type,
+                     facts=facts_by_id)   # optional: what ranking needs of every candidate, from columns
 
 Weighted reciprocal-rank fusion of the dense and lexical lists, a small boost for the document type a
 question names and for clauses naming departments when it asks who is responsible, resolved section
@@ -26,6 +27,19 @@ from .records import Hit, RegionCoverage
 MODES = ("hybrid", "dense", "lexical")
 DOC_TYPE_BOOST = 0.5 / 61  # half of a first place in one list: a preference, not an override
 PINNED_SCORE = 10.0  # a resolved section reference outranks any fused score (at most ~2/61)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the ranking needs to know of every candidate; the whole clause is fetched only for hits."""
+
+    doc_id: str
+    region: str
+    names_departments: bool
+
+    @classmethod
+    def of(cls, clause: Clause) -> Facts:
+        return cls(clause.doc_id, clause.region, bool(clause.departments.all))
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,26 +71,35 @@ def fuse_hits(
     fetch: Callable[[list[str]], Mapping[str, Clause]],
     documents: Mapping[str, Document],
     preferred: Collection[str] | None = None,
+    facts: Callable[[list[str]], Mapping[str, Facts]] | None = None,
 ) -> list[Hit]:
-    """The k best hits. ``fetch`` returns the clause of every id it is given (called once, with the fused
-    and pinned ids); ``preferred`` is the set of document ids of the type the question names, or None
-    when the type prefers nothing (no type asked, or every document or none is of it)."""
+    """The k best hits. ``fetch`` returns the clause of every id it is given (called once: with every
+    candidate when there is no ``facts``, else with the hits' ids only); ``facts`` returns the Facts of
+    every candidate (a backend with columns knows them without reading a clause); ``preferred`` is the set of
+    document ids of the type the question names, or None when the type prefers nothing (no type asked,
+    or every document or none is of it)."""
     if mode not in MODES:
         raise ValueError(f"unknown search mode {mode!r}")
     w = list_weights(pq, weights)
     lists = {"dense": [dense.ids], "lexical": [lexical.ids], "hybrid": [dense.ids, lexical.ids]}[mode]
     names = {"dense": ["dense"], "lexical": ["lexical"], "hybrid": ["dense", "lexical"]}[mode]
     fused = rrf(lists, weights=[w[n] for n in names])
-    records = fetch(list(dict.fromkeys([*fused, *pinned])))
+    candidates = list(dict.fromkeys([*fused, *pinned]))
+    records: Mapping[str, Clause] | None = None
+    if facts is None:
+        records = fetch(candidates)
+        known = {cid: Facts.of(c) for cid, c in records.items()}
+    else:
+        known = facts(candidates)
     reasons: dict[str, list[str]] = {}
     if pq.doc_types and preferred:
         for cid in fused:
-            if records[cid].doc_id in preferred:
+            if known[cid].doc_id in preferred:
                 fused[cid] += DOC_TYPE_BOOST
                 reasons.setdefault(cid, []).append("document type")
     if pq.intent == "responsible":  # who is responsible: clauses that name their departments
         for cid in fused:
-            if records[cid].departments.all:
+            if known[cid].names_departments:
                 fused[cid] += DOC_TYPE_BOOST
                 reasons.setdefault(cid, []).append("names departments")
     for j, cid in enumerate(pinned):  # a resolved section reference outranks everything, in document order
@@ -86,15 +109,22 @@ def fuse_hits(
     l_pos = {cid: r for r, cid in enumerate(lexical.ids, 1)}
     order = ordered(fused)
     if pq.intent == "compare" and not pinned:
-        order = regions_first(order, [records[cid].region for cid in order])
-    hits: list[Hit] = []
+        order = regions_first(order, [known[cid].region for cid in order])
     pinned_set = set(pinned)
+    chosen: list[str] = []
     seen_base: set[str] = set()
     for cid in order:
         base = cid.split("#")[0]
         if base in seen_base and cid not in pinned_set:
             continue  # one part of a long clause is enough in a result list
         seen_base.add(base)
+        chosen.append(cid)
+        if len(chosen) >= k:
+            break
+    if records is None:
+        records = fetch(chosen)
+    hits: list[Hit] = []
+    for cid in chosen:
         clause = records[cid]
         hits.append(
             Hit(
@@ -109,8 +139,6 @@ def fuse_hits(
                 reasons=tuple(reasons.get(cid, ())),
             )
         )
-        if len(hits) >= k:
-            break
     return hits
 
 

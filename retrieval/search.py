@@ -23,7 +23,7 @@ from indexer.textnorm import search_form
 from .columns import Columns, search_text
 from .highlight import query_terms
 from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, type_matches
-from .ranking import MODES, Ranked, by_region, fuse_hits
+from .ranking import MODES, Facts, Ranked, by_region, fuse_hits
 from .records import Filters, Hit, RegionCoverage
 
 CANDIDATES = 100  # per retriever, before fusion
@@ -79,12 +79,13 @@ class Searcher:
             )
         )
         self.weights = dict(FUSION_WEIGHTS)
-        self._forms = [""] * len(self.clauses)
+        self._forms: dict[int, str] = {}  # search forms of the clauses a query looked at (bounded)
+        self._rows: dict[str, int] = {}  # rows of the ids recent rankings named (bounded)
         self._query_cache: dict[str, np.ndarray] = {}
         self._cache_lock = threading.Lock()
         self._doc_list = [d.document for d in index.documents]
         # Columns over the rows, computed once: no query walks the clauses in Python.
-        self._cols = Columns(self.clauses, self._doc_list)
+        self._cols = Columns(self.clauses, self._doc_list, index.ids)
         self._ids = self._cols.ids
         self._row_doc = self._cols.row_doc
         self._row_has_departments = self._cols.row_has_departments
@@ -176,7 +177,7 @@ class Searcher:
         if hit is None:
             return Signals(0.0, 0.0)
         terms, total = self._weighted_terms(pq.content_text or pq.search_text)
-        form = self._form(self.index.row(hit.clause_id))
+        form = self._form(self._row(hit.clause_id))
         found = sum(self._idf.get(t, self._max_idf) for t in terms if t in form)
         return Signals(hit.dense_score or 0.0, found / total if total else 0.0)
 
@@ -211,15 +212,30 @@ class Searcher:
             self._ranked(lexical, _top(lexical, mask, CANDIDATES, positive_only=True)),
             mode=mode,
             weights=self.weights,
-            pinned=[self._ids[row] for row in pinned],
+            pinned=self._pinned_ids(pinned),
             k=k,
-            fetch=lambda ids: {cid: self.clauses[self.index.row(cid)] for cid in ids},
+            fetch=lambda ids: {cid: self.clauses[self._row(cid)] for cid in ids},
             documents=self.docs,
             preferred=preferred,
+            facts=self._facts,
         )
+
+    def _pinned_ids(self, rows: list[int]) -> list[str]:
+        self._remember_rows(self._ids, rows)
+        return [self._ids[row] for row in rows]
+
+    def _facts(self, ids: list[str]) -> dict[str, Facts]:
+        """What the ranking needs of each candidate, from the columns (no clause is read)."""
+        out = {}
+        for cid in ids:
+            row = self._row(cid)
+            doc = self._doc_list[self._row_doc[row]]
+            out[cid] = Facts(doc.doc_id, doc.region, bool(self._row_has_departments[row]))
+        return out
 
     def _ranked(self, scores: np.ndarray, rows: list[int]) -> Ranked:
         ids = [self._ids[row] for row in rows]
+        self._remember_rows(self._ids, rows)
         return Ranked(ids, {cid: float(scores[row]) for cid, row in zip(ids, rows, strict=True)})
 
     def _dense_scores(self, qv: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -318,11 +334,29 @@ class Searcher:
 
     # --- term statistics -------------------------------------------------------------------------------
 
+    def _remember_rows(self, ids, rows) -> None:
+        """The rows of the ids a ranking just named (looked up again by id while it is turned into hits):
+        a dictionary of the recent ones instead of a binary search over every id each time."""
+        with self._cache_lock:
+            if len(self._rows) > 8192:
+                self._rows.clear()
+            for row in rows:
+                self._rows[ids[row]] = row
+
+    def _row(self, clause_id: str) -> int | None:
+        row = self._rows.get(clause_id)
+        return self.index.row(clause_id) if row is None else row
+
     def _form(self, row: int) -> str:
-        if not self._forms[row]:
+        form = self._forms.get(row)
+        if form is None:
             c = self.clauses[row]
-            self._forms[row] = search_text(" ".join(c.section_path) + "\n" + c.text)
-        return self._forms[row]
+            form = search_text(" ".join(c.section_path) + "\n" + c.text)
+            with self._cache_lock:
+                if len(self._forms) >= 4096:  # a few hundred are looked at per question; never one per row
+                    self._forms.pop(next(iter(self._forms)), None)
+                self._forms[row] = form
+        return form
 
     def _weighted_terms(self, text: str) -> tuple[set[str], float]:
         """The query's terms and their summed weight, for the last text asked (a comparison asks it of

@@ -20,6 +20,18 @@ from ui.upload import MAX_BYTES, check_upload, sanitize_filename, save_upload, s
 
 from .apphelpers import app, codes, html, texts, unlock  # noqa: E402
 
+
+def finished(at):
+    """Index updates run in the background (ui/jobs.py): wait for the build, then let the page pick it up."""
+    from ui.jobs import build_job
+
+    assert not build_job().wait(120).running
+    if "_build_watch" in at.session_state:  # not shown yet (a build that ended before the page was drawn was)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "中小企业怎么用专利去银行贷款？"
 FINANCE_CLAUSE = "qinghai_ip-protection-and-use-plan-14th-fyp:4.3.3"
@@ -199,6 +211,7 @@ def test_no_index_offers_an_editor_to_build_it(private_env, editor):
     assert at.button(key="build-index").label == "建立索引"
     at.button(key="build-index").click().run()
     assert not at.exception
+    finished(at)
     assert any("已建立索引：5 个文件" in s for s in texts(at.success))
     assert (index / "manifest.json").exists()
     at.switch_page("app_pages/ask.py").run()
@@ -232,25 +245,28 @@ def test_an_unreadable_index_offers_an_editor_a_forced_rebuild(private_env, edit
     from ui import resources
 
     forced = []
-    real_open, real_build = resources.open_searcher, resources.build_with_progress
+    from ui import jobs
+
+    real_open, real_build = resources.open_searcher, jobs.build_index
 
     def damaged_until_rebuilt():
         if not forced:
             raise IndexDamaged("the index at /srv/plansearch/index is damaged (checksum differs); rebuild it")
         return real_open()
 
-    def build(data_dir, index_dir, *, force=False):
+    def build(data_dir, index_dir, *, force=False, **kwargs):
         forced.append(force)
-        return real_build(data_dir, index_dir, force=force)
+        return real_build(data_dir, index_dir, force=force, **kwargs)
 
     monkeypatch.setattr(resources, "open_searcher", damaged_until_rebuilt)
-    monkeypatch.setattr(resources, "build_with_progress", build)
+    monkeypatch.setattr(jobs, "build_index", build)
     at = app()
     assert texts(at.info) == [messages.INDEX_DAMAGED]  # says the files are damaged, the plans are safe
     assert any("…/index is damaged" in c for c in texts(at.caption))  # the detail, without the server folder
     unlock(at)
     assert at.button(key="build-index").label == "重新建立索引"
     at.button(key="build-index").click().run()
+    finished(at)
     assert not at.exception and forced == [True]  # rebuilt from the sources whatever state it is in
     assert len(at.dataframe[0].value) == 5
 
@@ -423,7 +439,7 @@ def test_library_rescan_reports_skipped_files(private_env, editor):
     (data / "scan.pdf").write_bytes(b"%PDF-1.4 not really")
     at = unlock(app())
     at.button(key="rescan").click().run()
-    assert not at.exception
+    finished(at)
     assert any(w.startswith("已跳过 scan.pdf：") for w in texts(at.warning))  # the build's report
     assert any(w.startswith("scan.pdf：") for w in texts(at.warning))  # the manifest's list, after the rerun
     assert "##### 未能收录的文件" in html(at)
@@ -434,7 +450,7 @@ def test_library_lists_duplicates_once(private_env, editor):
     shutil.copy(data / "taian_ip-protection-and-use-plan-14th-fyp.txt", data / "泰安规划_副本.txt")
     at = unlock(app())
     at.button(key="rescan").click().run()
-    assert not at.exception
+    finished(at)
     line = "泰安规划_副本.txt 与 taian_ip-protection-and-use-plan-14th-fyp.txt 内容相同，未重复收录"
     assert line in texts(at.info)  # the build's report, then the manifest's list after the rerun
     assert len(at.dataframe[0].value) == 5  # indexed once
@@ -452,6 +468,7 @@ def test_library_upload_good_and_bad_files(private_env, editor):
     ).run()
     at.button(key="upload-save").click().run()
     assert not at.exception
+    finished(at)
     assert any("已保存 测试市_规划.txt" in s for s in texts(at.success))
     assert any("broken.pdf" in e and messages.UNREADABLE in e for e in texts(at.error))
     assert any("已建立索引：6 个文件" in s for s in texts(at.success))
@@ -602,3 +619,104 @@ def test_warm_up_loads_the_keyword_path_before_the_model():
 
     ui.resources._warm_up(Searcher())
     assert calls == ["lexical", "model"]
+
+
+# --- index updates in the background ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def gated_build(monkeypatch):
+    """The real build, held after its first progress report until the test opens the gate."""
+    import threading
+
+    from ui import jobs
+
+    gate, reached = threading.Event(), threading.Event()
+    real = jobs.build_index
+
+    def build(data_dir, index_dir, *, progress, **kwargs):
+        progress("embed", 3, 10)
+        reached.set()
+        assert gate.wait(60)
+        return real(data_dir, index_dir, progress=progress, **kwargs)
+
+    monkeypatch.setattr(jobs, "build_index", build)
+    yield gate, reached
+    gate.set()
+    jobs.build_job().wait(120)
+
+
+def _progress_texts(at) -> list[str]:
+    return [e.proto.text for e in at.get("progress")]
+
+
+def test_an_upload_updates_the_index_in_the_background(private_env, editor, gated_build):
+    gate, reached = gated_build
+    data, _ = private_env
+    at = unlock(app())
+    at.file_uploader(key="uploads").set_value([("测试市 规划.txt", GOOD_PLAN.encode("utf-8"), "text/plain")]).run()
+    at.button(key="upload-save").click().run()  # returns while the index is being updated
+    assert not at.exception and (data / "测试市_规划.txt").exists()
+    assert reached.wait(30)
+    at.run()
+    assert "计算语义向量 3/10" in _progress_texts(at)  # the progress, polled by a fragment
+    assert any("后台更新" in c for c in texts(at.caption))
+    assert len(at.dataframe[0].value) == 5  # the index in place still serves the page
+    # searches answer from the old index meanwhile (the new plan is not in it yet)
+    at.switch_page("app_pages/ask.py").run()
+    at.text_input(key="q").input(QUESTION).run()
+    assert not at.exception and "<mark" in html(at)
+    at.text_input(key="q").input("测试市 专利权质押 贷款").run()
+    assert "测试市" not in html(at)
+    gate.set()
+    at.switch_page("app_pages/library.py").run()
+    finished(at)
+    assert any("已保存 测试市_规划.txt" in s for s in texts(at.success))  # the upload's lines, with the outcome
+    assert any("已建立索引：6 个文件" in s for s in texts(at.success))
+    assert len(at.dataframe[0].value) == 6 and not at.get("progress")
+    at.switch_page("app_pages/ask.py").run()
+    at.text_input(key="q").input("测试市 专利权质押 贷款").run()
+    assert "测试市" in html(at)  # the new plan is searchable once the new index is swapped in
+
+
+def test_a_failed_background_update_keeps_the_files_and_the_old_index(private_env, editor, monkeypatch):
+    from indexer.errors import IndexWriteFailed
+    from ui import jobs
+
+    def full_disk(data_dir, index_dir, **kwargs):
+        raise IndexWriteFailed(f"could not write the index at {index_dir} (No space left on device); unchanged")
+
+    monkeypatch.setattr(jobs, "build_index", full_disk)
+    data, _ = private_env
+    at = unlock(app())
+    at.file_uploader(key="uploads").set_value([("测试市 规划.txt", GOOD_PLAN.encode("utf-8"), "text/plain")]).run()
+    at.button(key="upload-save").click().run()
+    finished(at)
+    errors = texts(at.error)
+    assert any(e.startswith("索引更新失败：") and "已保存的文件仍在文件库中" in e for e in errors), errors
+    assert not any("/index" in e for e in errors)  # no server folder on the page
+    assert any("已保存 测试市_规划.txt" in s for s in texts(at.success))
+    assert (data / "测试市_规划.txt").exists() and len(at.dataframe[0].value) == 5
+    at.switch_page("app_pages/ask.py").run()
+    at.text_input(key="q").input(QUESTION).run()
+    assert not at.exception and "<mark" in html(at)
+
+
+def test_a_second_request_during_a_build_runs_once_after_it(private_env, editor, gated_build):
+    from ui.jobs import build_job
+
+    gate, reached = gated_build
+    data, _ = private_env
+    at = unlock(app())
+    at.button(key="rescan").click().run()
+    assert reached.wait(30)
+    (data / "测试市规划.txt").write_text(GOOD_PLAN, encoding="utf-8")  # dropped in while the first build runs
+    at.button(key="rescan").click().run()
+    assert build_job().state().queued
+    at.run()
+    assert any("之后将再更新一次" in c for c in texts(at.caption))
+    first = build_job().state().job_id
+    gate.set()
+    finished(at)
+    assert build_job().state().job_id == first + 1  # the queued build ran, once
+    assert len(at.dataframe[0].value) == 6

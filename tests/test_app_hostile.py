@@ -157,6 +157,11 @@ def test_build_report_shows_hostile_file_names_as_text(monkeypatch, tmp_path, ed
     at = unlock(app())
     at.button(key="build-index").click().run()
     assert not at.exception
+    from ui.jobs import build_job
+
+    assert not build_job().wait(120).running  # the build runs in the background
+    if "_build_watch" in at.session_state:  # its outcome is not shown yet
+        at.run()
     assert any("已跳过 bad" in w.value for w in at.warning)  # the build's own report, flashed
     assert live_markup(at) == []
 

@@ -251,3 +251,93 @@ def test_manifest_lists_the_data_packs_and_a_changed_pack_rebuilds(data_dir, tmp
     assert build_index(data_dir, index_dir, embedder=CountingEmbedder()).up_to_date
     monkeypatch.setattr(packs, "build_digests", lambda: {"plan-terms.txt": "changed", "regions.tsv": "changed"})
     assert not build_index(data_dir, index_dir, embedder=CountingEmbedder()).up_to_date
+
+
+# --- the lexical index from cached token counts ----------------------------------------------------------
+
+
+def test_bm25_from_token_counts_is_bit_for_bit_bm25s():
+    import bm25s
+    from bm25s.tokenization import Tokenized
+
+    from indexer.build import texts_for_lexical
+    from indexer.lexical import LexicalIndex, TokenCounts, tokenize
+
+    plans = [read_plan(path) for path in sorted(FIXTURES.glob("*.txt"))[:4]]
+    texts = texts_for_lexical([c for p in plans for c in p.clauses]) + ["", "  ", "ABC 123"]
+    token_lists = [tokenize(t) for t in texts]  # what LexicalIndex.build did before the counts
+    vocab = {tok: i for i, tok in enumerate(sorted({t for toks in token_lists for t in toks} | {""}))}
+    reference = bm25s.BM25()
+    reference.index(Tokenized(ids=[[vocab[t] for t in toks] or [vocab[""]] for toks in token_lists], vocab=vocab),
+                     show_progress=False)
+    cut = len(texts) // 3
+    parts = [TokenCounts.of(texts[:cut]), TokenCounts.of([]), TokenCounts.of(texts[cut:-2]), TokenCounts.of(texts[-2:])]
+    merged = LexicalIndex.from_counts(parts)._retriever
+    assert merged.vocab_dict == reference.vocab_dict and merged.scores["num_docs"] == len(texts)
+    for name in ("data", "indices", "indptr"):
+        assert merged.scores[name].dtype == reference.scores[name].dtype
+        assert np.array_equal(merged.scores[name], reference.scores[name]), name
+
+
+def _lexical_files(index_dir: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((index_dir / "lexical").iterdir())}
+
+
+def test_adding_a_plan_tokenizes_that_plan_only_and_equals_a_fresh_build(data_dir, tmp_path, monkeypatch):
+    from indexer import lexical
+
+    index_dir = tmp_path / "index"
+    build_index(data_dir, index_dir, embedder=CountingEmbedder())
+    cached = sorted(p.name for p in (index_dir / "tokens").iterdir())
+    assert len(cached) == 3
+    tokenized: list[int] = []
+    real = lexical.TokenCounts.of.__func__
+
+    def counting(cls, texts, tokenizer=lexical.DEFAULT_TOKENIZER):
+        tokenized.append(len(texts))
+        return real(cls, texts, tokenizer)
+
+    monkeypatch.setattr(lexical.TokenCounts, "of", classmethod(counting))
+    shutil.copy(FIXTURES / "provincial_opinions_inline.txt", data_dir)
+    build_index(data_dir, index_dir, embedder=CountingEmbedder())
+    new_plan = read_plan(data_dir / "provincial_opinions_inline.txt")
+    assert tokenized == [len(new_plan.clauses)]  # the three plans indexed before came from their cached counts
+    assert set(cached) < {p.name for p in (index_dir / "tokens").iterdir()}
+    fresh = tmp_path / "fresh"
+    build_index(data_dir, fresh, embedder=CountingEmbedder())
+    assert _lexical_files(index_dir) == _lexical_files(fresh)  # the merge is the from-scratch index, byte for byte
+    # a removed plan's counts are not carried on; a damaged cache file is tokenized again
+    (data_dir / "county_plan_halfwidth.txt").unlink()
+    victim = next((index_dir / "tokens").iterdir())
+    victim.write_bytes(b"garbage")
+    tokenized.clear()
+    build_index(data_dir, index_dir, embedder=CountingEmbedder())
+    assert len(list((index_dir / "tokens").iterdir())) == 3 and len(tokenized) <= 1
+    fresh2 = tmp_path / "fresh2"
+    build_index(data_dir, fresh2, embedder=CountingEmbedder())
+    assert _lexical_files(index_dir) == _lexical_files(fresh2)
+    assert load_index(index_dir).lexical.n_docs == len(load_index(index_dir).clauses)
+
+
+def test_an_index_written_before_rows_npz_and_token_counts_still_loads(data_dir, tmp_path):
+    """rows.npz (the searcher's columns) and tokens/ (the token counts) came with format 2 unchanged: an
+    index without them is read by scanning clauses.jsonl, and the next build tokenizes and adds them."""
+    from retrieval.search import Searcher
+
+    index_dir = tmp_path / "index"
+    build_index(data_dir, index_dir, embedder=CountingEmbedder())
+    with_rows = Searcher(load_index(index_dir), CountingEmbedder())
+    manifest_path = index_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["files"] = [f for f in manifest["files"] if f["path"] != "rows.npz"]
+    manifest_path.write_text(json.dumps(manifest))
+    (index_dir / "rows.npz").unlink()
+    shutil.rmtree(index_dir / "tokens")
+    old = load_index(index_dir)
+    assert old.clauses.rows is None and old.clauses == with_rows.clauses
+    scanned = Searcher(old, CountingEmbedder())
+    for q in ("知识产权", "专利 质押", "第一条"):
+        assert [(h.clause_id, h.score) for h in scanned.search(q)] == [(h.clause_id, h.score) for h in with_rows.search(q)]
+    emb = CountingEmbedder()
+    build_index(data_dir, index_dir, embedder=emb, force=True)
+    assert emb.calls == 0 and (index_dir / "rows.npz").exists() and len(list((index_dir / "tokens").iterdir())) == 3

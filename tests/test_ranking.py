@@ -105,3 +105,36 @@ def test_deterministic_ties_by_id_and_by_region():
     cover = by_region(hits, {"乙省": "省", "甲省": "省", "丙省": "省"}, 1, "", lambda h: True)
     assert [(r.region, len(r.hits)) for r in cover] == [("甲省", 1), ("乙省", 1), ("丙省", 0)]
     assert [r.region for r in by_region(hits, {"甲省": "省", "乙省": "省"}, 1, "甲省", lambda h: False)] == ["乙省"]
+
+
+def test_with_facts_only_the_hits_are_fetched_and_the_order_is_the_same():
+    """A backend with columns gives what ranking needs of every candidate; whole clauses are read for
+    the hits only (at a million clauses each read is a file seek and a JSON parse)."""
+    from retrieval.ranking import Facts
+
+    asked = []
+
+    def facts(ids):
+        asked.append(list(ids))
+        return {i: Facts.of(CLAUSES[i]) for i in ids}
+
+    for pq in (q(), q(intent="responsible"), q(intent="compare")):
+        plain = run(pq, ["b:1", "a:1", "b:2"], ["a:1", "b:2", "b:1"], k=2)
+        fetched = []
+
+        def fetch(ids):
+            fetched.append(list(ids))
+            return {i: CLAUSES[i] for i in ids}
+
+        with_facts = fuse_hits(
+            pq,
+            Ranked(["b:1", "a:1", "b:2"], {c: 1.0 - 0.1 * i for i, c in enumerate(["b:1", "a:1", "b:2"])}),
+            Ranked(["a:1", "b:2", "b:1"], {c: 9.0 - i for i, c in enumerate(["a:1", "b:2", "b:1"])}),
+            mode="hybrid", weights={"dense": 0.3, "lexical": 1.0}, pinned=[], k=2, fetch=fetch, documents=DOCS,
+            facts=facts,
+        )
+        assert [(h.clause_id, h.score, h.reasons) for h in with_facts] == [
+            (h.clause_id, h.score, h.reasons) for h in plain
+        ]
+        assert fetched == [[h.clause_id for h in with_facts]]
+    assert all(sorted(a) == ["a:1", "b:1", "b:2"] for a in asked)

@@ -319,3 +319,160 @@ def test_the_app_holds_one_searcher(fake_index_dir, fresh_streamlit_cache, monke
     second = resources._open(str(fake_index_dir), "version-2")  # a build swapped a new index in
     assert second is not first
     assert resources._open(str(fake_index_dir), "version-1") is not first  # the old one was let go
+
+
+# --- a lazily read index answers exactly as the index read whole -----------------------------------------
+
+
+def _eager(folder):
+    """The index as it was loaded before it was read lazily: every clause a Python object in a tuple, the
+    FAISS vectors and the BM25 arrays read into memory, sentence spans and keys as tuples."""
+    import json
+
+    import bm25s
+    import faiss
+
+    from indexer.lexical import LexicalIndex
+    from indexer.records import Clause
+    from indexer.store import PlanIndex, SentenceVectors, _prepare, load_index, vector_rows
+
+    lazy = load_index(folder)
+    lines = [json.loads(line) for line in (folder / "clauses.jsonl").read_text(encoding="utf-8").splitlines()]
+    raw = [json.loads(line) for line in (folder / "sentences.jsonl").read_text(encoding="utf-8").splitlines()]
+    vectors = _prepare(faiss.read_index(str(folder / "faiss.index")), lazy.manifest)
+    sentence_index = _prepare(faiss.read_index(str(folder / "sentences.faiss")), lazy.manifest)
+    retriever = bm25s.BM25.load(str(folder / "lexical"), allow_pickle=False, show_progress=False, verbosity=0)
+    sentences = SentenceVectors(
+        np.array([r["row"] for r in raw], dtype=np.int32),
+        tuple(tuple(r["span"]) for r in raw),
+        tuple(r["key"] for r in raw),
+        vector_rows(sentence_index),
+        sentence_index,
+    )
+    return PlanIndex(
+        folder,
+        lazy.manifest,
+        lazy.documents,
+        tuple(Clause.from_json(c) for c in lines),
+        lazy.indicators,
+        vectors,
+        LexicalIndex(retriever, lazy.lexical.tokenizer, len(lines)),
+        tuple(c.get("embed_key", "") for c in lines),
+        sentences,
+    ), lazy
+
+
+def _answers(searcher) -> list:
+    """Everything the public verbs return for a spread of questions, filters, comparisons and seeds."""
+
+    def hits(found):
+        return [
+            (
+                h.rank,
+                h.clause,
+                h.document,
+                h.score,
+                h.dense_score,
+                h.dense_rank,
+                h.lexical_score,
+                h.lexical_rank,
+                h.reasons,
+            )
+            for h in found
+        ]
+
+    out = []
+    questions = [
+        "中小企业怎么用专利去银行贷款？",
+        "地理标志保护",
+        "青海 四、（一）2.",
+        "知识产权人才",
+        "谁负责商标执法",
+        "How do the plans support patent pledge loans?",
+        "各地如何开展专利导航",
+        "第七条",
+    ]
+    regions = [r.name for r in searcher.regions]
+    for q in questions:
+        out.append(hits(searcher.search(q, k=20)))
+        out.append(hits(searcher.search(q, k=10, mode="lexical")))
+        out.append(hits(searcher.search(q, k=5, filters=Filters(regions=tuple(regions[:1])))))
+        out.append(hits(searcher.search(q, k=5, filters=Filters(department="知识产权局"))))
+    for q in questions[:3]:
+        out.append([(r.region, r.region_level, hits(r.hits)) for r in searcher.compare(q)])
+    for row in range(0, len(searcher.clauses), max(1, len(searcher.clauses) // 6)):
+        cid = searcher.index.ids[row]
+        out.append([(r.region, hits(r.hits)) for r in searcher.similar_to(cid)])
+        out.append((searcher.index.row(cid), searcher.index.clause(cid)))
+    return out
+
+
+@pytest.mark.parametrize("which", ["flat", "ivf"])
+def test_the_lazily_read_index_answers_exactly_as_the_index_read_whole(fake_index_dir, ann_index_dir, which):
+    from indexer.store import ClauseTable
+    from retrieval.search import Searcher
+
+    folder = fake_index_dir if which == "flat" else ann_index_dir
+    eager, lazy = _eager(folder)
+    embedder = Searcher.open(folder).embedder
+    old, new = Searcher(eager, embedder), Searcher(lazy, embedder)
+    assert isinstance(new.clauses, ClauseTable) and isinstance(old.clauses, tuple)
+    assert isinstance(lazy.lexical._retriever.scores["data"], np.memmap)  # BM25 arrays stay on disk
+    assert new.clauses == old.clauses and list(lazy.embed_keys) == list(eager.embed_keys)
+    assert list(lazy.sentences.keys) == list(eager.sentences.keys)
+    assert [tuple(s) for s in lazy.sentences.spans.tolist()] == list(eager.sentences.spans)
+    assert _answers(new) == _answers(old)
+
+
+def test_clause_ids_are_found_by_binary_search(fake_searcher):
+    index = fake_searcher.index
+    ids = list(index.ids)
+    assert len(ids) == len(set(ids)) == len(index.clauses)
+    assert [index.row(cid) for cid in ids] == list(range(len(ids)))
+    for missing in ("", "nope", ids[0] + "x", ids[0][:-1], ids[0] + "\0", "专利" * 50):
+        assert index.row(missing) is None and index.clause(missing) is None
+    assert index.clauses[-1] == index.clauses[len(ids) - 1] and index.clauses[1:3] == tuple(index.clauses)[1:3]
+    with pytest.raises(IndexError):
+        index.clauses[len(ids)]
+
+
+def test_a_searcher_keeps_no_python_object_per_clause(fake_searcher):
+    s = fake_searcher
+    for q in ("知识产权", "专利", "商标", "地理标志", "人才"):
+        hits = s.search(q, k=10)
+        s.best_signals(q, hits)
+    assert len(s._forms) < len(s.clauses)  # only the forms of rows a question looked at
+    assert isinstance(s._ids.values, np.ndarray) and s._ids.values.dtype.kind == "S"
+
+
+def test_the_columns_the_build_wrote_are_the_columns_of_a_pass_over_the_clauses(fake_searcher, ann_index_dir):
+    from indexer.store import load_index
+    from retrieval.columns import Columns
+
+    for index in (fake_searcher.index, load_index(ann_index_dir)):
+        assert index.clauses.rows is not None  # rows.npz, written by the build
+        docs = [d.document for d in index.documents]
+        stored, scanned = Columns(index.clauses, docs, index.ids), Columns(tuple(index.clauses), docs)
+        assert list(stored.ids) == list(scanned.ids)
+        for name in (
+            "row_doc",
+            "row_kind",
+            "row_span_start",
+            "row_has_departments",
+            "row_indicator",
+            "row_path",
+            "_window_rows",
+            "_window_ptr",
+            "doc_region",
+            "doc_level",
+        ):
+            assert np.array_equal(getattr(stored, name), getattr(scanned, name)), name
+        names = {v: k for k, v in stored.names.items()}
+        scanned_names = {v: k for k, v in scanned.names.items()}
+        assert [names[c] for c in stored.row_region] == [scanned_names[c] for c in scanned.row_region]
+        assert stored.kinds == scanned.kinds and stored.window_keys == scanned.window_keys
+        assert stored.department_names == scanned.department_names
+        for a, b in zip(stored._department_rows, scanned._department_rows, strict=True):
+            assert np.array_equal(a, b)
+        for prefix in {c.section_path[:k] for c in index.clauses for k in range(len(c.section_path) + 1)}:
+            assert np.array_equal(np.sort(stored.prefix_rows(prefix)), np.sort(scanned.prefix_rows(prefix)))

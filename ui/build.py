@@ -1,13 +1,11 @@
-"""Building or updating the index from the app, with a progress bar."""
+"""What the app says about building the index: the embedder to build with, progress texts, report lines
+(the build itself runs in the background: ui/jobs.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import streamlit as st
-
-from indexer import ocr
-from indexer.build import BuildReport, build_index
+from indexer.build import BuildReport
 from indexer.embedding import EmbedderSettings
 from indexer.errors import IndexMismatch, IndexNotFound
 from indexer.store import read_manifest
@@ -34,25 +32,6 @@ def progress_fraction(stage: str, done: int, total: int) -> tuple[float, str]:
 
 def ocr_progress_text(done: int, total: int) -> str:
     return f"读取文件：扫描件文字识别 {done}/{total} 页"
-
-
-def build_with_progress(data_dir: Path, index_dir: Path, *, force: bool = False) -> BuildReport:
-    """Build or update the index, showing a progress bar (``force``: rewrite it whatever state it is in).
-    Raises PlanSearchError (the caller shows it). Callers check ``ui.editor.is_editor()`` first."""
-    bar = st.progress(0.0, text="准备建立索引…")
-    at = [0.0]
-
-    def progress(stage: str, done: int, total: int) -> None:
-        at[0], text = progress_fraction(stage, done, total)
-        bar.progress(at[0], text=text)
-
-    def ocr_progress(done: int, total: int) -> None:  # a scanned PDF: seconds a page, so each page shows
-        bar.progress(at[0], text=ocr_progress_text(done, total))
-
-    with ocr.reporting(ocr_progress):
-        report = build_index(data_dir, index_dir, settings=embedder_settings(index_dir), progress=progress, force=force)
-    bar.progress(1.0, text="索引已更新")
-    return report
 
 
 def report_lines(report: BuildReport) -> list[str]:

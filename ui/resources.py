@@ -21,7 +21,7 @@ from indexer.store import read_manifest
 from retrieval.search import Searcher
 
 from . import config, editor
-from .build import build_with_progress, report_lines
+from .build import report_lines
 from .messages import detail, friendly, hide_paths
 from .safe import md
 
@@ -153,22 +153,55 @@ def require_searcher() -> Searcher:
 
 
 def build_button(rebuild: bool = False, force: bool = False) -> None:
-    """A button that builds the index from the plans folder, with progress and a report; only an editor
-    gets it (a visitor is told where to unlock, or what the operator must run)."""
+    """A button that builds the index from the plans folder in the background, with progress and a report;
+    only an editor gets it (a visitor is told where to unlock, or what the operator must run)."""
     if not editor.is_editor():
         editor.build_locked_notice(rebuild)
+        return
+    if build_status():  # a build is running already (this page reloads itself when it is done)
         return
     label = "重新建立索引" if rebuild else "建立索引"
     if not st.button(label, type="primary", key="build-index"):
         return
-    try:
-        report = build_with_progress(config.data_dir(), config.index_dir(), force=force)
-    except PlanSearchError as err:
-        st.error(md(friendly(err)))
-        st.caption(md(detail(err)))
+    start_build(force=force)
+    build_status()
+
+
+def start_build(*, force: bool = False, messages: list[tuple[str, str]] | None = None) -> None:
+    """Update the index in the background (``ui.jobs``); this session then watches it (``build_status``)
+    and shows ``messages`` with its outcome. Callers check ``ui.editor.is_editor()`` first."""
+    from .jobs import build_job
+
+    build_job().start(config.data_dir(), config.index_dir(), force=force, messages=messages)
+    st.session_state["_build_watch"] = True
+
+
+def build_status() -> bool:
+    """The progress of a running build, polled (searches meanwhile answer from the index in place); once
+    a build this session watched has finished, its outcome is flashed and the page reruns on the new
+    index. True while a build runs."""
+    from .jobs import build_job
+
+    state = build_job().state()
+    if not (state.running or st.session_state.get("_build_watch")):
+        return False
+    _build_progress()
+    return state.running
+
+
+@st.fragment(run_every=0.5)
+def _build_progress() -> None:
+    from .jobs import build_job, outcome_messages
+
+    state = build_job().state()
+    if state.running:
+        st.progress(state.fraction, text=state.text)
+        more = " 之后将再更新一次（期间又有新的请求）。" if state.queued else ""
+        st.caption(f"索引正在后台更新，检索仍使用原有索引，完成后本页自动刷新。{more}")
         return
-    flash(build_messages(report))
-    st.rerun()
+    if st.session_state.pop("_build_watch", None):
+        flash(outcome_messages(state))
+        st.rerun(scope="app")
 
 
 def build_messages(report) -> list[tuple[str, str]]:
