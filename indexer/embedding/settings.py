@@ -19,6 +19,9 @@ BUNDLED_MODEL = "bundled:e5-small"
 DTYPES = ("auto", "float32", "bfloat16")
 SETTINGS_FILE = "plansearch.toml"
 SETTINGS_SECTION = "embedding"
+# The domain adapter in use unless configured: "none" — the trained one did not lift the blind judging
+# documents (retrieval/eval/README.md, change table), so it ships as data and a script, not as the default.
+DEFAULT_ADAPTER = "none"
 
 # field → environment variable
 ENV_VARS = {
@@ -30,6 +33,7 @@ ENV_VARS = {
     "threads": "PLANSEARCH_THREADS",
     "allow_download": "PLANSEARCH_ALLOW_DOWNLOAD",
     "cache_dir": "PLANSEARCH_CACHE",
+    "adapter": "PLANSEARCH_ADAPTER",
 }
 # An empty prompt is meaningful (a model without prompts); for the other variables empty = unset.
 _EMPTY_IS_A_VALUE = {"query_prompt", "passage_prompt"}
@@ -49,7 +53,9 @@ class EmbedderSettings:
     a local sentence-transformers folder, or a hub id (only with ``allow_download``).
     ``dtype``: ``"auto"`` is bfloat16 where the CPU runs it fast (AMX), else float32.
     ``threads``: 0 leaves torch's default. ``cache_dir``: None means ``$PLANSEARCH_CACHE`` or
-    ``~/.cache/plansearch/models``.
+    ``~/.cache/plansearch/models``. ``adapter``: the domain adapter (LoRA) merged into the bundled model:
+    ``"none"``, ``"bundled"`` (``indexer/resources/adapter/``) or a path; an index built with one records it
+    in its model id, and the query side follows the index.
     """
 
     model: str = BUNDLED_MODEL
@@ -60,6 +66,7 @@ class EmbedderSettings:
     threads: int = 0
     allow_download: bool = False
     cache_dir: Path | None = None
+    adapter: str = DEFAULT_ADAPTER
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, str) or not self.model.strip():
@@ -75,6 +82,8 @@ class EmbedderSettings:
             raise InvalidSettings(f"embedding threads must be 0 or a positive integer, not {self.threads!r}")
         if not isinstance(self.allow_download, bool):
             raise InvalidSettings(f"embedding allow_download must be true or false, not {self.allow_download!r}")
+        if not isinstance(self.adapter, str) or not self.adapter.strip():
+            raise InvalidSettings("embedding adapter must be none, bundled or a path")
         if self.cache_dir is not None and not isinstance(self.cache_dir, Path):
             object.__setattr__(self, "cache_dir", Path(self.cache_dir).expanduser())
 
@@ -121,7 +130,7 @@ def _parse(name: str, raw: str, origin: str) -> Any:
         raise InvalidSettings(f"{origin}={raw!r}: use 1 or 0")
     if name == "cache_dir":
         return Path(raw).expanduser()
-    if name in ("model", "dtype"):
+    if name in ("model", "dtype", "adapter"):
         return raw.strip()
     return raw  # prompts keep their spaces: "query: " ends with one
 
