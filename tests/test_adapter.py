@@ -264,3 +264,14 @@ def test_eval_documents_option_keeps_only_items_judged_in_those_documents():
     assert "ningbo_patent-regulation-2012.md" in judging and "zhejiang_patent-regulation-2015.md" not in judging
     assert [q["id"] for q in restrict(items, judging)] == ["a", "d"]
     assert [q["id"] for q in restrict(items, documents_filter("ningbo_patent-regulation-2012"))] == ["a"]
+
+
+def test_adapter_path_in_the_settings_file_is_relative_to_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("PLANSEARCH_ADAPTER", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "plansearch.toml").write_text('[embedding]\nadapter = "ad"\n', encoding="utf-8")
+    assert EmbedderSettings.from_env().adapter == str(tmp_path / "ad")
+    (tmp_path / "plansearch.toml").write_text('[embedding]\nadapter = "bundled"\n', encoding="utf-8")
+    assert EmbedderSettings.from_env().adapter == "bundled"
+    monkeypatch.setenv("PLANSEARCH_ADAPTER", "none")
+    assert EmbedderSettings.from_env().adapter == "none"

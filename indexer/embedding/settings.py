@@ -175,4 +175,7 @@ def _from_file() -> dict[str, Any]:
             raise InvalidSettings(f"{path}: cache_dir must be a string")
         cache = Path(values["cache_dir"]).expanduser()
         values["cache_dir"] = cache if cache.is_absolute() else path.parent / cache  # relative to the file
+    adapter = values.get("adapter")
+    if isinstance(adapter, str) and adapter not in ("none", "bundled") and not Path(adapter).expanduser().is_absolute():
+        values["adapter"] = str(path.parent / adapter)  # a path, relative to the file like cache_dir
     return values
