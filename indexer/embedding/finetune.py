@@ -285,9 +285,10 @@ def main(argv: list[str] | None = None) -> int:
     plan = batches(examples, args.batch, args.seed, args.epochs)
     steps = len(plan) if not args.measure else min(args.measure, len(plan))
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.0)
-    warmup = max(1, steps // 10)
+    planned = len(plan)  # the schedule is the full run's, so --measure steps equal the run's first steps
+    warmup = max(1, planned // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup)))
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (planned - s) / max(1, planned - warmup)))
     )
     losses = []
     for step, batch in enumerate(plan[:steps]):
