@@ -113,11 +113,58 @@ def word_spans(simple: str) -> list[tuple[int, int]]:
     return out
 
 
+class Bm25Matrix:
+    """bm25s's precomputed score matrix, read and written without bm25s: ``scores`` holds ``data``,
+    ``indices`` and ``indptr`` (CSC, one column per token) and ``num_docs``; ``vocab_dict`` maps a token
+    to its column. Saved as bm25s saves it (the same ``.npy`` and JSON files, ``allow_pickle=False``), so
+    either can read the other's; loading it imports neither bm25s nor scipy (1.4 s of a searcher's start)."""
+
+    __slots__ = ("scores", "vocab_dict")
+
+    FILES = {"data": "data.csc.index.npy", "indices": "indices.csc.index.npy", "indptr": "indptr.csc.index.npy"}
+
+    def __init__(self, scores: dict, vocab: dict[str, int]):
+        self.scores = scores
+        self.vocab_dict = vocab
+
+    def get_scores(self, tokens: list[str]) -> np.ndarray:
+        """Each document's BM25 score for the tokens (a repeated token counts again, as in bm25s)."""
+        data, indices, indptr = self.scores["data"], self.scores["indices"], self.scores["indptr"]
+        out = np.zeros(int(self.scores["num_docs"]), dtype=np.float32)
+        for t in tokens:
+            i = self.vocab_dict[t]
+            start, end = int(indptr[i]), int(indptr[i + 1])
+            np.add.at(out, indices[start:end], data[start:end])
+        return out
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, file in self.FILES.items():
+            np.save(folder / file, self.scores[name], allow_pickle=False)
+        (folder / "vocab.index.json").write_text(json.dumps(self.vocab_dict, ensure_ascii=False), encoding="utf-8")
+        params = {**{k: v for k, v in _BM25_PARAMS.items() if k != "backend"}, "num_docs": int(self.scores["num_docs"]),
+                  "version": "0.3.16", "backend": "numpy"}
+        (folder / "params.index.json").write_text(json.dumps(params, indent=4), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> Bm25Matrix:
+        """Memory-mapped: the score matrix is the largest part of an index (~8 bytes per distinct token of
+        every clause, ~1 GB at a million clauses) and a query reads only its own tokens' columns."""
+        params = json.loads((folder / "params.index.json").read_text(encoding="utf-8"))
+        if params.get("method", "lucene") != "lucene" or (params.get("k1"), params.get("b")) != (K1, B):
+            raise ValueError(f"BM25 parameters {params} are not the ones this version scores with")
+        scores: dict = {name: np.load(folder / file, mmap_mode="r", allow_pickle=False)
+                        for name, file in cls.FILES.items()}
+        scores["num_docs"] = int(params["num_docs"])
+        vocab = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
+        return cls(scores, vocab)
+
+
 class LexicalIndex:
     """BM25 over token lists, saved as bm25s's numpy arrays and JSON (``allow_pickle=False``)."""
 
-    def __init__(self, retriever, tokenizer: str, n_docs: int):
-        self._retriever = retriever
+    def __init__(self, matrix: Bm25Matrix, tokenizer: str, n_docs: int):
+        self._bm25 = matrix
         self.tokenizer = tokenizer
         self.n_docs = n_docs
 
@@ -128,45 +175,32 @@ class LexicalIndex:
     @classmethod
     def from_counts(cls, parts: Sequence[TokenCounts], tokenizer: str = DEFAULT_TOKENIZER) -> LexicalIndex:
         """BM25 over the clauses of some documents' token counts (``bm25_arrays``), in their order."""
-        import bm25s
-
         vocab, scores, n_docs = bm25_arrays(parts)
-        retriever = bm25s.BM25(**{k: v for k, v in _BM25_PARAMS.items() if k != "backend"})
-        retriever.scores = {**scores, "num_docs": n_docs}
-        retriever.vocab_dict = vocab
-        retriever.unique_token_ids_set = set(vocab.values())
-        retriever.nonoccurrence_array = None
-        return cls(retriever, tokenizer, n_docs)
+        return cls(Bm25Matrix({**scores, "num_docs": n_docs}, vocab), tokenizer, n_docs)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document for the query (0 where nothing matches)."""
-        tokens = [t for t in tokenize(query, self.tokenizer) if t in self._retriever.vocab_dict]
+        tokens = [t for t in tokenize(query, self.tokenizer) if t in self._bm25.vocab_dict]
         if not tokens or self.n_docs == 0:
             return np.zeros(self.n_docs, dtype=np.float32)
-        return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
+        return self._bm25.get_scores(tokens)
 
     def document_frequencies(self) -> dict[str, int]:
         """How many documents each token occurs in (read off the BM25 matrix: one column per token)."""
-        indptr = np.asarray(self._retriever.scores["indptr"])
+        indptr = np.asarray(self._bm25.scores["indptr"])
         counts = np.diff(indptr)
-        return {tok: int(counts[i]) for tok, i in self._retriever.vocab_dict.items() if tok and i < len(counts)}
+        return {tok: int(counts[i]) for tok, i in self._bm25.vocab_dict.items() if tok and i < len(counts)}
 
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self._retriever.save(str(folder), allow_pickle=False, show_progress=False)
+        self._bm25.save(folder)
         (folder / "lexical.json").write_text(
             json.dumps({"tokenizer": self.tokenizer, "n_docs": self.n_docs}), encoding="utf-8"
         )
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
-        import bm25s
-
         meta = json.loads((folder / "lexical.json").read_text(encoding="utf-8"))
-        # Memory-mapped: the score matrix is the largest part of an index (~8 bytes per distinct token of
-        # every clause, ~1 GB at a million clauses) and a query reads only its own tokens' columns.
-        retriever = bm25s.BM25.load(str(folder), allow_pickle=False, mmap=True, show_progress=False, verbosity=0)
-        return cls(retriever, meta["tokenizer"], int(meta["n_docs"]))
+        return cls(Bm25Matrix.load(folder), meta["tokenizer"], int(meta["n_docs"]))
 
 
 # --- token counts per document, cached, and BM25 arrays merged from them --------------------------------

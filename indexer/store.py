@@ -6,7 +6,7 @@
     index/clauses.jsonl     one clause a line (plus the hash of the text that was embedded)
     index/documents.json    documents with their heading tree and cleaned text (for context and browsing)
     index/indicators.jsonl  one indicator a line
-    index/lexical/          BM25 arrays and vocabulary (bm25s, allow_pickle=False)
+    index/lexical/          BM25 arrays and vocabulary (bm25s's file layout, allow_pickle=False)
 
 Writes go to a sibling temp folder that replaces the old one only when complete; loading checks the
 manifest against the files and raises a typed error on any mismatch.

@@ -272,7 +272,7 @@ def test_bm25_from_token_counts_is_bit_for_bit_bm25s():
                      show_progress=False)
     cut = len(texts) // 3
     parts = [TokenCounts.of(texts[:cut]), TokenCounts.of([]), TokenCounts.of(texts[cut:-2]), TokenCounts.of(texts[-2:])]
-    merged = LexicalIndex.from_counts(parts)._retriever
+    merged = LexicalIndex.from_counts(parts)._bm25
     assert merged.vocab_dict == reference.vocab_dict and merged.scores["num_docs"] == len(texts)
     for name in ("data", "indices", "indptr"):
         assert merged.scores[name].dtype == reference.scores[name].dtype
@@ -341,3 +341,39 @@ def test_an_index_written_before_rows_npz_and_token_counts_still_loads(data_dir,
     emb = CountingEmbedder()
     build_index(data_dir, index_dir, embedder=emb, force=True)
     assert emb.calls == 0 and (index_dir / "rows.npz").exists() and len(list((index_dir / "tokens").iterdir())) == 3
+
+
+def test_bm25_scores_without_bm25s_equal_bm25s_and_the_files_are_bm25s_files(fake_index_dir, tmp_path):
+    """Queries score BM25 in numpy over the memory-mapped matrix (importing bm25s pulls in scipy: 1.4 s
+    of a searcher's start); the numbers are bm25s's, and each reads the other's files."""
+    import bm25s
+
+    from indexer.lexical import LexicalIndex, tokenize
+
+    ours = LexicalIndex.load(fake_index_dir / "lexical")
+    theirs = bm25s.BM25.load(str(fake_index_dir / "lexical"), allow_pickle=False, show_progress=False, verbosity=0)
+    for query in ("知识产权质押融资", "专利 专利 侵权纠纷", "地理标志", "ABC", "数字经济发展水平"):
+        tokens = [t for t in tokenize(query) if t in theirs.vocab_dict]
+        expected = theirs.get_scores(tokens) if tokens else np.zeros(ours.n_docs, dtype=np.float32)
+        assert np.array_equal(ours.scores(query), expected), query
+    ours.save(tmp_path / "copy")
+    again = bm25s.BM25.load(str(tmp_path / "copy"), allow_pickle=False, show_progress=False, verbosity=0)
+    assert again.vocab_dict == theirs.vocab_dict and again.scores["num_docs"] == theirs.scores["num_docs"]
+    for name in ("data", "indices", "indptr"):
+        assert np.array_equal(again.scores[name], theirs.scores[name])
+
+
+def test_a_searcher_opens_and_answers_without_importing_bm25s_or_scipy(fake_index_dir):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from retrieval.search import Searcher\n"
+        f"s = Searcher.open({str(fake_index_dir)!r})\n"
+        "assert s.search('知识产权质押融资', k=3, mode='lexical')\n"
+        "print(','.join(m for m in ('bm25s', 'scipy') if m in sys.modules) or 'none')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "none"

@@ -417,7 +417,7 @@ def test_the_lazily_read_index_answers_exactly_as_the_index_read_whole(fake_inde
     embedder = Searcher.open(folder).embedder
     old, new = Searcher(eager, embedder), Searcher(lazy, embedder)
     assert isinstance(new.clauses, ClauseTable) and isinstance(old.clauses, tuple)
-    assert isinstance(lazy.lexical._retriever.scores["data"], np.memmap)  # BM25 arrays stay on disk
+    assert isinstance(lazy.lexical._bm25.scores["data"], np.memmap)  # BM25 arrays stay on disk
     assert new.clauses == old.clauses and list(lazy.embed_keys) == list(eager.embed_keys)
     assert list(lazy.sentences.keys) == list(eager.sentences.keys)
     assert [tuple(s) for s in lazy.sentences.spans.tolist()] == list(eager.sentences.spans)
