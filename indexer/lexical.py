@@ -81,8 +81,10 @@ def _jieba_tokenizer():
 
     import jieba
 
+    from .jieba_dict import fast_tokenizer
+
     jieba.setLogLevel(logging.WARNING)
-    tk = jieba.Tokenizer()
+    tk = fast_tokenizer()  # jieba's own segmentation; its dictionary loads ~4x faster
     for term in packs.items("plan-terms.txt"):  # plan terms jieba's general dictionary splits badly
         tk.add_word(term, freq=200000)
     return tk
