@@ -96,6 +96,18 @@ def test_empty_and_too_long_questions_get_friendly_messages(env):
     assert texts(at.warning) == [messages.QUERY_TOO_LONG]
 
 
+def test_a_fresh_page_shows_how_results_are_cited_on_a_real_clause(env):
+    at = app()
+    assert not at.exception
+    help_box = [e for e in at.expander if e.label == "如何引用检索结果"]
+    assert len(help_box) == 1
+    shown = codes(at)
+    assert shown and shown[0].startswith("《") and "》" in shown[0]  # the heading-path form of a real clause
+    assert any("第" in c for c in shown[1:])  # and the official form
+    at.text_input(key="q").input("地理标志保护有哪些措施？").run()
+    assert not [e for e in at.expander if e.label == "如何引用检索结果"]  # results carry their own
+
+
 def test_uncovered_question_abstains_but_shows_closest_clauses(env):
     at = app()
     at.text_input(key="q").input("海洋渔业捕捞许可证怎么办理").run()

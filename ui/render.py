@@ -121,6 +121,20 @@ def citation_codes(c) -> None:
         st.code(c.official, language=None, wrap_lines=True)
 
 
+def citation_help(searcher, scan: int = 50) -> None:
+    """How results are cited, on one real clause of the index (the first of the first rows with a
+    heading path two levels deep): both copyable forms and its link into the Browse page."""
+    clauses = searcher.clauses
+    rows = range(min(scan, len(clauses)))
+    example = next((clauses[i] for i in rows if len(clauses[i].section_path) >= 2), clauses[0] if len(clauses) else None)
+    if example is None:
+        return
+    with st.expander("如何引用检索结果", icon=":material/format_quote:"):
+        st.caption("每条结果都附两种引用，点右上角即可复制：标题路径，以及公文中常用的引用格式。例如：")
+        citation_codes(cite(example, searcher.docs[example.doc_id]))
+        browse_link(example.clause_id, label="在浏览页中打开这一条")
+
+
 REASONS = {
     "section reference": "问题中的章节编号直接指向本条",
     "region named in query": "属于问题中提到的地区",
