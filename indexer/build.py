@@ -280,7 +280,8 @@ def _write_build(plans, skipped, duplicates, old_manifest, index_dir, embedder, 
         tokenizer=tokenizer,
         normalization=NORMALIZATION,
         sources=tuple(
-            SourceEntry(p.document.source, p.document.sha256, p.document.doc_id, len(p.clauses)) for p in plans
+            SourceEntry(p.document.source, p.document.sha256, p.document.doc_id, len(p.clauses), p.document.ocr_pages)
+            for p in plans
         ),
         counts={"documents": len(plans), "clauses": len(clauses), "indicators": sum(len(p.indicators) for p in plans),
                 "vectors": len(clauses), "sentences": len(sentence_texts)},

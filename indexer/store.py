@@ -53,6 +53,7 @@ class SourceEntry:
     sha256: str
     doc_id: str
     clauses: int
+    ocr_pages: int = 0  # pages read by OCR (a scanned PDF); absent from manifests written before: 0
 
 
 @dataclass(frozen=True, slots=True)

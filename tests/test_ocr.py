@@ -200,3 +200,25 @@ def test_a_speckled_scan_keeps_its_heading_numbers(tmp_path):
     rate = cer("\n".join(SCANNED_LINES[0]), "\n".join(lines))
     print(f"\nspeckled page: character error rate {rate:.2%}")
     assert lines[1:] == SCANNED_LINES[0][1:]
+
+
+def test_the_manifest_marks_a_scanned_document_and_reads_old_manifests(tmp_path, fake_ocr):
+    import json
+
+    from indexer.build import build_index
+    from indexer.embedding import EmbedderSettings, make_embedder
+    from indexer.store import read_manifest
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "mixed.pdf").write_bytes(joined(make_pdf([TEXT_PAGE]), blank_image_pdf(1)))
+    (data / "plan.pdf").write_bytes(make_pdf([["某县节水规划", "一、总体要求", "坚持节水优先。"]]))
+    index = tmp_path / "index"
+    build_index(data, index, embedder=make_embedder(EmbedderSettings(model="fake:16")))
+    raw = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    assert {s["source"]: s["ocr_pages"] for s in raw["sources"]} == {"mixed.pdf": 1, "plan.pdf": 0}
+    assert {s.source: s.ocr_pages for s in read_manifest(index).sources} == {"mixed.pdf": 1, "plan.pdf": 0}
+    for s in raw["sources"]:
+        del s["ocr_pages"]  # as every manifest before this field
+    (index / "manifest.json").write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    assert {s.ocr_pages for s in read_manifest(index).sources} == {0}
