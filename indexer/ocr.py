@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 
@@ -139,8 +142,22 @@ def _despeckled(pil):
     return Image.fromarray(clean)
 
 
+# Text of pages already read in this process, by the sha256 of their pixels: an upload is test-read
+# and then read again by the index update that follows, and OCR takes seconds a page.
+_CACHE: OrderedDict[str, str] = OrderedDict()
+_CACHE_PAGES = 2000
+_CACHE_LOCK = threading.Lock()
+
+
+def _pixels_key(pil) -> str:
+    digest = hashlib.sha256(f"{pil.mode} {pil.width}x{pil.height}\0".encode())
+    digest.update(pil.tobytes())
+    return digest.hexdigest()
+
+
 def read_pages(pages, deadline: float | None = None) -> list[str]:
-    """OCR text of each page (``''`` for a page without an image)."""
+    """OCR text of each page (``''`` for a page without an image); a page read before in this process
+    (the same pixels) is not read again."""
     deadline = deadline or time.monotonic() + MAX_SECONDS
     report = _PROGRESS.get() or (lambda done, total: None)
     out = []
@@ -149,7 +166,19 @@ def read_pages(pages, deadline: float | None = None) -> list[str]:
         if time.monotonic() > deadline:
             raise TimeoutError(f"OCR took over {MAX_SECONDS:.0f} s")
         pil = page_image(page)
-        out.append("\n".join(read_image(pil)) if pil is not None else "")
+        if pil is None:
+            out.append("")
+        else:
+            key = _pixels_key(pil)
+            with _CACHE_LOCK:
+                text = _CACHE.get(key)
+            if text is None:
+                text = "\n".join(read_image(pil))
+                with _CACHE_LOCK:
+                    _CACHE[key] = text
+                    while len(_CACHE) > _CACHE_PAGES:
+                        _CACHE.popitem(last=False)
+            out.append(text)
         report(len(out), len(pages))
     return out
 

@@ -49,6 +49,7 @@ def joined(*pdfs: bytes) -> bytes:
 def fake_ocr(monkeypatch):
     """RapidOCR replaced by a recognizer that reads SCANNED_PAGE off any image, counting its calls."""
     calls = []
+    monkeypatch.setattr(ocr, "_CACHE", type(ocr._CACHE)())  # each test reads its pages afresh
     monkeypatch.setattr(ocr, "available", lambda: True)
     monkeypatch.setattr(ocr, "read_image", lambda pil: calls.append(pil.size) or list(SCANNED_PAGE))
     return calls
@@ -99,6 +100,7 @@ def test_app_progress_text_for_scanned_pages():
 
 
 def test_ocr_that_finds_no_text_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(ocr, "_CACHE", type(ocr._CACHE)())
     monkeypatch.setattr(ocr, "available", lambda: True)
     monkeypatch.setattr(ocr, "read_image", lambda pil: [])
     path = tmp_path / "scan.pdf"
@@ -222,3 +224,15 @@ def test_the_manifest_marks_a_scanned_document_and_reads_old_manifests(tmp_path,
         del s["ocr_pages"]  # as every manifest before this field
     (index / "manifest.json").write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
     assert {s.ocr_pages for s in read_manifest(index).sources} == {0}
+
+
+def test_a_page_read_once_is_not_read_again_in_the_same_process(tmp_path, fake_ocr):
+    """An upload is test-read and then read again by the index update: OCR takes seconds a page."""
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(joined(make_pdf([TEXT_PAGE]), blank_image_pdf(1)))
+    first = load_source(path)
+    seen = []
+    with ocr.reporting(lambda done, total: seen.append((done, total))):
+        again = load_source(path)
+    assert len(fake_ocr) == 1 and again.text == first.text and again.ocr_pages == 1
+    assert seen == [(0, 1), (1, 1)]  # the progress still says where it is
