@@ -219,6 +219,17 @@ class PlanIndex:
     def document(self, doc_id: str) -> DocumentEntry | None:
         return self._docs.get(doc_id)
 
+    def clauses_of(self, doc_id: str) -> list[Clause]:
+        """One document's clauses in row order. A loaded index finds their rows in its document column
+        and reads only those lines (walking every clause of a large index parses all of clauses.jsonl)."""
+        rows = getattr(self.clauses, "rows", None)
+        if rows is not None:
+            positions = [i for i, d in enumerate(self.documents) if d.document.doc_id == doc_id]
+            if not positions:
+                return []
+            return [self.clauses[int(i)] for i in np.flatnonzero(rows.doc == positions[0])]
+        return [c for c in self.clauses if c.doc_id == doc_id]
+
     def vectors(self) -> np.ndarray:
         """The clause vectors: for a flat index a read-only view of FAISS's own storage (no copy), for an
         IVF index a decoded copy (for reuse by a build; searches go through the IVF index)."""

@@ -139,6 +139,10 @@ class MilvusIndex:
 
         return self._once("clauses", load)
 
+    def clauses_of(self, doc_id: str) -> list[Clause]:
+        """One document's clauses in index order."""
+        return [c for c in self.clauses if c.doc_id == doc_id]
+
     @property
     def indicators(self) -> tuple[Indicator, ...]:
         def load():

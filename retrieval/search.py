@@ -189,6 +189,10 @@ class Searcher:
     def term_weights(self) -> dict[str, float]:
         return self._idf
 
+    def department_names(self) -> list[str]:
+        """Every department some clause names, sorted (from the columns: no clause is read)."""
+        return list(self._cols.department_names)
+
     # --- ranking ---------------------------------------------------------------------------------------
 
     def _rank(

@@ -476,3 +476,24 @@ def test_the_columns_the_build_wrote_are_the_columns_of_a_pass_over_the_clauses(
             assert np.array_equal(a, b)
         for prefix in {c.section_path[:k] for c in index.clauses for k in range(len(c.section_path) + 1)}:
             assert np.array_equal(np.sort(stored.prefix_rows(prefix)), np.sort(scanned.prefix_rows(prefix)))
+
+
+def test_a_documents_clauses_and_the_department_list_read_no_other_clause(fake_index_dir, monkeypatch):
+    """The Browse page, the context of a card and the department filter: at a million clauses a walk of
+    every clause parses all of clauses.jsonl. They read one document's rows, or the columns."""
+    from indexer.store import ClauseTable, load_index
+    from retrieval.search import Searcher
+
+    index = load_index(fake_index_dir)
+    everything = list(index.clauses)
+    expected_departments = sorted({d for c in everything for d in c.departments.all})
+
+    def no_walk(self):
+        raise AssertionError("walked every clause")
+
+    monkeypatch.setattr(ClauseTable, "__iter__", no_walk)
+    for entry in index.documents:
+        doc_id = entry.document.doc_id
+        assert index.clauses_of(doc_id) == [c for c in everything if c.doc_id == doc_id]
+    assert index.clauses_of("no-such-document") == []
+    assert Searcher.open(fake_index_dir).department_names() == expected_departments

@@ -75,7 +75,7 @@ def blocks_of(index: PlanIndex, clauses: list[Clause]) -> list[Block]:
 def block_of(index: PlanIndex, clause: Clause) -> Block:
     """The whole clause a hit (possibly one part of a long clause) belongs to."""
     bid = base_id(clause.clause_id)
-    parts = [c for c in index.clauses if c.doc_id == clause.doc_id and base_id(c.clause_id) == bid]
+    parts = [c for c in index.clauses_of(clause.doc_id) if base_id(c.clause_id) == bid]
     return blocks_of(index, parts or [clause])[0]
 
 
@@ -86,9 +86,8 @@ def section_context(index: PlanIndex, clause: Clause, window: int = 2) -> Sectio
     parent = path[:-1]
     members = [
         c
-        for c in index.clauses
-        if c.doc_id == clause.doc_id
-        and c.kind != "indicator"
+        for c in index.clauses_of(clause.doc_id)
+        if c.kind != "indicator"
         and ((c.section_path[:-1] == parent and len(c.section_path) == len(path)) or (parent and c.section_path == parent))
     ]
     blocks = blocks_of(index, members)
@@ -107,7 +106,7 @@ def outline(index: PlanIndex, doc_id: str) -> list[OutlineItem]:
     if entry is None:
         return []
     items = []
-    if any(c.doc_id == doc_id and c.kind == "preamble" for c in index.clauses):
+    if any(c.kind == "preamble" for c in index.clauses_of(doc_id)):
         items.append(OutlineItem("preamble", 1, "前言", ()))
     items += [OutlineItem(f"h{i}", h.level, h.label, h.path) for i, h in enumerate(entry.headings)]
     return items
@@ -116,12 +115,10 @@ def outline(index: PlanIndex, doc_id: str) -> list[OutlineItem]:
 def section_blocks(index: PlanIndex, doc_id: str, path: tuple[str, ...]) -> list[Block]:
     """The clauses under a heading (all of them, sub-sections included); () gives the preamble."""
     if not path:
-        chosen = [c for c in index.clauses if c.doc_id == doc_id and c.kind == "preamble"]
+        chosen = [c for c in index.clauses_of(doc_id) if c.kind == "preamble"]
     else:
         chosen = [
-            c
-            for c in index.clauses
-            if c.doc_id == doc_id and c.kind != "indicator" and c.section_path[: len(path)] == path
+            c for c in index.clauses_of(doc_id) if c.kind != "indicator" and c.section_path[: len(path)] == path
         ]
     return blocks_of(index, chosen)
 

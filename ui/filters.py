@@ -18,7 +18,11 @@ def _level_key(level: str) -> tuple[int, str]:
 
 @st.cache_data(max_entries=3, show_spinner=False)
 def _departments(fingerprint: str, _searcher) -> list[str]:
-    """Every department named in the index: a scan of all clauses, done once per index version."""
+    """Every department named in the index, once per index version: from the searcher's columns, or
+    (a backend without them) a scan of all clauses."""
+    names = getattr(_searcher, "department_names", None)
+    if names is not None:
+        return names()
     return sorted({dep for c in _searcher.index.clauses for dep in c.departments.all})
 
 
