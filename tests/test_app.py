@@ -732,3 +732,19 @@ def test_a_second_request_during_a_build_runs_once_after_it(private_env, editor,
     finished(at)
     assert build_job().state().job_id == first + 1  # the queued build ran, once
     assert len(at.dataframe[0].value) == 6
+
+
+def test_an_update_from_the_app_embeds_with_the_runtime_the_index_was_built_with(fake_index_dir, tmp_path, monkeypatch):
+    """An index built with --runtime torch, updated from the app: another runtime would reuse no vector
+    and embed the whole index again."""
+    import json
+
+    from ui.build import embedder_settings
+
+    monkeypatch.delenv("PLANSEARCH_RUNTIME", raising=False)
+    index = tmp_path / "index"
+    shutil.copytree(fake_index_dir, index)
+    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    for recorded, expected in (("torch", "torch"), ("onnx-int8", "onnx")):
+        (index / "manifest.json").write_text(json.dumps({**manifest, "runtime": recorded}), encoding="utf-8")
+        assert embedder_settings(index).runtime == expected

@@ -380,6 +380,8 @@ def test_the_app_answers_through_milvus(milvus_app_env, fake_searcher):
     assert cite(best.clause, best.document).canonical in codes(at)
     at = app("browse", clause=best.clause_id)
     assert cite(best.clause, best.document).canonical in codes(at)
+    at = app()  # a fresh Ask page: how results are cited, on a clause of the collection
+    assert not at.exception and codes(at) and codes(at)[0].startswith("《")
 
 
 def test_the_app_says_in_chinese_when_milvus_is_missing_or_empty(milvus_app_env, monkeypatch, tmp_path):

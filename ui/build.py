@@ -20,7 +20,11 @@ def embedder_settings(index_dir: Path) -> EmbedderSettings:
         m = read_manifest(index_dir)
     except (IndexNotFound, IndexMismatch):
         return EmbedderSettings.from_env()
-    return EmbedderSettings.from_env(model=m.model, query_prompt=m.query_prompt, passage_prompt=m.passage_prompt)
+    # the runtime too: an update in another runtime would reuse no vector and embed the whole index again
+    runtime = next((r for r in ("onnx", "torch") if (m.runtime or "").startswith(r)), None)
+    return EmbedderSettings.from_env(
+        model=m.model, query_prompt=m.query_prompt, passage_prompt=m.passage_prompt, runtime=runtime
+    )
 
 
 def progress_fraction(stage: str, done: int, total: int) -> tuple[float, str]:

@@ -124,7 +124,7 @@ def citation_codes(c) -> None:
 def citation_help(searcher, scan: int = 50) -> None:
     """How results are cited, on one real clause of the index (the first of the first rows with a
     heading path two levels deep): both copyable forms and its link into the Browse page."""
-    clauses = searcher.clauses
+    clauses = searcher.index.clauses  # (the Milvus backend's index reads them once and keeps them)
     rows = range(min(scan, len(clauses)))
     example = next((clauses[i] for i in rows if len(clauses[i].section_path) >= 2), clauses[0] if len(clauses) else None)
     if example is None:
