@@ -12,6 +12,7 @@ same dictionary, key for key (tests/test_index.py):
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -39,31 +40,50 @@ def cache_folder() -> Path:
 
 
 def load_frequencies() -> tuple[dict[str, int], int]:
-    """(word → count, total count): from our cache, else from jieba (once), then written to our cache."""
-    folder = cache_folder()
+    """(word → count, total count): from our cache, else from jieba's dictionary file (once), then
+    written to our cache. Any trouble with the cache (no home folder, damage, a full or read-only disk)
+    falls back to jieba's file: slower, never different."""
     with _LOCK:
         try:
-            meta = json.loads((folder / "total.json").read_text(encoding="utf-8"))
-            words = (folder / "words.txt").read_text(encoding="utf-8").split("\n")
-            counts = np.load(folder / "counts.npy", allow_pickle=False)
-            if len(words) == len(counts) == meta["entries"]:
-                return dict(zip(words, counts.tolist(), strict=True)), int(meta["total"])
-        except (OSError, ValueError, KeyError):
+            folder = cache_folder()
+        except (OSError, RuntimeError):  # no home folder to put a cache in
+            return _from_jieba()
+        try:
+            return _read(folder)
+        except (OSError, ValueError, KeyError, TypeError):
             pass  # missing or damaged: read jieba's own and write ours again
         freq, total = _from_jieba()
         try:
             _write(folder, freq, total)
         except OSError:
-            pass  # a read-only cache: jieba's dictionary is still right, only slower to load next time
+            pass  # a read-only or full disk: the dictionary is still right, only slower to load next time
         return freq, total
 
 
+def _read(folder: Path) -> tuple[dict[str, int], int]:
+    meta = json.loads((folder / "total.json").read_text(encoding="utf-8"))
+    words_bytes = (folder / "words.txt").read_bytes()
+    counts_bytes = (folder / "counts.npy").read_bytes()
+    if meta["sha256"] != _digest(words_bytes, counts_bytes):
+        raise ValueError("the cached dictionary does not match its checksum")
+    words = words_bytes.decode("utf-8").split("\n")
+    counts = np.load(io.BytesIO(counts_bytes), allow_pickle=False)
+    if not len(words) == len(counts) == meta["entries"]:
+        raise ValueError("the cached dictionary is inconsistent")
+    return dict(zip(words, counts.tolist(), strict=True)), int(meta["total"])
+
+
+def _digest(words: bytes, counts: bytes) -> str:
+    return hashlib.sha256(hashlib.sha256(words).digest() + hashlib.sha256(counts).digest()).hexdigest()
+
+
 def _from_jieba() -> tuple[dict[str, int], int]:
+    """jieba's prefix dictionary read from its dictionary file itself (not from jieba's own cache in the
+    temp folder, which may be stale or another program's)."""
     import jieba
 
     tk = jieba.Tokenizer()
-    tk.initialize()
-    return dict(tk.FREQ), int(tk.total)
+    return tk.gen_pfdict(tk.get_dict_file())
 
 
 def _write(folder: Path, freq: dict[str, int], total: int) -> None:
@@ -71,17 +91,22 @@ def _write(folder: Path, freq: dict[str, int], total: int) -> None:
         raise OSError("a dictionary word holds a line break")  # cannot happen with jieba's file; never mis-split
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
-    (staging / "words.txt").write_text("\n".join(freq), encoding="utf-8")
-    np.save(staging / "counts.npy", np.fromiter(freq.values(), dtype=np.int64, count=len(freq)), allow_pickle=False)
-    (staging / "total.json").write_text(json.dumps({"total": total, "entries": len(freq)}), encoding="utf-8")
-    if folder.exists():  # a damaged copy (a reader meanwhile falls back to jieba's own)
-        shutil.rmtree(folder, ignore_errors=True)
     try:
+        staging.chmod(0o755)  # readable by every user of a shared cache, as the model folders are
+        words = "\n".join(freq).encode("utf-8")
+        buffer = io.BytesIO()
+        np.save(buffer, np.fromiter(freq.values(), dtype=np.int64, count=len(freq)), allow_pickle=False)
+        (staging / "words.txt").write_bytes(words)
+        (staging / "counts.npy").write_bytes(buffer.getvalue())
+        meta = {"total": total, "entries": len(freq), "sha256": _digest(words, buffer.getvalue())}
+        (staging / "total.json").write_text(json.dumps(meta), encoding="utf-8")
+        if folder.exists():  # a damaged copy (a reader meanwhile falls back to jieba's own)
+            shutil.rmtree(folder, ignore_errors=True)
         os.replace(staging, folder)  # whole or not at all
-    except OSError:
-        shutil.rmtree(staging, ignore_errors=True)  # another process wrote it first
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
         if not folder.exists():
-            raise
+            raise  # (another process may have written it first: then all is well)
 
 
 def fast_tokenizer():

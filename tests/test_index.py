@@ -408,3 +408,37 @@ def test_the_fast_jieba_dictionary_is_jiebas_and_a_damaged_copy_is_written_again
     plain.initialize()
     assert jieba_dict.load_frequencies()[0] == plain.FREQ  # read from jieba once more, and written again
     assert np.load(folder / "counts.npy").shape == (len(plain.FREQ),)
+
+
+def test_the_fast_jieba_dictionary_falls_back_to_jiebas_on_any_cache_trouble(tmp_path, monkeypatch):
+    import jieba
+
+    from indexer import jieba_dict
+
+    monkeypatch.setenv("PLANSEARCH_CACHE", str(tmp_path))
+    reference = jieba.Tokenizer()
+    expected = reference.gen_pfdict(reference.get_dict_file())
+    assert jieba_dict.load_frequencies() == expected
+    folder = jieba_dict.cache_folder()
+    counts = folder / "counts.npy"
+    data = bytearray(counts.read_bytes())
+    data[-1] ^= 1  # one count changed, the length kept
+    counts.write_bytes(bytes(data))
+    assert jieba_dict.load_frequencies() == expected  # caught by the checksum, and written again
+    assert jieba_dict._read(folder) == expected
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    import shutil
+
+    shutil.rmtree(folder)
+    monkeypatch.setattr(jieba_dict.np, "save", full_disk)
+    assert jieba_dict.load_frequencies() == expected
+    assert [p.name for p in tmp_path.iterdir()] == []  # no staging folder left behind
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(jieba_dict, "cache_folder", no_home)
+    assert jieba_dict.load_frequencies() == expected
