@@ -379,3 +379,14 @@ def test_bundled_onnx_query_imports_no_torch():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "none"
+
+
+def test_the_torch_runtime_records_its_dtype(tiny, cache):
+    """A float32 and a bfloat16 run give different vectors, and dtype 'auto' picks by CPU: the manifest
+    must tell them apart, or an index rebuilt elsewhere would mix them."""
+    from indexer.embedding import runtime_of
+
+    for dtype in ("float32", "bfloat16"):
+        emb = SentenceTransformerEmbedder(_settings(tiny, cache, dtype=dtype, runtime="torch"))
+        assert runtime_of(emb) == f"torch-{dtype}"
+    assert runtime_of(OnnxEmbedder(_settings(tiny, cache), variant="int8")) == "onnx-int8"

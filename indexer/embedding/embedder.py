@@ -154,8 +154,6 @@ class SentenceTransformerEmbedder:
     by length before batching, which cuts padding, and results come back in the input order.
     """
 
-    runtime = "torch"  # how the vectors are computed, recorded in the index manifest
-
     def __init__(self, settings: EmbedderSettings | None = None, *, sort_by_length: bool = True):
         self.settings = settings or EmbedderSettings()
         self.query_prompt = self.settings.query_prompt
@@ -166,6 +164,7 @@ class SentenceTransformerEmbedder:
         self._lock = threading.Lock()
         self._bundled_source: Path | None = None
         self._adapter = None
+        self._runtime: str | None = None
         model = self.settings.model
         if model.startswith("bundled:"):
             self._bundled_source, self.name, self._adapter = _bundled(model, self.settings.adapter)
@@ -191,6 +190,18 @@ class SentenceTransformerEmbedder:
     @property
     def loaded(self) -> bool:
         return self._model is not None
+
+    @property
+    def runtime(self) -> str:
+        """How the vectors are computed, recorded in the index manifest: ``torch-<dtype>`` (a float32 and
+        a bfloat16 run differ, and ``auto`` picks by CPU), so one index never mixes them."""
+        if self._runtime is None:
+            self._runtime = f"torch-{resolve_dtype(self.settings.dtype)}"
+        return self._runtime
+
+    @runtime.setter
+    def runtime(self, value: str) -> None:
+        self._runtime = value
 
     def _load(self) -> Any:
         with self._lock:
