@@ -12,7 +12,7 @@ import struct
 import threading
 import unicodedata
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -254,6 +254,17 @@ class SentenceTransformerEmbedder:
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         model = self._load()
+        return self._batched(
+            texts,
+            lambda batch: model.encode(
+                batch, batch_size=len(batch), convert_to_numpy=True, normalize_embeddings=False, show_progress_bar=False
+            ),
+        )
+
+    def _batched(self, texts: list[str], encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        """Unit vectors of ``texts`` in their order, encoded in batches of texts of similar length (sorted
+        longest first, which cuts padding) by ``encode`` (one batch → its raw vectors); normalized again
+        in float32 (bf16 output is only roughly unit length)."""
         n = len(texts)
         if n == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -262,14 +273,8 @@ class SentenceTransformerEmbedder:
         size = self.settings.batch_size
         for start in range(0, n, size):
             idx = order[start : start + size]
-            out[idx] = model.encode(
-                [texts[i] for i in idx],
-                batch_size=len(idx),
-                convert_to_numpy=True,
-                normalize_embeddings=False,
-                show_progress_bar=False,
-            ).astype(np.float32)
-        return l2_normalize(out)  # again in float32: bf16 output is only roughly unit length
+            out[idx] = np.asarray(encode([texts[i] for i in idx]), dtype=np.float32)
+        return l2_normalize(out)
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if isinstance(texts, str):

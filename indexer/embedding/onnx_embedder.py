@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer.embedding.embedder import SentenceTransformerEmbedder, l2_normalize
+from indexer.embedding.embedder import SentenceTransformerEmbedder
 from indexer.embedding.settings import EmbedderSettings
 from indexer.errors import ModelUnavailable
 
@@ -114,16 +114,7 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
         return (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1.0)
 
     def _encode_with(self, session: Any, texts: list[str]) -> np.ndarray:
-        n = len(texts)
-        if n == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        order = sorted(range(n), key=lambda i: -len(texts[i])) if self.sort_by_length else list(range(n))
-        out = np.empty((n, self.dim), dtype=np.float32)
-        size = self.settings.batch_size
-        for start in range(0, n, size):
-            idx = order[start : start + size]
-            out[idx] = self._run(session, [texts[i] for i in idx])
-        return l2_normalize(out)
+        return self._batched(texts, lambda batch: self._run(session, batch))
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         return self._encode_with(self._session(self.settings.threads), texts)
