@@ -14,9 +14,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import shutil
-import tempfile
 import threading
 from pathlib import Path
 
@@ -89,24 +86,26 @@ def _from_jieba() -> tuple[dict[str, int], int]:
 def _write(folder: Path, freq: dict[str, int], total: int) -> None:
     if any("\n" in w for w in freq):
         raise OSError("a dictionary word holds a line break")  # cannot happen with jieba's file; never mis-split
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
-    try:
-        staging.chmod(0o755)  # readable by every user of a shared cache, as the model folders are
+    from indexer.cachefolder import write_whole
+
+    def write(tmp: Path) -> None:
         words = "\n".join(freq).encode("utf-8")
         buffer = io.BytesIO()
         np.save(buffer, np.fromiter(freq.values(), dtype=np.int64, count=len(freq)), allow_pickle=False)
-        (staging / "words.txt").write_bytes(words)
-        (staging / "counts.npy").write_bytes(buffer.getvalue())
+        (tmp / "words.txt").write_bytes(words)
+        (tmp / "counts.npy").write_bytes(buffer.getvalue())
         meta = {"total": total, "entries": len(freq), "sha256": _digest(words, buffer.getvalue())}
-        (staging / "total.json").write_text(json.dumps(meta), encoding="utf-8")
-        if folder.exists():  # a damaged copy (a reader meanwhile falls back to jieba's own)
-            shutil.rmtree(folder, ignore_errors=True)
-        os.replace(staging, folder)  # whole or not at all
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if not folder.exists():
-            raise  # (another process may have written it first: then all is well)
+        (tmp / "total.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    write_whole(folder, write, _readable)
+
+
+def _readable(folder: Path) -> bool:
+    try:
+        _read(folder)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return True
 
 
 def fast_tokenizer():

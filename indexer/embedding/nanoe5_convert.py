@@ -25,9 +25,7 @@ import hashlib
 import importlib.util
 import json
 import os
-import shutil
 import struct
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,20 +105,9 @@ def ensure_converted(cache_dir: Path | None = None) -> Path:
     final = converted_dir(cache_dir, source)
     if is_complete(final):
         return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
-    try:
-        write_folder(source, tmp)
-        tmp.chmod(0o755)  # mkdtemp makes it 0700; the cache may be shared
-        if is_complete(final):  # another process finished first
-            return final
-        if final.exists():  # stale or incomplete leftover
-            shutil.rmtree(final)
-        os.replace(tmp, final)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return final
+    from indexer.cachefolder import write_whole
+
+    return write_whole(final, lambda tmp: write_folder(source, tmp), is_complete)
 
 
 # ----------------------------------------------------------------------------- reading

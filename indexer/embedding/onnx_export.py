@@ -27,7 +27,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from indexer.errors import ModelUnavailable
@@ -89,20 +88,11 @@ def ensure_exported(folder: Path, variant: str, cache_dir: Path, *, rebuild: boo
     final = export_dir(folder, variant, cache_dir)
     if not rebuild and read_marker(final) is not None:
         return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
-    try:
-        write_export(folder, variant, tmp)
-        tmp.chmod(0o755)  # mkdtemp makes it 0700; the cache may be shared
-        if not rebuild and read_marker(final) is not None:  # another process finished first
-            return final
-        if final.exists():  # stale or incomplete leftover
-            shutil.rmtree(final)
-        os.replace(tmp, final)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return final
+    from indexer.cachefolder import write_whole
+
+    return write_whole(
+        final, lambda tmp: write_export(folder, variant, tmp), lambda f: not rebuild and read_marker(f) is not None
+    )
 
 
 # ----------------------------------------------------------------------------- the folder's parts
