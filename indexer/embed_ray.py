@@ -75,14 +75,12 @@ def embed_to_parquet(
     """Embed what the index at ``index_dir`` embeds with the model its manifest names, into ``out_dir``."""
     import time
 
-    from .embedding import EmbedderSettings
+    from .embedding.settings import settings_for_index
     from .store import load_index
 
     index = load_index(index_dir)
     m = index.manifest
-    settings = settings or EmbedderSettings.from_env(
-        model=m.model, query_prompt=m.query_prompt, passage_prompt=m.passage_prompt
-    )
+    settings = settings or settings_for_index(m)
     keys, texts = embed_units(index)
     out = Path(out_dir)
     if out.exists() and any(p for p in out.iterdir() if p.suffix == ".parquet" or p.name == SIDECAR):

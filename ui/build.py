@@ -7,6 +7,7 @@ from pathlib import Path
 
 from indexer.build import BuildReport
 from indexer.embedding import EmbedderSettings
+from indexer.embedding.settings import settings_for_index
 from indexer.errors import IndexMismatch, IndexNotFound
 from indexer.store import read_manifest
 
@@ -20,11 +21,7 @@ def embedder_settings(index_dir: Path) -> EmbedderSettings:
         m = read_manifest(index_dir)
     except (IndexNotFound, IndexMismatch):
         return EmbedderSettings.from_env()
-    # the runtime too: an update in another runtime would reuse no vector and embed the whole index again
-    runtime = next((r for r in ("onnx", "torch") if (m.runtime or "").startswith(r)), None)
-    return EmbedderSettings.from_env(
-        model=m.model, query_prompt=m.query_prompt, passage_prompt=m.passage_prompt, runtime=runtime
-    )
+    return settings_for_index(m)  # so an update reuses its vectors
 
 
 def progress_fraction(stage: str, done: int, total: int) -> tuple[float, str]:

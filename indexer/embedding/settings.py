@@ -108,6 +108,17 @@ class EmbedderSettings:
         return cls(**values)
 
 
+def settings_for_index(manifest, **overrides: Any) -> EmbedderSettings:
+    """Settings that embed as an index was built: its model, prompts and runtime (another runtime's
+    vectors agree only to cosine ~0.999, so an update would embed the whole index again, and a job
+    embedding it elsewhere would not match it), the rest configured."""
+    runtime = next((r for r in RUNTIMES if (getattr(manifest, "runtime", "") or "").startswith(r)), None)
+    return EmbedderSettings.from_env(
+        **{"model": manifest.model, "query_prompt": manifest.query_prompt, "passage_prompt": manifest.passage_prompt,
+           "runtime": runtime, **overrides}
+    )
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
