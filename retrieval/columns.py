@@ -92,7 +92,7 @@ class Columns:
         self.names: dict[str, int] = {}  # region, province and level names -> code (one vocabulary)
         self.kinds: dict[str, int] = {}
         rows = getattr(clauses, "rows", None)
-        if rows is not None:  # the arrays the build wrote (indexer.store.RowColumns): no clause is parsed
+        if rows is not None:  # the arrays the build wrote (indexer.rowtable.RowColumns): no clause is parsed
             departments, paths, row_path = self._from_rows(rows, n)
         else:
             departments, paths, row_path = self._from_clauses(clauses, n)

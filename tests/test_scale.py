@@ -409,7 +409,7 @@ def _answers(searcher) -> list:
 
 @pytest.mark.parametrize("which", ["flat", "ivf"])
 def test_the_lazily_read_index_answers_exactly_as_the_index_read_whole(fake_index_dir, ann_index_dir, which):
-    from indexer.store import ClauseTable
+    from indexer.rowtable import ClauseTable
     from retrieval.search import Searcher
 
     folder = fake_index_dir if which == "flat" else ann_index_dir
@@ -481,7 +481,8 @@ def test_the_columns_the_build_wrote_are_the_columns_of_a_pass_over_the_clauses(
 def test_a_documents_clauses_and_the_department_list_read_no_other_clause(fake_index_dir, monkeypatch):
     """The Browse page, the context of a card and the department filter: at a million clauses a walk of
     every clause parses all of clauses.jsonl. They read one document's rows, or the columns."""
-    from indexer.store import ClauseTable, load_index
+    from indexer.rowtable import ClauseTable
+    from indexer.store import load_index
     from retrieval.search import Searcher
 
     index = load_index(fake_index_dir)
