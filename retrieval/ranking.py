@@ -158,7 +158,10 @@ def by_region(
     for region, level in region_levels.items():
         if region == exclude_region:
             continue
-        candidates = documents_first(mine.get(region, []))
+        if region not in mine:  # most regions of a large index have no hit: nothing to rank
+            out.append(RegionCoverage(region, level, ()))
+            continue
+        candidates = documents_first(mine[region])
         good = [h for h in candidates[: per_region * 3] if covers(h)]
         out.append(RegionCoverage(region, level, tuple(good[:per_region])))
     return sorted(out, key=lambda r: (not r.covered, -(r.hits[0].score if r.hits else 0), r.region))
