@@ -60,3 +60,21 @@ def test_evaluation_holds_its_pinned_figures(capsys):
     assert code == 0, out
     assert "FAIL" not in out
     assert all(f"== {name} ==" in out for name in ("dev", "heldout", "blind"))
+
+
+@pytest.mark.parametrize(
+    "runtime,dtype", [("onnx", "auto"), ("torch", "float32"), ("torch", "bfloat16")], ids=["onnx-int8", "fp32", "bf16"]
+)
+def test_ranking_is_deterministic_in_every_runtime(real_index_dir, runtime, dtype):
+    """Same input, same order (ties by clause id), whichever runtime and dtype embeds the question: asked
+    twice, and of two embedders loaded apart."""
+    from indexer.embedding import EmbedderSettings, make_embedder
+    from indexer.store import load_index
+    from retrieval.search import Searcher
+
+    settings = EmbedderSettings.from_env(runtime=runtime, dtype=dtype)
+    index = load_index(real_index_dir)
+    first, second = (Searcher(index, make_embedder(settings)) for _ in range(2))
+    for question in ("中小企业怎么用专利去银行贷款？", "各地如何推进专利导航？", "地理标志", "who leads IP dispute mediation"):
+        runs = [[(h.clause_id, h.score, h.dense_score) for h in s.search(question, k=10)] for s in (first, first, second)]
+        assert runs[0] == runs[1] == runs[2], question
