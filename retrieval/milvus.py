@@ -140,8 +140,15 @@ class MilvusIndex:
         return self._once("clauses", load)
 
     def clauses_of(self, doc_id: str) -> list[Clause]:
-        """One document's clauses in index order."""
-        return [c for c in self.clauses if c.doc_id == doc_id]
+        """One document's clauses in index order: a query on its ``doc_id`` (the whole collection is
+        scanned only when the pages asked for every clause already)."""
+        with self._lock:
+            every = self._loaded.get("clauses")
+        if every is not None:
+            return [c for c in every if c.doc_id == doc_id]
+        rows = self._searcher._scan(self._searcher.names[0], f"doc_id == {_lit(doc_id)}", ["record"])
+        rows.sort(key=lambda r: r["record"].get("order", 0))
+        return [Clause.from_json(r["record"]["clause"]) for r in rows]
 
     @property
     def indicators(self) -> tuple[Indicator, ...]:

@@ -360,6 +360,11 @@ def test_the_index_view_mirrors_the_files_index(fake_searcher, milvus_searcher):
     assert milvus.indicators == files.indicators and milvus.indicators
     doc = files.documents[-1].document.doc_id
     assert milvus.document(doc) == files.document(doc) and milvus.document("no-such") is None
+    fresh = type(milvus)(milvus_searcher, milvus._collection_manifest)  # nothing loaded: one query per document
+    for entry in files.documents:
+        doc_id = entry.document.doc_id
+        assert fresh.clauses_of(doc_id) == files.clauses_of(doc_id) == milvus.clauses_of(doc_id)
+    assert fresh.clauses_of('no-such" or doc_id != "') == [] and "clauses" not in fresh._loaded
 
 
 @pytest.fixture
