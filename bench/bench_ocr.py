@@ -70,16 +70,6 @@ def render(pages: int, dpi: int, noise: float) -> tuple[bytes, str]:
     return out.getvalue(), "\n".join(expected)
 
 
-def cer(expected: str, got: str) -> float:
-    a, b = "".join(expected.split()), "".join(got.split())
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1] / max(len(a), 1)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=3)
@@ -110,7 +100,7 @@ def main() -> None:
     print(f"first page (models load included): {per_page[0]:.1f} s")
     print(f"per page after it: mean {sum(later) / len(later):.1f} s, max {max(later):.1f} s")
     print(f"whole document: {total:.1f} s; OCR'd pages: {source.ocr_pages}")
-    print(f"character error rate: {cer(expected, source.text):.2%} ({len(''.join(expected.split()))} characters)")
+    print(f"character error rate: {ocr.character_error_rate(expected, source.text):.2%} ({len(''.join(expected.split()))} characters)")
 
 
 if __name__ == "__main__":

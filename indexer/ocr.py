@@ -221,3 +221,15 @@ def _ink_extent(gray: np.ndarray, top: int, bottom: int, left: int, right: int) 
         else:
             blank += 1
     return wide_left, wide_right
+
+
+def character_error_rate(expected: str, got: str) -> float:
+    """Edit distance over the expected length, spaces and line breaks ignored (how OCR is judged:
+    tests/test_ocr.py and bench/bench_ocr.py)."""
+    a, b = "".join(expected.split()), "".join(got.split())
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1] / max(len(a), 1)

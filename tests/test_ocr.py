@@ -136,17 +136,6 @@ def test_a_speckled_page_is_despeckled_and_a_clean_one_left_alone():
 # --- the real recognizer -----------------------------------------------------------------------------
 
 
-def cer(expected: str, got: str) -> float:
-    """Character error rate: edit distance over the expected length (spaces and line breaks ignored)."""
-    a, b = "".join(expected.split()), "".join(got.split())
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1] / max(len(a), 1)
-
-
 def needs_real_ocr():
     if not CJK_FONT.exists() or not ocr.available():
         pytest.skip("needs fonts-noto-cjk and rapidocr_onnxruntime")
@@ -161,7 +150,7 @@ def test_scanned_pdf_every_heading_found_and_character_error_rate(tmp_path):
     plan = read_plan(path)
     seconds = time.perf_counter() - started
     expected = "\n".join(line for page in SCANNED_LINES for line in page)
-    rate = cer(expected, plan.text)
+    rate = ocr.character_error_rate(expected, plan.text)
     print(f"\nOCR: {len(SCANNED_LINES)} pages in {seconds:.1f} s, character error rate {rate:.2%}")
     headings = [line for page in SCANNED_LINES for line in page][1:]  # every line but the title is a heading
     assert [h.label for h in plan.headings] == [line.rstrip("。") for line in headings]
@@ -175,7 +164,7 @@ def test_mixed_text_and_scanned_pdf_with_the_real_recognizer(tmp_path):
     path = tmp_path / "mixed.pdf"
     path.write_bytes(joined(make_pdf([TEXT_PAGE]), scanned_pdf([SCANNED_PAGE])))
     plan = read_plan(path)
-    rate = cer("\n".join(TEXT_PAGE + SCANNED_PAGE), plan.text)
+    rate = ocr.character_error_rate("\n".join(TEXT_PAGE + SCANNED_PAGE), plan.text)
     print(f"\nmixed PDF: character error rate {rate:.2%}")
     assert plan.document.ocr_pages == 1
     assert [h.label for h in plan.headings] == [
@@ -199,7 +188,7 @@ def test_a_speckled_scan_keeps_its_heading_numbers(tmp_path):
     for i, line in enumerate(SCANNED_LINES[0]):
         ImageDraw.Draw(page).text((80, 60 + i * 70), line, font=font, fill=0)
     lines = read_image(speckled(page, 0.005))
-    rate = cer("\n".join(SCANNED_LINES[0]), "\n".join(lines))
+    rate = ocr.character_error_rate("\n".join(SCANNED_LINES[0]), "\n".join(lines))
     print(f"\nspeckled page: character error rate {rate:.2%}")
     assert lines[1:] == SCANNED_LINES[0][1:]
 
