@@ -121,12 +121,13 @@ def citation_codes(c) -> None:
         st.code(c.official, language=None, wrap_lines=True)
 
 
-def citation_help(searcher, scan: int = 50) -> None:
-    """How results are cited, on one real clause of the index (the first of the first rows with a
-    heading path two levels deep): both copyable forms and its link into the Browse page."""
-    clauses = searcher.index.clauses  # (the Milvus backend's index reads them once and keeps them)
-    rows = range(min(scan, len(clauses)))
-    example = next((clauses[i] for i in rows if len(clauses[i].section_path) >= 2), clauses[0] if len(clauses) else None)
+def citation_help(searcher) -> None:
+    """How results are cited, on one real clause of the index (the first document's first clause with a
+    heading path two levels deep): both copyable forms and its link into the Browse page. Reads that one
+    document's clauses only (on Milvus a query by its id, not the whole collection)."""
+    documents = searcher.index.documents
+    clauses = searcher.index.clauses_of(documents[0].document.doc_id) if documents else []
+    example = next((c for c in clauses if len(c.section_path) >= 2), clauses[0] if clauses else None)
     if example is None:
         return
     with st.expander("如何引用检索结果", icon=":material/format_quote:"):
