@@ -126,6 +126,23 @@ def topic_vectors(rng: np.random.Generator, centroids: np.ndarray, topics: np.nd
     return v.astype(np.float32)
 
 
+def _synthetic_document(document, d: int, places):
+    """Synthetic document number ``d``: its own id, file name, checksum, region and title."""
+    from dataclasses import replace
+
+    name, level, province = places[d % len(places)]
+    return replace(
+        document,
+        doc_id=f"syn{d:06d}",
+        source=f"syn{d:06d}.txt",
+        sha256=f"{d:064x}",
+        region=name,
+        region_level=level,
+        province=province,
+        title=f"{name}知识产权规划{d}",
+    )
+
+
 def synth(n: int, extra_docs: int = 0, tile: int = 0):
     """The synthetic plans of an index of n clauses (the same for the same n), plus ``extra_docs`` more.
     ``tile``: the plans of an index of ``tile`` clauses, repeated under other ids and regions up to n (the
@@ -143,17 +160,8 @@ def synth(n: int, extra_docs: int = 0, tile: int = 0):
                 plans.append(base[d])
                 continue
             src = base[d % len(base)]
-            name, level, province = places[d % len(places)]
-            doc = replace(
-                src.document,
-                doc_id=f"syn{d:06d}",
-                source=f"syn{d:06d}.txt",
-                sha256=f"{d:064x}",
-                region=name,
-                region_level=level,
-                province=province,
-                title=f"{name}知识产权规划{d}",
-            )
+            doc = _synthetic_document(src.document, d, places)
+            name = doc.region
             clauses = tuple(
                 replace(c, clause_id=doc.doc_id + c.clause_id[c.clause_id.index(":") :], doc_id=doc.doc_id, region=name)
                 for c in src.clauses
@@ -167,18 +175,7 @@ def synth(n: int, extra_docs: int = 0, tile: int = 0):
     n_docs = -(-n // CLAUSES_PER_DOC)
     plans = []
     for d in range(n_docs + extra_docs):
-        name, level, province = places[d % len(places)]
-        doc = replace(
-            base,
-            doc_id=f"syn{d:06d}",
-            source=f"syn{d:06d}.txt",
-            sha256=f"{d:064x}",
-            region=name,
-            region_level=level,
-            province=province,
-            title=f"{name}知识产权规划{d}",
-            doc_type=("规划", "实施意见", "条例", "方案")[d % 4],
-        )
+        doc = replace(_synthetic_document(base, d, places), doc_type=("规划", "实施意见", "条例", "方案")[d % 4])
         clauses = []
         for j in range(CLAUSES_PER_DOC if d < n_docs - 1 or d >= n_docs else n - (n_docs - 1) * CLAUSES_PER_DOC):
             i = d * CLAUSES_PER_DOC + j
