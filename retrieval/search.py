@@ -1,9 +1,9 @@
 """The Searcher: hybrid dense (FAISS vectors) + lexical (BM25) retrieval over a loaded index.
 
-searcher = Searcher.open("index")             # model and prompts come from the index manifest
-hits = searcher.search("中小企业怎么用专利贷款", k=10)
-searcher.compare("地理标志保护")                # best clauses per region, and who does not cover it
-searcher.similar_to(hits[0].clause_id)         # the closest clauses in each other region
+    searcher = Searcher.open("index")             # model and prompts come from the index manifest
+    hits = searcher.search("中小企业怎么用专利贷款", k=10)
+    searcher.compare("地理标志保护")                # best clauses per region, and who does not cover it
+    searcher.similar_to(hits[0].clause_id)         # the closest clauses in each other region
 """
 
 from __future__ import annotations
@@ -216,17 +216,13 @@ class Searcher:
             self._ranked(lexical, _top(lexical, mask, CANDIDATES, positive_only=True)),
             mode=mode,
             weights=self.weights,
-            pinned=self._pinned_ids(pinned),
+            pinned=self._ids_of(pinned),
             k=k,
             fetch=lambda ids: {cid: self.clauses[self._row(cid)] for cid in ids},
             documents=self.docs,
             preferred=preferred,
             facts=self._facts,
         )
-
-    def _pinned_ids(self, rows: list[int]) -> list[str]:
-        self._remember_rows(self._ids, rows)
-        return [self._ids[row] for row in rows]
 
     def _facts(self, ids: list[str]) -> dict[str, Facts]:
         """What the ranking needs of each candidate, from the columns (no clause is read)."""
@@ -238,8 +234,7 @@ class Searcher:
         return out
 
     def _ranked(self, scores: np.ndarray, rows: list[int]) -> Ranked:
-        ids = [self._ids[row] for row in rows]
-        self._remember_rows(self._ids, rows)
+        ids = self._ids_of(rows)
         return Ranked(ids, {cid: float(scores[row]) for cid, row in zip(ids, rows, strict=True)})
 
     def _dense_scores(self, qv: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -338,14 +333,15 @@ class Searcher:
 
     # --- term statistics -------------------------------------------------------------------------------
 
-    def _remember_rows(self, ids, rows) -> None:
-        """The rows of the ids a ranking just named (looked up again by id while it is turned into hits):
-        a dictionary of the recent ones instead of a binary search over every id each time."""
+    def _ids_of(self, rows) -> list[str]:
+        """The ids of some rows, remembered with their rows (a ranking looks them up again by id while it
+        turns them into hits: a dictionary of the recent ones instead of a binary search over every id)."""
+        ids = [self._ids[row] for row in rows]
         with self._cache_lock:
             if len(self._rows) > 8192:
                 self._rows.clear()
-            for row in rows:
-                self._rows[ids[row]] = row
+            self._rows.update(zip(ids, rows, strict=True))
+        return ids
 
     def _row(self, clause_id: str) -> int | None:
         row = self._rows.get(clause_id)
