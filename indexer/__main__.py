@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     p_build.add_argument("--tokenizer", default=None, help="lexical splitter: bigram | jieba | jieba+bigram")
     p_build.add_argument("--embed-text", default=None, help="what to embed: text | path+text | title+path+text")
     p_build.add_argument("--force", action="store_true", help="rewrite the index even if nothing changed")
+    p_build.add_argument(
+        "--compact", action="store_true", help="merge the segments that added plans made into one index (rewrites it)"
+    )
     p_build.add_argument("--quiet", action="store_true", help="no progress bars")
     p_export = sub.add_parser(
         "export-milvus", help="fill a Milvus collection from a built index (upserts what changed)"
@@ -143,6 +146,7 @@ def _build(args) -> int:
                 embed_recipe=args.embed_text or DEFAULT_EMBED_TEXT,
                 progress=progress,
                 force=args.force,
+                compact=args.compact,
             )
     finally:
         for bar in bars.values():

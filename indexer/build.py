@@ -14,14 +14,14 @@ import hashlib
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from . import packs
-from .errors import IndexMismatch, IndexNotFound, IndexWriteFailed, UnreadableSource
+from .errors import IndexDamaged, IndexMismatch, IndexNotFound, IndexWriteFailed, UnreadableSource
 from .lexical import DEFAULT_TOKENIZER, TOKENIZERS, LexicalIndex, TokenCounts, counts_key
 from .read import read_folder
 from .records import Clause, Document, ParsedPlan
@@ -46,6 +46,7 @@ from .store import (
     swap_in,
     vector_index_spec,
     vector_rows,
+    verify_files,
     write_index,
 )
 
@@ -70,8 +71,9 @@ class BuildReport:
     skipped: tuple[UnreadableSource, ...] = field(default=())
     seconds: float = 0.0
     duplicates: tuple[tuple[str, str], ...] = ()  # (source, the indexed source it duplicates)
-    # seconds per stage: vectors, tokenize, merge (the BM25 arrays), lexical (both), write
+    # seconds per stage: vectors, tokenize, merge (the BM25 postings), lexical (both), write
     timings: tuple[tuple[str, float], ...] = ()
+    segments: int = 0  # delta segments of the index after this build (0: one index written from scratch)
 
     def summary(self) -> str:
         if self.up_to_date:
@@ -146,9 +148,12 @@ def build_index(
     progress: Progress | None = None,
     force: bool = False,
     ann_threshold: int = ANN_THRESHOLD,
+    compact: bool = False,
 ) -> BuildReport:
     """Build or update the index of the plans in ``data_dir``. See the module docstring. Past
-    ``ann_threshold`` vectors (clauses and sentences) they go into IVF indexes (``store.vector_index_spec``)."""
+    ``ann_threshold`` vectors (clauses and sentences) they go into IVF indexes (``store.vector_index_spec``).
+    Plans that were only added go into a new segment (``indexer.segments``) unless ``compact`` (or
+    ``force``) asks for one index written from scratch."""
     if tokenizer not in TOKENIZERS:
         raise ValueError(f"unknown tokenizer {tokenizer!r} (choose from {', '.join(TOKENIZERS)})")
     if embed_recipe not in EMBED_TEXTS:
@@ -176,24 +181,13 @@ def build_index(
         added = tuple(sorted(set(new_sources) - set(old_sources)))
         removed = tuple(sorted(set(old_sources) - set(new_sources)))
         changed = tuple(sorted(s for s in set(new_sources) & set(old_sources) if new_sources[s] != old_sources[s]))
-        from .embedding import runtime_of
-
-        runtime = runtime_of(embedder)
-        settings_same = old_manifest is not None and old_manifest.runtime == runtime and (
-            old_manifest.model,
-            old_manifest.embed_text,
-            old_manifest.tokenizer,
-            old_manifest.parser_version,
-            old_manifest.query_prompt,
-            old_manifest.passage_prompt,
-            old_manifest.vector_index.get("threshold", ANN_THRESHOLD),
-            {k: old_manifest.packs.get(k) for k in packs.BUILD_PACKS},
-        ) == (embedder.name, embed_recipe, tokenizer, PARSER_VERSION, embedder.query_prompt, embedder.passage_prompt,
-              ann_threshold, packs.build_digests())
+        settings_same = _settings_same(old_manifest, embedder, tokenizer, embed_recipe, ann_threshold)
         skipped_same = old_manifest is not None and set(old_manifest.skipped) == {
             (Path(e.path).name, e.reason) for e in skipped
         } and set(old_manifest.duplicates) == set(duplicates)
-        if not force and settings_same and skipped_same and not (added or removed or changed):
+        if not force and settings_same and skipped_same and not (added or removed or changed) and not (
+            compact and old_manifest.segments
+        ):
             try:
                 load_index(index_dir, verify="full")  # up to date only if every file still hashes right
                 return BuildReport(
@@ -203,8 +197,30 @@ def build_index(
             except (IndexNotFound, IndexMismatch):
                 pass
 
+        if settings_same and added and not (force or compact or removed or changed):
+            report = _append(plans, tuple(skipped), duplicates, old_manifest, index_dir, embedder, tokenizer,
+                             embed_recipe, ann_threshold, progress, started, added)
+            if report is not None:
+                return report
         return _write_build(plans, tuple(skipped), duplicates, old_manifest, index_dir, embedder, tokenizer,
                             embed_recipe, ann_threshold, progress, started, (added, changed, removed))
+
+
+def _settings_same(old_manifest, embedder, tokenizer, embed_recipe, ann_threshold) -> bool:
+    """Whether the index was built with these settings (model, runtime, recipe, tokenizer, parser, packs)."""
+    from .embedding import runtime_of
+
+    return old_manifest is not None and old_manifest.runtime == runtime_of(embedder) and (
+        old_manifest.model,
+        old_manifest.embed_text,
+        old_manifest.tokenizer,
+        old_manifest.parser_version,
+        old_manifest.query_prompt,
+        old_manifest.passage_prompt,
+        old_manifest.vector_index.get("threshold", ANN_THRESHOLD),
+        {k: old_manifest.packs.get(k) for k in packs.BUILD_PACKS},
+    ) == (embedder.name, embed_recipe, tokenizer, PARSER_VERSION, embedder.query_prompt, embedder.passage_prompt,
+          ann_threshold, packs.build_digests())
 
 
 def build_from_plans(
@@ -217,6 +233,7 @@ def build_from_plans(
     progress: Progress | None = None,
     ann_threshold: int = ANN_THRESHOLD,
     token_dirs: tuple[Path, ...] = (),
+    compact: bool = False,
 ) -> BuildReport:
     """Write the index of plans already read (what ``build_index`` does after reading ``data/``), reusing
     the previous index's vectors and token counts (and those cached in ``token_dirs``): for benchmarks of
@@ -231,11 +248,20 @@ def build_from_plans(
             old_manifest = read_manifest(index_dir)
         except (IndexNotFound, IndexMismatch):
             old_manifest = None
-        old = {s.source for s in old_manifest.sources} if old_manifest else set()
-        new = {p.document.source for p in plans}
+        old = {s.source: s.sha256 for s in old_manifest.sources} if old_manifest else {}
+        new = {p.document.source: p.document.sha256 for p in plans}
+        added, removed = tuple(sorted(set(new) - set(old))), tuple(sorted(set(old) - set(new)))
+        changed = tuple(sorted(s for s in set(new) & set(old) if new[s] != old[s]))
+        progress = progress or (lambda stage, done, total: None)
+        if added and not (compact or removed or changed) and _settings_same(
+            old_manifest, embedder, tokenizer, embed_recipe, ann_threshold
+        ):
+            report = _append(plans, (), (), old_manifest, index_dir, embedder, tokenizer, embed_recipe,
+                             ann_threshold, progress, started, added)
+            if report is not None:
+                return report
         return _write_build(plans, (), (), old_manifest, index_dir, embedder, tokenizer, embed_recipe, ann_threshold,
-                            progress or (lambda stage, done, total: None), started,
-                            (tuple(sorted(new - old)), (), tuple(sorted(old - new))), token_dirs)
+                            progress, started, (added, changed, removed), token_dirs)
 
 
 def _write_build(plans, skipped, duplicates, old_manifest, index_dir, embedder, tokenizer, embed_recipe,
@@ -321,6 +347,93 @@ def _write_build(plans, skipped, duplicates, old_manifest, index_dir, embedder, 
         index_dir, False, len(plans), len(clauses), embedded, len(clauses) + len(sentence_texts) - embedded,
         added, changed, removed, tuple(skipped), time.perf_counter() - started, duplicates,
         tuple(timings.items()),
+    )
+
+
+def _append(plans, skipped, duplicates, old_manifest, index_dir, embedder, tokenizer, embed_recipe, ann_threshold,
+            progress, started, added) -> BuildReport | None:
+    """Add plans as a new segment of the index (``indexer.segments``): their vectors, token counts and
+    files only, the rest of the index linked as it is. None (write the whole index instead) when the index
+    predates segments, its files are not all there, or the segments would grow past ``COMPACT_SHARE`` of
+    the base or take a flat index past the ANN threshold. Runs under the build lock."""
+    from .embedding import runtime_of
+    from .lexical import Postings
+    from .segments import COMPACT_SHARE, append_segment
+
+    if old_manifest.format_version != FORMAT_VERSION or not Postings.exists(index_dir / "lexical"):
+        return None
+    new_plans = [p for p in plans if p.document.source in set(added)]
+    in_segments = sum(g.clauses for g in old_manifest.segments)
+    base = old_manifest.counts.get("clauses", 0) - in_segments
+    clauses = [c for p in new_plans for c in p.clauses]
+    if in_segments + len(clauses) > COMPACT_SHARE * base:
+        return None
+    docs = {p.document.doc_id: p.document for p in new_plans}
+    rows, spans, sentence_texts = sentence_units(clauses, docs, embed_recipe)
+    totals = {"documents": old_manifest.counts.get("documents", 0) + len(new_plans),
+              "clauses": old_manifest.counts.get("clauses", 0) + len(clauses),
+              "indicators": old_manifest.counts.get("indicators", 0) + sum(len(p.indicators) for p in new_plans),
+              "sentences": old_manifest.counts.get("sentences", 0) + len(sentence_texts)}
+    totals["vectors"] = totals["clauses"]
+    spec = vector_index_spec(totals["clauses"], totals["sentences"], ann_threshold)
+    if spec["type"] != old_manifest.vector_index.get("type") or runtime_of(embedder) != old_manifest.runtime:
+        return None
+    try:
+        verify_files(index_dir, old_manifest, hashes=False)  # sizes: the hashes are checked when it is loaded
+    except IndexDamaged:
+        return None
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 2)
+        clock = now
+
+    texts = [embed_text(c, docs[c.doc_id], embed_recipe) for c in clauses]
+    keys = [_key(t) for t in texts]
+    sentence_keys = [_key(t) for t in sentence_texts]
+    all_vectors, embedded = _vectors(index_dir, None, embedder, texts + sentence_texts, keys + sentence_keys, progress)
+    sentences = SentenceVectors(np.array(rows, dtype=np.int32), tuple(spans), tuple(sentence_keys),
+                                all_vectors[len(texts) :])
+    lap("vectors")
+    progress("write", 0, 1)
+    lexical, tokens = lexical_index(new_plans, index_dir, tokenizer, timings)
+    lap("lexical")
+    manifest = replace(
+        old_manifest,
+        packs=packs.digests(),
+        sources=old_manifest.sources + tuple(
+            SourceEntry(p.document.source, p.document.sha256, p.document.doc_id, len(p.clauses), p.document.ocr_pages)
+            for p in new_plans
+        ),
+        counts=totals,
+        skipped=tuple((Path(e.path).name, e.reason) for e in skipped),
+        duplicates=duplicates,
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        build_seconds=round(time.perf_counter() - started, 2),
+    )
+    staging = staging_dir(index_dir)
+    try:
+        append_segment(index_dir, staging, old_manifest, manifest,
+                       [DocumentEntry(p.document, p.headings, p.text) for p in new_plans], clauses, keys,
+                       all_vectors[: len(texts)], [i for p in new_plans for i in p.indicators], lexical, sentences,
+                       tokens)
+        swap_in(staging, index_dir)
+    except (OSError, RuntimeError, MemoryError) as err:
+        raise IndexWriteFailed(
+            f"could not write the index at {index_dir} ({_reason(err)}); the previous index is unchanged"
+        ) from err
+    finally:
+        clean_stale_staging(index_dir)
+    lap("write")
+    progress("write", 1, 1)
+    total_vectors = totals["clauses"] + totals["sentences"]
+    return BuildReport(
+        index_dir, False, totals["documents"], totals["clauses"], embedded, total_vectors - embedded,
+        tuple(added), (), (), tuple(skipped), time.perf_counter() - started, duplicates, tuple(timings.items()),
+        segments=len(old_manifest.segments) + 1,
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import math
 import os
 import re
 import unicodedata
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from . import packs
+from .postings import K1, B, Bm25Postings, Postings, idf_of, length_norms, merged_pairs
 from .textnorm import _ASCII_LOWER, _nfkc_char, _t2s_with_map, search_form
 
 TOKENIZERS = ("bigram", "jieba", "jieba+bigram")
@@ -139,6 +139,14 @@ class Bm25Matrix:
             np.add.at(out, indices[start:end], data[start:end])
         return out
 
+    def has(self, token: str) -> bool:
+        return token in self.vocab_dict
+
+    def document_frequencies(self) -> dict[str, int]:
+        """How many documents each token occurs in (one column per token)."""
+        counts = np.diff(np.asarray(self.scores["indptr"]))
+        return {tok: int(counts[i]) for tok, i in self.vocab_dict.items() if tok and i < len(counts)}
+
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for name, file in self.FILES.items():
@@ -163,10 +171,12 @@ class Bm25Matrix:
 
 
 class LexicalIndex:
-    """BM25 over token lists, saved as bm25s's numpy arrays and JSON (``allow_pickle=False``)."""
+    """BM25 over token lists. Built now: raw term frequencies scored at query time (``postings``), one
+    ``Postings`` per segment of the index; an index written before keeps bm25s's precomputed matrix
+    (``Bm25Matrix``), read and scored as before. Either way saved with ``allow_pickle=False``."""
 
-    def __init__(self, matrix: Bm25Matrix, tokenizer: str, n_docs: int):
-        self._bm25 = matrix
+    def __init__(self, scorer: Bm25Matrix | Bm25Postings, tokenizer: str, n_docs: int):
+        self._bm25 = scorer
         self.tokenizer = tokenizer
         self.n_docs = n_docs
 
@@ -176,38 +186,54 @@ class LexicalIndex:
 
     @classmethod
     def from_counts(cls, parts: Sequence[TokenCounts], tokenizer: str = DEFAULT_TOKENIZER) -> LexicalIndex:
-        """BM25 over the clauses of some documents' token counts (``bm25_arrays``), in their order."""
-        vocab, scores, n_docs = bm25_arrays(parts)
-        return cls(Bm25Matrix({**scores, "num_docs": n_docs}, vocab), tokenizer, n_docs)
+        """BM25 over the clauses of some documents' token counts, in their order (one segment)."""
+        postings = Postings.from_counts(parts)
+        return cls(Bm25Postings([postings]), tokenizer, postings.n_docs)
+
+    @property
+    def segments(self) -> tuple[Postings, ...]:
+        """The postings of each segment (none for a precomputed matrix)."""
+        return self._bm25.segments if isinstance(self._bm25, Bm25Postings) else ()
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document for the query (0 where nothing matches)."""
-        tokens = [t for t in tokenize(query, self.tokenizer) if t in self._bm25.vocab_dict]
+        tokens = [t for t in tokenize(query, self.tokenizer) if self._bm25.has(t)]
         if not tokens or self.n_docs == 0:
             return np.zeros(self.n_docs, dtype=np.float32)
         return self._bm25.get_scores(tokens)
 
     def document_frequencies(self) -> dict[str, int]:
-        """How many documents each token occurs in (read off the BM25 matrix: one column per token)."""
-        indptr = np.asarray(self._bm25.scores["indptr"])
-        counts = np.diff(indptr)
-        return {tok: int(counts[i]) for tok, i in self._bm25.vocab_dict.items() if tok and i < len(counts)}
+        """How many documents each token occurs in."""
+        return self._bm25.document_frequencies()
 
     def save(self, folder: Path) -> None:
-        self._bm25.save(folder)
+        if isinstance(self._bm25, Bm25Postings):
+            if len(self._bm25.segments) != 1:
+                raise ValueError("a lexical index of several segments is saved segment by segment")
+            self._bm25.segments[0].save(folder)
+        else:
+            self._bm25.save(folder)
         (folder / "lexical.json").write_text(
             json.dumps({"tokenizer": self.tokenizer, "n_docs": self.n_docs}), encoding="utf-8"
         )
 
     @classmethod
-    def load(cls, folder: Path) -> LexicalIndex:
+    def load(cls, folder: Path, *more: Path) -> LexicalIndex:
+        """The lexical index in ``folder`` and, for an index of several segments, those of the others."""
         meta = json.loads((folder / "lexical.json").read_text(encoding="utf-8"))
-        return cls(Bm25Matrix.load(folder), meta["tokenizer"], int(meta["n_docs"]))
+        if not Postings.exists(folder):
+            if more:
+                raise ValueError("a precomputed BM25 matrix cannot have segments")
+            return cls(Bm25Matrix.load(folder), meta["tokenizer"], int(meta["n_docs"]))
+        scorer = Bm25Postings([Postings.load(f) for f in (folder, *more)])
+        for f in more:
+            if json.loads((f / "lexical.json").read_text(encoding="utf-8"))["tokenizer"] != meta["tokenizer"]:
+                raise ValueError(f"the segment at {f} was tokenized otherwise")
+        return cls(scorer, meta["tokenizer"], scorer.n_docs)
 
 
 # --- token counts per document, cached, and BM25 arrays merged from them --------------------------------
 
-K1, B = 1.5, 0.75  # bm25s's defaults (method 'lucene'), which every index so far was built with
 _BM25_PARAMS = {"k1": K1, "b": B, "delta": 0.5, "method": "lucene", "idf_method": "lucene", "dtype": "float32",
                 "int_dtype": "int32", "backend": "numpy"}
 
@@ -275,40 +301,25 @@ def bm25_arrays(parts: Sequence[TokenCounts]) -> tuple[dict[str, int], dict[str,
     order, computed over numpy arrays: the same numbers, bit for bit, as ``bm25s.BM25().index`` gives for
     the same token lists with a sorted vocabulary (tests/test_index.py), without a Python list per token.
 
-    Scores depend on every document (IDF, average length), so a new plan changes all of them: this is the
-    merge, O(pairs) in numpy."""
-    vocab_list = sorted(set().union(*(p.vocab.tolist() for p in parts)) | {""})
+    Scores depend on every document (IDF, average length), so a new plan changes all of them: builds now
+    keep raw frequencies instead (``postings``) and score at query time with the same arithmetic; this is
+    the matrix of indexes written before, and the reference the postings are tested against."""
+    vocab_list, tok, row, tf, lengths = merged_pairs(parts)
     vocab = {t: i for i, t in enumerate(vocab_list)}
-    n_vocab = len(vocab_list)
-    n_docs = sum(len(p) for p in parts)
-    pairs = sum(len(p.tok) for p in parts)
-    tok = np.empty(pairs, dtype=np.int32)
-    row = np.empty(pairs, dtype=np.int32)
-    tf = np.empty(pairs, dtype=np.float32)
-    lengths = np.empty(n_docs, dtype=np.int64)
-    at = first = 0
-    for p in parts:
-        m, k = len(p.tok), len(p)
-        remap = np.fromiter((vocab[t] for t in p.vocab.tolist()), np.int32, len(p.vocab))
-        tok[at : at + m] = remap[p.tok]
-        row[at : at + m] = np.repeat(np.arange(first, first + k, dtype=np.int32), np.diff(p.ptr))
-        tf[at : at + m] = p.tf
-        lengths[first : first + k] = p.lengths
-        at, first = at + m, first + k
+    n_vocab, n_docs, pairs = len(vocab_list), len(lengths), len(tok)
     df = np.bincount(tok, minlength=n_vocab)
     # bm25s: idf as Python floats stored as float32; tfc with the doc length over the mean length in float64
-    idf = np.zeros(n_vocab, dtype=np.float32)
+    idf = np.zeros(n_vocab, dtype=np.float64)
     for i in np.flatnonzero(df).tolist():
-        d = int(df[i])
-        idf[i] = math.log(1 + (n_docs - d + 0.5) / (d + 0.5))
+        idf[i] = idf_of(n_docs, int(df[i]))
     avg = lengths.mean() if n_docs else np.float64(0)
     data = np.empty(pairs, dtype=np.float32)
     step = 1 << 22  # in blocks: float64 temporaries of 10^8 pairs would be gigabytes
     for s in range(0, pairs, step):
         e = min(pairs, s + step)
         t = tf[s:e].astype(np.float64)
-        denom = K1 * ((1 - B) + B * lengths[row[s:e]].astype(np.float64) / avg) + t
-        data[s:e] = idf[tok[s:e]].astype(np.float64) * (t / denom)
+        denom = length_norms(lengths[row[s:e]], avg) + t
+        data[s:e] = idf[tok[s:e]] * (t / denom)
     order = np.argsort(tok, kind="stable")  # by token, rows ascending within a token (CSC)
     indptr = np.zeros(n_vocab + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])

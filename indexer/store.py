@@ -6,7 +6,10 @@
     index/clauses.jsonl     one clause a line (plus the hash of the text that was embedded)
     index/documents.json    documents with their heading tree and cleaned text (for context and browsing)
     index/indicators.jsonl  one indicator a line
-    index/lexical/          BM25 arrays and vocabulary (bm25s's file layout, allow_pickle=False)
+    index/lexical/          BM25 term frequencies and clause lengths, scored at query time (``postings``; an
+                            index of format 2 holds bm25s's precomputed matrix), allow_pickle=False
+    index/segments/NNNNNN/  plans added since the base was written (``segments``): the same files for their
+                            clauses, vectors in flat FAISS files; rows continue after the base's
 
 Writes go to a sibling temp folder that replaces the old one only when complete; loading checks the
 manifest against the files and raises a typed error on any mismatch.
@@ -19,6 +22,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator, Sequence
@@ -32,7 +36,9 @@ from .records import Clause, Document, Heading, Indicator
 from .rowtable import ROWS, ClauseTable, RowColumns, Strings
 
 # 2: sentence vectors beside the clause vectors (sentences.faiss + sentences.jsonl).
-FORMAT_VERSION = 2
+# 3: BM25 as raw term frequencies scored at query time (indexer/postings.py), and delta segments.
+FORMAT_VERSION = 3
+READABLE_FORMATS = (2, 3)  # format 2 opens as before (its precomputed BM25 matrix); a build rewrites it as 3
 # Bump when reading a plan gives different clauses for the same bytes: the index then rebuilds itself.
 PARSER_VERSION = "8"
 NORMALIZATION = "nfkc+opencc-t2s+lower"
@@ -40,8 +46,12 @@ MANIFEST = "manifest.json"
 # Every name an index folder of ours may hold (a folder holding anything else is not ours to replace).
 INDEX_FILES = frozenset(
     {MANIFEST, MANIFEST + ".tmp", "faiss.index", "clauses.jsonl", "documents.json", "indicators.jsonl", "lexical",
-     "sentences.faiss", "sentences.jsonl", "tokens", "rows.npz"}
+     "sentences.faiss", "sentences.jsonl", "tokens", "rows.npz", "segments"}
 )
+SEGMENTS = "segments"  # segments/NNNNNN/: the files of plans added since the base was written
+# The files of one segment (a subset of an index's own).
+SEGMENT_FILES = frozenset({"faiss.index", "clauses.jsonl", "documents.json", "indicators.jsonl", "lexical",
+                           "sentences.faiss", "sentences.jsonl", "rows.npz"})
 TOKENS = "tokens"  # per-document token counts (lexical.TokenCounts, <key>.npz): a cache, not in the manifest
 
 
@@ -52,6 +62,18 @@ class SourceEntry:
     doc_id: str
     clauses: int
     ocr_pages: int = 0  # pages read by OCR (a scanned PDF); absent from manifests written before: 0
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentEntry:
+    """A delta segment of an index: its folder and what it holds (its rows follow the previous ones)."""
+
+    folder: str  # relative to the index folder: segments/NNNNNN
+    sources: tuple[str, ...]
+    documents: int
+    clauses: int
+    sentences: int
+    indicators: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +102,8 @@ class Manifest:
     # runtime of one model agrees at cosine >= 0.995, so any can query), but a build re-embeds on a change, so
     # one index never mixes runtimes. Manifests from before the field were built with torch.
     runtime: str = ""
+    # Delta segments after the base, in row order (indexer/segments.py); counts above are of all of them.
+    segments: tuple[SegmentEntry, ...] = ()
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -111,6 +135,11 @@ class Manifest:
                 vector_index=_vector_index(data.get("vector_index")),
                 packs={str(k): str(v) for k, v in data.get("packs", {}).items()},
                 runtime=str(data.get("runtime") or ("fake" if str(data["model"]).startswith("fake") else "torch")),
+                segments=tuple(
+                    SegmentEntry(_segment_folder(g["folder"]), tuple(map(str, g["sources"])), int(g["documents"]), int(g["clauses"]),
+                                 int(g["sentences"]), int(g["indicators"]))
+                    for g in data.get("segments", [])
+                ),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise IndexDamaged(f"the index manifest is incomplete or damaged ({err}); rebuild the index") from err
@@ -143,6 +172,14 @@ def _nlist(n: int) -> int:
     """Inverted lists for n vectors: ~2·sqrt(n) (1k lists at 250k, 2k at 1M), never more than n / 39 (k-means
     needs 39 points per centroid)."""
     return max(1, min(int(2 * n**0.5), n // 39))
+
+
+def _segment_folder(name) -> str:
+    """A segment's folder as the manifest names it: segments/ and six digits, nothing else (never a path
+    out of the index folder)."""
+    if not isinstance(name, str) or not re.fullmatch(SEGMENTS + r"/[0-9]{6}", name):
+        raise ValueError(f"bad segment folder {name!r}")
+    return name
 
 
 def _vector_index(data) -> dict:
@@ -318,14 +355,34 @@ def write_index(
 
     ``tokens``: key -> the token counts of one document (``lexical.TokenCounts``), or the path of its
     cached file in the previous index (hard-linked, copied if it cannot be), kept for the next build."""
-    sentences = sentences or SentenceVectors.empty(manifest.dim)
+    write_parts(folder, manifest.dim, manifest.vector_index, documents, clauses, embed_keys, vectors, indicators,
+                lexical, sentences)
+    write_tokens(folder, tokens or {})
+    manifest = replace(manifest, files=file_checksums(folder))
+    _write_json_atomic(folder / MANIFEST, manifest.to_json())
+    return manifest
+
+
+def write_parts(
+    folder: Path,
+    dim: int,
+    spec: dict,
+    documents: list[DocumentEntry],
+    clauses: list[Clause],
+    embed_keys: list[str],
+    vectors: np.ndarray,
+    indicators: list[Indicator],
+    lexical,
+    sentences: SentenceVectors | None = None,
+) -> None:
+    """The files of an index or of one of its segments (``folder`` must not exist yet), without manifest."""
+    sentences = sentences or SentenceVectors.empty(dim)
     for array in (vectors, sentences.vectors):
         if len(array) and not np.isfinite(array).all():
             raise IndexWriteFailed("the embedding model returned vectors that are not finite numbers; nothing was written")
     folder.mkdir(parents=True)
-    spec = manifest.vector_index
-    _write_vectors(folder / "faiss.index", vectors, manifest.dim, spec, spec.get("nlist", 0))
-    _write_vectors(folder / "sentences.faiss", sentences.vectors, manifest.dim, spec, spec.get("sentence_nlist", 0))
+    _write_vectors(folder / "faiss.index", vectors, dim, spec, spec.get("nlist", 0))
+    _write_vectors(folder / "sentences.faiss", sentences.vectors, dim, spec, spec.get("sentence_nlist", 0))
     with (folder / "sentences.jsonl").open("w", encoding="utf-8") as f:
         spans = np.asarray(sentences.spans, dtype=np.int64).reshape(-1, 2).tolist()
         for row, span, key in zip(sentences.rows.tolist(), spans, sentences.keys, strict=True):
@@ -345,20 +402,6 @@ def write_index(
         for ind in indicators:
             f.write(json.dumps(ind.to_json(), ensure_ascii=False) + "\n")
     lexical.save(folder / "lexical")
-    if tokens:
-        (folder / TOKENS).mkdir()
-        for key, counts in tokens.items():
-            target = folder / TOKENS / f"{key}.npz"
-            if isinstance(counts, Path):
-                try:
-                    os.link(counts, target)
-                except OSError:
-                    shutil.copyfile(counts, target)
-            else:
-                counts.save(target)
-    manifest = replace(manifest, files=file_checksums(folder))
-    _write_json_atomic(folder / MANIFEST, manifest.to_json())
-    return manifest
 
 
 def _write_vectors(path: Path, vectors: np.ndarray, dim: int, spec: dict | None = None, nlist: int = 0) -> None:
@@ -379,10 +422,34 @@ def _write_vectors(path: Path, vectors: np.ndarray, dim: int, spec: dict | None 
         f.write(faiss.serialize_index(index).tobytes())
 
 
-def file_checksums(folder: Path) -> tuple[tuple[str, int, str], ...]:
-    """(relative path, size, sha256) of every file of an index folder but the manifest, sorted."""
+def write_tokens(folder: Path, tokens: dict) -> None:
+    """Token counts kept for the next build under ``tokens/``: objects saved, paths hard-linked."""
+    if not tokens:
+        return
+    (folder / TOKENS).mkdir(exist_ok=True)
+    for key, counts in tokens.items():
+        target = folder / TOKENS / f"{key}.npz"
+        if target.exists():
+            continue
+        if isinstance(counts, Path):
+            link_or_copy(counts, target)
+        else:
+            counts.save(target)
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """A hard link (an unchanged file of the previous index costs nothing), a copy where none can be made."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def file_checksums(folder: Path, under: str = "") -> tuple[tuple[str, int, str], ...]:
+    """(relative path, size, sha256) of every file of an index folder but the manifest (or of its subfolder
+    ``under`` only: a new segment), sorted."""
     out = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in (folder / under if under else folder).rglob("*") if p.is_file()):
         rel = path.relative_to(folder).as_posix()
         if rel in (MANIFEST, MANIFEST + ".tmp") or rel.startswith(TOKENS + "/"):
             continue
@@ -418,7 +485,8 @@ def _aside(target: Path) -> Path:
 
 
 LEXICAL_FILES = frozenset({"data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy", "lexical.json",
-                           "params.index.json", "vocab.index.json", "nonoccurrence_array.index.npy"})
+                           "params.index.json", "vocab.index.json", "nonoccurrence_array.index.npy",
+                           "tf.csc.index.npy", "lengths.index.npy"})
 
 
 def is_index_folder(folder: Path, partial: bool = False) -> bool:
@@ -441,7 +509,19 @@ def is_index_folder(folder: Path, partial: bool = False) -> bool:
             return False
         if any(p.is_symlink() or not p.is_file() or not p.name.endswith(".npz") for p in tokens.iterdir()):
             return False
-    lexical = folder / "lexical"
+    segments = folder / SEGMENTS
+    if segments.exists():
+        if segments.is_symlink() or not segments.is_dir():
+            return False
+        for seg in segments.iterdir():
+            if (seg.is_symlink() or not seg.is_dir() or not re.fullmatch("[0-9]{6}", seg.name)
+                    or not {p.name for p in seg.iterdir()} <= SEGMENT_FILES or not _lexical_only(seg / "lexical")):
+                return False
+    return _lexical_only(folder / "lexical")
+
+
+def _lexical_only(lexical: Path) -> bool:
+    """A lexical folder (if any) holds nothing but BM25 files."""
     if lexical.exists():
         if lexical.is_symlink() or not lexical.is_dir():
             return False
@@ -548,9 +628,10 @@ def read_manifest(folder: Path) -> Manifest:
     if not isinstance(data, dict):
         raise IndexDamaged(f"the index manifest at {path} is not a JSON object; rebuild the index")
     manifest = Manifest.from_json(data)
-    if manifest.format_version != FORMAT_VERSION:
+    if manifest.format_version not in READABLE_FORMATS:
         raise IndexMismatch(
-            f"the index at {folder} has format {manifest.format_version}, this program reads {FORMAT_VERSION}; rebuild it"
+            f"the index at {folder} has format {manifest.format_version}, this program reads "
+            f"{' and '.join(map(str, READABLE_FORMATS))}; rebuild it"
         )
     return manifest
 
@@ -568,7 +649,8 @@ def verify_files(folder: Path, manifest: Manifest, hashes: bool = True) -> None:
     """IndexDamaged when a file of the index is missing, unlisted in the manifest, or differs in size (or
     sha256) from the manifest."""
     problems = []
-    unlisted = REQUIRED_FILES - {rel for rel, _, _ in manifest.files}
+    required = REQUIRED_FILES | {f"{g.folder}/{name}" for g in manifest.segments for name in REQUIRED_FILES}
+    unlisted = required - {rel for rel, _, _ in manifest.files}
     if unlisted:
         problems.append(f"the manifest lists no checksum for {', '.join(sorted(unlisted))}")
     for rel, size, digest in manifest.files:
@@ -658,26 +740,18 @@ def _load(folder: Path, verify: str) -> PlanIndex:
     hashes = verify == "full" or (verify == "auto" and key not in _VERIFIED)
     verify_files(folder, manifest, hashes=hashes)
     try:
-        rows = RowColumns.load(folder / ROWS) if (folder / ROWS).exists() else None
-        clauses = ClauseTable(folder / "clauses.jsonl", rows)
-        docs_json = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
-        documents = tuple(
-            DocumentEntry(
-                Document.from_json(d),
-                tuple(Heading(**{**h, "path": tuple(h["path"]), "span": tuple(h["span"])}) for h in d["headings"]),
-                d["text"],
-            )
-            for d in docs_json
-        )
-        del docs_json
-        indicators = tuple(
-            Indicator.from_json(json.loads(line))
-            for line in (folder / "indicators.jsonl").read_text(encoding="utf-8").splitlines()
-        )
-        vectors = _prepare(_read_faiss(folder / "faiss.index"), manifest)
-        lexical = LexicalIndex.load(folder / "lexical")
-        sentence_index = _prepare(_read_faiss(folder / "sentences.faiss"), manifest)
-        sentences = _read_sentences(folder / "sentences.jsonl", sentence_index)
+        parts = [_read_part(folder)] + [_read_part(folder / g.folder) for g in manifest.segments]
+        lexical = LexicalIndex.load(folder / "lexical", *(folder / g.folder / "lexical" for g in manifest.segments))
+        if len(parts) > 1:
+            from .segments import join_parts
+
+            clauses, documents, indicators, vectors, sentences = join_parts(parts)
+        else:
+            clauses, documents, indicators, vectors, sentences = parts[0]
+        del parts
+        vectors = _prepare(vectors, manifest)
+        sentence_index = _prepare(sentences.index, manifest)
+        sentences = replace(sentences, vectors=vector_rows(sentence_index), index=sentence_index)
     except Exception as err:  # noqa: BLE001 - json, faiss, numpy and bm25s raise many types on bad bytes
         raise IndexDamaged(f"the index at {folder} is damaged ({type(err).__name__}: {err}); rebuild it") from err
     if not hashes:  # bytes whose sha256 matched were written by a build, which refuses non-finite vectors
@@ -701,6 +775,30 @@ def _load(folder: Path, verify: str) -> PlanIndex:
         raise IndexDamaged(f"the index at {folder} does not match its manifest: {'; '.join(problems)}; rebuild it")
     _VERIFIED.add(key)
     return PlanIndex(folder, manifest, documents, clauses, indicators, vectors, lexical, clauses.embed_keys, sentences)
+
+
+def _read_part(folder: Path) -> tuple:
+    """(clauses, documents, indicators, clause vectors, sentences) of the base of an index or of a segment,
+    its vectors not yet prepared for search."""
+    rows = RowColumns.load(folder / ROWS) if (folder / ROWS).exists() else None
+    clauses = ClauseTable(folder / "clauses.jsonl", rows)
+    docs_json = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
+    documents = tuple(
+        DocumentEntry(
+            Document.from_json(d),
+            tuple(Heading(**{**h, "path": tuple(h["path"]), "span": tuple(h["span"])}) for h in d["headings"]),
+            d["text"],
+        )
+        for d in docs_json
+    )
+    del docs_json
+    indicators = tuple(
+        Indicator.from_json(json.loads(line))
+        for line in (folder / "indicators.jsonl").read_text(encoding="utf-8").splitlines()
+    )
+    vectors = _read_faiss(folder / "faiss.index")
+    sentences = _read_sentences(folder / "sentences.jsonl", _read_faiss(folder / "sentences.faiss"))
+    return clauses, documents, indicators, vectors, sentences
 
 
 def _read_faiss(path: Path):

@@ -261,7 +261,8 @@ def test_bm25_from_token_counts_is_bit_for_bit_bm25s():
     from bm25s.tokenization import Tokenized
 
     from indexer.build import texts_for_lexical
-    from indexer.lexical import LexicalIndex, TokenCounts, tokenize
+    from indexer.lexical import LexicalIndex, TokenCounts, bm25_arrays, tokenize
+    from indexer.postings import Bm25Postings, Postings
 
     plans = [read_plan(path) for path in sorted(FIXTURES.glob("*.txt"))[:4]]
     texts = texts_for_lexical([c for p in plans for c in p.clauses]) + ["", "  ", "ABC 123"]
@@ -272,11 +273,20 @@ def test_bm25_from_token_counts_is_bit_for_bit_bm25s():
                      show_progress=False)
     cut = len(texts) // 3
     parts = [TokenCounts.of(texts[:cut]), TokenCounts.of([]), TokenCounts.of(texts[cut:-2]), TokenCounts.of(texts[-2:])]
-    merged = LexicalIndex.from_counts(parts)._bm25
-    assert merged.vocab_dict == reference.vocab_dict and merged.scores["num_docs"] == len(texts)
+    merged_vocab, merged, n_docs = bm25_arrays(parts)  # the precomputed matrix of indexes of format 2
+    assert merged_vocab == reference.vocab_dict and n_docs == len(texts)
     for name in ("data", "indices", "indptr"):
-        assert merged.scores[name].dtype == reference.scores[name].dtype
-        assert np.array_equal(merged.scores[name], reference.scores[name]), name
+        assert merged[name].dtype == reference.scores[name].dtype
+        assert np.array_equal(merged[name], reference.scores[name]), name
+    # scored at query time from raw frequencies, in one segment or several: bm25s's scores, bit for bit
+    one = LexicalIndex.from_counts(parts)
+    split = LexicalIndex(Bm25Postings([Postings.from_counts(parts[:2]), Postings.from_counts(parts[2:])]), one.tokenizer,
+                         len(texts))
+    for query in ("知识产权质押融资", "专利 专利 侵权纠纷", "地理标志", "ABC", "数字经济发展水平", "123"):
+        tokens = [t for t in tokenize(query) if t in reference.vocab_dict]
+        expected = reference.get_scores([vocab[t] for t in tokens]) if tokens else np.zeros(len(texts), np.float32)
+        assert np.array_equal(one.scores(query), expected) and np.array_equal(split.scores(query), expected), query
+    assert one.document_frequencies() == split.document_frequencies()
 
 
 def _lexical_files(index_dir: Path) -> dict[str, bytes]:
@@ -343,20 +353,31 @@ def test_an_index_written_before_rows_npz_and_token_counts_still_loads(data_dir,
     assert emb.calls == 0 and (index_dir / "rows.npz").exists() and len(list((index_dir / "tokens").iterdir())) == 3
 
 
-def test_bm25_scores_without_bm25s_equal_bm25s_and_the_files_are_bm25s_files(fake_index_dir, tmp_path):
-    """Queries score BM25 in numpy over the memory-mapped matrix (importing bm25s pulls in scipy: 1.4 s
-    of a searcher's start); the numbers are bm25s's, and each reads the other's files."""
+def test_bm25_scores_without_bm25s_equal_bm25s_and_format_2_files_are_bm25s_files(fake_index_dir, tmp_path):
+    """Queries score BM25 in numpy (importing bm25s pulls in scipy: 1.4 s of a searcher's start): from raw
+    frequencies at query time (format 3), or over the memory-mapped matrix an index of format 2 holds (bm25s's
+    own files, which each side reads from the other); the numbers are bm25s's either way."""
     import bm25s
+    from bm25s.tokenization import Tokenized
 
+    from indexer.build import texts_for_lexical
     from indexer.lexical import LexicalIndex, tokenize
 
     ours = LexicalIndex.load(fake_index_dir / "lexical")
-    theirs = bm25s.BM25.load(str(fake_index_dir / "lexical"), allow_pickle=False, show_progress=False, verbosity=0)
+    token_lists = [tokenize(t) for t in texts_for_lexical(list(load_index(fake_index_dir).clauses))]
+    vocab = {tok: i for i, tok in enumerate(sorted({t for toks in token_lists for t in toks} | {""}))}
+    theirs = bm25s.BM25()
+    theirs.index(Tokenized(ids=[[vocab[t] for t in toks] or [vocab[""]] for toks in token_lists], vocab=vocab),
+                 show_progress=False)
+    theirs.save(str(tmp_path / "format2"), allow_pickle=False)
+    (tmp_path / "format2" / "lexical.json").write_text(json.dumps({"tokenizer": ours.tokenizer, "n_docs": ours.n_docs}))
+    old = LexicalIndex.load(tmp_path / "format2")
     for query in ("知识产权质押融资", "专利 专利 侵权纠纷", "地理标志", "ABC", "数字经济发展水平"):
         tokens = [t for t in tokenize(query) if t in theirs.vocab_dict]
         expected = theirs.get_scores(tokens) if tokens else np.zeros(ours.n_docs, dtype=np.float32)
         assert np.array_equal(ours.scores(query), expected), query
-    ours.save(tmp_path / "copy")
+        assert np.array_equal(old.scores(query), expected), query
+    old.save(tmp_path / "copy")
     again = bm25s.BM25.load(str(tmp_path / "copy"), allow_pickle=False, show_progress=False, verbosity=0)
     assert again.vocab_dict == theirs.vocab_dict and again.scores["num_docs"] == theirs.scores["num_docs"]
     for name in ("data", "indices", "indptr"):

@@ -329,10 +329,10 @@ def _eager(folder):
     FAISS vectors and the BM25 arrays read into memory, sentence spans and keys as tuples."""
     import json
 
-    import bm25s
     import faiss
 
     from indexer.lexical import LexicalIndex
+    from indexer.postings import Bm25Postings, Postings
     from indexer.records import Clause
     from indexer.store import PlanIndex, SentenceVectors, _prepare, load_index, vector_rows
 
@@ -341,7 +341,8 @@ def _eager(folder):
     raw = [json.loads(line) for line in (folder / "sentences.jsonl").read_text(encoding="utf-8").splitlines()]
     vectors = _prepare(faiss.read_index(str(folder / "faiss.index")), lazy.manifest)
     sentence_index = _prepare(faiss.read_index(str(folder / "sentences.faiss")), lazy.manifest)
-    retriever = bm25s.BM25.load(str(folder / "lexical"), allow_pickle=False, show_progress=False, verbosity=0)
+    mapped = Postings.load(folder / "lexical")
+    postings = Postings(mapped.vocab, *(np.array(getattr(mapped, name)) for name in ("indices", "indptr", "tf", "lengths")))
     sentences = SentenceVectors(
         np.array([r["row"] for r in raw], dtype=np.int32),
         tuple(tuple(r["span"]) for r in raw),
@@ -356,7 +357,7 @@ def _eager(folder):
         tuple(Clause.from_json(c) for c in lines),
         lazy.indicators,
         vectors,
-        LexicalIndex(retriever, lazy.lexical.tokenizer, len(lines)),
+        LexicalIndex(Bm25Postings([postings]), lazy.lexical.tokenizer, len(lines)),
         tuple(c.get("embed_key", "") for c in lines),
         sentences,
     ), lazy
@@ -417,7 +418,7 @@ def test_the_lazily_read_index_answers_exactly_as_the_index_read_whole(fake_inde
     embedder = Searcher.open(folder).embedder
     old, new = Searcher(eager, embedder), Searcher(lazy, embedder)
     assert isinstance(new.clauses, ClauseTable) and isinstance(old.clauses, tuple)
-    assert isinstance(lazy.lexical._bm25.scores["data"], np.memmap)  # BM25 arrays stay on disk
+    assert isinstance(lazy.lexical.segments[0].tf, np.memmap)  # BM25 arrays stay on disk
     assert new.clauses == old.clauses and list(lazy.embed_keys) == list(eager.embed_keys)
     assert list(lazy.sentences.keys) == list(eager.sentences.keys)
     assert [tuple(s) for s in lazy.sentences.spans.tolist()] == list(eager.sentences.spans)
