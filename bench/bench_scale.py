@@ -18,7 +18,10 @@ For each size, three child processes (each with a clean peak RSS):
    similar_to queries, and for an IVF index the recall@100 of its dense candidates against exact search
    (clause and sentence vectors, MaxP) for each probe count.
 3. add: the same plans plus one more (120 clauses) through the same build: what adding one plan costs
-   beyond reading its file (vectors reused, token counts reused but for the new plan, merge, write).
+   beyond reading its file. It goes into a delta segment (``indexer.segments``): its vectors and token
+   counts, the rest of the index hard-linked; stages: vectors, tokenize, merge (its postings), link,
+   segment (its files), hash (its files only), write (all three and the swap). Then the query phase runs
+   again on the index with its segment (BM25 over both segments' postings, vectors joined at load).
 
 It prints numbers and asserts nothing (targets: README "Performance"); the machine's load average is
 printed beside them.
@@ -246,12 +249,15 @@ def add_one(n: int, folder: Path, threshold: int, tile: int = 0) -> None:
     plans = synth(n, extra_docs=1, tile=tile)
     if tile:  # a plan whose text is new, not a repeat of the tiled plans
         plans[-1] = _fresh_plan(plans[-1])
+    cpu = time.process_time()
     report = build_from_plans(plans, folder, embedder=StubEmbedder(), ann_threshold=threshold)
     print(
         json.dumps(
             {
                 "n": n,
                 "add_one_plan_s": round(report.seconds, 1),
+                "add_one_plan_cpu_s": round(time.process_time() - cpu, 1),
+                "segments": report.segments,
                 "embedded": report.embedded,
                 "stages_s": dict(report.timings),
                 "peak_rss_mb": round(peak_mb()),
@@ -343,6 +349,7 @@ def query(folder: Path, nprobes: list[int]) -> None:
     searcher.similar_to(searcher.clauses[0].clause_id)
     out = {
         "n": len(searcher.clauses),
+        "segments": len(index.manifest.segments),
         "load_index_s": round(loaded, 1),
         "open_s": round(opened, 1),
         "rss_before_mb": before,
@@ -492,6 +499,7 @@ def main() -> None:
         subprocess.run([*me, "--phase", "query", "--nprobe", *map(str, args.nprobe)], check=True)
         if not args.no_add:
             subprocess.run([*me, "--phase", "add"], check=True)
+            subprocess.run([*me, "--phase", "query", "--nprobe", *map(str, args.nprobe)], check=True)
     if args.distributions:
         recall_distributions(args.distributions, args.nprobe)
 

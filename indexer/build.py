@@ -419,7 +419,7 @@ def _append(plans, skipped, duplicates, old_manifest, index_dir, embedder, token
         append_segment(index_dir, staging, old_manifest, manifest,
                        [DocumentEntry(p.document, p.headings, p.text) for p in new_plans], clauses, keys,
                        all_vectors[: len(texts)], [i for p in new_plans for i in p.indicators], lexical, sentences,
-                       tokens)
+                       tokens, timings)
         swap_in(staging, index_dir)
     except (OSError, RuntimeError, MemoryError) as err:
         raise IndexWriteFailed(
@@ -427,7 +427,7 @@ def _append(plans, skipped, duplicates, old_manifest, index_dir, embedder, token
         ) from err
     finally:
         clean_stale_staging(index_dir)
-    lap("write")
+    lap("write")  # link + segment + hash + the swap
     progress("write", 1, 1)
     total_vectors = totals["clauses"] + totals["sentences"]
     return BuildReport(

@@ -227,13 +227,25 @@ def hardlink_tree(source: Path, target: Path, skip: frozenset[str]) -> None:
 
 
 def append_segment(index_dir: Path, staging: Path, old, manifest, documents, clauses, keys, vectors, indicators,
-                   lexical, sentences, tokens: dict):
+                   lexical, sentences, tokens: dict, timings: dict | None = None):
     """Write into ``staging`` the live index at ``index_dir`` (``old`` its manifest) plus one segment of
     the given plans, and return the manifest written: ``manifest`` with the new segment listed and the
-    old files' checksums carried over, only the segment's files hashed."""
+    old files' checksums carried over, only the segment's files hashed. ``timings`` gets the seconds of
+    each step (link, segment, hash)."""
+    import time
+
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        if timings is not None:
+            timings[name] = round(now - clock[0], 2)
+        clock[0] = now
+
     from .store import MANIFEST, SEGMENTS, SegmentEntry, _write_json_atomic, file_checksums, write_parts, write_tokens
 
     hardlink_tree(index_dir, staging, frozenset({MANIFEST, MANIFEST + ".tmp"}))
+    lap("link")
     taken = {g.folder for g in old.segments}
     number = len(old.segments) + 1
     while f"{SEGMENTS}/{number:06d}" in taken or (staging / SEGMENTS / f"{number:06d}").exists():
@@ -242,9 +254,11 @@ def append_segment(index_dir: Path, staging: Path, old, manifest, documents, cla
     write_parts(staging / folder, manifest.dim, {"type": "flat"}, documents, clauses, keys, vectors, indicators,
                 lexical, sentences)
     write_tokens(staging, tokens)
+    lap("segment")
     entry = SegmentEntry(folder, tuple(d.document.source for d in documents), len(documents), len(clauses),
                          len(sentences.rows), len(indicators))
     manifest = replace(manifest, segments=(*old.segments, entry),
                        files=tuple(sorted(old.files + file_checksums(staging, folder))))
     _write_json_atomic(staging / MANIFEST, manifest.to_json())
+    lap("hash")
     return manifest
