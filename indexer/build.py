@@ -357,7 +357,7 @@ def _append(plans, skipped, duplicates, old_manifest, index_dir, embedder, token
     predates segments, its files are not all there, or the segments would grow past ``COMPACT_SHARE`` of
     the base or take a flat index past the ANN threshold. Runs under the build lock."""
     from .embedding import runtime_of
-    from .lexical import Postings
+    from .postings import Postings
     from .segments import COMPACT_SHARE, append_segment
 
     if old_manifest.format_version != FORMAT_VERSION or not Postings.exists(index_dir / "lexical"):
@@ -399,7 +399,8 @@ def _append(plans, skipped, duplicates, old_manifest, index_dir, embedder, token
                                 all_vectors[len(texts) :])
     lap("vectors")
     progress("write", 0, 1)
-    lexical, tokens = lexical_index(new_plans, index_dir, tokenizer, timings)
+    parts, tokens = token_counts(new_plans, index_dir, tokenizer, timings)
+    postings = Postings.from_counts(parts)
     lap("lexical")
     manifest = replace(
         old_manifest,
@@ -418,8 +419,8 @@ def _append(plans, skipped, duplicates, old_manifest, index_dir, embedder, token
     try:
         append_segment(index_dir, staging, old_manifest, manifest,
                        [DocumentEntry(p.document, p.headings, p.text) for p in new_plans], clauses, keys,
-                       all_vectors[: len(texts)], [i for p in new_plans for i in p.indicators], lexical, sentences,
-                       tokens, timings)
+                       all_vectors[: len(texts)], [i for p in new_plans for i in p.indicators], postings, tokenizer,
+                       sentences, tokens, timings)
         swap_in(staging, index_dir)
     except (OSError, RuntimeError, MemoryError) as err:
         raise IndexWriteFailed(
@@ -452,11 +453,28 @@ def lexical_index(
     timings: dict | None = None,
     token_dirs: tuple[Path, ...] = (),
 ):
-    """The BM25 index of the plans' clauses, and the token counts of each plan for the next build: a plan
-    whose lexical texts were tokenized before (its counts are cached in the index under ``tokens/``,
-    keyed by those texts and the tokenizer) is not tokenized again, so adding one plan to a large index
-    tokenizes that plan only. The arrays are merged from the counts (``lexical.bm25_arrays``): the same
-    as a build from scratch."""
+    """The BM25 index of the plans' clauses, and the token counts of each plan for the next build
+    (``token_counts``). The postings are merged from the counts and scored (``postings``): the numbers of
+    a build from scratch with bm25s."""
+    parts, tokens = token_counts(plans, index_dir, tokenizer, timings, token_dirs)
+    tokenized = time.perf_counter()
+    lexical = LexicalIndex.from_counts(parts, tokenizer)
+    if timings is not None:
+        timings["merge"] = round(time.perf_counter() - tokenized, 2)
+    return lexical, tokens
+
+
+def token_counts(
+    plans: list[ParsedPlan],
+    index_dir: Path,
+    tokenizer: str,
+    timings: dict | None = None,
+    token_dirs: tuple[Path, ...] = (),
+) -> tuple[list[TokenCounts], dict]:
+    """The token counts of each plan's lexical texts, and what to keep of them for the next build: a plan
+    whose texts were tokenized before (its counts are cached in the index under ``tokens/``, keyed by
+    those texts and the tokenizer) is not tokenized again, so adding one plan to a large index tokenizes
+    that plan only."""
     started = time.perf_counter()
     parts: list[TokenCounts | None] = []
     tokens: dict = {}
@@ -484,12 +502,9 @@ def lexical_index(
         parts.append(counts)
     for (at, key, _), counts in zip(missing, _tokenize_all([m[2] for m in missing], tokenizer), strict=True):
         parts[at] = tokens[key] = counts
-    tokenized = time.perf_counter()
-    lexical = LexicalIndex.from_counts(parts, tokenizer)
     if timings is not None:
-        timings["tokenize"] = round(tokenized - started, 2)
-        timings["merge"] = round(time.perf_counter() - tokenized, 2)
-    return lexical, tokens
+        timings["tokenize"] = round(time.perf_counter() - started, 2)
+    return parts, tokens
 
 
 PARALLEL_TOKENIZE_ABOVE = 20_000  # texts: below this, starting worker processes costs more than it saves

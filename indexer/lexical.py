@@ -171,11 +171,12 @@ class Bm25Matrix:
 
 
 class LexicalIndex:
-    """BM25 over token lists. Built now: raw term frequencies scored at query time (``postings``), one
-    ``Postings`` per segment of the index; an index written before keeps bm25s's precomputed matrix
-    (``Bm25Matrix``), read and scored as before. Either way saved with ``allow_pickle=False``."""
+    """BM25 over token lists. Built now: one ``Postings`` per segment of the index (raw term frequencies
+    and their scores for the whole corpus, ``postings``); an index of format 2 keeps bm25s's precomputed
+    matrix alone (``Bm25Matrix``), read and scored as before. Either way saved with ``allow_pickle=False``.
+    A ``Postings`` as the scorer is one segment of a larger index, for saving only."""
 
-    def __init__(self, scorer: Bm25Matrix | Bm25Postings, tokenizer: str, n_docs: int):
+    def __init__(self, scorer: Bm25Matrix | Bm25Postings | Postings, tokenizer: str, n_docs: int):
         self._bm25 = scorer
         self.tokenizer = tokenizer
         self.n_docs = n_docs
@@ -187,7 +188,7 @@ class LexicalIndex:
     @classmethod
     def from_counts(cls, parts: Sequence[TokenCounts], tokenizer: str = DEFAULT_TOKENIZER) -> LexicalIndex:
         """BM25 over the clauses of some documents' token counts, in their order (one segment)."""
-        postings = Postings.from_counts(parts)
+        postings = Postings.from_counts(parts).scored()
         return cls(Bm25Postings([postings]), tokenizer, postings.n_docs)
 
     @property
@@ -207,7 +208,9 @@ class LexicalIndex:
         return self._bm25.document_frequencies()
 
     def save(self, folder: Path) -> None:
-        if isinstance(self._bm25, Bm25Postings):
+        if isinstance(self._bm25, Postings):
+            self._bm25.save(folder)
+        elif isinstance(self._bm25, Bm25Postings):
             if len(self._bm25.segments) != 1:
                 raise ValueError("a lexical index of several segments is saved segment by segment")
             self._bm25.segments[0].save(folder)
@@ -302,8 +305,9 @@ def bm25_arrays(parts: Sequence[TokenCounts]) -> tuple[dict[str, int], dict[str,
     the same token lists with a sorted vocabulary (tests/test_index.py), without a Python list per token.
 
     Scores depend on every document (IDF, average length), so a new plan changes all of them: builds now
-    keep raw frequencies instead (``postings``) and score at query time with the same arithmetic; this is
-    the matrix of indexes written before, and the reference the postings are tested against."""
+    keep raw frequencies beside the scores (``postings``), so that they can be rescored in one pass when
+    plans are added; this is the matrix of indexes of format 2, and the reference the postings are tested
+    against."""
     vocab_list, tok, row, tf, lengths = merged_pairs(parts)
     vocab = {t: i for i, t in enumerate(vocab_list)}
     n_vocab, n_docs, pairs = len(vocab_list), len(lengths), len(tok)

@@ -1,18 +1,26 @@
-"""BM25 from raw term frequencies, scored at query time, over one or more segments of an index.
+"""BM25 over an index of one or more segments, exact: raw term frequencies kept, scores precomputed.
 
-A precomputed BM25 matrix (``lexical.Bm25Matrix``) bakes the corpus-wide IDF and mean document length into
-every score, so adding one plan changes every number in it. Here each segment keeps what does not change
-when others are added: per (token, clause) the raw term frequency, per clause its length. A query computes
+A BM25 score bakes in corpus-wide numbers — the IDF of the token over all clauses and the mean clause
+length — so adding one plan changes every score of the index. Each segment therefore keeps what does not
+change when others are added: per (token, clause) the raw term frequency, per clause its length (CSC by
+token, clause rows local to the segment). From them every segment's scores are computed for the corpus as
+it is now,
 
     idf(t) · tf / (tf + k1 · (1 − b + b · len / avg))      idf(t) = ln(1 + (N − df + 0.5) / (df + 0.5))
 
-with N, df and avg summed over every segment: the same arithmetic, step for step and in the same float
-types, as ``lexical.bm25_arrays`` (bm25s's 'lucene' method), so an index of several segments scores each
-clause exactly as one built from scratch over the same clauses (tests/test_segments.py).
+with N, df and avg summed over every segment, in the same arithmetic, step for step and in the same float
+types, as bm25s's 'lucene' method (``lexical.bm25_arrays``): one linear pass over the postings, no sort
+(``Postings.scored``). A query adds the precomputed scores of its tokens' columns, as a precomputed bm25s
+matrix is scored, so an index of several segments scores each clause exactly — bit for bit — as one
+built from scratch over the same clauses, and as fast. Adding a plan rescores the existing segments'
+columns (a pass over their arrays: seconds at 10^6 clauses) instead of merging every plan's token counts
+again (a sort of every pair).
 
-On disk (``lexical/`` of a segment, ``allow_pickle=False``): ``indices.csc.index.npy`` (clause of each pair,
-CSC by token), ``indptr.csc.index.npy``, ``tf.csc.index.npy`` (uint16, int32 past 65535), ``lengths.index.npy``
-(tokens per clause), ``vocab.index.json`` (token -> column) and ``params.index.json`` (k1, b).
+On disk (``lexical/`` of a segment, ``allow_pickle=False``): ``indices.csc.index.npy`` (clause of each pair),
+``indptr.csc.index.npy``, ``tf.csc.index.npy`` (uint16, int32 past 65535), ``data.csc.index.npy`` (the
+scores, float32), ``lengths.index.npy`` (tokens per clause), ``vocab.index.json`` (token -> column) and
+``params.index.json`` (k1, b, and the corpus the scores are for: clauses and tokens of all segments,
+checked when the index is loaded).
 """
 
 from __future__ import annotations
@@ -26,7 +34,8 @@ import numpy as np
 
 K1, B = 1.5, 0.75  # bm25s's defaults (method 'lucene'), which every index so far was built with
 FILES = {"indices": "indices.csc.index.npy", "indptr": "indptr.csc.index.npy", "tf": "tf.csc.index.npy",
-         "lengths": "lengths.index.npy"}
+         "lengths": "lengths.index.npy", "data": "data.csc.index.npy"}
+SCORES = FILES["data"]
 
 
 def merged_pairs(parts) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -62,22 +71,32 @@ def length_norms(lengths: np.ndarray, avg: np.float64) -> np.ndarray:
     return K1 * ((1 - B) + B * np.asarray(lengths).astype(np.float64) / avg)
 
 
+def mean_length(n_docs: int, length: int) -> np.float64:
+    """The mean clause length as ``lengths.mean()`` gives it (an exact integer sum over the count)."""
+    return np.float64(length) / n_docs if n_docs else np.float64(0)
+
+
 class Postings:
-    """One segment's raw term frequencies (CSC by token, clause rows local to the segment) and lengths."""
+    """One segment's raw term frequencies (CSC by token, clause rows local to the segment), clause
+    lengths, and ``data``: its scores for the corpus named by ``corpus`` = (clauses, tokens) of all."""
 
-    __slots__ = ("vocab", "indices", "indptr", "tf", "lengths")
+    __slots__ = ("vocab", "indices", "indptr", "tf", "lengths", "data", "corpus", "length")
 
-    def __init__(self, vocab: dict[str, int], indices, indptr, tf, lengths):
+    def __init__(self, vocab: dict[str, int], indices, indptr, tf, lengths, data=None, corpus=(0, 0), length=None):
         self.vocab, self.indices, self.indptr, self.tf, self.lengths = vocab, indices, indptr, tf, lengths
+        self.data, self.corpus = data, tuple(corpus)
+        self.length = int(np.asarray(lengths, dtype=np.int64).sum()) if length is None else int(length)
 
     @classmethod
     def from_counts(cls, parts) -> Postings:
+        """The postings of the clauses of some documents' token counts, in order (not scored yet)."""
         vocab_list, tok, row, tf, lengths = merged_pairs(parts)
         order = np.argsort(tok, kind="stable")  # by token, rows ascending within a token (CSC)
         indptr = np.zeros(len(vocab_list) + 1, dtype=np.int64)
         np.cumsum(np.bincount(tok, minlength=len(vocab_list)), out=indptr[1:])
         tf_type = np.uint16 if not len(tf) or int(tf.max()) <= np.iinfo(np.uint16).max else np.int32
-        return cls({t: i for i, t in enumerate(vocab_list)}, row[order], indptr, tf[order].astype(tf_type), lengths.astype(np.int32))
+        return cls({t: i for i, t in enumerate(vocab_list)}, row[order], indptr, tf[order].astype(tf_type),
+                   lengths.astype(np.int32))
 
     @property
     def n_docs(self) -> int:
@@ -87,28 +106,89 @@ class Postings:
         i = self.vocab.get(token)
         return 0 if i is None else int(self.indptr[i + 1] - self.indptr[i])
 
+    def column_df(self, others: Sequence[Postings]) -> np.ndarray:
+        """Each column's document frequency over this segment and ``others`` (the smaller vocabulary of
+        each pair is walked)."""
+        df = np.diff(np.asarray(self.indptr)).astype(np.int64)
+        for o in others:
+            if len(o.vocab) <= len(self.vocab):
+                for t, j in o.vocab.items():
+                    i = self.vocab.get(t)
+                    if i is not None:
+                        df[i] += int(o.indptr[j + 1] - o.indptr[j])
+            else:
+                for t, i in self.vocab.items():
+                    df[i] += o.df(t)
+        return df
+
+    def scored(self, others: Sequence[Postings] = (), out: Path | None = None) -> Postings:
+        """These postings with their scores for the corpus of this segment and ``others``: the arithmetic of
+        ``lexical.bm25_arrays``, in blocks (float64 temporaries of 10^8 pairs would be gigabytes). ``out``:
+        the scores are written there as a ``.npy`` file, block by block (never all in memory)."""
+        n_docs = self.n_docs + sum(o.n_docs for o in others)
+        length = self.length + sum(o.length for o in others)
+        df = self.column_df(others)
+        idf = np.zeros(len(df), dtype=np.float64)
+        values, inverse = np.unique(df, return_inverse=True)
+        idf[:] = np.array([idf_of(n_docs, int(d)) if d else 0.0 for d in values.tolist()], dtype=np.float64)[inverse]
+        norm = length_norms(self.lengths, mean_length(n_docs, length))
+        indptr = np.asarray(self.indptr)
+        pairs = int(indptr[-1])
+        if out is None:
+            data = np.empty(pairs, dtype=np.float32)
+        else:
+            data = np.lib.format.open_memmap(out, mode="w+", dtype=np.float32, shape=(pairs,))
+        step = 1 << 22
+        for s in range(0, pairs, step):
+            e = min(pairs, s + step)
+            first = int(np.searchsorted(indptr, s, side="right")) - 1
+            last = int(np.searchsorted(indptr, e, side="left"))
+            counts = np.minimum(indptr[first + 1 : last + 1], e) - np.maximum(indptr[first:last], s)
+            t = np.asarray(self.tf[s:e]).astype(np.float64)
+            denom = norm[np.asarray(self.indices[s:e])] + t
+            data[s:e] = np.repeat(idf[first:last], counts) * (t / denom)
+        if out is not None:
+            data.flush()
+        return Postings(self.vocab, self.indices, self.indptr, self.tf, self.lengths, data, (n_docs, length),
+                        self.length)
+
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for name, file in FILES.items():
             np.save(folder / file, getattr(self, name), allow_pickle=False)
         (folder / "vocab.index.json").write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
-        params = {"k1": K1, "b": B, "method": "lucene", "idf_method": "lucene", "scoring": "query-time",
-                  "num_docs": self.n_docs}
+        self.save_params(folder)
+
+    def save_params(self, folder: Path) -> None:
+        params = {"k1": K1, "b": B, "method": "lucene", "idf_method": "lucene", "num_docs": self.n_docs,
+                  "length": self.length, "corpus_docs": self.corpus[0], "corpus_length": self.corpus[1]}
         (folder / "params.index.json").write_text(json.dumps(params, indent=4), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> Postings:
-        """Memory-mapped: a query reads only its own tokens' columns (and the lengths of their clauses)."""
+        """Memory-mapped: a query reads only its own tokens' columns."""
         params = json.loads((folder / "params.index.json").read_text(encoding="utf-8"))
-        if (params.get("k1"), params.get("b"), params.get("scoring")) != (K1, B, "query-time"):
+        if (params.get("k1"), params.get("b")) != (K1, B):
             raise ValueError(f"BM25 parameters {params} are not the ones this version scores with")
         arrays = {name: np.load(folder / file, mmap_mode="r", allow_pickle=False) for name, file in FILES.items()}
         vocab = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
-        out = cls(vocab, **arrays)
-        if (len(out.indptr) != len(vocab) + 1 or int(out.indptr[-1]) != len(out.indices)
-                or len(out.indices) != len(out.tf) or len(out.lengths) != int(params.get("num_docs", -1))):
+        out = cls(vocab, **arrays, corpus=(int(params["corpus_docs"]), int(params["corpus_length"])),
+                  length=int(params["length"]))
+        pairs = len(out.indices)
+        if (len(out.indptr) != len(vocab) + 1 or int(out.indptr[-1]) != pairs or len(out.tf) != pairs
+                or len(out.data) != pairs or len(out.lengths) != int(params["num_docs"])):
             raise ValueError(f"the BM25 postings in {folder} are inconsistent")
         return out
+
+    def rescore(self, folder: Path, others: Sequence[Postings]) -> Postings:
+        """Write into ``folder`` (a segment's ``lexical/`` in a staging folder, whose files may be hard
+        links to the live index's: they are unlinked, never written through) this segment's scores for
+        the corpus of it and ``others``, and its parameters."""
+        for name in (SCORES, "params.index.json"):
+            (folder / name).unlink(missing_ok=True)
+        scored = self.scored(others, out=folder / SCORES)
+        scored.save_params(folder)
+        return scored
 
     @staticmethod
     def exists(folder: Path) -> bool:
@@ -122,35 +202,24 @@ class Bm25Postings:
         self.segments = tuple(segments)
         self.n_docs = sum(s.n_docs for s in self.segments)
         self.offsets = np.cumsum([0] + [s.n_docs for s in self.segments])[:-1].tolist()
-        total = sum(int(np.asarray(s.lengths, dtype=np.int64).sum()) for s in self.segments)
-        avg = np.float64(total) / self.n_docs if self.n_docs else np.float64(0)  # = lengths.mean(): an exact sum
-        self.norms = [length_norms(s.lengths, avg) for s in self.segments]
+        corpus = (self.n_docs, sum(s.length for s in self.segments))
+        if any(s.corpus != corpus or s.data is None for s in self.segments):
+            raise ValueError(f"BM25 scores computed for another corpus than its {corpus[0]} clauses; rebuild the index")
 
     def has(self, token: str) -> bool:
         return any(token in s.vocab for s in self.segments)
 
     def get_scores(self, tokens: list[str]) -> np.ndarray:
-        """Each clause's BM25 score for the tokens (a repeated token counts again, as in bm25s): per token
-        and segment, float64 terms cast to float32 and added in token order, as the precomputed matrix."""
+        """Each clause's BM25 score for the tokens (a repeated token counts again, as in bm25s), added in
+        token order as bm25s's precomputed matrix is scored."""
         out = np.zeros(self.n_docs, dtype=np.float32)
         for t in tokens:
-            df = sum(s.df(t) for s in self.segments)
-            if not df:
-                continue
-            idf = idf_of(self.n_docs, df)
-            for seg, offset, norm in zip(self.segments, self.offsets, self.norms, strict=True):
+            for seg, offset in zip(self.segments, self.offsets, strict=True):
                 i = seg.vocab.get(t)
                 if i is None:
                     continue
                 start, end = int(seg.indptr[i]), int(seg.indptr[i + 1])
-                rows = np.asarray(seg.indices[start:end])
-                tf = seg.tf[start:end].astype(np.float64)
-                denom = norm[rows]
-                denom += tf
-                np.divide(tf, denom, out=tf)
-                tf *= idf
-                target = out[offset:] if offset else out
-                target[rows] += tf.astype(np.float32)  # a clause once per token: no np.add.at needed
+                np.add.at(out[offset:] if offset else out, seg.indices[start:end], seg.data[start:end])
         return out
 
     def document_frequencies(self) -> dict[str, int]:

@@ -227,11 +227,12 @@ def hardlink_tree(source: Path, target: Path, skip: frozenset[str]) -> None:
 
 
 def append_segment(index_dir: Path, staging: Path, old, manifest, documents, clauses, keys, vectors, indicators,
-                   lexical, sentences, tokens: dict, timings: dict | None = None):
+                   postings, tokenizer: str, sentences, tokens: dict, timings: dict | None = None):
     """Write into ``staging`` the live index at ``index_dir`` (``old`` its manifest) plus one segment of
-    the given plans, and return the manifest written: ``manifest`` with the new segment listed and the
-    old files' checksums carried over, only the segment's files hashed. ``timings`` gets the seconds of
-    each step (link, segment, hash)."""
+    the given plans (``postings``: their token postings, not scored yet), and return the manifest
+    written: ``manifest`` with the new segment listed, the BM25 scores of every segment rescored for
+    the corpus with the new plans (``postings``), the old files' checksums carried over and only the
+    files written hashed. ``timings`` gets the seconds of each step (link, rescore, segment, hash)."""
     import time
 
     clock = [time.perf_counter()]
@@ -242,23 +243,34 @@ def append_segment(index_dir: Path, staging: Path, old, manifest, documents, cla
             timings[name] = round(now - clock[0], 2)
         clock[0] = now
 
+    from .lexical import LexicalIndex
+    from .postings import SCORES, Postings
     from .store import MANIFEST, SEGMENTS, SegmentEntry, _write_json_atomic, file_checksums, write_parts, write_tokens
 
     hardlink_tree(index_dir, staging, frozenset({MANIFEST, MANIFEST + ".tmp"}))
     lap("link")
+    lexicals = ["lexical"] + [f"{g.folder}/lexical" for g in old.segments]
+    before = [Postings.load(index_dir / f) for f in lexicals]
+    for i, f in enumerate(lexicals):
+        before[i].rescore(staging / f, before[:i] + before[i + 1 :] + [postings])
+    rewritten = {f"{f}/{name}" for f in lexicals for name in (SCORES, "params.index.json")}
+    lap("rescore")
     taken = {g.folder for g in old.segments}
     number = len(old.segments) + 1
     while f"{SEGMENTS}/{number:06d}" in taken or (staging / SEGMENTS / f"{number:06d}").exists():
         number += 1
     folder = f"{SEGMENTS}/{number:06d}"
+    lexical = LexicalIndex(postings.scored(before), tokenizer, postings.n_docs)
     write_parts(staging / folder, manifest.dim, {"type": "flat"}, documents, clauses, keys, vectors, indicators,
                 lexical, sentences)
     write_tokens(staging, tokens)
     lap("segment")
     entry = SegmentEntry(folder, tuple(d.document.source for d in documents), len(documents), len(clauses),
                          len(sentences.rows), len(indicators))
+    carried = tuple(f for f in old.files if f[0] not in rewritten)
+    written = tuple(x for rel in sorted(rewritten) for x in file_checksums(staging, rel))
     manifest = replace(manifest, segments=(*old.segments, entry),
-                       files=tuple(sorted(old.files + file_checksums(staging, folder))))
+                       files=tuple(sorted(carried + written + file_checksums(staging, folder))))
     _write_json_atomic(staging / MANIFEST, manifest.to_json())
     lap("hash")
     return manifest

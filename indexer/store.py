@@ -447,9 +447,10 @@ def link_or_copy(source: Path, target: Path) -> None:
 
 def file_checksums(folder: Path, under: str = "") -> tuple[tuple[str, int, str], ...]:
     """(relative path, size, sha256) of every file of an index folder but the manifest (or of its subfolder
-    ``under`` only: a new segment), sorted."""
+    or file ``under`` only: a new segment, a rewritten file), sorted."""
     out = []
-    for path in sorted(p for p in (folder / under if under else folder).rglob("*") if p.is_file()):
+    root = folder / under if under else folder
+    for path in [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file()):
         rel = path.relative_to(folder).as_posix()
         if rel in (MANIFEST, MANIFEST + ".tmp") or rel.startswith(TOKENS + "/"):
             continue

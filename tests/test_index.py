@@ -278,10 +278,12 @@ def test_bm25_from_token_counts_is_bit_for_bit_bm25s():
     for name in ("data", "indices", "indptr"):
         assert merged[name].dtype == reference.scores[name].dtype
         assert np.array_equal(merged[name], reference.scores[name]), name
-    # scored at query time from raw frequencies, in one segment or several: bm25s's scores, bit for bit
+    # from raw frequencies, in one segment or in two scored for the corpus of both: bm25s's scores, bit for bit
     one = LexicalIndex.from_counts(parts)
-    split = LexicalIndex(Bm25Postings([Postings.from_counts(parts[:2]), Postings.from_counts(parts[2:])]), one.tokenizer,
-                         len(texts))
+    for name in ("data", "indices", "indptr"):  # the postings' scores are bm25s's matrix itself
+        assert np.array_equal(getattr(one.segments[0], name), reference.scores[name]), name
+    a, b = Postings.from_counts(parts[:2]), Postings.from_counts(parts[2:])
+    split = LexicalIndex(Bm25Postings([a.scored([b]), b.scored([a])]), one.tokenizer, len(texts))
     for query in ("知识产权质押融资", "专利 专利 侵权纠纷", "地理标志", "ABC", "数字经济发展水平", "123"):
         tokens = [t for t in tokenize(query) if t in reference.vocab_dict]
         expected = reference.get_scores([vocab[t] for t in tokens]) if tokens else np.zeros(len(texts), np.float32)

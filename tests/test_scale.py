@@ -342,7 +342,8 @@ def _eager(folder):
     vectors = _prepare(faiss.read_index(str(folder / "faiss.index")), lazy.manifest)
     sentence_index = _prepare(faiss.read_index(str(folder / "sentences.faiss")), lazy.manifest)
     mapped = Postings.load(folder / "lexical")
-    postings = Postings(mapped.vocab, *(np.array(getattr(mapped, name)) for name in ("indices", "indptr", "tf", "lengths")))
+    postings = Postings(mapped.vocab, *(np.array(getattr(mapped, name)) for name in ("indices", "indptr", "tf", "lengths",
+                                                                                     "data")), mapped.corpus)
     sentences = SentenceVectors(
         np.array([r["row"] for r in raw], dtype=np.int32),
         tuple(tuple(r["span"]) for r in raw),
@@ -418,7 +419,7 @@ def test_the_lazily_read_index_answers_exactly_as_the_index_read_whole(fake_inde
     embedder = Searcher.open(folder).embedder
     old, new = Searcher(eager, embedder), Searcher(lazy, embedder)
     assert isinstance(new.clauses, ClauseTable) and isinstance(old.clauses, tuple)
-    assert isinstance(lazy.lexical.segments[0].tf, np.memmap)  # BM25 arrays stay on disk
+    assert isinstance(lazy.lexical.segments[0].data, np.memmap)  # BM25 arrays stay on disk
     assert new.clauses == old.clauses and list(lazy.embed_keys) == list(eager.embed_keys)
     assert list(lazy.sentences.keys) == list(eager.sentences.keys)
     assert [tuple(s) for s in lazy.sentences.spans.tolist()] == list(eager.sentences.spans)

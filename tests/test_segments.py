@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -126,6 +127,8 @@ def test_adding_a_plan_writes_and_hashes_only_its_segment(tmp_path, grow, monkey
     build_index(data, index, embedder=_embedder())
     before = {p.relative_to(index).as_posix(): p.stat().st_ino for p in index.rglob("*") if p.is_file()}
     old = read_manifest(index)
+    os.link(index / "lexical" / "data.csc.index.npy", tmp_path / "old-scores.npy")  # what a reader still maps
+    old_scores = (tmp_path / "old-scores.npy").read_bytes()
     hashed: list[str] = []
     real = store._sha256
     monkeypatch.setattr(store, "_sha256", lambda path: hashed.append(Path(path).name) or real(path))
@@ -135,15 +138,19 @@ def test_adding_a_plan_writes_and_hashes_only_its_segment(tmp_path, grow, monkey
     new = read_manifest(index)
     seg = new.segments[0]
     assert seg.sources == (PLANS[3].name,) and seg.documents == 1
-    # every file of the base is the same file (linked, not rewritten), its checksum carried over unread
+    # every file of the base is the same file (linked, not rewritten), its checksum carried over unread,
+    # but the BM25 scores (and their parameters), rescored for the corpus with the new plan as new files
+    rescored = {"lexical/data.csc.index.npy", "lexical/params.index.json"}
     after = {p.relative_to(index).as_posix(): p.stat().st_ino for p in index.rglob("*") if p.is_file()}
-    assert all(after[rel] == ino for rel, ino in before.items() if rel != "manifest.json")
-    assert set(old.files) < set(new.files)
-    assert {rel for rel, _, _ in set(new.files) - set(old.files)} == {
+    assert all(after[rel] == ino for rel, ino in before.items() if rel not in rescored | {"manifest.json"})
+    assert all(after[rel] != before[rel] for rel in rescored)
+    assert (tmp_path / "old-scores.npy").read_bytes() == old_scores  # never written through the link
+    assert {f for f in old.files if f[0] not in rescored} < set(new.files)
+    assert {rel for rel, _, _ in set(new.files) - set(old.files)} == rescored | {
         f"{seg.folder}/{name}" for name in ("faiss.index", "sentences.faiss", "sentences.jsonl", "clauses.jsonl",
                                             "rows.npz", "documents.json", "indicators.jsonl")
     } | {f"{seg.folder}/lexical/{p.name}" for p in (index / seg.folder / "lexical").iterdir()}
-    assert len(hashed) == len(set(new.files) - set(old.files))  # the new segment's files only
+    assert len(hashed) == len(set(new.files) - set(old.files))  # the files written, nothing else
     assert len(list((index / "tokens").iterdir())) == 4  # its token counts are kept for the next build
     assert [s.source for s in new.sources] == [s.source for s in old.sources] + [PLANS[3].name]
     loaded = load_index(index, verify="full")
