@@ -640,15 +640,20 @@ def read_manifest(folder: Path) -> Manifest:
 # Checksums verified in this process: (folder, manifest fingerprint). Sizes are checked on every load,
 # hashes once per index version (the app reloads only when the manifest changes).
 _VERIFIED: set[tuple[str, str]] = set()
+# Files whose sha256 matched in this process, by what identifies their bytes on disk (device, inode, size,
+# mtime) and the digest: a file an added segment carried over by hard link is not hashed again when the
+# new index version loads (a write changes the mtime; the ctime cannot be used: linking changes it).
+_VERIFIED_FILES: set[tuple] = set()
 
 
 REQUIRED_FILES = frozenset({"faiss.index", "clauses.jsonl", "documents.json", "indicators.jsonl", "sentences.faiss",
                             "sentences.jsonl"})
 
 
-def verify_files(folder: Path, manifest: Manifest, hashes: bool = True) -> None:
+def verify_files(folder: Path, manifest: Manifest, hashes: bool = True, again: bool = True) -> None:
     """IndexDamaged when a file of the index is missing, unlisted in the manifest, or differs in size (or
-    sha256) from the manifest."""
+    sha256) from the manifest. ``again`` False: a file whose bytes this process hashed before (the same
+    inode, unchanged since) is not hashed again."""
     problems = []
     required = REQUIRED_FILES | {f"{g.folder}/{name}" for g in manifest.segments for name in REQUIRED_FILES}
     unlisted = required - {rel for rel, _, _ in manifest.files}
@@ -657,14 +662,20 @@ def verify_files(folder: Path, manifest: Manifest, hashes: bool = True) -> None:
     for rel, size, digest in manifest.files:
         path = folder / rel
         try:
-            actual = path.stat().st_size
+            st = path.stat()
         except OSError:
             problems.append(f"{rel} is missing")
             continue
-        if actual != size:
-            problems.append(f"{rel} has {actual} bytes, the manifest says {size}")
-        elif hashes and _digest_or_none(path) != digest:
-            problems.append(f"{rel} differs from its checksum")
+        if st.st_size != size:
+            problems.append(f"{rel} has {st.st_size} bytes, the manifest says {size}")
+        elif hashes:
+            seen = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, digest)
+            if not again and seen in _VERIFIED_FILES:
+                continue
+            if _digest_or_none(path) != digest:
+                problems.append(f"{rel} differs from its checksum")
+            else:
+                _VERIFIED_FILES.add(seen)
     if problems:
         raise IndexDamaged(f"the index at {folder} is damaged ({'; '.join(problems)}); rebuild it")
 
@@ -676,8 +687,9 @@ def load_index(folder: str | Path, *, verify: str = "auto") -> PlanIndex:
     """Load and check an index. IndexNotFound when there is none; IndexDamaged when a file cannot be read
     or differs from the manifest; IndexMismatch when its parts disagree.
 
-    ``verify``: 'auto' checks sizes always and sha256 once per index version in this process; 'full'
-    always hashes; 'sizes' never does. A swap by a build running at the same time is retried."""
+    ``verify``: 'auto' checks sizes always and sha256 once per index version in this process (and once per
+    file: the files a new segment carried over are not hashed again); 'full' always hashes; 'sizes' never
+    does. A swap by a build running at the same time is retried."""
     folder = Path(folder)
     # One swap is three changes on disk (live folder aside, new one in, old one removed) a few
     # milliseconds apart: a read that overlapped one waits a little before it reads again, so that it
@@ -739,7 +751,7 @@ def _load(folder: Path, verify: str) -> PlanIndex:
     folder = _live_folder(folder)
     key = (str(folder.resolve()), manifest.fingerprint)
     hashes = verify == "full" or (verify == "auto" and key not in _VERIFIED)
-    verify_files(folder, manifest, hashes=hashes)
+    verify_files(folder, manifest, hashes=hashes, again=verify == "full")
     try:
         parts = [_read_part(folder)] + [_read_part(folder / g.folder) for g in manifest.segments]
         lexical = LexicalIndex.load(folder / "lexical", *(folder / g.folder / "lexical" for g in manifest.segments))

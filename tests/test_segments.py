@@ -125,6 +125,7 @@ def test_adding_a_plan_writes_and_hashes_only_its_segment(tmp_path, grow, monkey
     for plan in PLANS[:3]:
         shutil.copy(plan, data)
     build_index(data, index, embedder=_embedder())
+    load_index(index)  # as the app does: every file hashed once in this process
     before = {p.relative_to(index).as_posix(): p.stat().st_ino for p in index.rglob("*") if p.is_file()}
     old = read_manifest(index)
     os.link(index / "lexical" / "data.csc.index.npy", tmp_path / "old-scores.npy")  # what a reader still maps
@@ -151,6 +152,9 @@ def test_adding_a_plan_writes_and_hashes_only_its_segment(tmp_path, grow, monkey
                                             "rows.npz", "documents.json", "indicators.jsonl")
     } | {f"{seg.folder}/lexical/{p.name}" for p in (index / seg.folder / "lexical").iterdir()}
     assert len(hashed) == len(set(new.files) - set(old.files))  # the files written, nothing else
+    hashed.clear()
+    load_index(index)  # the new version loads: the files carried over were hashed before, by inode
+    assert len(hashed) == len(set(new.files) - set(old.files))
     assert len(list((index / "tokens").iterdir())) == 4  # its token counts are kept for the next build
     assert [s.source for s in new.sources] == [s.source for s in old.sources] + [PLANS[3].name]
     loaded = load_index(index, verify="full")
