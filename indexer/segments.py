@@ -47,6 +47,8 @@ class ClauseParts(Sequence):
         offsets = np.cumsum([0, *doc_counts])[:-1].tolist()
         rows = [t.rows for t in self.tables]
         self.rows = None if any(r is None for r in rows) else concat_rows(rows, offsets)
+        for t in self.tables:  # the joined arrays replace each table's own (which would double them)
+            t.ids = t.embed_keys = t.rows = None
 
     def __len__(self) -> int:
         return self._bounds[-1]
