@@ -10,7 +10,9 @@ No module-level mutable state: every browser session shares the cached, read-onl
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -25,15 +27,15 @@ from .build import report_lines
 from .messages import detail, friendly, hide_paths
 from .safe import md
 
+_LOG = logging.getLogger(__name__)
+
 
 # One searcher per process: the index's vectors and columns are its bulk (≈1.5 GB at a million clauses), so
 # an index swapped in by a build replaces the old searcher instead of sitting beside two older ones.
 @st.cache_resource(max_entries=1, show_spinner="正在加载检索索引…")
 def _open(index_dir: str, fingerprint: str) -> Searcher:
     searcher = Searcher.open(index_dir)
-    # The model's weights load on its first use (~10 s): start that now, in the background, so the page
-    # is usable at once and the model is ready by the time the first question is typed.
-    threading.Thread(target=_warm_up, args=(searcher,), name="plansearch-warm-up", daemon=True).start()
+    warm_up(searcher).start()
     return searcher
 
 
@@ -58,7 +60,7 @@ def _open_milvus(uri: str, token: str, collection: str, fingerprint: str):
 
     settings = MilvusSettings(backend="milvus", uri=uri, token=token, collection=collection)
     searcher = MilvusSearcher.open(settings, client=_milvus_client(uri, token))
-    threading.Thread(target=_warm_up, args=(searcher,), name="plansearch-warm-up", daemon=True).start()
+    warm_up(searcher).start()
     return searcher
 
 
@@ -74,18 +76,55 @@ def _milvus_searcher(settings: MilvusSettings):
     return _open_milvus(settings.uri, settings.token, settings.collection, fingerprint)
 
 
-def _warm_up(searcher) -> None:
-    """Load what the first question needs, cheapest first: the keyword path (jieba's dictionary and the
-    query parser's place names, ~1–3 s on a busy machine), which answers while the model loads, then the
-    model."""
-    for step in (
-        lambda: searcher.search(WARM_UP_QUESTION, k=1, mode="lexical"),
-        lambda: searcher.embedder.embed_query(WARM_UP_QUESTION),
-    ):
+class WarmUp:
+    """Loads what questions need, in the background, in the order that keeps the first pages quick.
+
+    First the keyword path (jieba's dictionary and the query parser's place names, ~1–3 s on a busy
+    machine), which answers while the model loads. Then the query model (~2 s idle, 10–30 s busy), but
+    only once a question has been answered (``question_answered``) or ``model_after`` seconds have passed:
+    reading the model's tokenizer holds the interpreter lock for ~1 s (2–3 s on a busy machine), which
+    stalls every page of every session meanwhile, so it waits until the first question right after a
+    start has its keyword results on screen.
+    """
+
+    def __init__(self, searcher, model_after: float = 5.0):
+        self.searcher = searcher
+        self.model_after = model_after
+        self._asked = threading.Event()
+        self._started = threading.Event()
+
+    def start(self) -> None:
+        if not self._started.is_set():
+            self._started.set()
+            threading.Thread(target=self.run, name="plansearch-warm-up", daemon=True).start()
+
+    def question_answered(self) -> None:
+        self._asked.set()
+
+    def run(self) -> None:
+        self._step(lambda: self.searcher.search(WARM_UP_QUESTION, k=1, mode="lexical"))
+        if self._asked.wait(self.model_after):
+            time.sleep(self.SETTLE)  # the answered page's last messages leave the server first
+        self._step(lambda: self.searcher.embedder.embed_query(WARM_UP_QUESTION))
+
+    SETTLE = 0.3
+
+    @staticmethod
+    def _step(step) -> None:
         try:
             step()
         except Exception:  # the first real question reports the problem to the user
             pass
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _warm_ups(_searcher, key: int) -> WarmUp:
+    return WarmUp(_searcher)
+
+
+def warm_up(searcher) -> WarmUp:
+    """The warm-up of a searcher (one per cached searcher: the entry holds it, so its id stays unique)."""
+    return _warm_ups(searcher, id(searcher))
 
 
 WARM_UP_QUESTION = "规划的主要目标和重点任务"
@@ -223,3 +262,24 @@ def show_flash() -> None:
     show = {"success": st.success, "warning": st.warning, "error": st.error}
     for level, line in st.session_state.pop("_flash", []):  # lines name files and titles: never markup
         show.get(level, st.info)(md(line))
+
+
+def preload() -> None:
+    """Open the current index (which starts its warm-up), as the server starts (serve.py runs this in a
+    thread of its own), so that the first page finds it open. Without an index, or with Milvus down, it
+    only logs: the first page explains."""
+    # Streamlit warns once per thread that runs its caches outside a page; this one does so on purpose.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_NotThisThread())
+    try:
+        open_searcher()
+    except Exception as err:  # noqa: BLE001 - the first page shows the friendly message
+        _LOG.info("index not opened at start: %s", type(err).__name__)
+
+
+class _NotThisThread(logging.Filter):
+    def __init__(self):
+        super().__init__()
+        self.thread = threading.get_ident()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.thread != self.thread
