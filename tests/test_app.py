@@ -689,6 +689,22 @@ def test_the_server_opens_the_index_as_it_starts(env, monkeypatch):
     ui.resources._open.clear()
 
 
+def test_preload_imports_what_the_first_page_imports():
+    """The preload imports the modules app.py and the Ask page import, so the first page after a start
+    does not spend its first second importing them."""
+    import ast
+
+    import ui.resources
+
+    wanted = set()
+    for script in (ROOT / "app.py", ROOT / "app_pages" / "ask.py"):
+        for node in ast.walk(ast.parse(script.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in ("ui", "retrieval", "indexer"):
+                wanted.add(node.module)
+    covered = {"ui.resources", "indexer.errors", "ui.messages", "ui.safe"}  # imported by ui.resources itself
+    assert wanted - covered == set(ui.resources.ASK_PAGE_IMPORTS)
+
+
 def test_preload_without_an_index_only_logs(monkeypatch, tmp_path, caplog):
     import logging
 
