@@ -632,7 +632,8 @@ def test_warm_up_loads_the_keyword_path_before_the_model():
             calls.append(mode)
             raise RuntimeError("the first question will say so")
 
-    WarmUp(Searcher(), model_after=0).run()
+    searcher = Searcher()
+    WarmUp(searcher, model_after=0).run()
     assert calls == ["lexical", "model"]
 
 
@@ -654,7 +655,8 @@ def test_the_model_loads_once_a_question_is_answered_or_after_a_while():
         def search(self, text, k, mode):
             lexical.set()
 
-    warm = WarmUp(Searcher(), model_after=30)
+    searcher = Searcher()
+    warm = WarmUp(searcher, model_after=30)
     warm.start()
     warm.start()  # once only
     assert lexical.wait(5)
@@ -663,8 +665,39 @@ def test_the_model_loads_once_a_question_is_answered_or_after_a_while():
     assert model.wait(5)
 
     model.clear()
-    WarmUp(Searcher(), model_after=0.2).start()  # nobody asks: it loads anyway
+    WarmUp(searcher, model_after=0.2).start()  # nobody asks: it loads anyway
     assert model.wait(5)
+
+
+def test_a_replaced_searcher_is_not_kept_alive_by_its_warm_up():
+    import gc
+    import weakref
+
+    from ui.resources import warm_up
+
+    class Searcher:
+        pass
+
+    searcher = Searcher()
+    assert warm_up(searcher) is warm_up(searcher)
+    gone = weakref.ref(searcher)
+    del searcher
+    gc.collect()
+    assert gone() is None
+
+
+def test_a_page_opens_the_index_itself_when_the_start_could_not(env, monkeypatch):
+    import ui.resources
+    from retrieval.search import Searcher
+
+    def broken():
+        raise OSError("disk trouble at start")
+
+    ui.resources._open.clear()
+    key = (str(ui.resources.config.index_dir()), ui.resources.read_manifest(ui.resources.config.index_dir()).fingerprint)
+    ui.resources._AT_START.open(key, broken)
+    assert isinstance(ui.resources.open_searcher(), Searcher)
+    ui.resources._open.clear()
 
 
 def test_the_server_opens_the_index_as_it_starts(env, monkeypatch):
