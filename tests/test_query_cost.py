@@ -1,0 +1,72 @@
+"""Per-query work that does not grow with the index: the regions a question names are looked up by its
+substrings (not by walking every region of the index)."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+
+import pytest
+
+from indexer.regions import PROVINCE_ABBREVIATIONS, all_regions, short_names
+from retrieval import query as query_module
+from retrieval.query import KnownRegion, find_regions
+
+
+def _old_find_regions(search_text, regions):
+    """find_regions as it was: every region of the index, every query (the reference)."""
+    found, seen_names = [], set()
+    for region in regions:
+        for name, level in ((region.name, region.level), (region.province, "省")):
+            if not name or name in seen_names:
+                continue
+            seen_names.add(name)
+            names = [name, *[s for s in short_names(name, level) if len(s) >= 2]]
+            abbreviations = PROVINCE_ABBREVIATIONS.get(name, ()) if level == "省" else ()
+            hit = any(n in search_text for n in names) or any(
+                re.search(rf"(^|\s){a}(\s|规划|省|政发)|{a}政发", search_text) for a in abbreviations
+            )
+            if hit and name not in found:
+                found.append(name)
+    return tuple(found)
+
+
+@pytest.fixture(scope="module")
+def gazetteer():
+    regions = [KnownRegion(r.name, r.level, r.province) for r in all_regions() if r.name]
+    random.Random(3).shuffle(regions)  # the order names come back in is the index's order, not the file's
+    return tuple(regions)
+
+
+def test_find_regions_names_what_the_loop_over_every_region_named(gazetteer):
+    rng = random.Random(0)
+    names = [r.name for r in gazetteer] + [s for r in gazetteer[:600] for s in short_names(r.name, r.level)]
+    abbreviations = [a for group in PROVINCE_ABBREVIATIONS.values() for a in group]
+    filler = ["专利", "规划", " ", "政发", "知识产权", "省", "市", "怎么", ""]
+    texts = ["青海 四、(一)2.", "晋政发〔2021〕", "晋 规划", "山东泰安市专利", "博州地理标志", "全国"]
+    for _ in range(300):
+        parts = [rng.choice(names) if rng.random() < 0.5 else rng.choice(filler) for _ in range(rng.randint(0, 6))]
+        if rng.random() < 0.3:
+            parts.insert(rng.randint(0, len(parts)), rng.choice(abbreviations) + rng.choice([" ", "规划", "政发", "省", ""]))
+        texts.append("".join(parts))
+    for regions in (gazetteer, gazetteer[:40], ()):
+        for text in texts:
+            assert find_regions(text, regions) == _old_find_regions(text, regions), text
+
+
+def test_a_query_does_not_walk_the_regions_of_the_index(gazetteer, monkeypatch):
+    calls = Counter()
+    real = query_module.short_names
+
+    def counting(name, level):
+        calls["short_names"] += 1
+        return real(name, level)
+
+    monkeypatch.setattr(query_module, "short_names", counting)
+    regions = tuple(gazetteer)  # a tuple of its own: its names are gathered once, at its first query
+    assert find_regions("青海省知识产权质押融资", regions)
+    calls.clear()
+    for question in ("泰安市专利导航", "山西知识产权运营服务体系由哪个部门牵头？", "地理标志保护"):
+        find_regions(question, regions)
+    assert calls["short_names"] == 0
