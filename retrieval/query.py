@@ -67,6 +67,9 @@ class ParsedQuery:
     # For an English question, the share of its content words the glossary translated (the lexical side
     # sees only those); None for a Chinese question. Scales the lexical list in fusion.
     lexical_trust: float | None = None
+    # The tokens the lexical side scores when they are not those of content_text: a clause as the query
+    # of similar_to scores its most telling ones (ranking.salient_tokens).
+    lexical_tokens: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

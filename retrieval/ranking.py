@@ -15,6 +15,7 @@ a long clause per result list. Same input, same order (ties by clause id).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -25,6 +26,12 @@ from .query import ParsedQuery
 from .records import Hit, RegionCoverage
 
 MODES = ("hybrid", "dense", "lexical")
+# A clause as a query (similar_to) keeps its 40 most telling tokens by count × IDF, as Lucene's MoreLikeThis
+# keeps a document's best terms by tf·idf (25 by default): the ~100 tokens of a whole clause include its
+# commonest words (知识产权, 加强 …), whose postings cover much of a large corpus and say little about which
+# clause is alike. 40 rather than 25: the clause shown per region stays the same for 91% of regions
+# (25: 87%) on the evaluation index, at ~30 ms of BM25 at 10^6 clauses (README "Performance").
+SIMILAR_TERMS = 40
 DOC_TYPE_BOOST = 0.5 / 61  # half of a first place in one list: a preference, not an override
 PINNED_SCORE = 10.0  # a resolved section reference outranks any fused score (at most ~2/61)
 
@@ -57,6 +64,16 @@ def list_weights(pq: ParsedQuery, base: Mapping[str, float]) -> dict[str, float]
     if pq.lexical_trust is None:
         return dict(base)
     return {"dense": base["lexical"], "lexical": base["lexical"] * pq.lexical_trust}
+
+
+def salient_tokens(tokens: Sequence[str], idf: Mapping[str, float], k: int = SIMILAR_TERMS) -> tuple[str, ...]:
+    """The query tokens of a long text: its ``k`` distinct tokens with the highest count × IDF (ties by
+    token), in their order and with their repeats; all of them when there are no more than ``k``."""
+    counts = Counter(tokens)
+    if len(counts) <= k:
+        return tuple(tokens)
+    keep = set(sorted(counts, key=lambda t: (-counts[t] * idf.get(t, 0.0), t))[:k])
+    return tuple(t for t in tokens if t in keep)
 
 
 def fuse_hits(

@@ -23,7 +23,7 @@ from indexer.textnorm import search_form
 from .columns import Columns, search_text
 from .highlight import query_terms
 from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, type_matches
-from .ranking import MODES, Facts, Ranked, by_region, fuse_hits
+from .ranking import MODES, Facts, Ranked, by_region, fuse_hits, salient_tokens
 from .records import Filters, Hit, RegionCoverage
 
 CANDIDATES = 100  # per retriever, before fusion
@@ -154,7 +154,8 @@ class Searcher:
             raise KeyError(f"no clause {clause_id!r} in the index")
         clause = self.clauses[row]
         form = search_form(clause.text).text
-        pq = ParsedQuery(raw=clause.text, text=clause.text, search_text=form, content_text=form)
+        tokens = salient_tokens(self.index.lexical.tokens(form), self._idf)
+        pq = ParsedQuery(raw=clause.text, text=clause.text, search_text=form, content_text=form, lexical_tokens=tokens)
         region = clause.region
         mask = (self._cols.row_region != self._cols.names[region]) & ~self._cols.row_indicator
         hits = self._rank(pq, self.vectors[row], mask, len(self.clauses), [])
@@ -204,7 +205,11 @@ class Searcher:
             dense, dense_mask = np.zeros(len(self.clauses), dtype=np.float32), np.zeros(len(self.clauses), dtype=bool)
         else:
             dense, dense_mask = self._dense_scores(qv, mask)
-        lexical = self.index.lexical.scores(pq.content_text or pq.search_text)
+        lexical_index = self.index.lexical
+        tokens = pq.lexical_tokens
+        lexical = lexical_index.token_scores(
+            lexical_index.tokens(pq.content_text or pq.search_text) if tokens is None else list(tokens)
+        )
         preferred = None
         if pq.doc_types:
             docs = self._cols.doc_type_preferred(lambda doc_type: type_matches(pq.doc_types, doc_type))

@@ -1,5 +1,6 @@
 """Per-query work that does not grow with the index: the regions a question names are looked up by its
-substrings (not by walking every region of the index)."""
+substrings (not by walking every region of the index), and similar_to's lexical query is its clause's
+most telling tokens (not every token, whose postings cover much of a large corpus)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from indexer.regions import PROVINCE_ABBREVIATIONS, all_regions, short_names
 from retrieval import query as query_module
 from retrieval.query import KnownRegion, find_regions
+from retrieval.ranking import SIMILAR_TERMS, salient_tokens
 
 
 def _old_find_regions(search_text, regions):
@@ -48,7 +50,9 @@ def test_find_regions_names_what_the_loop_over_every_region_named(gazetteer):
     for _ in range(300):
         parts = [rng.choice(names) if rng.random() < 0.5 else rng.choice(filler) for _ in range(rng.randint(0, 6))]
         if rng.random() < 0.3:
-            parts.insert(rng.randint(0, len(parts)), rng.choice(abbreviations) + rng.choice([" ", "规划", "政发", "省", ""]))
+            parts.insert(
+                rng.randint(0, len(parts)), rng.choice(abbreviations) + rng.choice([" ", "规划", "政发", "省", ""])
+            )
         texts.append("".join(parts))
     for regions in (gazetteer, gazetteer[:40], ()):
         for text in texts:
@@ -70,3 +74,36 @@ def test_a_query_does_not_walk_the_regions_of_the_index(gazetteer, monkeypatch):
     for question in ("泰安市专利导航", "山西知识产权运营服务体系由哪个部门牵头？", "地理标志保护"):
         find_regions(question, regions)
     assert calls["short_names"] == 0
+
+
+def test_salient_tokens_keep_the_highest_count_times_idf_in_order_with_repeats():
+    idf = {"知识产权": 0.1, "质押": 3.0, "融资": 2.0, "加强": 0.2, "风险": 1.5, "补偿": 2.5}
+    tokens = ["加强", "知识产权", "质押", "融资", "知识产权", "风险", "补偿", "融资"]
+    # count × idf: 融资 4.0, 质押 3.0, 补偿 2.5, 风险 1.5, 加强 0.2, 知识产权 0.2 (tie: by token)
+    assert salient_tokens(tokens, idf, k=3) == ("质押", "融资", "补偿", "融资")
+    assert salient_tokens(tokens, idf, k=5) == ("加强", "质押", "融资", "风险", "补偿", "融资")
+    assert salient_tokens(tokens, idf, k=6) == tuple(tokens)  # no more distinct tokens than k: all of them
+    assert salient_tokens(["未知", "质押"], idf, k=1) == ("质押",)  # a token the corpus lacks weighs nothing
+
+
+def test_similar_to_scores_the_clause_s_most_telling_tokens(fake_searcher, monkeypatch):
+    s = fake_searcher
+    lexical = s.index.lexical
+    seen = []
+    real = type(lexical).token_scores
+
+    def spy(self, tokens):
+        seen.append(list(tokens))
+        return real(self, tokens)
+
+    monkeypatch.setattr(type(lexical), "token_scores", spy)
+    longest = max(s.clauses, key=lambda c: len(set(lexical.tokens(c.text))))
+    everything = lexical.tokens(longest.text)
+    assert len(set(everything)) > SIMILAR_TERMS  # the fixture has a clause long enough to be cut
+    s.similar_to(longest.clause_id)
+    (asked,) = seen
+    assert len(set(asked)) == SIMILAR_TERMS
+    counts = Counter(everything)
+    weight = {t: counts[t] * s.term_weights().get(t, 0.0) for t in counts}
+    assert min(weight[t] for t in set(asked)) >= max(weight[t] for t in set(everything) - set(asked))
+    assert asked == [t for t in everything if t in set(asked)]  # query order and repeats kept
