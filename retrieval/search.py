@@ -178,7 +178,7 @@ class Searcher:
         if hit is None:
             return Signals(0.0, 0.0)
         terms, total = self._weighted_terms(pq.content_text or pq.search_text)
-        form = self._form(self._row(hit.clause_id))
+        form = self._form(self._row(hit.clause_id), hit.clause)
         found = sum(self._idf.get(t, self._max_idf) for t in terms if t in form)
         return Signals(hit.dense_score or 0.0, found / total if total else 0.0)
 
@@ -287,14 +287,14 @@ class Searcher:
     def _by_region(
         self, pq: ParsedQuery, hits: list[Hit], per_region: int, exclude_region: str, similar: bool
     ) -> list[RegionCoverage]:
-        from .answer import covers
+        from .answer import covers_hit
 
         return by_region(
             hits,
             self._region_levels,
             per_region,
             exclude_region,
-            lambda h: covers(self.signals(pq, h), similar=similar),
+            lambda h: covers_hit(h.dense_score or 0.0, lambda: self.signals(pq, h).coverage, similar),
         )
 
     # --- filters, section references -------------------------------------------------------------------
@@ -352,10 +352,11 @@ class Searcher:
         row = self._rows.get(clause_id)
         return self.index.row(clause_id) if row is None else row
 
-    def _form(self, row: int) -> str:
+    def _form(self, row: int, clause=None) -> str:
+        """The search form of a row's heading path and text (``clause``: the row's clause, when at hand)."""
         form = self._forms.get(row)
         if form is None:
-            c = self.clauses[row]
+            c = self.clauses[row] if clause is None else clause
             form = search_text(" ".join(c.section_path) + "\n" + c.text)
             with self._cache_lock:
                 if len(self._forms) >= 4096:  # a few hundred are looked at per question; never one per row

@@ -107,3 +107,76 @@ def test_similar_to_scores_the_clause_s_most_telling_tokens(fake_searcher, monke
     weight = {t: counts[t] * s.term_weights().get(t, 0.0) for t in counts}
     assert min(weight[t] for t in set(asked)) >= max(weight[t] for t in set(everything) - set(asked))
     assert asked == [t for t in everything if t in set(asked)]  # query order and repeats kept
+
+
+def _old_by_region(hits, region_levels, per_region, exclude_region, covers):
+    """by_region as it was: every region of the index walked and sorted on every comparison (the reference)."""
+    from retrieval.ranking import documents_first
+    from retrieval.records import RegionCoverage
+
+    mine = {}
+    for h in hits:
+        mine.setdefault(h.clause.region, []).append(h)
+    out = []
+    for region, level in region_levels.items():
+        if region == exclude_region:
+            continue
+        if region not in mine:
+            out.append(RegionCoverage(region, level, ()))
+            continue
+        good = [h for h in documents_first(mine[region])[: per_region * 3] if covers(h)]
+        out.append(RegionCoverage(region, level, tuple(good[:per_region])))
+    return sorted(out, key=lambda r: (not r.covered, -(r.hits[0].score if r.hits else 0), r.region))
+
+
+def test_by_region_ranks_only_the_regions_with_hits_and_answers_as_before():
+    from indexer.records import Clause, Document
+    from retrieval.ranking import by_region
+    from retrieval.records import Hit
+
+    rng = random.Random(5)
+    regions = {f"地区{i:03d}": rng.choice(["省", "市", "县"]) for i in range(300)}
+    names = list(regions)
+    for _ in range(60):
+        hits = []
+        for rank in range(1, rng.randint(0, 120)):
+            region = rng.choice(names[:40])
+            doc = Document(f"{region}-{rng.randint(0, 2)}", "x.txt", "0", "规划", region, regions[region], region)
+            c = Clause(f"{doc.doc_id}:{rank}", doc.doc_id, region, ("一、任务",), "1.", "", "条文", (0, 1))
+            hits.append(Hit(c, doc, rank, round(rng.choice([1.0, 0.5, 0.25]) / rank, 6)))
+        judged = {h.clause_id: rng.random() < 0.6 for h in hits}
+        levels = dict(rng.sample(list(regions.items()), len(regions)))  # any order: the output is sorted
+        exclude = rng.choice(["", names[0], names[7]])
+        for per_region in (1, 2):
+            args = (hits, levels, per_region, exclude, lambda h, judged=judged: judged[h.clause_id])
+            assert by_region(*args) == _old_by_region(*args)
+
+
+def test_by_region_judges_a_region_s_hits_only_until_enough_cover():
+    from indexer.records import Clause, Document
+    from retrieval.ranking import by_region
+    from retrieval.records import Hit
+
+    doc = Document("甲-1", "x.txt", "0", "规划", "甲省", "省", "甲省")
+    hits = [
+        Hit(Clause(f"甲-1:{i}", "甲-1", "甲省", ("一、",), "1.", "", "条文", (0, 1)), doc, i, 1 / i) for i in (1, 2, 3)
+    ]
+    asked = []
+
+    def covers(h):
+        asked.append(h.clause_id)
+        return True
+
+    (row,) = by_region(hits, {"甲省": "省"}, 1, "", covers)
+    assert [h.clause_id for h in row.hits] == ["甲-1:1"] and asked == ["甲-1:1"]
+
+
+def test_similar_to_judges_by_the_dense_cosine_without_term_coverage(fake_searcher, monkeypatch):
+    s = fake_searcher
+    calls = []
+    real = type(s).signals
+    monkeypatch.setattr(type(s), "signals", lambda self, *a: calls.append(1) or real(self, *a))
+    rows = s.similar_to(s.clauses[len(s.clauses) // 2].clause_id)
+    assert rows and not calls  # similarity is the cosine alone: no clause's search form is made
+    s.compare("地理标志保护")
+    assert calls  # a comparison also weighs the question's terms when the cosine alone does not decide
