@@ -13,7 +13,7 @@ from ui.filters import sidebar_filters
 from ui.generated import generated_answer
 from ui.messages import friendly
 from ui.render import citation_help, hit_card, linked_clause
-from ui.resources import model_ready, require_searcher, wait_for_model
+from ui.resources import model_ready, require_searcher, wait_for_model, warm_up
 from ui.safe import html_text, md
 
 EXAMPLES = (
@@ -97,6 +97,7 @@ if not ready:
     wait_for_model(searcher)
     for hit in hits[:SHOWN_FIRST]:
         hit_card(searcher, hit, parsed.content_text, raw_query=question.strip(), key=f"{hit.rank}-{hit.clause_id}")
+    warm_up(searcher).question_answered()  # the model may load now: the keyword results are on their way
     st.stop()
 
 result = answer(searcher, parsed, hits)

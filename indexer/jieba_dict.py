@@ -15,11 +15,13 @@ import hashlib
 import io
 import json
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
 
 _LOCK = threading.Lock()
+_CHUNK = 16384  # words added to the table between two yields of the interpreter lock (a few ms)
 
 
 def _dictionary_file() -> Path:
@@ -67,7 +69,12 @@ def _read(folder: Path) -> tuple[dict[str, int], int]:
     counts = np.load(io.BytesIO(counts_bytes), allow_pickle=False)
     if not len(words) == len(counts) == meta["entries"]:
         raise ValueError("the cached dictionary is inconsistent")
-    return dict(zip(words, counts.tolist(), strict=True)), int(meta["total"])
+    counts = counts.tolist()
+    freq: dict[str, int] = {}
+    for lo in range(0, len(words), _CHUNK):  # in steps, so other threads (the app's pages) run in between
+        freq.update(zip(words[lo : lo + _CHUNK], counts[lo : lo + _CHUNK]))
+        time.sleep(0)
+    return freq, int(meta["total"])
 
 
 def _digest(words: bytes, counts: bytes) -> str:

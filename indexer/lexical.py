@@ -198,10 +198,18 @@ class LexicalIndex:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document for the query (0 where nothing matches)."""
-        tokens = [t for t in tokenize(query, self.tokenizer) if self._bm25.has(t)]
+        return self.token_scores(self.tokens(query))
+
+    def token_scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 score of every document for query tokens (``tokens`` of a query, or a chosen part of them:
+        a clause's most telling ones, ``retrieval.ranking.salient_tokens``)."""
         if not tokens or self.n_docs == 0:
             return np.zeros(self.n_docs, dtype=np.float32)
         return self._bm25.get_scores(tokens)
+
+    def tokens(self, query: str) -> list[str]:
+        """The query's tokens that some document holds, in order, a repeated one again (as ``scores`` adds them)."""
+        return [t for t in tokenize(query, self.tokenizer) if self._bm25.has(t)]
 
     def document_frequencies(self) -> dict[str, int]:
         """How many documents each token occurs in."""

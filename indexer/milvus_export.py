@@ -247,8 +247,9 @@ def sentence_rows(index, clauses: list[dict], vectors: np.ndarray | None = None)
 
 def meta_rows(index) -> list[dict]:
     """Documents (``d:``, with their position in the index), token document frequencies (``t:``) and the
-    blobs the app's pages read (``b:``): the whole manifest, each document's headings and cleaned text,
-    each document's indicator rows, cut into pieces a JSON field of any Milvus takes."""
+    blobs the app's pages read (``b:``): the whole manifest, the departments clauses name (the filter's
+    list), each document's headings and cleaned text, each document's indicator rows, cut into pieces a
+    JSON field of any Milvus takes."""
     by_doc: dict[str, list] = {}
     for ind in index.indicators:
         by_doc.setdefault(ind.doc_id, []).append(ind.to_json())
@@ -262,6 +263,7 @@ def meta_rows(index) -> list[dict]:
         if len(t.encode("utf-8")) < 500
     ]
     rows += blob_rows("manifest", index.manifest.to_json())
+    rows += blob_rows("departments", sorted({dep for c in index.clauses for dep in c.departments.all}))
     for d in index.documents:
         entry = {"headings": [h.to_json() for h in d.headings], "text": d.text}
         rows += blob_rows(f"doc:{d.document.doc_id}", entry)

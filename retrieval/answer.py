@@ -10,6 +10,7 @@ the index says so first.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from indexer.targets import UNIT_PATTERN
 
@@ -41,11 +42,19 @@ _NOT_A_FIGURE = re.compile(r"^(?:19|20)\d{2}年$")
 
 
 def confident(signals) -> bool:
-    return signals.dense >= DENSE_CONFIDENT or signals.coverage >= COVERAGE_CONFIDENT
+    return covers_hit(signals.dense, lambda: signals.coverage)
 
 
 def covers(signals, similar: bool = False) -> bool:
-    return signals.dense >= DENSE_SIMILAR if similar else confident(signals)
+    return covers_hit(signals.dense, lambda: signals.coverage, similar)
+
+
+def covers_hit(dense: float, coverage: Callable[[], float], similar: bool = False) -> bool:
+    """``covers`` for a hit's dense cosine and its term coverage, which is computed only when the cosine
+    does not decide (a comparison judges a few hundred hits, and coverage needs each one's search form)."""
+    if similar:
+        return dense >= DENSE_SIMILAR
+    return dense >= DENSE_CONFIDENT or coverage() >= COVERAGE_CONFIDENT
 
 
 def _decide(searcher, pq, hits: list[Hit]) -> tuple[float, bool]:

@@ -37,7 +37,7 @@ from indexer.textnorm import search_form
 
 from .highlight import query_terms
 from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, type_matches
-from .ranking import MODES, Ranked, by_region, fuse_hits
+from .ranking import MODES, Ranked, by_region, fuse_hits, salient_tokens
 from .records import Filters, Hit, RegionCoverage
 from .search import CANDIDATES, FUSION_WEIGHTS, Signals, _match_ref, check_query_model
 
@@ -294,8 +294,13 @@ class MilvusSearcher:
         if not rows:
             raise KeyError(f"no clause {clause_id!r} in the index")
         clause = Clause.from_json(rows[0]["record"]["clause"])
+        from indexer.lexical import tokenize
+
         form = search_form(clause.text).text
-        pq = ParsedQuery(raw=clause.text, text=clause.text, search_text=form, content_text=form)
+        tokens = tokenize(form, self.collection_manifest.tokenizer)
+        self._idf.prefetch(tokens)
+        tokens = salient_tokens(tokens, self._idf)
+        pq = ParsedQuery(raw=clause.text, text=clause.text, search_text=form, content_text=form, lexical_tokens=tokens)
         expr = f'region != {_lit(clause.region)} and kind != "indicator"'
         hits = self._rank(pq, list(rows[0]["vector"]), expr, 2 * CANDIDATES, [])
         return self._by_region(pq, hits, per_region, exclude_region=clause.region, similar=True)
@@ -325,7 +330,12 @@ class MilvusSearcher:
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}")
         dense_ids, dense = self._dense(qv, expr)
-        lexical_ids, lexical = self._lexical(pq.content_text or pq.search_text, expr)
+        tokens = pq.lexical_tokens
+        if tokens is None:
+            from indexer.lexical import tokenize
+
+            tokens = tokenize(pq.content_text or pq.search_text, self.collection_manifest.tokenizer)
+        lexical_ids, lexical = self._lexical(list(tokens), expr)
         preferred = None
         if pq.doc_types:
             preferred = {d for d, doc in self.docs.items() if type_matches(pq.doc_types, doc.doc_type)}
@@ -364,11 +374,9 @@ class MilvusSearcher:
         ids = sorted(scores, key=lambda c: (-scores[c], c))[:CANDIDATES]
         return ids, scores
 
-    def _lexical(self, text: str, expr: str) -> tuple[list[str], dict[str, float]]:
+    def _lexical(self, tokens: list[str], expr: str) -> tuple[list[str], dict[str, float]]:
         """BM25 over the index's own tokens. Lite returns BM25 negated: the order counts, not the value."""
-        from indexer.lexical import tokenize
-
-        tokens = hex_tokens(tokenize(text, self.collection_manifest.tokenizer))
+        tokens = hex_tokens(tokens)
         if not tokens:
             return [], {}
         found = self._call(
@@ -485,6 +493,14 @@ class MilvusSearcher:
             )
             out.update({r["key"]: r["data"] for r in rows})
         return out
+
+    def department_names(self) -> list[str]:
+        """Every department some clause names, sorted: the list the export stored (a collection filled
+        before it did is scanned once, clause by clause)."""
+        names = self._blob("departments")
+        if names is None:
+            names = sorted({dep for c in self.index.clauses for dep in c.departments.all})
+        return list(names)
 
     def _blob(self, name: str):
         rows = self._call(

@@ -23,7 +23,7 @@ from indexer.textnorm import search_form
 from .columns import Columns, search_text
 from .highlight import query_terms
 from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, type_matches
-from .ranking import MODES, Facts, Ranked, by_region, fuse_hits
+from .ranking import MODES, Facts, Ranked, by_region, fuse_hits, salient_tokens
 from .records import Filters, Hit, RegionCoverage
 
 CANDIDATES = 100  # per retriever, before fusion
@@ -154,7 +154,8 @@ class Searcher:
             raise KeyError(f"no clause {clause_id!r} in the index")
         clause = self.clauses[row]
         form = search_form(clause.text).text
-        pq = ParsedQuery(raw=clause.text, text=clause.text, search_text=form, content_text=form)
+        tokens = salient_tokens(self.index.lexical.tokens(form), self._idf)
+        pq = ParsedQuery(raw=clause.text, text=clause.text, search_text=form, content_text=form, lexical_tokens=tokens)
         region = clause.region
         mask = (self._cols.row_region != self._cols.names[region]) & ~self._cols.row_indicator
         hits = self._rank(pq, self.vectors[row], mask, len(self.clauses), [])
@@ -177,7 +178,7 @@ class Searcher:
         if hit is None:
             return Signals(0.0, 0.0)
         terms, total = self._weighted_terms(pq.content_text or pq.search_text)
-        form = self._form(self._row(hit.clause_id))
+        form = self._form(self._row(hit.clause_id), hit.clause)
         found = sum(self._idf.get(t, self._max_idf) for t in terms if t in form)
         return Signals(hit.dense_score or 0.0, found / total if total else 0.0)
 
@@ -204,7 +205,11 @@ class Searcher:
             dense, dense_mask = np.zeros(len(self.clauses), dtype=np.float32), np.zeros(len(self.clauses), dtype=bool)
         else:
             dense, dense_mask = self._dense_scores(qv, mask)
-        lexical = self.index.lexical.scores(pq.content_text or pq.search_text)
+        lexical_index = self.index.lexical
+        tokens = pq.lexical_tokens
+        lexical = lexical_index.token_scores(
+            lexical_index.tokens(pq.content_text or pq.search_text) if tokens is None else list(tokens)
+        )
         preferred = None
         if pq.doc_types:
             docs = self._cols.doc_type_preferred(lambda doc_type: type_matches(pq.doc_types, doc_type))
@@ -282,14 +287,14 @@ class Searcher:
     def _by_region(
         self, pq: ParsedQuery, hits: list[Hit], per_region: int, exclude_region: str, similar: bool
     ) -> list[RegionCoverage]:
-        from .answer import covers
+        from .answer import covers_hit
 
         return by_region(
             hits,
             self._region_levels,
             per_region,
             exclude_region,
-            lambda h: covers(self.signals(pq, h), similar=similar),
+            lambda h: covers_hit(h.dense_score or 0.0, lambda: self.signals(pq, h).coverage, similar),
         )
 
     # --- filters, section references -------------------------------------------------------------------
@@ -347,10 +352,11 @@ class Searcher:
         row = self._rows.get(clause_id)
         return self.index.row(clause_id) if row is None else row
 
-    def _form(self, row: int) -> str:
+    def _form(self, row: int, clause=None) -> str:
+        """The search form of a row's heading path and text (``clause``: the row's clause, when at hand)."""
         form = self._forms.get(row)
         if form is None:
-            c = self.clauses[row]
+            c = self.clauses[row] if clause is None else clause
             form = search_text(" ".join(c.section_path) + "\n" + c.text)
             with self._cache_lock:
                 if len(self._forms) >= 4096:  # a few hundred are looked at per question; never one per row

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up, bring the index up to date with data/ (only new or changed plans are embedded), start the app.
 # The app listens on 127.0.0.1 only; PLANSEARCH_HOST=0.0.0.0 serves the local network (or name one address).
-# Extra arguments go to `streamlit run` (e.g. --server.port 8600).
+# Extra arguments go to `streamlit run` (e.g. --server.port 8600). serve.py serves app.py and opens the index as
+# the server starts, before the first visitor.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup.sh" requirements.txt
@@ -18,4 +19,4 @@ esac
 if [ -z "${PLANSEARCH_EDITOR_PASSWORD_HASH:-}" ] && ! grep -qs '^ *editor_password_hash' .streamlit/secrets.toml; then
   echo "app: no editor password set, so the library is read-only (python -m ui.editor hash-password; see README)" >&2
 fi
-exec "$PY" -m streamlit run app.py "${ADDRESS[@]}" "$@"
+exec "$PY" -m streamlit run serve.py "${ADDRESS[@]}" "$@"

@@ -589,8 +589,11 @@ def test_keyword_results_at_once_while_the_model_loads(env, monkeypatch):
 
     monkeypatch.setattr(ui.resources, "model_ready", lambda searcher: False)
     monkeypatch.setattr(FakeEmbedder, "embed_query", not_yet)
+    answered = []
+    monkeypatch.setattr(ui.resources.WarmUp, "question_answered", lambda self: answered.append(self.searcher))
     at = app(q=QUESTION)
     assert not at.exception, at.exception
+    assert answered  # the model may start loading now that the keyword results are drawn
     assert any("语义模型正在加载" in i for i in texts(at.info))
     assert "#### 答复" not in html(at)  # no answer before the model can judge it
     assert any(c.startswith("《青海省") for c in codes(at))  # but the clauses are there
@@ -614,7 +617,7 @@ def test_a_link_to_a_section_now_read_as_run_in_leads_still_opens(env, fake_sear
 def test_warm_up_loads_the_keyword_path_before_the_model():
     """After a start the keyword results answer first: the warm-up loads jieba and the query parser
     (a keyword search) before the model, and a failing step does not stop the next."""
-    import ui.resources
+    from ui.resources import WarmUp
 
     calls = []
 
@@ -629,8 +632,122 @@ def test_warm_up_loads_the_keyword_path_before_the_model():
             calls.append(mode)
             raise RuntimeError("the first question will say so")
 
-    ui.resources._warm_up(Searcher())
+    searcher = Searcher()
+    WarmUp(searcher, model_after=0).run()
     assert calls == ["lexical", "model"]
+
+
+def test_the_model_loads_once_a_question_is_answered_or_after_a_while():
+    """Reading the model's tokenizer holds the interpreter lock for a second or more, stalling every page:
+    it waits until the first question right after a start has its keyword results (or a few seconds)."""
+    import threading
+
+    from ui.resources import WarmUp
+
+    lexical, model = threading.Event(), threading.Event()
+
+    class Searcher:
+        class embedder:  # noqa: N801 - a stand-in attribute
+            @staticmethod
+            def embed_query(text):
+                model.set()
+
+        def search(self, text, k, mode):
+            lexical.set()
+
+    searcher = Searcher()
+    warm = WarmUp(searcher, model_after=30)
+    warm.start()
+    warm.start()  # once only
+    assert lexical.wait(5)
+    assert not model.wait(0.5)  # nobody asked yet
+    warm.question_answered()
+    assert model.wait(5)
+
+    model.clear()
+    WarmUp(searcher, model_after=0.2).start()  # nobody asks: it loads anyway
+    assert model.wait(5)
+
+
+def test_a_replaced_searcher_is_not_kept_alive_by_its_warm_up():
+    import gc
+    import weakref
+
+    from ui.resources import warm_up
+
+    class Searcher:
+        pass
+
+    searcher = Searcher()
+    assert warm_up(searcher) is warm_up(searcher)
+    gone = weakref.ref(searcher)
+    del searcher
+    gc.collect()
+    assert gone() is None
+
+
+def test_a_page_opens_the_index_itself_when_the_start_could_not(env, monkeypatch):
+    import ui.resources
+    from retrieval.search import Searcher
+
+    def broken():
+        raise OSError("disk trouble at start")
+
+    ui.resources._open.clear()
+    key = (str(ui.resources.config.index_dir()), ui.resources.read_manifest(ui.resources.config.index_dir()).fingerprint)
+    ui.resources._AT_START.open(key, broken)
+    assert isinstance(ui.resources.open_searcher(), Searcher)
+    ui.resources._open.clear()
+
+
+def test_the_server_opens_the_index_as_it_starts(env, monkeypatch):
+    """serve.py's preload opens the index the first page then finds open (and never raises: without an
+    index the first page explains)."""
+    import ui.resources
+    from retrieval.search import Searcher
+
+    opened = []
+    real_open = Searcher.open.__func__
+
+    def counting_open(cls, *args, **kwargs):
+        opened.append(args)
+        return real_open(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Searcher, "open", classmethod(counting_open))
+    ui.resources._open.clear()
+    ui.resources.preload()
+    assert len(opened) == 1
+    ui.resources.open_searcher()  # what the first page does: the index is open already
+    assert len(opened) == 1
+    ui.resources._open.clear()
+
+
+def test_preload_imports_what_the_first_page_imports():
+    """The preload imports the modules app.py and the Ask page import, so the first page after a start
+    does not spend its first second importing them."""
+    import ast
+
+    import ui.resources
+
+    wanted = set()
+    for script in (ROOT / "app.py", ROOT / "app_pages" / "ask.py"):
+        for node in ast.walk(ast.parse(script.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in ("ui", "retrieval", "indexer"):
+                wanted.add(node.module)
+    covered = {"ui.resources", "indexer.errors", "ui.messages", "ui.safe"}  # imported by ui.resources itself
+    assert wanted - covered == set(ui.resources.ASK_PAGE_IMPORTS)
+
+
+def test_preload_without_an_index_only_logs(monkeypatch, tmp_path, caplog):
+    import logging
+
+    import ui.resources
+
+    monkeypatch.setenv("PLANSEARCH_INDEX", str(tmp_path / "none"))
+    ui.resources._open.clear()
+    with caplog.at_level(logging.INFO, logger="ui.resources"):
+        ui.resources.preload()
+    assert "index not opened at start: IndexNotFound" in caplog.text
 
 
 # --- index updates in the background ---------------------------------------------------------------------

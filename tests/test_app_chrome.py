@@ -261,7 +261,7 @@ def _first_run(port: int, page: str, query: str) -> tuple[str, str, bool]:
 
 @pytest.mark.slow
 def test_deep_links_work_in_a_fresh_server_process(fake_index_dir, tmp_path):
-    """`streamlit run app.py`, and the first request of each new process is a deep link."""
+    """`streamlit run serve.py`, and the first request of each new process is a deep link."""
     import os
     import subprocess
     import sys
@@ -277,7 +277,7 @@ def test_deep_links_work_in_a_fresh_server_process(fake_index_dir, tmp_path):
     env = {**os.environ, "PLANSEARCH_INDEX": str(fake_index_dir), "PLANSEARCH_DATA": str(ROOT / "data")}
     for page, (query, expected) in links.items():
         port = _free_port()
-        cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        cmd = [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
         with (tmp_path / f"{page or 'root'}.log").open("w") as log:
             proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

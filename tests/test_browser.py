@@ -1,4 +1,4 @@
-"""One real run of what a person sees: `streamlit run app.py` on the fake-embedder index, driven by Debian's
+"""One real run of what a person sees: `streamlit run serve.py` (app.py, the index opened at start) on the fake-embedder index, driven by Debian's
 headless Chromium through selenium. Marked `browser`; skipped when Chromium or its driver is missing."""
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def server(fake_index_dir, editor_hash, tmp_path):
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        "serve.py",
         "--server.headless",
         "true",
         "--server.port",

@@ -31,7 +31,7 @@ socket.socket.connect = lambda self, a: (_guard(a[0] if isinstance(a, tuple) els
 socket.socket.connect_ex = lambda self, a: (_guard(a[0] if isinstance(a, tuple) else a), _connect_ex(self, a))[1]
 socket.getaddrinfo = lambda host, *a, **k: (_guard(host), _getaddrinfo(host, *a, **k))[1]
 """
-BAD_LOG = ("Inotify", "External URL", "Traceback", "NETWORK ATTEMPT", "Watchdog", "Error")
+BAD_LOG = ("Inotify", "External URL", "Traceback", "NETWORK ATTEMPT", "Watchdog", "Error", "ScriptRunContext")
 
 
 def config() -> dict:
@@ -107,7 +107,7 @@ def test_streamlit_run_starts_cleanly(fake_index_dir, tmp_path):
     env = {**os.environ, "PLANSEARCH_INDEX": str(fake_index_dir), "PLANSEARCH_DATA": str(ROOT / "data")}
     env.pop("STREAMLIT_BROWSER_GATHER_USAGE_STATS", None)  # the config file must do it
     code = NO_NETWORK + "import sys\nfrom streamlit.web.cli import main\nsys.exit(main())\n"
-    args = ["streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1"]
+    args = ["streamlit", "run", "serve.py", "--server.port", str(port), "--server.address", "127.0.0.1"]
     log = tmp_path / "streamlit.log"
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, "-c", code, *args[1:]], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

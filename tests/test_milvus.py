@@ -351,6 +351,13 @@ def test_settings_come_from_plansearch_toml_and_the_environment(tmp_path, monkey
         MilvusSettings.from_env()
 
 
+def test_the_department_list_is_the_files_backends_without_a_scan(fake_searcher, milvus_searcher, monkeypatch):
+    assert milvus_searcher.department_names() == fake_searcher.department_names()
+    assert fake_searcher.department_names()
+    monkeypatch.setattr(type(milvus_searcher.index), "clauses", property(lambda self: pytest.fail("scanned every clause")))
+    assert milvus_searcher.department_names() == fake_searcher.department_names()
+
+
 def test_the_index_view_mirrors_the_files_index(fake_searcher, milvus_searcher):
     """What the app's pages read (manifest, documents with text and headings, clauses in order, indicators)."""
     files, milvus = fake_searcher.index, milvus_searcher.index

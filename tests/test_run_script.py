@@ -35,8 +35,8 @@ def _run(tmp_path: Path, **env) -> list[str]:
 def test_run_script_binds_loopback_unless_told(tmp_path):
     build, serve = _run(tmp_path)
     assert build == "-m indexer build"
-    assert serve == "-m streamlit run app.py --server.address 127.0.0.1 --server.port 8600"
+    assert serve == "-m streamlit run serve.py --server.address 127.0.0.1 --server.port 8600"
     serve = _run(tmp_path, PLANSEARCH_HOST="0.0.0.0")[1]
-    assert serve == f"-m streamlit run app.py --server.address 0.0.0.0 --browser.serverAddress {socket.gethostname()} --server.port 8600"
+    assert serve == f"-m streamlit run serve.py --server.address 0.0.0.0 --browser.serverAddress {socket.gethostname()} --server.port 8600"
     serve = _run(tmp_path, PLANSEARCH_HOST="192.168.1.20")[1]
     assert "--server.address 192.168.1.20 --browser.serverAddress 192.168.1.20" in serve

@@ -18,12 +18,8 @@ def _level_key(level: str) -> tuple[int, str]:
 
 @st.cache_data(max_entries=3, show_spinner=False)
 def _departments(fingerprint: str, _searcher) -> list[str]:
-    """Every department named in the index, once per index version: from the searcher's columns, or
-    (a backend without them) a scan of all clauses."""
-    names = getattr(_searcher, "department_names", None)
-    if names is not None:
-        return names()
-    return sorted({dep for c in _searcher.index.clauses for dep in c.departments.all})
+    """Every department named in the index, once per index version (both backends keep the list)."""
+    return _searcher.department_names()
 
 
 def sidebar_filters(searcher, prefix: str = "ask") -> Filters:

