@@ -72,7 +72,7 @@ def _read(folder: Path) -> tuple[dict[str, int], int]:
     counts = counts.tolist()
     freq: dict[str, int] = {}
     for lo in range(0, len(words), _CHUNK):  # in steps, so other threads (the app's pages) run in between
-        freq.update(zip(words[lo : lo + _CHUNK], counts[lo : lo + _CHUNK]))
+        freq.update(zip(words[lo : lo + _CHUNK], counts[lo : lo + _CHUNK], strict=True))
         time.sleep(0)
     return freq, int(meta["total"])
 

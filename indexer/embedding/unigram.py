@@ -39,7 +39,7 @@ class UnigramQueries:
         self._frontend = frontend
         self._ids: dict[str, int] = {}
         for lo in range(0, len(pieces), _CHUNK):  # built in steps: other threads (pages) run in between
-            self._ids.update(zip(pieces[lo : lo + _CHUNK], range(lo, lo + _CHUNK)))
+            self._ids.update(zip(pieces[lo : lo + _CHUNK], range(lo, lo + _CHUNK), strict=False))  # the range may run past the end
             time.sleep(0)
         self._scores = scores
         self._longest = max(map(len, pieces))
