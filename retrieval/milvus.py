@@ -274,13 +274,13 @@ class MilvusSearcher:
         expr = self._expr(filters)
         if expr is None:
             return []
-        return self._rank(pq, self._embed_query(pq.text), expr, k, self._resolve(pq, expr), mode)
+        return self._rank(pq, self._embed_query(pq.embedding_text), expr, k, self._resolve(pq, expr), mode)
 
     def compare(self, query: str, per_region: int = 2, filters: Filters | None = None) -> list[RegionCoverage]:
         """The best clauses of every region on a topic; regions with no confident clause come back empty."""
         pq = replace(self.parse(query), regions=(), section_ref=None)
         expr = self._expr(filters or Filters())
-        hits = [] if expr is None else self._rank(pq, self._embed_query(pq.text), expr, 2 * CANDIDATES, [])
+        hits = [] if expr is None else self._rank(pq, self._embed_query(pq.embedding_text), expr, 2 * CANDIDATES, [])
         return self._by_region(pq, hits, per_region, exclude_region="", similar=False)
 
     def similar_to(self, clause_id: str, per_region: int = 1) -> list[RegionCoverage]:

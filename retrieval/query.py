@@ -55,7 +55,7 @@ class SectionRef:
 @dataclass(frozen=True, slots=True)
 class ParsedQuery:
     raw: str
-    text: str  # cleaned, as the embedder sees it
+    text: str  # cleaned, as typed (the embedder sees ``embedding_text``)
     search_text: str  # NFKC + simplified + years as digits
     content_text: str = ""  # search_text less question words, named regions and the section reference
     regions: tuple[str, ...] = ()  # region or province names the query names
@@ -70,6 +70,14 @@ class ParsedQuery:
     # The tokens the lexical side scores when they are not those of content_text: a clause as the query
     # of similar_to scores its most telling ones (ranking.salient_tokens).
     lexical_tokens: tuple[str, ...] | None = None
+    # What the embedder sees ('' = ``text``): for a Chinese question its content words (and their policy
+    # terms) without the question words and region names that every question shares and no clause says
+    # (retrieval/eval/README.md); an English question as typed, the multilingual model reads it whole.
+    dense_text: str = ""
+
+    @property
+    def embedding_text(self) -> str:
+        return self.dense_text or self.text
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,18 +120,21 @@ def parse_query(raw: str, regions: Iterable[KnownRegion] = ()) -> ParsedQuery:
     regions = tuple(regions)
     named = find_regions(search_text, regions)
     ref = find_section_ref(search_text)
+    # English words match nothing in Chinese plans: the lexical side keeps only the translated terms
+    content = _expand(content_words(years_to_digits(simplify(terms)) if terms else search_text, named, regions, ref))
+    english = bool(terms) or is_english(cleaned)
     return ParsedQuery(
         raw=text,
         text=cleaned,
         search_text=search_text,
-        # English words match nothing in Chinese plans: the lexical side keeps only the translated terms
-        content_text=_expand(content_words(years_to_digits(simplify(terms)) if terms else search_text, named, regions, ref)),
+        content_text=content,
         regions=named,
         doc_types=tuple(w for w in DOC_TYPE_WORDS if w in search_text and not _inside(w, search_text)),
         section_ref=ref,
         intent=_intent(search_text),
         missing_regions=() if named else topic_places_missing(search_text, regions),
-        lexical_trust=translated_share(text) if terms or is_english(cleaned) else None,
+        lexical_trust=translated_share(text) if english else None,
+        dense_text="" if english else content,
     )
 
 

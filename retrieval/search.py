@@ -28,7 +28,8 @@ from .records import Filters, Hit, RegionCoverage
 
 CANDIDATES = 100  # per retriever, before fusion
 # Weights of the two ranked lists in the fusion. The bundled e5-small is the weaker retriever on these
-# plans, so its list counts 0.3 of the lexical one (grid over both evaluation sets: retrieval/eval/README.md).
+# plans, so its list counts 0.3 of the lexical one (grid over both evaluation sets, re-fitted on development
+# after the dense side began reading a question's content words: retrieval/eval/README.md).
 FUSION_WEIGHTS = {"dense": 0.3, "lexical": 1.0}
 
 
@@ -136,7 +137,7 @@ class Searcher:
             return []
         # Rows past the k-th pinned one can never be shown (pinned rows rank first, in this order).
         # The lexical ranking alone needs no query vector: it answers while the model is still loading.
-        qv = None if mode == "lexical" else self._embed_query(pq.text)
+        qv = None if mode == "lexical" else self._embed_query(pq.embedding_text)
         return self._rank(pq, qv, mask, k, self._resolve(pq, mask)[:k], mode)
 
     def compare(self, query: str, per_region: int = 2, filters: Filters | None = None) -> list[RegionCoverage]:
@@ -144,7 +145,7 @@ class Searcher:
         pq = self.parse(query)
         pq = replace(pq, regions=(), section_ref=None)
         mask = self._mask(filters or Filters())
-        hits = self._rank(pq, self._embed_query(pq.text), mask, len(self.clauses), [])
+        hits = self._rank(pq, self._embed_query(pq.embedding_text), mask, len(self.clauses), [])
         return self._by_region(pq, hits, per_region, exclude_region="", similar=False)
 
     def similar_to(self, clause_id: str, per_region: int = 1) -> list[RegionCoverage]:

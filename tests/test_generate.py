@@ -22,9 +22,9 @@ from .test_browser import browser  # noqa: F401 - the headless Chromium fixture 
 
 QUESTION = "中小企业怎么用专利去银行贷款？"
 FINANCE_CLAUSE = "qinghai_ip-protection-and-use-plan-14th-fyp:4.3.3"
-# Two sentences the finance clause [1] (青海省 · 四（三）3) and [2] (山西省 · 五（十五）) support, one as
+# Two sentences the finance clause [1] (青海省 · 四（三）3) and [2] (博尔塔拉蒙古自治州 · 二（一）3) support, one as
 # the model paraphrases, one copied; marks before and after the full stop.
-GROUNDED = "中小企业可以用知识产权进行质押融资，向银行申请贷款[1]。山西省鼓励金融机构对专利权、商标专用权等知识产权进行打包组合质押。[2]"
+GROUNDED = "中小企业可以用知识产权进行质押融资，向银行申请贷款[1]。博州推广专利质押融资新模式，探索开展专利保险、证券化等业务。[2]"
 OFF_TOPIC = "各地将加快建设区块链数字货币交易平台[1]。"
 ABSTAINING = "今天天气怎么样？"
 
@@ -96,7 +96,7 @@ def test_grounded_answer(fake_searcher, asked, stream, chunked):
     assert [s.citations for s in result.sentences] == [(1,), (2,)]
     assert result.text == (
         "中小企业可以用知识产权进行质押融资，向银行申请贷款[1]。"
-        "山西省鼓励金融机构对专利权、商标专用权等知识产权进行打包组合质押[2]。"
+        "博州推广专利质押融资新模式，探索开展专利保险、证券化等业务[2]。"
     )
     assert [s.clause_id for s in result.cited] == [FINANCE_CLAUSE, asked[0][1].clause_id]
     # What the endpoint was asked: one request, the protocol's shape, the clauses numbered with citations
@@ -115,7 +115,7 @@ def test_unsupported_sentence_is_dropped(fake_searcher, asked):
         "中小企业可以用知识产权进行质押融资[1]。"  # supported
         "青海省为此设立了30亿元的风险补偿基金[1]。"  # a figure the clause does not state
         "还可以向银行申请贴息贷款。"  # no citation
-        "山西省支持打包组合质押[2][9]。"  # [9] was never offered: dropped, [2] stays
+        "博州探索专利保险、证券化等业务[2][9]。"  # [9] was never offered: dropped, [2] stays
         + OFF_TOPIC  # cites [1] but its words are not in it
     )
     with FakeLLM(Reply(reply)) as llm:
@@ -129,7 +129,7 @@ def test_unsupported_sentence_is_dropped(fake_searcher, asked):
         (False, (1,), "terms"),
     ]
     assert "30亿元" not in result.text and "区块链" not in result.text and "[9]" not in result.text
-    assert result.text == "中小企业可以用知识产权进行质押融资[1]。山西省支持打包组合质押[2]。"
+    assert result.text == "中小企业可以用知识产权进行质押融资[1]。博州探索专利保险、证券化等业务[2]。"
     assert result.notice == "已删去 3 句无法在所引条款中核实的内容。"
     payload = result.to_json()
     assert [s["supported"] for s in payload["sentences"]] == [True, False, False, True, False]
@@ -243,7 +243,7 @@ def test_cli_json_generated_answer(fake_index_dir, monkeypatch, capsys, tmp_path
     }
     g = out["generated_answer"]
     assert {"text", "sentences", "citations", "model", "notice"} <= set(g)
-    assert g["model"] == "fake-qwen" and g["text"].endswith("打包组合质押[2]。")
+    assert g["model"] == "fake-qwen" and g["text"].endswith("证券化等业务[2]。")
     assert [(s["citations"], s["supported"]) for s in g["sentences"]] == [([1], True), ([2], True), ([1], False)]
     assert all(isinstance(s["text"], str) and s["text"] for s in g["sentences"])
     assert g["citations"][0] == {
@@ -387,15 +387,15 @@ def test_browser_streams_then_shows_the_checked_answer(model_app, request, tmp_p
     _wait(driver, 'input[aria-label="输入问题，按回车检索"]').send_keys(QUESTION + Keys.ENTER)
     box = '[class*="st-key-generated"]'
     _wait(driver, box, text="中小企业可以")  # part of the reply, while the rest is still coming
-    assert "打包组合质押" not in driver.find_element(By.CSS_SELECTOR, box).text
+    assert "证券化等业务" not in driver.find_element(By.CSS_SELECTOR, box).text
     driver.save_screenshot(str(tmp_path / "streaming.png"))
     _wait(driver, f"{box} .answer-box", timeout=30)
     answer = driver.find_element(By.CSS_SELECTOR, f"{box} .answer-box")
     assert [c.text for c in answer.find_elements(By.CSS_SELECTOR, ".answer-cite")] == ["[1]", "[2]"]
-    assert driver.find_element(By.CSS_SELECTOR, box).text.count("打包组合质押") == 1  # no stale draft
-    for n, clause_start in ((1, "3.深化知识产权金融服务"), (2, "（十五）健全知识产权金融服务体系")):
+    assert driver.find_element(By.CSS_SELECTOR, box).text.count("证券化等业务") == 1  # no stale draft
+    for n, clause_start in ((1, "3.深化知识产权金融服务"), (2, "推进专利金融创新发展")):
         expander = driver.find_element(By.CSS_SELECTOR, f'[class*="st-key-gen-src-{n}"] summary')
-        assert expander.text.endswith(f"[{n}] {('青海省 · 四（三）3', '山西省 · 五（十五）')[n - 1]}")
+        assert expander.text.endswith(f"[{n}] {('青海省 · 四（三）3', '博尔塔拉蒙古自治州 · 二（一）3')[n - 1]}")
         expander.click()
         _wait(driver, f'[class*="st-key-gen-src-{n}"] .clause-text', text=clause_start)
     driver.save_screenshot(str(tmp_path / "generated.png"))

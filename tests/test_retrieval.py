@@ -436,6 +436,49 @@ def test_english_fusion_leans_on_the_dense_list():
     assert fully == {"dense": FUSION_WEIGHTS["lexical"], "lexical": FUSION_WEIGHTS["lexical"]}  # no jump at 100%
 
 
+
+def test_the_dense_side_reads_a_chinese_questions_content_words_not_its_question_words():
+    pq = parse_query("青海省中小企业怎么用专利去银行贷款？", REGIONS)
+    dense = pq.embedding_text
+    assert dense == pq.content_text and "怎么" not in dense and "？" not in dense
+    assert "青海" not in dense  # the region is a filter, not something a clause says
+    assert "质押融资" in dense  # the policy words the plain ones stand for (thesaurus)
+    assert pq.text == "青海省中小企业怎么用专利去银行贷款？"  # the question as typed is kept
+
+
+def test_the_dense_side_reads_an_english_question_whole():
+    pq = parse_query("How do Qinghai's plans support patent pledge financing?", REGIONS)
+    assert pq.dense_text == "" and pq.embedding_text == pq.text  # the multilingual model reads it all
+
+
+def test_search_and_compare_embed_the_dense_text(fake_index_dir):
+    from indexer.embedding import EmbedderSettings, make_embedder
+
+    seen: list[str] = []
+
+    class Recording:
+        def __init__(self, inner):
+            self.inner = inner
+            self.name, self.dim = inner.name, inner.dim
+            self.query_prompt, self.passage_prompt = inner.query_prompt, inner.passage_prompt
+
+        def embed_query(self, text):
+            seen.append(text)
+            return self.inner.embed_query(text)
+
+        def embed_documents(self, texts):
+            return self.inner.embed_documents(texts)
+
+    from indexer.store import load_index
+
+    searcher = Searcher(load_index(fake_index_dir), Recording(make_embedder(EmbedderSettings(model="fake:64"))))
+    question = "青海中小企业怎么用专利去银行贷款？"
+    searcher.search(question, k=3)
+    searcher.compare("各地如何推进专利导航？")
+    assert seen == [searcher.parse(question).embedding_text, searcher.parse("各地如何推进专利导航？").embedding_text]
+    assert all("怎么" not in t and "如何" not in t for t in seen)
+
+
 # --- calibrated abstention ------------------------------------------------------------------------------
 
 
