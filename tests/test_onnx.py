@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -213,6 +214,43 @@ def test_int8_variant_quantizes_and_keeps_the_first_half_float(tiny, cache):
     emb = OnnxEmbedder(_settings(tiny, cache))
     assert emb.variant == "int8" and emb.runtime == "onnx-int8"
     assert emb.embed_documents(_texts()).shape == (5, 32)
+
+
+def test_documents_run_in_streams_of_batches_with_the_vectors_of_one_stream(tiny, cache, monkeypatch):
+    """``threads`` batches at once, each on one intra-op thread, from a pool (two threads of one run wait on
+    each other whenever another process holds a core): the same batches as one at a time, so the same bytes."""
+    runs: list[tuple[str, list[str]]] = []
+    real = OnnxEmbedder._run
+
+    def recording(self, session, texts):
+        runs.append((threading.current_thread().name, texts))
+        return real(self, session, texts)
+
+    monkeypatch.setattr(OnnxEmbedder, "_run", recording)
+    texts = _texts()
+    one = OnnxEmbedder(_settings(tiny, cache, threads=1, batch_size=2))
+    expected = one.embed_documents(texts)
+    assert one.streams == 1 and {name for name, _ in runs} == {threading.current_thread().name}
+    batches = sorted(tuple(batch) for _, batch in runs)
+    runs.clear()
+    two = OnnxEmbedder(_settings(tiny, cache, threads=2, batch_size=2))
+    assert two.streams == 2 and np.array_equal(two.embed_documents(texts), expected)
+    assert sorted(tuple(batch) for _, batch in runs) == batches and len(batches) == 3  # 2 + 2 + 1, by length
+    assert all(name.startswith("embed") for name, _ in runs)  # the pool's threads, not the caller's
+    assert two.loaded and list(two._sessions) == [1]  # documents and queries share one one-thread session
+    assert OnnxEmbedder(_settings(tiny, cache)).streams >= 1  # 0: the cores this process may use
+
+
+def test_one_text_a_batch_gives_a_vector_that_does_not_depend_on_its_neighbours(tiny, cache):
+    """The int8 graph quantizes a run's activations with one scale: with several texts a batch a vector moves
+    (slightly) with the texts batched with it; one text a batch (``batch_size = 1``) pads nothing and gives a
+    text the same bytes whatever is embedded with it."""
+    texts = _texts()
+    single = OnnxEmbedder(_settings(tiny, cache, batch_size=1, threads=2))
+    together = single.embed_documents(texts)
+    assert np.array_equal(together, np.stack([single.embed_documents([t])[0] for t in texts]))
+    batched = OnnxEmbedder(_settings(tiny, cache, batch_size=8)).embed_documents(texts)
+    assert not np.array_equal(batched, together) and (batched * together).sum(axis=1).min() > 0.99
 
 
 # ----------------------------------------------------------------------------- the setting

@@ -13,6 +13,7 @@ import threading
 import unicodedata
 import zlib
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -263,19 +264,27 @@ class SentenceTransformerEmbedder:
             ),
         )
 
-    def _batched(self, texts: list[str], encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    def _batched(self, texts: list[str], encode: Callable[[list[str]], np.ndarray], *, streams: int = 1) -> np.ndarray:
         """Unit vectors of ``texts`` in their order, encoded in batches of texts of similar length (sorted
         longest first, which cuts padding) by ``encode`` (one batch → its raw vectors); normalized again
-        in float32 (bf16 output is only roughly unit length)."""
+        in float32 (bf16 output is only roughly unit length). With ``streams`` > 1, that many batches are
+        encoded at once from a thread pool (``encode`` must release the GIL and be thread-safe); the
+        batches, and so the vectors, are the same as with one."""
         n = len(texts)
         if n == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         order = sorted(range(n), key=lambda i: -len(texts[i])) if self.sort_by_length else list(range(n))
         out = np.empty((n, self.dim), dtype=np.float32)
         size = self.settings.batch_size
-        for start in range(0, n, size):
-            idx = order[start : start + size]
-            out[idx] = np.asarray(encode([texts[i] for i in idx]), dtype=np.float32)
+        batches = [order[start : start + size] for start in range(0, n, size)]
+        if streams > 1 and len(batches) > 1:
+            with ThreadPoolExecutor(min(streams, len(batches)), thread_name_prefix="embed") as pool:
+                encoded = pool.map(lambda idx: encode([texts[i] for i in idx]), batches)  # longest first: the
+                for idx, vectors in zip(batches, encoded, strict=True):  # short ones fill the tail
+                    out[idx] = np.asarray(vectors, dtype=np.float32)
+        else:
+            for idx in batches:
+                out[idx] = np.asarray(encode([texts[i] for i in idx]), dtype=np.float32)
         return l2_normalize(out)
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
