@@ -34,7 +34,7 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
     batches at once (0: one per core) from a thread pool (ONNX Runtime releases the GIL), with the same
     vectors as one batch at a time. Measured on the shared 2-core machine against one batch at a time on
     two intra-op threads: ~1.3× the clauses per CPU-second (two threads of one run wait on each other
-    whenever another process holds a core), ~1.8× with ``batch_size = 1``, which changes the vectors
+    whenever another process holds a core), ~1.7× with ``batch_size = 1``, which changes the vectors
     slightly and so the evaluation's figures (README "Performance"). A query runs alone on the caller's
     thread (a short text gains nothing from a second thread)."""
 

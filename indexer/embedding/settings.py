@@ -57,7 +57,8 @@ class EmbedderSettings:
     ``runtime``: ``"onnx"`` (ONNX Runtime, an int8 graph exported once into the cache; no torch at query
     time) or ``"torch"`` (sentence-transformers, in ``dtype``); their vectors agree at cosine ≥ 0.995, so
     either can query an index the other built. A hub id always runs on torch.
-    ``threads``: 0 leaves the runtime's default (one per core). ``cache_dir``: None means ``$PLANSEARCH_CACHE`` or
+    ``threads``: 0 leaves the runtime's default (one per core; on ONNX Runtime, that many batches of documents
+    run at once, each on one thread). ``cache_dir``: None means ``$PLANSEARCH_CACHE`` or
     ``~/.cache/plansearch/models``. ``adapter``: the domain adapter (LoRA) merged into the bundled model:
     ``"none"``, ``"bundled"`` (``indexer/resources/adapter/``) or a path; an index built with one records it
     in its model id, and the query side follows the index.
