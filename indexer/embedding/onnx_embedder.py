@@ -33,9 +33,10 @@ class OnnxEmbedder(SentenceTransformerEmbedder):
     Documents run in the same batches as on torch (``batch_size`` texts of similar length), ``threads``
     batches at once (0: one per core) from a thread pool (ONNX Runtime releases the GIL), with the same
     vectors as one batch at a time. Measured on the shared 2-core machine against one batch at a time on
-    two intra-op threads: ~1.3× the clauses per CPU-second (two threads of one run wait on each other
-    whenever another process holds a core), ~1.7× with ``batch_size = 1``, which changes the vectors
-    slightly and so the evaluation's figures (README "Performance"). A query runs alone on the caller's
+    two intra-op threads: ~1.3× the clauses per CPU-second under load (two threads of one run wait on each
+    other whenever another process holds a core), ~1.1× on two quiet cores; ~1.7× / ~1.55× with
+    ``batch_size = 1``, which changes the vectors slightly and so the evaluation's figures (README
+    "Performance"). A query runs alone on the caller's
     thread (a short text gains nothing from a second thread)."""
 
     def __init__(
