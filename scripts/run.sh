@@ -8,6 +8,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup.sh" requirements.txt
 cd "$ROOT"
 "$PY" -m indexer build
+# Cached bytecode for the app's own modules (even where PYTHONDONTWRITEBYTECODE is set): the first page
+# after a start then spends ~0.2 s less compiling them.
+"$PY" -m compileall -q app.py serve.py app_pages ui retrieval indexer >/dev/null || true
 HOST="${PLANSEARCH_HOST:-127.0.0.1}"
 ADDRESS=(--server.address "$HOST")
 case "$HOST" in

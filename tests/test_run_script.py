@@ -33,10 +33,11 @@ def _run(tmp_path: Path, **env) -> list[str]:
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_run_script_binds_loopback_unless_told(tmp_path):
-    build, serve = _run(tmp_path)
+    build, compiled, serve = _run(tmp_path)
     assert build == "-m indexer build"
+    assert compiled == "-m compileall -q app.py serve.py app_pages ui retrieval indexer"
     assert serve == "-m streamlit run serve.py --server.address 127.0.0.1 --server.port 8600"
-    serve = _run(tmp_path, PLANSEARCH_HOST="0.0.0.0")[1]
+    serve = _run(tmp_path, PLANSEARCH_HOST="0.0.0.0")[-1]
     assert serve == f"-m streamlit run serve.py --server.address 0.0.0.0 --browser.serverAddress {socket.gethostname()} --server.port 8600"
-    serve = _run(tmp_path, PLANSEARCH_HOST="192.168.1.20")[1]
+    serve = _run(tmp_path, PLANSEARCH_HOST="192.168.1.20")[-1]
     assert "--server.address 192.168.1.20 --browser.serverAddress 192.168.1.20" in serve
