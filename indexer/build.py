@@ -92,6 +92,18 @@ class BuildReport:
         return "\n".join(parts)
 
 
+class _Laps:
+    """Seconds per build stage: ``lap(name)`` records the time since the previous lap (or the start)."""
+
+    def __init__(self):
+        self.timings: dict[str, float] = {}
+        self._clock = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(now - self._clock, 2)
+        self._clock = now
+
 def embed_text(clause: Clause, document: Document, recipe: str = DEFAULT_EMBED_TEXT) -> str:
     """The text embedded for a clause. The section path gives a bare clause (or a part of a long one)
     the topic its heading names."""
@@ -269,14 +281,8 @@ def _write_build(plans, skipped, duplicates, old_manifest, index_dir, embedder, 
     """Vectors (reused or embedded), token counts (reused or tokenized), BM25, then the new index written
     to a staging folder and swapped in. Runs under the build lock."""
     added, changed, removed = diff
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 2)
-        clock = now
+    lap = _Laps()
+    timings = lap.timings
 
     clauses = [c for p in plans for c in p.clauses]
     docs = {p.document.doc_id: p.document for p in plans}
@@ -382,14 +388,8 @@ def _append(plans, skipped, duplicates, old_manifest, index_dir, embedder, token
         verify_files(index_dir, old_manifest, hashes=False)  # sizes: the hashes are checked when it is loaded
     except IndexDamaged:
         return None
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 2)
-        clock = now
+    lap = _Laps()
+    timings = lap.timings
 
     texts = [embed_text(c, docs[c.doc_id], embed_recipe) for c in clauses]
     keys = [_key(t) for t in texts]

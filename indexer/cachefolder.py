@@ -28,3 +28,16 @@ def write_whole(final: Path, write: Callable[[Path], None], complete: Callable[[
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def readable(read: Callable[[Path], object]) -> Callable[[Path], bool]:
+    """A ``complete`` test for ``write_whole``: the folder reads back through ``read`` without error."""
+
+    def complete(folder: Path) -> bool:
+        try:
+            read(folder)
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        return True
+
+    return complete

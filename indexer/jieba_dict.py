@@ -93,7 +93,7 @@ def _from_jieba() -> tuple[dict[str, int], int]:
 def _write(folder: Path, freq: dict[str, int], total: int) -> None:
     if any("\n" in w for w in freq):
         raise OSError("a dictionary word holds a line break")  # cannot happen with jieba's file; never mis-split
-    from indexer.cachefolder import write_whole
+    from indexer.cachefolder import readable, write_whole
 
     def write(tmp: Path) -> None:
         words = "\n".join(freq).encode("utf-8")
@@ -104,15 +104,7 @@ def _write(folder: Path, freq: dict[str, int], total: int) -> None:
         meta = {"total": total, "entries": len(freq), "sha256": _digest(words, buffer.getvalue())}
         (tmp / "total.json").write_text(json.dumps(meta), encoding="utf-8")
 
-    write_whole(folder, write, _readable)
-
-
-def _readable(folder: Path) -> bool:
-    try:
-        _read(folder)
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-    return True
+    write_whole(folder, write, readable(_read))
 
 
 def fast_tokenizer():

@@ -211,12 +211,7 @@ class ClauseTable(Sequence):
     def __getitem__(self, i):
         if isinstance(i, slice):
             return tuple(self[j] for j in range(*i.indices(len(self))))
-        n = len(self)
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError(f"clause row {i} out of range")
-        return self._clause(i)
+        return self._clause(row_index(i, len(self)))
 
     def _parse(self, i: int) -> Clause:
         return Clause.from_json(self.line(i))
@@ -270,3 +265,12 @@ def _field(line: bytes, marker: bytes, name: str, last: bool = False) -> bytes:
     if not isinstance(value, str):
         raise ValueError(f"{name} is not a string")
     return value.encode("utf-8")
+
+
+def row_index(i: int, n: int) -> int:
+    """``i`` as a row of a table of ``n`` rows (negative counts from the end); IndexError outside it."""
+    if i < 0:
+        i += n
+    if not 0 <= i < n:
+        raise IndexError(f"clause row {i} out of range")
+    return i

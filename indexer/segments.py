@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .rowtable import ClauseTable, RowColumns, Strings
+from .rowtable import ClauseTable, RowColumns, Strings, row_index
 
 COMPACT_SHARE = 0.10  # segments past this share of the base's clauses are merged into a new base
 
@@ -64,12 +64,7 @@ class ClauseParts(Sequence):
     def __getitem__(self, i):
         if isinstance(i, slice):
             return tuple(self[j] for j in range(*i.indices(len(self))))
-        n = len(self)
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError(f"clause row {i} out of range")
-        table, j = self._where(i)
+        table, j = self._where(row_index(i, len(self)))
         return table[j]
 
     def __iter__(self):

@@ -169,7 +169,7 @@ def _digest(files: dict[str, bytes]) -> str:
 
 
 def _write(folder: Path, frontend: str, pieces: list[str], scores: list[float], meta: dict) -> None:
-    from indexer.cachefolder import write_whole
+    from indexer.cachefolder import readable, write_whole
 
     files = _files(frontend, pieces, scores, meta)
 
@@ -177,7 +177,7 @@ def _write(folder: Path, frontend: str, pieces: list[str], scores: list[float], 
         for name, data in files.items():
             (tmp / name).write_bytes(data)
 
-    write_whole(folder, write, _readable)
+    write_whole(folder, write, readable(_read))
 
 
 def _read(folder: Path) -> tuple[str, list[str], list[float], dict]:
@@ -190,11 +190,3 @@ def _read(folder: Path) -> tuple[str, list[str], list[float], dict]:
     if not len(pieces) == len(scores) == meta.pop("entries"):
         raise ValueError("the cached tokenizer is inconsistent")
     return files["frontend.json"].decode("utf-8"), pieces, scores, meta
-
-
-def _readable(folder: Path) -> bool:
-    try:
-        _read(folder)
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-    return True
