@@ -693,11 +693,22 @@ def test_a_page_opens_the_index_itself_when_the_start_could_not(env, monkeypatch
     def broken():
         raise OSError("disk trouble at start")
 
+    monkeypatch.setattr(ui.resources, "_AT_START", ui.resources._OpenedAtStart())  # a fresh server process
     ui.resources._open.clear()
     key = (str(ui.resources.config.index_dir()), ui.resources.read_manifest(ui.resources.config.index_dir()).fingerprint)
     ui.resources._AT_START.open(key, broken)
     assert isinstance(ui.resources.open_searcher(), Searcher)
     ui.resources._open.clear()
+
+
+def test_a_start_that_comes_after_the_first_page_opens_nothing():
+    """If the first page asked before the start-up thread got going, the page opened the index itself:
+    the start-up must not open a second copy that nobody would ever take."""
+    from ui.resources import _OpenedAtStart
+
+    at_start = _OpenedAtStart()
+    assert at_start.take(("index", "fp")) is None
+    at_start.open(("index", "fp"), lambda: pytest.fail("opened a copy nobody takes"))
 
 
 def test_the_server_opens_the_index_as_it_starts(env, monkeypatch):
@@ -714,6 +725,7 @@ def test_the_server_opens_the_index_as_it_starts(env, monkeypatch):
         return real_open(cls, *args, **kwargs)
 
     monkeypatch.setattr(Searcher, "open", classmethod(counting_open))
+    monkeypatch.setattr(ui.resources, "_AT_START", ui.resources._OpenedAtStart())  # a fresh server process
     ui.resources._open.clear()
     ui.resources.preload()
     assert len(opened) == 1

@@ -51,10 +51,13 @@ class _OpenedAtStart:
     def __init__(self):
         self._lock = threading.Lock()
         self._pending: dict[tuple[str, str], Future] = {}
+        self._taken = False
 
     def open(self, key: tuple[str, str], opener) -> None:
         future: Future = Future()
         with self._lock:
+            if self._taken:  # a page came first and opened the index itself: a second copy would never be used
+                return
             self._pending[key] = future
         try:
             future.set_result(opener())
@@ -63,7 +66,7 @@ class _OpenedAtStart:
 
     def take(self, key: tuple[str, str]) -> Searcher | None:
         with self._lock:  # one hand-over: an index changed since the start is dropped with it
-            pending, self._pending = self._pending, {}
+            pending, self._pending, self._taken = self._pending, {}, True
         future = pending.get(key)
         if future is None or future.exception() is not None:
             return None
