@@ -414,18 +414,30 @@ def test_the_fast_jieba_dictionary_is_jiebas_and_a_damaged_copy_is_written_again
     reference.initialize()
     freq, total = jieba_dict.load_frequencies()  # from jieba, then written
     folder = jieba_dict.cache_folder()
-    assert folder.parent == tmp_path and (folder / "words.txt").exists()
+    assert folder.parent == tmp_path and (folder / "words.npy").exists()
     again, total_again = jieba_dict.load_frequencies()  # from our copy
     assert freq == again == reference.FREQ and total == total_again == reference.total
     fast = jieba_dict.fast_tokenizer()
-    for term in ("知识产权强国", "专利导航"):
+    for term in ("知识产权强国", "专利导航", "专利导航服务", "专利"):  # new words, a longer one, a known one
         fast.add_word(term, freq=200000)
         reference.add_word(term, freq=200000)
+    assert isinstance(fast.FREQ, jieba_dict.Lookups)  # answering from the sorted arrays
     text = "".join(p.read_text(encoding="utf-8")[:4000] for p in sorted(FIXTURES.glob("*.txt")))
-    assert fast.lcut(text, HMM=False) == reference.lcut(text, HMM=False)
-    assert list(fast.tokenize(text[:2000], mode="search", HMM=False)) == list(
-        reference.tokenize(text[:2000], mode="search", HMM=False)
-    )
+    runs = [text[i : i + 60] for i in range(0, len(text), 60)] + ["专利导航服务知识产权强国", "abc专利x"]
+
+    def segmented(tk):
+        return [tk.lcut(run, HMM=False) for run in runs], [list(tk.tokenize(r, mode="search", HMM=False)) for r in runs]
+
+    expected = segmented(reference)
+    assert segmented(fast) == expected and fast.total == reference.total
+    fast.complete()  # the plain dict, with the added words laid over it
+    assert type(fast.FREQ) is dict and fast.FREQ == reference.FREQ
+    assert segmented(fast) == expected
+    bulk = jieba_dict.fast_tokenizer(budget=50)
+    for term in ("知识产权强国", "专利导航", "专利导航服务", "专利"):
+        bulk.add_word(term, freq=200000)
+    assert bulk.lcut(text[:600], HMM=False) == reference.lcut(text[:600], HMM=False)
+    assert type(bulk.FREQ) is dict  # a bulk job builds the dict by itself
     (folder / "counts.npy").write_bytes(b"damaged")
     plain = jieba.Tokenizer()
     plain.initialize()
@@ -448,7 +460,8 @@ def test_the_fast_jieba_dictionary_falls_back_to_jiebas_on_any_cache_trouble(tmp
     data[-1] ^= 1  # one count changed, the length kept
     counts.write_bytes(bytes(data))
     assert jieba_dict.load_frequencies() == expected  # caught by the checksum, and written again
-    assert jieba_dict._read(folder) == expected
+    table = jieba_dict._read(folder)
+    assert (table.to_dict(), table.total) == expected
 
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")

@@ -23,6 +23,7 @@ from pathlib import Path
 import streamlit as st
 
 from indexer.errors import IndexDamaged, IndexMismatch, IndexNotFound, PlanSearchError
+from indexer.lexical import complete_dictionary
 from indexer.milvus_export import MilvusIndexNotBuilt, MilvusSettings, MilvusUnavailable
 from indexer.store import read_manifest
 from retrieval.search import Searcher
@@ -120,7 +121,8 @@ class WarmUp:
     machine), which answers while the model loads. Then the query model (~2 s of a core idle, 10–30 s
     busy), but only once a question has been answered (``question_answered``) or ``model_after`` seconds
     have passed: on two cores its load competes with the browser and the server for the first page right
-    after a start, so it waits until that page has its keyword results. The searcher is held weakly: a
+    after a start, so it waits until that page has its keyword results. Last, jieba's dictionary as a
+    plain dict (the keyword path answers from its sorted arrays until then). The searcher is held weakly: a
     searcher replaced by a new index is not kept alive by its warm-up.
     """
 
@@ -147,6 +149,7 @@ class WarmUp:
         if self._asked.wait(self.model_after):
             time.sleep(self.SETTLE)  # the answered page's last messages leave the server first
         self._step(lambda: self.searcher.embedder.embed_query(WARM_UP_QUESTION))
+        self._step(complete_dictionary)
 
     SETTLE = 0.3
 
