@@ -614,12 +614,14 @@ def test_a_link_to_a_section_now_read_as_run_in_leads_still_opens(env, fake_sear
     assert not at.exception and not any("不在当前索引中" in w for w in texts(at.warning))
 
 
-def test_warm_up_loads_the_keyword_path_before_the_model():
+def test_warm_up_loads_the_keyword_path_before_the_model(monkeypatch):
     """After a start the keyword results answer first: the warm-up loads jieba and the query parser
-    (a keyword search) before the model, and a failing step does not stop the next."""
+    (a keyword search) before the model, then jieba's plain dict; a failing step does not stop the next."""
+    import ui.resources
     from ui.resources import WarmUp
 
     calls = []
+    monkeypatch.setattr(ui.resources, "complete_dictionary", lambda: calls.append("dictionary"))
 
     class Embedder:
         def embed_query(self, text):
@@ -634,7 +636,34 @@ def test_warm_up_loads_the_keyword_path_before_the_model():
 
     searcher = Searcher()
     WarmUp(searcher, model_after=0).run()
-    assert calls == ["lexical", "model"]
+    assert calls == ["lexical", "model", "dictionary"]
+
+
+def test_the_warm_up_runs_at_a_lower_priority_than_the_pages():
+    """On two cores the warm-up (the model's load above all) yields the processor to the browser drawing
+    the first page and to the pages' threads: its own thread runs at a higher nice value, no other does."""
+    import os
+    import sys
+    import threading
+
+    from ui.resources import BACKGROUND_NICE, in_background
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("per-thread priorities are Linux's")
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    if before >= BACKGROUND_NICE:
+        pytest.skip(f"the tests already run at nice {before}")
+    seen = []
+
+    def background():
+        in_background()
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    thread = threading.Thread(target=background)
+    thread.start()
+    thread.join()
+    assert seen == [BACKGROUND_NICE]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before  # the caller's thread unchanged
 
 
 def test_the_model_loads_once_a_question_is_answered_or_after_a_while():

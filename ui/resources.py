@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import sys
 import threading
 import time
 import weakref
@@ -145,6 +147,7 @@ class WarmUp:
         return self._searcher()
 
     def run(self) -> None:
+        in_background()
         self._step(lambda: self.searcher.search(WARM_UP_QUESTION, k=1, mode="lexical"))
         if self._asked.wait(self.model_after):
             time.sleep(self.SETTLE)  # the answered page's last messages leave the server first
@@ -159,6 +162,20 @@ class WarmUp:
             step()
         except Exception:  # the first real question reports the problem to the user
             pass
+
+
+def in_background() -> None:
+    """Run the calling thread at a lower priority (on Linux a thread's nice value is its own): on two cores
+    the warm-up then yields the processor to the browser drawing the first page and to the pages' own
+    threads. A no-op elsewhere (there a thread id may name another process)."""
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
+        except OSError:
+            pass
+
+
+BACKGROUND_NICE = 10
 
 
 def warm_up(searcher) -> WarmUp:
