@@ -166,8 +166,9 @@ class WarmUp:
 
 def in_background() -> None:
     """Run the calling thread at a lower priority (on Linux a thread's nice value is its own): on two cores
-    the warm-up then yields the processor to the browser drawing the first page and to the pages' own
-    threads. A no-op elsewhere (there a thread id may name another process)."""
+    the start-up's index opening and the warm-up then yield the processor to the browser loading and
+    drawing the first page and to the pages' own threads. A no-op elsewhere (there a thread id may name
+    another process)."""
     if sys.platform.startswith("linux"):
         try:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
@@ -333,6 +334,7 @@ def preload() -> None:
     thread of its own), so the first page finds it open, and import what the first page imports. Files
     backend only (Milvus connects on the first page); without an index it only logs: the first page
     explains. Nothing here goes through Streamlit's caches, which expect a page's thread."""
+    in_background()
     try:
         if MilvusSettings.from_env().backend == "files":
             folder = config.index_dir()
