@@ -280,9 +280,9 @@ class Searcher:
                 sentence_mask = None if allowed == n else mask[self._sentence_rows]
                 sentence_ids, _ = _ann_search(self._sentence_index, qv, CANDIDATES, sentence_mask)
                 rows = np.union1d(rows, self._sentence_rows[sentence_ids])
-        dense[rows] = _take(self.vectors, rows) @ qv
+        dense[rows] = _scores(self.vectors, rows, qv)
         if len(sentence_ids):
-            self._maxp.apply(dense, sentence_ids, _take(self._sentence_vectors, sentence_ids) @ qv)
+            self._maxp.apply(dense, sentence_ids, _scores(self._sentence_vectors, sentence_ids, qv))
         return dense, mask & (dense > -np.inf)
 
     def _by_region(
@@ -427,8 +427,10 @@ class _SentenceGroups:
         return np.repeat(lo, counts) + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
-def _take(vectors, ids: np.ndarray) -> np.ndarray:
-    return vectors[ids] if isinstance(vectors, np.ndarray) else vectors.take(ids)
+def _scores(vectors, ids: np.ndarray, qv: np.ndarray) -> np.ndarray:
+    """Cosines of some rows to the query: a flat index's view multiplied, an IVF index's rows scored in its
+    lists (``IndexRows.scores``)."""
+    return vectors[ids] @ qv if isinstance(vectors, np.ndarray) else vectors.scores(ids, qv)
 
 
 def _ann_search(index, qv: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
