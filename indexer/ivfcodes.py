@@ -70,6 +70,8 @@ class RowScorer:
     def __init__(self, index, parts: list):
         import faiss
 
+        from .store import flat_view
+
         self.index = index  # keeps the lists (and the views into them) alive
         self.ntotal = index.ntotal
         dm = index.direct_map.array
@@ -78,6 +80,8 @@ class RowScorer:
         self.code_size = code_size
         self._lock = threading.Lock()
         self._scanners: list = []
+        quantizer = faiss.downcast_index(index.quantizer)
+        self.centroids = flat_view(quantizer) if isinstance(quantizer, faiss.IndexFlat) else None
         self.parts = []
         first = np.zeros(nlist, dtype=np.int64)
         for invlists in parts:
@@ -100,27 +104,40 @@ class RowScorer:
         codes = self._codes(lists, offsets)
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
         index = self.index
-        # A min-heap as large as the codes keeps every one of them; the ids are the positions.
-        heap = np.full(n, -np.inf, dtype=np.float32)
-        labels = np.full(n, -1, dtype=np.int64)
+        # A range scan above -inf keeps every code, in scan order, without a heap (3x faster than a heap of
+        # n); the ids are the positions.
+        result = faiss.RangeSearchResult(1)
+        partial = faiss.RangeSearchPartialResult(result)
         positions = np.arange(n, dtype=np.int64)
         scanner = self._scanner()
         try:
             scanner.set_query(faiss.swig_ptr(q))
             scanner.set_list(0, 0.0)  # the residual's share alone: the centroids' are added below
-            scanner.scan_codes(n, faiss.swig_ptr(codes), faiss.swig_ptr(positions), faiss.swig_ptr(heap),
-                               faiss.swig_ptr(labels), n)
+            scanner.scan_codes_range(n, faiss.swig_ptr(codes), faiss.swig_ptr(positions), -np.inf,
+                                     partial.new_result(0))
         finally:
             with self._lock:
                 self._scanners.append(scanner)
+        partial.finalize()
+        if int(faiss.rev_swig_ptr(result.lims, 2)[1]) != n:
+            raise RuntimeError("the list scanner did not score every code")
         out = np.empty(n, dtype=np.float32)
-        out[labels] = heap
-        if index.by_residual:  # q · centroid, as the coarse quantizer gives it to an IVF search
-            distances, ids = index.quantizer.search(q.reshape(1, -1), index.nlist)
-            coarse = np.empty(index.nlist, dtype=np.float32)
-            coarse[ids[0]] = distances[0]
-            out += coarse[lists]
+        out[faiss.rev_swig_ptr(result.labels, n)] = faiss.rev_swig_ptr(result.distances, n)
+        if index.by_residual:  # plus q · the row's centroid, the coarse distance an IVF search adds
+            out += self._coarse(q, lists)
         return out
+
+    def _coarse(self, q: np.ndarray, lists: np.ndarray) -> np.ndarray:
+        """q · the centroid of each of ``lists``: from a flat quantizer's own storage for the lists wanted
+        (a few hundred for an unfiltered query's candidates), else by searching the quantizer for all."""
+        if self.centroids is not None:
+            if 4 * len(lists) < len(self.centroids):
+                return np.einsum("ij,j->i", self.centroids[lists], q)
+            return np.einsum("ij,j->i", self.centroids, q)[lists]  # einsum: no BLAS threads for a matvec
+        distances, ids = self.index.quantizer.search(q.reshape(1, -1), self.index.nlist)
+        coarse = np.empty(self.index.nlist, dtype=np.float32)
+        coarse[ids[0]] = distances[0]
+        return coarse[lists]
 
     def _scanner(self):
         """A list scanner of the index, one per concurrent caller, kept for the next: SWIG has no destructor
