@@ -283,6 +283,8 @@ class Searcher:
         dense[rows] = _scores(self.vectors, rows, qv)
         if len(sentence_ids):
             self._maxp.apply(dense, sentence_ids, _scores(self._sentence_vectors, sentence_ids, qv))
+        if allowed <= ANN_EXACT_BELOW:
+            return dense, mask  # every allowed row has its score
         return dense, mask & (dense > -np.inf)
 
     def _by_region(
@@ -305,9 +307,12 @@ class Searcher:
         cols = self._cols
         if not filters:
             return np.ones(cols.n, dtype=bool)
-        mask = cols.doc_allowed(filters.regions, filters.levels, filters.doc_ids)[cols.row_doc]
+        mask = None  # every row, until a filter says otherwise (a department alone starts from its rows)
+        if filters.regions or filters.levels or filters.doc_ids:
+            mask = cols.doc_allowed(filters.regions, filters.levels, filters.doc_ids)[cols.row_doc]
         if filters.kinds:
-            mask &= np.isin(cols.row_kind, [cols.kinds[k] for k in filters.kinds if k in cols.kinds])
+            kinds = np.isin(cols.row_kind, [cols.kinds[k] for k in filters.kinds if k in cols.kinds])
+            mask = kinds if mask is None else mask & kinds
         for rows in (
             cols.department_rows(filters.department) if filters.department else None,
             cols.prefix_rows(filters.section_prefix) if filters.section_prefix else None,
@@ -315,8 +320,8 @@ class Searcher:
             if rows is not None:
                 keep = np.zeros(cols.n, dtype=bool)
                 keep[rows] = True
-                mask &= keep
-        return mask
+                mask = keep if mask is None else mask & keep
+        return np.ones(cols.n, dtype=bool) if mask is None else mask
 
     def _resolve(self, pq: ParsedQuery, mask: np.ndarray) -> list[int]:
         """Rows of the section a query names (全部 its parts and sub-clauses), best match first: the

@@ -137,6 +137,9 @@ def test_star_fallback_is_exercised(fake_searcher):
         Filters(regions=("山西省", "泰安市"), kinds=("indicator",)),
         Filters(doc_ids=("no-such-doc",)),
         Filters(regions=("山东省",)),  # a province: 泰安市's documents
+        Filters(kinds=("indicator",)),  # row-level filters alone, and together
+        Filters(kinds=("clause",), department="局"),
+        Filters(department="知识产权局", section_prefix=("四、重点任务",)),
     ],
 )
 def test_filters_match_the_clause_by_clause_path(fake_searcher, filters):
