@@ -16,7 +16,8 @@ For each size, three child processes (each with a clean peak RSS):
    memory — apart from RssFile — pages of the memory-mapped vectors and BM25 arrays, reclaimable page
    cache), p50/p95 (wall and CPU) of plain, section-reference, department-filtered, compare and
    similar_to queries, and for an IVF index the recall@100 of its dense candidates against exact search
-   (clause and sentence vectors, MaxP) for each probe count.
+   (clause and sentence vectors, MaxP) for each probe count, and of department-filtered queries' (scored
+   exactly over the allowed rows) against brute force over those rows.
 3. add: the same plans plus one more (120 clauses) through the same build: what adding one plan costs
    beyond reading its file. It goes into a delta segment (``indexer.segments``): its vectors and token
    counts, the rest of the index hard-linked; stages: vectors, tokenize, merge (its postings), link,
@@ -397,7 +398,33 @@ def query(folder: Path, nprobes: list[int]) -> None:
                 "dense_cpu_p95_ms": round(percentile(cpu, 95), 1),
             }
         out["recall"] = recall
+        out["department_recall"] = department_recall(searcher, deps[:10])
     print(json.dumps(out, ensure_ascii=False), flush=True)
+
+
+def department_recall(searcher, deps) -> dict:
+    """Recall@100 of the dense candidates of department-filtered queries against brute force over the
+    allowed rows (their clause and sentence vectors decoded by FAISS, MaxP), and the largest score
+    difference: a filter leaving few rows is scored exactly, so both should be 1.0 and ~1e-7."""
+    from retrieval.search import CANDIDATES, _top
+
+    index = searcher.index
+    sentence_rows = index.sentences.rows
+    got, worst = [], 0.0
+    for q, filters in deps:
+        mask = searcher._mask(filters)
+        rows = np.flatnonzero(mask)
+        qv = searcher.embedder.embed_query(searcher.parse(q).embedding_text)
+        exact = np.full(len(mask), -np.inf, dtype=np.float32)
+        exact[rows] = index.faiss.reconstruct_batch(rows.astype(np.int64)) @ qv
+        ids = np.flatnonzero(mask[sentence_rows])
+        np.maximum.at(exact, sentence_rows[ids], index.sentences.index.reconstruct_batch(ids.astype(np.int64)) @ qv)
+        want = set(_top(exact, mask, CANDIDATES, positive_only=False))
+        dense, allowed = searcher._dense_scores(qv, mask)
+        got.append(len(set(_top(dense, allowed, CANDIDATES, positive_only=False)) & want) / len(want))
+        worst = max(worst, float(np.abs(dense[rows] - exact[rows]).max()))
+    return {"recall@100": round(float(np.mean(got)), 4), "min": round(float(np.min(got)), 2),
+            "max_score_diff": float(f"{worst:.2g}"), "queries": len(got)}
 
 
 def recall_distributions(n: int, nprobes: list[int]) -> None:

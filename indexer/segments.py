@@ -161,6 +161,7 @@ def stack_vectors(base, deltas: list):
     a new IVF index that shares the base's training."""
     import faiss
 
+    from .ivfcodes import StackedLists
     from .store import flat_view
 
     extra = [flat_view(d) for d in deltas if d.ntotal]
@@ -203,7 +204,8 @@ def stack_vectors(base, deltas: list):
     stacked = faiss.HStackInvertedLists(pointers.size(), pointers.data())
     outer.replace_invlists(stacked, False)  # frees the clone's empty lists
     outer.ntotal = base.ntotal + n
-    outer.referenced_objects = [base, empty, added, pointers, stacked]  # alive as long as the outer index
+    # alive as long as the outer index; StackedLists names the parts in order (ivfcodes reads rows in them)
+    outer.referenced_objects = [base, empty, added, pointers, stacked, StackedLists((own, added))]
     return outer
 
 

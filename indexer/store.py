@@ -301,7 +301,10 @@ class IndexRows:
     """Rows of an IVF index, decoded one at a time (``rows[i]``, ``len(rows)``): no second copy."""
 
     def __init__(self, index):
+        from .ivfcodes import LazyScorer
+
         self.index = index
+        self._scorer = LazyScorer(index)
 
     def __len__(self) -> int:
         return self.index.ntotal
@@ -326,6 +329,14 @@ class IndexRows:
         if not len(rows):
             return np.zeros((0, self.index.d), dtype=np.float32)
         return self.index.reconstruct_batch(np.ascontiguousarray(rows, dtype=np.int64))
+
+    def scores(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """``take(rows) @ query`` to float rounding, without decoding the rows when the lists can be read in
+        place (``ivfcodes``: ~1 µs a row on the calling thread instead of ~5 µs on every core)."""
+        scorer = self._scorer.get()
+        if scorer is None:
+            return self.take(rows) @ np.asarray(query, dtype=np.float32)
+        return scorer.scores(rows, query)
 
 
 def vector_rows(index):

@@ -102,6 +102,8 @@ class Columns:
         self.doc_level = np.array([self._code(d.region_level) for d in self.documents], dtype=np.int32)
         self.department_names = sorted(departments)
         self._department_rows = [np.asarray(departments[name], dtype=np.int32) for name in self.department_names]
+        for rows in self._department_rows:
+            rows.flags.writeable = False  # handed out as they are (department_rows)
         self.doc_types: dict[str, np.ndarray] = {}
         for i, d in enumerate(self.documents):
             self.doc_types.setdefault(d.doc_type, np.zeros(len(self.documents), dtype=bool))[i] = True
@@ -194,6 +196,8 @@ class Columns:
     def department_rows(self, words: str) -> np.ndarray:
         """Rows with a responsible department whose name contains ``words`` (scans distinct names only)."""
         parts = [rows for name, rows in zip(self.department_names, self._department_rows, strict=True) if words in name]
+        if len(parts) == 1:
+            return parts[0]  # one name's rows are ascending and distinct already
         return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int32)
 
     def prefix_rows(self, prefix: tuple[str, ...]) -> np.ndarray:

@@ -280,9 +280,11 @@ class Searcher:
                 sentence_mask = None if allowed == n else mask[self._sentence_rows]
                 sentence_ids, _ = _ann_search(self._sentence_index, qv, CANDIDATES, sentence_mask)
                 rows = np.union1d(rows, self._sentence_rows[sentence_ids])
-        dense[rows] = _take(self.vectors, rows) @ qv
+        dense[rows] = _scores(self.vectors, rows, qv)
         if len(sentence_ids):
-            self._maxp.apply(dense, sentence_ids, _take(self._sentence_vectors, sentence_ids) @ qv)
+            self._maxp.apply(dense, sentence_ids, _scores(self._sentence_vectors, sentence_ids, qv))
+        if allowed <= ANN_EXACT_BELOW:
+            return dense, mask  # every allowed row has its score
         return dense, mask & (dense > -np.inf)
 
     def _by_region(
@@ -305,9 +307,12 @@ class Searcher:
         cols = self._cols
         if not filters:
             return np.ones(cols.n, dtype=bool)
-        mask = cols.doc_allowed(filters.regions, filters.levels, filters.doc_ids)[cols.row_doc]
+        mask = None  # every row, until a filter says otherwise (a department alone starts from its rows)
+        if filters.regions or filters.levels or filters.doc_ids:
+            mask = cols.doc_allowed(filters.regions, filters.levels, filters.doc_ids)[cols.row_doc]
         if filters.kinds:
-            mask &= np.isin(cols.row_kind, [cols.kinds[k] for k in filters.kinds if k in cols.kinds])
+            kinds = np.isin(cols.row_kind, [cols.kinds[k] for k in filters.kinds if k in cols.kinds])
+            mask = kinds if mask is None else mask & kinds
         for rows in (
             cols.department_rows(filters.department) if filters.department else None,
             cols.prefix_rows(filters.section_prefix) if filters.section_prefix else None,
@@ -315,8 +320,8 @@ class Searcher:
             if rows is not None:
                 keep = np.zeros(cols.n, dtype=bool)
                 keep[rows] = True
-                mask &= keep
-        return mask
+                mask = keep if mask is None else mask & keep
+        return np.ones(cols.n, dtype=bool) if mask is None else mask
 
     def _resolve(self, pq: ParsedQuery, mask: np.ndarray) -> list[int]:
         """Rows of the section a query names (全部 its parts and sub-clauses), best match first: the
@@ -381,7 +386,9 @@ class Searcher:
         return {t: math.log(1 + n / c) for t, c in self.index.lexical.document_frequencies().items() if c}
 
 
-ANN_EXACT_BELOW = 20_000  # a filter leaving at most this many rows is scored exactly (~4 ms), not by IVF
+# A filter leaving at most this many rows is scored exactly, not by IVF: in the lists (indexer/ivfcodes.py),
+# ~12 ms of CPU at 10^6 for a department's ~8,500 clauses and their ~15,000 sentence vectors.
+ANN_EXACT_BELOW = 20_000
 
 
 class _SentenceGroups:
@@ -427,8 +434,10 @@ class _SentenceGroups:
         return np.repeat(lo, counts) + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
-def _take(vectors, ids: np.ndarray) -> np.ndarray:
-    return vectors[ids] if isinstance(vectors, np.ndarray) else vectors.take(ids)
+def _scores(vectors, ids: np.ndarray, qv: np.ndarray) -> np.ndarray:
+    """Cosines of some rows to the query: a flat index's view multiplied, an IVF index's rows scored in its
+    lists (``IndexRows.scores``)."""
+    return vectors[ids] @ qv if isinstance(vectors, np.ndarray) else vectors.scores(ids, qv)
 
 
 def _ann_search(index, qv: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

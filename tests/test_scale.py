@@ -137,6 +137,9 @@ def test_star_fallback_is_exercised(fake_searcher):
         Filters(regions=("山西省", "泰安市"), kinds=("indicator",)),
         Filters(doc_ids=("no-such-doc",)),
         Filters(regions=("山东省",)),  # a province: 泰安市's documents
+        Filters(kinds=("indicator",)),  # row-level filters alone, and together
+        Filters(kinds=("clause",), department="局"),
+        Filters(department="知识产权局", section_prefix=("四、重点任务",)),
     ],
 )
 def test_filters_match_the_clause_by_clause_path(fake_searcher, filters):
@@ -274,6 +277,42 @@ def test_a_small_filtered_set_is_scored_exactly_on_the_ivf_index(fake_searcher, 
     assert np.array_equal(allowed, mask)
     exact = fake_searcher._dense(qv)
     np.testing.assert_allclose(dense[mask], exact[mask], atol=2e-3)  # fp16 storage
+
+
+def test_a_department_filter_is_scored_exactly_in_the_ivf_lists(ann_index_dir, monkeypatch):
+    """The rows a filter keeps are scored in place (indexer/ivfcodes.py), not decoded by FAISS one by one:
+    the dense scores of every allowed row are exact MaxP cosines, and the hits those FAISS decodes give."""
+    from indexer import ivfcodes, store
+    from retrieval.search import Searcher
+
+    def decoded(self, rows):
+        raise AssertionError("a filtered query decoded rows through FAISS")
+
+    ann = Searcher.open(ann_index_dir)
+    index = ann.index
+    busiest = max(ann.department_names(), key=lambda name: len(ann._cols.department_rows(name)))
+    filters = Filters(department=busiest)
+    mask = ann._mask(filters)
+    assert 0 < mask.sum() < len(mask)
+    vectors = index.faiss.reconstruct_n(0, index.faiss.ntotal)
+    sentences = index.sentences.index.reconstruct_n(0, index.sentences.index.ntotal)
+    questions = ("知识产权质押融资", "地理标志保护", "谁负责商标执法")
+    with monkeypatch.context() as m:
+        m.setattr(store.IndexRows, "take", decoded)
+        for q in questions:
+            qv = ann.embedder.embed_query(q)
+            exact = vectors @ qv
+            np.maximum.at(exact, index.sentences.rows, sentences @ qv)
+            dense, allowed = ann._ann_dense(qv, mask)
+            assert np.array_equal(allowed, mask) and np.isneginf(dense[~mask]).all()
+            np.testing.assert_allclose(dense[mask], exact[mask], rtol=0, atol=2e-6)
+        fast = [ann.search(q, k=10, filters=filters) for q in questions]
+    monkeypatch.setattr(ivfcodes, "row_scorer", lambda index: None)  # FAISS decodes, as before
+    slow = [Searcher.open(ann_index_dir).search(q, k=10, filters=filters) for q in questions]
+    for got, want in zip(fast, slow, strict=True):
+        assert got and [(h.clause_id, h.rank, h.dense_rank) for h in got] == [(h.clause_id, h.rank, h.dense_rank)
+                                                                              for h in want]
+        np.testing.assert_allclose([h.dense_score or 0 for h in got], [h.dense_score or 0 for h in want], atol=2e-6)
 
 
 def test_an_ivf_index_rebuilds_from_its_own_vectors(ann_index_dir):
