@@ -6,6 +6,7 @@ import pytest
 
 from indexer import topk
 from indexer.topk import Column, best, full_sum, top_k
+from retrieval.search import _top
 
 
 def _postings(seed: int, n: int = 3000, vocab: int = 40, segments=(0, 1000, 2200), copies: int = 3):
@@ -73,3 +74,28 @@ def test_best_keeps_the_lowest_rows_among_ties_at_the_k_th_score():
     assert got_rows.tolist() == [0, 50, 10, 20] and got_scores.tolist() == [3, 3, 2, 2]
     assert best(rows, scores, 0)[0].tolist() == []
     assert best(rows, scores, 20)[0].tolist() == [0, 50, 10, 20, 40, 60, 30, 70]
+
+
+def test_top_keeps_the_lowest_rows_among_ties_at_the_last_place():
+    """It used to keep whichever tied rows ``np.argpartition`` left in front: ties broken by the
+    selection algorithm's swaps, not by row as documented."""
+    rng = np.random.default_rng(0)
+    scores = rng.integers(1, 4, 300).astype(np.float32)
+    want = sorted(range(300), key=lambda i: (-scores[i], i))[:100]
+    assert _top(scores, np.ones(300, dtype=bool), 100, positive_only=True) == want
+
+
+def test_searcher_lexical_candidates_are_the_full_ranking(fake_searcher):
+    s = fake_searcher
+    lexical = s.index.lexical
+    everything = np.ones(len(s.clauses), dtype=bool)
+    some = np.arange(len(s.clauses)) % 3 != 0
+    texts = ["知识产权质押融资", "专利 专利 侵权纠纷", "地理标志", "数字经济发展水平", s.clauses[5].text]
+    for text in texts:
+        tokens = lexical.tokens(text)
+        for mask in (everything, some):
+            rows, scores = lexical.top(tokens, mask, 100)
+            full = lexical.token_scores(tokens)
+            assert rows.tolist() == _top(full, mask, 100, positive_only=True), text
+            assert np.array_equal(scores, full[rows]), text
+    assert lexical.top([], everything, 100)[0].tolist() == []
