@@ -86,17 +86,29 @@ def test_top_keeps_the_lowest_rows_among_ties_at_the_last_place():
     assert _top(scores, np.ones(300, dtype=bool), 100, positive_only=True) == want
 
 
-def test_searcher_lexical_candidates_are_the_full_ranking(fake_searcher):
+def test_searcher_lexical_candidates_are_the_full_ranking(fake_searcher, monkeypatch):
     s = fake_searcher
     lexical = s.index.lexical
+    monkeypatch.setattr(topk, "FULL_BELOW", 0)  # pruned where it can be, on real plan texts
+    pruned = []
+    real_exact = topk._exact
+    monkeypatch.setattr(topk, "_exact", lambda *a: pruned.append(1) or real_exact(*a))
     everything = np.ones(len(s.clauses), dtype=bool)
     some = np.arange(len(s.clauses)) % 3 != 0
-    texts = ["知识产权质押融资", "专利 专利 侵权纠纷", "地理标志", "数字经济发展水平", s.clauses[5].text]
+    texts = [
+        "知识产权质押融资",
+        "专利 专利 侵权纠纷",
+        "地理标志",
+        "数字经济发展水平",
+        *(c.text for c in s.clauses[::9]),
+    ]
     for text in texts:
         tokens = lexical.tokens(text)
+        full = lexical.token_scores(tokens)
         for mask in (everything, some):
-            rows, scores = lexical.top(tokens, mask, 100)
-            full = lexical.token_scores(tokens)
-            assert rows.tolist() == _top(full, mask, 100, positive_only=True), text
-            assert np.array_equal(scores, full[rows]), text
+            for k in (3, 10, 100):
+                rows, scores = lexical.top(tokens, mask, k)
+                assert rows.tolist() == _top(full, mask, k, positive_only=True), text
+                assert np.array_equal(scores, full[rows]), text
+    assert pruned
     assert lexical.top([], everything, 100)[0].tolist() == []
