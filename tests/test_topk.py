@@ -112,3 +112,20 @@ def test_searcher_lexical_candidates_are_the_full_ranking(fake_searcher, monkeyp
                 assert np.array_equal(scores, full[rows]), text
     assert pruned
     assert lexical.top([], everything, 100)[0].tolist() == []
+
+
+def test_a_precomputed_matrix_of_format_2_gives_the_same_top_k(fake_searcher, monkeypatch):
+    from indexer.lexical import Bm25Matrix, LexicalIndex, TokenCounts, bm25_arrays
+
+    monkeypatch.setattr(topk, "FULL_BELOW", 0)
+    texts = [c.text for c in fake_searcher.clauses]
+    vocab, scores, n = bm25_arrays([TokenCounts.of(texts[:40]), TokenCounts.of(texts[40:])])
+    lexical = LexicalIndex(Bm25Matrix({**scores, "num_docs": n}, vocab), fake_searcher.index.lexical.tokenizer, n)
+    mask = np.arange(n) % 4 != 1
+    for text in ("知识产权质押融资", "专利 专利 侵权纠纷", *texts[::11]):
+        tokens = lexical.tokens(text)
+        full = lexical.token_scores(tokens)
+        for k in (5, 100):
+            rows, got = lexical.top(tokens, mask, k)
+            assert rows.tolist() == _top(full, mask, k, positive_only=True), text
+            assert np.array_equal(got, full[rows]), text
