@@ -22,6 +22,7 @@ import numpy as np
 from . import packs
 from .postings import K1, B, Bm25Postings, Postings, idf_of, length_norms, merged_pairs
 from .textnorm import _ASCII_LOWER, _nfkc_char, _t2s_with_map, search_form
+from .topk import Column, top_k
 
 TOKENIZERS = ("bigram", "jieba", "jieba+bigram")
 DEFAULT_TOKENIZER = "jieba+bigram"  # measured: see retrieval/eval/README.md
@@ -128,13 +129,14 @@ class Bm25Matrix:
     to its column. Saved as bm25s saves it (the same ``.npy`` and JSON files, ``allow_pickle=False``), so
     either can read the other's; loading it imports neither bm25s nor scipy (1.4 s of a searcher's start)."""
 
-    __slots__ = ("scores", "vocab_dict")
+    __slots__ = ("scores", "vocab_dict", "_bounds")
 
     FILES = {"data": "data.csc.index.npy", "indices": "indices.csc.index.npy", "indptr": "indptr.csc.index.npy"}
 
     def __init__(self, scores: dict, vocab: dict[str, int]):
         self.scores = scores
         self.vocab_dict = vocab
+        self._bounds: dict[int, float] = {}  # a column's largest score, found when first asked
 
     def get_scores(self, tokens: list[str]) -> np.ndarray:
         """Each document's BM25 score for the tokens (a repeated token counts again, as in bm25s)."""
@@ -145,6 +147,19 @@ class Bm25Matrix:
             start, end = int(indptr[i]), int(indptr[i + 1])
             np.add.at(out, indices[start:end], data[start:end])
         return out
+
+    def top(self, tokens: list[str], mask: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The k best of ``get_scores(tokens)`` among ``mask`` rows, best first, ties by row (``topk``)."""
+        data, indices, indptr = self.scores["data"], self.scores["indices"], self.scores["indptr"]
+        columns: dict[str, list[Column]] = {}
+        for t in dict.fromkeys(tokens):
+            i = self.vocab_dict[t]
+            start, end = int(indptr[i]), int(indptr[i + 1])
+            bound = self._bounds.get(i)
+            if bound is None:
+                bound = self._bounds[i] = float(np.max(data[start:end])) if end > start else 0.0
+            columns[t] = [Column(0, indices[start:end], data[start:end], bound)]
+        return top_k([columns[t] for t in tokens], int(self.scores["num_docs"]), mask, k)
 
     def has(self, token: str) -> bool:
         return token in self.vocab_dict
@@ -213,6 +228,13 @@ class LexicalIndex:
         if not tokens or self.n_docs == 0:
             return np.zeros(self.n_docs, dtype=np.float32)
         return self._bm25.get_scores(tokens)
+
+    def top(self, tokens: list[str], mask: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and scores of the k best positive ``token_scores(tokens)`` among ``mask`` rows, best first,
+        ties by row, without scoring every clause (``indexer.topk``): the same rows and scores, bit for bit."""
+        if not tokens or self.n_docs == 0 or k < 1:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        return self._bm25.top(tokens, mask, k)
 
     def tokens(self, query: str) -> list[str]:
         """The query's tokens that some document holds, in order, a repeated one again (as ``scores`` adds them)."""

@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .topk import Column, top_k
+
 K1, B = 1.5, 0.75  # bm25s's defaults (method 'lucene'), which every index so far was built with
 FILES = {"indices": "indices.csc.index.npy", "indptr": "indptr.csc.index.npy", "tf": "tf.csc.index.npy",
          "lengths": "lengths.index.npy", "data": "data.csc.index.npy"}
@@ -80,12 +82,13 @@ class Postings:
     """One segment's raw term frequencies (CSC by token, clause rows local to the segment), clause
     lengths, and ``data``: its scores for the corpus named by ``corpus`` = (clauses, tokens) of all."""
 
-    __slots__ = ("vocab", "indices", "indptr", "tf", "lengths", "data", "corpus", "length")
+    __slots__ = ("vocab", "indices", "indptr", "tf", "lengths", "data", "corpus", "length", "_bounds")
 
     def __init__(self, vocab: dict[str, int], indices, indptr, tf, lengths, data=None, corpus=(0, 0), length=None):
         self.vocab, self.indices, self.indptr, self.tf, self.lengths = vocab, indices, indptr, tf, lengths
         self.data, self.corpus = data, tuple(corpus)
         self.length = int(np.asarray(lengths, dtype=np.int64).sum()) if length is None else int(length)
+        self._bounds: np.ndarray | None = None  # each column's largest score, found when first asked
 
     @classmethod
     def from_counts(cls, parts) -> Postings:
@@ -101,6 +104,16 @@ class Postings:
     @property
     def n_docs(self) -> int:
         return len(self.lengths)
+
+    def bound(self, column: int) -> float:
+        """The largest score of a column (read once, then remembered: a top-k query prunes with it)."""
+        if self._bounds is None:
+            self._bounds = np.full(len(self.indptr) - 1, np.nan, dtype=np.float32)
+        value = self._bounds[column]
+        if np.isnan(value):
+            start, end = int(self.indptr[column]), int(self.indptr[column + 1])
+            value = self._bounds[column] = np.max(self.data[start:end]) if end > start else 0.0
+        return float(value)
 
     def df(self, token: str) -> int:
         i = self.vocab.get(token)
@@ -221,6 +234,19 @@ class Bm25Postings:
                 start, end = int(seg.indptr[i]), int(seg.indptr[i + 1])
                 np.add.at(out[offset:] if offset else out, seg.indices[start:end], seg.data[start:end])
         return out
+
+    def top(self, tokens: list[str], mask: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The rows and scores of the k best positive scores among ``mask`` rows, best first, ties by row:
+        those of ranking ``get_scores(tokens)``, bit for bit, without summing every posting (``topk``)."""
+        columns: dict[str, list[Column]] = {}
+        for t in dict.fromkeys(tokens):
+            columns[t] = []
+            for seg, offset in zip(self.segments, self.offsets, strict=True):
+                i = seg.vocab.get(t)
+                if i is not None:
+                    start, end = int(seg.indptr[i]), int(seg.indptr[i + 1])
+                    columns[t].append(Column(offset, seg.indices[start:end], seg.data[start:end], seg.bound(i)))
+        return top_k([columns[t] for t in tokens], self.n_docs, mask, k)
 
     def document_frequencies(self) -> dict[str, int]:
         """How many clauses each token occurs in, over every segment."""

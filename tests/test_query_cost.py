@@ -90,13 +90,13 @@ def test_similar_to_scores_the_clause_s_most_telling_tokens(fake_searcher, monke
     s = fake_searcher
     lexical = s.index.lexical
     seen = []
-    real = type(lexical).token_scores
+    real = type(lexical).top
 
-    def spy(self, tokens):
+    def spy(self, tokens, mask, k):
         seen.append(list(tokens))
-        return real(self, tokens)
+        return real(self, tokens, mask, k)
 
-    monkeypatch.setattr(type(lexical), "token_scores", spy)
+    monkeypatch.setattr(type(lexical), "top", spy)
     longest = max(s.clauses, key=lambda c: len(set(lexical.tokens(c.text))))
     everything = lexical.tokens(longest.text)
     assert len(set(everything)) > SIMILAR_TERMS  # the fixture has a clause long enough to be cut
