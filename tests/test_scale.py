@@ -315,6 +315,38 @@ def test_a_department_filter_is_scored_exactly_in_the_ivf_lists(ann_index_dir, m
         np.testing.assert_allclose([h.dense_score or 0 for h in got], [h.dense_score or 0 for h in want], atol=2e-6)
 
 
+def test_a_filter_leaving_out_few_rows_gives_the_selectors_candidates(ann_index_dir, monkeypatch):
+    """similar_to leaves out one region: FAISS is asked for k + the rows left out, without a selector (which
+    scans ~2x slower), and the allowed best are those the selector gives, with the same scores."""
+    from retrieval import search
+    from retrieval.search import Searcher
+
+    ann = Searcher.open(ann_index_dir)
+    monkeypatch.setattr(search, "ANN_EXACT_BELOW", 0)
+    monkeypatch.setattr(search, "CANDIDATES", 20)  # fewer than the rows allowed, so the choice matters
+    calls = []
+    real = search._ann_search_excluding
+    monkeypatch.setattr(search, "_ann_search_excluding", lambda *a, **kw: calls.append(a[4]) or real(*a, **kw))
+    questions = ("知识产权质押融资", "地理标志保护", "商业秘密保护")
+    regions = sorted({c.region for c in ann.clauses})
+    for region in regions:
+        mask = ann._cols.row_region != ann._cols.names[region]
+        for q in questions:
+            qv = ann.embedder.embed_query(q)
+            monkeypatch.setattr(search, "FEW_SHARE", 1.0)
+            fast, fast_allowed = ann._ann_dense(qv, mask)
+            monkeypatch.setattr(search, "FEW_EXCLUDED", 0)
+            slow, slow_allowed = ann._ann_dense(qv, mask)
+            monkeypatch.setattr(search, "FEW_EXCLUDED", 5_000)
+            assert np.array_equal(fast_allowed, slow_allowed), (region, q)
+            assert 0 < fast_allowed.sum() < mask.sum()
+            np.testing.assert_array_equal(fast[fast_allowed], slow[slow_allowed])
+    assert len(calls) == 2 * len(regions) * len(questions) and all(calls)  # clauses and sentences, each
+    monkeypatch.setattr(search, "FEW_SHARE", 0.1)
+    hit = ann.search("专利", k=1)[0]
+    assert ann.similar_to(hit.clause_id)
+
+
 def test_an_ivf_index_rebuilds_from_its_own_vectors(ann_index_dir):
     from indexer.build import build_index
     from indexer.embedding import EmbedderSettings, make_embedder
