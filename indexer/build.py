@@ -230,14 +230,15 @@ def build_index(
                              embed_recipe, ann_threshold, progress, started, added, scan)
         if report is None:
             read_started = time.perf_counter()
-            whole = _whole_plans(plans, index_dir)
+            whole, old_index = _whole_plans(plans, index_dir)
             if whole is None:  # the index does not hold the unchanged sources whole: read them all again
                 scan = SourceScan(old_manifest, reuse=False)
                 whole, skipped, duplicates = _read_all(data_dir, progress, prefer=set(old_sources), reuse=scan)
                 parsed = len(whole)
             read_seconds = round(read_seconds + time.perf_counter() - read_started, 2)
             report = _write_build(whole, tuple(skipped), duplicates, old_manifest, index_dir, embedder, tokenizer,
-                                  embed_recipe, ann_threshold, progress, started, (added, changed, removed), scan=scan)
+                                  embed_recipe, ann_threshold, progress, started, (added, changed, removed), scan=scan,
+                                  old_index=old_index)
         return replace(report, timings=(("read", read_seconds), *report.timings), parsed=parsed)
 
 
@@ -250,19 +251,21 @@ def _identity(item: ParsedPlan | KnownSource) -> tuple[str, str, str, str]:
     return d.source, d.sha256, d.doc_id, content_key(item.text)
 
 
-def _whole_plans(items: list, index_dir: Path) -> list[ParsedPlan] | None:
-    """Every plan parsed: the known (unchanged) sources as the index holds them (``sources.plans_from_index``),
-    for a build that writes the whole index. None when the index cannot give them."""
+def _whole_plans(items: list, index_dir: Path) -> tuple[list[ParsedPlan] | None, object]:
+    """Every plan parsed, for a build that writes the whole index: the known (unchanged) sources as the
+    index holds them (``sources.plans_from_index``); None when the index cannot give them. Beside them the
+    old index loaded (its vectors are reused next), or None."""
     known = [x for x in items if isinstance(x, KnownSource)]
     if not known:
-        return items
+        return items, None
     try:
-        got = plans_from_index(load_index(index_dir, verify="full"), known)  # never reuse damaged bytes
+        old = load_index(index_dir, verify="full")  # never reuse damaged bytes
     except (IndexNotFound, IndexMismatch):
-        return None
+        return None, None
+    got = plans_from_index(old, known)
     if got is None:
-        return None
-    return [got[x.entry.source] if isinstance(x, KnownSource) else x for x in items]
+        return None, old
+    return [got[x.entry.source] if isinstance(x, KnownSource) else x for x in items], old
 
 
 def _source_entry(plan: ParsedPlan, scan: SourceScan | None) -> SourceEntry:
@@ -331,9 +334,10 @@ def build_from_plans(
 
 
 def _write_build(plans, skipped, duplicates, old_manifest, index_dir, embedder, tokenizer, embed_recipe,
-                 ann_threshold, progress, started, diff, token_dirs=(), scan=None) -> BuildReport:
+                 ann_threshold, progress, started, diff, token_dirs=(), scan=None, old_index=None) -> BuildReport:
     """Vectors (reused or embedded), token counts (reused or tokenized), BM25, then the new index written
-    to a staging folder and swapped in. Runs under the build lock."""
+    to a staging folder and swapped in. Runs under the build lock. ``old_index``: the live index, already
+    loaded and verified (its vectors are reused), or None to load it here."""
     added, changed, removed = diff
     lap = _Laps()
     timings = lap.timings
@@ -345,8 +349,9 @@ def _write_build(plans, skipped, duplicates, old_manifest, index_dir, embedder, 
     rows, spans, sentence_texts = sentence_units(clauses, docs, embed_recipe)
     sentence_keys = [_key(t) for t in sentence_texts]
     all_vectors, embedded = _vectors(
-        index_dir, old_manifest, embedder, texts + sentence_texts, keys + sentence_keys, progress
+        index_dir, old_manifest, embedder, texts + sentence_texts, keys + sentence_keys, progress, old_index
     )
+    del old_index
     vectors = all_vectors[: len(texts)]
     sentences = SentenceVectors(np.array(rows, dtype=np.int32), tuple(spans), tuple(sentence_keys),
                                 all_vectors[len(texts) :])
@@ -641,7 +646,7 @@ def content_key(text: str) -> str:
     return hashlib.sha256("".join(text.split()).encode("utf-8")).hexdigest()
 
 
-def _vectors(index_dir, old_manifest, embedder, texts, keys, progress) -> tuple[np.ndarray, int]:
+def _vectors(index_dir, old_manifest, embedder, texts, keys, progress, old=None) -> tuple[np.ndarray, int]:
     """Vectors for every text: reused from the old index when the model and text are the same (the last
     vector stored under a key wins, sentences after clauses), copied over in blocks straight from the old
     index's storage (no second copy of a large index's vectors, no Python object per vector)."""
@@ -653,7 +658,7 @@ def _vectors(index_dir, old_manifest, embedder, texts, keys, progress) -> tuple[
     same = old_manifest is not None and old_manifest.runtime == runtime_of(embedder)  # one runtime per index
     if same and old_manifest.model == embedder.name and old_manifest.dim == embedder.dim:
         try:
-            old = load_index(index_dir, verify="full")  # never reuse a vector from damaged bytes
+            old = old if old is not None else load_index(index_dir, verify="full")  # never reuse damaged bytes
             sources = [(old.embed_keys, vector_rows(old.faiss))]
             if old.sentences is not None:
                 sources.append((old.sentences.keys, old.sentences.vectors))
