@@ -1,6 +1,8 @@
 """build_index(): data/ → index/, incremental and safe.
 
-- Sources are read and parsed every time (cheap); a source that fails is reported and skipped.
+- A source unchanged since the last build (its size and mtime, else its sha256; the same catalog row and
+  sidecar, parser and packs) is not parsed again: its records are taken from the index
+  (``indexer.sources``). The others are read and parsed; a source that fails is reported and skipped.
 - Vectors are reused for every clause whose embedded text is unchanged (keyed by its sha1), so an
   added or changed plan costs only its own clauses, and an unchanged rebuild embeds nothing. When the
   sources, model and settings all match the manifest, nothing is rewritten at all.
@@ -26,6 +28,7 @@ from .lexical import DEFAULT_TOKENIZER, TOKENIZERS, LexicalIndex, TokenCounts, c
 from .read import read_folder
 from .records import Clause, Document, ParsedPlan
 from .sentences import sentence_spans
+from .sources import KnownSource, SourceScan, plans_from_index
 from .store import (
     ANN_THRESHOLD,
     FORMAT_VERSION,
@@ -74,6 +77,7 @@ class BuildReport:
     # seconds per stage: vectors, tokenize, merge (the BM25 postings), lexical (both), write
     timings: tuple[tuple[str, float], ...] = ()
     segments: int = 0  # delta segments of the index after this build (0: one index written from scratch)
+    parsed: int = 0  # sources read and parsed in this build (the others were unchanged: ``indexer.sources``)
 
     def summary(self) -> str:
         if self.up_to_date:
@@ -188,11 +192,21 @@ def build_index(
         except (IndexNotFound, IndexMismatch):
             old_manifest = None
         old_sources = {s.source: s.sha256 for s in old_manifest.sources} if old_manifest else {}
-        plans, skipped, duplicates = _read_all(data_dir, progress, prefer=set(old_sources))
-        new_sources = {p.document.source: p.document.sha256 for p in plans}
+        read_started = time.perf_counter()
+        scan = SourceScan(old_manifest, reuse=not force)
+        plans, skipped, duplicates = _read_all(data_dir, progress, prefer=set(old_sources), reuse=scan)
+        new_sources = dict(_identity(p)[:2] for p in plans)
         added = tuple(sorted(set(new_sources) - set(old_sources)))
         removed = tuple(sorted(set(old_sources) - set(new_sources)))
-        changed = tuple(sorted(s for s in set(new_sources) & set(old_sources) if new_sources[s] != old_sources[s]))
+        # changed: other bytes, or another catalog row or sidecar (recorded since indexer.sources)
+        old_overrides = {s.source: s.overrides for s in old_manifest.sources if s.overrides} if old_manifest else {}
+        changed = tuple(sorted(
+            s for s in set(new_sources) & set(old_sources)
+            if new_sources[s] != old_sources[s] or (s in old_overrides and s in scan.stamps
+                                                     and scan.stamps[s].overrides != old_overrides[s])
+        ))
+        parsed = sum(isinstance(p, ParsedPlan) for p in plans)
+        read_seconds = round(time.perf_counter() - read_started, 2)
         settings_same = _settings_same(old_manifest, embedder, tokenizer, embed_recipe, ann_threshold)
         skipped_same = old_manifest is not None and set(old_manifest.skipped) == {
             (Path(e.path).name, e.reason) for e in skipped
@@ -205,17 +219,60 @@ def build_index(
                 return BuildReport(
                     index_dir, True, len(plans), old_manifest.counts.get("clauses", 0), 0, 0,
                     skipped=tuple(skipped), seconds=time.perf_counter() - started, duplicates=duplicates,
+                    timings=(("read", read_seconds),), parsed=parsed,
                 )
             except (IndexNotFound, IndexMismatch):
                 pass
 
+        report = None
         if settings_same and added and not (force or compact or removed or changed):
             report = _append(plans, tuple(skipped), duplicates, old_manifest, index_dir, embedder, tokenizer,
-                             embed_recipe, ann_threshold, progress, started, added)
-            if report is not None:
-                return report
-        return _write_build(plans, tuple(skipped), duplicates, old_manifest, index_dir, embedder, tokenizer,
-                            embed_recipe, ann_threshold, progress, started, (added, changed, removed))
+                             embed_recipe, ann_threshold, progress, started, added, scan)
+        if report is None:
+            read_started = time.perf_counter()
+            whole, old_index = _whole_plans(plans, index_dir)
+            if whole is None:  # the index does not hold the unchanged sources whole: read them all again
+                scan = SourceScan(old_manifest, reuse=False)
+                whole, skipped, duplicates = _read_all(data_dir, progress, prefer=set(old_sources), reuse=scan)
+                parsed = len(whole)
+            read_seconds = round(read_seconds + time.perf_counter() - read_started, 2)
+            report = _write_build(whole, tuple(skipped), duplicates, old_manifest, index_dir, embedder, tokenizer,
+                                  embed_recipe, ann_threshold, progress, started, (added, changed, removed), scan=scan,
+                                  old_index=old_index)
+        return replace(report, timings=(("read", read_seconds), *report.timings), parsed=parsed)
+
+
+def _identity(item: ParsedPlan | KnownSource) -> tuple[str, str, str, str]:
+    """(source, sha256, doc_id, content key) of a plan read in this build or known from the last one."""
+    if isinstance(item, KnownSource):
+        e = item.entry
+        return e.source, e.sha256, e.doc_id, e.content
+    d = item.document
+    return d.source, d.sha256, d.doc_id, content_key(item.text)
+
+
+def _whole_plans(items: list, index_dir: Path) -> tuple[list[ParsedPlan] | None, object]:
+    """Every plan parsed, for a build that writes the whole index: the known (unchanged) sources as the
+    index holds them (``sources.plans_from_index``); None when the index cannot give them. Beside them the
+    old index loaded (its vectors are reused next), or None."""
+    known = [x for x in items if isinstance(x, KnownSource)]
+    if not known:
+        return items, None
+    try:
+        old = load_index(index_dir, verify="full")  # never reuse damaged bytes
+    except (IndexNotFound, IndexMismatch):
+        return None, None
+    got = plans_from_index(old, known)
+    if got is None:
+        return None, old
+    return [got[x.entry.source] if isinstance(x, KnownSource) else x for x in items], old
+
+
+def _source_entry(plan: ParsedPlan, scan: SourceScan | None) -> SourceEntry:
+    if scan is not None:
+        return scan.entry(plan, content_key(plan.text))
+    d = plan.document
+    return SourceEntry(d.source, d.sha256, d.doc_id, len(plan.clauses), d.ocr_pages)
 
 
 def _settings_same(old_manifest, embedder, tokenizer, embed_recipe, ann_threshold) -> bool:
@@ -277,9 +334,10 @@ def build_from_plans(
 
 
 def _write_build(plans, skipped, duplicates, old_manifest, index_dir, embedder, tokenizer, embed_recipe,
-                 ann_threshold, progress, started, diff, token_dirs=()) -> BuildReport:
+                 ann_threshold, progress, started, diff, token_dirs=(), scan=None, old_index=None) -> BuildReport:
     """Vectors (reused or embedded), token counts (reused or tokenized), BM25, then the new index written
-    to a staging folder and swapped in. Runs under the build lock."""
+    to a staging folder and swapped in. Runs under the build lock. ``old_index``: the live index, already
+    loaded and verified (its vectors are reused), or None to load it here."""
     added, changed, removed = diff
     lap = _Laps()
     timings = lap.timings
@@ -291,8 +349,9 @@ def _write_build(plans, skipped, duplicates, old_manifest, index_dir, embedder, 
     rows, spans, sentence_texts = sentence_units(clauses, docs, embed_recipe)
     sentence_keys = [_key(t) for t in sentence_texts]
     all_vectors, embedded = _vectors(
-        index_dir, old_manifest, embedder, texts + sentence_texts, keys + sentence_keys, progress
+        index_dir, old_manifest, embedder, texts + sentence_texts, keys + sentence_keys, progress, old_index
     )
+    del old_index
     vectors = all_vectors[: len(texts)]
     sentences = SentenceVectors(np.array(rows, dtype=np.int32), tuple(spans), tuple(sentence_keys),
                                 all_vectors[len(texts) :])
@@ -311,10 +370,7 @@ def _write_build(plans, skipped, duplicates, old_manifest, index_dir, embedder, 
         embed_text=embed_recipe,
         tokenizer=tokenizer,
         normalization=NORMALIZATION,
-        sources=tuple(
-            SourceEntry(p.document.source, p.document.sha256, p.document.doc_id, len(p.clauses), p.document.ocr_pages)
-            for p in plans
-        ),
+        sources=tuple(_source_entry(p, scan) for p in plans),
         counts={"documents": len(plans), "clauses": len(clauses), "indicators": sum(len(p.indicators) for p in plans),
                 "vectors": len(clauses), "sentences": len(sentence_texts)},
         skipped=tuple((Path(e.path).name, e.reason) for e in skipped),
@@ -357,7 +413,7 @@ def _write_build(plans, skipped, duplicates, old_manifest, index_dir, embedder, 
 
 
 def _append(plans, skipped, duplicates, old_manifest, index_dir, embedder, tokenizer, embed_recipe, ann_threshold,
-            progress, started, added) -> BuildReport | None:
+            progress, started, added, scan=None) -> BuildReport | None:
     """Add plans as a new segment of the index (``indexer.segments``): their vectors, token counts and
     files only, the rest of the index linked as it is. None (write the whole index instead) when the index
     predates segments, its files are not all there, or the segments would grow past ``COMPACT_SHARE`` of
@@ -368,7 +424,7 @@ def _append(plans, skipped, duplicates, old_manifest, index_dir, embedder, token
 
     if old_manifest.format_version != FORMAT_VERSION or not Postings.exists(index_dir / "lexical"):
         return None
-    new_plans = [p for p in plans if p.document.source in set(added)]
+    new_plans = [p for p in plans if isinstance(p, ParsedPlan) and p.document.source in set(added)]
     in_segments = sum(g.clauses for g in old_manifest.segments)
     base = old_manifest.counts.get("clauses", 0) - in_segments
     clauses = [c for p in new_plans for c in p.clauses]
@@ -405,10 +461,7 @@ def _append(plans, skipped, duplicates, old_manifest, index_dir, embedder, token
     manifest = replace(
         old_manifest,
         packs=packs.digests(),
-        sources=old_manifest.sources + tuple(
-            SourceEntry(p.document.source, p.document.sha256, p.document.doc_id, len(p.clauses), p.document.ocr_pages)
-            for p in new_plans
-        ),
+        sources=_refreshed(old_manifest.sources, plans, scan) + tuple(_source_entry(p, scan) for p in new_plans),
         counts=totals,
         skipped=tuple((Path(e.path).name, e.reason) for e in skipped),
         duplicates=duplicates,
@@ -436,6 +489,26 @@ def _append(plans, skipped, duplicates, old_manifest, index_dir, embedder, token
         tuple(added), (), (), tuple(skipped), time.perf_counter() - started, duplicates, tuple(timings.items()),
         segments=len(old_manifest.segments) + 1,
     )
+
+
+def _refreshed(entries, items, scan) -> tuple[SourceEntry, ...]:
+    """The manifest's entries of the sources already indexed, with what this build saw of them (their stamps:
+    ``indexer.sources``)."""
+    if scan is None:
+        return tuple(entries)
+    seen = {}
+    for x in items:
+        seen[_identity(x)[0]] = x.entry if isinstance(x, KnownSource) else x
+    out = []
+    for e in entries:
+        x = seen.get(e.source)
+        if isinstance(x, SourceEntry):
+            out.append(x)
+        elif isinstance(x, ParsedPlan) and x.document.sha256 == e.sha256:
+            out.append(_source_entry(x, scan))
+        else:
+            out.append(e)
+    return tuple(out)
 
 
 def _reason(err: BaseException) -> str:
@@ -531,38 +604,40 @@ def texts_for_lexical(clauses: list[Clause]) -> list[str]:
 
 
 def _read_all(
-    data_dir: Path, progress: Progress, prefer: set[str] = frozenset()
-) -> tuple[list[ParsedPlan], list[UnreadableSource], tuple[tuple[str, str], ...]]:
+    data_dir: Path, progress: Progress, prefer: set[str] = frozenset(), reuse: SourceScan | None = None
+) -> tuple[list[ParsedPlan | KnownSource], list[UnreadableSource], tuple[tuple[str, str], ...]]:
     """The plans of a folder, the files skipped (and why), and the duplicates: (source, source it repeats).
+    With ``reuse``, a source unchanged since the last build is its ``KnownSource``, not parsed again.
 
     Two files with the same text (byte-identical under another name, or the same plan as .txt and .docx)
     are indexed once; the one already indexed (``prefer``), else the first by name, is kept."""
     if not data_dir.is_dir():
         raise IndexNotFound(f"no plans folder at {data_dir}")
-    plans: list[ParsedPlan] = []
+    plans: list[ParsedPlan | KnownSource] = []
     skipped: list[UnreadableSource] = []
-    results = list(read_folder(data_dir))
+    results = list(read_folder(data_dir, reuse))
     for i, result in enumerate(results, 1):
         (skipped if isinstance(result, UnreadableSource) else plans).append(result)
         progress("read", i, len(results))
-    plans.sort(key=lambda p: (p.document.source not in prefer, p.document.source))
+    identity = {id(p): _identity(p) for p in plans}
+    plans.sort(key=lambda p: (identity[id(p)][0] not in prefer, identity[id(p)][0]))
     seen_ids: dict[str, str] = {}
     seen_texts: dict[str, str] = {}
     duplicates: list[tuple[str, str]] = []
     unique = []
     for plan in plans:
-        source = plan.document.source
-        same_text = seen_texts.get(content_key(plan.text))
+        source, _, doc_id, content = identity[id(plan)]
+        same_text = seen_texts.get(content)
         if same_text is not None:
             duplicates.append((source, same_text))
             continue
-        if plan.document.doc_id in seen_ids:  # same stem, other text: the ids would collide
-            skipped.append(UnreadableSource(source, f"same document id as {seen_ids[plan.document.doc_id]}"))
+        if doc_id in seen_ids:  # same stem, other text: the ids would collide
+            skipped.append(UnreadableSource(source, f"same document id as {seen_ids[doc_id]}"))
             continue
-        seen_ids[plan.document.doc_id] = source
-        seen_texts[content_key(plan.text)] = source
+        seen_ids[doc_id] = source
+        seen_texts[content] = source
         unique.append(plan)
-    unique.sort(key=lambda p: p.document.source)
+    unique.sort(key=lambda p: identity[id(p)][0])
     return unique, skipped, tuple(sorted(duplicates))
 
 
@@ -571,7 +646,7 @@ def content_key(text: str) -> str:
     return hashlib.sha256("".join(text.split()).encode("utf-8")).hexdigest()
 
 
-def _vectors(index_dir, old_manifest, embedder, texts, keys, progress) -> tuple[np.ndarray, int]:
+def _vectors(index_dir, old_manifest, embedder, texts, keys, progress, old=None) -> tuple[np.ndarray, int]:
     """Vectors for every text: reused from the old index when the model and text are the same (the last
     vector stored under a key wins, sentences after clauses), copied over in blocks straight from the old
     index's storage (no second copy of a large index's vectors, no Python object per vector)."""
@@ -583,7 +658,7 @@ def _vectors(index_dir, old_manifest, embedder, texts, keys, progress) -> tuple[
     same = old_manifest is not None and old_manifest.runtime == runtime_of(embedder)  # one runtime per index
     if same and old_manifest.model == embedder.name and old_manifest.dim == embedder.dim:
         try:
-            old = load_index(index_dir, verify="full")  # never reuse a vector from damaged bytes
+            old = old if old is not None else load_index(index_dir, verify="full")  # never reuse damaged bytes
             sources = [(old.embed_keys, vector_rows(old.faiss))]
             if old.sentences is not None:
                 sources.append((old.sentences.keys, old.sentences.vectors))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -182,9 +182,13 @@ def scan_folder(data_dir: str | Path) -> tuple[list[Path], list[UnreadableSource
     return plans, skipped
 
 
-def read_folder(data_dir: str | Path) -> Iterator[ParsedPlan | UnreadableSource]:
+def read_folder(data_dir: str | Path, reuse: Callable | None = None) -> Iterator[ParsedPlan | UnreadableSource]:
     """Read every plan of a folder; a file that fails yields its error instead, the others still load.
-    A catalog or a ``.meta.json`` sidecar that cannot be used is yielded as an error too, and ignored."""
+    A catalog or a ``.meta.json`` sidecar that cannot be used is yielded as an error too, and ignored.
+
+    ``reuse(path, catalog)``, when given, is asked first for each plan file: what it returns instead of a
+    parse (a build's record of an unchanged source, ``indexer.sources``, with its ``problems``), or None
+    to read the file."""
     try:
         catalog = load_catalog(Path(data_dir))
     except UnreadableSource as err:
@@ -195,6 +199,11 @@ def read_folder(data_dir: str | Path) -> Iterator[ParsedPlan | UnreadableSource]
     for path in paths:
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             yield UnreadableSource(str(path), f"unsupported file type {path.suffix or '(none)'}")
+            continue
+        kept = reuse(path, catalog) if reuse is not None else None
+        if kept is not None:
+            yield kept
+            yield from kept.problems
             continue
         try:
             plan = read_plan(path, catalog)

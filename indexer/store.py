@@ -62,6 +62,12 @@ class SourceEntry:
     doc_id: str
     clauses: int
     ocr_pages: int = 0  # pages read by OCR (a scanned PDF); absent from manifests written before: 0
+    # What lets the next build use the index's records of an unchanged source instead of parsing it again
+    # (indexer/sources.py); absent from manifests written before (0 / ''), when the source is parsed.
+    size: int = 0  # bytes of the file when it was read
+    mtime_ns: int = 0  # its modification time then; 0 when it was too recent to trust (sources.RACY_NS)
+    content: str = ""  # build.content_key of its cleaned text (duplicates are found without reading it)
+    overrides: str = ""  # sha256 of its catalog row and sidecar (sources.overrides_digest)
 
 
 @dataclass(frozen=True, slots=True)

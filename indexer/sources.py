@@ -1,0 +1,146 @@
+"""Sources unchanged since the last build are not parsed again.
+
+Parsing is the cost of a build that grows with the plans folder (PDF, Word, OCR of scanned pages): a
+build that adds one plan to ten thousand must not parse the ten thousand again to find it. The manifest
+records for each indexed source, beside its sha256, the file's size and modification time, the content
+key of its cleaned text (duplicates are found without it) and a digest of what overrides its metadata
+(its catalog row and ``.meta.json`` sidecar). The next build looks at each plan file (``SourceScan``):
+
+- the same size and mtime as recorded: unchanged, the file is not even read;
+- otherwise it is hashed: the same sha256 is unchanged too (a touch, a copy), its new stamp recorded;
+- an unchanged file with the same overrides digest, under the same parser version and build packs
+  (``parse_same``), is a ``KnownSource``: the build takes its document, text, headings, clauses and
+  indicators from the index (``plans_from_index``), which holds exactly what parsing it gave. Every
+  other file is parsed, as every build did before.
+
+An mtime within ``RACY_NS`` of the scan is not recorded (0): a file written again within the same clock
+tick can keep its size and mtime, so such a file is hashed by the next build (git's "racy clean" rule).
+Sources of manifests written before these fields (or by ``build_from_plans``) are parsed once more; the
+build that writes the index next records them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from . import packs
+from .errors import UnreadableSource
+from .metadata import read_sidecar
+from .records import ParsedPlan
+from .store import PARSER_VERSION, Manifest, SourceEntry
+
+RACY_NS = 2_000_000_000  # an mtime this close to the scan is not trusted by the next build
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """What a build saw of a plan file before reading it."""
+
+    size: int
+    mtime_ns: int  # 0: too recent to trust
+    overrides: str  # overrides_digest
+
+
+@dataclass(frozen=True, slots=True)
+class KnownSource:
+    """A plan file unchanged since the last build: the index's record of it stands in for a parse."""
+
+    entry: SourceEntry  # as the manifest had it, its stamp brought up to date
+    problems: tuple[UnreadableSource, ...] = ()  # what reading it reports (a sidecar that cannot be used)
+
+
+def parse_same(old: Manifest | None) -> bool:
+    """Whether parsing a source now gives what it gave for the index ``old`` (parser version and the packs
+    that reading depends on)."""
+    return old is not None and old.parser_version == PARSER_VERSION and {
+        k: old.packs.get(k) for k in packs.BUILD_PACKS
+    } == packs.build_digests()
+
+
+def overrides_digest(path: Path, catalog: dict | None) -> tuple[str, tuple[UnreadableSource, ...]]:
+    """The sha256 of what overrides a plan's metadata (``metadata.apply_overrides``: its catalog row, then
+    its sidecar's fields, or why the sidecar cannot be used), and the sidecar's problem if it has one."""
+    row = (catalog or {}).get(path.name, {})
+    try:
+        sidecar, problems = read_sidecar(path), ()
+    except UnreadableSource as err:
+        sidecar, problems = {}, (err,)
+    data = json.dumps([row, sidecar, [str(e) for e in problems]], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest(), problems
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class SourceScan:
+    """``read_folder``'s ``reuse``: a ``KnownSource`` for a plan file unchanged since the index ``old``
+    (see the module docstring), None for one to parse. Remembers the stamp of every plan file it saw
+    (``stamps``, by file name) and how many it had to hash (``hashed``). ``reuse`` False: stamps only."""
+
+    def __init__(self, old: Manifest | None, reuse: bool = True):
+        self._old = {e.source: e for e in old.sources} if reuse and parse_same(old) else {}
+        self.stamps: dict[str, Stamp] = {}
+        self.hashed = 0
+        self._trusted_before = time.time_ns() - RACY_NS
+
+    def __call__(self, path: Path, catalog: dict | None) -> KnownSource | None:
+        try:
+            st = path.stat()
+        except OSError:
+            return None  # reading it reports why
+        overrides, problems = overrides_digest(path, catalog)
+        mtime = st.st_mtime_ns if st.st_mtime_ns < self._trusted_before else 0
+        self.stamps[path.name] = Stamp(st.st_size, mtime, overrides)
+        old = self._old.get(path.name)
+        if old is None or not old.content or old.overrides != overrides:
+            return None
+        if not (old.mtime_ns and (old.size, old.mtime_ns) == (st.st_size, st.st_mtime_ns)):
+            self.hashed += 1
+            try:
+                if file_sha256(path) != old.sha256:
+                    return None
+            except OSError:
+                return None
+        return KnownSource(replace(old, size=st.st_size, mtime_ns=mtime, overrides=overrides), problems)
+
+    def entry(self, plan: ParsedPlan, content: str) -> SourceEntry:
+        """The manifest's entry for a plan read in this build (``content``: its content key)."""
+        doc = plan.document
+        stamp = self.stamps.get(doc.source)
+        return SourceEntry(doc.source, doc.sha256, doc.doc_id, len(plan.clauses), doc.ocr_pages,
+                           *((stamp.size, stamp.mtime_ns, content, stamp.overrides) if stamp else ()))
+
+
+def plans_from_index(index, known: list[KnownSource]) -> dict[str, ParsedPlan] | None:
+    """The ``ParsedPlan`` of every known source as the loaded ``index`` holds it (by source name): its
+    document, cleaned text and headings from documents.json, its clauses and indicators in row order.
+    None when the index does not hold one of them whole (the build then parses them all again)."""
+    wanted = {k.entry.doc_id: k for k in known}
+    documents = {d.document.doc_id: d for d in index.documents if d.document.doc_id in wanted}
+    clauses, indicators = defaultdict(list), defaultdict(list)
+    for clause in index.clauses:
+        if clause.doc_id in documents:
+            clauses[clause.doc_id].append(clause)
+    for indicator in index.indicators:
+        if indicator.doc_id in documents:
+            indicators[indicator.doc_id].append(indicator)
+    out = {}
+    for doc_id, k in wanted.items():
+        d = documents.get(doc_id)
+        if d is None or (d.document.source, d.document.sha256, len(clauses[doc_id])) != (
+            k.entry.source, k.entry.sha256, k.entry.clauses
+        ):
+            return None
+        out[k.entry.source] = ParsedPlan(d.document, d.text, d.headings, tuple(clauses[doc_id]),
+                                         tuple(indicators[doc_id]), k.problems)
+    return out

@@ -1,0 +1,184 @@
+"""Unchanged sources are not parsed again (indexer/sources.py), and the index is what parsing every source
+again gives."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from indexer import build as build_module
+from indexer import packs, read, segments, sources
+from indexer.build import build_index
+from indexer.embedding import EmbedderSettings, make_embedder
+from indexer.store import load_index, read_manifest
+from retrieval.search import Searcher
+from tests.test_segments import _same, _verbs
+
+ROOT = Path(__file__).resolve().parent.parent
+PLANS = sorted(p for p in (ROOT / "data").iterdir() if p.suffix == ".txt")
+PAST = time.time_ns() - 3600 * 10**9
+
+
+def _embedder():
+    return make_embedder(EmbedderSettings(model="fake:64"))
+
+
+@pytest.fixture
+def parses(monkeypatch):
+    """The names of the files read_plan parsed (every build reads through read.read_folder)."""
+    seen: list[str] = []
+    real = read.read_plan
+    monkeypatch.setattr(read, "read_plan", lambda path, catalog=None: seen.append(Path(path).name) or real(path, catalog))
+    monkeypatch.setattr(segments, "COMPACT_SHARE", 10.0)  # the sample plans are few
+    return seen
+
+
+def _folder(tmp_path, plans, past: bool = False) -> Path:
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    for plan in plans:
+        shutil.copy(plan, data)
+        if past:
+            os.utime(data / plan.name, ns=(PAST, PAST))
+    return data
+
+
+def _content(index: Path) -> tuple:
+    """Everything a build derives from the sources, in an order that does not depend on segments."""
+    loaded = load_index(index, verify="full")
+    entries = sorted((s.source, s.sha256, s.doc_id, s.clauses, s.ocr_pages, s.content, s.overrides)
+                     for s in loaded.manifest.sources)
+    documents = sorted((json.dumps(d.document.to_json(), ensure_ascii=False), d.text,
+                        tuple(h.to_json().__repr__() for h in d.headings)) for d in loaded.documents)
+    clauses = sorted((c.clause_id, repr(c), key) for c, key in zip(loaded.clauses, loaded.embed_keys, strict=True))
+    indicators = sorted(repr(i) for i in loaded.indicators)
+    counts = loaded.manifest.counts
+    return entries, documents, clauses, indicators, counts, loaded.manifest.skipped, loaded.manifest.duplicates
+
+
+def _fresh_same(tmp_path, data: Path, index: Path) -> None:
+    """The index holds what a build from scratch of the same folder holds, and answers as it does."""
+    fresh = tmp_path / f"fresh-{len(list(tmp_path.iterdir()))}"
+    build_index(data, fresh, embedder=_embedder())
+    assert _content(index) == _content(fresh)
+    seeds = [load_index(fresh).ids[row] for row in (0, 40, 90)]
+    _same(_verbs(Searcher.open(index), seeds), _verbs(Searcher.open(fresh), seeds))
+
+
+def test_adding_a_plan_parses_that_plan_only_and_the_index_is_a_fresh_builds(tmp_path, parses):
+    data = _folder(tmp_path, PLANS[:4])
+    index = tmp_path / "index"
+    first = build_index(data, index, embedder=_embedder())
+    assert sorted(parses) == [p.name for p in PLANS[:4]] and first.parsed == 4
+    entries = read_manifest(index).sources
+    assert all(e.size and e.content and e.overrides for e in entries)
+    assert all(e.mtime_ns == 0 for e in entries)  # just written: too recent to trust, hashed next time
+    parses.clear()
+    _folder(tmp_path, PLANS[4:])
+    report = build_index(data, index, embedder=_embedder())
+    assert parses == [PLANS[4].name] and report.parsed == 1
+    assert report.added == (PLANS[4].name,) and report.segments == 1
+    assert dict(report.timings)["read"] >= 0
+    _fresh_same(tmp_path, data, index)
+
+
+def test_a_changed_plan_is_the_only_one_parsed_when_the_index_is_written_whole(tmp_path, parses):
+    data = _folder(tmp_path, PLANS, past=True)
+    index = tmp_path / "index"
+    build_index(data, index, embedder=_embedder())
+    parses.clear()
+    changed = data / PLANS[2].name
+    text = changed.read_text(encoding="utf-8")
+    changed.write_text(text.replace("知识产权", "知识产权（修订）", 3), encoding="utf-8")
+    report = build_index(data, index, embedder=_embedder())
+    assert parses == [PLANS[2].name] and report.changed == (PLANS[2].name,) and report.segments == 0
+    _fresh_same(tmp_path, data, index)
+    # a removed plan: nothing is parsed, the others come from the index
+    parses.clear()
+    (data / PLANS[0].name).unlink()
+    report = build_index(data, index, embedder=_embedder())
+    assert parses == [] and report.removed == (PLANS[0].name,)
+    _fresh_same(tmp_path, data, index)
+
+
+def test_an_unchanged_file_is_not_read_and_a_touched_one_only_hashed(tmp_path, parses, monkeypatch):
+    data = _folder(tmp_path, PLANS[:3], past=True)
+    index = tmp_path / "index"
+    build_index(data, index, embedder=_embedder())
+    assert all(e.mtime_ns == PAST for e in read_manifest(index).sources)
+    hashed: list[str] = []
+    real = sources.file_sha256
+    monkeypatch.setattr(sources, "file_sha256", lambda path: hashed.append(path.name) or real(path))
+    parses.clear()
+    assert build_index(data, index, embedder=_embedder()).up_to_date
+    assert parses == [] and hashed == []
+    os.utime(data / PLANS[1].name, ns=(PAST + 10**9, PAST + 10**9))  # touched: same bytes, new mtime
+    report = build_index(data, index, embedder=_embedder())
+    assert report.up_to_date and report.parsed == 0 and hashed == [PLANS[1].name] and parses == []
+    # the same size and mtime but other bytes would pass unseen: --force parses everything
+    parses.clear()
+    assert build_index(data, index, embedder=_embedder(), force=True).parsed == 3 and len(parses) == 3
+
+
+@pytest.mark.parametrize("change", ["parser", "pack"])
+def test_a_parser_or_pack_change_parses_every_source_again(tmp_path, parses, monkeypatch, change):
+    data = _folder(tmp_path, PLANS[:3], past=True)
+    index = tmp_path / "index"
+    build_index(data, index, embedder=_embedder())
+    if change == "parser":
+        monkeypatch.setattr(sources, "PARSER_VERSION", "bumped")
+        monkeypatch.setattr(build_module, "PARSER_VERSION", "bumped")
+    else:
+        digests = {**packs.build_digests(), "regions.tsv": "0" * 64}
+        monkeypatch.setattr(packs, "build_digests", lambda: digests)
+    parses.clear()
+    _folder(tmp_path, PLANS[3:4], past=True)
+    report = build_index(data, index, embedder=_embedder())
+    assert sorted(parses) == [p.name for p in PLANS[:4]] and report.parsed == 4 and report.segments == 0
+
+
+def test_a_catalog_or_sidecar_change_parses_that_plan_again(tmp_path, parses):
+    data = _folder(tmp_path, PLANS[:3], past=True)
+    index = tmp_path / "index"
+    (data / f"{PLANS[1].name}.meta.json").write_text("{not json", encoding="utf-8")
+    first = build_index(data, index, embedder=_embedder())
+    assert [e.path for e in first.skipped] == [str(data / f"{PLANS[1].name}.meta.json")]
+    parses.clear()
+    _folder(tmp_path, PLANS[3:4])
+    report = build_index(data, index, embedder=_embedder())
+    assert parses == [PLANS[3].name] and report.segments == 1
+    assert [str(e) for e in report.skipped] == [str(e) for e in first.skipped]  # still reported, unparsed
+    parses.clear()
+    (data / "catalog.csv").write_text(f"source,region\n{PLANS[0].name},海南省\n", encoding="utf-8")
+    report = build_index(data, index, embedder=_embedder())
+    assert parses == [PLANS[0].name] and report.changed == (PLANS[0].name,)
+    doc_id = read_manifest(index).sources[0].doc_id
+    assert load_index(index).document(doc_id).document.region == "海南省"
+    _fresh_same(tmp_path, data, index)
+
+
+def test_an_index_from_before_the_stamps_is_parsed_once_more_then_not(tmp_path, parses):
+    data = _folder(tmp_path, PLANS[:3], past=True)
+    index = tmp_path / "index"
+    build_index(data, index, embedder=_embedder())
+    path = index / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    for entry in manifest["sources"]:
+        for key in ("size", "mtime_ns", "content", "overrides"):
+            del entry[key]
+    path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    assert load_index(index).manifest.sources[0].content == ""  # it opens
+    parses.clear()
+    _folder(tmp_path, PLANS[3:4], past=True)
+    assert build_index(data, index, embedder=_embedder()).segments == 1
+    assert sorted(parses) == [p.name for p in PLANS[:4]]
+    assert all(e.content and e.mtime_ns == PAST for e in read_manifest(index).sources)  # recorded now
+    parses.clear()
+    _folder(tmp_path, PLANS[4:], past=True)
+    assert build_index(data, index, embedder=_embedder()).parsed == 1 and parses == [PLANS[4].name]
+    _fresh_same(tmp_path, data, index)
