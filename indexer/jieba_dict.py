@@ -129,7 +129,7 @@ class Lookups(MutableMapping):
                 found = self._seen[word] = self.table.get(word)
                 if len(self._seen) == self._budget and self._on_heavy is not None:
                     self._on_heavy()
-        return default if found is None or found is _MISSING else found
+        return default if found is None else found
 
     def __contains__(self, word) -> bool:
         return self.get(word, _MISSING) is not _MISSING

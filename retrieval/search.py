@@ -473,7 +473,8 @@ def _ann_search(index, qv: np.ndarray, k: int, allowed: np.ndarray | None) -> tu
         bits = np.packbits(allowed, bitorder="little")
         selector = faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits))
         if ivf:
-            params = faiss.SearchParametersIVF(sel=selector, nprobe=_probes(index, allowed))
+            share = max(int(np.count_nonzero(allowed)), 1) / len(allowed)
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=_probes(index, share))
         else:
             params = faiss.SearchParameters(sel=selector)
         scores, ids = index.search(query, k, params=params)
@@ -493,10 +494,8 @@ def _ann_search_excluding(index, qv: np.ndarray, k: int, mask: np.ndarray, left_
     want = min(k + left_out, index.ntotal)
     if want <= 0:
         return np.zeros(0, dtype=np.int64)
-    if isinstance(index, faiss.IndexIVF):
-        allowed = mask if rows_of is None else None
-        share = (index.ntotal - left_out) / index.ntotal if allowed is None else None
-        params = faiss.SearchParametersIVF(nprobe=_probes(index, allowed, share))
+    if isinstance(index, faiss.IndexIVF):  # the lists the selector's search would probe
+        params = faiss.SearchParametersIVF(nprobe=_probes(index, (index.ntotal - left_out) / index.ntotal))
         _, ids = index.search(query, want, params=params)
     else:
         _, ids = index.search(query, want)
@@ -509,12 +508,10 @@ FEW_EXCLUDED = 5_000  # a filter leaving out at most this many rows (and this sh
 FEW_SHARE = 0.1  # after an unfiltered search
 
 
-def _probes(index, allowed: np.ndarray | None, share: float | None = None) -> int:
-    """Lists to probe for a filter keeping ``share`` of the vectors (or the rows of ``allowed``): 1/share
-    times the index's own, so about as many allowed vectors are compared as without a filter."""
-    if share is None:
-        share = max(int(np.count_nonzero(allowed)), 1) / len(allowed)
-    return min(index.nlist, int(np.ceil(max(index.nprobe, 1) / max(share, 1e-9))))
+def _probes(index, share: float) -> int:
+    """Lists to probe for a filter keeping ``share`` of the vectors: 1/share times the index's own, so about
+    as many allowed vectors are compared as without a filter."""
+    return min(index.nlist, int(np.ceil(max(index.nprobe, 1) / share)))
 
 
 def _match_ref(numbers: tuple[tuple[str, int], ...], ref: SectionRef) -> int:
