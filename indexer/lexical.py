@@ -148,7 +148,9 @@ class Bm25Matrix:
             np.add.at(out, indices[start:end], data[start:end])
         return out
 
-    def top(self, tokens: list[str], mask: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def top(
+        self, tokens: list[str], mask: np.ndarray, k: int, weights: list[float] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The k best of ``get_scores(tokens)`` among ``mask`` rows, best first, ties by row (``topk``)."""
         data, indices, indptr = self.scores["data"], self.scores["indices"], self.scores["indptr"]
         columns: dict[str, list[Column]] = {}
@@ -159,7 +161,7 @@ class Bm25Matrix:
             if bound is None:
                 bound = self._bounds[i] = float(np.max(data[start:end])) if end > start else 0.0
             columns[t] = [Column(0, indices[start:end], data[start:end], bound)]
-        return top_k([columns[t] for t in tokens], int(self.scores["num_docs"]), mask, k)
+        return top_k([columns[t] for t in tokens], int(self.scores["num_docs"]), mask, k, weights)
 
     def has(self, token: str) -> bool:
         return token in self.vocab_dict
@@ -229,12 +231,16 @@ class LexicalIndex:
             return np.zeros(self.n_docs, dtype=np.float32)
         return self._bm25.get_scores(tokens)
 
-    def top(self, tokens: list[str], mask: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def top(
+        self, tokens: list[str], mask: np.ndarray, k: int, weights: list[float] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Rows and scores of the k best positive ``token_scores(tokens)`` among ``mask`` rows, best first,
-        ties by row, without scoring every clause (``indexer.topk``): the same rows and scores, bit for bit."""
+        ties by row, without scoring every clause (``indexer.topk``): the same rows and scores, bit for bit.
+        ``weights``: one per token, each token's scores times it (a repeated token asked once, weighted
+        by its count, reads its postings once: the same sum up to float32 rounding)."""
         if not tokens or self.n_docs == 0 or k < 1:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        return self._bm25.top(tokens, mask, k)
+        return self._bm25.top(tokens, mask, k, weights)
 
     def tokens(self, query: str) -> list[str]:
         """The query's tokens that some document holds, in order, a repeated one again (as ``scores`` adds them)."""

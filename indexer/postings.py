@@ -235,9 +235,12 @@ class Bm25Postings:
                 np.add.at(out[offset:] if offset else out, seg.indices[start:end], seg.data[start:end])
         return out
 
-    def top(self, tokens: list[str], mask: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def top(
+        self, tokens: list[str], mask: np.ndarray, k: int, weights: list[float] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The rows and scores of the k best positive scores among ``mask`` rows, best first, ties by row:
-        those of ranking ``get_scores(tokens)``, bit for bit, without summing every posting (``topk``)."""
+        those of ranking ``get_scores(tokens)``, bit for bit, without summing every posting (``topk``);
+        ``weights``: each token's score times its weight (``topk.full_sum``)."""
         columns: dict[str, list[Column]] = {}
         for t in dict.fromkeys(tokens):
             columns[t] = []
@@ -246,7 +249,7 @@ class Bm25Postings:
                 if i is not None:
                     start, end = int(seg.indptr[i]), int(seg.indptr[i + 1])
                     columns[t].append(Column(offset, seg.indices[start:end], seg.data[start:end], seg.bound(i)))
-        return top_k([columns[t] for t in tokens], self.n_docs, mask, k)
+        return top_k([columns[t] for t in tokens], self.n_docs, mask, k, weights)
 
     def document_frequencies(self) -> dict[str, int]:
         """How many clauses each token occurs in, over every segment."""

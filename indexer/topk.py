@@ -15,7 +15,10 @@ keep 100 rows. Here:
    first, dropping every candidate whose bound falls under ``theta``; the few left are scored exactly.
 
 An exact score is each token's entry of the row (0.0 where it has none: adding 0.0 to a float32 changes
-nothing) added in token order: the very float32 the full sum gives. Bounds carry a relative slack far
+nothing) added in token order: the very float32 the full sum gives. A query may weight its tokens instead
+of repeating them (``weights``: a clause as the query of ``similar_to`` asks each of its telling tokens
+once, times its count, instead of reading the same postings again for every repeat): each entry is then
+the float32 product of the score and the weight, in the full sum and in the exact scores alike. Bounds carry a relative slack far
 above float32 rounding. The rows come back best first, ties by row (``best``): the same rows and scores,
 bit for bit, as ranking the full sum. When pruning cannot pay (short postings, bounds that prune little)
 the full sum is taken.
@@ -48,13 +51,22 @@ class Column:
     bound: float  # the largest score (0.0 for an empty column)
 
 
-def full_sum(query: Sequence[Sequence[Column]], n: int) -> np.ndarray:
-    """Every row's score: each token's columns added in token order (a repeated token adds again)."""
+def full_sum(query: Sequence[Sequence[Column]], n: int, weights: Sequence[float] | None = None) -> np.ndarray:
+    """Every row's score: each token's columns added in token order (a repeated token adds again), each
+    times its weight when ``weights`` are given (one per token of ``query``)."""
     out = np.zeros(n, dtype=np.float32)
-    for columns in query:
+    for columns, weight in zip(query, _weights(query, weights), strict=True):
         for c in columns:
-            np.add.at(out[c.offset :] if c.offset else out, c.rows, c.scores)
+            np.add.at(out[c.offset :] if c.offset else out, c.rows, c.scores if weight == 1 else c.scores * weight)
     return out
+
+
+def _weights(query: Sequence[Sequence[Column]], weights: Sequence[float] | None) -> list[np.float32]:
+    if weights is None:
+        return [np.float32(1)] * len(query)
+    if len(weights) != len(query) or any(not w > 0 for w in weights):
+        raise ValueError("one positive weight per query token")
+    return [np.float32(w) for w in weights]
 
 
 def best(rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -72,17 +84,20 @@ def best(rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.n
     return rows[order], scores[order]
 
 
-def top_k(query: Sequence[Sequence[Column]], n: int, mask: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def top_k(
+    query: Sequence[Sequence[Column]], n: int, mask: np.ndarray, k: int, weights: Sequence[float] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Rows and float32 scores of the k best positive scores among ``mask`` rows, best first, ties by row:
-    exactly those of ranking ``full_sum(query, n)``. ``query``: each token's columns, in token order (a
-    repeated token: the same sequence object again)."""
-    tokens: dict[int, tuple[Sequence[Column], int]] = {}  # distinct tokens: (columns, times asked)
-    for columns in query:
-        tokens[id(columns)] = (columns, tokens.get(id(columns), (columns, 0))[1] + 1)
+    exactly those of ranking ``full_sum(query, n, weights)``. ``query``: each token's columns, in token
+    order (a repeated token: the same sequence object again); ``weights``: one per token, or None for 1."""
+    factors = _weights(query, weights)
+    tokens: dict[int, tuple[Sequence[Column], float]] = {}  # distinct tokens: (columns, total weight asked)
+    for columns, factor in zip(query, factors, strict=True):
+        tokens[id(columns)] = (columns, tokens.get(id(columns), (columns, 0.0))[1] + float(factor))
     length = {key: sum(len(c.rows) for c in cols) for key, (cols, _) in tokens.items()}
     total = sum(length.values())
     if k < 1 or sum(length[id(columns)] for columns in query) <= n * FULL_BELOW:
-        return _full(query, n, mask, k)
+        return _full(query, n, mask, k, factors)
     # 1. the rarest tokens summed in token order: a lower bound of every row's score
     rare, budget = set(), 0
     for key in sorted(tokens, key=length.__getitem__):
@@ -90,15 +105,16 @@ def top_k(query: Sequence[Sequence[Column]], n: int, mask: np.ndarray, k: int) -
             break
         rare.add(key)
         budget += length[key]
-    bound = full_sum([columns for columns in query if id(columns) in rare], n)
+    picked = [i for i, columns in enumerate(query) if id(columns) in rare]
+    bound = full_sum([query[i] for i in picked], n, [factors[i] for i in picked])
     seen = np.flatnonzero(mask & (bound > 0))
     if len(seen) < k:
-        return _full(query, n, mask, k)
+        return _full(query, n, mask, k, factors)
     scratch = np.zeros(n, dtype=np.float32)
     # theta, a lower bound of the k-th best score: the k-th best exact score of the rows best by that sum
     probe = seen[np.argpartition(-bound[seen], min(PROBE * k, len(seen)) - 1)[: PROBE * k]]
     probe.sort()
-    exact = _exact(query, probe, scratch)
+    exact = _exact(query, factors, probe, scratch)
     theta = float(np.partition(exact, len(exact) - k)[len(exact) - k])
     # 2. the commonest tokens whose bounds together stay under theta: no row that has none of the other
     # tokens can reach the k best, so only the other tokens' rows are candidates
@@ -110,7 +126,7 @@ def top_k(query: Sequence[Sequence[Column]], n: int, mask: np.ndarray, k: int) -
         skipped += weight[rest[0]]
         skipped_keys.append(rest.pop(0))
     if budget + sum(length[key] for key in rest) > total // 2:
-        return _full(query, n, mask, k)
+        return _full(query, n, mask, k, factors)
     for key in rest:  # the other tokens' scores too: a row's sum then lacks only the skipped tokens'
         columns, count = tokens[key]
         for c in columns:
@@ -120,7 +136,7 @@ def top_k(query: Sequence[Sequence[Column]], n: int, mask: np.ndarray, k: int) -
         known = bound[candidates]
         probe = candidates[np.argpartition(-known, PROBE * k - 1)[: PROBE * k]]
         probe.sort()
-        exact = _exact(query, probe, scratch)
+        exact = _exact(query, factors, probe, scratch)
         theta = max(theta, float(np.partition(exact, len(exact) - k)[len(exact) - k]))
         candidates = candidates[known >= np.float32(_floor(theta, skipped, slack))]
     # 3. each skipped token's bound replaced by the candidates' own scores, heaviest first, dropping every
@@ -137,7 +153,7 @@ def top_k(query: Sequence[Sequence[Column]], n: int, mask: np.ndarray, k: int) -
             candidates, upper, entry = candidates[keep], upper[keep], entry[keep]
             entries = {t: e[keep] for t, e in entries.items()}
         entries[key] = entry
-    return best(candidates, _exact(query, candidates, scratch, entries), k)
+    return best(candidates, _exact(query, factors, candidates, scratch, entries), k)
 
 
 def _floor(theta: float, skipped: float, slack: float) -> float:
@@ -168,24 +184,27 @@ def _entries(columns: Sequence[Column], rows: np.ndarray, scratch: np.ndarray) -
 
 def _exact(
     query: Sequence[Sequence[Column]],
+    factors: Sequence[np.float32],
     rows: np.ndarray,
     scratch: np.ndarray,
     entries: dict[int, np.ndarray] | None = None,
 ) -> np.ndarray:
     """The float32 scores of some rows (ascending), bit for bit those of ``full_sum``: each token's entry
-    for every row (0.0 where it has none: adding it changes nothing), added in token order. ``entries``:
-    those already known, by token."""
+    for every row (0.0 where it has none: adding it changes nothing) times its weight, added in token
+    order. ``entries``: those already known, by token (unweighted)."""
     entries = {} if entries is None else entries
     out = np.zeros(len(rows), dtype=np.float32)
-    for columns in query:
+    for columns, factor in zip(query, factors, strict=True):
         entry = entries.get(id(columns))
         if entry is None:
             entry = entries[id(columns)] = _entries(columns, rows, scratch)
-        out += entry
+        out += entry if factor == 1 else entry * factor
     return out
 
 
-def _full(query: Sequence[Sequence[Column]], n: int, mask: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    scores = full_sum(query, n)
+def _full(
+    query: Sequence[Sequence[Column]], n: int, mask: np.ndarray, k: int, factors: Sequence[np.float32]
+) -> tuple[np.ndarray, np.ndarray]:
+    scores = full_sum(query, n, factors)
     rows = np.flatnonzero(mask & (scores > 0))
     return best(rows, scores[rows], k)

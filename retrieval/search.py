@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import math
 import threading
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -208,13 +209,14 @@ class Searcher:
         else:
             dense, dense_mask = self._dense_scores(qv, mask)
         lexical_index = self.index.lexical
-        tokens = pq.lexical_tokens
         # the best lexical rows without scoring every clause (a clause's 40 tokens read ~10^7 postings at 10^6)
-        lexical_rows, lexical_scores = lexical_index.top(
-            lexical_index.tokens(pq.content_text or pq.search_text) if tokens is None else list(tokens),
-            mask,
-            CANDIDATES,
-        )
+        if pq.lexical_tokens is None:
+            lexical_rows, lexical_scores = lexical_index.top(
+                lexical_index.tokens(pq.content_text or pq.search_text), mask, CANDIDATES
+            )
+        else:  # a clause as the query (similar_to): each telling token once, weighted by its count
+            counts = Counter(pq.lexical_tokens)
+            lexical_rows, lexical_scores = lexical_index.top(list(counts), mask, CANDIDATES, list(counts.values()))
         dense_rows = _top(dense, dense_mask, CANDIDATES, positive_only=False)
         preferred = None
         if pq.doc_types:

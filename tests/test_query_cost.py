@@ -92,21 +92,22 @@ def test_similar_to_scores_the_clause_s_most_telling_tokens(fake_searcher, monke
     seen = []
     real = type(lexical).top
 
-    def spy(self, tokens, mask, k):
-        seen.append(list(tokens))
-        return real(self, tokens, mask, k)
+    def spy(self, tokens, mask, k, weights=None):
+        seen.append((list(tokens), weights))
+        return real(self, tokens, mask, k, weights)
 
     monkeypatch.setattr(type(lexical), "top", spy)
     longest = max(s.clauses, key=lambda c: len(set(lexical.tokens(c.text))))
     everything = lexical.tokens(longest.text)
     assert len(set(everything)) > SIMILAR_TERMS  # the fixture has a clause long enough to be cut
     s.similar_to(longest.clause_id)
-    (asked,) = seen
-    assert len(set(asked)) == SIMILAR_TERMS
+    ((asked, weights),) = seen
+    assert len(asked) == len(set(asked)) == SIMILAR_TERMS  # each token once ...
     counts = Counter(everything)
+    assert weights == [counts[t] for t in asked]  # ... weighted by its count in the clause
     weight = {t: counts[t] * s.term_weights().get(t, 0.0) for t in counts}
     assert min(weight[t] for t in set(asked)) >= max(weight[t] for t in set(everything) - set(asked))
-    assert asked == [t for t in everything if t in set(asked)]  # query order and repeats kept
+    assert asked == list(dict.fromkeys(t for t in everything if t in set(asked)))  # in query order
 
 
 def _old_by_region(hits, region_levels, per_region, exclude_region, covers):

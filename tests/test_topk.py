@@ -37,8 +37,8 @@ def _postings(seed: int, n: int = 3000, vocab: int = 40, segments=(0, 1000, 2200
     return columns
 
 
-def _reference(query, n, mask, k):
-    scores = full_sum(query, n)
+def _reference(query, n, mask, k, weights=None):
+    scores = full_sum(query, n, weights)
     rows = np.flatnonzero(mask & (scores > 0))
     order = sorted(rows.tolist(), key=lambda r: (-float(scores[r]), r))[:k]  # the definition, plainly
     return np.array(order, dtype=np.int64), scores[order]
@@ -66,6 +66,32 @@ def test_top_k_equals_ranking_the_full_sum_bit_for_bit(seed, monkeypatch):
                 assert scores.dtype == np.float32 and np.array_equal(scores, want_scores)
                 cases += 1
     assert len(full_calls) < cases / 2  # most of them were pruned, not summed whole
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_weighted_tokens_give_the_weighted_full_sum_bit_for_bit(seed, monkeypatch):
+    """A clause as the query asks each token once with its count as weight: the pruned top k is exactly
+    the ranking of the weighted full sum, and that sum is the repeated tokens' sum up to float32 rounding."""
+    n = 3000
+    columns = _postings(seed, n)
+    rng = np.random.default_rng(200 + seed)
+    monkeypatch.setattr(topk, "FULL_BELOW", 0)
+    for _ in range(20):
+        picked = rng.choice(len(columns), size=int(rng.integers(1, 30)), replace=False)
+        counts = rng.integers(1, 6, len(picked))
+        query, weights = [columns[i] for i in picked], counts.tolist()
+        repeated = [columns[i] for i, c in zip(picked, counts, strict=True) for _ in range(c)]
+        assert np.allclose(full_sum(query, n, weights), full_sum(repeated, n), rtol=1e-5)
+        for mask in (np.ones(n, dtype=bool), rng.random(n) < 0.6):
+            for k in (1, 10, 100):
+                rows, scores = top_k(query, n, mask, k, weights)
+                want_rows, want_scores = _reference(query, n, mask, k, weights)
+                assert rows.tolist() == want_rows.tolist()
+                assert scores.dtype == np.float32 and np.array_equal(scores, want_scores)
+    with pytest.raises(ValueError):
+        top_k(columns[:2], n, np.ones(n, dtype=bool), 5, [1.0])
+    with pytest.raises(ValueError):
+        full_sum(columns[:2], n, [1.0, 0.0])
 
 
 def test_best_keeps_the_lowest_rows_among_ties_at_the_k_th_score():
