@@ -15,6 +15,7 @@ a long clause per result list. Same input, same order (ties by clause id).
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,11 @@ MODES = ("hybrid", "dense", "lexical")
 # clause is alike. 40 rather than 25: the clause shown per region stays the same for 91% of regions
 # (25: 87%) on the evaluation index, at ~30 ms of BM25 at 10^6 clauses (README "Performance").
 SIMILAR_TERMS = 40
+# ... and none that more than half of the clauses hold (MoreLikeThis's maxDocFreqPct): such a word says
+# nothing about which clause is alike (its BM25 weight is under log 2, a rare word's 5-9), yet its postings
+# are half the index, read whole for every similar_to. With the IDF log(1 + N / df) of ``term_weights``,
+# df > N / 2 is an IDF under log 3.
+COMMON_IDF = math.log(3)
 DOC_TYPE_BOOST = 0.5 / 61  # half of a first place in one list: a preference, not an override
 PINNED_SCORE = 10.0  # a resolved section reference outranks any fused score (at most ~2/61)
 
@@ -68,7 +74,12 @@ def list_weights(pq: ParsedQuery, base: Mapping[str, float]) -> dict[str, float]
 
 def salient_tokens(tokens: Sequence[str], idf: Mapping[str, float], k: int = SIMILAR_TERMS) -> tuple[str, ...]:
     """The query tokens of a long text: its ``k`` distinct tokens with the highest count × IDF (ties by
-    token), in their order and with their repeats; all of them when there are no more than ``k``."""
+    token), in their order and with their repeats; all of them when there are no more than ``k``. Tokens
+    that more than half of the clauses hold (IDF under ``COMMON_IDF``) are left out, unless nothing else
+    is left."""
+    common = {t for t in set(tokens) if (w := idf.get(t)) is not None and w < COMMON_IDF}
+    if common and len(common) < len(set(tokens)):
+        tokens = [t for t in tokens if t not in common]
     counts = Counter(tokens)
     if len(counts) <= k:
         return tuple(tokens)

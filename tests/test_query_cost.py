@@ -4,6 +4,7 @@ most telling tokens (not every token, whose postings cover much of a large corpu
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from collections import Counter
@@ -13,7 +14,7 @@ import pytest
 from indexer.regions import PROVINCE_ABBREVIATIONS, all_regions, short_names
 from retrieval import query as query_module
 from retrieval.query import KnownRegion, find_regions
-from retrieval.ranking import SIMILAR_TERMS, salient_tokens
+from retrieval.ranking import COMMON_IDF, SIMILAR_TERMS, salient_tokens
 
 
 def _old_find_regions(search_text, regions):
@@ -77,13 +78,24 @@ def test_a_query_does_not_walk_the_regions_of_the_index(gazetteer, monkeypatch):
 
 
 def test_salient_tokens_keep_the_highest_count_times_idf_in_order_with_repeats():
-    idf = {"知识产权": 0.1, "质押": 3.0, "融资": 2.0, "加强": 0.2, "风险": 1.5, "补偿": 2.5}
+    idf = {"知识产权": 1.2, "质押": 6.0, "融资": 4.0, "加强": 1.3, "风险": 3.0, "补偿": 5.0}
     tokens = ["加强", "知识产权", "质押", "融资", "知识产权", "风险", "补偿", "融资"]
-    # count × idf: 融资 4.0, 质押 3.0, 补偿 2.5, 风险 1.5, 加强 0.2, 知识产权 0.2 (tie: by token)
+    # count × idf: 融资 8.0, 质押 6.0, 补偿 5.0, 风险 3.0, 知识产权 2.4, 加强 1.3
     assert salient_tokens(tokens, idf, k=3) == ("质押", "融资", "补偿", "融资")
-    assert salient_tokens(tokens, idf, k=5) == ("加强", "质押", "融资", "风险", "补偿", "融资")
+    assert salient_tokens(tokens, idf, k=5) == ("知识产权", "质押", "融资", "知识产权", "风险", "补偿", "融资")
     assert salient_tokens(tokens, idf, k=6) == tuple(tokens)  # no more distinct tokens than k: all of them
     assert salient_tokens(["未知", "质押"], idf, k=1) == ("质押",)  # a token the corpus lacks weighs nothing
+
+
+def test_salient_tokens_leave_out_words_most_clauses_hold():
+    """A word in more than half of the clauses (IDF log(1 + N/df) under log 3) says nothing about which
+    clause is alike, and its postings are half the index: left out, unless nothing else is left."""
+    n = 1000
+    idf = {t: math.log(1 + n / df) for t, df in {"的": 990, "发展": 501, "加强": 499, "质押": 3}.items()}
+    tokens = ["加强", "的", "质押", "发展", "的"]
+    assert salient_tokens(tokens, idf) == ("加强", "质押")
+    assert salient_tokens(["的", "发展", "的"], idf) == ("的", "发展", "的")
+    assert salient_tokens(["的", "未知"], idf) == ("未知",)  # a word the corpus lacks is not common
 
 
 def test_similar_to_scores_the_clause_s_most_telling_tokens(fake_searcher, monkeypatch):
@@ -105,8 +117,11 @@ def test_similar_to_scores_the_clause_s_most_telling_tokens(fake_searcher, monke
     assert len(asked) == len(set(asked)) == SIMILAR_TERMS  # each token once ...
     counts = Counter(everything)
     assert weights == [counts[t] for t in asked]  # ... weighted by its count in the clause
-    weight = {t: counts[t] * s.term_weights().get(t, 0.0) for t in counts}
-    assert min(weight[t] for t in set(asked)) >= max(weight[t] for t in set(everything) - set(asked))
+    idf = s.term_weights()
+    weight = {t: counts[t] * idf.get(t, 0.0) for t in counts}
+    common = {t for t in counts if idf.get(t, 0.0) < COMMON_IDF}  # in more than half of the fixture's clauses
+    assert not common & set(asked)
+    assert min(weight[t] for t in set(asked)) >= max(weight[t] for t in set(everything) - set(asked) - common)
     assert asked == list(dict.fromkeys(t for t in everything if t in set(asked)))  # in query order
 
 
