@@ -55,6 +55,9 @@ class Settings:
     zh_max_df: int = 1_000_000  # a Chinese word is expanded when at most this many clauses hold it (0: absent only)
     prf: int = 40  # > 0: neighbours only among the words of the dense side's best ``prf`` clauses
     trust: bool = False  # English: a word the expansion translated raises the lexical list's weight
+    # Whether to answer is decided on the ranking without expansion (the abstention model was fitted on
+    # it; expansion raises its dense/lexical agreement signal by construction). Not the chosen variant.
+    abstain_plain: bool = False
 
 
 CHOSEN = Settings()  # chosen on development (README row); held-out checked; blind run once
@@ -219,6 +222,14 @@ class ExpandingSearcher(Searcher):
         self.expander = None if settings.scope == "off" else Expander(cached_table(self, settings.prompt), embedder, settings)
         self.last: dict[str, list[str]] = {}
 
+    def plain_hits(self, pq, k: int):
+        """The hits of a search without expansion."""
+        expander, self.expander = self.expander, None
+        try:
+            return self.search(pq, k=k)
+        finally:
+            self.expander = expander
+
     @classmethod
     def open(cls, index_dir, embedder=None, settings: Settings = CHOSEN) -> ExpandingSearcher:
         plain = Searcher.open(index_dir, embedder)
@@ -281,6 +292,20 @@ def timing(searcher: ExpandingSearcher, questions: list[dict]) -> None:
     searcher.expander = expander
 
 
+def _answerable_on_plain_hits() -> None:
+    """With ``abstain_plain``, the answer's abstention model sees the hits of the unexpanded ranking."""
+    import retrieval.answer as answer_module
+
+    original = answer_module.answerable
+
+    def answerable(searcher, pq, hits):
+        if isinstance(searcher, ExpandingSearcher) and searcher.settings.abstain_plain and searcher.expander:
+            hits = searcher.plain_hits(pq, max(len(hits), 1))
+        return original(searcher, pq, hits)
+
+    answer_module.answerable = answerable
+
+
 def main(argv: list[str] | None = None) -> int:
     from retrieval.eval.__main__ import PINS, SETS, load_questions, report
     from retrieval.eval.metrics import figures, run
@@ -292,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true", help="print the evaluation's whole table for each variant")
     parser.add_argument("--timing", action="store_true", help="build and query-time cost of the chosen variant")
     args = parser.parse_args(argv)
+    _answerable_on_plain_hits()
     searcher = ExpandingSearcher.open(args.index)
     if args.timing:
         timing(searcher, load_questions(SETS["dev"]) + load_questions(SETS["heldout"]))

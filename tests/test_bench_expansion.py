@@ -55,3 +55,12 @@ def test_expansion_off_ranks_as_the_plain_searcher(expansion, fake_index_dir, fa
     off = expansion.ExpandingSearcher.open(fake_index_dir, settings=expansion.Settings(scope="off"))
     for question in ("中小企业怎么用专利去银行贷款？", "地理标志保护", "How do the plans support patent-backed loans?"):
         assert [h.clause_id for h in off.search(question, k=10)] == [h.clause_id for h in fake_searcher.search(question, k=10)]
+
+
+def test_plain_hits_are_the_ranking_without_expansion(expansion, fake_index_dir, fake_searcher):
+    settings = expansion.Settings(scope="zh", threshold=0.5, prompt="", prf=0, zh_max_df=0, abstain_plain=True)
+    searcher = expansion.ExpandingSearcher.open(fake_index_dir, settings=settings)
+    question = "专利质押贷款融资难怎么办"
+    plain = searcher.plain_hits(searcher.parse(question), 10)
+    assert [h.clause_id for h in plain] == [h.clause_id for h in fake_searcher.search(question, k=10)]
+    assert searcher.expander is not None  # put back after the plain search
