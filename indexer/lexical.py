@@ -246,6 +246,10 @@ class LexicalIndex:
         """The query's tokens that some document holds, in order, a repeated one again (as ``scores`` adds them)."""
         return [t for t in tokenize(query, self.tokenizer) if self._bm25.has(t)]
 
+    def has(self, token: str) -> bool:
+        """Whether some document holds the token."""
+        return self._bm25.has(token)
+
     def document_frequencies(self) -> dict[str, int]:
         """How many documents each token occurs in."""
         return self._bm25.document_frequencies()

@@ -80,14 +80,25 @@ _FUNCTION_WORDS = frozenset(
 def translated_share(text: str) -> float:
     """The share of an English text's content words that the glossary turns into Chinese terms: how much
     the lexical side (which sees only those terms) knows of the question."""
-    lowered = text.lower().replace("’", "'")
-    words = [w for w in re.findall(r"[a-z][a-z'-]+", lowered) if w not in _FUNCTION_WORDS]
+    words = content_words(text)
     if not words:
         return 0.0
-    covered = set()
-    for m in _pattern().finditer(lowered):
-        covered.update(re.findall(r"[a-z][a-z'-]+", m.group(1)))
+    covered = covered_words(text)
     return sum(1 for w in words if w in covered) / len(words)
+
+
+def content_words(text: str) -> list[str]:
+    """An English text's words (lower case) less the function words, in order, repeats kept."""
+    lowered = text.lower().replace("’", "'")
+    return [w for w in re.findall(r"[a-z][a-z'-]+", lowered) if w not in _FUNCTION_WORDS]
+
+
+def covered_words(text: str) -> set[str]:
+    """The words of an English text that some glossary phrase matching in it contains."""
+    covered: set[str] = set()
+    for m in _pattern().finditer(text.lower().replace("’", "'")):
+        covered.update(re.findall(r"[a-z][a-z'-]+", m.group(1)))
+    return covered
 
 
 def chinese_terms(text: str) -> str:

@@ -424,6 +424,14 @@ def test_english_questions_trust_the_lexical_list_for_what_the_glossary_translat
     assert parse_query("Under Beijing's water-saving regulation, when can a car wash be fined?").lexical_trust == share
 
 
+def test_the_glossary_says_which_english_content_words_it_translated():
+    from retrieval.glossary import content_words, covered_words
+
+    question = "Under Beijing's water-saving regulation, when can a car wash be fined?"
+    assert content_words(question) == ["beijing's", "water-saving", "regulation", "car", "wash", "fined"]
+    assert "regulation" in covered_words(question) and "car" not in covered_words(question)
+
+
 def test_english_fusion_leans_on_the_dense_list():
     from retrieval.ranking import list_weights
     from retrieval.search import FUSION_WEIGHTS
