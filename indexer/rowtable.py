@@ -127,6 +127,9 @@ class RowColumns:
             "dep_ptr": dep_ptr,
             "dep": np.array(dep, dtype=np.int32),
             "deps": np.array(list(deps), dtype=str),
+            # the documents' ids by position (``doc`` codes): a tombstone finds its document's rows here
+            # (not in NAMES: a table written before lacks it, and ``load`` does not read it)
+            "doc_ids": np.array(list(doc_ids), dtype=str),
         })
 
     def save(self, path: Path) -> None:
