@@ -215,6 +215,14 @@ class LexicalIndex:
         postings = Postings.from_counts(parts).scored()
         return cls(Bm25Postings([postings]), tokenizer, postings.n_docs)
 
+    def arrange(self, live: np.ndarray) -> None:
+        """Rows as the loaded index has them (``segments.join_parts``): its row i is row ``live[i]`` of the
+        postings (the dead rows are in none)."""
+        if not isinstance(self._bm25, Bm25Postings):
+            raise ValueError("a precomputed BM25 matrix cannot have tombstones")
+        self._bm25.arrange(live)
+        self.n_docs = self._bm25.n_docs
+
     @property
     def segments(self) -> tuple[Postings, ...]:
         """The postings of each segment (none for a precomputed matrix)."""

@@ -258,9 +258,22 @@ class Bm25Postings:
             self.live = np.flatnonzero(alive)
             self.to_live = np.cumsum(alive) - 1
         self.n_docs = self.n_rows if self.live is None else len(self.live)
+        self.moved = False  # whether live rows are in another order than the postings' (``arrange``)
         corpus = (self.n_docs, sum(s.live()[2] for s in self.segments))
         if any(s.corpus != corpus or s.data is None for s in self.segments):
             raise ValueError(f"BM25 scores computed for another corpus than its {corpus[0]} clauses; rebuild the index")
+
+    def arrange(self, live: np.ndarray) -> None:
+        """The live rows in the order of the loaded index (a changed plan's new rows in its old place:
+        ``segments.join_parts``): row i is the postings' row ``live[i]``; the same rows as the tombstones
+        leave (ValueError otherwise)."""
+        live = np.asarray(live, dtype=np.int64)
+        if self.live is None or len(live) != len(self.live) or not np.array_equal(np.sort(live), self.live):
+            raise ValueError("the live rows of the clauses and of the BM25 postings differ")
+        self.live = live
+        self.to_live = np.full(self.n_rows, -1, dtype=np.int64)
+        self.to_live[live] = np.arange(len(live))
+        self.moved = bool(len(live) > 1 and (np.diff(live) < 0).any())
 
     def has(self, token: str) -> bool:
         return any(token in s.vocab for s in self.segments)
@@ -296,8 +309,26 @@ class Bm25Postings:
             return top_k([columns[t] for t in tokens], self.n_docs, mask, k, weights)
         rows_mask = np.zeros(self.n_rows, dtype=bool)
         rows_mask[self.live] = mask
-        rows, scores = top_k([columns[t] for t in tokens], self.n_rows, rows_mask, k, weights)
-        return self.to_live[rows], scores  # ascending either way: ties stay in row order
+        query = [columns[t] for t in tokens]
+        rows, scores = top_k(query, self.n_rows, rows_mask, k, weights)
+        if not self.moved:
+            return self.to_live[rows], scores  # the same order: ties stay in row order
+        # rows moved: ties rank by the index's rows, and those tied at the k-th score that the postings'
+        # order cut off are fetched first (asked for more until a score below it comes back)
+        more = k
+        while len(rows) == more and len(rows) and scores[-1] > 0:
+            more *= 2
+            rows2, scores2 = top_k(query, self.n_rows, rows_mask, more, weights)
+            if len(rows2) < more or scores2[-1] < scores[k - 1]:
+                rows, scores = rows2, scores2
+                break
+            rows, scores = rows2, scores2
+        if len(rows) > k:
+            keep = scores >= scores[k - 1]
+            rows, scores = rows[keep], scores[keep]
+        live = self.to_live[rows]
+        order = np.lexsort((live, -scores))[:k]
+        return live[order], scores[order]
 
     def document_frequencies(self) -> dict[str, int]:
         """How many live clauses each token occurs in, over every segment."""

@@ -26,9 +26,9 @@ files. Rows continue: a segment's first clause is the row after the last one bef
   An index with tombstones is of format 4 (older code refuses it); without, it stays format 3.
 - Exactness: BM25 is the from-scratch score bit for bit; dense scores are the same vectors (a flat base:
   exact search over all; an IVF base: the base's training, until compaction retrains). Rankings break
-  ties by row, and a segment's rows follow the base's: where two clauses score exactly alike, a plan
-  added or changed since the base ranks after one whose file name sorts later (a fresh build orders
-  plans by file name).
+  ties by row: a changed plan keeps its place (its new rows take the old ones' place in the loaded row
+  order), so the rows are a fresh build's (plans by file name) wherever plans were added in that order;
+  an added plan's rows follow the others', as before.
 - Compaction: a build that changes a setting, is asked to (``build --compact``), or whose segments and
   dead base rows would pass ``COMPACT_SHARE`` of the base's clauses (or move a flat index past the ANN
   threshold) writes one base from scratch of the live plans, as every build did before.
@@ -46,6 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .records import Clause
 from .rowtable import ROWS, ClauseTable, RowColumns, Strings, row_index
 
 COMPACT_SHARE = 0.10  # segment rows and dead base rows past this share of the base's clauses: a new base
@@ -54,8 +55,8 @@ COMPACT_SHARE = 0.10  # segment rows and dead base rows past this share of the b
 class ClauseParts(Sequence):
     """The clause tables of the base and its segments as one table (``ClauseTable``'s interface): rows in
     order, ids, embed keys and row columns joined. ``keep``: the rows of the joined tables that are live
-    (ascending; an index with tombstones), the table's rows then being those alone, ``doc_map`` giving
-    each joined document's position among the live ones (-1 for a dead one)."""
+    (an index with tombstones), in the order the table then has them (a changed plan's in its old
+    place), ``doc_map`` giving each joined document's position among the live ones (-1 for a dead one)."""
 
     def __init__(self, tables: Sequence[ClauseTable], doc_counts: Sequence[int], keep: np.ndarray | None = None,
                  doc_map: np.ndarray | None = None):
@@ -67,13 +68,21 @@ class ClauseParts(Sequence):
         offsets = np.cumsum([0, *doc_counts])[:-1].tolist()
         rows = [t.rows for t in self.tables]
         rows = None if any(r is None for r in rows) else concat_rows(rows, offsets)
-        self._live_of: list[np.ndarray | None] = [None] * len(self.tables)
+        # the rows in order as (table, first row, row after the last) runs, for a sequential pass
+        self._runs = [(t, 0, len(t)) for t in self.tables]
         if keep is not None:
             ids, keys = ids[keep], keys[keep]
             rows = None if rows is None else subset_rows(rows, keep, doc_map)
-            alive = np.zeros(self._bounds[-1], dtype=bool)
-            alive[keep] = True
-            self._live_of = [alive[a:b] for a, b in zip(self._bounds[:-1], self._bounds[1:], strict=True)]
+            breaks = np.flatnonzero(np.diff(keep) != 1) + 1 if len(keep) else np.zeros(0, dtype=np.int64)
+            self._runs = []
+            for a, b in zip([0, *breaks.tolist()], [*breaks.tolist(), len(keep)], strict=True):
+                if b > a:
+                    first, last = int(keep[a]), int(keep[b - 1]) + 1
+                    part = bisect_right(self._bounds, first) - 1
+                    while first < last:  # a run may span the end of one table and the start of the next
+                        end = min(last, self._bounds[part + 1])
+                        self._runs.append((self.tables[part], first - self._bounds[part], end - self._bounds[part]))
+                        first, part = end, part + 1
         self.ids, self.embed_keys, self.rows = Strings(ids), Strings(keys), rows
         for t in self.tables:  # the joined arrays replace each table's own (which would double them)
             t.ids = t.embed_keys = t.rows = None
@@ -98,18 +107,12 @@ class ClauseParts(Sequence):
         return table[j]
 
     def __iter__(self):
-        for table, live in zip(self.tables, self._live_of, strict=True):
-            if live is None:
-                yield from table
-            else:
-                yield from (c for c, keep in zip(table, live.tolist(), strict=True) if keep)
+        for record in self.records():
+            yield Clause.from_json(record)
 
     def records(self):
-        for table, live in zip(self.tables, self._live_of, strict=True):
-            if live is None:
-                yield from table.records()
-            else:
-                yield from (r for r, keep in zip(table.records(), live.tolist(), strict=True) if keep)
+        for table, start, stop in self._runs:
+            yield from table.records(start, stop)
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, Sequence) or isinstance(other, str | bytes):
@@ -178,10 +181,11 @@ def subset_rows(rows: RowColumns, keep: np.ndarray, doc_map: np.ndarray) -> RowC
 
 
 def join_parts(parts: list[tuple], dead: list[tuple[np.ndarray, frozenset[str]]] | None = None) -> tuple:
-    """(clauses, documents, indicators, clause vectors, sentences, vector ids) of the base and its segments,
-    joined (see the module docstring). ``parts``: what ``store._read_part`` read of each; ``dead``: per part,
-    the rows and document ids its tombstones leave out (``store.dead_parts``), which no reader then sees.
-    ``vector ids``: None, or (an IVF index with tombstones) the FAISS id of each live row."""
+    """(clauses, documents, indicators, clause vectors, sentences, vector ids, live rows) of the base and its
+    segments, joined (see the module docstring). ``parts``: what ``store._read_part`` read of each;
+    ``dead``: per part, the rows and document ids its tombstones leave out (``store.dead_parts``), which
+    no reader then sees. ``vector ids``: None, or (an IVF index with tombstones) the FAISS id of each live
+    row; ``live rows``: None, or the joined parts' row of each live row (the lexical index's)."""
     for clauses, _, _, vectors, sentences in parts:
         rows = sentences.rows
         if vectors.ntotal != len(clauses) or (len(rows) and not 0 <= int(rows.min()) <= int(rows.max()) < len(clauses)):
@@ -205,33 +209,73 @@ def join_parts(parts: list[tuple], dead: list[tuple[np.ndarray, frozenset[str]]]
         to_live = np.full(int(row_offsets[-1]) + len(tables[-1]), -1, dtype=np.int64)
         to_live[keep] = np.arange(len(keep))
         alive = np.flatnonzero(to_live[rows] >= 0)
+        alive = alive[np.argsort(to_live[rows[alive]], kind="stable")]  # in the order of their clauses' rows
         rows, spans, keys = to_live[rows[alive]], spans[alive], keys[alive]
         sentence_index, sentence_ids = live_vectors(sentence_index, alive)
     sentences = replace(s[0], rows=rows.astype(np.int32), spans=spans, keys=Strings(keys), index=sentence_index,
                         index_ids=sentence_ids)
-    return clauses, documents, indicators, vectors, sentences, vector_ids
+    return clauses, documents, indicators, vectors, sentences, vector_ids, keep
 
 
 def _live(parts, dead, row_offsets) -> tuple:
     """(live rows, document positions among the live ones, live documents, live indicators) of the joined
-    parts, each part's tombstones checked against what it holds (ValueError: the index is damaged)."""
-    keep, doc_map, documents, indicators = [], [], [], []
+    parts, each part's tombstones checked against what it holds (ValueError: the index is damaged).
+
+    A changed plan keeps its place: the live document that has the id of a tombstoned one (its new
+    version, in a later segment) takes the rows' place of the first of them, so that the rows are in the
+    order of a fresh build (plans by file name; ties rank by row) wherever the plans were added in that
+    order. Without ``rows.npz`` in every part (an index written before it) the live rows stay in order."""
+    runs = []  # per part: (document entry, id, first row, row after its last, dead?, indicators)
     for (table, docs, inds, _, _), (rows, doc_ids), offset in zip(parts, dead, row_offsets, strict=True):
         gone = [i for i, d in enumerate(docs) if d.document.doc_id in doc_ids]
         if len(gone) != len(doc_ids) or (len(rows) and int(rows[-1]) >= len(table)):
             raise ValueError("a tombstone names a document or rows its part does not hold")
         if table.rows is not None and not np.array_equal(np.flatnonzero(np.isin(table.rows.doc, gone)), rows):
             raise ValueError("a tombstone's rows are not its document's")
+        if table.rows is None or (len(table.rows.doc) and (np.diff(table.rows.doc) < 0).any()):
+            bounds = None
+        else:
+            bounds = np.searchsorted(table.rows.doc, np.arange(len(docs) + 1)).tolist()
+        by_doc: dict[str, list] = {}
+        for x in inds:
+            by_doc.setdefault(x.doc_id, []).append(x)
         alive = np.ones(len(table), dtype=bool)
         alive[rows] = False
-        keep.append(np.flatnonzero(alive) + int(offset))
+        part = []
         for i, d in enumerate(docs):
-            doc_map.append(-1 if i in gone else len(documents))
-            if i not in gone:
-                documents.append(d)
-        indicators.extend(x for x in inds if x.doc_id not in doc_ids)
-    return (np.concatenate(keep).astype(np.int64), np.array(doc_map, dtype=np.int64), tuple(documents),
-            tuple(indicators))
+            span = (int(offset) + bounds[i], int(offset) + bounds[i + 1]) if bounds is not None else None
+            part.append((d, span, i in gone, by_doc.get(d.document.doc_id, []) if i not in gone else []))
+        runs.append((part, None if bounds is not None else np.flatnonzero(alive) + int(offset)))
+    ordered = all(plain is None for _, plain in runs)
+    live_at = {d.document.doc_id: (p, i) for p, (part, _) in enumerate(runs) for i, (d, _, dead_, _) in enumerate(part)
+               if not dead_}
+    placed: set[tuple[int, int]] = set()
+    keep, doc_map, documents, indicators = [], {}, [], []
+    phys_doc = np.cumsum([0] + [len(part) for part, _ in runs]).tolist()
+
+    def emit(p: int, i: int) -> None:
+        d, span, _, inds = runs[p][0][i]
+        placed.add((p, i))
+        doc_map[phys_doc[p] + i] = len(documents)
+        documents.append(d)
+        indicators.extend(inds)
+        if ordered:
+            keep.append(np.arange(*span, dtype=np.int64))
+
+    for p, (part, plain) in enumerate(runs):
+        for i, (d, _, is_dead, _) in enumerate(part):
+            if is_dead:
+                new = live_at.get(d.document.doc_id) if ordered else None
+                if new is not None and new not in placed:
+                    emit(*new)
+            elif (p, i) not in placed:
+                emit(p, i)
+        if not ordered:
+            keep.append(plain)
+    mapping = np.full(phys_doc[-1], -1, dtype=np.int64)
+    mapping[list(doc_map)] = list(doc_map.values())
+    keep_rows = np.concatenate(keep).astype(np.int64) if keep else np.zeros(0, dtype=np.int64)
+    return keep_rows, mapping, tuple(documents), tuple(indicators)
 
 
 def live_vectors(index, keep: np.ndarray | None) -> tuple:

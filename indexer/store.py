@@ -246,7 +246,7 @@ class SentenceVectors:
     keys: Sequence[str]  # sha1 of the embedded text (vectors are reused by it; loaded: ``Strings``)
     vectors: np.ndarray  # float32, (n, dim), unit length; loaded: a view of ``index``'s storage (or its rows)
     index: object = None  # the loaded FAISS index (flat or IVF) the vectors live in
-    # With tombstones over an IVF index: the index's id of each live sentence (ascending); None: id = position
+    # With tombstones over an IVF index: the index's id of each live sentence; None: id = position
     index_ids: np.ndarray | None = None
 
     @classmethod
@@ -270,8 +270,8 @@ class PlanIndex:
     lexical: object
     embed_keys: Sequence[str] = ()
     sentences: SentenceVectors | None = None
-    # With tombstones over an IVF index: the FAISS id of each live row (ascending; the dead rows stay in
-    # its memory-mapped lists, never returned); None: row i is FAISS id i
+    # With tombstones over an IVF index: the FAISS id of each live row (the dead rows stay in its
+    # memory-mapped lists, never returned; a changed plan's rows in its old place); None: row i is id i
     vector_ids: np.ndarray | None = None
     _ids: Strings | None = None
     _docs: dict[str, DocumentEntry] = field(default_factory=dict)
@@ -831,7 +831,9 @@ def _load(folder: Path, verify: str) -> PlanIndex:
         if len(parts) > 1 or dead is not None:
             from .segments import join_parts
 
-            clauses, documents, indicators, vectors, sentences, vector_ids = join_parts(parts, dead)
+            clauses, documents, indicators, vectors, sentences, vector_ids, live = join_parts(parts, dead)
+            if live is not None:
+                lexical.arrange(live)
         else:
             clauses, documents, indicators, vectors, sentences = parts[0]
         del parts
