@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .topk import Column, top_k
+from .topk import Column, full_sum, top_k
 
 K1, B = 1.5, 0.75  # bm25s's defaults (method 'lucene'), which every index so far was built with
 FILES = {"indices": "indices.csc.index.npy", "indptr": "indptr.csc.index.npy", "tf": "tf.csc.index.npy",
@@ -310,22 +310,17 @@ class Bm25Postings:
         rows_mask = np.zeros(self.n_rows, dtype=bool)
         rows_mask[self.live] = mask
         query = [columns[t] for t in tokens]
-        rows, scores = top_k(query, self.n_rows, rows_mask, k, weights)
         if not self.moved:
+            rows, scores = top_k(query, self.n_rows, rows_mask, k, weights)
             return self.to_live[rows], scores  # the same order: ties stay in row order
-        # rows moved: ties rank by the index's rows, and those tied at the k-th score that the postings'
-        # order cut off are fetched first (asked for more until a score below it comes back)
-        more = k
-        while len(rows) == more and len(rows) and scores[-1] > 0:
-            more *= 2
-            rows2, scores2 = top_k(query, self.n_rows, rows_mask, more, weights)
-            if len(rows2) < more or scores2[-1] < scores[k - 1]:
-                rows, scores = rows2, scores2
-                break
-            rows, scores = rows2, scores2
-        if len(rows) > k:
-            keep = scores >= scores[k - 1]
-            rows, scores = rows[keep], scores[keep]
+        # rows moved: ties rank by the index's rows, so when the k-th score ties with one past it (the
+        # postings' order may have cut the tie otherwise), every row scoring as much is ranked (full sums:
+        # the same float32 scores as top_k's)
+        rows, scores = top_k(query, self.n_rows, rows_mask, k + 1, weights)
+        if len(rows) == k + 1 and scores[k] == scores[k - 1]:
+            full = full_sum(query, self.n_rows, weights)
+            rows = np.flatnonzero(rows_mask & (full >= scores[k - 1]))
+            scores = full[rows]
         live = self.to_live[rows]
         order = np.lexsort((live, -scores))[:k]
         return live[order], scores[order]
