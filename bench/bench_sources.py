@@ -2,12 +2,15 @@
 reading the folder costs, before and after unchanged sources were no longer parsed (indexer/sources.py).
 
     .venv/bin/python bench/bench_sources.py make --work /tmp/srcbench --plans 2000
-    .venv/bin/python bench/bench_sources.py add --work /tmp/srcbench [--change] [--code /path/to/other/checkout]
+    .venv/bin/python bench/bench_sources.py add --work /tmp/srcbench [--change | --remove] [--compact-share X]
+                                             [--code /path/to/other/checkout]
 
 ``make`` writes N text plans (the bundled plans, each under another region's name: the region string
 replaced, so every text differs), one more plan to add, and builds the index of the N (fake embedder, so
 that the figures are of reading and writing, not of a model). ``add`` copies that index, adds the plan
-(or, ``--change``, edits one: the index is written whole) and times ``build_index`` in this process, with the code of ``--code`` (another checkout, e.g. the code
+(or, ``--change``, edits one; ``--remove``, deletes one: the old document tombstoned, the new version a
+segment; before tombstones, and with ``--compact-share 0``, the index written whole) and times
+``build_index`` in this process, with the code of ``--code`` (another checkout, e.g. the code
 before, whose manifests lack the sources' stamps: they are stripped from the copy). Prints wall and CPU
 seconds, the build's stage timings and the load average.
 """
@@ -65,7 +68,7 @@ def make(work: Path, n: int, tokenizer: str) -> None:
           f"({time.process_time() - cpu:.1f} s CPU), load {os.getloadavg()[0]:.1f}; {dict(report.timings)}")
 
 
-def add(work: Path, tokenizer: str, change: bool = False) -> None:
+def add(work: Path, tokenizer: str, change: bool = False, remove: bool = False) -> None:
     from indexer.build import build_index
     from indexer.embedding import EmbedderSettings, make_embedder
 
@@ -83,13 +86,15 @@ def add(work: Path, tokenizer: str, change: bool = False) -> None:
     folder = work / "data+1"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
-    for path in [*(work / "data").iterdir(), *([] if change else (work / "extra").iterdir())]:
+    for path in [*(work / "data").iterdir(), *([] if change or remove else (work / "extra").iterdir())]:
         os.link(path, folder / path.name)  # the same files: same inodes and mtimes
-    if change:  # one plan edited instead: the index is written whole
-        edited = sorted(folder.iterdir())[len(os.listdir(folder)) // 2]
-        text = edited.read_text(encoding="utf-8")
-        edited.unlink()
-        edited.write_text(text.replace("知识产权", "知识产权（修订）", 3), encoding="utf-8")
+    middle = sorted(folder.iterdir())[len(os.listdir(folder)) // 2]
+    if change:  # one plan edited instead
+        text = middle.read_text(encoding="utf-8")
+        middle.unlink()
+        middle.write_text(text.replace("知识产权", "知识产权（修订）", 3), encoding="utf-8")
+    elif remove:  # one plan deleted instead
+        middle.unlink()
     embedder = make_embedder(EmbedderSettings(model="fake:64"))
     load = os.getloadavg()[0]
     started, cpu = time.perf_counter(), time.process_time()
@@ -97,7 +102,9 @@ def add(work: Path, tokenizer: str, change: bool = False) -> None:
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     shutil.rmtree(index, ignore_errors=True)
     shutil.rmtree(folder, ignore_errors=True)
-    print(f"{'change one plan of' if change else 'add one plan to'} {report.documents - (not change)}: {wall:.2f} s ({cpu:.2f} s CPU), parsed "
+    verb = "change one plan of" if change else "remove one plan of" if remove else "add one plan to"
+    before = report.documents + remove - (not change and not remove)
+    print(f"{verb} {before}: {wall:.2f} s ({cpu:.2f} s CPU), parsed "
           f"{getattr(report, 'parsed', report.documents)}, segments {report.segments}, load {load:.1f} -> "
           f"{os.getloadavg()[0]:.1f}; {dict(report.timings)}")
 
@@ -109,13 +116,20 @@ def main() -> None:
     parser.add_argument("--plans", type=int, default=2000)
     parser.add_argument("--tokenizer", default="bigram")
     parser.add_argument("--change", action="store_true", help="add: edit one plan instead of adding one")
+    parser.add_argument("--remove", action="store_true", help="add: delete one plan instead of adding one")
+    parser.add_argument("--compact-share", type=float, default=None,
+                        help="segments.COMPACT_SHARE for this run (0: the index written whole, as before tombstones)")
     parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose indexer to run")
     args = parser.parse_args()
     sys.path.insert(0, str(args.code.resolve()))
+    if args.compact_share is not None:
+        from indexer import segments
+
+        segments.COMPACT_SHARE = args.compact_share
     if args.phase == "make":
         make(args.work, args.plans, args.tokenizer)
     else:
-        add(args.work, args.tokenizer, args.change)
+        add(args.work, args.tokenizer, args.change, args.remove)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from .store import (
     NORMALIZATION,
     PARSER_VERSION,
     TOKENS,
+    TOMBSTONE_FORMAT,
     DocumentEntry,
     Manifest,
     SentenceVectors,
@@ -48,7 +49,6 @@ from .store import (
     staging_dir,
     swap_in,
     vector_index_spec,
-    vector_rows,
     verify_files,
     write_index,
 )
@@ -212,7 +212,7 @@ def build_index(
             (Path(e.path).name, e.reason) for e in skipped
         } and set(old_manifest.duplicates) == set(duplicates)
         if not force and settings_same and skipped_same and not (added or removed or changed) and not (
-            compact and old_manifest.segments
+            compact and (old_manifest.segments or old_manifest.tombstones)
         ):
             try:
                 load_index(index_dir, verify="full")  # up to date only if every file still hashes right
@@ -225,9 +225,9 @@ def build_index(
                 pass
 
         report = None
-        if settings_same and added and not (force or compact or removed or changed):
+        if settings_same and (added or changed or removed) and not (force or compact):
             report = _append(plans, tuple(skipped), duplicates, old_manifest, index_dir, embedder, tokenizer,
-                             embed_recipe, ann_threshold, progress, started, added, scan)
+                             embed_recipe, ann_threshold, progress, started, (added, changed, removed), scan)
         if report is None:
             read_started = time.perf_counter()
             whole, old_index = _whole_plans(plans, index_dir)
@@ -326,7 +326,7 @@ def build_from_plans(
             old_manifest, embedder, tokenizer, embed_recipe, ann_threshold
         ):
             report = _append(plans, (), (), old_manifest, index_dir, embedder, tokenizer, embed_recipe,
-                             ann_threshold, progress, started, added)
+                             ann_threshold, progress, started, (added, (), ()))
             if report is not None:
                 return report
         return _write_build(plans, (), (), old_manifest, index_dir, embedder, tokenizer, embed_recipe, ann_threshold,
@@ -413,29 +413,42 @@ def _write_build(plans, skipped, duplicates, old_manifest, index_dir, embedder, 
 
 
 def _append(plans, skipped, duplicates, old_manifest, index_dir, embedder, tokenizer, embed_recipe, ann_threshold,
-            progress, started, added, scan=None) -> BuildReport | None:
-    """Add plans as a new segment of the index (``indexer.segments``): their vectors, token counts and
-    files only, the rest of the index linked as it is. None (write the whole index instead) when the index
-    predates segments, its files are not all there, or the segments would grow past ``COMPACT_SHARE`` of
-    the base or take a flat index past the ANN threshold. Runs under the build lock."""
+            progress, started, diff, scan=None) -> BuildReport | None:
+    """Add plans as a new segment of the index and tombstone the documents of changed and removed ones
+    (``indexer.segments``): the new plans' vectors, token counts and files only, the rest of the index
+    linked as it is (a changed plan is its old document tombstoned and the new version added). None (write
+    the whole index instead) when the index predates segments, its files are not all there, a document to
+    tombstone cannot be placed, or the segments and dead base rows would grow past ``COMPACT_SHARE`` of the
+    base or take a flat index past the ANN threshold. Runs under the build lock."""
     from .embedding import runtime_of
     from .postings import Postings
-    from .segments import COMPACT_SHARE, append_segment
+    from .segments import COMPACT_SHARE, append_segment, tombstones_for
 
-    if old_manifest.format_version != FORMAT_VERSION or not Postings.exists(index_dir / "lexical"):
+    added, changed, removed = diff
+    if old_manifest.format_version not in (FORMAT_VERSION, TOMBSTONE_FORMAT) or not Postings.exists(index_dir / "lexical"):
         return None
-    new_plans = [p for p in plans if isinstance(p, ParsedPlan) and p.document.source in set(added)]
+    fresh = set(added) | set(changed)
+    new_plans = [p for p in plans if isinstance(p, ParsedPlan) and p.document.source in fresh]
+    if len(new_plans) != len(fresh):
+        return None
+    try:
+        dead, dead_counts = tombstones_for(index_dir, old_manifest, (*changed, *removed))
+    except (OSError, ValueError, KeyError):  # a part without rows.npz, a document not found: write it whole
+        return None
+    tombstones = (*old_manifest.tombstones, *dead)
     in_segments = sum(g.clauses for g in old_manifest.segments)
-    base = old_manifest.counts.get("clauses", 0) - in_segments
+    base = old_manifest.counts.get("clauses", 0) + sum(t.clauses for t in old_manifest.tombstones) - in_segments
+    dead_in_base = sum(t.clauses for t in tombstones if t.part == "")
     clauses = [c for p in new_plans for c in p.clauses]
-    if in_segments + len(clauses) > COMPACT_SHARE * base:
+    if in_segments + len(clauses) + dead_in_base > COMPACT_SHARE * base:
         return None
     docs = {p.document.doc_id: p.document for p in new_plans}
     rows, spans, sentence_texts = sentence_units(clauses, docs, embed_recipe)
-    totals = {"documents": old_manifest.counts.get("documents", 0) + len(new_plans),
-              "clauses": old_manifest.counts.get("clauses", 0) + len(clauses),
-              "indicators": old_manifest.counts.get("indicators", 0) + sum(len(p.indicators) for p in new_plans),
-              "sentences": old_manifest.counts.get("sentences", 0) + len(sentence_texts)}
+    totals = {"documents": old_manifest.counts.get("documents", 0) + len(new_plans) - len(dead),
+              "clauses": old_manifest.counts.get("clauses", 0) + len(clauses) - sum(t.clauses for t in dead),
+              "indicators": old_manifest.counts.get("indicators", 0) + sum(len(p.indicators) for p in new_plans)
+              - dead_counts["indicators"],
+              "sentences": old_manifest.counts.get("sentences", 0) + len(sentence_texts) - dead_counts["sentences"]}
     totals["vectors"] = totals["clauses"]
     spec = vector_index_spec(totals["clauses"], totals["sentences"], ann_threshold)
     if spec["type"] != old_manifest.vector_index.get("type") or runtime_of(embedder) != old_manifest.runtime:
@@ -456,24 +469,27 @@ def _append(plans, skipped, duplicates, old_manifest, index_dir, embedder, token
     lap("vectors")
     progress("write", 0, 1)
     parts, tokens = token_counts(new_plans, index_dir, tokenizer, timings)
-    postings = Postings.from_counts(parts)
+    postings = Postings.from_counts(parts) if new_plans else None
     lap("lexical")
+    gone = set(changed) | set(removed)
     manifest = replace(
         old_manifest,
+        format_version=TOMBSTONE_FORMAT if tombstones else old_manifest.format_version,
         packs=packs.digests(),
-        sources=_refreshed(old_manifest.sources, plans, scan) + tuple(_source_entry(p, scan) for p in new_plans),
+        sources=_replaced(_refreshed(old_manifest.sources, plans, scan), gone, [_source_entry(p, scan) for p in new_plans]),
         counts=totals,
         skipped=tuple((Path(e.path).name, e.reason) for e in skipped),
         duplicates=duplicates,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 2),
+        tombstones=tombstones,
     )
     staging = staging_dir(index_dir)
     try:
-        append_segment(index_dir, staging, old_manifest, manifest,
-                       [DocumentEntry(p.document, p.headings, p.text) for p in new_plans], clauses, keys,
-                       all_vectors[: len(texts)], [i for p in new_plans for i in p.indicators], postings, tokenizer,
-                       sentences, tokens, timings)
+        manifest = append_segment(index_dir, staging, old_manifest, manifest,
+                                  [DocumentEntry(p.document, p.headings, p.text) for p in new_plans], clauses, keys,
+                                  all_vectors[: len(texts)], [i for p in new_plans for i in p.indicators], postings,
+                                  tokenizer, sentences, tokens, timings)
         swap_in(staging, index_dir)
     except (OSError, RuntimeError, MemoryError) as err:
         raise IndexWriteFailed(
@@ -486,9 +502,17 @@ def _append(plans, skipped, duplicates, old_manifest, index_dir, embedder, token
     total_vectors = totals["clauses"] + totals["sentences"]
     return BuildReport(
         index_dir, False, totals["documents"], totals["clauses"], embedded, total_vectors - embedded,
-        tuple(added), (), (), tuple(skipped), time.perf_counter() - started, duplicates, tuple(timings.items()),
-        segments=len(old_manifest.segments) + 1,
+        tuple(added), tuple(changed), tuple(removed), tuple(skipped), time.perf_counter() - started, duplicates,
+        tuple(timings.items()), segments=len(manifest.segments),
     )
+
+
+def _replaced(entries, gone: set[str], new: list[SourceEntry]) -> tuple[SourceEntry, ...]:
+    """The manifest's source entries with those of changed plans replaced where they stood, removed ones
+    left out, and added ones after them."""
+    by_source = {e.source: e for e in new}
+    out = [by_source.pop(e.source, e) for e in entries if e.source not in gone or e.source in by_source]
+    return (*out, *by_source.values())
 
 
 def _refreshed(entries, items, scan) -> tuple[SourceEntry, ...]:
@@ -659,7 +683,7 @@ def _vectors(index_dir, old_manifest, embedder, texts, keys, progress, old=None)
     if same and old_manifest.model == embedder.name and old_manifest.dim == embedder.dim:
         try:
             old = old if old is not None else load_index(index_dir, verify="full")  # never reuse damaged bytes
-            sources = [(old.embed_keys, vector_rows(old.faiss))]
+            sources = [(old.embed_keys, old.vector_table())]
             if old.sentences is not None:
                 sources.append((old.sentences.keys, old.sentences.vectors))
             for old_keys, rows in sources:

@@ -215,6 +215,14 @@ class LexicalIndex:
         postings = Postings.from_counts(parts).scored()
         return cls(Bm25Postings([postings]), tokenizer, postings.n_docs)
 
+    def arrange(self, live: np.ndarray) -> None:
+        """Rows as the loaded index has them (``segments.join_parts``): its row i is row ``live[i]`` of the
+        postings (the dead rows are in none)."""
+        if not isinstance(self._bm25, Bm25Postings):
+            raise ValueError("a precomputed BM25 matrix cannot have tombstones")
+        self._bm25.arrange(live)
+        self.n_docs = self._bm25.n_docs
+
     @property
     def segments(self) -> tuple[Postings, ...]:
         """The postings of each segment (none for a precomputed matrix)."""
@@ -268,14 +276,18 @@ class LexicalIndex:
         )
 
     @classmethod
-    def load(cls, folder: Path, *more: Path) -> LexicalIndex:
-        """The lexical index in ``folder`` and, for an index of several segments, those of the others."""
+    def load(cls, folder: Path, *more: Path, dead: Sequence[np.ndarray] | None = None) -> LexicalIndex:
+        """The lexical index in ``folder`` and, for an index of several segments, those of the others;
+        ``dead``: per segment, the rows its tombstones leave out (``store.dead_parts``)."""
         meta = json.loads((folder / "lexical.json").read_text(encoding="utf-8"))
         if not Postings.exists(folder):
-            if more:
+            if more or dead is not None:
                 raise ValueError("a precomputed BM25 matrix cannot have segments")
             return cls(Bm25Matrix.load(folder), meta["tokenizer"], int(meta["n_docs"]))
-        scorer = Bm25Postings([Postings.load(f) for f in (folder, *more)])
+        postings = [Postings.load(f) for f in (folder, *more)]
+        if dead is not None:
+            postings = [p.without(d) for p, d in zip(postings, dead, strict=True)]
+        scorer = Bm25Postings(postings)
         for f in more:
             if json.loads((f / "lexical.json").read_text(encoding="utf-8"))["tokenizer"] != meta["tokenizer"]:
                 raise ValueError(f"the segment at {f} was tokenized otherwise")

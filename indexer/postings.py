@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .topk import Column, top_k
+from .topk import Column, full_sum, top_k
 
 K1, B = 1.5, 0.75  # bm25s's defaults (method 'lucene'), which every index so far was built with
 FILES = {"indices": "indices.csc.index.npy", "indptr": "indptr.csc.index.npy", "tf": "tf.csc.index.npy",
@@ -82,13 +82,43 @@ class Postings:
     """One segment's raw term frequencies (CSC by token, clause rows local to the segment), clause
     lengths, and ``data``: its scores for the corpus named by ``corpus`` = (clauses, tokens) of all."""
 
-    __slots__ = ("vocab", "indices", "indptr", "tf", "lengths", "data", "corpus", "length", "_bounds")
+    __slots__ = ("vocab", "indices", "indptr", "tf", "lengths", "data", "corpus", "length", "_bounds", "dead",
+                 "_live")
 
-    def __init__(self, vocab: dict[str, int], indices, indptr, tf, lengths, data=None, corpus=(0, 0), length=None):
+    def __init__(self, vocab: dict[str, int], indices, indptr, tf, lengths, data=None, corpus=(0, 0), length=None,
+                 dead: np.ndarray | None = None):
         self.vocab, self.indices, self.indptr, self.tf, self.lengths = vocab, indices, indptr, tf, lengths
         self.data, self.corpus = data, tuple(corpus)
         self.length = int(np.asarray(lengths, dtype=np.int64).sum()) if length is None else int(length)
         self._bounds: np.ndarray | None = None  # each column's largest score, found when first asked
+        # rows whose documents are tombstoned (ascending, local): still in the arrays, left out of the
+        # corpus statistics and never returned (``Bm25Postings``)
+        self.dead = None if dead is None or not len(dead) else np.asarray(dead, dtype=np.int64)
+        self._live: tuple | None = None
+
+    def without(self, dead: np.ndarray | None) -> Postings:
+        """These postings (the same arrays) with the rows ``dead`` left out of the corpus."""
+        return Postings(self.vocab, self.indices, self.indptr, self.tf, self.lengths, self.data, self.corpus,
+                        self.length, dead)
+
+    def live(self) -> tuple[np.ndarray, int, int]:
+        """(each column's document frequency, clauses, tokens) over the live rows: the tombstoned rows'
+        postings found in one pass over the clause column (in blocks), their lengths subtracted."""
+        if self._live is None:
+            counts = np.diff(np.asarray(self.indptr)).astype(np.int64)
+            if self.dead is None:
+                self._live = (counts, self.n_docs, self.length)
+            else:
+                is_dead = np.zeros(self.n_docs, dtype=bool)
+                is_dead[self.dead] = True
+                indptr, pairs, step = np.asarray(self.indptr), len(self.indices), 1 << 22
+                for s in range(0, pairs, step):
+                    hits = np.flatnonzero(is_dead[np.asarray(self.indices[s : s + step])]) + s
+                    if len(hits):
+                        counts -= np.bincount(np.searchsorted(indptr, hits, side="right") - 1, minlength=len(counts))
+                self._live = (counts, self.n_docs - len(self.dead),
+                              self.length - int(np.asarray(self.lengths)[self.dead].astype(np.int64).sum()))
+        return self._live
 
     @classmethod
     def from_counts(cls, parts) -> Postings:
@@ -117,29 +147,31 @@ class Postings:
 
     def df(self, token: str) -> int:
         i = self.vocab.get(token)
-        return 0 if i is None else int(self.indptr[i + 1] - self.indptr[i])
+        return 0 if i is None else int(self.live()[0][i])
 
     def column_df(self, others: Sequence[Postings]) -> np.ndarray:
-        """Each column's document frequency over this segment and ``others`` (the smaller vocabulary of
-        each pair is walked)."""
-        df = np.diff(np.asarray(self.indptr)).astype(np.int64)
+        """Each column's document frequency over the live rows of this segment and ``others`` (the smaller
+        vocabulary of each pair is walked)."""
+        df = self.live()[0].copy()
         for o in others:
+            counts = o.live()[0]
             if len(o.vocab) <= len(self.vocab):
                 for t, j in o.vocab.items():
                     i = self.vocab.get(t)
                     if i is not None:
-                        df[i] += int(o.indptr[j + 1] - o.indptr[j])
+                        df[i] += int(counts[j])
             else:
                 for t, i in self.vocab.items():
                     df[i] += o.df(t)
         return df
 
     def scored(self, others: Sequence[Postings] = (), out: Path | None = None) -> Postings:
-        """These postings with their scores for the corpus of this segment and ``others``: the arithmetic of
-        ``lexical.bm25_arrays``, in blocks (float64 temporaries of 10^8 pairs would be gigabytes). ``out``:
-        the scores are written there as a ``.npy`` file, block by block (never all in memory)."""
-        n_docs = self.n_docs + sum(o.n_docs for o in others)
-        length = self.length + sum(o.length for o in others)
+        """These postings with their scores for the corpus of the live rows of this segment and ``others``:
+        the arithmetic of ``lexical.bm25_arrays``, in blocks (float64 temporaries of 10^8 pairs would be
+        gigabytes). ``out``: the scores are written there as a ``.npy`` file, block by block (never all in
+        memory). Dead rows are scored too (with the same statistics), never returned."""
+        n_docs = self.live()[1] + sum(o.live()[1] for o in others)
+        length = self.live()[2] + sum(o.live()[2] for o in others)
         df = self.column_df(others)
         idf = np.zeros(len(df), dtype=np.float64)
         values, inverse = np.unique(df, return_inverse=True)
@@ -163,7 +195,7 @@ class Postings:
         if out is not None:
             data.flush()
         return Postings(self.vocab, self.indices, self.indptr, self.tf, self.lengths, data, (n_docs, length),
-                        self.length)
+                        self.length, self.dead)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -209,15 +241,39 @@ class Postings:
 
 
 class Bm25Postings:
-    """The BM25 scorer of an index of one or more segments (their clauses in order, one row space)."""
+    """The BM25 scorer of an index of one or more segments (their clauses in order, one row space). With
+    tombstones (segments' ``dead`` rows) the rows are the live ones only: the postings keep the dead rows,
+    which are masked out of every ranking and left out of the scores returned."""
 
     def __init__(self, segments: Sequence[Postings]):
         self.segments = tuple(segments)
-        self.n_docs = sum(s.n_docs for s in self.segments)
+        self.n_rows = sum(s.n_docs for s in self.segments)  # rows in the postings, dead ones included
         self.offsets = np.cumsum([0] + [s.n_docs for s in self.segments])[:-1].tolist()
-        corpus = (self.n_docs, sum(s.length for s in self.segments))
+        dead = [s.dead + off for s, off in zip(self.segments, self.offsets, strict=True) if s.dead is not None]
+        self.live: np.ndarray | None = None  # the postings' row of each live row (None: all are live)
+        self.to_live: np.ndarray | None = None
+        if dead:
+            alive = np.ones(self.n_rows, dtype=bool)
+            alive[np.concatenate(dead)] = False
+            self.live = np.flatnonzero(alive)
+            self.to_live = np.cumsum(alive) - 1
+        self.n_docs = self.n_rows if self.live is None else len(self.live)
+        self.moved = False  # whether live rows are in another order than the postings' (``arrange``)
+        corpus = (self.n_docs, sum(s.live()[2] for s in self.segments))
         if any(s.corpus != corpus or s.data is None for s in self.segments):
             raise ValueError(f"BM25 scores computed for another corpus than its {corpus[0]} clauses; rebuild the index")
+
+    def arrange(self, live: np.ndarray) -> None:
+        """The live rows in the order of the loaded index (a changed plan's new rows in its old place:
+        ``segments.join_parts``): row i is the postings' row ``live[i]``; the same rows as the tombstones
+        leave (ValueError otherwise)."""
+        live = np.asarray(live, dtype=np.int64)
+        if self.live is None or len(live) != len(self.live) or not np.array_equal(np.sort(live), self.live):
+            raise ValueError("the live rows of the clauses and of the BM25 postings differ")
+        self.live = live
+        self.to_live = np.full(self.n_rows, -1, dtype=np.int64)
+        self.to_live[live] = np.arange(len(live))
+        self.moved = bool(len(live) > 1 and (np.diff(live) < 0).any())
 
     def has(self, token: str) -> bool:
         return any(token in s.vocab for s in self.segments)
@@ -225,7 +281,7 @@ class Bm25Postings:
     def get_scores(self, tokens: list[str]) -> np.ndarray:
         """Each clause's BM25 score for the tokens (a repeated token counts again, as in bm25s), added in
         token order as bm25s's precomputed matrix is scored."""
-        out = np.zeros(self.n_docs, dtype=np.float32)
+        out = np.zeros(self.n_rows, dtype=np.float32)
         for t in tokens:
             for seg, offset in zip(self.segments, self.offsets, strict=True):
                 i = seg.vocab.get(t)
@@ -233,7 +289,7 @@ class Bm25Postings:
                     continue
                 start, end = int(seg.indptr[i]), int(seg.indptr[i + 1])
                 np.add.at(out[offset:] if offset else out, seg.indices[start:end], seg.data[start:end])
-        return out
+        return out if self.live is None else out[self.live]
 
     def top(
         self, tokens: list[str], mask: np.ndarray, k: int, weights: list[float] | None = None
@@ -249,13 +305,31 @@ class Bm25Postings:
                 if i is not None:
                     start, end = int(seg.indptr[i]), int(seg.indptr[i + 1])
                     columns[t].append(Column(offset, seg.indices[start:end], seg.data[start:end], seg.bound(i)))
-        return top_k([columns[t] for t in tokens], self.n_docs, mask, k, weights)
+        if self.live is None:
+            return top_k([columns[t] for t in tokens], self.n_docs, mask, k, weights)
+        rows_mask = np.zeros(self.n_rows, dtype=bool)
+        rows_mask[self.live] = mask
+        query = [columns[t] for t in tokens]
+        if not self.moved:
+            rows, scores = top_k(query, self.n_rows, rows_mask, k, weights)
+            return self.to_live[rows], scores  # the same order: ties stay in row order
+        # rows moved: ties rank by the index's rows, so when the k-th score ties with one past it (the
+        # postings' order may have cut the tie otherwise), every row scoring as much is ranked (full sums:
+        # the same float32 scores as top_k's)
+        rows, scores = top_k(query, self.n_rows, rows_mask, k + 1, weights)
+        if len(rows) == k + 1 and scores[k] == scores[k - 1]:
+            full = full_sum(query, self.n_rows, weights)
+            rows = np.flatnonzero(rows_mask & (full >= scores[k - 1]))
+            scores = full[rows]
+        live = self.to_live[rows]
+        order = np.lexsort((live, -scores))[:k]
+        return live[order], scores[order]
 
     def document_frequencies(self) -> dict[str, int]:
-        """How many clauses each token occurs in, over every segment."""
+        """How many live clauses each token occurs in, over every segment."""
         out: dict[str, int] = {}
         for seg in self.segments:
-            counts = np.diff(np.asarray(seg.indptr)).tolist()
+            counts = seg.live()[0].tolist()
             for tok, i in seg.vocab.items():
                 if tok and counts[i]:
                     out[tok] = out.get(tok, 0) + counts[i]

@@ -127,6 +127,9 @@ class RowColumns:
             "dep_ptr": dep_ptr,
             "dep": np.array(dep, dtype=np.int32),
             "deps": np.array(list(deps), dtype=str),
+            # the documents' ids by position (``doc`` codes): a tombstone finds its document's rows here
+            # (not in NAMES: a table written before lacks it, and ``load`` does not read it)
+            "doc_ids": np.array(list(doc_ids), dtype=str),
         })
 
     def save(self, path: Path) -> None:
@@ -221,14 +224,14 @@ class ClauseTable(Sequence):
         for record in self.records():
             yield Clause.from_json(record)
 
-    def records(self):
-        """Every line as its JSON object, in order: one sequential pass, without making Clause objects
-        (the columns of a searcher need a few fields of each). Read through the descriptor opened with
-        the table, never the path: a build may have swapped another index in under that name, and this
-        table must go on reading its own."""
+    def records(self, start: int = 0, stop: int | None = None):
+        """Every line (of rows ``start:stop``) as its JSON object, in order: one sequential pass, without
+        making Clause objects (the columns of a searcher need a few fields of each). Read through the
+        descriptor opened with the table, never the path: a build may have swapped another index in under
+        that name, and this table must go on reading its own."""
         starts = self._starts
         block = 1 << 22
-        i, n = 0, len(self)
+        i, n = start, len(self) if stop is None else stop
         while i < n:
             j = min(n, int(np.searchsorted(starts, starts[i] + block, side="right")) - 1)
             j = max(j, i + 1)

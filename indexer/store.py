@@ -33,12 +33,16 @@ import numpy as np
 
 from .errors import IndexDamaged, IndexMismatch, IndexNotFound, IndexWriteFailed, UnsafePath
 from .records import Clause, Document, Heading, Indicator
-from .rowtable import ROWS, ClauseTable, RowColumns, Strings
+from .rowtable import ROWS, ClauseTable, RowColumns, Strings, row_index
 
 # 2: sentence vectors beside the clause vectors (sentences.faiss + sentences.jsonl).
 # 3: BM25 as raw term frequencies scored at query time (indexer/postings.py), and delta segments.
+# 4: format 3 plus tombstones (documents of the base or a segment no longer live: a changed or removed
+#    plan, ``indexer.segments``). An index without tombstones is written as 3, so older code opens it;
+#    one with them is 4, which older code refuses with its "rebuild it" error.
 FORMAT_VERSION = 3
-READABLE_FORMATS = (2, 3)  # format 2 opens as before (its precomputed BM25 matrix); a build rewrites it as 3
+TOMBSTONE_FORMAT = 4
+READABLE_FORMATS = (2, 3, 4)  # format 2 opens as before (its precomputed BM25 matrix); a build rewrites it as 3
 # Bump when reading a plan gives different clauses for the same bytes: the index then rebuilds itself.
 PARSER_VERSION = "8"
 NORMALIZATION = "nfkc+opencc-t2s+lower"
@@ -83,6 +87,21 @@ class SegmentEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Tombstone:
+    """A document of the base ("") or of a segment that is no longer live (its plan changed or was
+    removed): its rows ``start:stop`` of that part (a document's rows are contiguous) disappear at load."""
+
+    part: str  # "" (the base) or the segment's folder, segments/NNNNNN
+    doc_id: str
+    start: int  # its first row in the part
+    stop: int  # the row after its last
+
+    @property
+    def clauses(self) -> int:
+        return self.stop - self.start
+
+
+@dataclass(frozen=True, slots=True)
 class Manifest:
     format_version: int
     parser_version: str
@@ -110,6 +129,9 @@ class Manifest:
     runtime: str = ""
     # Delta segments after the base, in row order (indexer/segments.py); counts above are of all of them.
     segments: tuple[SegmentEntry, ...] = ()
+    # Documents no longer live, in the order they died (format 4; ``indexer.segments``): counts above are
+    # of the live rows only.
+    tombstones: tuple[Tombstone, ...] = ()
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -145,6 +167,10 @@ class Manifest:
                     SegmentEntry(_segment_folder(g["folder"]), tuple(map(str, g["sources"])), int(g["documents"]), int(g["clauses"]),
                                  int(g["sentences"]), int(g["indicators"]))
                     for g in data.get("segments", [])
+                ),
+                tombstones=tuple(
+                    Tombstone(_part_folder(t["part"]), str(t["doc_id"]), int(t["start"]), int(t["stop"]))
+                    for t in data.get("tombstones", [])
                 ),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as err:
@@ -188,6 +214,11 @@ def _segment_folder(name) -> str:
     return name
 
 
+def _part_folder(name) -> str:
+    """A tombstone's part: "" (the base) or a segment's folder."""
+    return "" if name == "" else _segment_folder(name)
+
+
 def _vector_index(data) -> dict:
     if data is None:
         return {"type": "flat"}
@@ -215,6 +246,8 @@ class SentenceVectors:
     keys: Sequence[str]  # sha1 of the embedded text (vectors are reused by it; loaded: ``Strings``)
     vectors: np.ndarray  # float32, (n, dim), unit length; loaded: a view of ``index``'s storage (or its rows)
     index: object = None  # the loaded FAISS index (flat or IVF) the vectors live in
+    # With tombstones over an IVF index: the index's id of each live sentence; None: id = position
+    index_ids: np.ndarray | None = None
 
     @classmethod
     def empty(cls, dim: int) -> SentenceVectors:
@@ -237,6 +270,9 @@ class PlanIndex:
     lexical: object
     embed_keys: Sequence[str] = ()
     sentences: SentenceVectors | None = None
+    # With tombstones over an IVF index: the FAISS id of each live row (the dead rows stay in its
+    # memory-mapped lists, never returned; a changed plan's rows in its old place); None: row i is id i
+    vector_ids: np.ndarray | None = None
     _ids: Strings | None = None
     _docs: dict[str, DocumentEntry] = field(default_factory=dict)
 
@@ -274,14 +310,20 @@ class PlanIndex:
     def vectors(self) -> np.ndarray:
         """The clause vectors: for a flat index a read-only view of FAISS's own storage (no copy), for an
         IVF index a decoded copy (for reuse by a build; searches go through the IVF index)."""
-        rows = vector_rows(self.faiss)
+        rows = vector_rows(self.faiss, self.vector_ids)
         if isinstance(rows, np.ndarray):
             return rows
+        if self.vector_ids is not None:
+            return np.asarray(rows)
         n = self.faiss.ntotal
         return self.faiss.reconstruct_n(0, n) if n else np.zeros((0, self.manifest.dim), dtype=np.float32)
 
+    def vector_table(self):
+        """The clause vectors by row without a copy (``vector_rows``)."""
+        return vector_rows(self.faiss, self.vector_ids)
+
     def vector(self, row: int) -> np.ndarray:
-        return vector_rows(self.faiss)[row]
+        return self.vector_table()[row]
 
 
 class _Owner:
@@ -304,23 +346,28 @@ def flat_view(index) -> np.ndarray:
 
 
 class IndexRows:
-    """Rows of an IVF index, decoded one at a time (``rows[i]``, ``len(rows)``): no second copy."""
+    """Rows of an IVF index, decoded one at a time (``rows[i]``, ``len(rows)``): no second copy. ``ids``:
+    the index's id of each row (an index with tombstones: the live ones), None for row i = id i."""
 
-    def __init__(self, index):
+    def __init__(self, index, ids: np.ndarray | None = None):
         from .ivfcodes import LazyScorer
 
         self.index = index
+        self.ids = ids
         self._scorer = LazyScorer(index)
 
     def __len__(self) -> int:
-        return self.index.ntotal
+        return self.index.ntotal if self.ids is None else len(self.ids)
+
+    def _id(self, rows):
+        return rows if self.ids is None else self.ids[rows]
 
     def __getitem__(self, row) -> np.ndarray:
         if isinstance(row, slice):
             return self.take(np.arange(len(self))[row])
         if isinstance(row, np.ndarray | list):
             return self.take(np.asarray(row))
-        return self.index.reconstruct(int(row))
+        return self.index.reconstruct(int(self._id(row_index(int(row), len(self)))))
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         """All rows decoded (a copy: for code that needs an array, e.g. an export)."""
@@ -329,12 +376,12 @@ class IndexRows:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return (self.index.ntotal, self.index.d)
+        return (len(self), self.index.d)
 
     def take(self, rows: np.ndarray) -> np.ndarray:
         if not len(rows):
             return np.zeros((0, self.index.d), dtype=np.float32)
-        return self.index.reconstruct_batch(np.ascontiguousarray(rows, dtype=np.int64))
+        return self.index.reconstruct_batch(np.ascontiguousarray(self._id(np.asarray(rows)), dtype=np.int64))
 
     def scores(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
         """``take(rows) @ query`` to float rounding, without decoding the rows when the lists can be read in
@@ -342,14 +389,17 @@ class IndexRows:
         scorer = self._scorer.get()
         if scorer is None:
             return self.take(rows) @ np.asarray(query, dtype=np.float32)
-        return scorer.scores(rows, query)
+        return scorer.scores(self._id(np.asarray(rows)), query)
 
 
-def vector_rows(index):
-    """The vectors of a loaded FAISS index without copying them: a numpy view (flat) or ``IndexRows``."""
+def vector_rows(index, ids: np.ndarray | None = None):
+    """The vectors of a loaded FAISS index without copying them: a numpy view (flat) or ``IndexRows``
+    (``ids``: the index's id of each row, for an IVF index with tombstones; a flat one holds live rows only)."""
     import faiss
 
-    return flat_view(index) if isinstance(index, faiss.IndexFlat) else IndexRows(index)
+    if isinstance(index, faiss.IndexFlat) and ids is None:
+        return flat_view(index)
+    return IndexRows(index, ids)
 
 
 # --- writing -------------------------------------------------------------------------------------------
@@ -646,6 +696,9 @@ def read_manifest(folder: Path) -> Manifest:
     if not isinstance(data, dict):
         raise IndexDamaged(f"the index manifest at {path} is not a JSON object; rebuild the index")
     manifest = Manifest.from_json(data)
+    if manifest.tombstones and manifest.format_version < TOMBSTONE_FORMAT:
+        raise IndexDamaged(f"the index manifest at {path} lists tombstones under format {manifest.format_version}; "
+                           "rebuild the index")
     if manifest.format_version not in READABLE_FORMATS:
         raise IndexMismatch(
             f"the index at {folder} has format {manifest.format_version}, this program reads "
@@ -771,28 +824,35 @@ def _load(folder: Path, verify: str) -> PlanIndex:
     verify_files(folder, manifest, hashes=hashes, again=verify == "full")
     try:
         parts = [_read_part(folder)] + [_read_part(folder / g.folder) for g in manifest.segments]
-        lexical = LexicalIndex.load(folder / "lexical", *(folder / g.folder / "lexical" for g in manifest.segments))
-        if len(parts) > 1:
+        dead = dead_parts(manifest)
+        lexical = LexicalIndex.load(folder / "lexical", *(folder / g.folder / "lexical" for g in manifest.segments),
+                                    dead=None if dead is None else [rows for rows, _ in dead])
+        vector_ids = None
+        if len(parts) > 1 or dead is not None:
             from .segments import join_parts
 
-            clauses, documents, indicators, vectors, sentences = join_parts(parts)
+            clauses, documents, indicators, vectors, sentences, vector_ids, live = join_parts(parts, dead)
+            if live is not None:
+                lexical.arrange(live)
         else:
             clauses, documents, indicators, vectors, sentences = parts[0]
         del parts
         vectors = _prepare(vectors, manifest)
         sentence_index = _prepare(sentences.index, manifest)
-        sentences = replace(sentences, vectors=vector_rows(sentence_index), index=sentence_index)
+        sentences = replace(sentences, vectors=vector_rows(sentence_index, sentences.index_ids), index=sentence_index)
     except Exception as err:  # noqa: BLE001 - json, faiss, numpy and bm25s raise many types on bad bytes
         raise IndexDamaged(f"the index at {folder} is damaged ({type(err).__name__}: {err}); rebuild it") from err
     if not hashes:  # bytes whose sha256 matched were written by a build, which refuses non-finite vectors
         _check_vectors(folder, vectors)
         _check_vectors(folder, sentence_index)
     problems = []
-    if sentence_index.ntotal != len(sentences.rows) or (len(sentences.rows) and
-                                                       not 0 <= int(sentences.rows.min()) <= int(sentences.rows.max()) < len(clauses)):
+    n_sentences = sentence_index.ntotal if sentences.index_ids is None else len(sentences.index_ids)
+    if n_sentences != len(sentences.rows) or (len(sentences.rows) and
+                                              not 0 <= int(sentences.rows.min()) <= int(sentences.rows.max()) < len(clauses)):
         problems.append("sentence vectors do not match their table")
-    if vectors.ntotal != len(clauses):
-        problems.append(f"{vectors.ntotal} vectors for {len(clauses)} clauses")
+    n_vectors = vectors.ntotal if vector_ids is None else len(vector_ids)
+    if n_vectors != len(clauses):
+        problems.append(f"{n_vectors} vectors for {len(clauses)} clauses")
     if vectors.d != manifest.dim:
         problems.append(f"vectors of dimension {vectors.d}, manifest says {manifest.dim}")
     if lexical.n_docs != len(clauses):
@@ -804,7 +864,25 @@ def _load(folder: Path, verify: str) -> PlanIndex:
     if problems:
         raise IndexDamaged(f"the index at {folder} does not match its manifest: {'; '.join(problems)}; rebuild it")
     _VERIFIED.add(key)
-    return PlanIndex(folder, manifest, documents, clauses, indicators, vectors, lexical, clauses.embed_keys, sentences)
+    return PlanIndex(folder, manifest, documents, clauses, indicators, vectors, lexical, clauses.embed_keys, sentences,
+                     vector_ids)
+
+
+def dead_parts(manifest: Manifest) -> list[tuple[np.ndarray, frozenset[str]]] | None:
+    """For each part (the base, then the segments): the rows that tombstones leave out (local to the part,
+    ascending) and the ids of their documents; None when there are no tombstones."""
+    if not manifest.tombstones:
+        return None
+    parts = ["", *(g.folder for g in manifest.segments)]
+    rows: list[list[np.ndarray]] = [[] for _ in parts]
+    docs: list[set[str]] = [set() for _ in parts]
+    for t in manifest.tombstones:
+        if t.part not in parts or not 0 <= t.start <= t.stop or t.doc_id in docs[parts.index(t.part)]:
+            raise IndexDamaged(f"a tombstone names {t.part or 'the base'} rows {t.start}:{t.stop}; rebuild the index")
+        rows[parts.index(t.part)].append(np.arange(t.start, t.stop, dtype=np.int64))
+        docs[parts.index(t.part)].add(t.doc_id)
+    return [(np.unique(np.concatenate(r)) if r else np.zeros(0, dtype=np.int64), frozenset(d))
+            for r, d in zip(rows, docs, strict=True)]
 
 
 def _read_part(folder: Path) -> tuple:

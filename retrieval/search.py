@@ -60,15 +60,19 @@ class Searcher:
         self.index = index
         self.embedder = embedder
         # One copy of the vectors: a view of the flat FAISS index's storage, or the IVF index's rows.
-        self.vectors = vector_rows(index.faiss)
+        self.vectors = vector_rows(index.faiss, index.vector_ids)
         sentences = index.sentences
         self._sentence_vectors = None
         self._sentence_index = None
         self._sentence_rows = None
+        self._sentence_live = None  # with tombstones over an IVF index: the FAISS ids of the live sentences
+        self._clause_live = _LiveIds.of(index.faiss, index.vector_ids)
         if sentences is not None and len(sentences.rows):
             self._sentence_index = sentences.index
+            self._sentence_live = _LiveIds.of(sentences.index, sentences.index_ids)
             self._sentence_vectors = (
-                vector_rows(sentences.index) if sentences.index is not None else np.asarray(sentences.vectors)
+                vector_rows(sentences.index, sentences.index_ids) if sentences.index is not None
+                else np.asarray(sentences.vectors)
             )
             self._sentence_rows = sentences.rows
         self._maxp = _SentenceGroups(self._sentence_rows, len(index.clauses))
@@ -282,21 +286,25 @@ class Searcher:
             sentence_ids = self._maxp.sentences_of(rows)
         elif 0 < n - allowed <= min(FEW_EXCLUDED, FEW_SHARE * n):  # all but a few rows (similar_to: one region out)
             excluded = np.flatnonzero(~mask)
-            rows = _ann_search_excluding(self.index.faiss, qv, CANDIDATES, mask, len(excluded))
+            rows = _ann_excluding_live(self.index.faiss, self._clause_live, qv, CANDIDATES, mask, len(excluded))
             sentence_ids = np.zeros(0, dtype=np.int64)
             if self._sentence_index is not None:
                 left_out = len(self._maxp.sentences_of(excluded))
-                sentence_ids = _ann_search_excluding(
-                    self._sentence_index, qv, CANDIDATES, mask, left_out, rows_of=self._sentence_rows
-                )
+                if self._sentence_live is None:
+                    sentence_ids = _ann_search_excluding(
+                        self._sentence_index, qv, CANDIDATES, mask, left_out, rows_of=self._sentence_rows
+                    )
+                else:
+                    sentence_ids = _ann_excluding_live(self._sentence_index, self._sentence_live, qv, CANDIDATES,
+                                                       mask[self._sentence_rows], left_out)
                 rows = np.union1d(rows, self._sentence_rows[sentence_ids])
         else:
             everything = allowed == n
-            rows, _ = _ann_search(self.index.faiss, qv, CANDIDATES, None if everything else mask)
+            rows = _ann_live(self.index.faiss, self._clause_live, qv, CANDIDATES, None if everything else mask)
             sentence_ids = np.zeros(0, dtype=np.int64)
             if self._sentence_index is not None:
                 sentence_mask = None if everything else mask[self._sentence_rows]
-                sentence_ids, _ = _ann_search(self._sentence_index, qv, CANDIDATES, sentence_mask)
+                sentence_ids = _ann_live(self._sentence_index, self._sentence_live, qv, CANDIDATES, sentence_mask)
                 rows = np.union1d(rows, self._sentence_rows[sentence_ids])
         dense[rows] = _scores(self.vectors, rows, qv)
         if len(sentence_ids):
@@ -483,6 +491,52 @@ def _ann_search(index, qv: np.ndarray, k: int, allowed: np.ndarray | None) -> tu
     keep = ids[0] >= 0
     order = np.argsort(ids[0][keep], kind="stable")
     return ids[0][keep][order], scores[0][keep][order]
+
+
+@dataclass(frozen=True, slots=True)
+class _LiveIds:
+    """The FAISS ids of the live rows of an index with tombstones (``PlanIndex.vector_ids``: any order, a
+    changed plan's rows in its old place) and the row of each id (-1: a dead one)."""
+
+    ids: np.ndarray
+    rows: np.ndarray
+
+    @classmethod
+    def of(cls, index, ids: np.ndarray | None) -> _LiveIds | None:
+        if ids is None or index is None:
+            return None
+        rows = np.full(index.ntotal, -1, dtype=np.int64)
+        rows[ids] = np.arange(len(ids))
+        return cls(ids, rows)
+
+    def physical(self, mask: np.ndarray | None) -> np.ndarray:
+        """A mask over the live rows (None: all) as one over the index's ids."""
+        out = np.zeros(len(self.rows), dtype=bool)
+        out[self.ids] = True if mask is None else mask
+        return out
+
+
+def _ann_live(index, live: _LiveIds | None, qv: np.ndarray, k: int, allowed: np.ndarray | None) -> np.ndarray:
+    """The rows ``_ann_search`` finds among ``allowed`` (None: all) live rows, ascending. ``live``: the ids
+    of an index with tombstones (their dead ids never come back; a few of them are asked past, as
+    ``_ann_search_excluding`` does, rather than excluded by a selector), None: id = row."""
+    if live is None:
+        return _ann_search(index, qv, k, allowed)[0]
+    dead = index.ntotal - len(live.ids)
+    if allowed is None and dead <= FEW_EXCLUDED:
+        found = _ann_search_excluding(index, qv, k, live.physical(None), dead)
+    else:
+        found = _ann_search(index, qv, k, live.physical(allowed))[0]
+    return np.sort(live.rows[found])
+
+
+def _ann_excluding_live(index, live: _LiveIds | None, qv: np.ndarray, k: int, mask: np.ndarray,
+                        left_out: int) -> np.ndarray:
+    """``_ann_search_excluding`` over the live rows (``live`` as in ``_ann_live``): the dead ids left out too."""
+    if live is None:
+        return _ann_search_excluding(index, qv, k, mask, left_out)
+    found = _ann_search_excluding(index, qv, k, live.physical(mask), left_out + index.ntotal - len(live.ids))
+    return np.sort(live.rows[found])
 
 
 def _ann_search_excluding(index, qv: np.ndarray, k: int, mask: np.ndarray, left_out: int, rows_of=None) -> np.ndarray:

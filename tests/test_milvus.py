@@ -97,10 +97,16 @@ def test_second_export_moves_nothing(fake_milvus, fake_index_dir):
         assert counts["upserted"] == 0 and counts["deleted"] == 0 and counts["unchanged"] > 0
 
 
-def test_incremental_build_moves_only_the_changed_clauses(tmp_path):
+@pytest.mark.parametrize("tombstoned", [False, True], ids=["written-whole", "tombstoned"])
+def test_incremental_build_moves_only_the_changed_clauses(tmp_path, monkeypatch, tombstoned):
+    from indexer import segments
     from indexer.build import build_index
     from indexer.embedding import EmbedderSettings, make_embedder
-    from indexer.store import load_index
+    from indexer.store import load_index, read_manifest
+
+    # the sample plans are few: a changed and a removed plan pass COMPACT_SHARE and the index is written
+    # whole, unless the share is raised (then both are tombstoned, the new version in a segment)
+    monkeypatch.setattr(segments, "COMPACT_SHARE", 10.0 if tombstoned else 0.0)
 
     data, index = tmp_path / "data", tmp_path / "index"
     shutil.copytree(ROOT / "data", data)
@@ -120,6 +126,7 @@ def test_incremental_build_moves_only_the_changed_clauses(tmp_path):
     # with them every later clause of that plan)
     plan.write_text(text.replace(needle, "农产品牌", 1), encoding="utf-8")
     build_index(data, index, embedder=embedder)
+    assert len(read_manifest(index).tombstones) == (2 if tombstoned else 0)
     after = {c.clause_id: c for c in load_index(index).clauses}
 
     report = export_index(index, settings).counts["plansearch"]
@@ -146,6 +153,8 @@ def test_incremental_build_moves_only_the_changed_clauses(tmp_path):
     # Lite keeps the BM25 statistics of deleted rows (measured: the lexical list differs from rank 9 on,
     # a fresh export of the same index matches it exactly), so the fused top 5 agree as a set.
     assert {h.clause_id for h in milvus.search("农产品牌", k=5)} == {h.clause_id for h in files.search("农产品牌", k=5)}
+    # idempotent: run again, nothing moves
+    assert export_index(index, settings).counts["plansearch"] == {"upserted": 0, "deleted": 0, "unchanged": len(after)}
 
 
 def test_a_half_finished_export_is_refused_until_run_again(tmp_path, fake_index_dir, fake_searcher):

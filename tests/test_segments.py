@@ -178,16 +178,20 @@ def test_compact_changed_and_removed_plans_and_a_full_share_write_one_index(tmp_
     build_index(data, fresh, embedder=_embedder())
     seeds = ["bortala_ip-plan-14th-fyp:1.1", load_index(fresh).ids[40]]
     _same(_verbs(Searcher.open(index), seeds), _verbs(Searcher.open(fresh), seeds))
-    # a plan removed (or changed) after one was added: the index is written whole again
+    # a plan removed: tombstoned (tests/test_tombstones.py); --compact writes the index whole without it
     (data / PLANS[4].name).unlink()
-    build_index(data, index, embedder=_embedder())
+    assert build_index(data, index, embedder=_embedder()).removed == (PLANS[4].name,)
+    assert read_manifest(index).tombstones and read_manifest(index).format_version == store.TOMBSTONE_FORMAT
+    assert build_index(data, index, embedder=_embedder(), compact=True).segments == 0
+    assert read_manifest(index).tombstones == () and read_manifest(index).format_version == store.FORMAT_VERSION
     shutil.copy(PLANS[4], data)
     assert build_index(data, index, embedder=_embedder()).segments == 1
+    # segments and dead base rows that would pass COMPACT_SHARE of the base: the index is written whole
+    monkeypatch.setattr(segments, "COMPACT_SHARE", 0.10)
     (data / PLANS[0].name).unlink()
     report = build_index(data, index, embedder=_embedder())
     assert report.segments == 0 and report.removed == (PLANS[0].name,) and read_manifest(index).segments == ()
-    # segments that would pass COMPACT_SHARE of the base: the index is written whole
-    monkeypatch.setattr(segments, "COMPACT_SHARE", 0.10)
+    assert read_manifest(index).tombstones == ()
     shutil.copy(PLANS[0], data)
     assert build_index(data, index, embedder=_embedder()).segments == 0
 

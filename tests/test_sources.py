@@ -87,7 +87,10 @@ def test_adding_a_plan_parses_that_plan_only_and_the_index_is_a_fresh_builds(tmp
     _fresh_same(tmp_path, data, index)
 
 
-def test_a_changed_plan_is_the_only_one_parsed_when_the_index_is_written_whole(tmp_path, parses):
+@pytest.mark.parametrize("whole", [False, True], ids=["tombstoned", "written-whole"])
+def test_a_changed_plan_is_the_only_one_parsed_tombstoned_or_written_whole(tmp_path, parses, monkeypatch, whole):
+    if whole:  # past the compaction share: the index is written whole, the others taken from the index
+        monkeypatch.setattr(segments, "COMPACT_SHARE", 0.0)
     data = _folder(tmp_path, PLANS, past=True)
     index = tmp_path / "index"
     build_index(data, index, embedder=_embedder())
@@ -96,13 +99,15 @@ def test_a_changed_plan_is_the_only_one_parsed_when_the_index_is_written_whole(t
     text = changed.read_text(encoding="utf-8")
     changed.write_text(text.replace("知识产权", "知识产权（修订）", 3), encoding="utf-8")
     report = build_index(data, index, embedder=_embedder())
-    assert parses == [PLANS[2].name] and report.changed == (PLANS[2].name,) and report.segments == 0
+    assert parses == [PLANS[2].name] and report.changed == (PLANS[2].name,) and report.segments == (0 if whole else 1)
+    assert bool(read_manifest(index).tombstones) is not whole
     _fresh_same(tmp_path, data, index)
     # a removed plan: nothing is parsed, the others come from the index
     parses.clear()
     (data / PLANS[0].name).unlink()
     report = build_index(data, index, embedder=_embedder())
     assert parses == [] and report.removed == (PLANS[0].name,)
+    assert len(read_manifest(index).tombstones) == (0 if whole else 2)
     _fresh_same(tmp_path, data, index)
 
 
