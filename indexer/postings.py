@@ -277,7 +277,12 @@ class Bm25Postings:
         self.moved = bool(len(live) > 1 and (np.diff(live) < 0).any())
 
     def has(self, token: str) -> bool:
-        return any(token in s.vocab for s in self.segments)
+        """Whether a live clause holds the token (a token only tombstoned rows hold is in no clause)."""
+        for s in self.segments:
+            i = s.vocab.get(token)
+            if i is not None and (s.dead is None or s.live()[0][i]):
+                return True
+        return False
 
     def get_scores(self, tokens: list[str]) -> np.ndarray:
         """Each clause's BM25 score for the tokens (a repeated token counts again, as in bm25s), added in

@@ -290,3 +290,18 @@ def test_a_plan_without_clauses_tombstoned_leaves_the_index_loadable(tmp_path, g
     assert [t.clauses for t in read_manifest(index).tombstones] == [0]
     _same_as_fresh(tmp_path, data, index)
     assert build_index(data, index, embedder=_embedder()).up_to_date
+
+
+def test_a_token_only_the_dead_rows_hold_is_no_query_token(tmp_path, grow):
+    """``lexical.tokens`` (the query tokens some clause holds: similar_to picks its terms among them) and
+    ``has`` answer for the live clauses, as a fresh build's do, not for the postings the dead rows keep."""
+    data, index = _base(tmp_path)
+    (data / PLANS[2].name).unlink()
+    build_index(data, index, embedder=_embedder())
+    fresh = tmp_path / "fresh"
+    build_index(data, fresh, embedder=_embedder())
+    got, want = load_index(index).lexical, load_index(fresh).lexical
+    vocab = {t for s in got.segments for t in s.vocab if t}
+    gone = sorted(vocab - set(want.document_frequencies()))
+    assert gone  # the removed plan had words of its own
+    assert [t for t in gone if got.has(t)] == [] and got.tokens("".join(gone[:20])) == want.tokens("".join(gone[:20]))
