@@ -266,9 +266,10 @@ class Bm25Postings:
     def arrange(self, live: np.ndarray) -> None:
         """The live rows in the order of the loaded index (a changed plan's new rows in its old place:
         ``segments.join_parts``): row i is the postings' row ``live[i]``; the same rows as the tombstones
-        leave (ValueError otherwise)."""
+        leave (ValueError otherwise; tombstones of documents without clauses leave none: every row is live)."""
         live = np.asarray(live, dtype=np.int64)
-        if self.live is None or len(live) != len(self.live) or not np.array_equal(np.sort(live), self.live):
+        current = np.arange(self.n_rows) if self.live is None else self.live
+        if len(live) != len(current) or not np.array_equal(np.sort(live), current):
             raise ValueError("the live rows of the clauses and of the BM25 postings differ")
         self.live = live
         self.to_live = np.full(self.n_rows, -1, dtype=np.int64)
@@ -276,7 +277,12 @@ class Bm25Postings:
         self.moved = bool(len(live) > 1 and (np.diff(live) < 0).any())
 
     def has(self, token: str) -> bool:
-        return any(token in s.vocab for s in self.segments)
+        """Whether a live clause holds the token (a token only tombstoned rows hold is in no clause)."""
+        for s in self.segments:
+            i = s.vocab.get(token)
+            if i is not None and (s.dead is None or s.live()[0][i]):
+                return True
+        return False
 
     def get_scores(self, tokens: list[str]) -> np.ndarray:
         """Each clause's BM25 score for the tokens (a repeated token counts again, as in bm25s), added in

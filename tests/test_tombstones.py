@@ -271,3 +271,37 @@ def test_bm25_ranks_ties_by_the_index_rows_when_a_changed_plan_moved_its_rows():
                 want = [r for r in np.lexsort((np.arange(len(live)), -scores)).tolist() if mask[r] and scores[r] > 0][:k]
                 rows, got = bm25.top(tokens, mask, k)
                 assert rows.tolist() == want and np.array_equal(got, scores[want]), (tokens, k)
+
+
+@pytest.mark.parametrize("then", ["removed", "changed"])
+def test_a_plan_without_clauses_tombstoned_leaves_the_index_loadable(tmp_path, grow, then):
+    """A plan that parses to no clause (an attachment's cover page) is a document of no rows: its tombstone
+    leaves every row live, and the index still loads and answers as a fresh build."""
+    data, index = _base(tmp_path, PLANS[:3])
+    tiny = data / "zz_attachment.txt"
+    tiny.write_text("附件\n", encoding="utf-8")
+    build_index(data, index, embedder=_embedder())
+    assert {s.source: s.clauses for s in read_manifest(index).sources}[tiny.name] == 0
+    if then == "removed":
+        tiny.unlink()
+    else:
+        tiny.write_text(PLANS[3].read_text(encoding="utf-8"), encoding="utf-8")
+    assert getattr(build_index(data, index, embedder=_embedder()), then) == (tiny.name,)
+    assert [t.clauses for t in read_manifest(index).tombstones] == [0]
+    _same_as_fresh(tmp_path, data, index)
+    assert build_index(data, index, embedder=_embedder()).up_to_date
+
+
+def test_a_token_only_the_dead_rows_hold_is_no_query_token(tmp_path, grow):
+    """``lexical.tokens`` (the query tokens some clause holds: similar_to picks its terms among them) and
+    ``has`` answer for the live clauses, as a fresh build's do, not for the postings the dead rows keep."""
+    data, index = _base(tmp_path)
+    (data / PLANS[2].name).unlink()
+    build_index(data, index, embedder=_embedder())
+    fresh = tmp_path / "fresh"
+    build_index(data, fresh, embedder=_embedder())
+    got, want = load_index(index).lexical, load_index(fresh).lexical
+    vocab = {t for s in got.segments for t in s.vocab if t}
+    gone = sorted(vocab - set(want.document_frequencies()))
+    assert gone  # the removed plan had words of its own
+    assert [t for t in gone if got.has(t)] == [] and got.tokens("".join(gone[:20])) == want.tokens("".join(gone[:20]))
