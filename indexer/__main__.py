@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     p_build.add_argument("--embed-text", default=None, help="what to embed: text | path+text | title+path+text")
     p_build.add_argument("--force", action="store_true", help="rewrite the index even if nothing changed")
     p_build.add_argument(
-        "--compact", action="store_true", help="merge the segments that added plans made into one index (rewrites it)"
+        "--compact", action="store_true", help="write one index of the live plans: merge the segments added plans made, drop changed and removed plans' old rows"
     )
     p_build.add_argument("--quiet", action="store_true", help="no progress bars")
     p_export = sub.add_parser(

@@ -69,8 +69,9 @@ def idf_of(n_docs: int, df: int) -> np.float64:
 
 
 def length_norms(lengths: np.ndarray, avg: np.float64) -> np.ndarray:
-    """k1 · (1 − b + b · len / avg) per clause in float64, written as ``bm25_arrays`` writes it."""
-    return K1 * ((1 - B) + B * np.asarray(lengths).astype(np.float64) / avg)
+    """k1 · (1 − b + b · len / avg) per clause in float64, written as ``bm25_arrays`` writes it. A corpus
+    of no tokens (every plan removed: only dead rows left, never scored) divides by 1 instead of 0."""
+    return K1 * ((1 - B) + B * np.asarray(lengths).astype(np.float64) / (avg if avg else np.float64(1)))
 
 
 def mean_length(n_docs: int, length: int) -> np.float64:

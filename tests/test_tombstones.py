@@ -305,3 +305,19 @@ def test_a_token_only_the_dead_rows_hold_is_no_query_token(tmp_path, grow):
     gone = sorted(vocab - set(want.document_frequencies()))
     assert gone  # the removed plan had words of its own
     assert [t for t in gone if got.has(t)] == [] and got.tokens("".join(gone[:20])) == want.tokens("".join(gone[:20]))
+
+
+def test_removing_every_plan_leaves_an_index_that_answers_nothing_quietly(tmp_path, grow):
+    """Every plan tombstoned: no live clause, so the BM25 corpus has no tokens; the index loads and answers
+    nothing, without a division by zero in the length norms."""
+    import warnings
+
+    data, index = _base(tmp_path, PLANS[:2])
+    for path in list(data.iterdir()):
+        if path.suffix == ".txt":
+            path.unlink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        build_index(data, index, embedder=_embedder())
+        s = Searcher.open(index)
+        assert len(s.clauses) == 0 and s.search("知识产权质押融资", k=5) == []
