@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .rowtable import positions
 from .topk import Column, full_sum, top_k
 
 K1, B = 1.5, 0.75  # bm25s's defaults (method 'lucene'), which every index so far was built with
@@ -273,8 +274,7 @@ class Bm25Postings:
         if len(live) != len(current) or not np.array_equal(np.sort(live), current):
             raise ValueError("the live rows of the clauses and of the BM25 postings differ")
         self.live = live
-        self.to_live = np.full(self.n_rows, -1, dtype=np.int64)
-        self.to_live[live] = np.arange(len(live))
+        self.to_live = positions(live, self.n_rows)
         self.moved = bool(len(live) > 1 and (np.diff(live) < 0).any())
 
     def has(self, token: str) -> bool:

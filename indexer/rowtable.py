@@ -270,6 +270,14 @@ def _field(line: bytes, marker: bytes, name: str, last: bool = False) -> bytes:
     return value.encode("utf-8")
 
 
+def positions(rows: np.ndarray, n: int) -> np.ndarray:
+    """The inverse of a selection of rows: for each of ``n`` rows its position in ``rows``, -1 where it is
+    not there (the live row of each physical row of an index with tombstones)."""
+    out = np.full(n, -1, dtype=np.int64)
+    out[rows] = np.arange(len(rows))
+    return out
+
+
 def row_index(i: int, n: int) -> int:
     """``i`` as a row of a table of ``n`` rows (negative counts from the end); IndexError outside it."""
     if i < 0:

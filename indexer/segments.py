@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 
 from .records import Clause
-from .rowtable import ROWS, ClauseTable, RowColumns, Strings, row_index
+from .rowtable import ROWS, ClauseTable, RowColumns, Strings, positions, row_index
 
 COMPACT_SHARE = 0.10  # segment rows and dead base rows past this share of the base's clauses: a new base
 
@@ -206,8 +206,7 @@ def join_parts(parts: list[tuple], dead: list[tuple[np.ndarray, frozenset[str]]]
     sentence_index = stack_vectors(s[0].index, [x.index for x in s[1:]])
     sentence_ids = None
     if keep is not None:
-        to_live = np.full(int(row_offsets[-1]) + len(tables[-1]), -1, dtype=np.int64)
-        to_live[keep] = np.arange(len(keep))
+        to_live = positions(keep, int(row_offsets[-1]) + len(tables[-1]))
         alive = np.flatnonzero(to_live[rows] >= 0)
         alive = alive[np.argsort(to_live[rows[alive]], kind="stable")]  # in the order of their clauses' rows
         rows, spans, keys = to_live[rows[alive]], spans[alive], keys[alive]

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.errors import IndexMismatch
+from indexer.rowtable import positions
 from indexer.store import PlanIndex, load_index, vector_rows
 from indexer.textnorm import search_form
 from indexer.topk import best
@@ -290,13 +291,8 @@ class Searcher:
             sentence_ids = np.zeros(0, dtype=np.int64)
             if self._sentence_index is not None:
                 left_out = len(self._maxp.sentences_of(excluded))
-                if self._sentence_live is None:
-                    sentence_ids = _ann_search_excluding(
-                        self._sentence_index, qv, CANDIDATES, mask, left_out, rows_of=self._sentence_rows
-                    )
-                else:
-                    sentence_ids = _ann_excluding_live(self._sentence_index, self._sentence_live, qv, CANDIDATES,
-                                                       mask[self._sentence_rows], left_out)
+                sentence_ids = _ann_excluding_live(self._sentence_index, self._sentence_live, qv, CANDIDATES, mask,
+                                                   left_out, rows_of=self._sentence_rows)
                 rows = np.union1d(rows, self._sentence_rows[sentence_ids])
         else:
             everything = allowed == n
@@ -505,9 +501,7 @@ class _LiveIds:
     def of(cls, index, ids: np.ndarray | None) -> _LiveIds | None:
         if ids is None or index is None:
             return None
-        rows = np.full(index.ntotal, -1, dtype=np.int64)
-        rows[ids] = np.arange(len(ids))
-        return cls(ids, rows)
+        return cls(ids, positions(ids, index.ntotal))
 
     def physical(self, mask: np.ndarray | None) -> np.ndarray:
         """A mask over the live rows (None: all) as one over the index's ids."""
@@ -531,11 +525,13 @@ def _ann_live(index, live: _LiveIds | None, qv: np.ndarray, k: int, allowed: np.
 
 
 def _ann_excluding_live(index, live: _LiveIds | None, qv: np.ndarray, k: int, mask: np.ndarray,
-                        left_out: int) -> np.ndarray:
-    """``_ann_search_excluding`` over the live rows (``live`` as in ``_ann_live``): the dead ids left out too."""
+                        left_out: int, rows_of: np.ndarray | None = None) -> np.ndarray:
+    """``_ann_search_excluding`` over the live rows (``live`` as in ``_ann_live``): the dead ids left out too.
+    ``rows_of``: each vector's row of ``mask`` (sentence vectors), None for one vector a row."""
     if live is None:
-        return _ann_search_excluding(index, qv, k, mask, left_out)
-    found = _ann_search_excluding(index, qv, k, live.physical(mask), left_out + index.ntotal - len(live.ids))
+        return _ann_search_excluding(index, qv, k, mask, left_out, rows_of=rows_of)
+    own = mask if rows_of is None else mask[rows_of]  # a mask over the live vectors
+    found = _ann_search_excluding(index, qv, k, live.physical(own), left_out + index.ntotal - len(live.ids))
     return np.sort(live.rows[found])
 
 
