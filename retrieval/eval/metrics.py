@@ -7,8 +7,11 @@ fixed seed, the 2.5th and 97.5th percentiles (Efron & Tibshirani 1993, percentil
 
 from __future__ import annotations
 
+import functools
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -74,10 +77,26 @@ def _compare(searcher, q: dict, hits, out: Outcomes) -> None:
     covering = {j["source"] for j in q["relevant"]}
     in_top = {h.document.source for h in hits if relevant(h, q["relevant"])}
     out.add("compare.top10", "compare", len(covering & in_top) / len(covering))
-    shown = {h.document.source for row in searcher.compare(q["question"]) for h in row.hits if relevant(h, q["relevant"])}
+    rows = searcher.compare(q["question"])
+    shown = {h.document.source for row in rows for h in row.hits if relevant(h, q["relevant"])}
     out.add("compare.rows", "compare", len(covering & shown) / len(covering))
+    # The other side: documents shown as covering the topic whose whole field (fields.json) has no covering
+    # document — certainly wrong rows (a water plan shown for trade secrets); documents of the covering
+    # field that the judges did not list are not counted (the earlier sets' judges saw only the IP plans).
+    field_of = document_fields()
+    listed = {h.document.source for row in rows for h in row.hits if h.document.source in field_of}
+    if listed:
+        fields = {field_of.get(s) for s in covering}
+        out.add("compare.offfield", "compare", sum(field_of[s] not in fields for s in listed) / len(listed))
     if covering - shown:
         out.failures.append(f"{q['id']}: compare() shows nothing relevant from {sorted(covering - shown)}")
+
+
+@functools.cache
+def document_fields() -> dict[str, str]:
+    """The field of each evaluation document, by file name (fields.json)."""
+    data = json.loads((Path(__file__).resolve().parent / "fields.json").read_text(encoding="utf-8"))
+    return {name: field for field, names in data["fields"].items() for name in names}
 
 
 def interval(values: list[float], rng: np.random.Generator) -> tuple[float, float, float]:
