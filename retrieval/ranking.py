@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from indexer.records import Clause, Document
 
-from .fusion import ordered, rrf
+from .fusion import RRF_K, ordered, rrf
 from .query import ParsedQuery
 from .records import Hit, RegionCoverage
 
@@ -38,8 +38,8 @@ SIMILAR_TERMS = 40
 # are half the index, read whole for every similar_to. With the IDF log(1 + N / df) of ``term_weights``,
 # df > N / 2 is an IDF under log 3.
 COMMON_IDF = math.log(3)
-DOC_TYPE_BOOST = 0.5 / 61  # half of a first place in one list: a preference, not an override
-PINNED_SCORE = 10.0  # a resolved section reference outranks any fused score (at most ~2/61)
+DOC_TYPE_BOOST = 0.5 / (RRF_K + 1)  # half of a first place in one list: a preference, not an override
+PINNED_SCORE = 10.0  # a resolved section reference outranks any fused score (at most ~2/(RRF_K + 1))
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from indexer.records import Clause, Departments, Document
+from retrieval.fusion import RRF_K
 from retrieval.query import ParsedQuery
 from retrieval.ranking import DOC_TYPE_BOOST, Ranked, by_region, fuse_hits
 
@@ -69,7 +70,7 @@ def test_fusion_order_ranks_and_scores_are_kept():
     assert [h.clause_id for h in hits] == ["a:1", "b:2", "b:1"]
     first = hits[0]
     assert (first.dense_rank, first.lexical_rank, first.lexical_score) == (2, 1, 9.0)
-    assert first.score == round(0.3 / 62 + 1.0 / 61, 6)
+    assert first.score == round(0.3 / (RRF_K + 2) + 1.0 / (RRF_K + 1), 6)
     assert hits[1].dense_rank is None and hits[1].dense_score is None
     assert [h.rank for h in hits] == [1, 2, 3]
 
@@ -86,7 +87,7 @@ def test_document_type_and_departments_are_preferences():
     typed = run(q(doc_types=("规划",)), [], ["b:1", "a:1"], preferred={"a"})
     assert [h.clause_id for h in plain] == ["b:1", "a:1"]
     assert [h.clause_id for h in typed] == ["a:1", "b:1"]
-    assert typed[0].score == round(1 / 62 + DOC_TYPE_BOOST, 6) and "document type" in typed[0].reasons
+    assert typed[0].score == round(1 / (RRF_K + 2) + DOC_TYPE_BOOST, 6) and "document type" in typed[0].reasons
     who = run(q(intent="responsible"), [], ["b:1", "a:3"])
     assert [h.clause_id for h in who] == ["a:3", "b:1"]
 

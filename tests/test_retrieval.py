@@ -11,7 +11,7 @@ from indexer.errors import EmptyQuery, IndexMismatch, QueryTooLong
 from retrieval.__main__ import main as retrieval_main
 from retrieval.answer import ABSTAIN_MESSAGE, answer
 from retrieval.cite import cite
-from retrieval.fusion import ordered, rrf
+from retrieval.fusion import RRF_K, ordered, rrf
 from retrieval.highlight import highlight, render_html
 from retrieval.query import KnownRegion, parse_query, years_to_digits
 from retrieval.records import Filters
@@ -30,9 +30,9 @@ REGIONS = [
 
 def test_rrf_is_pure_and_breaks_ties_by_id():
     scores = rrf([["b", "a", "c"], ["a", "b", "d"]])
-    assert scores["a"] == scores["b"] == pytest.approx(1 / 61 + 1 / 62)
+    assert scores["a"] == scores["b"] == pytest.approx(1 / (RRF_K + 1) + 1 / (RRF_K + 2))
     assert ordered(scores) == ["a", "b", "c", "d"]
-    assert rrf([["x"]], weights=[2.0]) == {"x": pytest.approx(2 / 61)}
+    assert rrf([["x"]], weights=[2.0]) == {"x": pytest.approx(2 / (RRF_K + 1))}
 
 
 @pytest.mark.parametrize(

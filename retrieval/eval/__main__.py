@@ -27,7 +27,7 @@ TOLERANCE = 0.02
 CHECKED = {
     "hybrid.r1": "kinds", "hybrid.r5": "kinds", "hybrid.mrr": "all",
     "lexical.r1": "all", "lexical.r5": "all", "dense.r1": "all", "dense.r5": "all",
-    "compare.top10": "all", "compare.rows": "all",
+    "compare.top10": "all", "compare.rows": "all", "compare.offfield": "all",
     "abstain.uncovered": "kinds", "abstain.false": "all",
     "answer.numeric": "all", "answer.department": "all",
 }

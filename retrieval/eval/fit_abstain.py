@@ -40,6 +40,7 @@ SOURCES = {
     "writer": HERE / "abstain-train.jsonl",
 }
 FIELDS = HERE / "fields.json"
+SOURCE_NAMES = {"dev": "development", "synthetic": "synthetic questions", "writer": "written for abstention"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         "model": {"features": list(FEATURES), "mean": mean.tolist(), "scale": scale.tolist(),
                   "weights": weights.tolist(), "bias": bias, "threshold": threshold},
         "trained_on": {
+            "set": " + ".join(f"{SOURCE_NAMES[s]} ({SOURCES[s].relative_to(PROJECT)})" for s in chosen),
             "sources": {s: str(SOURCES[s].relative_to(PROJECT)) for s in chosen},
             "answerable": int(y.sum()), "not_answerable": int((1 - y).sum()),
             "negatives": "uncovered and out-of-scope questions, and answerable questions asked with their field's documents withheld (fields.json)",
