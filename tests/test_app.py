@@ -370,6 +370,16 @@ def test_compare_columns_show_the_answering_sentences_of_long_clauses(fake_searc
     assert "…" not in excerpt_html("短条款。", "专利") and "短条款。" in excerpt_html("短条款。", "专利")
 
 
+def test_compare_excerpt_leaves_out_what_lies_between_two_answering_sentences():
+    from ui.render import excerpt_html
+
+    middle = "加强生态环境保护，推进绿色低碳发展，完善城乡基础设施。" * 6
+    text = f"推进专利质押融资。{middle}鼓励银行开展专利质押贷款。"
+    out = excerpt_html(text, "专利质押", short=60)
+    assert out.count("…") == 1 and "生态环境" not in out  # two pieces, not the whole clause from one to the other
+    assert "推进" in out and "银行" in out and '<mark class="hl-term">' in out
+
+
 # --- Browse --------------------------------------------------------------------------------------------
 
 

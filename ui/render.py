@@ -46,12 +46,22 @@ def excerpt_html(text: str, query: str, weights=None, short: int = 180) -> str:
     hl = highlight(text, query, weights=weights) if query else Highlight()
     if len(text) <= short or not hl.sentences:
         return clause_html(text, query, weights) if len(text) <= short else html_text(_snippet(text, short))
-    start, end = hl.sentences[0][0], hl.sentences[-1][1]
-    window = Highlight(
-        tuple((a - start, b - start) for a, b in hl.sentences),
-        tuple((max(a, start) - start, min(b, end) - start) for a, b in hl.terms if a < end and b > start),
-    )
-    return ("…" if start > 0 else "") + render_html(text[start:end], window) + ("…" if end < len(text) else "")
+    # Each run of adjacent answering sentences on its own, "…" between: the first and the last sentence of a
+    # long clause are two short pieces, not the whole clause from one to the other.
+    runs: list[tuple[int, int]] = []
+    for a, b in sorted(hl.sentences):
+        if runs and not text[runs[-1][1]:a].strip():
+            runs[-1] = (runs[-1][0], b)
+        else:
+            runs.append((a, b))
+    pieces = []
+    for start, end in runs:
+        window = Highlight(
+            tuple((a - start, b - start) for a, b in hl.sentences if start <= a and b <= end),
+            tuple((max(a, start) - start, min(b, end) - start) for a, b in hl.terms if a < end and b > start),
+        )
+        pieces.append(render_html(text[start:end], window))
+    return ("…" if runs[0][0] > 0 else "") + "…".join(pieces) + ("…" if runs[-1][1] < len(text) else "")
 
 
 def answer_terms(searcher, question: str) -> str:
