@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from indexer.errors import PlanSearchError
-from retrieval.answer import ABSTAIN_MESSAGE, answer
+from retrieval.answer import ABSTAIN_MESSAGE, TENTATIVE_NOTICE, answer
 from ui.filters import sidebar_filters
 from ui.generated import generated_answer
 from ui.messages import friendly
@@ -119,6 +119,8 @@ with st.container(border=True, key="answer"):
             st.markdown(f"**责任部门：** {md('、'.join(result.departments))}")
         seen = dict.fromkeys(s.citation.canonical for s in result.sentences)
         st.caption("引用：" + md("；".join(seen)))  # the answer stands on its citations, or abstains above
+        if result.tentative:  # answered, but more likely than not the clauses do not say what was asked
+            st.warning(TENTATIVE_NOTICE)
 generated_answer(searcher, question.strip(), parsed, hits, result)  # only with a model endpoint configured
 
 st.markdown(f"#### 相关条款（{len(hits)}）")

@@ -62,7 +62,8 @@ def result_json(searcher, qid, question: str, k: int, filters, llm=None) -> dict
     weights = searcher.term_weights()
     results = [hit_json(h, highlight(h.clause.text, pq.content_text, weights=weights), cite(h.clause, h.document)) for h in hits]
     out = {"id": qid, "answer": ans.text, "abstain": ans.abstain, "results": results}
-    out.update({"figures": list(ans.figures), "answer_departments": list(ans.departments), "confidence": ans.confidence})
+    out.update({"figures": list(ans.figures), "answer_departments": list(ans.departments), "confidence": ans.confidence,
+                "tentative": ans.tentative})
     out["generated_answer"] = None
     if llm is not None:
         from .llm import generate
@@ -73,6 +74,10 @@ def result_json(searcher, qid, question: str, k: int, filters, llm=None) -> dict
 
 def print_human(out: dict) -> None:
     print(f"答：{out['answer']}")
+    if out.get("tentative"):
+        from .answer import TENTATIVE_NOTICE
+
+        print(f"（{TENTATIVE_NOTICE}）")
     generated = out.get("generated_answer")
     if generated:
         if generated["text"]:

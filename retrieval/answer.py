@@ -21,6 +21,7 @@ from .records import Answer, AnswerSentence, Hit
 
 ABSTAIN_MESSAGE = "所收录的规划中没有找到直接相关的条款。"
 NO_PLAN_OF = "所收录的文件中没有{region}的规划。以下是其他地区最接近的条款，仅供参考。"
+TENTATIVE_NOTICE = "这些条款未必直接回答了所问的问题，请核对原文后再引用。"
 
 # Whether a second or third hit adds a sentence to an answer, and whether a region covers a compared
 # topic: its best clause is close in meaning OR shares enough of the question's weighted terms (set by a
@@ -31,6 +32,10 @@ COVERAGE_CONFIDENT = 0.20
 # A region covers a compared topic when its best clause passes the same test; a clause is "similar"
 # to another region's clause when their vectors are this close.
 DENSE_SIMILAR = 0.90
+# An answer whose calibrated probability is under one half is more likely not to answer than to answer:
+# it is still given (the abstention threshold is lower, so that plain questions are answered), but marked
+# tentative, and the app says to check the clauses. Not tuned: the point where the odds turn.
+TENTATIVE_BELOW = 0.5
 
 _FIGURE = re.compile(
     r"(?:(?:到|至)?\s*(?P<year>20\d{2})\s*年(?:年?末|底)?[^。；，,]{0,24}?)?"
@@ -57,18 +62,19 @@ def covers_hit(dense: float, coverage: Callable[[], float], similar: bool = Fals
     return dense >= DENSE_CONFIDENT or coverage() >= COVERAGE_CONFIDENT
 
 
-def _decide(searcher, pq, hits: list[Hit]) -> tuple[float, bool]:
-    """(confidence, whether to answer): the calibrated model's probability and threshold; for an embedding
-    model it was not fitted for, the uncalibrated two-signal rule."""
+def _decide(searcher, pq, hits: list[Hit]) -> tuple[float, bool, bool]:
+    """(confidence, whether to answer, whether the confidence is a calibrated probability): the calibrated
+    model's probability and threshold; for an embedding model it was not fitted for, the uncalibrated
+    two-signal rule."""
     if not hits:
-        return 0.0, False
+        return 0.0, False, False
     calibrated = answerable(searcher, pq, hits)
     if calibrated is not None:
         probability, threshold = calibrated
-        return probability, probability >= threshold
+        return probability, probability >= threshold, True
     signals = searcher.best_signals(pq, hits[:3])
     dense = max(0.0, min(1.0, (signals.dense - 0.78) / (0.95 - 0.78)))
-    return max(dense, min(1.0, signals.coverage)), confident(signals)
+    return max(dense, min(1.0, signals.coverage)), confident(signals), False
 
 
 def answer(searcher, query, hits: list[Hit]) -> Answer:
@@ -78,7 +84,8 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     if pq.missing_regions:  # never answer for 福建 with another region's clause
         return Answer(NO_PLAN_OF.format(region="、".join(pq.missing_regions)), True, confidence=0.0)
     pinned = bool(top and "section reference" in top.reasons)
-    probability, answers = _decide(searcher, pq, hits)
+    probability, answers, calibrated = _decide(searcher, pq, hits)
+    tentative = calibrated and not pinned and probability < TENTATIVE_BELOW
     if top is None or not (pinned or answers):
         return Answer(ABSTAIN_MESSAGE, True, confidence=round(probability, 3))
     weights = searcher.term_weights()
@@ -94,7 +101,7 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
             text += "。"
             return Answer(
                 f"{text}〔{c.short}〕", False, (AnswerSentence(text, c, owner.clause_id),),
-                departments=deps.lead + deps.support, confidence=round(probability, 3),
+                departments=deps.lead + deps.support, confidence=round(probability, 3), tentative=tentative,
             )
     sentences: list[AnswerSentence] = []
     figures: list[str] = []
@@ -123,7 +130,8 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
         if hit.rank >= 2 and not pq.regions:
             break  # with no region named, the best clause and one more (often another region's) suffice
     text = "".join(f"{s.text}〔{s.citation.short}〕" for s in sentences)
-    return Answer(text, False, tuple(sentences), tuple(dict.fromkeys(figures)), confidence=round(probability, 3))
+    return Answer(text, False, tuple(sentences), tuple(dict.fromkeys(figures)), confidence=round(probability, 3),
+                  tentative=tentative)
 
 
 def _responsible_clause(searcher, hit: Hit):

@@ -71,6 +71,8 @@ class Answer:
     figures: tuple[str, ...] = ()  # for how-much / target questions: '1.5件（2025年）'
     departments: tuple[str, ...] = ()  # for who-is-responsible questions, lead first
     confidence: float = 0.0
+    # Answered, but the calibrated probability that the clauses answer is under one half (answer.TENTATIVE_BELOW)
+    tentative: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -573,6 +573,19 @@ def test_every_error_has_a_chinese_message():
     assert messages.friendly(PlanSearchError("boom")).startswith(messages.GENERIC)
 
 
+def test_a_tentative_answer_says_to_check_the_clauses(env, monkeypatch):
+    import retrieval.answer as answer_module
+    from retrieval.answer import TENTATIVE_NOTICE
+
+    at = app()
+    at.text_input(key="q").input(QUESTION).run()
+    assert not at.exception and TENTATIVE_NOTICE not in texts(at.warning)
+    monkeypatch.setattr(answer_module, "answerable", lambda searcher, pq, hits: (0.3, 0.1))
+    at.text_input(key="q").input(QUESTION + " ").run()
+    assert not at.exception and 'class="answer-box"' in html(at)  # still answered …
+    assert TENTATIVE_NOTICE in texts(at.warning)  # … with the caution under it
+
+
 def test_ask_card_and_deep_link_mark_the_same_sentences(env):
     """One highlight everywhere: the Browse deep link of a card marks what the card marked (item 3)."""
     import re

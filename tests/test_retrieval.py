@@ -520,6 +520,31 @@ def test_confidence_is_the_models_probability_and_rises_with_evidence(fake_searc
     assert ans.confidence == round(probability, 3) and ans.abstain == (probability < threshold)
 
 
+@pytest.mark.parametrize(
+    ("calibrated", "abstains", "tentative"),
+    [((0.3, 0.1), False, True), ((0.8, 0.1), False, False), ((0.05, 0.1), True, False), (None, False, False)],
+)
+def test_an_answer_under_even_odds_is_tentative(fake_searcher, monkeypatch, calibrated, abstains, tentative):
+    import retrieval.answer as answer_module
+
+    monkeypatch.setattr(answer_module, "answerable", lambda searcher, pq, hits: calibrated)
+    pq = fake_searcher.parse("中小企业专利质押融资")
+    hits = fake_searcher.search(pq, k=10)
+    ans = answer(fake_searcher, pq, hits)
+    # None: no calibration for this embedding model, so the confidence is not a probability to judge by
+    assert (ans.abstain, ans.tentative) == (abstains if calibrated else ans.abstain, tentative)
+
+
+def test_a_section_reference_is_never_tentative(fake_searcher, monkeypatch):
+    import retrieval.answer as answer_module
+
+    monkeypatch.setattr(answer_module, "answerable", lambda searcher, pq, hits: (0.2, 0.1))
+    pq = fake_searcher.parse("青海 四、(三)3.")
+    hits = fake_searcher.search(pq, k=10)
+    assert "section reference" in hits[0].reasons
+    assert not answer(fake_searcher, pq, hits).tentative
+
+
 def test_logistic_fit_is_deterministic_and_separates():
     import numpy as np
 
