@@ -42,8 +42,9 @@ except PlanSearchError as err:
     st.warning(md(friendly(err)))
     st.stop()
 
-covered = sum(c.covered for c in coverages)
-st.caption(f"{len(coverages)} 个地区中，{covered} 个有直接相关的条款。")
+covered = sum(c.covered and not c.partial for c in coverages)
+partly = sum(c.partial for c in coverages)
+st.caption(f"{len(coverages)} 个地区中，{covered} 个有直接相关的条款" + (f"，{partly} 个仅部分相关（列在后面）" if partly else "") + "。")
 weights = searcher.term_weights()
 for start in range(0, len(coverages), COLUMNS_PER_ROW):
     row = coverages[start : start + COLUMNS_PER_ROW]

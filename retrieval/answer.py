@@ -32,6 +32,12 @@ COVERAGE_CONFIDENT = 0.20
 # A region covers a compared topic when its best clause passes the same test; a clause is "similar"
 # to another region's clause when their vectors are this close.
 DENSE_SIMILAR = 0.90
+# A compared region whose shown clauses pass only on shared words, under this share of the topic's weighted
+# terms and none close in meaning, is shown as partly related (RegionCoverage.partial), after the regions
+# that cover the topic. Chosen on development: the regions below it were mostly of other fields than the
+# topic's (compare.offfield of the regions shown as covering 0.175 -> 0.113, none of the judged covering
+# documents moved out of the covering group) — retrieval/eval/README.md.
+COVERAGE_COVERS = 0.30
 # An answer whose calibrated probability is under one half is more likely not to answer than to answer:
 # it is still given (the abstention threshold is lower, so that plain questions are answered), but marked
 # tentative, and the app says to check the clauses. Not tuned: the point where the odds turn.
@@ -52,6 +58,11 @@ def confident(signals) -> bool:
 
 def covers(signals, similar: bool = False) -> bool:
     return covers_hit(signals.dense, lambda: signals.coverage, similar)
+
+
+def partly_covers(dense: float, coverage: Callable[[], float]) -> bool:
+    """Whether a hit that ``covers_hit`` passed does so only on shared words (see COVERAGE_COVERS)."""
+    return dense < DENSE_CONFIDENT and coverage() < COVERAGE_COVERS
 
 
 def covers_hit(dense: float, coverage: Callable[[], float], similar: bool = False) -> bool:

@@ -395,14 +395,15 @@ class MilvusSearcher:
     def _by_region(
         self, pq: ParsedQuery, hits: list[Hit], per_region: int, exclude_region: str, similar: bool
     ) -> list[RegionCoverage]:
-        from .answer import covers
+        from .answer import covers, partly_covers
 
         regions: dict[str, str] = {}
         for d in self.docs.values():
             if d.region:
                 regions.setdefault(d.region, d.region_level)
         return by_region(
-            hits, regions, per_region, exclude_region, lambda h: covers(self.signals(pq, h), similar=similar)
+            hits, regions, per_region, exclude_region, lambda h: covers(self.signals(pq, h), similar=similar),
+            None if similar else lambda h: partly_covers(self.signals(pq, h).dense, lambda: self.signals(pq, h).coverage),
         )
 
     # --- filters, section references -------------------------------------------------------------------

@@ -176,9 +176,12 @@ def by_region(
     per_region: int,
     exclude_region: str,
     covers: Callable[[Hit], bool],
+    partial: Callable[[Hit], bool] | None = None,
 ) -> list[RegionCoverage]:
     """Every region's best covering hits (each document's best first), regions with the best evidence
-    first and uncovered regions last; ties by name. ``covers`` judges one hit.
+    first and uncovered regions last; ties by name. ``covers`` judges one hit; ``partial`` says whether a
+    covering hit covers only partly: a region all of whose shown hits do is ``partial`` and comes after
+    the regions that cover the topic.
 
     Only the regions with hits are ranked; the others (most of a large index) come from a list of empty
     coverages made once per ``region_levels``, in name order."""
@@ -196,8 +199,9 @@ def by_region(
                 if len(good) == per_region:
                     break
         if good:
-            covered.append(RegionCoverage(region, region_levels[region], tuple(good)))
-    covered.sort(key=lambda r: (-r.hits[0].score, r.region))
+            weak = partial is not None and all(partial(h) for h in good)
+            covered.append(RegionCoverage(region, region_levels[region], tuple(good), weak))
+    covered.sort(key=lambda r: (r.partial, -r.hits[0].score, r.region))
     shown = {r.region for r in covered}
     shown.add(exclude_region)
     return covered + [r for r in _uncovered(region_levels) if r.region not in shown]

@@ -82,6 +82,9 @@ class RegionCoverage:
     region: str
     region_level: str
     hits: tuple[Hit, ...] = ()
+    # Shown, but no clause of it is close in meaning or holds COVERAGE_COVERS of the topic's weighted
+    # terms: it shares some of the topic's words and may not be about it (answer.partly_covers)
+    partial: bool = False
 
     @property
     def covered(self) -> bool:

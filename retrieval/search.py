@@ -313,7 +313,7 @@ class Searcher:
     def _by_region(
         self, pq: ParsedQuery, hits: list[Hit], per_region: int, exclude_region: str, similar: bool
     ) -> list[RegionCoverage]:
-        from .answer import covers_hit
+        from .answer import covers_hit, partly_covers
 
         return by_region(
             hits,
@@ -321,6 +321,7 @@ class Searcher:
             per_region,
             exclude_region,
             lambda h: covers_hit(h.dense_score or 0.0, lambda: self.signals(pq, h).coverage, similar),
+            None if similar else lambda h: partly_covers(h.dense_score or 0.0, lambda: self.signals(pq, h).coverage),
         )
 
     # --- filters, section references -------------------------------------------------------------------

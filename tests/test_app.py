@@ -15,7 +15,7 @@ st = pytest.importorskip("streamlit")
 
 from retrieval.answer import ABSTAIN_MESSAGE  # noqa: E402
 from ui import messages  # noqa: E402
-from ui.export import NOT_COVERED, compare_csv, compare_markdown, to_number  # noqa: E402
+from ui.export import NOT_COVERED, PARTLY_COVERED, compare_csv, compare_markdown, to_number  # noqa: E402
 from ui.upload import MAX_BYTES, check_upload, sanitize_filename, save_upload, save_uploads  # noqa: E402
 
 from .apphelpers import app, codes, html, texts, unlock  # noqa: E402
@@ -294,7 +294,9 @@ def test_compare_shows_a_column_per_region_and_the_uncovered_one(env):
     for region in ("青海省", "山西省", "泰安市", "博尔塔拉蒙古自治州"):
         assert f"**{region}**" in page
     assert NOT_COVERED in texts(at.caption)
-    assert "4 个地区中，3 个有直接相关的条款" in " ".join(texts(at.caption))
+    # 泰安's 地理标志 clause shares the topic's words in one sentence only: shown, after the others, as partly related
+    assert "4 个地区中，2 个有直接相关的条款，1 个仅部分相关（列在后面）" in " ".join(texts(at.caption))
+    assert PARTLY_COVERED in texts(at.caption) and page.index("**泰安市**") > page.index("**山西省**")
     assert "<mark" in page and any(c.startswith("《") for c in codes(at))
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["导出 CSV", "导出 Markdown"]
@@ -303,13 +305,17 @@ def test_compare_shows_a_column_per_region_and_the_uncovered_one(env):
 def test_compare_exports_carry_citations(fake_searcher):
     coverages = fake_searcher.compare("植物新品种", per_region=1)
     csv_text = compare_csv(coverages).decode("utf-8-sig")
-    assert csv_text.splitlines()[0] == "地区,级别,排名,引用,简短引用,条款编号,条款,公文引用,简体引用"
+    assert csv_text.splitlines()[0] == "地区,级别,排名,引用,简短引用,条款编号,条款,公文引用,简体引用,相关程度"
     assert "》第" in csv_text  # the official form, e.g. 《…》第四部分第（三）项第3条
     assert "博尔塔拉蒙古自治州,自治州,," + NOT_COVERED in csv_text
     assert "《青海省“十四五”知识产权保护和运用规划》" in csv_text
     md = compare_markdown("植物新品种", coverages)
     assert md.startswith("# 地区对比：植物新品种")
     assert "## 博尔塔拉蒙古自治州（自治州）\n\n" + NOT_COVERED in md
+    assert f"## 泰安市（市）\n\n*{PARTLY_COVERED}*" in md
+    taian = next(line for line in csv_text.splitlines() if line.startswith("泰安市"))
+    qinghai = next(line for line in csv_text.splitlines() if line.startswith("青海省"))
+    assert taian.endswith(",部分相关") and qinghai.endswith(",直接相关")
     assert "—— 《" in md
 
 

@@ -108,6 +108,17 @@ def test_deterministic_ties_by_id_and_by_region():
     assert [r.region for r in by_region(hits, {"甲省": "省", "乙省": "省"}, 1, "甲省", lambda h: False)] == ["乙省"]
 
 
+def test_a_region_covered_only_partly_comes_after_those_that_cover():
+    hits = run(q(), ["a:1", "b:2"], ["a:1", "b:2"])  # 甲省 ranks first …
+    regions = {"甲省": "省", "乙省": "省", "丙省": "省"}
+    cover = by_region(hits, regions, 1, "", lambda h: True, lambda h: h.clause.doc_id == "a")  # … but only partly
+    assert [(r.region, r.partial, len(r.hits)) for r in cover] == [("乙省", False, 1), ("甲省", True, 1), ("丙省", False, 0)]
+    assert not any(r.partial for r in by_region(hits, regions, 1, "", lambda h: True))  # no judge: none partial
+    # a region is partial only when every clause shown for it is
+    both = by_region(run(q(), ["a:1", "a:3"], ["a:1", "a:3"]), regions, 2, "", lambda h: True, lambda h: h.clause_id == "a:1")
+    assert [(r.region, r.partial) for r in both if r.hits] == [("甲省", False)]
+
+
 def test_with_facts_only_the_hits_are_fetched_and_the_order_is_the_same():
     """A backend with columns gives what ranking needs of every candidate; whole clauses are read for
     the hits only (at a million clauses each read is a file seek and a JSON parse)."""

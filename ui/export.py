@@ -18,10 +18,11 @@ from retrieval.records import RegionCoverage
 from .safe import md
 
 NOT_COVERED = "未找到直接相关条款"
+PARTLY_COVERED = "仅部分词语与主题相符，可能并非直接相关"
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?%?")  # -5, +1.5, -3%: a number, not a formula
-COMPARE_FIELDS = ["地区", "级别", "排名", "引用", "简短引用", "条款编号", "条款", "公文引用", "简体引用"]  # new columns go last
+COMPARE_FIELDS = ["地区", "级别", "排名", "引用", "简短引用", "条款编号", "条款", "公文引用", "简体引用", "相关程度"]  # new columns go last
 
 
 def safe_cell(value: object) -> str:
@@ -54,7 +55,8 @@ def compare_rows(coverages: list[RegionCoverage]) -> list[dict[str, str]]:
             c = cite(hit.clause, hit.document)
             rows.append({"地区": cov.region, "级别": cov.region_level, "排名": str(i), "引用": c.canonical,
                          "公文引用": c.official, "简体引用": c.simplified, "简短引用": c.short,
-                         "条款编号": hit.clause_id, "条款": hit.clause.text})
+                         "条款编号": hit.clause_id, "条款": hit.clause.text,
+                         "相关程度": "部分相关" if cov.partial else "直接相关"})
     return rows
 
 
@@ -71,6 +73,8 @@ def compare_markdown(topic: str, coverages: list[RegionCoverage]) -> str:
         lines += [f"## {md(cov.region)}（{md(cov.region_level)}）", ""]
         if not cov.hits:
             lines += [NOT_COVERED, ""]
+        elif cov.partial:
+            lines += [f"*{PARTLY_COVERED}*", ""]
         for hit in cov.hits:
             c = cite(hit.clause, hit.document)
             quoted = "\n".join(f"> {md(line)}" for line in hit.clause.text.splitlines() if line.strip())

@@ -10,7 +10,7 @@ from retrieval.highlight import highlight, render_html
 from retrieval.records import Highlight, Hit, RegionCoverage
 
 from .context import Block, block_of, linked_clause_of, section_context
-from .export import NOT_COVERED
+from .export import NOT_COVERED, PARTLY_COVERED
 from .safe import html_text, md
 
 CSS = """
@@ -237,6 +237,8 @@ def coverage_item(cov: RegionCoverage, query: str = "", weights=None, *, full: b
     if not cov.hits:
         st.caption(NOT_COVERED)
         return
+    if cov.partial:
+        st.caption(PARTLY_COVERED)
     for hit in cov.hits:
         c = cite(hit.clause, hit.document)
         label = f" {hit.clause.label}" if hit.clause.label and hit.clause.kind not in ("indicator", "glossary") else ""
