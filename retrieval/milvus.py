@@ -401,9 +401,16 @@ class MilvusSearcher:
         for d in self.docs.values():
             if d.region:
                 regions.setdefault(d.region, d.region_level)
+        known: dict[str, Signals] = {}  # each hit's signals once: whether it covers, then whether only partly
+
+        def signals(h: Hit) -> Signals:
+            if h.clause_id not in known:
+                known[h.clause_id] = self.signals(pq, h)
+            return known[h.clause_id]
+
         return by_region(
-            hits, regions, per_region, exclude_region, lambda h: covers(self.signals(pq, h), similar=similar),
-            None if similar else lambda h: partly_covers(self.signals(pq, h).dense, lambda: self.signals(pq, h).coverage),
+            hits, regions, per_region, exclude_region, lambda h: covers(signals(h), similar=similar),
+            None if similar else lambda h: partly_covers(signals(h).dense, lambda: signals(h).coverage),
         )
 
     # --- filters, section references -------------------------------------------------------------------
