@@ -24,34 +24,34 @@ import numpy as np
 
 from . import packs
 from .errors import IndexDamaged, IndexMismatch, IndexNotFound, IndexWriteFailed, UnreadableSource
+from .folders import (
+    TOKENS,
+    build_lock,
+    check_index_target,
+    clean_stale_staging,
+    recover,
+    staging_dir,
+    swap_in,
+    verify_files,
+)
 from .lexical import DEFAULT_TOKENIZER, TOKENIZERS, LexicalIndex, TokenCounts, counts_key
-from .read import read_folder
-from .records import Clause, Document, ParsedPlan
-from .sentences import sentence_spans
-from .sources import KnownSource, SourceScan, plans_from_index
-from .store import (
+from .manifest import (
     ANN_THRESHOLD,
     FORMAT_VERSION,
     NORMALIZATION,
     PARSER_VERSION,
-    TOKENS,
     TOMBSTONE_FORMAT,
-    DocumentEntry,
     Manifest,
-    SentenceVectors,
     SourceEntry,
-    build_lock,
-    check_index_target,
-    clean_stale_staging,
-    load_index,
     read_manifest,
-    recover,
-    staging_dir,
-    swap_in,
     vector_index_spec,
-    verify_files,
-    write_index,
 )
+from .read import read_folder
+from .records import Clause, Document, ParsedPlan
+from .sentences import sentence_spans
+from .sources import KnownSource, SourceScan, plans_from_index
+from .store import DocumentEntry, load_index, write_index
+from .vectors import SentenceVectors
 
 EMBED_TEXTS = ("text", "path+text", "title+path+text")
 DEFAULT_EMBED_TEXT = "path+text"
@@ -167,7 +167,7 @@ def build_index(
     compact: bool = False,
 ) -> BuildReport:
     """Build or update the index of the plans in ``data_dir``. See the module docstring. Past
-    ``ann_threshold`` vectors (clauses and sentences) they go into IVF indexes (``store.vector_index_spec``).
+    ``ann_threshold`` vectors (clauses and sentences) they go into IVF indexes (``manifest.vector_index_spec``).
     Plans that were only added go into a new segment (``indexer.segments``) unless ``compact`` (or
     ``force``) asks for one index written from scratch."""
     if tokenizer not in TOKENIZERS:

@@ -13,9 +13,9 @@ SIMD code an IVF search runs — scores them on the calling thread, the centroid
 search adds it (its coarse distance): the same scores as decoding and multiplying, to float rounding
 (~1e-7), in ~0.6 µs a row (5 ms for 8,500 rows at 10^6), most of it the scattered reads.
 
-Readable: an ``IndexIVFScalarQuantizer`` (``store._write_vectors`` writes float16 codes above the ANN
+Readable: an ``IndexIVFScalarQuantizer`` (``vectors._write_vectors`` writes float16 codes above the ANN
 threshold) or an ``IndexIVFFlat`` (indexes written before), inner product, a direct map of the array kind
-(``store._prepare``), and lists held as ``ArrayInvertedLists`` — read memory-mapped or built in memory
+(``vectors._prepare``), and lists held as ``ArrayInvertedLists`` — read memory-mapped or built in memory
 — or a ``HStackInvertedLists`` of such lists whose parts ``segments.stack_vectors`` named in a
 ``StackedLists`` among the index's ``referenced_objects`` (SWIG does not show a stack's parts). Anything
 else gets None and is decoded by FAISS as before.
@@ -70,7 +70,7 @@ class RowScorer:
     def __init__(self, index, parts: list):
         import faiss
 
-        from .store import flat_view
+        from .vectors import flat_view
 
         self.index = index  # keeps the lists (and the views into them) alive
         self.ntotal = index.ntotal

@@ -283,7 +283,7 @@ def live_vectors(index, keep: np.ndarray | None) -> tuple:
     memory-mapped; a search leaves the others out, ``retrieval.search``)."""
     import faiss
 
-    from .store import flat_view
+    from .vectors import flat_view
 
     if keep is None:
         return index, None
@@ -305,7 +305,7 @@ def stack_vectors(base, deltas: list):
     import faiss
 
     from .ivfcodes import StackedLists
-    from .store import flat_view
+    from .vectors import flat_view
 
     extra = [flat_view(d) for d in deltas if d.ntotal]
     if not extra:
@@ -355,7 +355,7 @@ def stack_vectors(base, deltas: list):
 def hardlink_tree(source: Path, target: Path, skip: frozenset[str]) -> None:
     """Every file under ``source`` linked (copied where it cannot be) under ``target``, but top-level names
     in ``skip``."""
-    from .store import link_or_copy
+    from .folders import link_or_copy
 
     for root, dirs, files in os.walk(source):
         here = Path(root)
@@ -386,18 +386,11 @@ def append_segment(index_dir: Path, staging: Path, old, manifest, documents, cla
             timings[name] = round(now - clock[0], 2)
         clock[0] = now
 
+    from .folders import MANIFEST, SEGMENTS, _write_json_atomic, file_checksums
     from .lexical import LexicalIndex
+    from .manifest import SegmentEntry
     from .postings import SCORES, Postings
-    from .store import (
-        MANIFEST,
-        SEGMENTS,
-        SegmentEntry,
-        _write_json_atomic,
-        dead_parts,
-        file_checksums,
-        write_parts,
-        write_tokens,
-    )
+    from .store import dead_parts, write_parts, write_tokens
 
     hardlink_tree(index_dir, staging, frozenset({MANIFEST, MANIFEST + ".tmp"}))
     lap("link")
@@ -437,7 +430,7 @@ def tombstones_for(index_dir: Path, manifest, sources) -> tuple[tuple, dict[str,
     part that holds the source (a plan changed before lives in the segment that added its new version),
     with its rows there; and the indicators and sentence vectors they take out of the counts. OSError,
     KeyError or ValueError when a document cannot be placed (the build then writes the index whole)."""
-    from .store import Tombstone
+    from .manifest import Tombstone
 
     entries = {e.source: e for e in manifest.sources}
     out: list = []

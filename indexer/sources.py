@@ -30,9 +30,9 @@ from pathlib import Path
 
 from . import packs
 from .errors import UnreadableSource
+from .manifest import PARSER_VERSION, Manifest, SourceEntry
 from .metadata import read_sidecar
 from .records import ParsedPlan
-from .store import PARSER_VERSION, Manifest, SourceEntry
 
 RACY_NS = 2_000_000_000  # an mtime this close to the scan is not trusted by the next build
 

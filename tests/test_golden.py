@@ -31,6 +31,6 @@ def test_outline_matches_golden(path):
     if got != golden:
         changed = sorted(k for k in golden if golden.get(k) != got.get(k))
         pytest.fail(
-            f"parse changed ({', '.join(changed)}): bump PARSER_VERSION in indexer/store.py and regenerate "
+            f"parse changed ({', '.join(changed)}): bump PARSER_VERSION in indexer/manifest.py and regenerate "
             f"with `{REGENERATE}`"
         )

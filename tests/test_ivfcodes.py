@@ -8,7 +8,7 @@ import gc
 import numpy as np
 import pytest
 
-from indexer import ivfcodes, store
+from indexer import ivfcodes, vectors
 from indexer.ivfcodes import row_scorer
 
 DIM = 32
@@ -21,13 +21,13 @@ def _vectors(n: int, seed: int = 0) -> np.ndarray:
 
 def _written(tmp_path, n: int = 2000, encoding: str = "SQfp16", mmap: bool = True, mapped: bool = True):
     """An IVF index as the build writes it, read back as the loader reads it (or whole); ``mapped``: with
-    its rows mapped to their lists, as ``store._prepare`` leaves it."""
+    its rows mapped to their lists, as ``vectors._prepare`` leaves it."""
     import faiss
 
     path = tmp_path / f"ivf-{encoding}.index"
     spec = {"type": "ivf", "nlist": 16, "nprobe": 4, "encoding": encoding}
-    store._write_vectors(path, _vectors(n), DIM, spec, 16)
-    index = store._read_faiss(path) if mmap else faiss.read_index(str(path))
+    vectors._write_vectors(path, _vectors(n), DIM, spec, 16)
+    index = vectors._read_faiss(path) if mmap else faiss.read_index(str(path))
     if mapped:
         index.make_direct_map()
     return index
@@ -91,12 +91,12 @@ def test_other_indexes_are_left_to_faiss(tmp_path):
 
 def test_index_rows_fall_back_to_decoding_when_the_lists_cannot_be_read(tmp_path, monkeypatch):
     index = _written(tmp_path)
-    rows = store.IndexRows(index)
+    rows = vectors.IndexRows(index)
     query = _vectors(1, seed=5)[0]
     picked = np.array([3, 1, 400])
     fast = rows.scores(picked, query)
     monkeypatch.setattr(ivfcodes, "row_scorer", lambda index: None)
-    slow = store.IndexRows(index).scores(picked, query)
+    slow = vectors.IndexRows(index).scores(picked, query)
     np.testing.assert_allclose(fast, slow, rtol=0, atol=2e-6)
     np.testing.assert_allclose(slow, rows.take(picked) @ query, rtol=0, atol=0)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer import segments, store
+from indexer import folders, segments, store
 from indexer.build import build_index
 from indexer.embedding import EmbedderSettings, make_embedder
 from indexer.errors import IndexDamaged
@@ -131,8 +131,8 @@ def test_adding_a_plan_writes_and_hashes_only_its_segment(tmp_path, grow, monkey
     os.link(index / "lexical" / "data.csc.index.npy", tmp_path / "old-scores.npy")  # what a reader still maps
     old_scores = (tmp_path / "old-scores.npy").read_bytes()
     hashed: list[str] = []
-    real = store._sha256
-    monkeypatch.setattr(store, "_sha256", lambda path: hashed.append(Path(path).name) or real(path))
+    real = folders._sha256  # where file_checksums and verify_files read it
+    monkeypatch.setattr(folders, "_sha256", lambda path: hashed.append(Path(path).name) or real(path))
     shutil.copy(PLANS[3], data)
     report = build_index(data, index, embedder=_embedder())
     assert report.segments == 1 and report.added == (PLANS[3].name,)

@@ -218,7 +218,8 @@ def test_an_index_with_tombstones_is_format_4_and_older_code_refuses_it(tmp_path
     (data / PLANS[4].name).unlink()
     build_index(data, index, embedder=_embedder())
     assert read_manifest(index).format_version == 4
-    monkeypatch.setattr(store, "READABLE_FORMATS", (2, 3))  # the code before tombstones
+    # the code before tombstones (read_manifest reads the name in indexer.manifest)
+    monkeypatch.setattr("indexer.manifest.READABLE_FORMATS", (2, 3))
     with pytest.raises(IndexMismatch, match="rebuild it"):
         read_manifest(index)
     monkeypatch.undo()

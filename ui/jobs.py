@@ -7,7 +7,7 @@ page polls its state, while searches keep answering from the index in place unti
 
 One build at a time: a second request while one runs is remembered and runs once after it (it reads the
 plans folder again, so files saved meanwhile are indexed); across processes the build lock of
-``indexer.store`` keeps builds apart as before. A failure keeps the previous index (a build swaps its new
+``indexer.folders`` keeps builds apart as before. A failure keeps the previous index (a build swaps its new
 index in only when complete) and the files that were saved.
 """
 
