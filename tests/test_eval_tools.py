@@ -17,3 +17,17 @@ def test_fit_abstain_refuses_an_empty_training_list_before_opening_the_index(mon
             fit_abstain.main(["--train", spec])
         assert exit_info.value.code == 2
         assert "no training source" in capsys.readouterr().err
+
+
+def test_every_evaluation_document_has_one_field():
+    """compare.offfield skips a document fields.json does not name, and fit_abstain then withholds only the
+    question's own document: a document added to corpus-more/ without a field would pass unnoticed."""
+    import json
+
+    from retrieval.eval.__main__ import HERE, PROJECT
+
+    names = [n for names in json.loads((HERE / "fields.json").read_text(encoding="utf-8"))["fields"].values() for n in names]
+    corpus = {p.name for folder in (PROJECT / "data", HERE / "corpus-more") for p in folder.iterdir()
+              if p.is_file() and p.suffix in (".txt", ".md") and p.name.lower() != "readme.md" and p.name != "SOURCES.md"}
+    assert len(names) == len(set(names))  # one field each
+    assert set(names) == corpus
