@@ -31,3 +31,12 @@ def test_every_evaluation_document_has_one_field():
               if p.is_file() and p.suffix in (".txt", ".md") and p.name.lower() != "readme.md" and p.name != "SOURCES.md"}
     assert len(names) == len(set(names))  # one field each
     assert set(names) == corpus
+
+
+def test_compare_offfield_is_checked_as_lower_is_better():
+    from retrieval.eval.__main__ import CHECKED, verdict
+
+    assert CHECKED["compare.offfield"] == "all"
+    assert verdict("compare.offfield", 0.10, 0.175, n=100) == "OK"  # fewer wrong rows than pinned
+    assert verdict("compare.offfield", 0.19, 0.175, n=100) == "within tolerance"
+    assert verdict("compare.offfield", 0.30, 0.175, n=100) == "FAIL"
