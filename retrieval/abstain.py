@@ -3,7 +3,8 @@
 A logistic regression over a few signals of the ranking (Platt-style calibration: its output is a
 probability), fitted by ``python -m retrieval.eval.fit_abstain`` on development questions only and kept
 as data in ``abstain.json`` (coefficients, feature names, what it was trained on, the dtype of the
-vectors it saw). The probability is what the app shows as 置信度; the answer abstains below THRESHOLD.
+vectors it saw). The probability is the answer's ``confidence`` (置信度: ``search --json``; the app shows no
+figure, tests/test_app_chrome.py); the answer abstains below the model's threshold.
 
 Signals (each over the three best hits, computed the same way for every index):
 - ``dense``: the best cosine of a hit (its best sentence or its whole text) to the question;

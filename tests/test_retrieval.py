@@ -257,6 +257,21 @@ def test_cli_json(fake_index_dir, capsys):
     assert first["text"][s:e]
 
 
+@pytest.mark.parametrize(("calibrated", "tentative"), [((0.3, 0.1), True), ((0.8, 0.1), False)])
+def test_cli_marks_a_tentative_answer(fake_index_dir, capsys, monkeypatch, calibrated, tentative):
+    """--json carries "tentative" (the app's notice has a test; the command line's shape and line had none)."""
+    import retrieval.answer as answer_module
+    from retrieval.answer import TENTATIVE_NOTICE
+
+    monkeypatch.setattr(answer_module, "answerable", lambda searcher, pq, hits: calibrated)
+    args = ["search", "知识产权质押融资", "--k", "3", "--index", str(fake_index_dir)]
+    assert retrieval_main([*args, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["abstain"] is False and out["tentative"] is tentative
+    assert retrieval_main(args) == 0
+    assert (TENTATIVE_NOTICE in capsys.readouterr().out) is tentative
+
+
 def test_cli_batch(fake_index_dir, tmp_path, capsys):
     batch = tmp_path / "q.jsonl"
     batch.write_text(

@@ -115,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="print the model, do not write abstain.json")
     args = parser.parse_args(argv)
     chosen = [s.strip() for s in args.train.split(",") if s.strip()]
+    if not chosen:  # before the evaluation index is built: there would be nothing to fit
+        parser.error(f"no training source given (choose from {', '.join(SOURCES)})")
     unknown = [s for s in chosen if s not in SOURCES]
     if unknown:
         parser.error(f"unknown training source {unknown[0]!r} (choose from {', '.join(SOURCES)})")
