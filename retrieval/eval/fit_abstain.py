@@ -32,6 +32,7 @@ import numpy as np
 from retrieval.abstain import FEATURES, MODEL_FILE, features, fit
 
 from .__main__ import HERE, PROJECT, SETS, evaluation_index, load_questions
+from .metrics import document_fields
 
 KEEP_ANSWERABLE = 0.97
 SOURCES = {
@@ -39,7 +40,6 @@ SOURCES = {
     "synthetic": PROJECT / "indexer" / "resources" / "finetune" / "questions.jsonl",
     "writer": HERE / "abstain-train.jsonl",
 }
-FIELDS = HERE / "fields.json"
 SOURCE_NAMES = {"dev": "development", "synthetic": "synthetic questions", "writer": "written for abstention"}
 
 
@@ -71,8 +71,7 @@ def examples(searcher, items: list[Example]) -> tuple[np.ndarray, np.ndarray, li
     """(features, labels, a group per row: the origin, and whether it is a withheld-field negative)."""
     from retrieval.records import Filters
 
-    fields = json.loads(FIELDS.read_text(encoding="utf-8"))["fields"]
-    field_of = {name: field for field, names in fields.items() for name in names}
+    field_of = document_fields()
     doc_of = {d.source: d.doc_id for d in searcher.docs.values()}
     rows, labels, groups = [], [], []
     for item in items:
@@ -87,7 +86,7 @@ def examples(searcher, items: list[Example]) -> tuple[np.ndarray, np.ndarray, li
         groups.append(f"{item.origin}:{'answerable' if item.answerable else 'not answerable'}")
         if item.answerable and item.sources:
             withheld_fields = {field_of.get(s) for s in item.sources}
-            withheld = {doc_of[n] for f in withheld_fields if f for n in fields[f] if n in doc_of}
+            withheld = {doc_of[n] for n, f in field_of.items() if f in withheld_fields and n in doc_of}
             withheld |= {doc_of[s] for s in item.sources if s in doc_of}
             others = tuple(d for d in searcher.docs if d not in withheld)
             if not others:
@@ -114,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train", default="dev", help="training sources, comma-separated: " + ", ".join(SOURCES))
     parser.add_argument("--dry-run", action="store_true", help="print the model, do not write abstain.json")
     args = parser.parse_args(argv)
-    chosen = [s.strip() for s in args.train.split(",") if s.strip()]
+    chosen = list(dict.fromkeys(s.strip() for s in args.train.split(",") if s.strip()))  # each source once
     if not chosen:  # before the evaluation index is built: there would be nothing to fit
         parser.error(f"no training source given (choose from {', '.join(SOURCES)})")
     unknown = [s for s in chosen if s not in SOURCES]
