@@ -50,7 +50,7 @@ from .read import read_folder
 from .records import Clause, Document, ParsedPlan
 from .sentences import sentence_spans
 from .sources import KnownSource, SourceScan, plans_from_index
-from .store import DocumentEntry, load_index, write_index
+from .store import DocumentEntry, PlanIndex, load_index, write_index
 from .vectors import SentenceVectors
 
 EMBED_TEXTS = ("text", "path+text", "title+path+text")
@@ -463,7 +463,10 @@ def _append(plans, skipped, duplicates, old_manifest, index_dir, embedder, token
     texts = [embed_text(c, docs[c.doc_id], embed_recipe) for c in clauses]
     keys = [_key(t) for t in texts]
     sentence_keys = [_key(t) for t in sentence_texts]
-    all_vectors, embedded = _vectors(index_dir, None, embedder, texts + sentence_texts, keys + sentence_keys, progress)
+    old = _index_to_reuse(index_dir, old_manifest) if changed else None
+    all_vectors, embedded = _vectors(index_dir, old_manifest if old is not None else None, embedder,
+                                     texts + sentence_texts, keys + sentence_keys, progress, old)
+    del old
     sentences = SentenceVectors(np.array(rows, dtype=np.int32), tuple(spans), tuple(sentence_keys),
                                 all_vectors[len(texts) :])
     lap("vectors")
@@ -505,6 +508,23 @@ def _append(plans, skipped, duplicates, old_manifest, index_dir, embedder, token
         tuple(added), tuple(changed), tuple(removed), tuple(skipped), time.perf_counter() - started, duplicates,
         tuple(timings.items()), segments=len(manifest.segments),
     )
+
+
+# A changed plan keeps the vectors of its unchanged clauses and sentences, read from the index as it stands
+# (every file hashed: no damaged bytes are reused) when it has at most this many clauses: reading and
+# hashing one this size takes a few seconds, less than embedding a plan's ~1,000 texts; above it the
+# changed plan is embedded whole (a fresh process would hash gigabytes).
+REUSE_READ_AT_MOST = 200_000
+
+
+def _index_to_reuse(index_dir: Path, manifest) -> PlanIndex | None:
+    """The index as it stands, for its vectors, or None (too large to read for this, or unreadable)."""
+    if manifest.counts.get("clauses", 0) > REUSE_READ_AT_MOST:
+        return None
+    try:
+        return load_index(index_dir, verify="full")
+    except (IndexNotFound, IndexMismatch, IndexDamaged):
+        return None
 
 
 def _replaced(entries, gone: set[str], new: list[SourceEntry]) -> tuple[SourceEntry, ...]:

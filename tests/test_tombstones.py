@@ -105,6 +105,41 @@ def test_a_changed_plan_is_tombstoned_and_added_again(tmp_path, grow, which):
     assert build_index(data, index, embedder=_embedder()).up_to_date
 
 
+def test_a_changed_plan_embeds_only_what_changed(tmp_path, grow, monkeypatch):
+    from indexer import build
+
+    data, index = _base(tmp_path)
+    changed = PLANS[1].name
+    _edit(data / changed, count=1)  # one clause of the plan edited
+    report = build_index(data, index, embedder=_embedder())
+    assert report.changed == (changed,) and report.segments == 1
+    assert 0 < report.embedded <= 4  # the edited clause (and its sentences), not the plan's 20-odd clauses
+    _same_as_fresh(tmp_path, data, index)  # the reused vectors are the ones a fresh build computes
+    # past the size where reading the index costs more than embedding the plan, it is embedded whole
+    monkeypatch.setattr(build, "REUSE_READ_AT_MOST", 0)
+    _edit(data / changed, "修订", "修订二", count=1)
+    again = build_index(data, index, embedder=_embedder())
+    assert again.changed == (changed,) and again.embedded > 20
+    _same_as_fresh(tmp_path, data, index)
+
+
+def test_a_changed_plan_does_not_reuse_damaged_vectors(tmp_path, grow):
+    data, index = _base(tmp_path)
+    old = load_index(index)
+    row = len(old.clauses) // 2
+    source = next(d.document.source for d in old.documents if d.document.doc_id == old.clauses[row].doc_id)
+    n, dim = len(old.clauses), old.manifest.dim
+    del old
+    faiss_file = index / "faiss.index"
+    raw = bytearray(faiss_file.read_bytes())
+    at = len(raw) - n * dim * 4 + row * dim * 4  # a flat index's vectors end the file
+    raw[at : at + 4] = b"\x00" * 4  # one number of the plan's vectors zeroed: still a plausible vector
+    faiss_file.write_bytes(bytes(raw))
+    _edit(data / source, count=1)
+    report = build_index(data, index, embedder=_embedder())
+    assert report.changed == (source,) and report.embedded > 20  # embedded afresh: its hash is wrong
+
+
 def test_a_removed_plan_is_tombstoned_only(tmp_path, grow):
     data, index = _base(tmp_path)
     (data / PLANS[2].name).unlink()
