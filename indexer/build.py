@@ -194,7 +194,11 @@ def build_index(
         old_sources = {s.source: s.sha256 for s in old_manifest.sources} if old_manifest else {}
         read_started = time.perf_counter()
         scan = SourceScan(old_manifest, reuse=not force)
-        plans, skipped, duplicates = _read_all(data_dir, progress, prefer=set(old_sources), reuse=scan)
+        plans, skipped, duplicates, repeated = _read_all(data_dir, progress, prefer=set(old_sources), reuse=scan)
+        promoted = [p.entry.source for p in plans if isinstance(p, KnownSource) and p.entry.source not in old_sources]
+        if promoted:  # a known duplicate whose original went: the index does not hold it, so read it now
+            scan.forget(promoted)
+            plans, skipped, duplicates, repeated = _read_all(data_dir, progress, prefer=set(old_sources), reuse=scan)
         new_sources = dict(_identity(p)[:2] for p in plans)
         added = tuple(sorted(set(new_sources) - set(old_sources)))
         removed = tuple(sorted(set(old_sources) - set(new_sources)))
@@ -227,18 +231,19 @@ def build_index(
         report = None
         if settings_same and (added or changed or removed) and not (force or compact):
             report = _append(plans, tuple(skipped), duplicates, old_manifest, index_dir, embedder, tokenizer,
-                             embed_recipe, ann_threshold, progress, started, (added, changed, removed), scan)
+                             embed_recipe, ann_threshold, progress, started, (added, changed, removed), scan,
+                             repeated=_duplicate_entries(repeated, scan))
         if report is None:
             read_started = time.perf_counter()
             whole, old_index = _whole_plans(plans, index_dir)
             if whole is None:  # the index does not hold the unchanged sources whole: read them all again
                 scan = SourceScan(old_manifest, reuse=False)
-                whole, skipped, duplicates = _read_all(data_dir, progress, prefer=set(old_sources), reuse=scan)
+                whole, skipped, duplicates, repeated = _read_all(data_dir, progress, prefer=set(old_sources), reuse=scan)
                 parsed = len(whole)
             read_seconds = round(read_seconds + time.perf_counter() - read_started, 2)
             report = _write_build(whole, tuple(skipped), duplicates, old_manifest, index_dir, embedder, tokenizer,
                                   embed_recipe, ann_threshold, progress, started, (added, changed, removed), scan=scan,
-                                  old_index=old_index)
+                                  old_index=old_index, repeated=_duplicate_entries(repeated, scan))
         return replace(report, timings=(("read", read_seconds), *report.timings), parsed=parsed)
 
 
@@ -334,7 +339,8 @@ def build_from_plans(
 
 
 def _write_build(plans, skipped, duplicates, old_manifest, index_dir, embedder, tokenizer, embed_recipe,
-                 ann_threshold, progress, started, diff, token_dirs=(), scan=None, old_index=None) -> BuildReport:
+                 ann_threshold, progress, started, diff, token_dirs=(), scan=None, old_index=None,
+                 repeated: tuple[SourceEntry, ...] = ()) -> BuildReport:
     """Vectors (reused or embedded), token counts (reused or tokenized), BM25, then the new index written
     to a staging folder and swapped in. Runs under the build lock. ``old_index``: the live index, already
     loaded and verified (its vectors are reused), or None to load it here."""
@@ -377,6 +383,7 @@ def _write_build(plans, skipped, duplicates, old_manifest, index_dir, embedder, 
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 2),
         duplicates=duplicates,
+        duplicate_sources=repeated,
         vector_index=vector_index_spec(len(clauses), len(sentence_texts), ann_threshold),
         runtime=runtime_of(embedder),
     )
@@ -413,7 +420,7 @@ def _write_build(plans, skipped, duplicates, old_manifest, index_dir, embedder, 
 
 
 def _append(plans, skipped, duplicates, old_manifest, index_dir, embedder, tokenizer, embed_recipe, ann_threshold,
-            progress, started, diff, scan=None) -> BuildReport | None:
+            progress, started, diff, scan=None, repeated: tuple[SourceEntry, ...] = ()) -> BuildReport | None:
     """Add plans as a new segment of the index and tombstone the documents of changed and removed ones
     (``indexer.segments``): the new plans' vectors, token counts and files only, the rest of the index
     linked as it is (a changed plan is its old document tombstoned and the new version added). None (write
@@ -483,6 +490,7 @@ def _append(plans, skipped, duplicates, old_manifest, index_dir, embedder, token
         counts=totals,
         skipped=tuple((Path(e.path).name, e.reason) for e in skipped),
         duplicates=duplicates,
+        duplicate_sources=repeated,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 2),
         tombstones=tombstones,
@@ -649,8 +657,9 @@ def texts_for_lexical(clauses: list[Clause]) -> list[str]:
 
 def _read_all(
     data_dir: Path, progress: Progress, prefer: set[str] = frozenset(), reuse: SourceScan | None = None
-) -> tuple[list[ParsedPlan | KnownSource], list[UnreadableSource], tuple[tuple[str, str], ...]]:
-    """The plans of a folder, the files skipped (and why), and the duplicates: (source, source it repeats).
+) -> tuple[list[ParsedPlan | KnownSource], list[UnreadableSource], tuple[tuple[str, str], ...], list]:
+    """The plans of a folder, the files skipped (and why), the duplicates: (source, source it repeats), and
+    the duplicate files as read (or known from the last build: an unchanged one is not read again).
     With ``reuse``, a source unchanged since the last build is its ``KnownSource``, not parsed again.
 
     Two files with the same text (byte-identical under another name, or the same plan as .txt and .docx)
@@ -668,12 +677,14 @@ def _read_all(
     seen_ids: dict[str, str] = {}
     seen_texts: dict[str, str] = {}
     duplicates: list[tuple[str, str]] = []
+    repeated: list[ParsedPlan | KnownSource] = []
     unique = []
     for plan in plans:
         source, _, doc_id, content = identity[id(plan)]
         same_text = seen_texts.get(content)
         if same_text is not None:
             duplicates.append((source, same_text))
+            repeated.append(plan)
             continue
         if doc_id in seen_ids:  # same stem, other text: the ids would collide
             skipped.append(UnreadableSource(source, f"same document id as {seen_ids[doc_id]}"))
@@ -682,7 +693,13 @@ def _read_all(
         seen_texts[content] = source
         unique.append(plan)
     unique.sort(key=lambda p: identity[id(p)][0])
-    return unique, skipped, tuple(sorted(duplicates))
+    return unique, skipped, tuple(sorted(duplicates)), repeated
+
+
+def _duplicate_entries(items: list, scan: SourceScan | None) -> tuple[SourceEntry, ...]:
+    """The manifest's records of the duplicate files, by name (``Manifest.duplicate_sources``)."""
+    entries = [x.entry if isinstance(x, KnownSource) else _source_entry(x, scan) for x in items]
+    return tuple(sorted(entries, key=lambda e: e.source))
 
 
 def content_key(text: str) -> str:

@@ -103,6 +103,10 @@ class Manifest:
     # Documents no longer live, in the order they died (format 4; ``indexer.segments``): counts above are
     # of the live rows only.
     tombstones: tuple[Tombstone, ...] = ()
+    # The record of each duplicate file (``duplicates``) as of this build, so that the next one knows an
+    # unchanged duplicate without reading it again (a scanned PDF kept beside its text is OCR'd once).
+    # Absent from manifests written before: those duplicates are read until a build writes the index.
+    duplicate_sources: tuple[SourceEntry, ...] = ()
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -143,6 +147,7 @@ class Manifest:
                     Tombstone(_part_folder(t["part"]), str(t["doc_id"]), int(t["start"]), int(t["stop"]))
                     for t in data.get("tombstones", [])
                 ),
+                duplicate_sources=tuple(SourceEntry(**s) for s in data.get("duplicate_sources", [])),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise IndexDamaged(f"the index manifest is incomplete or damaged ({err}); rebuild the index") from err

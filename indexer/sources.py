@@ -88,7 +88,7 @@ class SourceScan:
     (``stamps``, by file name) and how many it had to hash (``hashed``). ``reuse`` False: stamps only."""
 
     def __init__(self, old: Manifest | None, reuse: bool = True):
-        self._old = {e.source: e for e in old.sources} if reuse and parse_same(old) else {}
+        self._old = {e.source: e for e in (*old.duplicate_sources, *old.sources)} if reuse and parse_same(old) else {}
         self.stamps: dict[str, Stamp] = {}
         self.hashed = 0
         self._trusted_before = time.time_ns() - RACY_NS
@@ -112,6 +112,11 @@ class SourceScan:
             except OSError:
                 return None
         return KnownSource(replace(old, size=st.st_size, mtime_ns=mtime, overrides=overrides), problems)
+
+    def forget(self, names) -> None:
+        """Read these files next time, whatever their stamps say (a duplicate the index does not hold)."""
+        for name in names:
+            self._old.pop(name, None)
 
     def entry(self, plan: ParsedPlan, content: str) -> SourceEntry:
         """The manifest's entry for a plan read in this build (``content``: its content key)."""

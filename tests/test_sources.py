@@ -187,3 +187,35 @@ def test_an_index_from_before_the_stamps_is_parsed_once_more_then_not(tmp_path, 
     _folder(tmp_path, PLANS[4:], past=True)
     assert build_index(data, index, embedder=_embedder()).parsed == 1 and parses == [PLANS[4].name]
     _fresh_same(tmp_path, data, index)
+
+
+def test_an_unchanged_duplicate_is_not_read_again_and_stands_in_when_its_original_goes(tmp_path, parses):
+    data = _folder(tmp_path, PLANS[:3], past=True)
+    copy = data / ("副本-" + PLANS[1].name)
+    shutil.copy(PLANS[1], copy)
+    os.utime(copy, ns=(PAST, PAST))
+    index = tmp_path / "index"
+    first = build_index(data, index, embedder=_embedder())
+    assert first.duplicates == ((copy.name, PLANS[1].name),)
+    assert [e.source for e in read_manifest(index).duplicate_sources] == [copy.name]
+    parses.clear()
+    _folder(tmp_path, PLANS[3:4], past=True)
+    report = build_index(data, index, embedder=_embedder())
+    assert parses == [PLANS[3].name]  # the duplicate is known, not read (it was read on every build)
+    assert report.duplicates == ((copy.name, PLANS[1].name),) and report.added == (PLANS[3].name,)
+    _fresh_same(tmp_path, data, index)
+    # the original removed: the copy, known only as a duplicate, is now the plan the index holds
+    (data / PLANS[1].name).unlink()
+    parses.clear()
+    gone = build_index(data, index, embedder=_embedder())
+    assert parses == [copy.name]  # that file alone is read, the others are still known
+    assert gone.duplicates == () and copy.name in {s.source for s in read_manifest(index).sources}
+    _fresh_same(tmp_path, data, index)
+    # the original back: read (it is new to this index), and now the duplicate of the copy the index holds
+    parses.clear()
+    shutil.copy(PLANS[1], data)
+    os.utime(data / PLANS[1].name, ns=(PAST, PAST))
+    back = build_index(data, index, embedder=_embedder())
+    assert parses == [PLANS[1].name] and back.duplicates == ((PLANS[1].name, copy.name),)
+    parses.clear()
+    assert build_index(data, index, embedder=_embedder()).up_to_date and parses == []
