@@ -56,13 +56,31 @@ def confident(signals) -> bool:
     return covers_hit(signals.dense, lambda: signals.coverage)
 
 
-def covers(signals, similar: bool = False) -> bool:
-    return covers_hit(signals.dense, lambda: signals.coverage, similar)
-
-
 def partly_covers(dense: float, coverage: Callable[[], float]) -> bool:
     """Whether a hit that ``covers_hit`` passed does so only on shared words (see COVERAGE_COVERS)."""
     return dense < DENSE_CONFIDENT and coverage() < COVERAGE_COVERS
+
+
+def region_judges(
+    coverage_of: Callable[[Hit], float], similar: bool
+) -> tuple[Callable[[Hit], bool], Callable[[Hit], bool] | None]:
+    """``ranking.by_region``'s two judges of a comparison's hits (does it cover the topic; only partly?),
+    each hit's term coverage computed at most once and only when its cosine does not decide. ``similar``
+    (similar_to): the cosine alone decides, and nothing is partial."""
+    known: dict[str, float] = {}
+
+    def coverage(h: Hit) -> float:
+        if h.clause_id not in known:
+            known[h.clause_id] = coverage_of(h)
+        return known[h.clause_id]
+
+    def covers(h: Hit) -> bool:
+        return covers_hit(h.dense_score or 0.0, lambda: coverage(h), similar)
+
+    def partial(h: Hit) -> bool:
+        return partly_covers(h.dense_score or 0.0, lambda: coverage(h))
+
+    return covers, None if similar else partial
 
 
 def covers_hit(dense: float, coverage: Callable[[], float], similar: bool = False) -> bool:

@@ -395,23 +395,14 @@ class MilvusSearcher:
     def _by_region(
         self, pq: ParsedQuery, hits: list[Hit], per_region: int, exclude_region: str, similar: bool
     ) -> list[RegionCoverage]:
-        from .answer import covers, partly_covers
+        from .answer import region_judges
 
         regions: dict[str, str] = {}
         for d in self.docs.values():
             if d.region:
                 regions.setdefault(d.region, d.region_level)
-        known: dict[str, Signals] = {}  # each hit's signals once: whether it covers, then whether only partly
-
-        def signals(h: Hit) -> Signals:
-            if h.clause_id not in known:
-                known[h.clause_id] = self.signals(pq, h)
-            return known[h.clause_id]
-
-        return by_region(
-            hits, regions, per_region, exclude_region, lambda h: covers(signals(h), similar=similar),
-            None if similar else lambda h: partly_covers(signals(h).dense, lambda: signals(h).coverage),
-        )
+        judges = region_judges(lambda h: self.signals(pq, h).coverage, similar)
+        return by_region(hits, regions, per_region, exclude_region, *judges)
 
     # --- filters, section references -------------------------------------------------------------------
 

@@ -313,23 +313,10 @@ class Searcher:
     def _by_region(
         self, pq: ParsedQuery, hits: list[Hit], per_region: int, exclude_region: str, similar: bool
     ) -> list[RegionCoverage]:
-        from .answer import covers_hit, partly_covers
+        from .answer import region_judges
 
-        known: dict[str, float] = {}  # each hit's coverage once: whether it covers, then whether only partly
-
-        def coverage(h: Hit) -> float:
-            if h.clause_id not in known:
-                known[h.clause_id] = self.signals(pq, h).coverage
-            return known[h.clause_id]
-
-        return by_region(
-            hits,
-            self._region_levels,
-            per_region,
-            exclude_region,
-            lambda h: covers_hit(h.dense_score or 0.0, lambda: coverage(h), similar),
-            None if similar else lambda h: partly_covers(h.dense_score or 0.0, lambda: coverage(h)),
-        )
+        judges = region_judges(lambda h: self.signals(pq, h).coverage, similar)
+        return by_region(hits, self._region_levels, per_region, exclude_region, *judges)
 
     # --- filters, section references -------------------------------------------------------------------
 

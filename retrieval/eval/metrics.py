@@ -78,23 +78,19 @@ def _compare(searcher, q: dict, hits, out: Outcomes) -> None:
     in_top = {h.document.source for h in hits if relevant(h, q["relevant"])}
     out.add("compare.top10", "compare", len(covering & in_top) / len(covering))
     rows = searcher.compare(q["question"])
-    shown = {h.document.source for row in rows for h in row.hits if relevant(h, q["relevant"])}
-    out.add("compare.rows", "compare", len(covering & shown) / len(covering))
-    shown_covering = {h.document.source for row in rows if not row.partial for h in row.hits if relevant(h, q["relevant"])}
-    out.add("compare.rows_covering", "compare", len(covering & shown_covering) / len(covering))  # not as partly related
-    # The other side: documents shown as covering the topic whose whole field (fields.json) has no covering
-    # document — certainly wrong rows (a water plan shown for trade secrets); documents of the covering
-    # field that the judges did not list are not counted (the earlier sets' judges saw only the IP plans).
     field_of = document_fields()
-    listed = {h.document.source for row in rows for h in row.hits if h.document.source in field_of}
-    if listed:
-        fields = {field_of.get(s) for s in covering}
-        out.add("compare.offfield", "compare", sum(field_of[s] not in fields for s in listed) / len(listed))
-    # The same for the regions shown as covering, leaving out those shown as only partly related
-    strong = {h.document.source for row in rows if not row.partial for h in row.hits if h.document.source in field_of}
-    if strong:
-        fields = {field_of.get(s) for s in covering}
-        out.add("compare.offfield_covering", "compare", sum(field_of[s] not in fields for s in strong) / len(strong))
+    fields = {field_of.get(s) for s in covering}
+    shown = {h.document.source for row in rows for h in row.hits if relevant(h, q["relevant"])}
+    # "": every region shown; "_covering": leaving out those shown as only partly related
+    for suffix, kept in (("", rows), ("_covering", [row for row in rows if not row.partial])):
+        found = {h.document.source for row in kept for h in row.hits if relevant(h, q["relevant"])}
+        out.add(f"compare.rows{suffix}", "compare", len(covering & found) / len(covering))
+        # The other side: documents shown as covering the topic whose whole field (fields.json) has no
+        # covering document — certainly wrong rows (a water plan shown for trade secrets); documents of the
+        # covering field the judges did not list are not counted (the earlier sets' judges saw only IP plans).
+        listed = {h.document.source for row in kept for h in row.hits if h.document.source in field_of}
+        if listed:
+            out.add(f"compare.offfield{suffix}", "compare", sum(field_of[s] not in fields for s in listed) / len(listed))
     if covering - shown:
         out.failures.append(f"{q['id']}: compare() shows nothing relevant from {sorted(covering - shown)}")
 
