@@ -5,6 +5,7 @@
     plan-terms.txt      plan terms jieba must keep whole (高价值发明专利)
     common-bigrams.txt  bigrams too common in plans to mean a match (知识, 产权 …)
     regions.tsv         the gazetteer (indexer/regions.py reads it)
+    answer-types.tsv    the kinds of fact a question asks for, and how a clause states one (retrieval/asks.py)
 
 A ``.tsv`` pack maps a key to a value (``key<TAB>value``), a ``.txt`` pack lists one item a line; ``#``
 starts a comment line. The index manifest records every pack's sha256 (``packs``), and a build reads
@@ -17,7 +18,7 @@ import functools
 import hashlib
 from importlib import resources
 
-PACKS = ("thesaurus.tsv", "english.tsv", "plan-terms.txt", "common-bigrams.txt", "regions.tsv")
+PACKS = ("thesaurus.tsv", "english.tsv", "plan-terms.txt", "common-bigrams.txt", "regions.tsv", "answer-types.tsv")
 BUILD_PACKS = ("plan-terms.txt", "regions.tsv")  # what an index's tokens and metadata depend on
 
 
@@ -40,6 +41,12 @@ def mapping(name: str) -> dict[str, str]:
         if key.strip() and value.strip():
             out[key.strip()] = value.strip()
     return out
+
+
+@functools.cache
+def rows(name: str) -> tuple[tuple[str, ...], ...]:
+    """A pack of tab-separated columns, one row a line (file order kept)."""
+    return tuple(tuple(cell.strip() for cell in line.split("\t")) for line in _lines(name))
 
 
 @functools.cache

@@ -63,7 +63,7 @@ def result_json(searcher, qid, question: str, k: int, filters, llm=None) -> dict
     results = [hit_json(h, highlight(h.clause.text, pq.content_text, weights=weights), cite(h.clause, h.document)) for h in hits]
     out = {"id": qid, "answer": ans.text, "abstain": ans.abstain, "results": results}
     out.update({"figures": list(ans.figures), "answer_departments": list(ans.departments), "confidence": ans.confidence,
-                "tentative": ans.tentative})
+                "tentative": ans.tentative, "unstated": ans.unstated})
     out["generated_answer"] = None
     if llm is not None:
         from .llm import generate

@@ -4,7 +4,8 @@ departments for who-is-responsible questions, or an abstention when the plans do
 Whether to answer at all is decided by the calibrated abstention model (retrieval/abstain.py): the
 answer abstains when the probability that the best hits answer the question is below its threshold, and
 that probability is the answer's ``confidence`` (置信度). A question about a region with no document in
-the index says so first.
+the index says so first; one that asks for a sum, a share, a time limit, a date or a contact that none of
+the best clauses states says that (retrieval/asks.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from indexer.targets import UNIT_PATTERN
 
 from .abstain import answerable
+from .asks import unstated
 from .cite import cite
 from .highlight import highlight
 from .records import Answer, AnswerSentence, Hit
@@ -22,6 +24,7 @@ from .records import Answer, AnswerSentence, Hit
 ABSTAIN_MESSAGE = "所收录的规划中没有找到直接相关的条款。"
 NO_PLAN_OF = "所收录的文件中没有{region}的规划。以下是其他地区最接近的条款，仅供参考。"
 TENTATIVE_NOTICE = "这些条款未必直接回答了所问的问题，请核对原文后再引用。"
+NOT_STATED = "所收录的规划中没有找到写明所问{what}的条款。"
 
 # Whether a second or third hit adds a sentence to an answer, and whether a region covers a compared
 # topic: its best clause is close in meaning OR shares enough of the question's weighted terms (set by a
@@ -117,6 +120,9 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     tentative = calibrated and not pinned and probability < TENTATIVE_BELOW
     if top is None or not (pinned or answers):
         return Answer(ABSTAIN_MESSAGE, True, confidence=round(probability, 3))
+    gap = "" if pinned else unstated(pq.asks, [h.clause.text for h in hits[:3]])
+    if gap:  # asked for a sum, a date …: clauses on the topic that do not state one do not answer
+        return Answer(NOT_STATED.format(what=gap), True, confidence=round(probability, 3), unstated=gap)
     weights = searcher.term_weights()
     if pq.intent == "responsible":
         owner = _responsible_clause(searcher, top)

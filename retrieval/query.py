@@ -13,6 +13,7 @@ from indexer.numbering import ORDINAL_WORDS, cn_to_int, match_number
 from indexer.regions import PROVINCE_ABBREVIATIONS, short_names
 from indexer.textnorm import simplify
 
+from .asks import asked
 from .glossary import chinese_terms, is_english, translated_share
 from .thesaurus import policy_terms
 
@@ -62,6 +63,7 @@ class ParsedQuery:
     doc_types: tuple[str, ...] = ()
     section_ref: SectionRef | None = None
     intent: str = "general"  # 'figure' | 'responsible' | 'compare' | 'general'
+    asks: tuple[str, ...] = ()  # the kinds of fact asked for that a clause must state (retrieval/asks.py)
     # Regions the question is about (named first) of which the index holds no document: 福建省 …
     missing_regions: tuple[str, ...] = ()
     # For an English question, the share of its content words the glossary translated (the lexical side
@@ -132,6 +134,7 @@ def parse_query(raw: str, regions: Iterable[KnownRegion] = ()) -> ParsedQuery:
         doc_types=tuple(w for w in DOC_TYPE_WORDS if w in search_text and not _inside(w, search_text)),
         section_ref=ref,
         intent=_intent(search_text),
+        asks=asked(search_text),
         missing_regions=() if named else topic_places_missing(search_text, regions),
         lexical_trust=translated_share(text) if english else None,
         dense_text="" if english else content,

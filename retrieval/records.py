@@ -73,6 +73,8 @@ class Answer:
     confidence: float = 0.0
     # Answered, but the calibrated probability that the clauses answer is under one half (answer.TENTATIVE_BELOW)
     tentative: bool = False
+    # Abstained because the question asks for a kind of fact (金额, 时间 …) that none of the best clauses states
+    unstated: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,82 @@
+"""The kinds of fact a question asks for (金额, 比例, 期限, 时间, 联系方式): a question that asks for one is
+answered only by a clause that states one (retrieval/asks.py, indexer/resources/answer-types.tsv)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from retrieval.answer import NOT_STATED, answer
+from retrieval.asks import answer_types, unstated
+from retrieval.query import parse_query
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("示范区项目的建设资金有多少？", ("money",)),
+        ("专利奖一等奖奖金多少元", ("money",)),
+        ("風險補償比例是多少？", ("ratio", "money")),  # traditional: the parsed (simplified) text is asked
+        ("取水许可证的有效期是几年？", ("duration",)),
+        ("条例是哪一年开始施行的？", ("date",)),
+        ("保护中心的咨询电话是多少？", ("contact",)),
+        ("中小企业怎么用专利去银行贷款？", ()),
+        ("各地如何推动知识产权纠纷多元化解？", ()),  # 多元 is not a sum of 元
+        ("高价值发明专利目标是多少？", ()),  # a target: any figure, not one of these kinds
+    ],
+)
+def test_what_a_question_asks_for(question, kinds):
+    assert parse_query(question).asks == kinds
+
+
+@pytest.mark.parametrize(
+    ("kind", "stated", "not_stated"),
+    [
+        ("money", "到2025年质押融资金额达7000万元。", "完善知识产权质押融资风险补偿机制。"),
+        ("money", "獎勵五萬元", "加大奖励力度"),
+        ("ratio", "补偿比例不超过30%", "建立风险补偿机制"),
+        ("duration", "有效期为五年", "到2025年，体系基本建成"),  # a year of the calendar is not a time limit
+        ("date", "本条例自2019年1月1日起施行。", "适时修订条例"),
+        ("contact", "咨询热线：0971-1234567", "设立咨询窗口外的服务"),
+    ],
+)
+def test_whether_a_clause_states_it(kind, stated, not_stated):
+    label = next(t.label for t in answer_types() if t.name == kind)
+    assert unstated((kind,), [stated]) == ""
+    assert unstated((kind,), [not_stated.replace("窗口", "")]) == label
+    assert unstated((kind,), [not_stated.replace("窗口", ""), stated]) == ""  # any of the best clauses will do
+    assert unstated((), [not_stated]) == ""
+
+
+def test_a_question_that_asks_for_two_kinds_takes_either_and_names_the_narrower():
+    kinds = parse_query("风险补偿比例是多少？").asks
+    assert unstated(kinds, ["补偿比例不超过30%"]) == ""
+    assert unstated(kinds, ["补偿资金500万元"]) == ""
+    assert unstated(kinds, ["建立风险补偿机制"]) == "比例"
+
+
+def test_a_sum_the_plans_do_not_state_is_not_answered(fake_searcher):
+    question = "知识产权保护中心的建设资金有多少？"
+    pq = fake_searcher.parse(question)
+    hits = fake_searcher.search(pq, k=10)
+    assert hits and not any("元" in h.clause.text for h in hits[:3])  # the nearest clauses name no sum
+    ans = answer(fake_searcher, pq, hits)
+    assert ans.abstain and ans.unstated == "金额" and ans.text == NOT_STATED.format(what="金额")
+    assert not ans.sentences
+
+
+def test_a_sum_the_plans_state_is_answered(fake_searcher):
+    pq = fake_searcher.parse("博州知识产权质押融资金额到2025年达到多少万元？")
+    hits = fake_searcher.search(pq, k=10)
+    ans = answer(fake_searcher, pq, hits)
+    assert pq.asks == ("money",) and ans.unstated == ""
+    assert not ans.abstain and any("7000" in f for f in ans.figures)
+
+
+def test_the_cli_says_what_was_not_stated(fake_index_dir, capsys):
+    from retrieval.__main__ import main
+
+    assert main(["search", "知识产权保护中心的建设资金有多少？", "--json", "--index", str(fake_index_dir)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["abstain"] and out["unstated"] == "金额" and out["results"]  # the nearest clauses still listed
