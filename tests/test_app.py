@@ -302,6 +302,17 @@ def test_compare_shows_a_column_per_region_and_the_uncovered_one(env):
     assert labels == ["导出 CSV", "导出 Markdown"]
 
 
+def test_compare_shows_each_plan_of_a_region_by_default(env):
+    at = app("compare")
+    at.text_input(key="topic").input("知识产权质押融资").run()
+    assert not at.exception
+    assert at.slider(key="cmp-per-region").value == 2
+    cited = codes(at)  # each shown clause's citation, 《document》 first
+    # 青海 has a plan and an implementation opinion; both answer, and both are shown without a click
+    assert any(c.startswith("《青海省“十四五”知识产权保护和运用规划》") for c in cited)
+    assert any(c.startswith("《") and "實施意見》" in c for c in cited)
+
+
 def test_compare_exports_carry_citations(fake_searcher):
     coverages = fake_searcher.compare("植物新品种", per_region=1)
     csv_text = compare_csv(coverages).decode("utf-8-sig")
