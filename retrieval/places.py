@@ -8,7 +8,7 @@ Full names (福建省, 广州市, 崇明区) always count. Short names (福建, 
 prefectures only where they read as a place: followed by a non-Chinese character, the end, or one of a
 few words that follow a place name (的, 对, 在, 规划, 条例 …), or — followed by any other word (武汉私自…,
 哈尔滨冬天…) — where jieba's general dictionary tags the name as a place name (``ns``) and no longer word of
-that dictionary starts there (中山大学). A prefecture's short name inside a word (大同小异, 人民安康: jieba
+that dictionary starts there (中山大学) or runs across either edge of it (创新|乡村, 新|乡贤). A prefecture's short name inside a word (大同小异, 人民安康: jieba
 tags 大同 and 安康 otherwise) does not. Counties count by full name only, and not when the name is made of
 everyday words of direction or position (城区, 老城区, 市中区, 郊区: they also just mean "the town").
 A name that several regions share (鼓楼区, 普陀区, 朝阳区) stands for all of them. Matching is longest
@@ -89,33 +89,43 @@ def _named_groups(text: str) -> list[tuple[Region, ...]]:
 
 def _place_word(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` (a short name followed by an ordinary word) still reads as a place: the
-    general dictionary tags it as one, and no longer dictionary word starts where it does."""
-    places, longer = _dictionary_places()
+    general dictionary tags it as one, no longer dictionary word starts where it does (中山大学), and no
+    dictionary word runs across either of its edges (创新|乡村 and 新|乡贤 are not 新乡, 振兴|安排 not 兴安)."""
+    places, longer, crossing = _dictionary_places()
     if text[start:end] not in places:
         return False
-    return not any(text[start:stop] in longer for stop in range(end + 1, min(len(text), end + 4) + 1))
+    if any(text[start:stop] in longer for stop in range(end + 1, min(len(text), end + 4) + 1)):
+        return False
+    spans = [(b, e) for b in range(max(0, start - 3), start) for e in range(start + 1, min(len(text), end + 3) + 1)]
+    spans += [(b, e) for b in range(start + 1, end) for e in range(end + 1, min(len(text), end + 3) + 1)]
+    return not any(text[b:e] in crossing for b, e in spans)
 
 
 @functools.lru_cache(maxsize=1)
-def _dictionary_places() -> tuple[frozenset[str], frozenset[str]]:
-    """(the guarded short names that jieba's dictionary tags as place names, the dictionary's longer words
-    that start with one of them: 中山大学), read once, when a question first names a place followed by an
-    ordinary word (~0.1 s)."""
+def _dictionary_places() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(the guarded short names that jieba's dictionary tags as place names; the dictionary's longer words
+    that start with one of them: 中山大学; its words that would run across the edge of one: 创新, 乡贤),
+    read once, when a question first names a place followed by an ordinary word (~0.4 s)."""
     from indexer.jieba_dict import dictionary_file
 
     table, _ = _names()
     guarded = {name for name, (_, needs_context) in table.items() if needs_context}
     sizes = sorted({len(name) for name in guarded})
-    places, longer = set(), set()
+    heads = {name[:size] for name in guarded for size in range(1, len(name))}  # 新 of 新乡
+    tails = {name[-size:] for name in guarded for size in range(1, len(name))}  # 乡 of 新乡
+    places, longer, crossing = set(), set(), set()
     with open(dictionary_file(), encoding="utf-8") as lines:
         for line in lines:
             word, _, rest = line.partition(" ")
             if word in guarded:
                 if rest.split()[-1:] == ["ns"]:
                     places.add(word)
-            elif any(word[:size] in guarded for size in sizes if size < len(word)):
+                continue
+            if any(word[:size] in guarded for size in sizes if size < len(word)):
                 longer.add(word)
-    return frozenset(places), frozenset(longer)
+            if any(word[k:] in heads or word[:k] in tails for k in range(1, len(word))):
+                crossing.add(word)
+    return frozenset(places), frozenset(longer), frozenset(crossing)
 
 
 @functools.lru_cache(maxsize=8)
