@@ -24,6 +24,14 @@ from retrieval.query import parse_query
         ("中小企业怎么用专利去银行贷款？", ()),
         ("各地如何推动知识产权纠纷多元化解？", ()),  # 多元 is not a sum of 元
         ("高价值发明专利目标是多少？", ()),  # a target: any figure, not one of these kinds
+        # a kind's word inside another word or phrase asks for none of these facts
+        ("经费保障有哪几个方面？", ()),  # 哪几: which ones, not how much
+        ("政府投资项目有几类？", ()),  # a count of kinds, not a sum
+        ("行政处罚如何遵循比例原则？", ()),  # the principle of proportionality, not a share
+        ("如何打击电话诈骗和骚扰电话？", ()),
+        ("近几年知识产权保护取得了哪些成效？", ()),  # recent years, not a time limit
+        ("奖励资金有几万元？", ("money",)),
+        ("补贴几千块钱？", ("money",)),
     ],
 )
 def test_what_a_question_asks_for(question, kinds):
