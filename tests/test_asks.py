@@ -88,3 +88,12 @@ def test_the_cli_says_what_was_not_stated(fake_index_dir, capsys):
     assert main(["search", "知识产权保护中心的建设资金有多少？", "--json", "--index", str(fake_index_dir)]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["abstain"] and out["unstated"] == "金额" and out["results"]  # the nearest clauses still listed
+
+
+def test_a_section_the_reader_named_is_shown_whatever_it_asks(fake_searcher):
+    pq = fake_searcher.parse("青海 四、(一)2.的资金有多少？")
+    hits = fake_searcher.search(pq, k=10)
+    assert pq.asks == ("money",) and "section reference" in hits[0].reasons
+    assert not any("元" in h.clause.text for h in hits[:3])  # no sum stated, but the reader asked for this clause
+    ans = answer(fake_searcher, pq, hits)
+    assert not ans.abstain and ans.unstated == ""
