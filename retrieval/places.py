@@ -87,6 +87,14 @@ def _named_groups(text: str) -> list[tuple[Region, ...]]:
     return groups
 
 
+def prepare() -> None:
+    """Read now what matching place names needs (the gazetteer's names, the dictionary's place words), so
+    that the first question naming a place followed by an ordinary word does not wait ~0.5 s for it (the
+    app's warm-up calls this)."""
+    _names()
+    _dictionary_places()
+
+
 def _place_word(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` (a short name followed by an ordinary word) still reads as a place: the
     general dictionary tags it as one, no longer dictionary word starts where it does (中山大学), and no

@@ -682,6 +682,7 @@ def test_warm_up_loads_the_keyword_path_before_the_model(monkeypatch):
 
     calls = []
     monkeypatch.setattr(ui.resources, "complete_dictionary", lambda: calls.append("dictionary"))
+    monkeypatch.setattr(ui.resources, "prepare_places", lambda: calls.append("places"))
 
     class Embedder:
         def embed_query(self, text):
@@ -696,7 +697,7 @@ def test_warm_up_loads_the_keyword_path_before_the_model(monkeypatch):
 
     searcher = Searcher()
     on_a_thread(WarmUp(searcher, model_after=0).run)
-    assert calls == ["lexical", "model", "dictionary"]
+    assert calls == ["lexical", "model", "dictionary", "places"]
 
 
 def test_the_warm_up_runs_at_a_lower_priority_than_the_pages():

@@ -28,6 +28,7 @@ from indexer.errors import IndexDamaged, IndexMismatch, IndexNotFound, PlanSearc
 from indexer.lexical import complete_dictionary
 from indexer.milvus_export import MilvusIndexNotBuilt, MilvusSettings, MilvusUnavailable
 from indexer.store import read_manifest
+from retrieval.places import prepare as prepare_places
 from retrieval.search import Searcher
 
 from . import config, editor
@@ -124,7 +125,8 @@ class WarmUp:
     busy), but only once a question has been answered (``question_answered``) or ``model_after`` seconds
     have passed: on two cores its load competes with the browser and the server for the first page right
     after a start, so it waits until that page has its keyword results. Last, jieba's dictionary as a
-    plain dict (the keyword path answers from its sorted arrays until then). The searcher is held weakly: a
+    plain dict (the keyword path answers from its sorted arrays until then), and the words that tell a place
+    name from an ordinary word (retrieval/places.py). The searcher is held weakly: a
     searcher replaced by a new index is not kept alive by its warm-up.
     """
 
@@ -153,6 +155,7 @@ class WarmUp:
             time.sleep(self.SETTLE)  # the answered page's last messages leave the server first
         self._step(lambda: self.searcher.embedder.embed_query(WARM_UP_QUESTION))
         self._step(complete_dictionary)
+        self._step(prepare_places)
 
     SETTLE = 0.3
 
