@@ -43,6 +43,8 @@ def test_what_a_question_asks_for(question, kinds):
     [
         ("money", "到2025年质押融资金额达7000万元。", "完善知识产权质押融资风险补偿机制。"),
         ("money", "獎勵五萬元", "加大奖励力度"),
+        ("money", "共安排补助资金1,500.5万元", "补助资金逐年增加"),
+        ("duration", "办理期限为十二个月", "逐步延长办理期限"),
         ("ratio", "补偿比例不超过30%", "建立风险补偿机制"),
         ("duration", "有效期为五年", "到2025年，体系基本建成"),  # a year of the calendar is not a time limit
         ("date", "本条例自2019年1月1日起施行。", "适时修订条例"),
