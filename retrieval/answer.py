@@ -18,7 +18,7 @@ from indexer.targets import UNIT_PATTERN
 from .abstain import answerable
 from .asks import unstated
 from .cite import cite
-from .highlight import highlight
+from .highlight import highlight, query_terms
 from .records import Answer, AnswerSentence, Hit
 
 ABSTAIN_MESSAGE = "所收录的规划中没有找到直接相关的条款。"
@@ -120,7 +120,7 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     tentative = calibrated and not pinned and probability < TENTATIVE_BELOW
     if top is None or not (pinned or answers):
         return Answer(ABSTAIN_MESSAGE, True, confidence=round(probability, 3))
-    gap = "" if pinned else unstated(pq.asks, [h.clause.text for h in hits[:3]])
+    gap = "" if pinned else unstated(pq.asks, [h.clause.text for h in hits[:3]], query_terms(pq.content_text))
     if gap:  # asked for a sum, a date …: clauses on the topic that do not state one do not answer
         return Answer(NOT_STATED.format(what=gap), True, confidence=round(probability, 3), unstated=gap)
     weights = searcher.term_weights()

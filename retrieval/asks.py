@@ -1,7 +1,7 @@
 """What kind of fact a question asks for, and whether the best clauses state one.
 
     asked("精河枸杞项目的建设资金有多少？")                 # ('money',)
-    unstated(("money",), [clause.text for clause in best])  # '金额' when none of them names a sum
+    unstated(("money",), [clause.text for clause in best], terms)  # '金额' when none of them names a sum
 
 A question that asks for a sum, a share, a time limit, a date or a way to reach someone is answered only
 by a clause that states one. Plans mention many topics without the fact asked about (a project without
@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from indexer import packs
+from indexer.sentences import sentence_spans
 from indexer.textnorm import search_form
 
 
@@ -41,13 +42,26 @@ def asked(search_text: str) -> tuple[str, ...]:
     return tuple(t.name for t in answer_types() if t.question.search(search_text))
 
 
-def unstated(kinds: tuple[str, ...], texts: list[str]) -> str:
+def unstated(kinds: tuple[str, ...], texts: list[str], terms: set[str] = frozenset()) -> str:
     """'' when some of ``texts`` states a fact of a kind asked for (补偿比例是多少 asks for a sum or a share:
-    either will do), else the label of the first kind asked."""
+    either will do), else the label of the first kind asked.
+
+    With ``terms`` (the question's, ``retrieval.highlight.query_terms``), the fact must stand in a
+    sentence that holds one of them (a text none of whose sentences does counts whole): a clause on the
+    topic states a figure about something else more often than not (a regulation's fine beside the
+    licence whose term was asked, a plan's 8.1亿元 of loans beside the prize whose amount was asked)."""
     types = [t for t in answer_types() if t.name in kinds]
     if not types:
         return ""
-    forms = [search_form(text).text for text in texts]
-    if any(t.evidence.search(form) for t in types for form in forms):
+    pieces = [piece for text in texts for piece in _stating(search_form(text).text, terms)]
+    if any(t.evidence.search(piece) for t in types for piece in pieces):
         return ""
     return types[0].label
+
+
+def _stating(form: str, terms: set[str]) -> list[str]:
+    """The sentences of a search-form text that hold one of ``terms``; the whole text when none does."""
+    if not terms:
+        return [form]
+    near = [form[a:b] for a, b in sentence_spans(form) if any(t in form[a:b] for t in terms)]
+    return near or [form]

@@ -9,6 +9,7 @@ import pytest
 
 from retrieval.answer import NOT_STATED, answer
 from retrieval.asks import answer_types, unstated
+from retrieval.highlight import query_terms
 from retrieval.query import parse_query
 
 
@@ -64,6 +65,17 @@ def test_a_question_that_asks_for_two_kinds_takes_either_and_names_the_narrower(
     assert unstated(kinds, ["补偿比例不超过30%"]) == ""
     assert unstated(kinds, ["补偿资金500万元"]) == ""
     assert unstated(kinds, ["建立风险补偿机制"]) == "比例"
+
+
+def test_the_fact_must_stand_beside_the_questions_words():
+    terms = query_terms(parse_query("专利奖的奖金是多少？").content_text)
+    beside = "设立专利奖。专利奖奖金每项10万元。"
+    elsewhere = "设立专利奖，表彰发明人。全省质押融资登记金额8.1亿元。"
+    assert unstated(("money",), [beside], terms) == ""
+    assert unstated(("money",), [elsewhere], terms) == "金额"
+    assert unstated(("money",), [elsewhere]) == ""  # without the question's words, anywhere in the text
+    # a text none of whose sentences holds a question word counts whole
+    assert unstated(("money",), ["安排资金8.1亿元。"], terms) == ""
 
 
 def test_a_sum_the_plans_do_not_state_is_not_answered(fake_searcher):
