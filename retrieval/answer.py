@@ -4,8 +4,8 @@ departments for who-is-responsible questions, or an abstention when the plans do
 Whether to answer at all is decided by the calibrated abstention model (retrieval/abstain.py): the
 answer abstains when the probability that the best hits answer the question is below its threshold, and
 that probability is the answer's ``confidence`` (置信度). A question about a region with no document in
-the index says so first; one that asks for a sum, a share, a time limit, a date or a contact that none of
-the best clauses states says that (retrieval/asks.py).
+the index says so first; one that asks for a sum, a share, a time limit, a date, a contact or conditions
+that none of the best clauses states says that (retrieval/asks.py).
 """
 
 from __future__ import annotations

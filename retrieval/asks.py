@@ -3,11 +3,11 @@
     asked("精河枸杞项目的建设资金有多少？")                 # ('money',)
     unstated(("money",), [clause.text for clause in best], terms)  # '金额' when none of them names a sum
 
-A question that asks for a sum, a share, a time limit, a date or a way to reach someone is answered only
-by a clause that states one. Plans mention many topics without the fact asked about (a project without
-its budget, a regulation without its fee): the nearest clause then shares the question's words and
-reads like an answer to every ranking signal, but it does not say what was asked. The kinds and their
-patterns are data (``indexer/resources/answer-types.tsv``).
+A question that asks for a sum, a share, a time limit, a date, a way to reach someone or what it takes
+(conditions, papers, steps) is answered only by a clause that states one. Plans mention many topics
+without the fact asked about (a project without its budget, a regulation without its fee): the nearest
+clause then shares the question's words and reads like an answer to every ranking signal, but it does not
+say what was asked. The kinds and their patterns are data (``indexer/resources/answer-types.tsv``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from indexer.textnorm import search_form
 
 @dataclass(frozen=True, slots=True)
 class AnswerType:
-    name: str  # money, ratio, duration, date, contact
+    name: str  # money, ratio, duration, date, contact, conditions
     label: str  # what readers are told is not stated: 金额, 比例 …
     question: re.Pattern
     evidence: re.Pattern

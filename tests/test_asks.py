@@ -1,4 +1,4 @@
-"""The kinds of fact a question asks for (金额, 比例, 期限, 时间, 联系方式): a question that asks for one is
+"""The kinds of fact a question asks for (金额, 比例, 期限, 时间, 联系方式, 条件): a question that asks for one is
 answered only by a clause that states one (retrieval/asks.py, indexer/resources/answer-types.tsv)."""
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ from retrieval.query import parse_query
         ("近几年知识产权保护取得了哪些成效？", ()),  # recent years, not a time limit
         ("奖励资金有几万元？", ("money",)),
         ("补贴几千块钱？", ("money",)),
+        ("示范基地的申报条件是什么？", ("conditions",)),
+        ("开店挂招牌要准备哪些材料？", ("conditions",)),
+        ("水效标识产品有什么要求？", ()),  # requirements a plan states in prose, not a list to hand in
     ],
 )
 def test_what_a_question_asks_for(question, kinds):
@@ -50,6 +53,7 @@ def test_what_a_question_asks_for(question, kinds):
         ("duration", "有效期为五年", "到2025年，体系基本建成"),  # a year of the calendar is not a time limit
         ("date", "本条例自2019年1月1日起施行。", "适时修订条例"),
         ("contact", "咨询热线：0971-1234567", "设立咨询窗口外的服务"),
+        ("conditions", "申请人应当具备下列条件：", "建设一批示范基地"),
     ],
 )
 def test_whether_a_clause_states_it(kind, stated, not_stated):
