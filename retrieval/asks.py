@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from indexer import packs
@@ -42,7 +43,7 @@ def asked(search_text: str) -> tuple[str, ...]:
     return tuple(t.name for t in answer_types() if t.question.search(search_text))
 
 
-def unstated(kinds: tuple[str, ...], texts: list[str], terms: set[str] = frozenset()) -> str:
+def unstated(kinds: tuple[str, ...], texts: list[str], terms: Collection[str] = ()) -> str:
     """'' when some of ``texts`` states a fact of a kind asked for (补偿比例是多少 asks for a sum or a share:
     either will do), else the label of the first kind asked.
 
@@ -59,7 +60,7 @@ def unstated(kinds: tuple[str, ...], texts: list[str], terms: set[str] = frozens
     return types[0].label
 
 
-def _stating(form: str, terms: set[str]) -> list[str]:
+def _stating(form: str, terms: Collection[str]) -> list[str]:
     """The sentences of a search-form text that hold one of ``terms``; the whole text when none does."""
     if not terms:
         return [form]
