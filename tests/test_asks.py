@@ -80,6 +80,20 @@ def test_the_fact_must_stand_beside_the_questions_words():
     assert unstated(("money",), [elsewhere]) == ""  # without the question's words, anywhere in the text
     # a text none of whose sentences holds a question word counts whole
     assert unstated(("money",), ["安排资金8.1亿元。"], terms) == ""
+    # sentences are cut on the search form: a traditional clause, its full-width ； read as ;
+    assert unstated(("money",), ["設立專利獎；全省質押融資登記金額８．１億元。"], terms) == "金额"
+    assert unstated(("money",), ["設立專利獎；專利獎獎金每項１０萬元。"], terms) == ""
+
+
+def test_an_answer_takes_the_fact_from_beside_the_questions_words(fake_searcher):
+    # 青海's review names its 分析评议 in a sentence without a sum, beside sentences that state others; the
+    # region named is no word of the question's (its content words): 青海省专利奖's sales do not answer
+    pq = fake_searcher.parse("青海省分析评议的资金有多少？")
+    hits = fake_searcher.search(pq, k=10)
+    assert any("分析评议" in h.clause.text and "亿元" in h.clause.text for h in hits[:3])
+    assert unstated(pq.asks, [h.clause.text for h in hits[:3]]) == ""  # anywhere in the clauses: a sum
+    ans = answer(fake_searcher, pq, hits)
+    assert ans.abstain and ans.unstated == "金额"
 
 
 def test_a_sum_the_plans_do_not_state_is_not_answered(fake_searcher):
