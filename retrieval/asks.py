@@ -54,6 +54,8 @@ def unstated(kinds: tuple[str, ...], texts: list[str], terms: Collection[str] = 
     types = [t for t in answer_types() if t.name in kinds]
     if not types:
         return ""
+    # a word that only makes a number a fact of the kind asked (元, 万元, 小时 …) names no topic
+    terms = [w for w in terms if not any(t.evidence.search("1" + w) for t in types)]
     pieces = [piece for text in texts for piece in _stating(search_form(text).text, terms)]
     if any(t.evidence.search(piece) for t in types for piece in pieces):
         return ""
@@ -61,8 +63,20 @@ def unstated(kinds: tuple[str, ...], texts: list[str], terms: Collection[str] = 
 
 
 def _stating(form: str, terms: Collection[str]) -> list[str]:
-    """The sentences of a search-form text that hold one of ``terms``; the whole text when none does."""
+    """The sentences of a search-form text that hold one of ``terms``; the whole text when none does. A
+    table (lines with tabs) is one sentence with the line before it: its heading names what its cells state."""
     if not terms:
         return [form]
-    near = [form[a:b] for a, b in sentence_spans(form) if any(t in form[a:b] for t in terms)]
+    near = [form[a:b] for a, b in _units(form) if any(t in form[a:b] for t in terms)]
     return near or [form]
+
+
+def _units(form: str) -> list[tuple[int, int]]:
+    """``sentence_spans`` with each run of table rows joined, together with the sentence before it."""
+    out: list[tuple[int, int]] = []
+    for a, b in sentence_spans(form):
+        if "\t" in form[a:b] and out:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out

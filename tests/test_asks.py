@@ -96,6 +96,21 @@ def test_an_answer_takes_the_fact_from_beside_the_questions_words(fake_searcher)
     assert ans.abstain and ans.unstated == "金额"
 
 
+def test_the_unit_asked_for_is_no_topic_word():
+    # 元 of 多少元 would make every sentence that states a sum "beside the question's words"
+    terms = query_terms(parse_query("专利奖奖金多少元？").content_text)
+    assert "元" in terms
+    assert unstated(("money",), ["设立专利奖，表彰发明人。全省质押融资登记金额8.1亿元。"], terms) == "金额"
+    assert unstated(("money",), ["设立专利奖。专利奖奖金每项10万元。"], terms) == ""
+
+
+def test_a_table_counts_with_the_line_that_heads_it():
+    terms = query_terms(parse_query("补助标准是多少？").content_text)
+    table = "补助标准如下：\n一等奖\t10万元\n二等奖\t5万元"
+    assert unstated(("money",), [table], terms) == ""
+    assert unstated(("money",), ["补助标准另行制定。\n其他事项。\n融资规模\t8亿元"], terms) == "金额"
+
+
 def test_a_sum_the_plans_do_not_state_is_not_answered(fake_searcher):
     question = "知识产权保护中心的建设资金有多少？"
     pq = fake_searcher.parse(question)
