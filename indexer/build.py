@@ -214,7 +214,7 @@ def build_index(
         settings_same = _settings_same(old_manifest, embedder, tokenizer, embed_recipe, ann_threshold)
         skipped_same = old_manifest is not None and set(old_manifest.skipped) == {
             (Path(e.path).name, e.reason) for e in skipped
-        } and set(old_manifest.duplicates) == set(duplicates)
+        } and set(old_manifest.duplicates) == set(duplicates) and _blank_same(old_manifest, scan, skipped)
         if not force and settings_same and skipped_same and not (added or removed or changed) and not (
             compact and (old_manifest.segments or old_manifest.tombstones)
         ):
@@ -245,6 +245,15 @@ def build_index(
                                   embed_recipe, ann_threshold, progress, started, (added, changed, removed), scan=scan,
                                   old_index=old_index, repeated=_duplicate_entries(repeated, scan))
         return replace(report, timings=(("read", read_seconds), *report.timings), parsed=parsed)
+
+
+def _blank_same(old_manifest: Manifest, scan: SourceScan, skipped) -> bool:
+    """Whether the manifest already records every blank scan of ``skipped`` (else the build writes it, so
+    that the next one does not OCR them again)."""
+    def key(entries):
+        return {(e.source, e.sha256, e.ocr) for e in entries}
+
+    return key(old_manifest.unreadable_sources) == key(scan.blank_entries(skipped))
 
 
 def _identity(item: ParsedPlan | KnownSource) -> tuple[str, str, str, str]:
@@ -384,6 +393,7 @@ def _write_build(plans, skipped, duplicates, old_manifest, index_dir, embedder, 
         build_seconds=round(time.perf_counter() - started, 2),
         duplicates=duplicates,
         duplicate_sources=repeated,
+        unreadable_sources=scan.blank_entries(skipped) if scan is not None else (),
         vector_index=vector_index_spec(len(clauses), len(sentence_texts), ann_threshold),
         runtime=runtime_of(embedder),
     )
@@ -491,6 +501,7 @@ def _append(plans, skipped, duplicates, old_manifest, index_dir, embedder, token
         skipped=tuple((Path(e.path).name, e.reason) for e in skipped),
         duplicates=duplicates,
         duplicate_sources=repeated,
+        unreadable_sources=scan.blank_entries(skipped) if scan is not None else (),
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 2),
         tombstones=tombstones,

@@ -46,6 +46,20 @@ class SourceEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class UnreadableEntry:
+    """A file skipped for what it holds, not for where it stands: a scanned PDF whose pages the OCR engine
+    read as blank (``pdf.NO_TEXT``). The next build skips it without reading it again while it is unchanged
+    and the same engine would read it (indexer/sources.py): OCR takes seconds a page."""
+
+    source: str
+    reason: str
+    sha256: str
+    size: int
+    mtime_ns: int  # 0 when too recent to trust (sources.RACY_NS): the next build hashes it
+    ocr: str  # the OCR engine that found nothing (ocr.engine_id)
+
+
+@dataclass(frozen=True, slots=True)
 class SegmentEntry:
     """A delta segment of an index: its folder and what it holds (its rows follow the previous ones)."""
 
@@ -107,6 +121,9 @@ class Manifest:
     # unchanged duplicate without reading it again (a scanned PDF kept beside its text is OCR'd once).
     # Absent from manifests written before: those duplicates are read until a build writes the index.
     duplicate_sources: tuple[SourceEntry, ...] = ()
+    # The files of ``skipped`` that hold no text an OCR engine can read, as of this build (UnreadableEntry);
+    # absent from manifests written before: those files are read again, once.
+    unreadable_sources: tuple[UnreadableEntry, ...] = ()
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -148,6 +165,7 @@ class Manifest:
                     for t in data.get("tombstones", [])
                 ),
                 duplicate_sources=tuple(SourceEntry(**s) for s in data.get("duplicate_sources", [])),
+                unreadable_sources=tuple(UnreadableEntry(**u) for u in data.get("unreadable_sources", [])),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise IndexDamaged(f"the index manifest is incomplete or damaged ({err}); rebuild the index") from err

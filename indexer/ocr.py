@@ -61,6 +61,19 @@ def available() -> bool:
     return True
 
 
+def engine_id() -> str:
+    """The OCR engine and its version ("rapidocr_onnxruntime 1.4.4"), "" when none is installed: a build
+    remembers a scan it read as blank only for the engine that read it."""
+    if not available():
+        return ""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"rapidocr_onnxruntime {version('rapidocr_onnxruntime')}"
+    except PackageNotFoundError:
+        return "rapidocr_onnxruntime"
+
+
 @functools.lru_cache(maxsize=1)
 def _engine():
     import logging

@@ -25,6 +25,10 @@ MAX_PDF_PAGES = 3000  # more than any plan; a page tree that lists one page a mi
 PDF_SECONDS = 180.0  # text extraction past this is refused (a small file can be built to take hours)
 
 
+# Why a PDF is skipped when neither its text layer nor OCR of its page images gives any text: the one reason
+# that depends on the file's content alone, so a build may remember it (manifest.UnreadableEntry).
+NO_TEXT = "no text layer and no readable text in its page images"
+
 def pdf_text(where: str, data: bytes) -> tuple[str, int]:
     """(text of every page, with page furniture dropped and layout line wraps rejoined; the number of
     pages read from their image by OCR)."""
@@ -67,7 +71,7 @@ def pdf_text(where: str, data: bytes) -> tuple[str, int]:
     finally:
         log.setLevel(level)
     if not any(page.strip() for page in pages):
-        raise UnreadableSource(where, "no text layer and no readable text in its page images")
+        raise UnreadableSource(where, NO_TEXT)
     return _clean_pdf_pages(pages), ocr_pages
 
 

@@ -201,6 +201,9 @@ def read_folder(data_dir: str | Path, reuse: Callable | None = None) -> Iterator
             yield UnreadableSource(str(path), f"unsupported file type {path.suffix or '(none)'}")
             continue
         kept = reuse(path, catalog) if reuse is not None else None
+        if isinstance(kept, UnreadableSource):  # known to hold no text (a blank scan): not read again
+            yield kept
+            continue
         if kept is not None:
             yield kept
             yield from kept.problems

@@ -13,6 +13,9 @@ key of its cleaned text (duplicates are found without it) and a digest of what o
   indicators from the index (``plans_from_index``), which holds exactly what parsing it gave. Every
   other file is parsed, as every build did before.
 
+A scanned PDF that OCR read as blank (``pdf.NO_TEXT``) is recorded too (``manifest.UnreadableEntry``): while
+it is unchanged and the same OCR engine is installed, the scan yields its skip again without reading it.
+
 An mtime within ``RACY_NS`` of the scan is not recorded (0): a file written again within the same clock
 tick can keep its size and mtime, so such a file is hashed by the next build (git's "racy clean" rule).
 Sources of manifests written before these fields (or by ``build_from_plans``) are parsed once more; the
@@ -30,7 +33,7 @@ from pathlib import Path
 
 from . import packs
 from .errors import UnreadableSource
-from .manifest import PARSER_VERSION, Manifest, SourceEntry
+from .manifest import PARSER_VERSION, Manifest, SourceEntry, UnreadableEntry
 from .metadata import read_sidecar
 from .records import ParsedPlan
 
@@ -88,12 +91,14 @@ class SourceScan:
     (``stamps``, by file name) and how many it had to hash (``hashed``). ``reuse`` False: stamps only."""
 
     def __init__(self, old: Manifest | None, reuse: bool = True):
-        self._old = {e.source: e for e in (*old.duplicate_sources, *old.sources)} if reuse and parse_same(old) else {}
+        same = reuse and parse_same(old)
+        self._old = {e.source: e for e in (*old.duplicate_sources, *old.sources)} if same else {}
+        self._blank = {e.source: e for e in old.unreadable_sources} if same else {}
         self.stamps: dict[str, Stamp] = {}
         self.hashed = 0
         self._trusted_before = time.time_ns() - RACY_NS
 
-    def __call__(self, path: Path, catalog: dict | None) -> KnownSource | None:
+    def __call__(self, path: Path, catalog: dict | None) -> KnownSource | UnreadableSource | None:
         try:
             st = path.stat()
         except OSError:
@@ -101,22 +106,55 @@ class SourceScan:
         overrides, problems = overrides_digest(path, catalog)
         mtime = st.st_mtime_ns if st.st_mtime_ns < self._trusted_before else 0
         self.stamps[path.name] = Stamp(st.st_size, mtime, overrides)
+        blank = self._blank.get(path.name)
+        if blank is not None and self._unchanged(path, st, blank.size, blank.mtime_ns, blank.sha256):
+            from .ocr import engine_id
+
+            if blank.ocr == engine_id():  # the same engine would read it as blank again
+                return UnreadableSource(str(path), blank.reason)
         old = self._old.get(path.name)
         if old is None or not old.content or old.overrides != overrides:
             return None
-        if not (old.mtime_ns and (old.size, old.mtime_ns) == (st.st_size, st.st_mtime_ns)):
-            self.hashed += 1
-            try:
-                if file_sha256(path) != old.sha256:
-                    return None
-            except OSError:
-                return None
+        if not self._unchanged(path, st, old.size, old.mtime_ns, old.sha256):
+            return None
         return KnownSource(replace(old, size=st.st_size, mtime_ns=mtime, overrides=overrides), problems)
+
+    def _unchanged(self, path: Path, st, size: int, mtime_ns: int, sha256: str) -> bool:
+        """The file as recorded: the same size and (trusted) mtime, else the same sha256 (counted)."""
+        if mtime_ns and (size, mtime_ns) == (st.st_size, st.st_mtime_ns):
+            return True
+        self.hashed += 1
+        try:
+            return file_sha256(path) == sha256
+        except OSError:
+            return False
 
     def forget(self, names) -> None:
         """Read these files next time, whatever their stamps say (a duplicate the index does not hold)."""
         for name in names:
             self._old.pop(name, None)
+
+    def blank_entries(self, skipped) -> tuple[UnreadableEntry, ...]:
+        """The manifest's records of the files of ``skipped`` (UnreadableSource) that OCR read as blank."""
+        from .ocr import engine_id
+        from .pdf import NO_TEXT
+
+        out = []
+        for err in skipped:
+            name = Path(err.path).name
+            stamp = self.stamps.get(name)
+            if err.reason != NO_TEXT or stamp is None:
+                continue
+            known = self._blank.get(name)
+            try:
+                if known is not None and stamp.mtime_ns and (known.size, known.mtime_ns) == (stamp.size, stamp.mtime_ns):
+                    sha = known.sha256
+                else:
+                    sha = file_sha256(Path(err.path))
+            except OSError:
+                continue
+            out.append(UnreadableEntry(name, err.reason, sha, stamp.size, stamp.mtime_ns, engine_id()))
+        return tuple(sorted(out, key=lambda e: e.source))
 
     def entry(self, plan: ParsedPlan, content: str) -> SourceEntry:
         """The manifest's entry for a plan read in this build (``content``: its content key)."""

@@ -219,3 +219,62 @@ def test_an_unchanged_duplicate_is_not_read_again_and_stands_in_when_its_origina
     assert parses == [PLANS[1].name] and back.duplicates == ((PLANS[1].name, copy.name),)
     parses.clear()
     assert build_index(data, index, embedder=_embedder()).up_to_date and parses == []
+
+
+def test_a_scan_ocr_reads_as_blank_is_not_read_again_while_unchanged(tmp_path, parses, monkeypatch):
+    from indexer import ocr
+    from indexer.pdf import NO_TEXT
+    from tests.test_ocr import blank_image_pdf
+
+    monkeypatch.setattr(ocr, "available", lambda: True)
+    monkeypatch.setattr(ocr, "read_image", lambda pil: [])  # the engine finds no text on its pages
+    data = _folder(tmp_path, PLANS[:2], past=True)
+    scan = data / "scan.pdf"
+    scan.write_bytes(blank_image_pdf(2))
+    os.utime(scan, ns=(PAST, PAST))
+    index = tmp_path / "index"
+    first = build_index(data, index, embedder=_embedder())
+    assert [e.reason for e in first.skipped] == [NO_TEXT] and "scan.pdf" in parses
+    assert [e.source for e in read_manifest(index).unreadable_sources] == ["scan.pdf"]
+    parses.clear()
+    again = build_index(data, index, embedder=_embedder())
+    assert again.up_to_date and parses == []  # it was OCR'd on every build
+    assert [str(e) for e in again.skipped] == [str(e) for e in first.skipped]  # still reported
+    # another OCR engine might read it: read again (and recorded for that engine)
+    monkeypatch.setattr(ocr, "engine_id", lambda: "another-engine 2.0")
+    parses.clear()
+    build_index(data, index, embedder=_embedder())
+    assert parses == ["scan.pdf"] and read_manifest(index).unreadable_sources[0].ocr == "another-engine 2.0"
+    parses.clear()
+    assert build_index(data, index, embedder=_embedder()).up_to_date and parses == []
+    # a new scan under the same name: read again; one with text is indexed
+    monkeypatch.setattr(ocr, "_CACHE", type(ocr._CACHE)())
+    from tests.test_ocr import SCANNED_PAGE
+
+    monkeypatch.setattr(ocr, "read_image", lambda pil: list(SCANNED_PAGE))
+    scan.write_bytes(blank_image_pdf(1))  # one page: the same text on every page would be a running header
+    parses.clear()
+    report = build_index(data, index, embedder=_embedder())
+    assert parses == ["scan.pdf"] and report.skipped == () and read_manifest(index).unreadable_sources == ()
+
+
+def test_an_index_from_before_records_its_blank_scans_once(tmp_path, parses, monkeypatch):
+    from indexer import ocr
+    from tests.test_ocr import blank_image_pdf
+
+    monkeypatch.setattr(ocr, "available", lambda: True)
+    monkeypatch.setattr(ocr, "read_image", lambda pil: [])
+    data = _folder(tmp_path, PLANS[:2], past=True)
+    (data / "scan.pdf").write_bytes(blank_image_pdf(1))
+    os.utime(data / "scan.pdf", ns=(PAST, PAST))
+    index = tmp_path / "index"
+    build_index(data, index, embedder=_embedder())
+    path = index / "manifest.json"
+    old = json.loads(path.read_text(encoding="utf-8"))
+    del old["unreadable_sources"]  # as written before the field
+    path.write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
+    parses.clear()
+    report = build_index(data, index, embedder=_embedder())
+    assert parses == ["scan.pdf"] and not report.up_to_date  # read once more, and the manifest written
+    parses.clear()
+    assert build_index(data, index, embedder=_embedder()).up_to_date and parses == []
