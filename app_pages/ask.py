@@ -11,7 +11,7 @@ from indexer.errors import PlanSearchError
 from retrieval.answer import ABSTAIN_MESSAGE, TENTATIVE_NOTICE, answer
 from ui.filters import sidebar_filters
 from ui.generated import generated_answer
-from ui.messages import friendly
+from ui.messages import friendly, untranslated_note
 from ui.render import citation_help, hit_card, linked_clause
 from ui.resources import model_ready, require_searcher, wait_for_model, warm_up
 from ui.safe import html_text, md
@@ -121,6 +121,8 @@ with st.container(border=True, key="answer"):
         st.caption("引用：" + md("；".join(seen)))  # the answer stands on its citations, or abstains above
         if result.tentative:  # answered, but more likely than not the clauses do not say what was asked
             st.warning(TENTATIVE_NOTICE)
+if note := untranslated_note(parsed, result):
+    st.caption(md(note))
 generated_answer(searcher, question.strip(), parsed, hits, result)  # only with a model endpoint configured
 
 st.markdown(f"#### 相关条款（{len(hits)}）")

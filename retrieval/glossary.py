@@ -93,6 +93,13 @@ def content_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z][a-z'-]+", lowered) if w not in _FUNCTION_WORDS]
 
 
+def untranslated_words(text: str) -> list[str]:
+    """The content words of an English text that no glossary phrase translates, in order, once each: what
+    the lexical side cannot look for (the reader is told, so that a question in Chinese can be tried)."""
+    covered = covered_words(text)
+    return list(dict.fromkeys(w for w in content_words(text) if w not in covered))
+
+
 def covered_words(text: str) -> set[str]:
     """The words of an English text that some glossary phrase matching in it contains."""
     covered: set[str] = set()

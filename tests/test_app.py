@@ -116,6 +116,26 @@ def test_uncovered_question_abstains_but_shows_closest_clauses(env):
     assert "cite-head" in html(at)
 
 
+def test_an_english_question_not_answered_names_the_words_not_matched(env, monkeypatch):
+    from retrieval.query import parse_query
+    from retrieval.records import Answer
+    from ui.messages import untranslated_note
+
+    english = parse_query("What is the budget for the drone hangar project?")
+    note = untranslated_note(english, Answer(ABSTAIN_MESSAGE, True))
+    assert "drone" in note and "hangar" in note and "budget" not in note  # budget: a glossary word (预算)
+    assert untranslated_note(english, Answer("…", False, tentative=True)) == note
+    assert untranslated_note(english, Answer("…", False)) == ""  # answered: nothing to say
+    assert untranslated_note(parse_query("海洋渔业捕捞许可证怎么办理"), Answer(ABSTAIN_MESSAGE, True)) == ""
+    import retrieval.answer
+
+    monkeypatch.setattr(retrieval.answer, "answer", lambda searcher, pq, hits: Answer(ABSTAIN_MESSAGE, True))
+    at = app()  # on the page, under the abstention
+    at.text_input(key="q").input("What is the budget for the drone hangar project?").run()
+    assert ABSTAIN_MESSAGE in texts(at.info)
+    assert any("Not matched" in t and "hangar" in t for t in texts(at.caption))
+
+
 def test_a_region_without_a_plan_is_said_on_the_page(env):
     from retrieval.answer import NO_PLAN_OF
 
