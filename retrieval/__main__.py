@@ -54,6 +54,7 @@ def result_json(searcher, qid, question: str, k: int, filters, llm=None) -> dict
     model's checked answer as ``generated_answer`` (null without one)."""
     from .answer import answer
     from .cite import cite
+    from .glossary import untranslated_words
     from .highlight import highlight
 
     pq = searcher.parse(question)
@@ -63,7 +64,8 @@ def result_json(searcher, qid, question: str, k: int, filters, llm=None) -> dict
     results = [hit_json(h, highlight(h.clause.text, pq.content_text, weights=weights), cite(h.clause, h.document)) for h in hits]
     out = {"id": qid, "answer": ans.text, "abstain": ans.abstain, "results": results}
     out.update({"figures": list(ans.figures), "answer_departments": list(ans.departments), "confidence": ans.confidence,
-                "tentative": ans.tentative, "unstated": ans.unstated})
+                "tentative": ans.tentative, "unstated": ans.unstated,
+                "untranslated": untranslated_words(pq.raw) if pq.lexical_trust is not None else []})
     out["generated_answer"] = None
     if llm is not None:
         from .llm import generate
@@ -78,6 +80,8 @@ def print_human(out: dict) -> None:
         from .answer import TENTATIVE_NOTICE
 
         print(f"（{TENTATIVE_NOTICE}）")
+    if out.get("untranslated") and (out["abstain"] or out.get("tentative")):
+        print(f"（英文问题中未能对应到规划用语的词：{', '.join(out['untranslated'][:8])}；用中文提问通常更准确。）")
     generated = out.get("generated_answer")
     if generated:
         if generated["text"]:

@@ -257,6 +257,19 @@ def test_cli_json(fake_index_dir, capsys):
     assert first["text"][s:e]
 
 
+def test_cli_names_an_english_questions_unmatched_words(fake_index_dir, capsys, monkeypatch):
+    assert retrieval_main(["search", "What is the budget for the drone hangar?", "--json", "--index", str(fake_index_dir)]) == 0
+    assert json.loads(capsys.readouterr().out)["untranslated"] == ["drone", "hangar"]  # budget: the glossary's 预算
+    assert retrieval_main(["search", "知识产权质押融资", "--json", "--index", str(fake_index_dir)]) == 0
+    assert json.loads(capsys.readouterr().out)["untranslated"] == []
+    import retrieval.answer
+    from retrieval.records import Answer
+
+    monkeypatch.setattr(retrieval.answer, "answer", lambda searcher, pq, hits: Answer("未找到。", True))
+    assert retrieval_main(["search", "What is the budget for the drone hangar?", "--index", str(fake_index_dir)]) == 0
+    assert "未能对应到规划用语的词：drone, hangar" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(("calibrated", "tentative"), [((0.3, 0.1), True), ((0.8, 0.1), False)])
 def test_cli_marks_a_tentative_answer(fake_index_dir, capsys, monkeypatch, calibrated, tentative):
     """--json carries "tentative" (the app's notice has a test; the command line's shape and line had none)."""
