@@ -10,6 +10,10 @@ class PlanSearchError(Exception):
 class UnreadableSource(PlanSearchError):
     """A source file cannot be read as a plan (undecodable, encrypted, scanned, empty, binary …)."""
 
+    # The sha256 of the bytes that gave this reason (a PDF's): a build remembers a blank scan by the bytes
+    # it read, not by the file as it is when the build ends (indexer.sources.SourceScan.blank_entries).
+    sha256: str = ""
+
     def __init__(self, path: str, reason: str):
         self.path = str(path)
         self.reason = reason

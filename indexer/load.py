@@ -88,7 +88,11 @@ def load_source(path: str | PathLike[str]) -> SourceText:
         text = _html_text(where, raw)
     elif suffix == ".pdf":
         kind = encoding = "pdf"
-        text, ocr_pages = pdf_text(where, data)
+        try:
+            text, ocr_pages = pdf_text(where, data)
+        except UnreadableSource as err:
+            err.sha256 = hashlib.sha256(data).hexdigest()  # these bytes, whatever the file holds by now
+            raise
     else:
         kind = encoding = "docx"
         text = _docx_text(where, data)

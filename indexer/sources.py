@@ -111,7 +111,9 @@ class SourceScan:
             from .ocr import engine_id
 
             if blank.ocr == engine_id():  # the same engine would read it as blank again
-                return UnreadableSource(str(path), blank.reason)
+                known = UnreadableSource(str(path), blank.reason)
+                known.sha256 = blank.sha256
+                return known
         old = self._old.get(path.name)
         if old is None or not old.content or old.overrides != overrides:
             return None
@@ -135,7 +137,10 @@ class SourceScan:
             self._old.pop(name, None)
 
     def blank_entries(self, skipped) -> tuple[UnreadableEntry, ...]:
-        """The manifest's records of the files of ``skipped`` (UnreadableSource) that OCR read as blank."""
+        """The manifest's records of the files of ``skipped`` (UnreadableSource) that OCR read as blank: the
+        sha256 of the bytes that were read (``UnreadableSource.sha256``), never a hash of the file taken
+        after its OCR (seconds a page), which may be another file by then (an upload replacing it): that
+        one would be skipped unread by the next build."""
         from .ocr import engine_id
         from .pdf import NO_TEXT
 
@@ -143,17 +148,9 @@ class SourceScan:
         for err in skipped:
             name = Path(err.path).name
             stamp = self.stamps.get(name)
-            if err.reason != NO_TEXT or stamp is None:
+            if err.reason != NO_TEXT or stamp is None or not err.sha256:
                 continue
-            known = self._blank.get(name)
-            try:
-                if known is not None and stamp.mtime_ns and (known.size, known.mtime_ns) == (stamp.size, stamp.mtime_ns):
-                    sha = known.sha256
-                else:
-                    sha = file_sha256(Path(err.path))
-            except OSError:
-                continue
-            out.append(UnreadableEntry(name, err.reason, sha, stamp.size, stamp.mtime_ns, engine_id()))
+            out.append(UnreadableEntry(name, err.reason, err.sha256, stamp.size, stamp.mtime_ns, engine_id()))
         return tuple(sorted(out, key=lambda e: e.source))
 
     def entry(self, plan: ParsedPlan, content: str) -> SourceEntry:

@@ -278,3 +278,74 @@ def test_an_index_from_before_records_its_blank_scans_once(tmp_path, parses, mon
     assert parses == ["scan.pdf"] and not report.up_to_date  # read once more, and the manifest written
     parses.clear()
     assert build_index(data, index, embedder=_embedder()).up_to_date and parses == []
+
+
+def test_a_scan_replaced_while_ocr_reads_it_is_read_again(tmp_path, parses, monkeypatch):
+    """The record is of the bytes OCR found blank: a right file saved over the blank one while that was read
+    (an upload, OCR takes seconds a page) was hashed after the read, recorded as blank and never read."""
+    from indexer import ocr
+    from indexer.pdf import NO_TEXT
+    from tests.test_ocr import SCANNED_PAGE, blank_image_pdf
+
+    monkeypatch.setattr(ocr, "_CACHE", type(ocr._CACHE)())
+    monkeypatch.setattr(ocr, "available", lambda: True)
+    data = _folder(tmp_path, PLANS[:2], past=True)
+    scan = data / "scan.pdf"
+    scan.write_bytes(blank_image_pdf(2))
+    os.utime(scan, ns=(PAST, PAST))
+    right = tmp_path / "upload.pdf"
+    right.write_bytes(blank_image_pdf(1))  # its page reads as SCANNED_PAGE below
+
+    def blank_while_replaced(pil):
+        if right.exists():
+            os.replace(right, scan)
+        return []
+
+    monkeypatch.setattr(ocr, "read_image", blank_while_replaced)
+    index = tmp_path / "index"
+    first = build_index(data, index, embedder=_embedder())
+    assert [e.reason for e in first.skipped] == [NO_TEXT] and not right.exists()
+    monkeypatch.setattr(ocr, "_CACHE", type(ocr._CACHE)())
+    monkeypatch.setattr(ocr, "read_image", lambda pil: list(SCANNED_PAGE))
+    parses.clear()
+    second = build_index(data, index, embedder=_embedder())
+    assert parses == ["scan.pdf"] and second.skipped == ()
+    assert "scan.pdf" in {s.source for s in read_manifest(index).sources}
+
+
+@pytest.mark.parametrize("change", ["force", "parser", "racy", "epoch"])
+def test_a_blank_scan_is_read_again_on_force_a_parser_change_or_other_bytes_in_the_same_tick(
+    tmp_path, parses, monkeypatch, change
+):
+    from indexer import ocr
+    from indexer.pdf import NO_TEXT
+    from tests.test_ocr import blank_image_pdf
+
+    monkeypatch.setattr(ocr, "available", lambda: True)
+    monkeypatch.setattr(ocr, "read_image", lambda pil: [])
+    data = _folder(tmp_path, PLANS[:2], past=True)
+    scan = data / "scan.pdf"
+    scan.write_bytes(blank_image_pdf(1))
+    if change == "epoch":  # an mtime of 0 (an archive without times) is recorded as 0: never trusted
+        os.utime(scan, ns=(0, 0))
+    elif change != "racy":
+        os.utime(scan, ns=(PAST, PAST))
+    index = tmp_path / "index"
+    build_index(data, index, embedder=_embedder())
+    recorded = read_manifest(index).unreadable_sources
+    assert [e.source for e in recorded] == ["scan.pdf"] and (recorded[0].mtime_ns == 0) == (change in ("racy", "epoch"))
+    force = change == "force"
+    if change == "parser":
+        monkeypatch.setattr(sources, "PARSER_VERSION", "bumped")
+        monkeypatch.setattr(build_module, "PARSER_VERSION", "bumped")
+    elif change in ("racy", "epoch"):  # written again within the same clock tick (or at mtime 0): the same size and mtime, other bytes
+        st = scan.stat()
+        old = scan.read_bytes()
+        other = old.replace(b"%PDF-1.4", b"%PDF-1.5", 1)
+        assert other != old and len(other) == len(old)
+        scan.write_bytes(other)
+        os.utime(scan, ns=(st.st_atime_ns, st.st_mtime_ns))
+    parses.clear()
+    report = build_index(data, index, embedder=_embedder(), force=force)
+    assert "scan.pdf" in parses and [e.reason for e in report.skipped] == [NO_TEXT]
+    assert [e.source for e in read_manifest(index).unreadable_sources] == ["scan.pdf"]
