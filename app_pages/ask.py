@@ -8,10 +8,10 @@ from __future__ import annotations
 import streamlit as st
 
 from indexer.errors import PlanSearchError
-from retrieval.answer import ABSTAIN_MESSAGE, TENTATIVE_NOTICE, answer
+from retrieval.answer import ABSTAIN_MESSAGE, TENTATIVE_NOTICE, answer, untranslated_note
 from ui.filters import sidebar_filters
 from ui.generated import generated_answer
-from ui.messages import friendly, untranslated_note
+from ui.messages import friendly
 from ui.render import citation_help, hit_card, linked_clause
 from ui.resources import model_ready, require_searcher, wait_for_model, warm_up
 from ui.safe import html_text, md

@@ -52,7 +52,7 @@ def hit_json(hit, hl, citation) -> dict:
 def result_json(searcher, qid, question: str, k: int, filters, llm=None) -> dict:
     """One question's output. ``llm`` (an LLMSettings, or None when no endpoint is configured) adds the
     model's checked answer as ``generated_answer`` (null without one)."""
-    from .answer import answer
+    from .answer import answer, untranslated_note
     from .cite import cite
     from .glossary import untranslated_words
     from .highlight import highlight
@@ -65,7 +65,8 @@ def result_json(searcher, qid, question: str, k: int, filters, llm=None) -> dict
     out = {"id": qid, "answer": ans.text, "abstain": ans.abstain, "results": results}
     out.update({"figures": list(ans.figures), "answer_departments": list(ans.departments), "confidence": ans.confidence,
                 "tentative": ans.tentative, "unstated": ans.unstated,
-                "untranslated": untranslated_words(pq.raw) if pq.lexical_trust is not None else []})
+                "untranslated": untranslated_words(pq.raw) if pq.lexical_trust is not None else [],
+                "untranslated_note": untranslated_note(pq, ans)})
     out["generated_answer"] = None
     if llm is not None:
         from .llm import generate
@@ -80,8 +81,8 @@ def print_human(out: dict) -> None:
         from .answer import TENTATIVE_NOTICE
 
         print(f"（{TENTATIVE_NOTICE}）")
-    if out.get("untranslated") and (out["abstain"] or out.get("tentative")):
-        print(f"（英文问题中未能对应到规划用语的词：{', '.join(out['untranslated'][:8])}；用中文提问通常更准确。）")
+    if out.get("untranslated_note"):
+        print(f"（{out['untranslated_note']}）")
     generated = out.get("generated_answer")
     if generated:
         if generated["text"]:

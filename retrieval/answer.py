@@ -18,6 +18,7 @@ from indexer.targets import UNIT_PATTERN
 from .abstain import answerable
 from .asks import unstated
 from .cite import cite
+from .glossary import untranslated_words
 from .highlight import highlight, query_terms
 from .records import Answer, AnswerSentence, Hit
 
@@ -167,6 +168,20 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     text = "".join(f"{s.text}〔{s.citation.short}〕" for s in sentences)
     return Answer(text, False, tuple(sentences), tuple(dict.fromkeys(figures)), confidence=round(probability, 3),
                   tentative=tentative)
+
+
+def untranslated_note(pq, ans: Answer) -> str:
+    """For an English question the plans do not answer, or answer only tentatively: the words of it that
+    matched none of the plans' Chinese terms (the lexical side could not look for them), so that the
+    reader can ask in Chinese. "" otherwise. The one wording for the page and the command line."""
+    if pq.lexical_trust is None or not (ans.abstain or ans.tentative):
+        return ""
+    unknown = untranslated_words(pq.raw)[:8]
+    if not unknown:
+        return ""
+    words = ", ".join(unknown)
+    return (f"英文问题中未能对应到规划用语的词：{words}。规划原文为中文，用中文提问通常更准确。"
+            f" / Not matched to the plans' Chinese terms: {words}; asking in Chinese usually finds more.")
 
 
 def _responsible_clause(searcher, hit: Hit):

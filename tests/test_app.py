@@ -117,9 +117,9 @@ def test_uncovered_question_abstains_but_shows_closest_clauses(env):
 
 
 def test_an_english_question_not_answered_names_the_words_not_matched(env, monkeypatch):
+    from retrieval.answer import untranslated_note
     from retrieval.query import parse_query
     from retrieval.records import Answer
-    from ui.messages import untranslated_note
 
     english = parse_query("What is the budget for the drone hangar project?")
     note = untranslated_note(english, Answer(ABSTAIN_MESSAGE, True))

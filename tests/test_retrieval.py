@@ -267,7 +267,7 @@ def test_cli_names_an_english_questions_unmatched_words(fake_index_dir, capsys, 
 
     monkeypatch.setattr(retrieval.answer, "answer", lambda searcher, pq, hits: Answer("未找到。", True))
     assert retrieval_main(["search", "What is the budget for the drone hangar?", "--index", str(fake_index_dir)]) == 0
-    assert "未能对应到规划用语的词：drone, hangar" in capsys.readouterr().out
+    assert "未能对应到规划用语的词：drone, hangar" in capsys.readouterr().out  # the page's wording
 
 
 @pytest.mark.parametrize(("calibrated", "tentative"), [((0.3, 0.1), True), ((0.8, 0.1), False)])

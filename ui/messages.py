@@ -124,18 +124,3 @@ def hide_paths(text: str) -> str:
     folders): 'no index at /srv/app/index' → 'no index at …/index'."""
     return _ABSOLUTE.sub("…/", text) if "/" in text or "\\" in text else text
 
-
-def untranslated_note(parsed, result) -> str:
-    """For an English question the plans do not answer, or answer only tentatively: the words of it that
-    matched none of the plans' Chinese terms (the lexical side could not look for them), so that the
-    reader can ask in Chinese. "" otherwise."""
-    from retrieval.glossary import untranslated_words
-
-    if parsed.lexical_trust is None or not (result.abstain or result.tentative):
-        return ""
-    unknown = untranslated_words(parsed.raw)[:8]
-    if not unknown:
-        return ""
-    words = ", ".join(unknown)
-    return (f"英文问题中未能对应到规划用语的词：{words}。规划原文为中文，用中文提问通常更准确。"
-            f" / Not matched to the plans' Chinese terms: {words}; asking in Chinese usually finds more.")
