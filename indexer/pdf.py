@@ -62,8 +62,8 @@ def pdf_text(where: str, data: bytes) -> tuple[str, int]:
         raise UnreadableSource(
             where, "refused: a stream unpacks to far more than its packed size (a PDF bomb?)"
         ) from err
-    except DependencyError as err:  # AES without the optional 'cryptography' package
-        raise UnreadableSource(where, "AES-encrypted PDF; install the 'cryptography' package to read it") from err
+    except DependencyError as err:  # an optional piece pypdf needs for this file is not installed
+        raise UnreadableSource(where, _missing_piece(str(err))) from err
     except FileNotDecryptedError as err:
         raise UnreadableSource(where, "encrypted PDF (password protected)") from err
     except Exception as err:  # pypdf raises many types (PdfReadError, ValueError, KeyError …) on bad files
@@ -73,6 +73,16 @@ def pdf_text(where: str, data: bytes) -> tuple[str, int]:
     if not any(page.strip() for page in pages):
         raise UnreadableSource(where, NO_TEXT)
     return _clean_pdf_pages(pages), ocr_pages
+
+
+def _missing_piece(message: str) -> str:
+    """The reason for pypdf's DependencyError, naming what is missing: its message says which piece."""
+    lowered = message.lower()
+    if "jbig2" in lowered:  # scans compressed as JBIG2 are decoded (for OCR) by the jbig2dec program
+        return "scanned pages compressed as JBIG2; install the 'jbig2dec' program to read them"
+    if "brotli" in lowered:
+        return "a stream compressed with Brotli; install the 'brotli' package to read it"
+    return "AES-encrypted PDF; install the 'cryptography' package to read it"
 
 
 def _ocr_blank_pages(where: str, pages: list[str], reader_pages) -> list[str]:

@@ -188,9 +188,12 @@ def test_every_reason_the_reader_gives_reads_in_chinese_on_the_page():
     literal = re.compile(r'UnreadableSource\(\s*[\w.()\[\]]+,\s*f?"([^"]+)"')
     reasons = {m.group(1) for path in root.glob("*.py") for m in literal.finditer(path.read_text(encoding="utf-8"))}
     reasons |= {"catalog has no 'source' column naming each plan's file; ignored", "metadata file is not UTF-8 text; ignored"}
+    from indexer import pdf  # reasons made by a constant or a function, not written at the raise
+
+    reasons |= {pdf.NO_TEXT} | {pdf._missing_piece(m) for m in ("jbig2dec binary is not available.", "brotli is required", "")}
     assert len(reasons) > 20
     allowed = {"PDF", "DOCX", "TXT", "MD", "HTML", "UTF", "GB", "Big", "Word", "AES", "OCR", "cryptography", "doc",
-               "docx", "catalog", "csv"}
+               "docx", "catalog", "csv", "JBIG", "jbig", "dec", "Brotli", "brotli"}
     for reason in reasons:
         words = set(re.findall(r"[A-Za-z]+", reason_text(reason)))
         assert words <= allowed, (reason, reason_text(reason))

@@ -270,6 +270,28 @@ def test_aes_pdf_without_the_cryptography_package(tmp_path, monkeypatch):
     assert reason == "AES-encrypted PDF; install the 'cryptography' package to read it"
 
 
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        ("jbig2dec binary is not available.", "scanned pages compressed as JBIG2; install the 'jbig2dec' program to read them"),
+        ("brotli is required for BrotliDecode. Install it with: pip install pypdf[brotli]",
+         "a stream compressed with Brotli; install the 'brotli' package to read it"),
+    ],
+)
+def test_a_missing_optional_piece_is_named(tmp_path, monkeypatch, message, reason):
+    # pypdf raises DependencyError for several missing pieces; each file says which one it needs (a JBIG2
+    # scan was reported as needing 'cryptography').
+    from pypdf.errors import DependencyError
+
+    import indexer.pdf
+
+    def missing(where, pages, reader_pages):
+        raise DependencyError(message)
+
+    monkeypatch.setattr(indexer.pdf, "_ocr_blank_pages", missing)
+    assert refused(write(tmp_path, "plan.pdf", make_pdf([["正文。"]]))) == reason
+
+
 @pytest.mark.parametrize("cut", ["garbage", "truncated", "not a pdf"])
 def test_corrupt_pdf(tmp_path, cut):
     whole = make_pdf(PDF_PAGES)

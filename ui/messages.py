@@ -74,6 +74,8 @@ _REASONS: list[tuple[re.Pattern, str]] = [
     (re.compile(p), zh)
     for p, zh in [
         (r"^AES-encrypted PDF", "PDF 经过 AES 加密，需要安装 cryptography 组件才能读取"),
+        (r"^scanned pages compressed as JBIG2", "扫描页面采用 JBIG2 压缩，服务器需要安装 jbig2dec 程序才能识别"),
+        (r"^a stream compressed with Brotli", "PDF 使用 Brotli 压缩，服务器需要安装 brotli 组件才能读取"),
         (r"^encrypted PDF", "PDF 设有打开密码，无法读取"),
         (r"^binary file", "不是文本文件"),
         (r"^cannot decode", "无法识别文字编码（支持 UTF-8、GB18030、Big5）"),
