@@ -40,3 +40,29 @@ def test_compare_offfield_is_checked_as_lower_is_better():
     assert verdict("compare.offfield", 0.10, 0.175, n=100) == "OK"  # fewer wrong rows than pinned
     assert verdict("compare.offfield", 0.19, 0.175, n=100) == "within tolerance"
     assert verdict("compare.offfield", 0.30, 0.175, n=100) == "FAIL"
+
+
+def test_uncovered_questions_answered_without_the_tentative_mark_are_counted_apart(monkeypatch):
+    """answer.confident_uncovered counts the worst outcome (an uncovered question answered with no
+    请核对原文 notice) and answer.tentative_covered its price; an abstention is neither."""
+    import retrieval.answer
+    from retrieval.eval import metrics
+    from retrieval.records import Answer
+
+    outcomes = {"q1": Answer("答", False, tentative=False), "q2": Answer("答", False, tentative=True),
+                "q3": Answer("无", True), "c1": Answer("答", False, tentative=True), "c2": Answer("答", False)}
+
+    class Searcher:
+        def parse(self, question):
+            return question
+
+        def search(self, pq, k=10, mode="hybrid"):
+            return []
+
+    monkeypatch.setattr(retrieval.answer, "answer", lambda searcher, pq, hits: outcomes[pq])
+    questions = [{"id": q, "question": q, "kind": "uncovered", "hard": q == "q1"} for q in ("q1", "q2", "q3")]
+    questions += [{"id": c, "question": c, "kind": "paraphrase", "relevant": []} for c in ("c1", "c2")]
+    out = metrics.run(Searcher(), questions)
+    assert out.values["answer.confident_uncovered"] == [1.0, 0.0, 0.0]
+    assert out.kinds["answer.confident_uncovered"] == ["hard", "ordinary", "ordinary"]
+    assert out.values["answer.tentative_covered"] == [1.0, 0.0]

@@ -31,7 +31,7 @@ CHECKED = {
     "abstain.uncovered": "kinds", "abstain.false": "all",
     "answer.numeric": "all", "answer.department": "all",
 }
-LOWER_IS_BETTER = {"abstain.false", "compare.offfield", "compare.offfield_covering"}
+LOWER_IS_BETTER = {"abstain.false", "compare.offfield", "compare.offfield_covering", "answer.confident_uncovered"}
 
 
 def load_questions(path: Path) -> list[dict]:
@@ -119,7 +119,8 @@ def report(set_name: str, figs: dict, pinned: dict) -> tuple[list[str], bool]:
             f"{_fmt(figs['hybrid.r5'][group]):<21} {figs['hybrid.mrr'][group]['mean']:6.3f}  {worst}"
         )
     for name in ("lexical.r1", "lexical.r5", "dense.r1", "dense.r5", "compare.top10", "compare.rows", "compare.rows_covering",
-                 "compare.offfield", "compare.offfield_covering", "abstain.false", "answer.numeric", "answer.department"):
+                 "compare.offfield", "compare.offfield_covering", "abstain.false", "answer.tentative_covered",
+                 "answer.confident_uncovered", "answer.numeric", "answer.department"):
         if name in figs:
             fig = figs[name]["all"]
             lines.append(f"  {name:<18} n={fig['n']:<4} {_fmt(fig)}  {check(name, 'all')}")

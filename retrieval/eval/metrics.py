@@ -56,10 +56,14 @@ def run(searcher, questions: list[dict]) -> Outcomes:
         ans = answer(searcher, pq, hits)
         if kind == "uncovered":
             out.add("abstain.uncovered", "hard" if q.get("hard") else "ordinary", ans.abstain)
+            # the worst outcome: answered with no tentative mark (the page shows no 请核对原文 notice)
+            out.add("answer.confident_uncovered", "hard" if q.get("hard") else "ordinary",
+                    not ans.abstain and not ans.tentative)
             if not ans.abstain:
                 out.failures.append(f"{q['id']}: answered an uncovered question: {q['question'][:50]}")
         else:
             out.add("abstain.false", kind, ans.abstain)
+            out.add("answer.tentative_covered", kind, not ans.abstain and ans.tentative)
             if ans.abstain:
                 out.failures.append(f"{q['id']}: abstained wrongly: {q['question'][:50]}")
         if kind == "compare":
