@@ -5,7 +5,8 @@ Whether to answer at all is decided by the calibrated abstention model (retrieva
 answer abstains when the probability that the best hits answer the question is below its threshold, and
 that probability is the answer's ``confidence`` (置信度). A question about a region with no document in
 the index says so first; one that asks for a sum, a share, a time limit, a date, a contact or conditions
-that none of the best clauses states says that (retrieval/asks.py).
+that none of the best clauses states says that (retrieval/asks.py); one that names a section no
+document has says that.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ ABSTAIN_MESSAGE = "所收录的规划中没有找到直接相关的条款。"
 NO_PLAN_OF = "所收录的文件中没有{region}的规划。以下是其他地区最接近的条款，仅供参考。"
 TENTATIVE_NOTICE = "这些条款未必直接回答了所问的问题，请核对原文后再引用。"
 NOT_STATED = "所收录的规划中没有找到写明所问{what}的条款。"
+NO_SUCH_SECTION = "所收录的文件中没有找到“{ref}”这一章节或条款。以下是最接近的条款，仅供参考。"
 
 # Whether a second or third hit adds a sentence to an answer, and whether a region covers a compared
 # topic: its best clause is close in meaning OR shares enough of the question's weighted terms (set by a
@@ -117,6 +119,8 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     if pq.missing_regions:  # never answer for 福建 with another region's clause
         return Answer(NO_PLAN_OF.format(region="、".join(pq.missing_regions)), True, confidence=0.0)
     pinned = bool(top and "section reference" in top.reasons)
+    if pq.section_ref is not None and not pinned:  # 青海 四、(一)99.: say so, never answer from another clause
+        return Answer(NO_SUCH_SECTION.format(ref=pq.section_ref.text.strip()), True, confidence=0.0)
     probability, answers, calibrated = _decide(searcher, pq, hits)
     tentative = calibrated and not pinned and probability < TENTATIVE_BELOW
     if top is None or not (pinned or answers):

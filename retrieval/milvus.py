@@ -14,6 +14,7 @@ embedded here, with the model the collection's manifest records.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import threading
@@ -36,10 +37,20 @@ from indexer.store import DocumentEntry, Manifest
 from indexer.textnorm import search_form
 
 from .highlight import query_terms
-from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, type_matches
-from .ranking import MODES, Ranked, by_region, fuse_hits, salient_tokens
+from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, ref_head, section_ref_tries, type_matches
+from .ranking import (
+    MODES,
+    Ranked,
+    by_region,
+    document_tiers,
+    first_of_each,
+    fuse_hits,
+    labels_first,
+    salient_tokens,
+    title_order,
+)
 from .records import Filters, Hit, RegionCoverage
-from .search import CANDIDATES, FUSION_WEIGHTS, Signals, _match_ref, check_query_model
+from .search import CANDIDATES, FUSION_WEIGHTS, LABELLED_ROWS, Signals, _match_ref, check_query_model
 
 QUERY_LIMIT = 16384  # Milvus's cap on the rows one query returns
 SEARCH_PARAMS = {
@@ -436,7 +447,8 @@ class MilvusSearcher:
         ref = pq.section_ref
         if ref is None:
             return []
-        path = "/" + "".join(f"{v}/" for _, v in ref.numbers)
+        # the closely written numbers are a run of the whole reference's: their path finds both's rows
+        path = "/" + "".join(f"{v}/" for _, v in (ref.fallback or ref.numbers))
         rows = self._call(
             self.client.query,
             self.names[0],
@@ -453,10 +465,25 @@ class MilvusSearcher:
         if pq.doc_types:
             typed = [c for c in candidates if type_matches(pq.doc_types, self.docs[c[0].doc_id].doc_type)]
             candidates = typed or candidates
-        chosen = _match(candidates, ref)
-        if not chosen and any(scheme != "*" for scheme, _ in ref.numbers):
-            chosen = _match(candidates, SectionRef(tuple(("*", v) for _, v in ref.numbers), ref.text))
-        return [c.clause_id for c in sorted(chosen, key=lambda c: (c.doc_id, c.span[0]))]
+        docs = [self.docs[d] for d in sorted({c.doc_id for c, _ in candidates})]
+        tiers = []  # the documents the query names by title or own region first, as the files backend
+        for tier in document_tiers(pq.search_text, docs, pq.regions, ref_head(pq)):
+            ids = {d.doc_id for d in tier}
+            tiers.append([c for c in candidates if c[0].doc_id in ids])
+        chosen: list[Clause] = []
+        for tier, numbers in itertools.product(tiers, section_ref_tries(ref)):
+            chosen = _match(tier, SectionRef(numbers, ref.text))
+            if chosen:
+                break
+        chosen.sort(key=lambda c: (c.doc_id, c.span[0]))
+        if len({c.doc_id for c in chosen}) > 1:  # each document's section first, as the files backend
+            ranked = title_order(pq.search_text, [self.docs[d] for d in dict.fromkeys(c.doc_id for c in chosen)])
+            place = {d.doc_id: i for i, d in enumerate(ranked)}
+            chosen.sort(key=lambda c: place[c.doc_id])
+            chosen = first_of_each(chosen, [c.doc_id for c in chosen])
+        if len(chosen) <= LABELLED_ROWS:
+            chosen = labels_first(pq.search_text, chosen)
+        return [c.clause_id for c in chosen]
 
     # --- reading rows ----------------------------------------------------------------------------------
 

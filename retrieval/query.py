@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from indexer.clean import clean_text
 from indexer.doctypes import DOC_TYPES
 from indexer.errors import EmptyQuery, QueryTooLong
-from indexer.numbering import ORDINAL_WORDS, cn_to_int, match_number
+from indexer.numbering import ORDINAL_WORDS, cn_to_int, int_to_cn, match_number
 from indexer.regions import PROVINCE_ABBREVIATIONS, short_names
 from indexer.textnorm import simplify
 
@@ -38,10 +38,17 @@ _RESPONSIBLE = re.compile(
 _LONE_REF_BEFORE = re.compile(r"(^|[^\u4e00-\u9fff]|规划|意见|方案|条例|办法|纲要)$")
 _CN_BEFORE_BRACKET = re.compile(r"([一二三四五六七八九十]+)(?=\s*[（(]\s*[一二三四五六七八九十百]+\s*[）)])")
 _BARE_DIGITS = re.compile(r"(\d{1,2})(?![\d.．%年件个万亿])")
+# A Chinese numeral with no 、 that ends its word (四 of 泰安市 · 四, 一 of 第一部分一「…」), and what may stand
+# before one that is a whole reference by itself: the start, a space or the · of a short citation.
+_BARE_CN = re.compile(r"([一二三四五六七八九十]+)(?=$|\s|「|[^\u4e00-\u9fff（(、])")
+_STANDS_ALONE = re.compile(r"(?:^|\s|·)\s*$")
+_SENTENCE_END = re.compile(r"[。！？!?；;]")
+# 第X部分, 第X项 and the words of official citations under them (第（三）项第2目第1点) name a level, not a scheme.
+_ANY_LEVEL_WORDS = ("部分", "项", "目", "点")
 _COMPARE = re.compile(r"各地|各省|各市|各州|哪些地方|哪些地区|哪些省|不同地区|各个地方|比较|对比|异同|across|compare|each region")
 # 第X部分 / 第X章 … (the heading grammar's ordinal words) and the query-only 第X项.
 _PART_REF = re.compile(
-    r"第\s*[（(]?\s*([一二三四五六七八九十百\d]+)\s*[）)]?\s*(" + "|".join((*ORDINAL_WORDS, "项")) + ")"
+    r"第\s*[（(]?\s*([一二三四五六七八九十百\d]+)\s*[）)]?\s*(" + "|".join((*ORDINAL_WORDS, "项", "目", "点")) + ")"
 )
 
 
@@ -51,6 +58,9 @@ class SectionRef:
 
     numbers: tuple[tuple[str, int], ...]
     text: str  # as typed
+    # the numbers written closely together, when ``numbers`` also joins numbers a heading's words stand
+    # between (a copied section path): tried when ``numbers`` names no section
+    fallback: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,59 +276,114 @@ def region_names(regions: tuple[KnownRegion, ...]) -> RegionNames:
     return entry[1]
 
 
-def _number_at(text: str, i: int, after_bracket: bool) -> tuple[int, tuple[str, int]] | None:
-    """A section number starting at ``i`` of a query: (end, (scheme, value)) or None.
+def _number_at(text: str, i: int, previous: str | None) -> tuple[int, tuple[str, int]] | None:
+    """A section number starting at ``i`` of a query: (end, (scheme, value)) or None. ``previous``: the
+    scheme of a number that ends right at ``i`` (None when none does).
 
-    Queries are typed loosely, so beyond the plan schemes this accepts 第(七)条 / 第十四部分 (any
-    scheme), 四（三） (一、 without its 、 before a bracket) and a bare 2 right after a bracket (（四）2).
+    Queries are typed loosely, and short citations join numbers without separators (四（三）3, 第四章2,
+    第一部分一), so beyond the plan schemes this accepts 第(七)条 / 第十四部分 / 第2目 (any scheme),
+    四（三） (一、 without its 、 before a bracket), a bare 2 right after another number (（四）2, 二1), a bare
+    一 right after a 第X… number, and a bare 四 standing alone (泰安市 · 四).
     """
     m = _PART_REF.match(text, i)
     if m:
         value = cn_to_int(m.group(1)) or 0
         if "(" in m.group(0) or "（" in m.group(0):  # 第(七)条 names the （七） of a plan, whatever word follows
             return m.end(), ("（cn）" if not m.group(1).isdigit() else "（n）", value)
-        return m.end(), ("*" if m.group(2) in ("部分", "项") else "第" + m.group(2), value)
+        return m.end(), ("*" if m.group(2) in _ANY_LEVEL_WORDS else "第" + m.group(2), value)
     m = _CN_BEFORE_BRACKET.match(text, i)
     if m and (i == 0 or not re.match(r"[一二三四五六七八九十百]", text[i - 1])):
         return m.end(), ("cn、", cn_to_int(m.group(1)) or 0)
-    if after_bracket:
+    after_part = previous is not None and (previous.startswith("第") or previous == "*")
+    if after_part or previous in ("cn、", "（cn）", "（n）"):
         m = _BARE_DIGITS.match(text, i)
         if m:
             return m.end(), ("n.", int(m.group(1)))
     num = match_number(text, i)
     if num is None or (num.scheme in ("n.", "n、") and i > 0 and text[i - 1].isdigit()):
+        m = _BARE_CN.match(text, i)
+        if num is None and m and (after_part or (previous is None and _STANDS_ALONE.search(text[:i]))):
+            value = cn_to_int(m.group(1))  # only a numeral as written for a number (not 十四五)
+            return (m.end(), ("cn、", value)) if value and int_to_cn(value) == m.group(1) else None
         return None
     return num.end, (num.scheme, num.value)
 
 
+def ref_head(pq: ParsedQuery) -> str:
+    """The query before its section reference, where a citation names the document (普陀区消防规划 三、(二))."""
+    ref = pq.section_ref
+    at = pq.search_text.find(ref.text) if ref else -1
+    return pq.search_text[:at] if at > 0 else ""
+
+
+def section_ref_tries(ref: SectionRef) -> list[tuple[tuple[str, int], ...]]:
+    """The number paths to look a reference up by, in turn, until one names a section: as written, then
+    whatever the schemes (第七条 in a plan numbered （七）), then the same for its closely written numbers."""
+    tries: list[tuple[tuple[str, int], ...]] = []
+    for numbers in (ref.numbers, ref.fallback):
+        if numbers:
+            tries.append(numbers)
+            if any(scheme != "*" for scheme, _ in numbers):
+                tries.append(tuple(("*", v) for _, v in numbers))
+    return tries
+
+
 def find_section_ref(search_text: str) -> SectionRef | None:
-    """青海 四、(一)2. → ((cn、,4), (（cn）,1), (n.,2)); 山西规划第（十四）部分 → ((*,14),)."""
+    """青海 四、(一)2. → ((cn、,4), (（cn）,1), (n.,2)); 山西规划第（十四）部分 → ((*,14),).
+
+    Numbers within a few characters of each other make one reference; so do numbers with a heading's
+    words between them, as a copied section path writes them (二、重点任务 （一）建设… 2.构建…): that longer
+    reference is tried first, the closely written one (``SectionRef.fallback``) if it names no section."""
+    close = _numbers_run(search_text, loose=False)
+    if close is None:
+        return None
+    numbers, text = close
+    numbers = _in_headings(numbers)
+    if not numbers:
+        return None
+    if len(numbers) == 1 and numbers[0][0] in ("n.", "n、", "（n）", "①"):
+        return None  # a lone "2." is too weak to be a reference
+    if len(numbers) == 1 and numbers[0][0] == "cn、" and not _LONE_REF_BEFORE.search(search_text[: search_text.find(text)]):
+        return None  # 统一、规范: a lone 一、 inside a phrase is no reference
+    loose = _numbers_run(search_text, loose=True)
+    if loose is not None and len(_in_headings(loose[0])) > len(numbers) and text in loose[1]:
+        return SectionRef(_in_headings(loose[0]), loose[1], fallback=numbers)
+    return SectionRef(numbers, text)
+
+
+def _in_headings(numbers: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...]:
+    """A reference's numbers less its 第X款: a regulation's paragraphs are the text of its article, not
+    headings (北京节水条例第二十五条第二款 opens 第二十五条; 第十条第二款 is not 第十条（二）)."""
+    return tuple(n for n in numbers if n[0] != "第款")
+
+
+def _numbers_run(search_text: str, loose: bool) -> tuple[tuple[tuple[str, int], ...], str] | None:
+    """The longest run of section numbers in a query and its text. Two numbers are of one run when at most
+    12 characters stand between them, or (``loose``) the words of a heading: up to 60 characters with no
+    sentence punctuation."""
     best: list[tuple[str, int]] = []
     best_text = ""
     run: list[tuple[str, int]] = []
     run_start = run_end = 0
+    previous: str | None = None
     i = 0
     while i < len(search_text):
-        found = _number_at(search_text, i, after_bracket=bool(run) and i == run_end and search_text[i - 1] in ")）")
+        found = _number_at(search_text, i, previous if run and i == run_end else None)
         if found is None:
             i += 1
             continue
         num_end, entry = found
-        if run and i - run_end > 12:  # too far from the previous number: a new run
-            if len(run) > len(best):
+        gap = search_text[run_end:i]
+        if run and len(gap) > 12 and not (loose and len(gap) <= 60 and not _SENTENCE_END.search(gap)):
+            if len(run) > len(best):  # too far from the previous number: a new run
                 best, best_text = run, search_text[run_start:run_end]
             run = []
         if not run:
             run_start = i
         run.append(entry)
         run_end = num_end
+        previous = entry[0]
         i = num_end
     if len(run) > len(best):
         best, best_text = run, search_text[run_start:run_end]
-    if not best:
-        return None
-    if len(best) == 1 and best[0][0] in ("n.", "n、", "（n）", "①"):
-        return None  # a lone "2." is too weak to be a reference
-    if len(best) == 1 and best[0][0] == "cn、" and not _LONE_REF_BEFORE.search(search_text[: search_text.find(best_text)]):
-        return None  # 统一、规范: a lone 一、 inside a phrase is no reference
-    return SectionRef(tuple(best), best_text)
+    return (tuple(best), best_text) if best else None

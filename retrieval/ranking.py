@@ -15,12 +15,17 @@ a long clause per result list. Same input, same order (ties by clause id).
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from indexer.numbering import match_number
 from indexer.records import Clause, Document
+from indexer.regions import short_names
+from indexer.textnorm import search_form
 
 from .fusion import RRF_K, ordered, rrf
 from .query import ParsedQuery
@@ -235,10 +240,106 @@ def documents_first(hits: list[Hit]) -> list[Hit]:
 
 def regions_first(order: list[str], regions: list[str]) -> list[str]:
     """For questions across regions (各地如何…): each region's best clause first, then the rest in order."""
+    return first_of_each(order, regions)
+
+
+def first_of_each(items: list, keys: list) -> list:
+    """``items`` with the first of each key first, then the rest, each group in the given order (unique items)."""
     firsts, seen = [], set()
-    for cid, region in zip(order, regions, strict=True):
-        if region not in seen:
-            seen.add(region)
-            firsts.append(cid)
+    for item, key in zip(items, keys, strict=True):
+        if key not in seen:
+            seen.add(key)
+            firsts.append(item)
     chosen = set(firsts)
-    return firsts + [cid for cid in order if cid not in chosen]
+    return firsts + [item for item in items if item not in chosen]
+
+
+# What a title or a heading is compared without: spaces, quotes, brackets, the · of a short citation and
+# punctuation (a citation copied from a page, typed in half-width, or written with other quotes still names it).
+_NOT_WORDS = re.compile(r"[\s“”\"'‘’《》〈〉「」『』()（）\[\]【】·•,，、:：.．;；!！?？—–\-_/]")
+# A title this short (规划, 条例) names no one document.
+_MIN_TITLE = 6
+
+
+def bare(text: str) -> str:
+    """``text`` in search form without spaces, quotes, brackets or punctuation."""
+    return _NOT_WORDS.sub("", search_form(text).text)
+
+
+def document_tiers(
+    query: str, documents: Sequence[Document], regions: Collection[str], head: str = ""
+) -> list[list[Document]]:
+    """The sets of documents to look a section reference up in, narrowest first, each inside the next, the
+    last all of ``documents``: those whose title the query writes (《上海市水资源保护利用和防汛“十三五”规划》
+    一、…); of a region the query names itself (上海市's own plan before 崇明区's, whose province 上海市 is);
+    of the narrower region where it names a province and a region in it (上海普陀: 普陀区's); and of those
+    the one or few more of whose title's own words ``head``, the query before its section number, writes
+    (普陀区消防规划 三、(二): the fire-safety plan, not the greening plan; heading words after the number are
+    the section's, not the document's). A step that keeps none or all adds no set."""
+    text = bare(query)
+    tiers = [list(documents)]
+
+    def narrow(kept: list[Document]) -> None:
+        if kept and len(kept) < len(tiers[0]):
+            tiers.insert(0, kept)
+
+    narrow([d for d in documents if len(title := _bare_title(d.title)) >= _MIN_TITLE and title in text])
+    narrow([d for d in tiers[0] if d.region in regions])
+    narrow([d for d in tiers[0] if d.province != d.region and d.province in regions])
+    named = _pairs(bare(head))
+    shared = {d.doc_id: _title_pairs(d) & named for d in tiers[0]}
+    most = max((len(v) for v in shared.values()), default=0)
+    narrow([d for d in tiers[0] if most and len(shared[d.doc_id]) == most])
+    return tiers
+
+
+def title_order(query: str, documents: Sequence[Document]) -> list[Document]:
+    """``documents`` by how many of its title's own character pairs the query writes, most first, ties in
+    the order given."""
+    text = _pairs(bare(query))
+    score = {d.doc_id: len(_title_pairs(d) & text) for d in documents}
+    return sorted(documents, key=lambda d: -score[d.doc_id])
+
+
+def _pairs(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _title_pairs(d: Document) -> frozenset[str]:
+    return _own_title_pairs(d.title, d.region, d.region_level, d.province)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _own_title_pairs(title: str, region: str, level: str, province: str) -> frozenset[str]:
+    """The character pairs of a title less those of its region's and province's names (青海省 in 青海省“十四五”
+    知识产权保护和运用规划 says which region, not which of its documents). Remembered: a reference asks it of
+    every document it may name."""
+    title = _bare_title(title)
+    for name, name_level in ((region, level), (province, "省")):
+        for n in sorted({name, *short_names(name, name_level)}, key=len, reverse=True):
+            if len(n) >= 2:
+                title = title.replace(n, " ")
+    return frozenset(p for p in _pairs(title) if " " not in p)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _bare_title(title: str) -> str:
+    return bare(title)
+
+
+def labels_first(query: str, clauses: Sequence[Clause]) -> list[Clause]:
+    """The clauses of a resolved section reference whose own heading words or lead words the query writes
+    (山西省 二（三）「知识产权创造取得新突破」, a copied section path), deepest first; then the others, in the
+    order given."""
+    text = bare(query)
+
+    def named_depth(clause: Clause) -> int:
+        if not clause.section_path:
+            return 0
+        label = clause.section_path[-1]
+        number = match_number(label)
+        words = bare(label[number.end :] if number else label)
+        return len(clause.section_path) if len(words) >= 2 and words in text else 0
+
+    depth = {id(c): named_depth(c) for c in clauses}
+    return sorted(clauses, key=lambda c: -depth[id(c)])  # stable: the rest keep their order

@@ -62,6 +62,17 @@ def test_regions_named_in_query(query, regions):
         ("博州 二、（四）3", (("cn、", 2), ("（cn）", 4), ("n.", 3))),
         ("青海规划四（三）3", (("cn、", 4), ("（cn）", 3), ("n.", 3))),
         ("山西 第(七)条写了什么", (("（cn）", 7),)),
+        # the forms cite() writes: short citations join numbers without separators
+        ("泰安市 · 四", (("cn、", 4),)),
+        ("泰安市 四", (("cn、", 4),)),
+        ("普陀区 第四章2", (("第章", 4), ("n.", 2))),
+        ("普陀区 第一部分一", (("*", 1), ("cn、", 1))),
+        ("普陀区 第一部分二1", (("*", 1), ("cn、", 2), ("n.", 1))),
+        ("山西省 二（三）「知识产权创造取得新突破」", (("cn、", 2), ("（cn）", 3))),
+        ("《某规划》第三章第（一）项第2目", (("第章", 3), ("（cn）", 1), ("*", 2))),
+        ("《某规划》第一部分第一项第（一）目第1点", (("*", 1), ("*", 1), ("（cn）", 1), ("*", 1))),
+        # a copied section path: heading words between the numbers
+        ("青海省 二、重点任务 （一）建设有利于推动青海高质量发展的知识产权制度 2.构建职责统一", (("cn、", 2), ("（cn）", 1), ("n.", 2))),
     ],
 )
 def test_section_references(query, numbers):
@@ -69,7 +80,15 @@ def test_section_references(query, numbers):
     assert ref is not None and ref.numbers == numbers
 
 
-@pytest.mark.parametrize("query", ["统一、规范的知识产权管理", "每万人口高价值发明专利3.6件", "2025年目标"])
+def test_a_section_path_falls_back_to_its_closely_written_numbers():
+    ref = parse_query("青海 二、重点任务 （一）建设有利于推动青海高质量发展的知识产权制度 2.构建体制", REGIONS).section_ref
+    assert ref.fallback == (("cn、", 2), ("（cn）", 1))  # tried when the whole path names no section
+    assert parse_query("青海 四、(一)2.", REGIONS).section_ref.fallback == ()
+
+
+@pytest.mark.parametrize(
+    "query", ["统一、规范的知识产权管理", "每万人口高价值发明专利3.6件", "2025年目标", "青海 十四五", "一带一路", "十三五规划"]
+)
 def test_no_false_section_reference(query):
     assert parse_query(query, REGIONS).section_ref is None
 
@@ -131,6 +150,115 @@ def test_section_reference_ranks_first(fake_searcher, query, short):
     top = fake_searcher.search(query, k=3)[0]
     assert cite(top.clause, top.document).short == short
     assert "section reference" in top.reasons
+
+
+def test_every_citation_the_tool_writes_opens_its_clause(fake_searcher):
+    """Staff copy a citation and type it back: each clause's canonical and official citation, and its
+    heading path after its region, open that clause first; its short citation (region and numbers only)
+    opens it first, or - where its region has another document numbered alike - among that section's
+    clauses, one of each document first."""
+    from retrieval.cite import cite
+
+    s = fake_searcher
+    seen, checked, ambiguous = set(), 0, 0
+    per_region: dict[str, set[str]] = {}
+    for d in s.docs.values():
+        per_region.setdefault(d.region, set()).add(d.doc_id)
+    for clause in s.clauses:
+        base = clause.clause_id.split("#")[0]
+        if base in seen or clause.kind in ("indicator", "glossary", "preamble") or not clause.section_path:
+            continue
+        seen.add(base)
+        doc = s.docs[clause.doc_id]
+        c = cite(clause, doc)
+        forms = [c.canonical, c.official, f"{doc.region} {' '.join(clause.section_path)}", c.short]
+        for form in forms:
+            hits = s.search(form, k=5)
+            first = hits[0].clause_id.split("#")[0] if hits else None
+            if first == base:
+                continue
+            assert form == c.short and len(per_region[doc.region]) > 1, (form, first, base)
+            pinned = [h.clause_id.split("#")[0] for h in hits if "section reference" in h.reasons]
+            assert base in pinned[: len(per_region[doc.region])], (form, pinned, base)
+            ambiguous += 1
+        checked += 1
+    assert checked > 100 and ambiguous < checked // 10
+
+
+def test_a_section_reference_keeps_the_document_whose_title_it_writes():
+    """浙江专利条例第十条 is 浙江's regulation's, not 宁波's (浙江省 is 宁波's province); 上海市 一（一） is
+    上海市's own plan's, not 崇明区's; a title in any quotes or none, half-width or traditional, decides."""
+    from indexer.records import Document
+    from retrieval.ranking import document_tiers
+
+    def named_documents(query, docs, regions):  # the narrowest set asked first
+        return document_tiers(query, docs, regions)[0]
+
+    def doc(doc_id, title, region, province):
+        return Document(doc_id, doc_id + ".md", "", title, region, "", province)
+
+    zhejiang = doc("zj", "浙江省专利条例", "浙江省", "浙江省")
+    ningbo = doc("nb", "宁波市专利条例", "宁波市", "浙江省")
+    shanghai = doc("sh", "上海市水资源保护利用和防汛“十三五”规划", "上海市", "上海市")
+    chongming = doc("cm", "崇明区水务“十四五”规划", "崇明区", "上海市")
+    national = doc("cn", "中共中央 国务院关于实施乡村振兴战略的意见", "全国", "")
+    qinghai = doc("qh", "關于貫徹落實〈知識產權強國建設綱要(2021—2035年)〉的實施意見", "青海省", "青海省")
+    assert named_documents("浙江省专利条例第十条", [ningbo, zhejiang], ("浙江省",)) == [zhejiang]
+    assert named_documents("宁波市专利条例 第十条", [ningbo, zhejiang], ("宁波市", "浙江省")) == [ningbo]
+    assert named_documents("浙江 第十条", [ningbo, zhejiang], ("浙江省",)) == [zhejiang]  # its own region
+    assert named_documents("上海市 一（一）", [chongming, shanghai], ("上海市",)) == [shanghai]
+    quoted = "《关于贯彻落实〈知识产权强国建设纲要（2021-2035年）〉的实施意见》第三部分第（一）项"
+    assert named_documents(quoted, [national, qinghai], ()) == [qinghai]
+    assert named_documents("第三部分", [national, qinghai], ()) == [national, qinghai]  # nothing named: all
+    assert named_documents("规划 第三部分", [doc("a", "规划", "甲", "")], ()) != []  # a short title names nothing
+
+
+def test_a_section_reference_looks_first_where_the_query_names_the_document():
+    """The documents named before the section number (普陀区消防规划 三、(二)) are asked first; heading words
+    after it are the section's (普陀区 第一部分：发展基础 一、…: 发展 is in the fire plan's title too)."""
+    from indexer.records import Document
+    from retrieval.ranking import document_tiers
+
+    def doc(doc_id, title):
+        return Document(doc_id, doc_id + ".md", "", title, "普陀区", "区县", "上海市")
+
+    fire = doc("fire", "上海市普陀区消防事业发展“十五五”规划")
+    green = doc("green", "普陀区绿化建设和市容景观提升“十五五”规划")
+    water = Document("water", "water.md", "", "上海市水资源保护利用和防汛“十三五”规划", "上海市", "省", "上海市")
+    docs = [fire, green, water]
+    assert document_tiers("上海普陀消防规划 三、(二)", docs, ("上海市", "普陀区"), "上海普陀消防规划 ")[0] == [fire]
+    assert document_tiers("普陀区绿化规划 三、(二)", docs, ("普陀区",), "普陀区绿化规划 ")[0] == [green]
+    tiers = document_tiers("普陀区 第一部分：发展基础 一、", docs, ("普陀区",), "普陀区 ")
+    assert tiers == [[fire, green], docs]  # the region only: both its plans, then every document
+
+
+def test_a_paragraph_of_an_article_opens_the_article():
+    # 第X款 is the article's own text, never a heading: 第二十五条第二款 is 第二十五条, not （二） of it
+    assert parse_query("北京节水条例第二十五条第二款", REGIONS).section_ref.numbers == (("第条", 25),)
+    assert parse_query("第十条第二款第（一）项", REGIONS).section_ref.numbers == (("第条", 10), ("（cn）", 1))
+    assert parse_query("第二款", REGIONS).section_ref is None
+
+
+def test_a_section_no_document_has_is_said_not_answered(fake_searcher):
+    from retrieval.answer import answer
+
+    pq = fake_searcher.parse("青海 四、(一)99.")
+    hits = fake_searcher.search(pq, k=5)
+    assert hits and not any("section reference" in h.reasons for h in hits)  # the closest clauses still listed
+    ans = answer(fake_searcher, pq, hits)
+    assert ans.abstain and "没有找到“四、(一)99.”" in ans.text
+    ok = fake_searcher.parse("青海 四、(一)2.")
+    assert not answer(fake_searcher, ok, fake_searcher.search(ok, k=5)).abstain
+
+
+def test_a_section_reference_puts_the_lead_it_quotes_first(fake_searcher):
+    leads = [c for c in fake_searcher.clauses if c.kind == "lead"]
+    assert leads
+    for lead in leads[:5]:
+        doc = fake_searcher.docs[lead.doc_id]
+        short = cite(lead, doc).short
+        top = fake_searcher.search(short, k=3)[0]
+        assert top.clause_id.split("#")[0] == lead.clause_id.split("#")[0], short
 
 
 def test_citation_forms(fake_searcher):
