@@ -159,3 +159,19 @@ def missing_places(text: str, indexed) -> tuple[str, ...]:
             continue
         missing.append(group[0].name)
     return tuple(missing)
+
+
+def covering_regions(text: str, indexed) -> tuple[str, ...]:
+    """The indexed regions above the places ``text`` names that have no document of their own or of a
+    region below them (西宁市 → 青海省: the province's plans are the ones that apply there), in order, each
+    once; () when a place has its own document, or none above it."""
+    regions, above = _coverage(tuple(indexed))
+    out: list[str] = []
+    for group in _named_groups(text):
+        if any(r.name in regions or r.name in above for r in group):
+            return ()
+        for name in (name for r in group for name in (r.parent, r.province)):
+            if name in regions and name not in out:
+                out.append(name)
+    return tuple(out)
+

@@ -13,6 +13,7 @@ from indexer.numbering import ORDINAL_WORDS, cn_to_int, int_to_cn, match_number
 from indexer.regions import PROVINCE_ABBREVIATIONS, short_names
 from indexer.textnorm import simplify
 
+from . import glossary
 from .asks import asked
 from .glossary import chinese_terms, is_english, translated_share
 from .thesaurus import policy_terms
@@ -131,6 +132,9 @@ def parse_query(raw: str, regions: Iterable[KnownRegion] = ()) -> ParsedQuery:
     search_text = years_to_digits(simplify(cleaned))
     regions = tuple(regions)
     named = find_regions(search_text, regions)
+    missing = () if named else topic_places_missing(search_text, regions)
+    if not named and not missing:  # 西宁市如何…: the question is about a place 青海省's plans cover
+        named = topic_places_above(search_text, regions)
     ref = find_section_ref(search_text)
     # English words match nothing in Chinese plans: the lexical side keeps only the translated terms
     content = _expand(content_words(years_to_digits(simplify(terms)) if terms else search_text, named, regions, ref))
@@ -145,7 +149,7 @@ def parse_query(raw: str, regions: Iterable[KnownRegion] = ()) -> ParsedQuery:
         section_ref=ref,
         intent=_intent(search_text),
         asks=asked(search_text),
-        missing_regions=() if named else topic_places_missing(search_text, regions),
+        missing_regions=missing,
         lexical_trust=translated_share(text) if english else None,
         dense_text="" if english else content,
     )
@@ -177,16 +181,43 @@ _LEAD = re.compile(r"^(?:请问|想问一下|想问|我想知道|我在|我们�
 
 
 def topic_places_missing(search_text: str, regions) -> tuple[str, ...]:
-    """The regions a question opens with (its topic, 福建省对… / 在广州…) that no indexed document is
-    about. A place named later in the sentence (依托上海、深圳证券交易所) is a detail, not the topic."""
-    from .places import missing_places, named_places
+    """The regions a question opens with (its topic, 福建省对… / 在广州… / Fujian patent …) that no indexed
+    document is about. A place named later in the sentence (依托上海、深圳证券交易所) is a detail, not the topic."""
+    from .places import missing_places
 
+    topic = _topic_place(search_text)
+    return missing_places(topic, tuple(regions)) if topic else ()
+
+
+def topic_places_above(search_text: str, regions) -> tuple[str, ...]:
+    """For a question that opens with a place no indexed document is about but whose province's (or
+    prefecture's) is (西宁市如何支持…, 在杭州…): those indexed regions, whose plans apply there."""
+    from .places import covering_regions
+
+    topic = _topic_place(search_text)
+    return covering_regions(topic, tuple(regions)) if topic else ()
+
+
+def _topic_place(search_text: str) -> str:
+    """The name of the place a question opens with ('' if none): the opening of a Chinese question, or the
+    place an English one starts with (Fujian patent pledge financing, in Xining …), as its Chinese name."""
+    from .places import named_places
+
+    english = _ENGLISH_OPENING.match(search_text)
+    if english:
+        for name in glossary.region_names().get(english.group(1), "").split():
+            return name
+        return ""
     start = _LEAD.match(search_text).end()
     head = search_text[start : start + 12]
     opening = named_places(head)
     if not opening or not head.startswith(tuple(_names_of(opening[0]))):
-        return ()
-    return missing_places(opening[0].name, tuple(regions))
+        return ""
+    return opening[0].name
+
+
+# An English question that starts with a place (Fujian patent …, In Xining, how …): its first word.
+_ENGLISH_OPENING = re.compile(r"^\s*(?:in\s+|for\s+)?([a-z]+(?:'[a-z]+)?)\b")
 
 
 def _names_of(region) -> tuple[str, ...]:

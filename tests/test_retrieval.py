@@ -545,6 +545,9 @@ def test_cli_caps_absurd_k(fake_index_dir, fake_searcher, capsys):
         # a short name followed by an ordinary word: jieba's dictionary tags 武汉 and 成都 as places
         ("武汉今年的专利资助怎么申请？", ("武汉市",)),
         ("在成都开办知识产权服务机构有什么政策？", ("成都市",)),
+        # an English question that starts with the place
+        ("Fujian patent pledge financing", ("福建省",)),
+        ("In Guangzhou, how are patent subsidies granted?", ("广州市",)),
     ],
 )
 def test_a_region_without_a_plan_is_said_first(fake_searcher, question, missing):
@@ -755,6 +758,23 @@ def test_departments_come_from_the_answering_clause_never_a_neighbour(fake_searc
         ans.departments
         and ans.departments[0] == (with_deps.clause.departments.lead + with_deps.clause.departments.support)[0]
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "regions"),
+    [
+        ("西宁市如何支持专利质押融资？", ("青海省",)),  # no plan of 西宁: its province's apply there
+        ("在格尔木市申请专利资助需要什么条件", ("青海省",)),  # a county-level city: by its full name
+        ("In Xining, how are patents pledged?", ("青海省",)),
+        ("太原市的知识产权运营服务体系", ("山西省",)),
+        ("How does Xining handle patent disputes?", ()),  # a place inside an English sentence is a detail
+        ("济南市对专利侵权怎么处理？", ()),  # a neighbour's plan (泰安) does not apply: said missing instead
+    ],
+)
+def test_a_place_under_an_indexed_province_asks_its_plans(question, regions):
+    pq = parse_query(question, REGIONS)
+    assert pq.regions == regions
+    assert not (regions and pq.missing_regions)
 
 
 def test_shared_and_everyday_place_names_are_not_reported_missing():
