@@ -20,7 +20,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts the script's folder first 
 from ui.chrome import APP_NAME, page_title, translate_chrome  # noqa: E402
 from ui.render import inject_css  # noqa: E402
 
-st.set_page_config(page_title=APP_NAME, page_icon=":material/gavel:", layout="wide")
+st.set_page_config(page_title=APP_NAME, page_icon="📑", layout="wide")
 inject_css()
 
 # The Ask page is served at the root; its url_path only names it (a default page has none of its own).

@@ -7,6 +7,7 @@ the text this module returns. Each step fixes one quirk seen in real plans and s
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from .numbering import HEADING_START
 from .tables import rejoin_flattened_tables
@@ -43,6 +44,16 @@ _FIGURE_CAPTION = re.compile(
     rf"|^[^。；;，,！？\s]{{2,30}}(?:示意图|分布图|规划图|布局图|结构图|现状图)$"
 )
 
+# Word's PDF export often writes 一, 自, 长 … as the look-alike Kangxi radicals (⼀ U+2F00, ⾃, ⻓): such a
+# text shows right but its headings (⼀、总体要求) and words match nothing. Each radical becomes the
+# ideograph Unicode says it is (its NFKC form); radicals no plan would mean as radicals.
+# The radicals supplement's forms have no NFKC mapping; those that are whole characters map to them.
+_RADICALS = {
+    cp: unicodedata.normalize("NFKC", chr(cp))
+    for cp in range(0x2E80, 0x2FE0)
+    if len(unicodedata.normalize("NFKC", chr(cp))) == 1 and unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
+} | {ord(radical): character for radical, character in zip("⺠⻄⻅⻆⻉⻋⻓⻔⻘⻙⻚⻛⻜⻝⻢⻤⻥⻦⻧⻨⻩⻪⻬⻮⻰⻳", "民西见角贝车长门青韦页风飞食马鬼鱼鸟卤麦黄黾齐齿龙龟", strict=True)}
+
 _TERMINAL = "。！？!?；;：:”’」』）)】》"
 _CONTINUES = "，,、（(“‘《「『—-"
 # Line starts that open a new paragraph: numbered headings (the grammar of ``numbering``), bullets,
@@ -55,6 +66,7 @@ def clean_text(raw: str) -> str:
     """Return the cleaned text of a plan. Pure and deterministic; keeps line structure where it means
     something (headings, table rows) and joins lines a page or a web editor broke mid-sentence."""
     text = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    text = text.translate(_RADICALS)
     text, garbled = _GARBLED_WITH_PINYIN.subn(_restore_garbled, text)
     text, debris = _PINYIN_AFTER_HANZI.subn("", text)
     if garbled or debris:  # only a text that shows converter damage has characters lost to "?"

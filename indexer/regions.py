@@ -49,6 +49,18 @@ class Region:
 
 
 @functools.lru_cache(maxsize=8192)  # asked for every region of the index on every query (find_regions)
+def level_name(region: str, level: str) -> str:
+    """A region's level as a reader calls it: 省 is the level of provinces, municipalities and autonomous
+    regions alike, but 上海市 is a 直辖市 and 新疆维吾尔自治区 an 自治区, not a 省."""
+    if level == "省":
+        for kind in ("特别行政区", "自治区"):
+            if region.endswith(kind):
+                return kind
+        if region.endswith("市"):
+            return "直辖市"
+    return level
+
+
 def short_names(name: str, level: str) -> tuple[str, ...]:
     if level == NATIONAL:
         return ("全国", "国家")

@@ -16,7 +16,15 @@ st = pytest.importorskip("streamlit")
 from retrieval.answer import ABSTAIN_MESSAGE  # noqa: E402
 from ui import messages  # noqa: E402
 from ui.export import NOT_COVERED, PARTLY_COVERED, compare_csv, compare_markdown, to_number  # noqa: E402
-from ui.upload import MAX_BYTES, check_upload, sanitize_filename, save_upload, save_uploads  # noqa: E402
+from ui.upload import (  # noqa: E402
+    MAX_BYTES,
+    UploadOutcome,
+    check_upload,
+    outcome_line,
+    sanitize_filename,
+    save_upload,
+    save_uploads,
+)
 
 from .apphelpers import app, codes, html, texts, unlock  # noqa: E402
 
@@ -559,6 +567,17 @@ def test_upload_checks_type_and_size():
     assert check_upload("ok.TXT", b"x") == "ok.txt"
 
 
+def test_an_upload_that_differs_only_in_its_extension_is_told_so(tmp_path):
+    # plan.docx beside plan.pdf share a document id: the new file is saved as plan_2, and the page said
+    # 「已有同名文件」 although no file had that name
+    data = tmp_path / "data"
+    save_upload("plan.txt", GOOD_PLAN.encode(), data)
+    other_suffix = save_upload("plan.md", GOOD_PLAN.replace("风险", "隐患").encode(), data)
+    assert (other_suffix.name, other_suffix.status, other_suffix.clash) == ("plan_2.md", "renamed", "plan.txt")
+    line = outcome_line(UploadOutcome("plan.md", other_suffix))
+    assert "只差扩展名" in line and "同名文件" not in line
+
+
 def test_upload_conflicts_never_lose_a_file(tmp_path):
     data = tmp_path / "data"
     first = save_upload("plan.txt", GOOD_PLAN.encode(), data)
@@ -569,8 +588,10 @@ def test_upload_conflicts_never_lose_a_file(tmp_path):
     renamed = save_upload("plan.txt", other, data)
     assert (renamed.name, renamed.status) == ("plan_2.txt", "renamed")
     assert (data / "plan.txt").read_bytes() == GOOD_PLAN.encode()
-    with pytest.raises(messages.UploadRefused, match="已有同名文件"):
+    assert "已有同名文件 plan.txt" in outcome_line(UploadOutcome("plan.txt", renamed))
+    with pytest.raises(messages.UploadRefused, match="已有 plan.txt，与新文件只差扩展名"):
         save_upload("plan.md", GOOD_PLAN.replace("风险", "损失").encode(), data, on_conflict="refuse")
+
     replaced = save_upload("plan.md", GOOD_PLAN.replace("风险", "损失").encode(), data, on_conflict="overwrite")
     assert (replaced.name, replaced.status) == ("plan.md", "replaced")
     assert sorted(p.name for p in data.iterdir() if not p.name.startswith(".")) == ["plan.md", "plan_2.txt"]

@@ -203,6 +203,9 @@ def test_region_headings_show_the_level_only_where_it_adds_something():
     assert region_heading("博尔塔拉蒙古自治州", "自治州") == "博尔塔拉蒙古自治州"
     assert region_heading("全国", "全国") == "全国"
     assert region_heading("浦东新区", "区县") == "浦东新区\u3000区县"
+    # a municipality's level is 省 in the data, but no reader calls 上海市 a 省
+    assert region_heading("上海市", "省") == "上海市\u3000直辖市"
+    assert region_heading("新疆维吾尔自治区", "省") == "新疆维吾尔自治区"
 
 
 # --- item 10: the st.navigation layout ------------------------------------------------------------------
@@ -322,3 +325,28 @@ def test_two_documents_of_one_region_are_two_bars_not_one():
     points, _, _ = indicator_points(numeric, key)
     assert sorted(points["数值"]) == [1.25, 1.5]
     assert set(points["地区"]) == {"青海省 · 实施意见", "青海省 · 规划"}
+
+
+def test_one_indicator_written_in_traditional_characters_is_the_same_indicator():
+    # 青海's implementation opinion writes 每萬人口高價值發明專利擁有量: the chart of 博州's indicator left it out
+    import pandas as pd
+
+    from ui.indicators import indicator_choices, indicator_points, numeric_rows
+
+    cols = ["地区", "指标", "单位", "基期年", "基期值", "目标年", "目标值", "文件"]
+    rows = [
+        ("博尔塔拉蒙古自治州", "每万人口高价值发明专利拥有量", "件", "2020", "1.07", "2025", "1.5", "规划"),
+        ("青海省", "每萬人口高價值發明專利擁有量", "件", "", "", "2025", "1.25", "实施意见"),
+    ]
+    numeric = numeric_rows(pd.DataFrame([dict(zip(cols, r, strict=True)) for r in rows]))
+    assert len(indicator_choices(numeric)) == 1
+    points, _, _ = indicator_points(numeric, indicator_choices(numeric)[0][0])
+    assert {"博尔塔拉蒙古自治州", "青海省"} <= {p.split(" · ")[0] for p in points["地区"]}
+
+
+def test_a_card_header_nests_title_marks_as_its_citation_does():
+    # the header showed 《關于貫徹落實《知識產權強國建設綱要…》的實施意見》 while the copied citation has 〈〉
+    from ui.render import header_html
+
+    html = header_html("青海省", "关于贯彻落实《知识产权强国建设纲要》的实施意见", "一、总体要求")
+    assert "《关于贯彻落实〈知识产权强国建设纲要〉的实施意见》" in html

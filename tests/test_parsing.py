@@ -82,6 +82,19 @@ def test_full_width_plan_with_four_levels():
     assert not any("抄送" in c.text for c in plan.clauses)
 
 
+def test_kangxi_radicals_read_as_the_characters_they_look_like(tmp_path):
+    """Word's PDF export writes 一 as ⼀ (U+2F00), 长 as ⻓ (U+2ED3): the text looks right, but its headings
+    and words matched nothing (a reviewer's printed 博州 plan: 5 clauses instead of 44, titles garbled)."""
+    radicals = str.maketrans("一十自长门", "⼀⼗⾃⻓⻔")
+    source = (FIXTURES / "municipal_plan_fullwidth.txt").read_text(encoding="utf-8")
+    (tmp_path / "plan.txt").write_text(source.translate(radicals), encoding="utf-8")
+    plain = read_plan(FIXTURES / "municipal_plan_fullwidth.txt")
+    looked_alike = read_plan(tmp_path / "plan.txt")
+    assert paths(looked_alike) == paths(plain)
+    assert looked_alike.document.title == plain.document.title
+    assert [c.text for c in looked_alike.clauses] == [c.text for c in plain.clauses]
+
+
 def test_half_width_markdown_plan_with_table():
     plan = read_plan(FIXTURES / "county_plan_halfwidth.txt")
     assert plan.document.title == "德清县知识产权“十四五”规划"

@@ -12,6 +12,7 @@ import io
 import re
 from collections.abc import Iterable, Mapping
 
+from indexer.regions import level_name
 from retrieval.cite import cite
 from retrieval.records import RegionCoverage
 
@@ -49,11 +50,11 @@ def compare_rows(coverages: list[RegionCoverage]) -> list[dict[str, str]]:
     rows = []
     for cov in coverages:
         if not cov.hits:
-            rows.append({"地区": cov.region, "级别": cov.region_level, "排名": "", "引用": NOT_COVERED,
+            rows.append({"地区": cov.region, "级别": level_name(cov.region, cov.region_level), "排名": "", "引用": NOT_COVERED,
                          "简短引用": "", "条款编号": "", "条款": ""})
         for i, hit in enumerate(cov.hits, 1):
             c = cite(hit.clause, hit.document)
-            rows.append({"地区": cov.region, "级别": cov.region_level, "排名": str(i), "引用": c.canonical,
+            rows.append({"地区": cov.region, "级别": level_name(cov.region, cov.region_level), "排名": str(i), "引用": c.canonical,
                          "公文引用": c.official, "简体引用": c.simplified, "简短引用": c.short,
                          "条款编号": hit.clause_id, "条款": hit.clause.text,
                          "相关程度": "部分相关" if cov.partial else "直接相关"})
@@ -70,7 +71,7 @@ def compare_markdown(topic: str, coverages: list[RegionCoverage]) -> str:
     document text and the topic escaped)."""
     lines = [f"# 地区对比：{md(topic)}", ""]
     for cov in coverages:
-        lines += [f"## {md(cov.region)}（{md(cov.region_level)}）", ""]
+        lines += [f"## {md(cov.region)}（{md(level_name(cov.region, cov.region_level))}）", ""]
         if not cov.hits:
             lines += [NOT_COVERED, ""]
         elif cov.partial:

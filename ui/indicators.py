@@ -8,7 +8,6 @@ Plans name the same indicator slightly differently (「专利密集型产业增�
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import altair as alt
 import pandas as pd
@@ -20,8 +19,11 @@ BAR = 22  # pixels per bar
 
 
 def indicator_key(name: str) -> str:
-    """The name an indicator is compared under (spaces, full-width forms and 的 folded)."""
-    return _FOLD.sub("", unicodedata.normalize("NFKC", name or ""))
+    """The name an indicator is compared under (spaces, full-width forms, traditional characters and 的
+    folded: 青海's 每萬人口高價值發明專利擁有量 is 博州's 每万人口高价值发明专利拥有量)."""
+    from indexer.textnorm import search_form
+
+    return _FOLD.sub("", search_form(name or "").text)
 
 
 def numeric_rows(table: pd.DataFrame) -> pd.DataFrame:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from retrieval.cite import cite
+from indexer.regions import level_name
+from retrieval.cite import cite, nested
 from retrieval.highlight import highlight, render_html
 from retrieval.records import Highlight, Hit, RegionCoverage
 
@@ -72,7 +73,7 @@ def answer_terms(searcher, question: str) -> str:
 
 def header_html(hit_or_block_region: str, title: str, section: str) -> str:
     return (
-        f'<div class="cite-head"><b>{html_text(hit_or_block_region)}</b> · 《{html_text(title)}》'
+        f'<div class="cite-head"><b>{html_text(hit_or_block_region)}</b> · 《{html_text(nested(title))}》'
         f" · {html_text(section)}</div>"
     )
 
@@ -218,7 +219,8 @@ def similar_view(searcher, clause_id: str) -> None:
 
 def region_heading(region: str, level: str) -> str:
     """A region as a heading: its name, with its level only where the name does not already say it
-    (「山西省」, not 「山西省　省」; 「浦东新区　区县」)."""
+    (「山西省」, not 「山西省　省」; 「上海市　直辖市」, not 「上海市　省」; 「浦东新区　区县」)."""
+    level = level_name(region, level)
     if not level or region.endswith(level) or level == region:
         return region
     return f"{region}\u3000{level}"
@@ -232,7 +234,7 @@ def coverage_item(cov: RegionCoverage, query: str = "", weights=None, *, full: b
     clauses under a search result)."""
     name, level = region_heading(cov.region, cov.region_level), ""
     if name != cov.region:  # a Markdown line with an inline span: Markdown still reads inside it, so md()
-        name, level = cov.region, f"\u3000<span class='muted'>{md(cov.region_level)}</span>"
+        name, level = cov.region, f"\u3000<span class='muted'>{md(level_name(cov.region, cov.region_level))}</span>"
     st.markdown(f"**{md(name)}**{level}", unsafe_allow_html=True)
     if not cov.hits:
         st.caption(NOT_COVERED)

@@ -38,6 +38,7 @@ class SavedUpload:
     status: str  # 'added' | 'renamed' (saved under a new name) | 'replaced' | 'unchanged' (already there)
     title: str  # the document title the reader found
     original: str  # the name as uploaded
+    clash: str = ""  # 'renamed': the file already in the folder whose document id the upload shares
 
 
 def sanitize_filename(name: str) -> str:
@@ -96,24 +97,25 @@ def save_upload(name: str, data: bytes, data_dir: Path, on_conflict: str = "rena
     # Two sessions may save at once: decide the name and create the file under one lock, and create it
     # exclusively, so neither can overwrite the other's file unseen.
     with _folder_lock(data_dir):
-        saved_as, status = _store(safe, data, data_dir, on_conflict, name)
-    return SavedUpload(saved_as, status, plan.document.title, name)
+        saved_as, status, clash = _store(safe, data, data_dir, on_conflict, name)
+    return SavedUpload(saved_as, status, plan.document.title, name, clash)
 
 
-def _store(safe: str, data: bytes, data_dir: Path, on_conflict: str, name: str) -> tuple[str, str]:
+def _store(safe: str, data: bytes, data_dir: Path, on_conflict: str, name: str) -> tuple[str, str, str]:
+    """(the name saved as, the status, the name of the file it clashed with when renamed)."""
     digest = hashlib.sha256(data).hexdigest()
     existing = plan_files(data_dir)
     for path in existing:
         if path.stat().st_size == len(data) and hashlib.sha256(path.read_bytes()).hexdigest() == digest:
-            return path.name, "unchanged"
+            return path.name, "unchanged", ""
     taken = {doc_id_for(p.name): p for p in existing}
     clash = taken.get(doc_id_for(safe))
     if clash is None:
-        return _create_new(data_dir, safe, data, taken), "added"
+        return _create_new(data_dir, safe, data, taken), "added", ""
     if on_conflict == "refuse":
-        raise UploadRefused(f"{name}：文件库中已有同名文件 {clash.name}（内容不同）。请改名，或确认覆盖。")
+        raise UploadRefused(f"{name}：{clash_words(clash.name, safe)}（内容不同）。请改名，或确认覆盖。")
     if on_conflict == "rename":
-        return _create_new(data_dir, safe, data, taken, rename=True), "renamed"
+        return _create_new(data_dir, safe, data, taken, rename=True), "renamed", clash.name
     tmp = _write_temp(data_dir, data)
     try:
         os.replace(tmp, data_dir / safe)
@@ -121,7 +123,7 @@ def _store(safe: str, data: bytes, data_dir: Path, on_conflict: str, name: str) 
         tmp.unlink(missing_ok=True)
     if clash.name != safe:
         clash.unlink()  # same document id, other suffix: the new file replaces it
-    return safe, "replaced"
+    return safe, "replaced", ""
 
 
 def _create_new(data_dir: Path, safe: str, data: bytes, taken: dict, rename: bool = False) -> str:
@@ -206,6 +208,14 @@ def save_uploads(files: list[tuple[str, bytes]], data_dir: Path, on_conflict: st
     return out
 
 
+def clash_words(existing: str, new: str) -> str:
+    """What an upload clashes with: a file of the same name, or one whose name differs only in its
+    extension (plan.docx beside plan.pdf: one document id, so the second is saved under another name)."""
+    if Path(existing).suffix == Path(new).suffix:
+        return f"文件库中已有同名文件 {existing}"
+    return f"文件库中已有 {existing}，与新文件只差扩展名（文件编号相同）"
+
+
 def outcome_line(outcome: UploadOutcome) -> str:
     """One Chinese line for the page."""
     if outcome.saved is None:
@@ -213,7 +223,7 @@ def outcome_line(outcome: UploadOutcome) -> str:
     s = outcome.saved
     return {
         "added": f"已保存 {s.name}（{s.title}）",
-        "renamed": f"已有同名文件，新文件另存为 {s.name}（{s.title}）",
+        "renamed": f"{clash_words(s.clash, s.name)}，新文件另存为 {s.name}（{s.title}）",
         "replaced": f"已用新文件覆盖 {s.name}（{s.title}）",
         "unchanged": f"{outcome.original} 与文件库中的 {s.name} 完全相同，未重复保存",
     }[s.status]
