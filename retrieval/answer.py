@@ -134,8 +134,8 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
         if owner is not None:
             deps = owner.departments
             c = cite(owner, top.document)
-            if deps.lead:
-                text = f"由{'、'.join(deps.lead)}牵头" + (f"，{'、'.join(deps.support)}等按职责分工负责" if deps.support else "负责")
+            if deps.lead:  # 牵头 only where others share the work: a sole department 负责 (as the clause says)
+                text = f"由{'、'.join(deps.lead)}" + (f"牵头，{'、'.join(deps.support)}等按职责分工负责" if deps.support else "负责")
             else:
                 text = f"由{'、'.join(deps.support)}等按职责分工负责"
             text += "。"

@@ -337,6 +337,25 @@ def test_answer_departments_lead_first(fake_searcher):
     assert a.sentences[0].citation.short.startswith("山西省")
 
 
+def test_a_sole_department_is_said_to_be_responsible_not_to_lead(fake_searcher, monkeypatch):
+    # 「由施工单位负责实施」 was answered 「由施工单位牵头负责。」: a word the clause does not say
+    from dataclasses import replace
+
+    from indexer.records import Departments
+
+    q = "山西完善知识产权运营服务体系由哪个部门牵头？"
+    pq = fake_searcher.parse(q)
+    hits = fake_searcher.search(pq, k=5)
+    owner = answer(fake_searcher, pq, hits).sentences[0].clause_id
+    index_type = type(fake_searcher.index)
+    real = index_type.clause
+    sole = Departments(lead=("施工单位",), support=())
+    monkeypatch.setattr(index_type, "clause",
+                        lambda self, cid: replace(real(self, cid), departments=sole) if cid == owner else real(self, cid))
+    a = answer(fake_searcher, pq, hits)
+    assert a.text.startswith("由施工单位负责。") and "牵头" not in a.text
+
+
 def test_answer_figure_from_indicator(fake_searcher):
     q = "博州2025年每万人口高价值发明专利拥有量目标是多少？"
     a = answer(fake_searcher, q, fake_searcher.search(q, k=5))
