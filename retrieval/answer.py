@@ -12,9 +12,10 @@ document has says that.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from indexer.targets import UNIT_PATTERN
+from indexer.textnorm import search_form
 
 from .abstain import answerable
 from .asks import unstated
@@ -56,6 +57,8 @@ _FIGURE = re.compile(
 )
 # A year alone (2025年) is when, not how much.
 _NOT_A_FIGURE = re.compile(r"^(?:19|20)\d{2}年$")
+# How far before a figure its own words are looked for (they name what it measures).
+FIGURE_WORDS = 40
 
 
 def confident(signals) -> bool:
@@ -145,13 +148,14 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
             )
     sentences: list[AnswerSentence] = []
     figures: list[str] = []
+    asked = {t: weights.get(t, 1.0) for t in query_terms(pq.content_text)} if pq.intent == "figure" else None
     for hit in hits[:3]:
         if sentences and (hit.rank > 1 and not confident(searcher.signals(pq, hit))):
             continue
         c = cite(hit.clause, hit.document)
         if hit.clause.kind == "indicator":
             sentences.append(AnswerSentence(hit.clause.text, c, hit.clause_id))
-            figures += _figures(hit.clause.text)
+            figures += _figures(hit.clause.text, asked)
         else:
             chosen = highlight(hit.clause.text, pq.content_text, weights=weights, max_sentences=1).sentences
             if pq.intent == "figure":  # the sentence that states a figure, among those that answer
@@ -160,7 +164,7 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
             for start, end in chosen:
                 sentence = hit.clause.text[start:end]
                 if pq.intent == "figure":
-                    found = _figures(sentence)
+                    found = _figures(sentence, asked)
                     if not found and sentences:
                         continue
                     figures += found
@@ -206,11 +210,19 @@ def _responsible_clause(searcher, hit: Hit):
     return None
 
 
-def _figures(sentence: str) -> list[str]:
-    out = []
+def _figures(sentence: str, weights: Mapping[str, float] | None = None) -> list[str]:
+    """The figures a sentence states (3.6件, 7000万元（2025年）). With ``weights`` (the question's terms and
+    their weights), the figure whose own words - those just before it, back to the previous figure -
+    hold more of the question comes first (每万人口高价值发明专利拥有量达到1.25件 before 满意度80分 for a
+    question about the former); otherwise, and on ties, in the order they are written."""
+    found: list[tuple[float, str]] = []
+    previous = 0
     for m in _FIGURE.finditer(sentence):
         figure = f"{m.group('num')}{m.group('unit')}"
+        own_words = search_form(sentence[max(previous, m.start() - FIGURE_WORDS) : m.end()]).text
+        previous = m.end()
         if _NOT_A_FIGURE.match(figure):
             continue
-        out.append(f"{figure}（{m.group('year')}年）" if m.group("year") else figure)
-    return out
+        score = sum(w for term, w in (weights or {}).items() if term in own_words)
+        found.append((score, f"{figure}（{m.group('year')}年）" if m.group("year") else figure))
+    return [figure for _, figure in sorted(found, key=lambda f: -f[0])]  # stable: text order on ties

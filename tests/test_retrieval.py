@@ -362,6 +362,16 @@ def test_answer_figure_from_indicator(fake_searcher):
     assert not a.abstain and any(f.startswith("1.5") for f in a.figures)
 
 
+def test_the_figure_asked_about_comes_first(fake_searcher):
+    # the sentence states 80分, 1.25件 and 200件: the one whose own words the question names leads
+    q = "青海实施意见提出到2025年每万人口高价值发明专利拥有量达到多少？"
+    a = answer(fake_searcher, q, fake_searcher.search(q, k=5))
+    assert not a.abstain and len(a.figures) > 1 and a.figures[0].startswith("1.25件")
+    q = "青海实施意见中社会满意度要保持在多少分以上？"
+    a = answer(fake_searcher, q, fake_searcher.search(q, k=5))
+    assert a.figures and a.figures[0].startswith("80分")
+
+
 def test_answer_abstains_off_topic(fake_searcher):
     q = "养老保险缴费基数怎么调整？"
     a = answer(fake_searcher, q, fake_searcher.search(q, k=5))

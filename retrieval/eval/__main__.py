@@ -29,7 +29,7 @@ CHECKED = {
     "lexical.r1": "all", "lexical.r5": "all", "dense.r1": "all", "dense.r5": "all",
     "compare.top10": "all", "compare.rows": "all", "compare.offfield": "all",
     "abstain.uncovered": "kinds", "abstain.false": "all",
-    "answer.numeric": "all", "answer.department": "all",
+    "answer.numeric": "all", "answer.numeric_first": "all", "answer.department": "all",
 }
 LOWER_IS_BETTER = {"abstain.false", "compare.offfield", "compare.offfield_covering", "answer.confident_uncovered"}
 
@@ -120,7 +120,7 @@ def report(set_name: str, figs: dict, pinned: dict) -> tuple[list[str], bool]:
         )
     for name in ("lexical.r1", "lexical.r5", "dense.r1", "dense.r5", "compare.top10", "compare.rows", "compare.rows_covering",
                  "compare.offfield", "compare.offfield_covering", "abstain.false", "answer.tentative_covered",
-                 "answer.confident_uncovered", "answer.numeric", "answer.department"):
+                 "answer.confident_uncovered", "answer.numeric", "answer.numeric_first", "answer.department"):
         if name in figs:
             fig = figs[name]["all"]
             lines.append(f"  {name:<18} n={fig['n']:<4} {_fmt(fig)}  {check(name, 'all')}")

@@ -70,6 +70,8 @@ def run(searcher, questions: list[dict]) -> Outcomes:
             _compare(searcher, q, hits, out)
         if kind == "numeric":
             out.add("answer.numeric", kind, str(q["expect"]) in ans.text)
+            # the figure asked about first among those the answer lists (相关数值)
+            out.add("answer.numeric_first", kind, bool(ans.figures) and str(q["expect"]) in ans.figures[0])
         if kind == "department":
             expect = q["expect"] if isinstance(q["expect"], list) else [q["expect"]]
             out.add("answer.department", kind, bool(ans.departments) and ans.departments[0] == expect[0])
