@@ -38,19 +38,9 @@ from indexer.textnorm import search_form
 
 from .highlight import query_terms
 from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, ref_head, section_ref_tries, type_matches
-from .ranking import (
-    MODES,
-    Ranked,
-    by_region,
-    document_tiers,
-    first_of_each,
-    fuse_hits,
-    labels_first,
-    salient_tokens,
-    title_order,
-)
+from .ranking import MODES, Ranked, by_region, document_tiers, fuse_hits, order_resolved, salient_tokens
 from .records import Filters, Hit, RegionCoverage
-from .search import CANDIDATES, FUSION_WEIGHTS, LABELLED_ROWS, Signals, _match_ref, check_query_model
+from .search import CANDIDATES, FUSION_WEIGHTS, Signals, _match_ref, check_query_model
 
 QUERY_LIMIT = 16384  # Milvus's cap on the rows one query returns
 SEARCH_PARAMS = {
@@ -476,13 +466,7 @@ class MilvusSearcher:
             if chosen:
                 break
         chosen.sort(key=lambda c: (c.doc_id, c.span[0]))
-        if len({c.doc_id for c in chosen}) > 1:  # each document's section first, as the files backend
-            ranked = title_order(pq.search_text, [self.docs[d] for d in dict.fromkeys(c.doc_id for c in chosen)])
-            place = {d.doc_id: i for i, d in enumerate(ranked)}
-            chosen.sort(key=lambda c: place[c.doc_id])
-            chosen = first_of_each(chosen, [c.doc_id for c in chosen])
-        if len(chosen) <= LABELLED_ROWS:
-            chosen = labels_first(pq.search_text, chosen)
+        chosen = order_resolved(pq.search_text, chosen, [c.doc_id for c in chosen], self.docs, lambda c: c)
         return [c.clause_id for c in chosen]
 
     # --- reading rows ----------------------------------------------------------------------------------

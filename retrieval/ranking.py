@@ -327,10 +327,31 @@ def _bare_title(title: str) -> str:
     return bare(title)
 
 
-def labels_first(query: str, clauses: Sequence[Clause]) -> list[Clause]:
-    """The clauses of a resolved section reference whose own heading words or lead words the query writes
-    (山西省 二（三）「知识产权创造取得新突破」, a copied section path), deepest first; then the others, in the
-    order given."""
+# A resolved section reference with more clauses than this is shown in document order (no clause is read
+# to find those whose heading words the query writes).
+LABELLED_ROWS = 256
+
+
+def order_resolved(
+    query: str,
+    items: list,
+    doc_ids: list[str],
+    documents: Mapping[str, Document],
+    clause_of: Callable[[object], Clause],
+) -> list:
+    """The clauses a section reference resolved to, in the order they are shown (``items``: rows or
+    clauses, in document order; ``doc_ids``: their documents'; ``clause_of``: an item's clause). With
+    several documents (青海省 二 of a plan and of an opinion) each one's section comes first, the document
+    more of whose title the query writes first; then, among at most LABELLED_ROWS, the clauses whose own
+    heading or lead words the query writes (山西省 二（三）「知识产权创造取得新突破」, a copied section path),
+    deepest first. Stable otherwise."""
+    if len(set(doc_ids)) > 1:
+        ranked = title_order(query, [documents[d] for d in dict.fromkeys(doc_ids)])
+        place = {d.doc_id: i for i, d in enumerate(ranked)}
+        order = sorted(range(len(items)), key=lambda i: place[doc_ids[i]])
+        items = first_of_each([items[i] for i in order], [doc_ids[i] for i in order])
+    if len(items) > LABELLED_ROWS:
+        return list(items)
     text = bare(query)
 
     def named_depth(clause: Clause) -> int:
@@ -341,5 +362,5 @@ def labels_first(query: str, clauses: Sequence[Clause]) -> list[Clause]:
         words = bare(label[number.end :] if number else label)
         return len(clause.section_path) if len(words) >= 2 and words in text else 0
 
-    depth = {id(c): named_depth(c) for c in clauses}
-    return sorted(clauses, key=lambda c: -depth[id(c)])  # stable: the rest keep their order
+    depth = [named_depth(clause_of(item)) for item in items]
+    return [items[i] for i in sorted(range(len(items)), key=lambda i: -depth[i])]

@@ -27,24 +27,10 @@ from indexer.topk import best
 from .columns import Columns, search_text
 from .highlight import query_terms
 from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, ref_head, section_ref_tries, type_matches
-from .ranking import (
-    MODES,
-    Facts,
-    Ranked,
-    by_region,
-    document_tiers,
-    first_of_each,
-    fuse_hits,
-    labels_first,
-    salient_tokens,
-    title_order,
-)
+from .ranking import MODES, Facts, Ranked, by_region, document_tiers, fuse_hits, order_resolved, salient_tokens
 from .records import Filters, Hit, RegionCoverage
 
 CANDIDATES = 100  # per retriever, before fusion
-# A resolved section reference with more rows than this is shown in document order (no clause is read to
-# find those whose heading words the query writes).
-LABELLED_ROWS = 256
 # Weights of the two ranked lists in the fusion. The bundled e5-small is the weaker retriever on these
 # plans, so its list counts 0.4 of the lexical one (grid over both evaluation sets, re-fitted on development
 # after the dense side began reading a question's content words, and again with fusion.RRF_K:
@@ -383,20 +369,9 @@ class Searcher:
             rows = cols.section_rows(numbers, tier)
             if len(rows):
                 break
-        rows = cols.in_document_order(rows)
-        row_docs = self._row_doc[rows].tolist()
-        if len(set(row_docs)) > 1:  # 青海省 二 of a plan and of an opinion: each document's section first,
-            # the document more of whose title the query writes first
-            ranked = title_order(pq.search_text, [self._doc_list[i] for i in dict.fromkeys(row_docs)])
-            place = {cols.doc_pos[d.doc_id]: i for i, d in enumerate(ranked)}
-            order = sorted(range(len(rows)), key=lambda i: place[row_docs[i]])  # stable: document order within
-            rows, row_docs = rows[order], [row_docs[i] for i in order]
-            rows = np.asarray(first_of_each(rows.tolist(), row_docs), dtype=rows.dtype)
-        if len(rows) > LABELLED_ROWS:  # a broad reference (第一条 of every regulation): document order
-            return rows.tolist()
-        clauses = [self.clauses[int(r)] for r in rows]
-        row_of = {id(c): int(r) for c, r in zip(clauses, rows, strict=True)}
-        return [row_of[id(c)] for c in labels_first(pq.search_text, clauses)]
+        rows = cols.in_document_order(rows).tolist()
+        doc_ids = [self._doc_list[d].doc_id for d in self._row_doc[rows].tolist()]
+        return order_resolved(pq.search_text, rows, doc_ids, self.docs, lambda row: self.clauses[row])
 
     # --- term statistics -------------------------------------------------------------------------------
 

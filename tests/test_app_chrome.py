@@ -310,17 +310,23 @@ def _wait_healthy(port: int, proc) -> None:
             time.sleep(0.2)
 
 
-def test_two_documents_of_one_region_are_two_bars_not_one():
+def _indicator_rows(rows):
+    """The Targets page's numeric rows of some (地区, 指标, 单位, 基期年, 基期值, 目标年, 目标值, 文件) tuples."""
     import pandas as pd
 
-    from ui.indicators import indicator_choices, indicator_points, numeric_rows
+    from ui.indicators import numeric_rows
 
     cols = ["地区", "指标", "单位", "基期年", "基期值", "目标年", "目标值", "文件"]
-    rows = [
+    return numeric_rows(pd.DataFrame([dict(zip(cols, r, strict=True)) for r in rows]))
+
+
+def test_two_documents_of_one_region_are_two_bars_not_one():
+    from ui.indicators import indicator_choices, indicator_points
+
+    numeric = _indicator_rows([
         ("青海省", "每万人口高价值发明专利拥有量", "件", "", "", "2025", "1.25", "实施意见"),
         ("青海省", "每万人口高价值发明专利拥有量", "件", "", "", "2025", "1.5", "规划"),
-    ]
-    numeric = numeric_rows(pd.DataFrame([dict(zip(cols, r, strict=True)) for r in rows]))
+    ])
     key = indicator_choices(numeric)[0][0]
     points, _, _ = indicator_points(numeric, key)
     assert sorted(points["数值"]) == [1.25, 1.5]
@@ -329,16 +335,12 @@ def test_two_documents_of_one_region_are_two_bars_not_one():
 
 def test_one_indicator_written_in_traditional_characters_is_the_same_indicator():
     # 青海's implementation opinion writes 每萬人口高價值發明專利擁有量: the chart of 博州's indicator left it out
-    import pandas as pd
+    from ui.indicators import indicator_choices, indicator_points
 
-    from ui.indicators import indicator_choices, indicator_points, numeric_rows
-
-    cols = ["地区", "指标", "单位", "基期年", "基期值", "目标年", "目标值", "文件"]
-    rows = [
+    numeric = _indicator_rows([
         ("博尔塔拉蒙古自治州", "每万人口高价值发明专利拥有量", "件", "2020", "1.07", "2025", "1.5", "规划"),
         ("青海省", "每萬人口高價值發明專利擁有量", "件", "", "", "2025", "1.25", "实施意见"),
-    ]
-    numeric = numeric_rows(pd.DataFrame([dict(zip(cols, r, strict=True)) for r in rows]))
+    ])
     assert len(indicator_choices(numeric)) == 1
     points, _, _ = indicator_points(numeric, indicator_choices(numeric)[0][0])
     assert {"博尔塔拉蒙古自治州", "青海省"} <= {p.split(" · ")[0] for p in points["地区"]}
