@@ -48,7 +48,7 @@ _FIGURE_CAPTION = re.compile(
 # text shows right but its headings (⼀、总体要求) and words match nothing. Each radical becomes the
 # ideograph Unicode says it is (its NFKC form); radicals no plan would mean as radicals.
 # The radicals supplement's forms have no NFKC mapping; those that are whole characters map to them.
-_RADICALS = {
+RADICALS = {
     cp: unicodedata.normalize("NFKC", chr(cp))
     for cp in range(0x2E80, 0x2FE0)
     if len(unicodedata.normalize("NFKC", chr(cp))) == 1 and unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
@@ -66,7 +66,7 @@ def clean_text(raw: str) -> str:
     """Return the cleaned text of a plan. Pure and deterministic; keeps line structure where it means
     something (headings, table rows) and joins lines a page or a web editor broke mid-sentence."""
     text = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    text = text.translate(_RADICALS)
+    text = text.translate(RADICALS)
     text, garbled = _GARBLED_WITH_PINYIN.subn(_restore_garbled, text)
     text, debris = _PINYIN_AFTER_HANZI.subn("", text)
     if garbled or debris:  # only a text that shows converter damage has characters lost to "?"

@@ -12,6 +12,7 @@ import time
 import unicodedata
 import warnings
 
+from .clean import RADICALS
 from .doctypes import DOC_TYPES
 from .errors import UnreadableSource
 from .furniture import DATE_LINE
@@ -154,6 +155,13 @@ _EDGE_LINES = 3  # how deep into a page's top and bottom headers, footers and pa
 _MAX_FURNITURE_LEN = 40
 _SHORT_LINE = 0.7  # a line this much narrower than the text column ends its paragraph
 # A title ends in its type word (…规划, …的通知): the line after it starts a new paragraph.
+# Spaces a PDF's text layer puts beside Chinese punctuation (“ 十四五 ” 规划, —— 知识产权…, 。  知识产权):
+# layout, not text - they split a title and hide a run-in lead (——知识产权发展环境显著改善。). Spaces between
+# two ideographs (中共中央 国务院) and tabs (table cells) stay.
+_CJK_PUNCT = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20“”‘’—…·"
+_LAYOUT_SPACE = re.compile(
+    rf"(?<=[{_CJK_PUNCT}]) +(?=[\u3400-\u9fff{_CJK_PUNCT}])|(?<=[\u3400-\u9fff]) +(?=[{_CJK_PUNCT}])"
+)
 _TYPE_WORD = re.compile("|".join(DOC_TYPES))
 _TITLE_END = re.compile(f"(?:{_TYPE_WORD.pattern})[》”]?$")
 
@@ -175,7 +183,8 @@ def _clean_pdf_pages(pages: list[str]) -> str:
     for number, page in enumerate(page_lines):
         top = repeated if number or not _may_be_title(page, repeated) else frozenset()
         lines.extend(_strip_furniture(page, top=top, bottom=repeated))
-    return "\n".join(_rejoin(lines))
+    # radicals first (⼗ is 十): the spaces are judged by the characters beside them
+    return _LAYOUT_SPACE.sub("", "\n".join(_rejoin(lines)).translate(RADICALS))
 
 
 def _may_be_title(page: list[str], repeated: frozenset[str]) -> bool:

@@ -206,6 +206,14 @@ def test_pdf_rejoins_lines_and_drops_page_numbers_and_running_header(tmp_path):
     assert (source.kind, source.encoding, source.sha256) == ("pdf", "pdf", hashlib.sha256(data).hexdigest())
 
 
+def test_pdf_layout_spaces_and_kangxi_radicals_are_not_text():
+    """Word's PDF export: 一 written as the radical ⼀, and spaces beside Chinese punctuation (“ 十四五 ”,
+    —— 知识产权): the title read 《⾃治州知识产权 “ ⼗四五 ” 规划》 and run-in leads were not found. Spaces
+    between two ideographs (中共中央 国务院) and before digits stay."""
+    text = _clean_pdf_pages(["⾃治州知识产权 “ ⼗四五 ” 规划\n中共中央 国务院\n—— 知识产权发展环境显著改善。  到 2025 年。"])
+    assert text.splitlines() == ["自治州知识产权“十四五”规划", "中共中央 国务院", "——知识产权发展环境显著改善。到 2025 年。"]
+
+
 BODY_LINE = "坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻党的二十大精神，"  # a full line of the column
 
 
