@@ -447,6 +447,15 @@ class MilvusSearcher:
         ref = pq.section_ref
         if ref is None:
             return []
+        where = f'{expr} and kind != "indicator"'
+        if pq.doc_types:  # the documents of the type named, where the filters leave any (as the files
+            # backend: whether or not they have the section - never another type's section instead)
+            typed = sorted(d for d, doc in self.docs.items() if type_matches(pq.doc_types, doc.doc_type))
+            typed_where = f"{where} and doc_id in {_lits(typed)}"
+            if typed and self._call(
+                self.client.query, self.names[0], limit=1, output_fields=["clause_id"], filter=typed_where
+            ):
+                where = typed_where
         # the closely written numbers are a run of the whole reference's: their path finds both's rows
         path = "/" + "".join(f"{v}/" for _, v in (ref.fallback or ref.numbers))
         rows = self._call(
@@ -454,7 +463,7 @@ class MilvusSearcher:
             self.names[0],
             limit=QUERY_LIMIT,
             output_fields=["record"],
-            filter=f'{expr} and kind != "indicator" and number_path like {_lit("%" + path + "%")}',
+            filter=f"{where} and number_path like {_lit('%' + path + '%')}",
         )
         candidates = []
         for row in rows:
@@ -462,9 +471,6 @@ class MilvusSearcher:
             numbers = tuple((s, int(v)) for s, v in row["record"]["numbers"])
             self._remember(clause, numbers)
             candidates.append((clause, numbers))
-        if pq.doc_types:
-            typed = [c for c in candidates if type_matches(pq.doc_types, self.docs[c[0].doc_id].doc_type)]
-            candidates = typed or candidates
         docs = [self.docs[d] for d in sorted({c.doc_id for c, _ in candidates})]
         tiers = []  # the documents the query names by title or own region first, as the files backend
         for tier in document_tiers(pq.search_text, docs, pq.regions, ref_head(pq)):
