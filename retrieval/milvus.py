@@ -48,6 +48,7 @@ from .ranking import (
     labels_first,
     salient_tokens,
     title_order,
+    titled,
 )
 from .records import Filters, Hit, RegionCoverage
 from .search import CANDIDATES, FUSION_WEIGHTS, LABELLED_ROWS, Signals, _match_ref, check_query_model
@@ -456,6 +457,11 @@ class MilvusSearcher:
                 self.client.query, self.names[0], limit=1, output_fields=["clause_id"], filter=typed_where
             ):
                 where = typed_where
+        named = sorted(d.doc_id for d in titled(pq.search_text, list(self.docs.values())))
+        if named:  # the documents whose title the query writes, and no other (where the filters leave any)
+            named_where = f"{where} and doc_id in {_lits(named)}"
+            if self._call(self.client.query, self.names[0], limit=1, output_fields=["clause_id"], filter=named_where):
+                where = named_where
         # the closely written numbers are a run of the whole reference's: their path finds both's rows
         path = "/" + "".join(f"{v}/" for _, v in (ref.fallback or ref.numbers))
         rows = self._call(

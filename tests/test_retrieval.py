@@ -299,6 +299,15 @@ def test_two_sections_named_together_open_the_first_not_no_such_section(fake_sea
     assert "这一章节或条款" not in answer(fake_searcher, pq, fake_searcher.search(pq, k=5)).text
 
 
+@pytest.mark.parametrize("query", ["《自治州知识产权“十四五”规划》八、", "自治州知识产权“十四五”规划 八、（二十三）"])
+def test_a_section_the_titled_document_lacks_is_not_another_documents(fake_searcher, query):
+    # 博州's plan (its title names no region) has no 八、: never 山西省's 八、, say so (as 泰安's plan 八、 does)
+    pq = fake_searcher.parse(query)
+    hits = fake_searcher.search(pq, k=5)
+    assert not any("section reference" in h.reasons for h in hits)
+    assert "没有找到" in answer(fake_searcher, pq, hits).text
+
+
 def test_a_section_reference_puts_the_lead_it_quotes_first(fake_searcher):
     leads = [c for c in fake_searcher.clauses if c.kind == "lead"]
     assert leads
