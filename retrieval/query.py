@@ -212,10 +212,9 @@ def _topic_place(search_text: str) -> str:
     from .places import named_places
 
     english = _ENGLISH_OPENING.match(search_text)
-    if english:
-        for name in glossary.region_names().get(english.group(1), "").split():
-            return name
-        return ""
+    if english:  # a spelling two places share (taizhou: 泰州 and 台州) names neither
+        names = glossary.region_names().get(english.group(1), "").split()
+        return names[0] if len(names) == 1 else ""
     start = _LEAD.match(search_text).end()
     head = search_text[start : start + 12]
     opening = named_places(head)

@@ -853,6 +853,14 @@ def test_a_place_under_an_indexed_province_asks_its_plans(question, regions):
     assert not (regions and pq.missing_regions)
 
 
+@pytest.mark.parametrize("question", ["Taizhou patent subsidy", "In Fuzhou, how are patents pledged?"])
+def test_an_english_place_two_cities_share_is_neither_said_missing_nor_chosen(question):
+    # taizhou is 泰州 (江苏) and 台州 (浙江, whose plan applies there); fuzhou 福州 (福建) and 抚州 (江西)
+    regions = [KnownRegion("浙江省", "省", "浙江省"), KnownRegion("江西省", "省", "江西省")]
+    pq = parse_query(question, regions)
+    assert pq.missing_regions == () and pq.regions == ()
+
+
 def test_shared_and_everyday_place_names_are_not_reported_missing():
     from retrieval.places import missing_places
 
