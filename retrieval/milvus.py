@@ -38,7 +38,7 @@ from indexer.textnorm import search_form
 
 from .highlight import query_terms
 from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, ref_head, section_ref_tries, type_matches
-from .ranking import MODES, Ranked, by_region, document_tiers, fuse_hits, order_resolved, salient_tokens
+from .ranking import MODES, Ranked, by_region, document_tiers, fuse_hits, order_resolved, salient_tokens, titled
 from .records import Filters, Hit, RegionCoverage
 from .search import CANDIDATES, FUSION_WEIGHTS, Signals, _match_ref, check_query_model
 
@@ -437,6 +437,20 @@ class MilvusSearcher:
         ref = pq.section_ref
         if ref is None:
             return []
+        where = f'{expr} and kind != "indicator"'
+        if pq.doc_types:  # the documents of the type named, where the filters leave any (as the files
+            # backend: whether or not they have the section - never another type's section instead)
+            typed = sorted(d for d, doc in self.docs.items() if type_matches(pq.doc_types, doc.doc_type))
+            typed_where = f"{where} and doc_id in {_lits(typed)}"
+            if typed and self._call(
+                self.client.query, self.names[0], limit=1, output_fields=["clause_id"], filter=typed_where
+            ):
+                where = typed_where
+        named = sorted(d.doc_id for d in titled(pq.search_text, list(self.docs.values())))
+        if named:  # the documents whose title the query writes, and no other (where the filters leave any)
+            named_where = f"{where} and doc_id in {_lits(named)}"
+            if self._call(self.client.query, self.names[0], limit=1, output_fields=["clause_id"], filter=named_where):
+                where = named_where
         # the closely written numbers are a run of the whole reference's: their path finds both's rows
         path = "/" + "".join(f"{v}/" for _, v in (ref.fallback or ref.numbers))
         rows = self._call(
@@ -444,7 +458,7 @@ class MilvusSearcher:
             self.names[0],
             limit=QUERY_LIMIT,
             output_fields=["record"],
-            filter=f'{expr} and kind != "indicator" and number_path like {_lit("%" + path + "%")}',
+            filter=f"{where} and number_path like {_lit('%' + path + '%')}",
         )
         candidates = []
         for row in rows:
@@ -452,9 +466,6 @@ class MilvusSearcher:
             numbers = tuple((s, int(v)) for s, v in row["record"]["numbers"])
             self._remember(clause, numbers)
             candidates.append((clause, numbers))
-        if pq.doc_types:
-            typed = [c for c in candidates if type_matches(pq.doc_types, self.docs[c[0].doc_id].doc_type)]
-            candidates = typed or candidates
         docs = [self.docs[d] for d in sorted({c.doc_id for c, _ in candidates})]
         tiers = []  # the documents the query names by title or own region first, as the files backend
         for tier in document_tiers(pq.search_text, docs, pq.regions, ref_head(pq)):

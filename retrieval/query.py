@@ -38,18 +38,26 @@ _RESPONSIBLE = re.compile(
 )
 _LONE_REF_BEFORE = re.compile(r"(^|[^\u4e00-\u9fff]|规划|意见|方案|条例|办法|纲要)$")
 _CN_BEFORE_BRACKET = re.compile(r"([一二三四五六七八九十]+)(?=\s*[（(]\s*[一二三四五六七八九十百]+\s*[）)])")
-_BARE_DIGITS = re.compile(r"(\d{1,2})(?![\d.．%年件个万亿])")
+# A digit joined to the number before it (（四）2, 第四章2), unless a measure word makes it a quantity or a
+# time limit (第十条30日内, （二）3家企业).
+_BARE_DIGITS = re.compile(r"(\d{1,2})(?![\d.．%年件个万亿日天月周次项家名人元倍岁号期届户所批类种条款章节位台辆吨亩米小时分秒])")
 # A Chinese numeral with no 、 that ends its word (四 of 泰安市 · 四, 一 of 第一部分一「…」), and what may stand
 # before one that is a whole reference by itself: the start, a space or the · of a short citation.
 _BARE_CN = re.compile(r"([一二三四五六七八九十]+)(?=$|\s|「|[^\u4e00-\u9fff（(、])")
 _STANDS_ALONE = re.compile(r"(?:^|\s|·)\s*$")
+# What a lone numeral is followed by in a short citation (泰安市 四, 泰安市 · 四「…」, 青海 二1): the end, a lead
+# in 「」 or the next number - not a comma (一，企业如何…) nor more words (中小企业 一 专利, 打 好 三 大 攻 坚 战).
+_ENDS_SHORT_CITATION = re.compile(r"\s*$|「|\d")
+# What stands between two sections named side by side (第三条和第五条, 第十条至第十二条, 1.和2.): two
+# references, not one path.
+_CONJUNCTION = re.compile(r"\s*(?:和|与|及|以及|或|或者|至|到|、|，|,|~|～|—|-)\s*")
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 # 第X部分, 第X项 and the words of official citations under them (第（三）项第2目第1点) name a level, not a scheme.
 _ANY_LEVEL_WORDS = ("部分", "项", "目", "点")
 _COMPARE = re.compile(r"各地|各省|各市|各州|哪些地方|哪些地区|哪些省|不同地区|各个地方|比较|对比|异同|across|compare|each region")
 # 第X部分 / 第X章 … (the heading grammar's ordinal words) and the query-only 第X项.
 _PART_REF = re.compile(
-    r"第\s*[（(]?\s*([一二三四五六七八九十百\d]+)\s*[）)]?\s*(" + "|".join((*ORDINAL_WORDS, "项", "目", "点")) + ")"
+    r"第\s*[（(]?\s*([一二三四五六七八九十百\d]+)\s*[）)]?\s*(" + "|".join((*ORDINAL_WORDS, "项", "目(?![标的录])", "点")) + ")"
 )
 
 
@@ -204,10 +212,9 @@ def _topic_place(search_text: str) -> str:
     from .places import named_places
 
     english = _ENGLISH_OPENING.match(search_text)
-    if english:
-        for name in glossary.region_names().get(english.group(1), "").split():
-            return name
-        return ""
+    if english:  # a spelling two places share (taizhou: 泰州 and 台州) names neither
+        names = glossary.region_names().get(english.group(1), "").split()
+        return names[0] if len(names) == 1 else ""
     start = _LEAD.match(search_text).end()
     head = search_text[start : start + 12]
     opening = named_places(head)
@@ -333,7 +340,8 @@ def _number_at(text: str, i: int, previous: str | None) -> tuple[int, tuple[str,
     num = match_number(text, i)
     if num is None or (num.scheme in ("n.", "n、") and i > 0 and text[i - 1].isdigit()):
         m = _BARE_CN.match(text, i)
-        if num is None and m and (after_part or (previous is None and _STANDS_ALONE.search(text[:i]))):
+        alone = previous is None and _STANDS_ALONE.search(text[:i]) and m and _ENDS_SHORT_CITATION.match(text, m.end())
+        if num is None and m and (after_part or alone):
             value = cn_to_int(m.group(1))  # only a numeral as written for a number (not 十四五)
             return (m.end(), ("cn、", value)) if value and int_to_cn(value) == m.group(1) else None
         return None
@@ -405,8 +413,9 @@ def _numbers_run(search_text: str, loose: bool) -> tuple[tuple[tuple[str, int], 
             continue
         num_end, entry = found
         gap = search_text[run_end:i]
-        if run and len(gap) > 12 and not (loose and len(gap) <= 60 and not _SENTENCE_END.search(gap)):
-            if len(run) > len(best):  # too far from the previous number: a new run
+        far = len(gap) > 12 and not (loose and len(gap) <= 60 and not _SENTENCE_END.search(gap))
+        if run and (far or _CONJUNCTION.fullmatch(gap)):
+            if len(run) > len(best):  # too far from the previous number, or another reference: a new run
                 best, best_text = run, search_text[run_start:run_end]
             run = []
         if not run:

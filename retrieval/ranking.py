@@ -276,14 +276,13 @@ def document_tiers(
     the one or few more of whose title's own words ``head``, the query before its section number, writes
     (普陀区消防规划 三、(二): the fire-safety plan, not the greening plan; heading words after the number are
     the section's, not the document's). A step that keeps none or all adds no set."""
-    text = bare(query)
     tiers = [list(documents)]
 
     def narrow(kept: list[Document]) -> None:
         if kept and len(kept) < len(tiers[0]):
             tiers.insert(0, kept)
 
-    narrow([d for d in documents if len(title := _bare_title(d.title)) >= _MIN_TITLE and title in text])
+    narrow(titled(query, documents))
     narrow([d for d in tiers[0] if d.region in regions])
     narrow([d for d in tiers[0] if d.province != d.region and d.province in regions])
     named = _pairs(bare(head))
@@ -291,6 +290,14 @@ def document_tiers(
     most = max((len(v) for v in shared.values()), default=0)
     narrow([d for d in tiers[0] if most and len(shared[d.doc_id]) == most])
     return tiers
+
+
+def titled(query: str, documents: Sequence[Document]) -> list[Document]:
+    """The documents whose whole title the query writes (in any quotes or none, half-width or traditional).
+    A section reference of such a query is theirs alone: a section they lack is not another document's
+    (《自治州知识产权“十四五”规划》八、 is not 山西省's 八、), as a region or type the query names restricts it."""
+    text = bare(query)
+    return [d for d in documents if len(title := _bare_title(d.title)) >= _MIN_TITLE and title in text]
 
 
 def title_order(query: str, documents: Sequence[Document]) -> list[Document]:

@@ -27,7 +27,17 @@ from indexer.topk import best
 from .columns import Columns, search_text
 from .highlight import query_terms
 from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, ref_head, section_ref_tries, type_matches
-from .ranking import MODES, Facts, Ranked, by_region, document_tiers, fuse_hits, order_resolved, salient_tokens
+from .ranking import (
+    MODES,
+    Facts,
+    Ranked,
+    by_region,
+    document_tiers,
+    fuse_hits,
+    order_resolved,
+    salient_tokens,
+    titled,
+)
 from .records import Filters, Hit, RegionCoverage
 
 CANDIDATES = 100  # per retriever, before fusion
@@ -355,9 +365,14 @@ class Searcher:
             typed = candidates & cols.doc_type_preferred(lambda t: type_matches(pq.doc_types, t))[cols.row_doc]
             if typed.any():
                 candidates = typed
-        # the documents whose title the query writes, or of the region it names itself, are asked first
-        # (浙江专利条例第十条: not 宁波's, whose 第十条 matches from its root where 浙江's sits under 第二章)
         docs = [self._doc_list[i] for i in np.unique(cols.row_doc[candidates]).tolist()]
+        named = titled(pq.search_text, docs)
+        if named:  # the documents whose title the query writes, and no other
+            chosen = np.zeros(len(self._doc_list), dtype=bool)
+            chosen[[cols.doc_pos[d.doc_id] for d in named]] = True
+            candidates, docs = candidates & chosen[cols.row_doc], named
+        # those of the region it names itself are asked first (浙江专利条例第十条: not 宁波's, whose 第十条
+        # matches from its root where 浙江's sits under 第二章)
         tiers = []
         for tier in document_tiers(pq.search_text, docs, pq.regions, ref_head(pq))[:-1]:
             chosen = np.zeros(len(self._doc_list), dtype=bool)

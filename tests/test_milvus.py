@@ -261,6 +261,9 @@ def test_filters_behave_as_the_files_backend(fake_searcher, milvus_searcher, fil
         # the forms cite() writes, a document named by its title, a lead quoted, a section no document has
         "青海省 · 四", "青海省 · 二", "《关于贯彻落实〈知识产权强国建设纲要（2021—2035年）〉的实施意见》三、（一）",
         "山西省 二（三）「知识产权创造取得新突破」", "青海 四、(一)99.",
+        # a document type named whose documents lack the section: none opens (files: 没有找到), not another type's
+        "关于贯彻落实知识产权强国建设纲要的实施意见 一（二）1", "《自治州知识产权“十四五”规划》二（三）7",
+        "《自治州知识产权“十四五”规划》八、",  # a section the titled document lacks: none opens
     ],
 )
 def test_section_references_resolve_as_the_files_backend(fake_searcher, milvus_searcher, query):

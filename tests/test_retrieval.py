@@ -93,6 +93,39 @@ def test_no_false_section_reference(query):
     assert parse_query(query, REGIONS).section_ref is None
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "实现第一目标需要哪些措施",  # 第一目标 is a goal, not 第一目 of an official citation
+        "一，企业如何申请专利补贴",  # a pasted list item's 一，: the question, not section 一
+        "打 好 三 大 攻 坚 战",  # text copied from a PDF with a space between characters
+        "中小企业 一 专利",
+    ],
+)
+def test_numbers_in_prose_are_no_section_reference(query):
+    # a reference that is not one pins another clause, or now says no such section exists
+    assert parse_query(query, REGIONS).section_ref is None
+
+
+@pytest.mark.parametrize(
+    "query, numbers",
+    [
+        ("浙江专利条例第十条30日内如何办理", (("第条", 10),)),  # 30日 is a time limit, not item 30.
+        ("北京节水条例第十条3个月", (("第条", 10),)),
+        ("（二）3家企业", (("（cn）", 2),)),
+        # two sections named side by side are two references, not a path: the first opens
+        ("浙江专利条例第三条和第五条有什么区别", (("第条", 3),)),
+        ("北京节水条例第十条、第十一条", (("第条", 10),)),
+        ("浙江专利条例第十条至第十二条", (("第条", 10),)),
+        ("山西规划第三部分与第四部分", (("*", 3),)),
+        ("青海 四、(一)1.和2.", (("cn、", 4), ("（cn）", 1), ("n.", 1))),
+    ],
+)
+def test_quantities_and_second_references_are_not_part_of_a_reference(query, numbers):
+    ref = parse_query(query, REGIONS).section_ref
+    assert ref is not None and ref.numbers == numbers
+
+
 def test_query_normalization_and_intent():
     pq = parse_query("如何加強知識產權司法保護？", REGIONS)
     assert pq.search_text.startswith("如何加强知识产权司法保护")
@@ -249,6 +282,30 @@ def test_a_section_no_document_has_is_said_not_answered(fake_searcher):
     assert ans.abstain and "没有找到“四、(一)99.”" in ans.text
     ok = fake_searcher.parse("青海 四、(一)2.")
     assert not answer(fake_searcher, ok, fake_searcher.search(ok, k=5)).abstain
+
+
+@pytest.mark.parametrize(
+    "query, first",
+    [("青海 四、(一)1.和2.", "青海 四、(一)1."), ("山西规划第三部分与第四部分", "山西规划第三部分")],
+)
+def test_two_sections_named_together_open_the_first_not_no_such_section(fake_searcher, query, first):
+    from retrieval.answer import answer
+
+    def pinned(q):
+        return [h.clause_id for h in fake_searcher.search(q, k=10) if "section reference" in h.reasons]
+
+    assert pinned(query) == pinned(first) != []  # 三（四） is no part of 第三部分与第四部分
+    pq = fake_searcher.parse(query)
+    assert "这一章节或条款" not in answer(fake_searcher, pq, fake_searcher.search(pq, k=5)).text
+
+
+@pytest.mark.parametrize("query", ["《自治州知识产权“十四五”规划》八、", "自治州知识产权“十四五”规划 八、（二十三）"])
+def test_a_section_the_titled_document_lacks_is_not_another_documents(fake_searcher, query):
+    # 博州's plan (its title names no region) has no 八、: never 山西省's 八、, say so (as 泰安's plan 八、 does)
+    pq = fake_searcher.parse(query)
+    hits = fake_searcher.search(pq, k=5)
+    assert not any("section reference" in h.reasons for h in hits)
+    assert "没有找到" in answer(fake_searcher, pq, hits).text
 
 
 def test_a_section_reference_puts_the_lead_it_quotes_first(fake_searcher):
@@ -804,6 +861,14 @@ def test_a_place_under_an_indexed_province_asks_its_plans(question, regions):
     pq = parse_query(question, REGIONS)
     assert pq.regions == regions
     assert not (regions and pq.missing_regions)
+
+
+@pytest.mark.parametrize("question", ["Taizhou patent subsidy", "In Fuzhou, how are patents pledged?"])
+def test_an_english_place_two_cities_share_is_neither_said_missing_nor_chosen(question):
+    # taizhou is 泰州 (江苏) and 台州 (浙江, whose plan applies there); fuzhou 福州 (福建) and 抚州 (江西)
+    regions = [KnownRegion("浙江省", "省", "浙江省"), KnownRegion("江西省", "省", "江西省")]
+    pq = parse_query(question, regions)
+    assert pq.missing_regions == () and pq.regions == ()
 
 
 def test_shared_and_everyday_place_names_are_not_reported_missing():
