@@ -453,13 +453,10 @@ class MilvusSearcher:
                 where = named_where
         # the closely written numbers are a run of the whole reference's: their path finds both's rows
         path = "/" + "".join(f"{v}/" for _, v in (ref.fallback or ref.numbers))
-        rows = self._call(
-            self.client.query,
-            self.names[0],
-            limit=QUERY_LIMIT,
-            output_fields=["record"],
-            filter=f"{where} and number_path like {_lit('%' + path + '%')}",
-        )
+        expr = f"{where} and number_path like {_lit('%' + path + '%')}"
+        rows = self._call(self.client.query, self.names[0], limit=QUERY_LIMIT, output_fields=["record"], filter=expr)
+        if len(rows) >= QUERY_LIMIT:  # a broad reference (第十条 of 10^4 regulations): every row, in batches
+            rows = self._scan(self.names[0], expr, ["record"])
         candidates = []
         for row in rows:
             clause = Clause.from_json(row["record"]["clause"])

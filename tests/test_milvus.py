@@ -273,6 +273,20 @@ def test_section_references_resolve_as_the_files_backend(fake_searcher, milvus_s
     assert pinned(milvus_searcher) == pinned(fake_searcher)
 
 
+@pytest.mark.parametrize("query", ["四（一）", "第七条", "二、"])
+def test_a_section_reference_past_one_query_s_rows_reads_them_all(fake_searcher, milvus_searcher, monkeypatch, query):
+    """Milvus returns at most QUERY_LIMIT rows a query: a broad reference at 10^6 clauses (第十条 of every
+    regulation) would pin whichever rows came back. Past the cap the rows are read in batches."""
+    import retrieval.milvus as milvus_module
+
+    monkeypatch.setattr(milvus_module, "QUERY_LIMIT", 2)
+
+    def pinned(searcher):
+        return [h.clause_id for h in searcher.search(query, k=20) if "section reference" in h.reasons]
+
+    assert len(pinned(fake_searcher)) > 2 and pinned(milvus_searcher) == pinned(fake_searcher)
+
+
 def test_a_section_reference_comes_first(milvus_searcher):
     hits = milvus_searcher.search("青海 四、(一)2.", k=3)
     assert hits[0].clause_id == "qinghai_ip-protection-and-use-plan-14th-fyp:4.1.2"
