@@ -29,6 +29,7 @@ NO_PLAN_OF = "所收录的文件中没有{region}的规划。以下是其他地�
 TENTATIVE_NOTICE = "这些条款未必直接回答了所问的问题，请核对原文后再引用。"
 NOT_STATED = "所收录的规划中没有找到写明所问{what}的条款。"
 NO_SUCH_SECTION = "所收录的文件中没有找到“{ref}”这一章节或条款。以下是最接近的条款，仅供参考。"
+NO_OWN_PLAN = "所收录的文件中没有{region}本级的文件（只有{below}的），其中没有找到直接相关的条款。"
 
 # Whether a second or third hit adds a sentence to an answer, and whether a region covers a compared
 # topic: its best clause is close in meaning OR shares enough of the question's weighted terms (set by a
@@ -127,7 +128,7 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     probability, answers, calibrated = _decide(searcher, pq, hits)
     tentative = calibrated and not pinned and probability < TENTATIVE_BELOW
     if top is None or not (pinned or answers):
-        return Answer(ABSTAIN_MESSAGE, True, confidence=round(probability, 3))
+        return Answer(_not_found(searcher, pq), True, confidence=round(probability, 3))
     gap = "" if pinned else unstated(pq.asks, [h.clause.text for h in hits[:3]], query_terms(pq.content_text))
     if gap:  # asked for a sum, a date …: clauses on the topic that do not state one do not answer
         return Answer(NOT_STATED.format(what=gap), True, confidence=round(probability, 3), unstated=gap)
@@ -176,6 +177,18 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     text = "".join(f"{s.text}〔{s.citation.short}〕" for s in sentences)
     return Answer(text, False, tuple(sentences), tuple(dict.fromkeys(figures)), confidence=round(probability, 3),
                   tentative=tentative)
+
+
+def _not_found(searcher, pq) -> str:
+    """The abstention's words: for a province the question names whose own documents the index lacks
+    (广东省…, where only 深圳市's regulation is indexed), say so rather than only that nothing matched."""
+    own = {r.name for r in searcher.regions}
+    for region in pq.regions:
+        if region not in own:
+            below = sorted({r.name for r in searcher.regions if r.province == region})
+            if below:
+                return NO_OWN_PLAN.format(region=region, below="、".join(below[:3]) + ("等" if len(below) > 3 else ""))
+    return ABSTAIN_MESSAGE
 
 
 def untranslated_note(pq, ans: Answer) -> str:

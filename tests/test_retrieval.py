@@ -871,6 +871,18 @@ def test_an_english_place_two_cities_share_is_neither_said_missing_nor_chosen(qu
     assert pq.missing_regions == () and pq.regions == ()
 
 
+def test_a_province_known_only_by_its_cities_plans_says_so_when_nothing_answers(fake_searcher):
+    # 山东省 is in the index only as 泰安市's province: 「没有找到直接相关的条款」 alone hid that
+    from retrieval.answer import ABSTAIN_MESSAGE, NO_OWN_PLAN
+
+    pq = fake_searcher.parse("山东省的养老保险缴费基数怎么调整？")
+    ans = answer(fake_searcher, pq, fake_searcher.search(pq, k=5))
+    assert pq.regions == ("山东省",) and ans.abstain
+    assert ans.text == NO_OWN_PLAN.format(region="山东省", below="泰安市")
+    pq = fake_searcher.parse("青海省的养老保险缴费基数怎么调整？")  # 青海省 has its own plans
+    assert answer(fake_searcher, pq, fake_searcher.search(pq, k=5)).text == ABSTAIN_MESSAGE
+
+
 def test_shared_and_everyday_place_names_are_not_reported_missing():
     from retrieval.places import missing_places
 
