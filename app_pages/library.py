@@ -8,6 +8,7 @@ import streamlit as st
 
 from indexer import ocr
 from indexer.load import SUPPORTED_SUFFIXES
+from indexer.regions import level_name
 from ui import config
 from ui.build import ocr_progress_text
 from ui.chrome import local_time, model_description
@@ -31,7 +32,7 @@ if searcher is not None:
     rows = [
         {
             "地区": d.region,
-            "级别": d.region_level,
+            "级别": level_name(d.region, d.region_level),
             "标题": d.title,
             "类型": d.doc_type,
             "发文机关": d.issuer,

@@ -73,7 +73,8 @@ key = pick.selectbox(
 points, unit, other_units = indicator_points(numeric, key)
 name = choices[key][0]
 st.altair_chart(indicator_chart(points, f"{name}（{unit}）" if unit else name), width="stretch", key="tg-chart")
-table = points.pivot(index="地区", columns="年份", values="数值")
+# an empty cell is a region without that year's value: shown empty, not as None
+table = points.pivot(index="地区", columns="年份", values="数值").astype(object).where(lambda t: t.notna(), "")
 st.dataframe(table, width="stretch", key="tg-compare")
 notes = []
 if other_units:

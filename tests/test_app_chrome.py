@@ -191,6 +191,12 @@ def test_targets_page_charts_the_picked_indicator_with_a_table(env):
     assert "博尔塔拉蒙古自治州" in list(compare.index) and "2025年目标" in compare.columns
     at.selectbox(key="tg-chart-name").set_value("知识产权质押融资金额").run()
     assert not at.exception and at.dataframe[1].value.loc["博尔塔拉蒙古自治州", "2025年目标"] == 7000
+    # 博州 and 青海 (written in traditional characters) state this one for different years: a year a region
+    # does not state is an empty cell, not 「None」
+    at.selectbox(key="tg-chart-name").set_value("每万人口高价值发明专利拥有量").run()
+    table = at.dataframe[1].value
+    assert {"博尔塔拉蒙古自治州", "青海省"} <= set(table.index)
+    assert not table.isna().any().any() and (table == "").any().any()
 
 
 # --- item 7: comparable clauses -------------------------------------------------------------------------
