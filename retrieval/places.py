@@ -43,7 +43,11 @@ def _names() -> tuple[dict[str, tuple[tuple[Region, ...], bool]], tuple[int, ...
         priority = 2 if county else (0 if region.level == "省" else 1)
         candidates = [(region.name, False)]
         if not county:
-            candidates += [(s, region.level != "省") for s in region.short_names if len(s) >= 2]
+            # an autonomous prefecture's or league's short name that ends in 州 or 盟 (博州, 湘西州) says it is a
+            # place by its own last character (a city's, 苏州 of 苏州河, does not)
+            own_word = region.level in ("自治州", "盟")
+            candidates += [(s, region.level != "省" and not (own_word and s.endswith(("州", "盟"))))
+                           for s in region.short_names if len(s) >= 2]
         for name, guarded in candidates:
             if name not in table or table[name][0] > priority:
                 table[name] = (priority, [region], guarded)

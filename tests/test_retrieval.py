@@ -883,6 +883,16 @@ def test_a_province_known_only_by_its_cities_plans_says_so_when_nothing_answers(
     assert answer(fake_searcher, pq, fake_searcher.search(pq, k=5)).text == ABSTAIN_MESSAGE
 
 
+def test_an_autonomous_prefectures_short_name_in_zhou_is_a_place_before_any_word():
+    # 博州知识产权质押融资 (after 博州's plan was removed) was answered from 泰安's clause with no notice
+    from retrieval.places import missing_places
+
+    indexed = [KnownRegion("青海省", "省", "青海省")]
+    assert missing_places("博州知识产权质押融资", indexed) == ("博尔塔拉蒙古自治州",)
+    assert missing_places("湘西州专利质押融资", indexed) == ("湘西土家族苗族自治州",)
+    assert missing_places("苏州河绿道贯通", indexed) == ()  # a city's 苏州 inside 苏州河 is no place
+
+
 def test_shared_and_everyday_place_names_are_not_reported_missing():
     from retrieval.places import missing_places
 
