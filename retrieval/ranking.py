@@ -204,8 +204,8 @@ def by_region(
                 if len(good) == per_region:
                     break
         if good:
-            weak = partial is not None and all(partial(h) for h in good)
-            covered.append(RegionCoverage(region, region_levels[region], tuple(good), weak))
+            each = tuple(partial(h) for h in good) if partial is not None else ()
+            covered.append(RegionCoverage(region, region_levels[region], tuple(good), bool(each) and all(each), each))
     covered.sort(key=lambda r: (r.partial, -r.hits[0].score, r.region))
     shown = {r.region for r in covered}
     shown.add(exclude_region)

@@ -87,6 +87,9 @@ class RegionCoverage:
     # Shown, but no clause of it is close in meaning or holds COVERAGE_COVERS of the topic's weighted
     # terms: it shares some of the topic's words and may not be about it (answer.partly_covers)
     partial: bool = False
+    # Per hit, in order: whether that clause passes only on shared words (the region's first may cover the
+    # topic and its second only partly); () where no judge of it was asked (similar_to)
+    partial_hits: tuple[bool, ...] = ()
 
     @property
     def covered(self) -> bool:

@@ -358,6 +358,23 @@ def test_compare_exports_carry_citations(fake_searcher):
     assert "—— 《" in md
 
 
+def test_each_compared_clause_carries_its_own_relatedness(fake_searcher):
+    """A region that covers a topic may show a second clause that shares only a word with it: the CSV
+    said 直接相关 for it, as for the region (a review's finding). Each row now says its own."""
+    from dataclasses import replace
+
+    from ui.export import compare_rows
+
+    coverages = fake_searcher.compare("知识产权质押融资", per_region=2)
+    two = next(c for c in coverages if len(c.hits) == 2 and not c.partial)
+    assert len(two.partial_hits) == 2  # the judge of every shown clause is kept
+    mixed = replace(two, partial_hits=(False, True))
+    rows = [r for r in compare_rows([mixed]) if r["排名"]]
+    assert [r["相关程度"] for r in rows] == ["直接相关", "部分相关"]
+    md = compare_markdown("知识产权质押融资", [mixed])
+    assert md.count(PARTLY_COVERED) == 1 and f"（{PARTLY_COVERED}）" in md
+
+
 def test_csv_cells_that_would_run_as_formulas_get_a_quote():
     from ui.export import safe_cell
 

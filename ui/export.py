@@ -57,8 +57,14 @@ def compare_rows(coverages: list[RegionCoverage]) -> list[dict[str, str]]:
             rows.append({"地区": cov.region, "级别": level_name(cov.region, cov.region_level), "排名": str(i), "引用": c.canonical,
                          "公文引用": c.official, "简体引用": c.simplified, "简短引用": c.short,
                          "条款编号": hit.clause_id, "条款": hit.clause.text,
-                         "相关程度": "部分相关" if cov.partial else "直接相关"})
+                         "相关程度": "部分相关" if partly(cov, i - 1) else "直接相关"})
     return rows
+
+
+def partly(cov: RegionCoverage, i: int) -> bool:
+    """Whether the i-th clause shown for a region is only partly related (its own judge; the region's where
+    none was kept)."""
+    return cov.partial_hits[i] if i < len(cov.partial_hits) else cov.partial
 
 
 def compare_csv(coverages: list[RegionCoverage]) -> bytes:
@@ -76,10 +82,11 @@ def compare_markdown(topic: str, coverages: list[RegionCoverage]) -> str:
             lines += [NOT_COVERED, ""]
         elif cov.partial:
             lines += [f"*{PARTLY_COVERED}*", ""]
-        for hit in cov.hits:
+        for i, hit in enumerate(cov.hits):
             c = cite(hit.clause, hit.document)
             quoted = "\n".join(f"> {md(line)}" for line in hit.clause.text.splitlines() if line.strip())
-            lines += [quoted, "", f"—— {md(c.canonical)}", ""]
+            weak = f"（{PARTLY_COVERED}）" if partly(cov, i) and not cov.partial else ""
+            lines += [quoted, "", f"—— {md(c.canonical)}{weak}", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -11,7 +11,7 @@ from retrieval.highlight import highlight, render_html
 from retrieval.records import Highlight, Hit, RegionCoverage
 
 from .context import Block, block_of, linked_clause_of, section_context
-from .export import NOT_COVERED, PARTLY_COVERED
+from .export import NOT_COVERED, PARTLY_COVERED, partly
 from .safe import html_text, md
 
 CSS = """
@@ -241,9 +241,11 @@ def coverage_item(cov: RegionCoverage, query: str = "", weights=None, *, full: b
         return
     if cov.partial:
         st.caption(PARTLY_COVERED)
-    for hit in cov.hits:
+    for i, hit in enumerate(cov.hits):
         c = cite(hit.clause, hit.document)
         label = f" {hit.clause.label}" if hit.clause.label and hit.clause.kind not in ("indicator", "glossary") else ""
+        if full and partly(cov, i) and not cov.partial:  # the region covers the topic, this clause only partly
+            st.caption(PARTLY_COVERED)
         if not full:
             st.page_link(
                 "app_pages/browse.py",
