@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui.export import table_csv
 from ui.filters import CHOICES
-from ui.indicators import indicator_chart, indicator_choices, indicator_points, numeric_rows
+from ui.indicators import indicator_chart, indicator_choices, indicator_points, numeric_rows, year_table
 from ui.resources import require_searcher
 
 st.markdown("### 量化指标")
@@ -73,9 +73,7 @@ key = pick.selectbox(
 points, unit, other_units = indicator_points(numeric, key)
 name = choices[key][0]
 st.altair_chart(indicator_chart(points, f"{name}（{unit}）" if unit else name), width="stretch", key="tg-chart")
-# an empty cell is a region without that year's value: shown empty, not as None
-table = points.pivot(index="地区", columns="年份", values="数值").astype(object).where(lambda t: t.notna(), "")
-st.dataframe(table, width="stretch", key="tg-compare")
+st.dataframe(year_table(points), width="stretch", key="tg-compare")
 notes = []
 if other_units:
     notes.append(f"另有 {other_units} 项使用其他单位，未放在同一张图中")

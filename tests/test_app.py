@@ -375,6 +375,18 @@ def test_each_compared_clause_carries_its_own_relatedness(fake_searcher):
     assert md.count(PARTLY_COVERED) == 1 and f"（{PARTLY_COVERED}）" in md
 
 
+def test_the_markdown_export_writes_figures_as_the_plan_does():
+    # pasted into a document as text, 2\.加强, 10\% and 17\.5万平方米\; differed from the source (a review)
+    from ui.export import md_file
+
+    for text in ("2.加强重点人群", "占比10%", "新建绿地17.5万平方米;", "2020年：/", "青海省 · 四（一）2"):
+        assert md_file(text) == text
+    # what Markdown would read as markup is still escaped: a link, a tag, a list or heading marker
+    assert md_file("[下载](http://evil.example)") == "\\[下载\\](http\\://evil.example)"
+    assert md_file("<b>x</b>") == "\\<b\\>x\\</b\\>"
+    assert md_file("2. 加强") == "2\\. 加强" and md_file("# 标题") == "\\# 标题" and md_file("- 一项") == "\\- 一项"
+
+
 def test_csv_cells_that_would_run_as_formulas_get_a_quote():
     from ui.export import safe_cell
 

@@ -16,8 +16,6 @@ from indexer.regions import level_name
 from retrieval.cite import cite
 from retrieval.records import RegionCoverage
 
-from .safe import md
-
 NOT_COVERED = "未找到直接相关条款"
 PARTLY_COVERED = "仅部分词语与主题相符，可能并非直接相关"
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
@@ -72,21 +70,39 @@ def compare_csv(coverages: list[RegionCoverage]) -> bytes:
     return table_csv(compare_rows(coverages), COMPARE_FIELDS)
 
 
+# In an exported Markdown file (read in a Markdown viewer, or pasted into a document as text) only what
+# Markdown would read as markup is escaped: 17.5万平方米; and 10% stay as written (the app's own ``md``
+# escapes every ASCII punctuation mark, for Streamlit's directives too).
+_MARKUP = re.compile(r"([\\`*_\[\]<>|~])")
+_AUTOLINK = re.compile(r"(?i)\b(?:https?|ftp|file|mailto|javascript|data):|\bwww\.")
+_LINE_MARKUP = re.compile(r"^(\s*)(#+|[-+=]|\d+(?=[.)]))(?=[.)]?(?:\s|$))")
+
+
+def md_file(text: object) -> str:
+    """``text`` for one line of an exported Markdown file: markup characters escaped, and a line start that
+    would make a heading, a list or a rule (``# ``, ``- ``, ``2. `` - a marker and a space; 2.加强 is text)
+    escaped; line breaks as spaces."""
+    flat = re.sub(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+", " ", "" if text is None else str(text))
+    flat = _MARKUP.sub(r"\\\1", flat)
+    flat = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], flat)  # http\:… www\.… link nothing
+    return _LINE_MARKUP.sub(lambda m: m.group(1) + m.group(2) + "\\" if m.group(2)[0].isdigit() else m.group(1) + "\\" + m.group(2), flat)
+
+
 def compare_markdown(topic: str, coverages: list[RegionCoverage]) -> str:
     """The comparison as Markdown: one section per region, each clause quoted with its citation (all
     document text and the topic escaped)."""
-    lines = [f"# 地区对比：{md(topic)}", ""]
+    lines = [f"# 地区对比：{md_file(topic)}", ""]
     for cov in coverages:
-        lines += [f"## {md(cov.region)}（{md(level_name(cov.region, cov.region_level))}）", ""]
+        lines += [f"## {md_file(cov.region)}（{md_file(level_name(cov.region, cov.region_level))}）", ""]
         if not cov.hits:
             lines += [NOT_COVERED, ""]
         elif cov.partial:
             lines += [f"*{PARTLY_COVERED}*", ""]
         for i, hit in enumerate(cov.hits):
             c = cite(hit.clause, hit.document)
-            quoted = "\n".join(f"> {md(line)}" for line in hit.clause.text.splitlines() if line.strip())
+            quoted = "\n".join(f"> {md_file(line)}" for line in hit.clause.text.splitlines() if line.strip())
             weak = f"（{PARTLY_COVERED}）" if partly(cov, i) and not cov.partial else ""
-            lines += [quoted, "", f"—— {md(c.canonical)}{weak}", ""]
+            lines += [quoted, "", f"—— {md_file(c.canonical)}{weak}", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -89,3 +89,11 @@ def indicator_chart(points: pd.DataFrame, title: str) -> alt.LayerChart:
         text=alt.Text("数值:Q", format=",.4~f"), color=alt.value("#212529")
     )
     return (bars + values).properties(height=alt.Step(BAR, **{"for": "offset"}))  # BAR pixels a bar
+
+
+def year_table(points: pd.DataFrame):
+    """One indicator's values as a region × year table for the page: a year a region does not state is an
+    empty cell, not 「None」; the numbers stay numbers (they sort as numbers)."""
+    table = points.pivot(index="地区", columns="年份", values="数值")
+    return table.style.format(na_rep="", precision=2, thousands="")
+
