@@ -18,6 +18,8 @@ _CELL_SPLIT = re.compile(r"\t+|\s{2,}|\u3000+")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
 _UNIT = re.compile(r"^(?P<name>.*?)\s*[（(](?P<unit>[^（）()]{1,8})[）)]\s*$")
 _YEAR_IN_CELL = re.compile(r"[（(]\s*((?:19|20)\d{2})\s*年?\s*[）)]")
+# A five-year plan by its number (十四五: the 14th, 2021-2025); a column of it holds the value at its end.
+_PERIOD = re.compile(r"十([一二三四五六七八九])五")
 _BASELINE_HEADER = re.compile(r"现状|基准|基期|現狀|基準")
 _TARGET_HEADER = re.compile(r"目标|目標")
 _ATTRIBUTE = re.compile(r"预期性|约束性|預期性|約束性")
@@ -25,6 +27,11 @@ _ATTRIBUTE = re.compile(r"预期性|约束性|預期性|約束性")
 # figures are results, not targets.
 _COMPLETION = re.compile(r"完成|实际|實際|实现情况|實現情況|达成|達成")
 _SUB_ROW = re.compile(r"^其中\s*[：:，,]?")
+
+
+def period_end(digit: str) -> str:
+    """The last year of the five-year plan 十{digit}五: 十三五 → 2020, 十四五 → 2025, 十五五 → 2030."""
+    return str(1955 + 5 * (10 + "一二三四五六七八九".index(digit) + 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +105,14 @@ def _table_title(lines: list[tuple[int, str]], header_idx: int) -> str:
 
 
 def _columns(header: list[str]) -> dict | None:
-    # A year column: 2025年, or a value column that names its year: 目标值（2025年）, 基准值(2020年).
+    # A year column: 2025年, or a value column that names its year: 目标值（2025年）, 基准值(2020年), or the
+    # five-year plan it ends: “十四五”现状值 (2025), “十五五”目标值 (2030).
     years = [
         (i, m.group(1)) for i, cell in enumerate(header)
         if (m := _YEAR.fullmatch(cell.replace(" ", "")) or _YEAR_IN_CELL.search(cell))
     ]
+    if not years:
+        years = [(i, period_end(m.group(1))) for i, cell in enumerate(header) if (m := _PERIOD.search(cell))]
     name_col = next((i for i, cell in enumerate(header) if "指标" in cell or "指標" in cell), None)
     if len(years) < 2 and name_col is None:
         return None

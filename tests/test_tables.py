@@ -186,6 +186,21 @@ def test_sub_rows_are_rows_of_their_own_named_after_their_row():
         ("专利授权量", "1500"), ("专利授权量（其中：发明专利）", "200"), ("商标注册量", "4000")]
 
 
+def test_columns_named_by_a_five_year_plan_hold_its_last_year():
+    # “十四五”现状值 / “十五五”目标值 (a 十五五 plan's table): the rows had no years, so they lined up with no
+    # other region's 2020 / 2025 values (a researcher review)
+    from indexer.tables import period_end
+
+    assert (period_end("三"), period_end("四"), period_end("五")) == ("2020", "2025", "2030")
+    lines = ["表1 主要指标", "序号", "类别", "指标名称", "“十四五”现状值", "“十五五”规划目标", "属性",
+             "1", "火灾形势", "每百万人火灾事故年平均发生率（起/百万人）", "500", "≤490", "约束性",
+             "2", "每百万人火灾事故年平均死亡率（人/百万人）", "3.6", "≤3.5", "约束性"]
+    plan = read_plan_text("某区消防规划\n2026年1月1日\n一、主要指标\n" + "\n\n".join(lines) + "\n")
+    assert [(i.name, i.baseline_year, i.baseline, i.target_year, i.target) for i in plan.indicators] == [
+        ("每百万人火灾事故年平均发生率", "2025", "500", "2030", "≤490"),
+        ("每百万人火灾事故年平均死亡率", "2025", "3.6", "2030", "≤3.5")]
+
+
 def test_a_completion_table_of_the_past_plan_gives_no_targets():
     text = ("某市规划\n2022年1月1日\n一、发展基础\n“十三五”规划指标完成情况\n"
             "指标\t2015年\t2020年目标\t2020年完成情况\n专利授权量（件）\t500\t800\t950\n商标注册量（件）\t900\t1200\t1300\n")
