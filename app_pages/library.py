@@ -14,10 +14,10 @@ from ui.build import ocr_progress_text
 from ui.chrome import local_time, model_description
 from ui.editor import editor_panel
 from ui.export import table_csv
-from ui.messages import hide_paths, reason_text
+from ui.messages import UploadRefused, hide_paths, reason_text
 from ui.resources import build_status, searcher_or_notice, start_build
 from ui.safe import md
-from ui.upload import MAX_BYTES, outcome_line, save_uploads
+from ui.upload import MAX_BYTES, outcome_line, save_uploads, withdraw_plan
 
 st.markdown("### 文件库")
 searcher = searcher_or_notice()  # an editor may upload below even without an index
@@ -83,6 +83,20 @@ if not editor_panel():  # visitors read; uploading, rescanning and rebuilding ne
 if searcher is not None:
     if st.button("重新扫描文件夹并更新索引", help="收录管理员手工放入规划文件夹的文件", key="rescan"):
         start_build()
+
+if searcher is not None and searcher.index.documents:
+    st.markdown("##### 移出文件库")
+    sources = sorted(entry.document.source for entry in searcher.index.documents)
+    leaving = st.selectbox("要移出的文件", sources, index=None, placeholder="选择文件", key="withdraw-file")
+    sure = st.checkbox("我确认将这个文件移出文件库（文件不会删除，保留在规划文件夹的隐藏子文件夹中，放回即可恢复）",
+                       key="withdraw-confirm", disabled=leaving is None)
+    if st.button("移出并更新索引", disabled=leaving is None or not sure, key="withdraw"):
+        try:
+            kept = withdraw_plan(leaving, config.data_dir())
+        except UploadRefused as err:
+            st.error(md(str(err)))
+        else:
+            start_build(messages=[("success", f"已将 {leaving} 移出文件库（文件保留为隐藏子文件夹中的 {kept}，放回规划文件夹即可恢复）")])
 
 st.markdown("##### 上传规划文件")
 kinds = [s.lstrip(".") for s in SUPPORTED_SUFFIXES]

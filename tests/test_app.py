@@ -1037,3 +1037,40 @@ def test_an_update_from_the_app_embeds_with_the_runtime_the_index_was_built_with
     for recorded, expected in (("torch", "torch"), ("onnx-int8", "onnx")):
         (index / "manifest.json").write_text(json.dumps({**manifest, "runtime": recorded}), encoding="utf-8")
         assert embedder_settings(index).runtime == expected
+
+
+def test_an_editor_takes_a_plan_out_of_the_library_and_nothing_is_deleted(private_env, editor):
+    # operators could only delete a plan's file on the server (a review's finding); withdrawing keeps it
+    from ui.upload import WITHDRAWN
+
+    data, _ = private_env
+    name = "taian_ip-protection-and-use-plan-14th-fyp.txt"
+    original = (data / name).read_bytes()
+    at = unlock(app())
+    at.selectbox(key="withdraw-file").set_value(name).run()
+    assert at.button(key="withdraw").proto.disabled  # not without the confirmation
+    at.checkbox(key="withdraw-confirm").check().run()
+    at.button(key="withdraw").click().run()
+    finished(at)
+    assert not (data / name).exists()
+    kept = list((data / WITHDRAWN).glob(f"*-{name}"))
+    assert len(kept) == 1 and kept[0].read_bytes() == original  # moved aside, byte for byte
+    assert any(s.startswith(f"已将 {name} 移出文件库") for s in texts(at.success))
+    from retrieval.search import Searcher
+
+    searcher = Searcher.open(private_env[1])
+    assert name not in {d.source for d in searcher.docs.values()}
+    assert not any(w.startswith(".") or WITHDRAWN in w for w in texts(at.warning))  # no build warning for it
+
+
+def test_withdrawing_refuses_what_is_not_a_plan_of_the_folder(tmp_path):
+    from ui.upload import withdraw_plan
+
+    (tmp_path / "plan.txt").write_text("x", encoding="utf-8")
+    for name in ("../plan.txt", ".upload.lock", "missing.txt", ""):
+        with pytest.raises(messages.UploadRefused):
+            withdraw_plan(name, tmp_path)
+    (tmp_path / "plan.txt.meta.json").write_text("{}", encoding="utf-8")
+    kept = withdraw_plan("plan.txt", tmp_path)
+    assert (tmp_path / ".withdrawn" / kept).read_text(encoding="utf-8") == "x"
+    assert (tmp_path / ".withdrawn" / f"{kept}.meta.json").exists() and not (tmp_path / "plan.txt.meta.json").exists()

@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,6 +175,33 @@ def _write_temp(data_dir: Path, data: bytes) -> Path:
         Path(name).unlink(missing_ok=True)
         raise
     return Path(name)
+
+
+# Plans taken out of the library are kept here, inside the plans folder (a hidden folder: no build reads it).
+WITHDRAWN = ".withdrawn"
+
+
+def withdraw_plan(name: str, data_dir: Path) -> str:
+    """Take a plan out of the library without deleting it: the file (and its ``.meta.json`` sidecar) moves
+    into the plans folder's hidden ``.withdrawn/`` folder under a dated name; the next build drops it from
+    the index, and putting the file back brings it back. Returns the name it is kept under there."""
+    data_dir = Path(data_dir)
+    source = data_dir / name
+    if Path(name).name != name or name.startswith(".") or source.is_symlink() or not source.is_file():
+        raise UploadRefused(f"{name}：文件库中没有这个文件")
+    kept = data_dir / WITHDRAWN
+    kept.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    with _folder_lock(data_dir):
+        for n in range(1, 1000):  # two withdrawals of one name in one second keep both
+            target = kept / (f"{stamp}-{name}" if n == 1 else f"{stamp}-{n}-{name}")
+            if not target.exists():
+                break
+        os.replace(source, target)  # within one folder tree: a rename, never a copy that could stop half way
+        sidecar = data_dir / f"{name}.meta.json"
+        if sidecar.is_file() and not sidecar.is_symlink():
+            os.replace(sidecar, kept / f"{target.name}.meta.json")
+    return target.name
 
 
 @contextlib.contextmanager
