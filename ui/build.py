@@ -42,7 +42,8 @@ def report_lines(report: BuildReport) -> list[str]:
     else:
         lines = [
             f"已建立索引：{report.documents} 个文件，{report.clauses} 条条款"
-            f"（新计算 {report.embedded} 条，复用 {report.reused} 条，用时 {report.seconds:.1f} 秒）。"
+            # embedded / reused count vectors: a clause's own and one per sentence, not clauses
+            f"（语义向量新计算 {report.embedded} 个、复用 {report.reused} 个，用时 {report.seconds:.1f} 秒）。"
         ]
     for label, names in (("新增", report.added), ("更新", report.changed), ("移除", report.removed)):
         if names:
