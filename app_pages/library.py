@@ -17,7 +17,7 @@ from ui.export import table_csv
 from ui.messages import UploadRefused, hide_paths, reason_text
 from ui.resources import build_status, searcher_or_notice, start_build
 from ui.safe import md
-from ui.upload import MAX_BYTES, outcome_line, save_uploads, withdraw_plan
+from ui.upload import MAX_BYTES, outcome_line, same_titled, save_uploads, withdraw_plan
 
 st.markdown("### 文件库")
 searcher = searcher_or_notice()  # an editor may upload below even without an index
@@ -73,6 +73,11 @@ if searcher is not None:
         st.markdown("##### 重复的文件（只收录一份）")
         for source, original in manifest.duplicates:
             st.info(md(f"{source} 与 {original} 内容相同，未重复收录"))
+    same_title = same_titled([entry.document for entry in index.documents])
+    if same_title:  # not the same bytes, but the same document by its title: a copy, a part, a scan of it?
+        st.markdown("##### 标题相同的文件（请确认是否重复）")
+        for title, sources in same_title:
+            st.info(md(f"《{title}》：{'、'.join(sources)}"))
     if not manifest.skipped and not manifest.duplicates:
         st.caption("规划文件夹中的文件均已收录。")
 

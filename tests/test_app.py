@@ -1076,3 +1076,17 @@ def test_withdrawing_refuses_what_is_not_a_plan_of_the_folder(tmp_path):
     kept = withdraw_plan("plan.txt", tmp_path)
     assert (tmp_path / ".withdrawn" / kept).read_text(encoding="utf-8") == "x"
     assert (tmp_path / ".withdrawn" / f"{kept}.meta.json").exists() and not (tmp_path / "plan.txt.meta.json").exists()
+
+
+def test_files_of_one_title_are_pointed_out_to_the_operator():
+    # a scan of part of an indexed plan was taken in as a second document with the same title, unremarked
+    from indexer.records import Document
+    from ui.upload import same_titled
+
+    def doc(source, title, region="泰安市"):
+        return Document(source.split(".")[0], source, "", title, region, "市", "山东省")
+
+    docs = [doc("taian.txt", "泰安市“十四五”知识产权保护和运用规划"), doc("taian_scan.pdf", "泰安市“十四五”知识产权保护和运用规划"),
+            doc("qinghai.txt", "青海省规划", "青海省"), doc("other.txt", "泰安市另一规划")]
+    assert same_titled(docs) == [("泰安市“十四五”知识产权保护和运用规划", ["taian.txt", "taian_scan.pdf"])]
+    assert same_titled(docs[2:]) == []

@@ -177,6 +177,19 @@ def _write_temp(data_dir: Path, data: bytes) -> Path:
     return Path(name)
 
 
+def same_titled(documents) -> list[tuple[str, list[str]]]:
+    """(title, the files) for each title (with its region) that more than one indexed file carries: not
+    byte-identical files (those are duplicates already), but perhaps the same plan twice (a scan of part
+    of it, a Word and a PDF edition). Sorted, for the Library to ask the operator."""
+    from indexer.textnorm import search_form
+
+    groups: dict[tuple[str, str], list] = {}
+    for d in documents:
+        if d.title:
+            groups.setdefault((d.region, search_form(d.title).text), []).append(d)
+    return sorted((docs[0].title, sorted(d.source for d in docs)) for docs in groups.values() if len(docs) > 1)
+
+
 # Plans taken out of the library are kept here, inside the plans folder (a hidden folder: no build reads it).
 WITHDRAWN = ".withdrawn"
 
