@@ -232,10 +232,12 @@ def _figures(sentence: str, weights: Mapping[str, float] | None = None) -> list[
     previous = 0
     for m in _FIGURE.finditer(sentence):
         figure = f"{m.group('num')}{m.group('unit')}"
-        own_words = search_form(sentence[max(previous, m.start() - FIGURE_WORDS) : m.end()]).text
-        previous = m.end()
+        start, previous = max(previous, m.start() - FIGURE_WORDS), m.end()
         if _NOT_A_FIGURE.match(figure):
             continue
-        score = sum(w for term, w in (weights or {}).items() if term in own_words)
+        score = 0.0
+        if weights:
+            own_words = search_form(sentence[start : m.end()]).text
+            score = sum(w for term, w in weights.items() if term in own_words)
         found.append((score, f"{figure}（{m.group('year')}年）" if m.group("year") else figure))
     return [figure for _, figure in sorted(found, key=lambda f: -f[0])]  # stable: text order on ties

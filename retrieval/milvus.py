@@ -465,7 +465,7 @@ class MilvusSearcher:
             candidates.append((clause, numbers))
         docs = [self.docs[d] for d in sorted({c.doc_id for c, _ in candidates})]
         tiers = []  # the documents the query names by title or own region first, as the files backend
-        for tier in document_tiers(pq.search_text, docs, pq.regions, ref_head(pq)):
+        for tier in document_tiers(docs, pq.regions, ref_head(pq)):
             ids = {d.doc_id for d in tier}
             tiers.append([c for c in candidates if c[0].doc_id in ids])
         chosen: list[Clause] = []

@@ -140,9 +140,11 @@ def parse_query(raw: str, regions: Iterable[KnownRegion] = ()) -> ParsedQuery:
     search_text = years_to_digits(simplify(cleaned))
     regions = tuple(regions)
     named = find_regions(search_text, regions)
-    missing = () if named else topic_places_missing(search_text, regions)
-    if not named and not missing:  # 西宁市如何…: the question is about a place 青海省's plans cover
-        named = topic_places_above(search_text, regions)
+    missing: tuple[str, ...] = ()
+    if not named and (topic := _topic_place(search_text)):
+        missing = topic_places_missing(topic, regions)
+        if not missing:  # 西宁市如何…: the question is about a place 青海省's plans cover
+            named = topic_places_above(topic, regions)
     ref = find_section_ref(search_text)
     # English words match nothing in Chinese plans: the lexical side keeps only the translated terms
     content = _expand(content_words(years_to_digits(simplify(terms)) if terms else search_text, named, regions, ref))
@@ -188,22 +190,21 @@ def content_words(search_text: str, named: tuple[str, ...], regions, ref) -> str
 _LEAD = re.compile(r"^(?:请问|想问一下|想问|我想知道|我在|我们在|在|对于|关于|咨询)?[，,：:\s]*")
 
 
-def topic_places_missing(search_text: str, regions) -> tuple[str, ...]:
-    """The regions a question opens with (its topic, 福建省对… / 在广州… / Fujian patent …) that no indexed
-    document is about. A place named later in the sentence (依托上海、深圳证券交易所) is a detail, not the topic."""
+def topic_places_missing(topic: str, regions) -> tuple[str, ...]:
+    """The place a question opens with (its topic, ``_topic_place``: 福建省对… / 在广州… / Fujian patent …),
+    when no indexed document is about it. A place named later in the sentence (依托上海、深圳证券交易所) is a
+    detail, not the topic."""
     from .places import missing_places
 
-    topic = _topic_place(search_text)
-    return missing_places(topic, tuple(regions)) if topic else ()
+    return missing_places(topic, tuple(regions))
 
 
-def topic_places_above(search_text: str, regions) -> tuple[str, ...]:
+def topic_places_above(topic: str, regions) -> tuple[str, ...]:
     """For a question that opens with a place no indexed document is about but whose province's (or
     prefecture's) is (西宁市如何支持…, 在杭州…): those indexed regions, whose plans apply there."""
     from .places import covering_regions
 
-    topic = _topic_place(search_text)
-    return covering_regions(topic, tuple(regions)) if topic else ()
+    return covering_regions(topic, tuple(regions))
 
 
 def _topic_place(search_text: str) -> str:

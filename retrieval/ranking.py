@@ -266,23 +266,20 @@ def bare(text: str) -> str:
     return _NOT_WORDS.sub("", search_form(text).text)
 
 
-def document_tiers(
-    query: str, documents: Sequence[Document], regions: Collection[str], head: str = ""
-) -> list[list[Document]]:
+def document_tiers(documents: Sequence[Document], regions: Collection[str], head: str = "") -> list[list[Document]]:
     """The sets of documents to look a section reference up in, narrowest first, each inside the next, the
-    last all of ``documents``: those whose title the query writes (《上海市水资源保护利用和防汛“十三五”规划》
-    一、…); of a region the query names itself (上海市's own plan before 崇明区's, whose province 上海市 is);
-    of the narrower region where it names a province and a region in it (上海普陀: 普陀区's); and of those
-    the one or few more of whose title's own words ``head``, the query before its section number, writes
-    (普陀区消防规划 三、(二): the fire-safety plan, not the greening plan; heading words after the number are
-    the section's, not the document's). A step that keeps none or all adds no set."""
+    last all of ``documents`` (already only those whose whole title the query writes, where it writes one:
+    ``titled``): of a region the query names itself (上海市's own plan before 崇明区's, whose province 上海市
+    is); of the narrower region where it names a province and a region in it (上海普陀: 普陀区's); and of
+    those the one or few more of whose title's own words ``head``, the query before its section number,
+    writes (普陀区消防规划 三、(二): the fire-safety plan, not the greening plan; heading words after the number
+    are the section's, not the document's). A step that keeps none or all adds no set."""
     tiers = [list(documents)]
 
     def narrow(kept: list[Document]) -> None:
         if kept and len(kept) < len(tiers[0]):
             tiers.insert(0, kept)
 
-    narrow(titled(query, documents))
     narrow([d for d in tiers[0] if d.region in regions])
     narrow([d for d in tiers[0] if d.province != d.region and d.province in regions])
     named = _pairs(bare(head))

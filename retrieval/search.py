@@ -368,16 +368,10 @@ class Searcher:
         docs = [self._doc_list[i] for i in np.unique(cols.row_doc[candidates]).tolist()]
         named = titled(pq.search_text, docs)
         if named:  # the documents whose title the query writes, and no other
-            chosen = np.zeros(len(self._doc_list), dtype=bool)
-            chosen[[cols.doc_pos[d.doc_id] for d in named]] = True
-            candidates, docs = candidates & chosen[cols.row_doc], named
+            candidates, docs = candidates & self._rows_of(named), named
         # those of the region it names itself are asked first (浙江专利条例第十条: not 宁波's, whose 第十条
         # matches from its root where 浙江's sits under 第二章)
-        tiers = []
-        for tier in document_tiers(pq.search_text, docs, pq.regions, ref_head(pq))[:-1]:
-            chosen = np.zeros(len(self._doc_list), dtype=bool)
-            chosen[[cols.doc_pos[d.doc_id] for d in tier]] = True
-            tiers.append(candidates & chosen[cols.row_doc])
+        tiers = [candidates & self._rows_of(tier) for tier in document_tiers(docs, pq.regions, ref_head(pq))[:-1]]
         tiers.append(candidates)
         rows = np.zeros(0, dtype=np.int32)
         for tier, numbers in itertools.product(tiers, section_ref_tries(ref)):
@@ -387,6 +381,12 @@ class Searcher:
         rows = cols.in_document_order(rows).tolist()
         doc_ids = [self._doc_list[d].doc_id for d in self._row_doc[rows].tolist()]
         return order_resolved(pq.search_text, rows, doc_ids, self.docs, lambda row: self.clauses[row])
+
+    def _rows_of(self, documents) -> np.ndarray:
+        """A mask of the rows of some documents."""
+        chosen = np.zeros(len(self._doc_list), dtype=bool)
+        chosen[[self._cols.doc_pos[d.doc_id] for d in documents]] = True
+        return chosen[self._cols.row_doc]
 
     # --- term statistics -------------------------------------------------------------------------------
 

@@ -222,10 +222,10 @@ def test_a_section_reference_keeps_the_document_whose_title_it_writes():
     """浙江专利条例第十条 is 浙江's regulation's, not 宁波's (浙江省 is 宁波's province); 上海市 一（一） is
     上海市's own plan's, not 崇明区's; a title in any quotes or none, half-width or traditional, decides."""
     from indexer.records import Document
-    from retrieval.ranking import document_tiers
+    from retrieval.ranking import document_tiers, titled
 
-    def named_documents(query, docs, regions):  # the narrowest set asked first
-        return document_tiers(query, docs, regions)[0]
+    def named_documents(query, docs, regions):  # the narrowest set asked first, as both backends ask it
+        return document_tiers(titled(query, docs) or docs, regions)[0]
 
     def doc(doc_id, title, region, province):
         return Document(doc_id, doc_id + ".md", "", title, region, "", province)
@@ -259,9 +259,9 @@ def test_a_section_reference_looks_first_where_the_query_names_the_document():
     green = doc("green", "普陀区绿化建设和市容景观提升“十五五”规划")
     water = Document("water", "water.md", "", "上海市水资源保护利用和防汛“十三五”规划", "上海市", "省", "上海市")
     docs = [fire, green, water]
-    assert document_tiers("上海普陀消防规划 三、(二)", docs, ("上海市", "普陀区"), "上海普陀消防规划 ")[0] == [fire]
-    assert document_tiers("普陀区绿化规划 三、(二)", docs, ("普陀区",), "普陀区绿化规划 ")[0] == [green]
-    tiers = document_tiers("普陀区 第一部分：发展基础 一、", docs, ("普陀区",), "普陀区 ")
+    assert document_tiers(docs, ("上海市", "普陀区"), "上海普陀消防规划 ")[0] == [fire]
+    assert document_tiers(docs, ("普陀区",), "普陀区绿化规划 ")[0] == [green]
+    tiers = document_tiers(docs, ("普陀区",), "普陀区 ")
     assert tiers == [[fire, green], docs]  # the region only: both its plans, then every document
 
 
