@@ -91,9 +91,10 @@ def indicator_chart(points: pd.DataFrame, title: str) -> alt.LayerChart:
     return (bars + values).properties(height=alt.Step(BAR, **{"for": "offset"}))  # BAR pixels a bar
 
 
-def year_table(points: pd.DataFrame):
-    """One indicator's values as a region × year table for the page: a year a region does not state is an
-    empty cell, not 「None」; the numbers stay numbers (they sort as numbers)."""
+def year_table(points: pd.DataFrame) -> pd.DataFrame:
+    """One indicator's values as a region × year table for the page, written as the plans write them: a
+    year a region does not state is an empty cell. (The page's grid draws a missing number as 「None」 and
+    ignores a Styler's na_rep, so the cells are text.)"""
     table = points.pivot(index="地区", columns="年份", values="数值")
-    return table.style.format(na_rep="", precision=2, thousands="")
+    return table.apply(lambda col: col.map(lambda v: "" if pd.isna(v) else f"{v:g}"))
 
