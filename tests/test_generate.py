@@ -394,7 +394,8 @@ def test_browser_streams_then_shows_the_checked_answer(model_app, request, tmp_p
     assert [c.text for c in answer.find_elements(By.CSS_SELECTOR, ".answer-cite")] == ["[1]", "[2]"]
     assert driver.find_element(By.CSS_SELECTOR, box).text.count("证券化等业务") == 1  # no stale draft
     for n, clause_start in ((1, "3.深化知识产权金融服务"), (2, "推进专利金融创新发展")):
-        expander = driver.find_element(By.CSS_SELECTOR, f'[class*="st-key-gen-src-{n}"] summary')
+        # the sources are drawn just after the answer box: wait for each (a loaded machine drew them late)
+        expander = _wait(driver, f'[class*="st-key-gen-src-{n}"] summary')
         assert expander.text.endswith(f"[{n}] {('青海省 · 四（三）3', '博尔塔拉蒙古自治州 · 二（一）3')[n - 1]}")
         expander.click()
         _wait(driver, f'[class*="st-key-gen-src-{n}"] .clause-text', text=clause_start)
