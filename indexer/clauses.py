@@ -1,8 +1,8 @@
 """Heading tree → clauses: the smallest numbered units, with departments, split when too long.
 
 Every character of the body belongs to exactly one segment: the preamble, a section's own text before
-its first child (an 'intro' clause, or just its heading line when it has no text of its own), or a leaf
-clause. Segments are trimmed of trailing whitespace only, so their spans tile the body.
+its first child (an 'intro' clause, or just its heading line when it has no text of its own), a leaf
+clause, or a captioned table or box that ends an enumeration (the section's, cited by its caption). Segments are trimmed of trailing whitespace only, so their spans tile the body.
 """
 
 from __future__ import annotations
@@ -82,6 +82,8 @@ def segments(text: str, structure: Structure):
     body_start, body_end = structure.body_span
     marks = structure.headings
     cuts = sorted(g.span[0] for g in structure.glossaries)
+    blocks = {b.after.start: b for b in structure.blocks}
+    cuts = sorted(cuts + [b.start for b in structure.blocks])
 
     def until(start: int, end: int) -> int:
         return min([c for c in cuts if start < c < end] + [end])
@@ -97,6 +99,9 @@ def segments(text: str, structure: Structure):
         has_children = nxt is not None and nxt.level > mark.level
         if not has_children:
             yield "clause", mark, start, end
+            if mark.start in blocks:
+                block = blocks[mark.start]
+                yield "block", block.parent, block.start, block.end
         elif text[mark.title_end : end].strip(" \n。：:"):
             yield "intro", mark, start, end
         else:
@@ -113,6 +118,15 @@ def make_clauses(text: str, structure: Structure, doc_id: str, region: str) -> l
     seen: dict[str, int] = {}
     for kind, mark, start, end in segments(text, structure):
         if kind == "heading":
+            continue
+        if kind == "block":  # a captioned table or box of the section: cited by its number and caption
+            block = next(b for b in structure.blocks if b.start == start)
+            key = f"{number_path(mark)}.b"
+            seen[key] = seen.get(key, 0) + 1
+            clauses += _parts(
+                text, start, end, f"{doc_id}:{key}{seen[key]}", mark, doc_id, region, parse_departments(text[start:end]),
+                "lead", lead=block.caption,
+            )
             continue
         key = number_path(mark)
         seen[key] = seen.get(key, 0) + 1

@@ -45,6 +45,9 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("（n）", re.compile(r"[（(]\s*(\d{1,3})\s*[）)]")),
     ("①", re.compile(r"([①-⑳])")),
 ]
+# A table's or box's caption line (表2 …主要指标表, 附表1, 专栏3 重点工程): not a heading, but it names the
+# block under it.
+CAPTION = re.compile(r"^(?:表|附表)\s*\d|^专栏\s*\d")
 # Any heading number at a position, without the sequence check (for line joining in cleaning and PDFs).
 HEADING_START = re.compile("|".join(f"(?:{p.pattern})" for _, p in _PATTERNS))
 

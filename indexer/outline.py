@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from .numbering import CAPTION
 from .records import ParsedPlan
 
 
@@ -27,29 +28,34 @@ def outline_text(plan: ParsedPlan) -> str:
         f"  来源：{doc.source}  sha256：{doc.sha256[:16]}…",
     ]
     body = [c for c in plan.clauses if c.kind != "indicator"]
-    kinds = Counter(c.kind for c in body if c.part == 1)
+    # a captioned table or box of a section is a 'lead' clause named by its caption
+    kinds = Counter("block" if c.kind == "lead" and CAPTION.match(c.label) else c.kind for c in body if c.part == 1)
     lines.append(
         f"  条款：{sum(kinds.values())}（其中前言 {kinds['preamble']}，引言 {kinds['intro']}，引领段 {kinds['lead']}，"
-        f"名词解释 {kinds['glossary']}），"
+        f"表格与专栏 {kinds['block']}，名词解释 {kinds['glossary']}），"
         f"分段 {len(body)}，标题 {len(plan.headings)}，指标 {len(plan.indicators)}"
     )
     lines.append("")
     by_path: dict[tuple[str, ...], list] = {}
-    leads_under: dict[tuple[str, ...], list] = {}  # run-in leads under their section, glossary terms under theirs
     for c in body:
         by_path.setdefault(c.section_path, []).append(c)
-        if c.kind in ("lead", "glossary") and c.part == 1:
-            leads_under.setdefault(c.section_path[:-1], []).append(c)
     if () in by_path:
         lines.append(f"（前言）  [{len(by_path[()])} 段]")
+    # Headings, and the run-in leads, captioned blocks and glossary terms under their sections, in text order.
+    entries = []
     for h in plan.headings:
         own = by_path.get(h.path, [])
         note = ""
         if own:
             note = f"  [{own[0].kind}{'，' + str(len(own)) + ' 段' if len(own) > 1 else ''}]"
             note += "".join(f"  {part}" for part in own[0].departments.labelled())
-        lines.append("  " * (h.level - 1) + h.label + note)
-        lines += ["  " * h.level + f"「{c.label}」  [{c.kind}]" for c in leads_under.get(h.path, [])]
+        entries.append((h.span[0], "  " * (h.level - 1) + h.label + note))
+    entries += [
+        (c.span[0], "  " * (len(c.section_path) - 1) + f"「{c.label}」  [{c.kind}]")
+        for c in body
+        if c.kind in ("lead", "glossary") and c.part == 1
+    ]
+    lines += [line for _, line in sorted(entries, key=lambda e: e[0])]
     if plan.indicators:
         lines.append("")
         lines.append("指标：")

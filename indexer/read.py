@@ -14,7 +14,7 @@ from .lexical import tokenize
 from .load import SUPPORTED_SUFFIXES, load_source
 from .metadata import apply_overrides, infer_document, load_catalog
 from .records import Clause, Heading, Indicator, ParsedPlan
-from .structure import HeadingMark, parse_structure
+from .structure import HeadingMark, Structure, parse_structure
 from .tables import find_indicators
 from .targets import prose_targets
 
@@ -41,7 +41,7 @@ def read_plan(path: str | Path, catalog: dict[str, dict[str, str]] | None = None
         document = replace(document, ocr_pages=source.ocr_pages)
     document, problems = apply_overrides(document, path, catalog)
     clauses = make_clauses(text, structure, doc_id, document.region)
-    indicators, indicator_clauses = _indicators(text, structure.headings, document.doc_id, document.region)
+    indicators, indicator_clauses = _indicators(text, structure, document.doc_id, document.region)
     indicators += _prose_indicators(text, structure.headings, document, indicators)
     headings = [
         Heading(level=m.level, scheme=m.scheme, number=str(m.value), label=m.label, path=m.labels, span=(m.start, m.title_end))
@@ -53,11 +53,15 @@ def read_plan(path: str | Path, catalog: dict[str, dict[str, str]] | None = None
     return ParsedPlan(document, text, headings, tuple(clauses + indicator_clauses), tuple(indicators), problems)
 
 
-def _indicators(text: str, marks: tuple[HeadingMark, ...], doc_id: str, region: str):
+def _indicators(text: str, structure: Structure, doc_id: str, region: str):
     indicators: list[Indicator] = []
     clauses: list[Clause] = []
-    for i, row in enumerate(find_indicators(text), 1):
-        mark = next((m for m in reversed(marks) if m.start <= row.span[0]), None)
+    ids: set[str] = set()
+    rows = list(find_indicators(text))
+    for i, row in enumerate(rows, 1):
+        mark = next((m for m in reversed(structure.headings) if m.start <= row.span[0]), None)
+        # a row of a captioned table after an enumeration is the enumerating section's
+        mark = next((b.parent for b in structure.blocks if b.start <= row.span[0] < b.end), mark)
         path = mark.labels if mark else ()
         indicators.append(
             Indicator(
@@ -74,9 +78,14 @@ def _indicators(text: str, marks: tuple[HeadingMark, ...], doc_id: str, region: 
                 span=row.span,
             )
         )
+        clause_id = f"{doc_id}:{number_path(mark)}.t{row.seq or i}"
+        # a row without a number (a sub-row) must not take a numbered row's id, nor repeated numbers one id
+        if clause_id in ids or (not row.seq and any(r.seq == str(i) for r in rows)):
+            clause_id += f"~{i}"
+        ids.add(clause_id)
         clauses.append(
             Clause(
-                clause_id=f"{doc_id}:{number_path(mark)}.t{row.seq or i}",
+                clause_id=clause_id,
                 doc_id=doc_id,
                 region=region,
                 section_path=path,

@@ -89,7 +89,9 @@ class Clause:
     span: Span
     departments: Departments = field(default_factory=Departments)
     # 'clause' | 'preamble' | 'intro' (a section's text before its children) | 'lead' (a run-in lead
-    # paragraph of a section made of them) | 'indicator' | 'glossary' (a term of a 名词解释 list)
+    # paragraph of a section made of them, or a captioned table or box of a section, after its
+    # enumeration: label and last path entry are the lead or caption) | 'indicator' | 'glossary' (a term
+    # of a 名词解释 list)
     kind: str = "clause"
     part: int = 1  # long clauses are split at sentence ends into parts with the same path
     parts: int = 1

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from . import furniture
 from .doctypes import names_a_type
 from .glossary import Glossary, find_glossaries
-from .numbering import SCHEME_RANK, Number, canonical, is_annex, label_separator, match_number
+from .numbering import CAPTION, SCHEME_RANK, Number, canonical, is_annex, label_separator, match_number
 
 _SENTENCE_END_BEFORE = re.compile(r"[。；;!！?？）)]\s*")
 _FIRST_CHILD = re.compile(r"(?<=[\u4e00-\u9fff])(?=[（(][一1][）)]|1[.．、](?!\d))")
@@ -62,6 +62,50 @@ class Structure:
     headings: tuple[HeadingMark, ...]
     # 名词解释 lists: out of the body's numbering; inside the body span when an annex follows them
     glossaries: tuple[Glossary, ...] = ()
+    # captioned tables and boxes that follow an enumeration and belong to the section above it
+    blocks: tuple[Block, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A captioned table or box (表2 …主要指标表, 专栏2 …) after the last item of an enumeration (1. 2. 3.,
+    （1）…（6）, ①…): it is the enumerating section's, not the last item's. ``after`` is that item."""
+
+    caption: str
+    start: int
+    end: int
+    parent: HeadingMark
+    after: HeadingMark
+
+
+# Numbering schemes of enumerated items (1. 1、 （1） ①), below the titled sections 一、 and （一）.
+_ITEM_RANK = SCHEME_RANK["n."]
+_LINE = re.compile(r"^[^\S\n]*(\S[^\n]*)", re.MULTILINE)
+
+
+def find_blocks(text: str, marks: tuple[HeadingMark, ...], body_end: int, cuts: list[int]) -> tuple[Block, ...]:
+    """Captioned blocks that end an enumeration: the caption's line follows the list's last item (its second
+    or later), and the next heading is shallower than the item or there is none. The block runs from the
+    caption to the next heading (or a glossary, or the body's end)."""
+    out = []
+    for i, mark in enumerate(marks):
+        nxt = marks[i + 1] if i + 1 < len(marks) else None
+        if SCHEME_RANK[mark.scheme] < _ITEM_RANK or mark.level < 2 or mark.value < 2:
+            continue
+        if nxt is not None and nxt.level >= mark.level:
+            continue
+        parent = next((m for m in reversed(marks[:i]) if m.level == mark.level - 1), None)
+        end = min([c for c in cuts if mark.title_end < c] + [nxt.start if nxt else body_end])
+        if parent is None:
+            continue
+        for line in _LINE.finditer(text, mark.title_end, end):
+            if CAPTION.match(line.group(1)):
+                stop = end
+                while stop > line.start(1) and text[stop - 1].isspace():
+                    stop -= 1
+                out.append(Block(line.group(1).strip(), line.start(1), stop, parent, mark))
+                break
+    return tuple(out)
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -327,10 +371,9 @@ def parse_structure(text: str) -> Structure:
     for g in glossaries:
         if g.span[0] < body_end and not any(m.start > g.span[0] for m in marks):
             body_end = len(text[: g.span[0]].rstrip())
-    marks = [m for m in marks if m.start < body_end]
-    return Structure(
-        (body_start, body_end), title_span, tuple(sorted(marks, key=lambda m: m.start)), tuple(glossaries)
-    )
+    marks = tuple(sorted((m for m in marks if m.start < body_end), key=lambda m: m.start))
+    blocks = find_blocks(text, marks, body_end, [g.span[0] for g in glossaries])
+    return Structure((body_start, body_end), title_span, marks, tuple(glossaries), blocks)
 
 
 def _ends_glossary(line: str) -> bool:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from .numbering import match_number
+from .numbering import CAPTION, match_number
 
 _CELL_SPLIT = re.compile(r"\t+|\s{2,}|\u3000+")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
@@ -128,7 +128,8 @@ def _columns(header: list[str]) -> dict | None:
             year = {i: y for i, y in years}
             years = ([(base, year.get(base, ""))] if base is not None else []) + [(goal, year.get(goal, ""))]
     return {
-        "seq": 0 if name_col > 0 else None,
+        # the 序号 column (after a group column such as 板块 when there is one), else the first before the name
+        "seq": next((i for i, cell in enumerate(header) if _SEQ_HEADER.match(cell)), 0 if name_col > 0 else None),
         "name": name_col,
         "unit": next((i for i, cell in enumerate(header) if cell in {"单位", "單位"}), None),
         "years": years,
@@ -162,7 +163,8 @@ def _row(cells: list[str], columns: dict, span: tuple[int, int], title: str) -> 
     if attribute and not _ATTRIBUTE.search(attribute):
         attribute = attribute if len(attribute) <= 6 else ""
     return IndicatorRow(
-        seq=cell(columns["seq"]) if columns["seq"] is not None and shift == 0 else "",
+        # one cell short: the 序号 cell was dropped, unless a group cell before it was (it spans rows)
+        seq=cell(columns["seq"]) if columns["seq"] is not None and (shift == 0 or columns["seq"] > 0) else "",
         name=name,
         unit=unit,
         baseline_year=baseline_year,
@@ -180,7 +182,6 @@ def _row(cells: list[str], columns: dict, span: tuple[int, int], title: str) -> 
 # A header cell: short, no sentence punctuation. 序号 names the row-number column that lets rows be
 # found again; without it the cells are left as they are.
 _SEQ_HEADER = re.compile(r"^序\s*号$|^編\s*號$")
-_CAPTION = re.compile(r"^(?:表|附表)\s*\d|^专栏\s*\d")
 _SENTENCE = re.compile(r"[。；;！？]")
 MAX_HEADER_CELL = 20
 MAX_ROW_CELLS = 16
@@ -255,7 +256,7 @@ def _is_header_cell(cell: str) -> bool:
 
 def _flattened_table_at(lines: list[str], start: int) -> tuple[list[list[str]], int] | None:
     line = lines[start].strip()
-    if not _is_header_cell(line) or _CAPTION.match(line):
+    if not _is_header_cell(line) or CAPTION.match(line):
         return None
     if not any(_SEQ_HEADER.match(ln.strip()) for ln in lines[start : start + 2 * MAX_ROW_CELLS + 2]):
         return None  # no 序号 nearby: not a table header (cheap test before gathering cells)
@@ -304,11 +305,18 @@ def _flattened_table_at(lines: list[str], start: int) -> tuple[list[list[str]], 
         if seq_col and r + 1 < len(starts):
             # A group cell is a name, not a figure: 市容景观建设 leads the next row, 17.5 ends this one.
             carry = spill[-seq_col:] if len(spill) >= seq_col and not any(re.search(r"\d", c) for c in spill[-seq_col:]) else []
-            own += spill[: len(spill) - len(carry)]
+            middle = spill[: len(spill) - len(carry)]
+            subrows = _short_subrows(middle, lead + own, len(lead), header, seq_col) if middle and _SUB_ROW.match(middle[0]) else []
+            if not subrows:
+                own += middle
         elif spill and _SUB_ROW.match(spill[0]) and len(spill) % (after_seq - 1) == 0:
             # 其中：发明专利 … : sub-rows without a number of their own, each a row of its own
             carry = []
             subrows = [[""] * seq_col + [""] + spill[k : k + after_seq - 1] for k in range(0, len(spill), after_seq - 1)]
+        elif spill and _SUB_ROW.match(spill[0]) and (short := _short_subrows(spill, lead + own, len(lead), header, seq_col)):
+            # 其中 公园绿地 58.46 17.5: sub-rows that leave out the cells they share with their row (属性,
+            # 单位, a group): those come from the row, their own name and figures fill the rest
+            carry, subrows = [], short
         else:
             carry = []
             own += spill
@@ -321,6 +329,27 @@ def _flattened_table_at(lines: list[str], start: int) -> tuple[list[list[str]], 
     last = starts[-1] + len(segment) - 1
     end_line = cells[last][2]
     return rows, end_line
+
+
+def _short_subrows(spill: list[str], parent: list[str], lead: int, header: list[str], seq_col: int) -> list[list[str]]:
+    """Sub-rows (each starting at a 其中 cell) shorter than a row: each is its row with the number left
+    empty, the name replaced by its own and the last cells by its own figures. [] when they do not fit."""
+    name_col = next((i for i, c in enumerate(header) if "指标" in c or "指標" in c or "名称" in c), None)
+    if name_col is None or name_col <= seq_col:
+        return []
+    name_at = lead + name_col - seq_col
+    starts = [i for i, c in enumerate(spill) if _SUB_ROW.match(c)]
+    out = []
+    for a, b in zip(starts, [*starts[1:], len(spill)], strict=True):
+        values = spill[a + 1 : b]
+        if not values or len(values) >= len(parent) - name_at:
+            return []
+        row = list(parent)
+        row[lead] = ""  # no number of its own
+        row[name_at] = spill[a]
+        row[len(row) - len(values) :] = values
+        out.append(row)
+    return out
 
 
 # Columns whose cell may span rows, in the order a short row is tried: a group (类别, 领域), the
@@ -358,7 +387,7 @@ def _unnumbered_table_at(lines: list[str], start: int) -> tuple[list[list[str]],
     单位, 2020年, 2025年, 属性 …), then rows of the header's width, each a name followed by figures. Rows
     are taken while they have that shape; at least two, or it is not a table."""
     line = lines[start].strip()
-    if not (_is_header_cell(line) and _COLUMN_NAME.search(line)) or _CAPTION.match(line):
+    if not (_is_header_cell(line) and _COLUMN_NAME.search(line)) or CAPTION.match(line):
         return None
     if not any("指标" in ln or "指標" in ln for ln in lines[start : start + 3]):
         return None
@@ -391,7 +420,7 @@ def _ends_table(cell: str) -> bool:
     return (
         bool(num and not cell.isdigit() and num.end < len(cell))
         or cell.startswith(("注", "备注", "资料来源"))
-        or bool(_CAPTION.match(cell))
+        or bool(CAPTION.match(cell))
         or len(cell) > 40
         or bool(_SENTENCE.search(cell))
     )

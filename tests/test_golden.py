@@ -34,3 +34,15 @@ def test_outline_matches_golden(path):
             f"parse changed ({', '.join(changed)}): bump PARSER_VERSION in indexer/manifest.py and regenerate "
             f"with `{REGENERATE}`"
         )
+
+
+@pytest.mark.parametrize("path", PLANS, ids=[p.stem for p in PLANS])
+def test_clause_ids_are_unique(path):
+    # two clauses with one id would be one row for Browse links, Milvus upserts and the index's sidecars
+    # (a table's sub-row took its group's name as its number, twice)
+    from collections import Counter
+
+    from indexer.read import read_plan
+
+    repeated = [i for i, n in Counter(c.clause_id for c in read_plan(path).clauses).items() if n > 1]
+    assert not repeated

@@ -299,7 +299,7 @@ def test_the_outline_shows_a_sections_run_in_leads():
     more = FIXTURES.parent.parent.parent / "retrieval" / "eval" / "corpus-more"
     text = outline_text(read_plan(more / "shanghai-putuo_greening-cityscape-15th-fyp-2026.md"))
     assert "3、日常管理不断强化，开创共治共享格局\n        「户外设施品质持续提升」  [lead]" in text
-    assert "引领段 3" in text
+    assert "引领段 3" in text and "表格与专栏 1" in text
 
 
 def test_figure_captions_are_not_the_last_clause_of_a_section(tmp_path):

@@ -201,6 +201,24 @@ def test_columns_named_by_a_five_year_plan_hold_its_last_year():
         ("每百万人火灾事故年平均死亡率", "2025", "3.6", "2030", "≤3.5")]
 
 
+def test_a_sub_row_that_leaves_out_its_shared_cells_is_a_row_of_its_own():
+    # 其中 公园绿地 58.46 17.5 (no 属性, no 单位: they span from 新建绿地's row) was merged into its row, and
+    # neither became an indicator (a researcher review); with a group column before 序号 too
+    for group in ([], ["类别"]):
+        lead = ["绿化"] if group else []
+        lines = ["表2 主要指标", *group, "序号", "指标名称", "属性", "单位", "“十四五”现状", "“十五五”目标",
+                 *lead, "1", "新建绿地", "约束性", "万平方米", "90.87", "35", "其中 公园绿地", "58.46", "17.5",
+                 "2", "绿化覆盖率", "约束性", "%", "31.46", "31.5"]
+        plan = read_plan_text("某区绿化规划\n2026年1月1日\n一、主要指标\n" + "\n\n".join(lines) + "\n")
+        assert [(i.name, i.unit, i.baseline, i.target, i.attribute) for i in plan.indicators] == [
+            ("新建绿地", "万平方米", "90.87", "35", "约束性"),
+            ("新建绿地（其中 公园绿地）", "万平方米", "58.46", "17.5", "约束性"),
+            ("绿化覆盖率", "%", "31.46", "31.5", "约束性"),
+        ], group
+        rows = [c for c in plan.clauses if c.kind == "indicator"]
+        assert [c.number for c in rows] == ["1", "", "2"] and len({c.clause_id for c in rows}) == 3
+
+
 def test_a_completion_table_of_the_past_plan_gives_no_targets():
     text = ("某市规划\n2022年1月1日\n一、发展基础\n“十三五”规划指标完成情况\n"
             "指标\t2015年\t2020年目标\t2020年完成情况\n专利授权量（件）\t500\t800\t950\n商标注册量（件）\t900\t1200\t1300\n")
@@ -235,3 +253,41 @@ def test_one_cell_per_paragraph_with_an_empty_paragraph_as_a_blank_cell():
     for cell in cells:
         lines += ([""] if cell is None else [cell]) + [""]  # an empty paragraph: three blank lines in a row
     assert rejoin_flattened_tables(lines)[:3] == ["序号\t指标\t2020年\t2025年", "1\t森林覆盖率（%）\t20\t22", "2\t湿地保护率（%）\t\t55"]
+
+
+def _outline_plan(body: str):
+    return read_plan_text("某区绿化规划\n2026年1月1日\n" + body)
+
+
+def test_a_captioned_table_after_an_enumeration_is_the_sections_own_block():
+    # 表2 follows the last of 二's items 1、2、3、: it is 二's table, not item 3's (a corpus-more plan's shape)
+    plan = _outline_plan(
+        "一、发展目标\n到2030年，建成公园城市。\n二、主要指标\n1、新建绿地35万平方米。\n2、建设美丽街区15条。\n"
+        "3、生活垃圾回收利用率达50%。\n表2 主要指标表\n序号\t指标名称\t单位\t2025年\t2030年\n"
+        "1\t公园数量\t座\t59\t69\n三、主要任务\n（一）推进绿化建设。\n"
+    )
+    item3 = next(c for c in plan.clauses if c.label.startswith("生活垃圾"))
+    assert "表2" not in item3.text and item3.section_path[-1].startswith("3、")
+    block = next(c for c in plan.clauses if c.kind == "lead")
+    assert block.section_path == ("二、主要指标", "表2 主要指标表") and block.text.startswith("表2 主要指标表")
+    assert "公园数量" in block.text
+    (ind,) = plan.indicators
+    assert ind.section_path == ("二、主要指标",)
+    spans = sorted(c.span for c in plan.clauses if c.kind != "indicator")
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))  # still a tiling: nothing doubled
+
+
+def test_a_caption_stays_with_a_titled_section_or_inside_an_enumeration():
+    # （三）主要目标 is a titled section, not an enumerated item: its table is its own
+    plan = _outline_plan(
+        "一、总体要求\n（一）指导思想\n坚持创新。\n（二）基本原则\n坚持法治。\n（三）主要目标\n到2025年，专利增加。\n"
+        "表1 主要指标\n序号\t指标名称\t单位\t2025年\n1\t专利数量\t件\t100\n二、重点任务\n（一）强化保护\n加强执法。\n"
+    )
+    assert not [c for c in plan.clauses if c.kind == "lead"]
+    assert plan.indicators[0].section_path == ("一、总体要求", "（三）主要目标")
+    # a box between items 2 and 3 is item 2's: the enumeration goes on after it
+    plan = _outline_plan(
+        "一、重点任务\n1、推进绿化建设。\n2、建设美丽街区。\n专栏1 美丽街区重点工程\n改造街区15条。\n3、推进垃圾分类。\n"
+    )
+    assert not [c for c in plan.clauses if c.kind == "lead"]
+    assert "专栏1" in next(c for c in plan.clauses if c.label.startswith("建设美丽街区")).text
