@@ -34,6 +34,51 @@ _SHARES = re.compile(rf"{_OPENING}(?P<who>[^，,。；;：:\n（）()]{{2,120}}?
 _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』]?|\n+")
 
 
+# A labelled list of bodies: 责任单位：A、B (a line of its own) or （责任单位：A、B） (a note, which may wrap
+# across lines). 牵头 names the lead and 配合 / 参与 / 协办 the others; 责任单位 alone names the lead first and
+# the bodies that share the work after it (the usual 列第一位者为牵头单位).
+_LABELLED = re.compile(
+    r"(?:(?<=\n)|^|(?<=[。；;])|[（(])[^\S\n]*(?P<label>责任单位|责任部门|牵头单位|牵头部门|主责单位|配合单位|配合部门|参与单位|协办单位)"
+    r"\s*[：:]\s*(?P<names>(?:[^。；;（）()\n]|[（(][^（）()\n]{1,20}[）)]){2,300})"
+)
+_LABELLED_WRAPPED = re.compile(r"[（(](?:责任|牵头|主责|配合|参与|协办)(?:单位|部门)\s*[：:][^（）()]{2,300}[）)]")
+
+
+def _labelled_bodies(text: str, lead: list[str], support: list[str]) -> None:
+    # a note wrapped across lines (（责任单位：市工业和信\n息化局）) is read as one line
+    text = _LABELLED_WRAPPED.sub(lambda m: re.sub(r"\s*\n\s*", "", m.group(0)), text)
+    for m in _LABELLED.finditer(text):
+        names = [n.strip().removesuffix("等") for n in _split_bodies(m.group("names"))]
+        names = [n for n in names if 2 <= len(n) <= 40]
+        if not names:
+            continue
+        label = m.group("label")
+        if label.startswith(("牵头", "主责")):
+            first, rest = names, []
+        elif label.startswith(("配合", "参与", "协办")):
+            first, rest = [], names
+        else:
+            first, rest = names[:1], names[1:]
+        for name in first:
+            _add(lead, name)
+        for name in rest:
+            _add(support, name)
+
+
+def _split_bodies(names: str) -> list[str]:
+    """A、B，C at the separators outside brackets: 各县〔市、区〕政府 and 区委组织部（区委人才办） are one body each."""
+    out, depth, cur = [], 0, ""
+    for ch in names:
+        depth += ch in "（(〔[【"
+        depth -= ch in "）)〕]】"
+        if depth <= 0 and ch in "、，,":
+            out.append(cur)
+            cur, depth = "", 0
+        else:
+            cur += ch
+    return [*out, cur]
+
+
 def parse_departments(text: str) -> Departments:
     """（省市场监管局牵头，省法院、省司法厅等按职责分工负责） → lead 省市场监管局, support 省法院, 省司法厅.
 
@@ -53,6 +98,7 @@ def parse_departments(text: str) -> Departments:
                 _add(lead, name[:-2].strip())
             else:
                 _add(lead if alone else support, name)
+    _labelled_bodies(text, lead, support)
     simple = text.replace("負責", "负责").replace("牽頭", "牵头")
     for pattern, names in ((_SUBJECT_LEADS, lead), (_BY_LEADS, lead), (_SHARES, support)):
         for m in pattern.finditer(simple):
@@ -119,8 +165,10 @@ def make_clauses(text: str, structure: Structure, doc_id: str, region: str) -> l
     for kind, mark, start, end in segments(text, structure):
         if kind == "heading":
             continue
-        if kind == "block":  # a captioned table or box of the section: cited by its number and caption
-            block = next(b for b in structure.blocks if b.start == start)
+        block = next(b for b in structure.blocks if b.start == start) if kind == "block" else None
+        if block is not None and not block.caption:  # the section's own paragraph after its enumeration
+            kind = "intro"
+        elif block is not None:  # a captioned table or box of the section: cited by its number and caption
             key = f"{number_path(mark)}.b"
             seen[key] = seen.get(key, 0) + 1
             clauses += _parts(

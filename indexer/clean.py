@@ -36,6 +36,10 @@ _PAGE_FURNITURE = re.compile(
     r"^\s*(?:\[image:[^\]]*\]|!\[[^\]]*\]\([^)]*\)|[-—–]\s*\d+\s*[-—–]|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?)\s*$"
 )
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
+# A Markdown pipe table: | 指标 | 2025年 | … | rows become tab-separated rows, as every other table's are;
+# the | --- | :---: | line under the header is layout.
+_PIPE_ROW = re.compile(r"^\|(?:[^|\n]*\|){2,}$")
+_PIPE_RULE = re.compile(r"^\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?\s*)?$")
 # A figure's caption without its figure (图1 普陀区绿道布局现状图, 图 2-1 …, …空间结构示意图): the image is
 # not in the text, and its caption would end the clause before it. Table captions (表1 …) stay: they
 # name the rows under them.
@@ -113,6 +117,10 @@ def _clean_line(line: str) -> str:
     line = line.replace("\u00a0", " ").replace("\u3000", " ").replace("\u200b", "").replace("\ufeff", "")
     line = line.strip(" ")
     line = _MARKDOWN_HEADING.sub("", line)
+    if _PIPE_RULE.match(line):
+        return ""
+    if _PIPE_ROW.match(line):
+        line = "\t".join(cell.strip() for cell in line[1:-1].split("|"))
     if _PAGE_FURNITURE.match(line) or (_FIGURE_CAPTION.match(line) and not HEADING_START.match(line)):
         return ""
     return line.rstrip()

@@ -13,7 +13,7 @@ from .textnorm import simplify
 # Longer words first where one contains another: the longer is the more exact type.
 DOC_TYPES = (
     "规划纲要", "纲要", "规划",
-    "实施方案", "方案",
+    "实施方案", "行动方案", "方案",
     "行动计划", "计划",
     "实施意见", "意见",
     "条例", "办法",

@@ -41,6 +41,13 @@ def front_matter_end(lines: list[str]) -> int:
     return 0
 
 
+# A document number (文号): 苏科规〔2026〕2号, 洛政〔２０２６〕１２号.
+DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［（(]\s*\d{4}\s*[〕\]］）)]\s*\d{1,4}\s*号")
+# The issuing body's name on a line of its own above a title that starts with 关于 (洛阳市人民政府 /
+# 关于加快推进…的实施意见): the first line of a two-line title.
+ISSUER_LINE = re.compile(r"^[^\s，。；：:、\d]{2,30}(?:人民政府|政府|委员会|委員會|办公厅|辦公廳|办公室|辦公室|局|厅|委|部)$")
+
+
 def is_furniture(line: str) -> bool:
     """A repository or news-release line: never the title, never the body."""
     line = line.strip()

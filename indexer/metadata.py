@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .doctypes import DOC_TYPES, doc_type
 from .errors import UnreadableSource
-from .furniture import title_of
+from .furniture import DOC_NUMBER, title_of
 from .records import Document
 from .regions import NATIONAL, Region, lookup, most_mentioned, region_at_start
 from .structure import SIGNATURE
@@ -24,7 +24,7 @@ from .textnorm import simplify
 
 _NOTICE_ISSUER = re.compile(r"^(?P<issuer>\S{2,40}?)(?:关于|關于|關於)(?:印发|印發)")
 _HEADER_ISSUER = re.compile(r"^(?P<issuer>\S{2,40}?(?:人民政府|委员会|委員會|办公厅|辦公廳|办公室|辦公室|局))\s*文\s*件\s*$")
-_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［（(]\s*\d{4}\s*[〕\]］）)]\s*\d{1,4}\s*号")
+_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _ISO_DATE = re.compile(r"(?:发布日期|發布日期|发布时间|成文日期)\s*[:：]?\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 _IN_FORCE = re.compile(r"\s*(?:起\s*)?施行")
@@ -71,7 +71,7 @@ def infer_document(
         issuer = m.group("issuer") if m else ""
 
     region = _region(issuer, title, text)
-    number = _DOC_NUMBER.search(front) or _DOC_NUMBER.search(tail)
+    number = DOC_NUMBER.search(front) or DOC_NUMBER.search(tail)
     published = _iso(_ISO_DATE.search(front)) or _iso(_PRINTED.search(tail))
     # The signing date: the last date of the front, less a print date (…印发) and an in-force date (…施行).
     signed_dates = [m for m in _DATE.finditer(front) if not _PRINTED.match(front, m.start()) and not _IN_FORCE.match(front, m.end())]
@@ -86,7 +86,8 @@ def infer_document(
         region_level=region.level if region else "",
         province=region.province if region else "",
         issuer=issuer,
-        doc_number=re.sub(r"\s+", "", number.group(0)) if number else "",
+        # full-width digits as digits: 洛政〔２０２６〕１２号 → 洛政〔2026〕12号
+        doc_number=re.sub(r"\s+", "", number.group(0)).translate(_DIGITS) if number else "",
         signed=_iso(signed_dates[-1]) if signed_dates else "",
         published=published,
         doc_type=doc_type(title),

@@ -125,6 +125,20 @@ def match_number(text: str, pos: int = 0) -> Number | None:
     return None
 
 
+# A number set off from its title by a space alone (一　总体要求, １　培育壮大电子信息制造业): headings typeset
+# without 、 or ． and copied from a PDF. Read as 一、 and 1. are; the caller checks that the whole line is a
+# short title (a number and a space also start prose and table rows).
+_BARE = re.compile(rf"([{CN_NUM}]{{1,3}}|\d{{1,2}})[ \u3000\u00a0]+(?=[\u4e00-\u9fff])")
+
+
+def bare_number(text: str, pos: int = 0) -> Number | None:
+    m = _BARE.match(text, pos)
+    value = cn_to_int(m.group(1)) if m else None
+    if not value:
+        return None
+    return Number("n." if m.group(1).isdigit() else "cn、", value, m.end(), m.group(0))
+
+
 def canonical(scheme: str, value: int) -> str:
     """The number written canonically: 四、 （一） 1. 1、 （1） ① 第三章 第一部分 附件1."""
     if scheme.startswith("第"):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from . import furniture
 from .doctypes import names_a_type
 from .glossary import Glossary, find_glossaries
-from .numbering import CAPTION, SCHEME_RANK, Number, canonical, is_annex, label_separator, match_number
+from .numbering import CAPTION, SCHEME_RANK, Number, bare_number, canonical, is_annex, label_separator, match_number
 
 _SENTENCE_END_BEFORE = re.compile(r"[。；;!！?？）)]\s*")
 _FIRST_CHILD = re.compile(r"(?<=[\u4e00-\u9fff])(?=[（(][一1][）)]|1[.．、](?!\d))")
@@ -68,8 +68,9 @@ class Structure:
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """A captioned table or box (表2 …主要指标表, 专栏2 …) after the last item of an enumeration (1. 2. 3.,
-    （1）…（6）, ①…): it is the enumerating section's, not the last item's. ``after`` is that item."""
+    """Text after the last item of an enumeration that is the enumerating section's, not the last item's
+    (``after``): a captioned table or box (表2 …主要指标表, 专栏2 …; ``caption`` set), or the paragraphs after
+    a list of one-paragraph items (a regulation's 第二款 after its （一）…（四）; ``caption`` empty)."""
 
     caption: str
     start: int
@@ -81,6 +82,7 @@ class Block:
 # Numbering schemes of enumerated items (1. 1、 （1） ①), below the titled sections 一、 and （一）.
 _ITEM_RANK = SCHEME_RANK["n."]
 _LINE = re.compile(r"^[^\S\n]*(\S[^\n]*)", re.MULTILINE)
+MAX_LIST_ITEM = 150  # characters of an enumerated item that is a single sentence
 
 
 def find_blocks(text: str, marks: tuple[HeadingMark, ...], body_end: int, cuts: list[int]) -> tuple[Block, ...]:
@@ -105,7 +107,54 @@ def find_blocks(text: str, marks: tuple[HeadingMark, ...], body_end: int, cuts: 
                     stop -= 1
                 out.append(Block(line.group(1).strip(), line.start(1), stop, parent, mark))
                 break
-    return tuple(out)
+    captioned = {b.after.start for b in out}
+    out += [b for b in _trailing_paragraphs(text, marks, body_end, cuts) if b.after.start not in captioned]
+    return tuple(sorted(out, key=lambda b: b.start))
+
+
+def _trailing_paragraphs(text: str, marks: tuple[HeadingMark, ...], body_end: int, cuts: list[int]) -> list[Block]:
+    """Paragraphs after the last item of an enumeration of at least three items whose other items are each
+    one sentence (第七条…（一）…；（二）…；（三）…；（四）…。 then 项目负责人同一年度…): the section's next
+    paragraph (a regulation's 第二款), not more of the last item."""
+    out = []
+
+    def end_of(k: int) -> int:
+        stop = marks[k + 1].start if k + 1 < len(marks) else body_end
+        return min([c for c in cuts if marks[k].title_end < c < stop] + [stop])
+
+    for i, mark in enumerate(marks):
+        nxt = marks[i + 1] if i + 1 < len(marks) else None
+        if mark.value < 3 or mark.level < 2 or (nxt is not None and nxt.level >= mark.level):
+            continue
+        siblings = [k for k in range(i) if marks[k].labels[:-1] == mark.labels[:-1] and marks[k].level == mark.level]
+        parent = next((m for m in reversed(marks[:i]) if m.level == mark.level - 1), None)
+        if parent is None or len(siblings) < 2 or any(
+            (k + 1 < len(marks) and marks[k + 1].level > mark.level) or not _one_sentence_item(text, marks[k].start, end_of(k))
+            for k in siblings
+        ):
+            continue
+        end = end_of(i)
+        if _paragraphs(text, mark.start, end) < 2:
+            continue
+        second = text.index("\n", mark.start, end)
+        while text[second].isspace():
+            second += 1
+        stop = end
+        while stop > second and text[stop - 1].isspace():
+            stop -= 1
+        out.append(Block("", second, stop, parent, mark))
+    return out
+
+
+def _one_sentence_item(text: str, start: int, end: int) -> bool:
+    """An enumerated item that is one sentence of one paragraph (（一）在本市注册登记，具有独立法人资格；), as a
+    regulation's items and a list of conditions are; not a plan's item with a body of its own."""
+    item = text[start:end].strip()
+    return _paragraphs(text, start, end) == 1 and len(item) <= MAX_LIST_ITEM and item.count("。") <= 1
+
+
+def _paragraphs(text: str, start: int, end: int) -> int:
+    return sum(1 for line in text[start:end].split("\n") if line.strip())
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -251,9 +300,13 @@ def _title_top(lines: list[tuple[int, str]], title_idx: int, front: int) -> int:
     just above joins it when the type line is short and that line is a bare phrase, not a signature,
     date, notice, heading or release line (a title wraps only when it is long)."""
     line = lines[title_idx][1].strip()
-    if len(line) > 12 or title_idx - 1 < front:
+    if title_idx - 1 < front:
         return title_idx
     above = lines[title_idx - 1][1].strip()
+    if line.startswith(("关于", "關於", "關于")) and furniture.ISSUER_LINE.match(above):
+        return title_idx - 1  # 洛阳市人民政府 / 关于加快推进…的实施意见: the issuer begins the title
+    if len(line) > 12:
+        return title_idx
     if (
         not 4 <= len(above) <= 40 or _TITLE_PART.search(above) or names_a_type(above) or match_number(above)
         or SIGNATURE.match(above) or _DATE_LINE.match(above) or furniture.is_furniture(above) or re.search(r"\d", above)
@@ -267,8 +320,13 @@ def _before_body(line: str) -> bool:
     history, repository and news-release furniture."""
     return bool(
         _DATE_LINE.match(line) or _SKIP_AFTER_TITLE.match(line) or furniture.HISTORY.match(line)
-        or furniture.is_furniture(line)
+        or furniture.is_furniture(line) or furniture.DOC_NUMBER.fullmatch(line)
     )
+
+
+# The rest of a line whose number stands alone before a space (一　总体要求): a short run of words with no
+# space, sentence mark or figure first — a title, not prose or a table row.
+_BARE_TITLE = re.compile(r"[^\s\d。；;，,：:！？!?][^\s。；;，,：:！？!?]{1,29}\s*")
 
 
 def _has_title(rest: str) -> bool:
@@ -353,6 +411,8 @@ def parse_structure(text: str) -> Structure:
         starts = {m.end() for m in _SENTENCE_END_BEFORE.finditer(text, pos + lead + 1, line_end)}
         if "\t" not in line:  # table rows are never headings
             num = match_number(text, pos + lead)
+            if num is None and (bare := bare_number(text, pos + lead)) and _BARE_TITLE.fullmatch(text[bare.end : line_end]):
+                num = bare
             titled = _has_title(text[num.end : line_end]) if num else False
             if num and (titled or is_annex(num.scheme)) and accept(num, pos + lead, line_end, strict=False):
                 starts.add(marks[-1].title_end)

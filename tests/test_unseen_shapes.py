@@ -1,0 +1,102 @@
+"""Shapes of plans a fresh-eyes review wrote from scratch (stop 24): none of the bundled or corpus-more
+plans is written like this, and each shape lost structure, departments, indicators or metadata."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from indexer.clauses import parse_departments
+from indexer.read import read_plan
+
+
+def read_text(text: str, name: str = "plan.txt"):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_text(text, encoding="utf-8")
+        return read_plan(path)
+
+
+def paths(plan):
+    return [c.section_path for c in plan.clauses if c.kind not in ("indicator", "preamble")]
+
+
+def test_headings_set_off_by_a_space_alone_are_headings():
+    # copied from a PDF: 一　总体要求 and １　培育… with no 、 or ． after the number
+    plan = read_text(
+        "洛阳市人民政府\n关于加快推进数字经济高质量发展的实施意见\n各县人民政府：\n现提出如下意见。\n"
+        "一　总体要求\n（一）发展目标\n到２０２８年，数字经济规模突破３０００亿元。\n"
+        "二　主要任务\n（一）做强数字产业\n１　培育壮大电子信息制造业\n依托高新区，发展光电元器件。\n"
+        "２　发展软件和信息技术服务业\n建设软件园。\n三　保障措施\n加强组织领导。\n"
+    )
+    assert ("二、主要任务", "（一）做强数字产业", "1.培育壮大电子信息制造业") in paths(plan)
+    assert ("三、保障措施",) in paths(plan)
+    # the issuer's line above a 关于… title is the title's first line
+    assert plan.document.title == "洛阳市人民政府关于加快推进数字经济高质量发展的实施意见"
+
+
+def test_a_number_and_a_space_in_prose_or_a_table_row_is_not_a_heading():
+    plan = read_text(
+        "某市规划\n2026年1月1日\n一、主要目标\n到2025年，建成示范区。\n"
+        "二 个方面的工作要同步推进，不能偏废。\n1 新建绿地 约束性 万平方米\n二、重点任务\n加强保护。\n"
+    )
+    assert paths(plan) == [("一、主要目标",), ("二、重点任务",)]
+
+
+def test_responsible_units_written_as_a_labelled_list():
+    # 责任单位 alone: the first named leads (列第一位者为牵头单位), the others share the work
+    deps = parse_departments("加快建设。\n责任单位：区委组织部（区委人才办）、区人力资源社会保障局")
+    assert deps.lead == ("区委组织部（区委人才办）",) and deps.support == ("区人力资源社会保障局",)
+    # a note in parentheses wrapped across lines; a body with 、 inside brackets is one body
+    deps = parse_departments("达到800亿元。（责任单位：市发展改革委、市工业和信\n息化局，各县〔市、区〕政府）")
+    assert deps.lead == ("市发展改革委",) and deps.support == ("市工业和信息化局", "各县〔市、区〕政府")
+    deps = parse_departments("（牵头单位：市科技局；配合单位：市财政局、市税务局）")
+    assert deps.lead == ("市科技局",) and deps.support == ("市财政局", "市税务局")
+    # the words in a sentence are not a list
+    assert parse_departments("本条例所称责任单位：是指承担任务的单位。") == parse_departments("")
+
+
+def test_a_markdown_pipe_table_gives_indicators():
+    plan = read_text(
+        "某市科技创新规划\n2026年1月1日\n一、发展目标\n到2030年，建成科技创新高地。\n"
+        "| 指标 | 2025年 | 2030年 | 属性 |\n| --- | :---: | --- | --- |\n"
+        "| 全社会研发投入强度（%） | 3.9 | 4.5 | 预期性 |\n| 高新技术企业数量（家） | 8000 | 12000 | 预期性 |\n"
+        "二、重点任务\n加强攻关。\n",
+        "plan.md",
+    )
+    assert [(i.name, i.unit, i.baseline, i.target, i.attribute) for i in plan.indicators] == [
+        ("全社会研发投入强度", "%", "3.9", "4.5", "预期性"),
+        ("高新技术企业数量", "家", "8000", "12000", "预期性"),
+    ]
+    assert not any("---" in c.text or "|" in c.text for c in plan.clauses)
+
+
+def test_a_paragraph_after_a_list_of_one_sentence_items_is_the_articles():
+    plan = read_text(
+        "苏州市科技计划项目管理办法\n\n苏科规〔２０２６〕２号\n\n第一章 总则\n第一条 为规范管理，制定本办法。\n"
+        "第二条 申报单位应当具备下列条件：\n（一）在本市注册登记，具有独立法人资格；\n（二）具有研发人员；\n"
+        "（三）近三年内无严重失信行为记录；\n（四）项目指南规定的其他条件。\n\n"
+        "项目负责人同一年度只能申报一个市级科技计划项目。\n第三条 本办法自印发之日起施行。\n"
+    )
+    second = next(c for c in plan.clauses if c.text.startswith("项目负责人"))
+    assert second.section_path == ("第一章 总则", "第二条") and second.kind == "intro"
+    last_item = next(c for c in plan.clauses if c.label.startswith("项目指南"))
+    assert "项目负责人" not in last_item.text
+    # the 文号 on the line under the title is the document's, written with ASCII digits, not a preamble
+    assert plan.document.doc_number == "苏科规〔2026〕2号"
+    assert not [c for c in plan.clauses if c.kind == "preamble"]
+
+
+def test_a_plans_items_with_bodies_keep_their_paragraphs():
+    # items of several sentences: a second paragraph after the last is still the item's own
+    plan = read_text(
+        "某市水务规划\n2026年1月1日\n一、发展回顾\n（一）防汛能力提升。建成海塘。加固堤防。\n（二）水质改善。治理河道。清淤。\n"
+        "（三）管理加强。完善法规。制定规划。\n编制完成了骨干河道规划。\n二、主要任务\n加强治理。\n"
+    )
+    third = next(c for c in plan.clauses if c.label.startswith("管理加强"))
+    assert "编制完成了骨干河道规划" in third.text
+
+
+def test_an_action_plan_is_typed_as_one():
+    plan = read_text("海淀区加快人工智能产业创新发展行动方案（2026—2028年）\n2026年3月15日\n一、总体目标\n建成高地。\n")
+    assert plan.document.doc_type == "行动方案"
