@@ -7,7 +7,15 @@ import streamlit as st
 
 from ui.export import table_csv
 from ui.filters import CHOICES
-from ui.indicators import indicator_chart, indicator_choices, indicator_points, numeric_rows, year_table
+from ui.indicators import (
+    indicator_chart,
+    indicator_choices,
+    indicator_key,
+    indicator_points,
+    numeric_rows,
+    uncharted_values,
+    year_table,
+)
 from ui.resources import require_searcher
 
 st.markdown("### 量化指标")
@@ -43,8 +51,8 @@ with st.sidebar:
 shown = table
 if regions:
     shown = shown[shown["地区"].isin(regions)]
-if needle.strip():
-    shown = shown[shown["指标"].str.contains(needle.strip(), regex=False)]
+if needle.strip():  # 专利 finds 專利 too: names and the words typed are compared in the search form
+    shown = shown[shown["指标"].map(indicator_key).str.contains(indicator_key(needle), regex=False)]
 st.caption(f"共 {len(shown)} 项指标（点击表头排序）。")
 st.dataframe(shown, hide_index=True, width="stretch", key="tg-table")
 st.download_button(  # the table's own CSV export is off (config.toml): it writes formulas as they are
@@ -59,7 +67,7 @@ st.download_button(  # the table's own CSV export is off (config.toml): it write
 st.markdown("#### 一项指标的地区与年份对比")
 numeric = numeric_rows(shown)
 if numeric.empty:
-    st.caption("当前筛选下没有可作图的数值指标（“——”“≥100”等非纯数值不作图）。")
+    st.caption("当前筛选下没有可作图的数值指标（“——”“显著提升”等不是数字的值不作图）。")
     st.stop()
 choices = {key: (name, n) for key, name, n in indicator_choices(numeric)}  # most regions first
 # The selector sits in a narrow column: the chart's hover toolbar (top right) has nothing to cover.
@@ -77,8 +85,8 @@ st.dataframe(year_table(points), width="stretch", key="tg-compare")
 notes = []
 if other_units:
     notes.append(f"另有 {other_units} 项使用其他单位，未放在同一张图中")
-skipped = len(shown) - len(numeric)
+skipped = uncharted_values(shown)
 if skipped:
-    notes.append(f"另有 {skipped} 项指标的数值不是纯数字（如“——”“≥100”），未作图")
+    notes.append(f"另有 {skipped} 个数值不是数字（如“显著提升”），未作图")
 if notes:
     st.caption("；".join(notes) + "。")

@@ -63,21 +63,22 @@ def _indicators(text: str, structure: Structure, doc_id: str, region: str):
         # a row of a captioned table after an enumeration is the enumerating section's
         mark = next((b.parent for b in structure.blocks if b.start <= row.span[0] < b.end), mark)
         path = mark.labels if mark else ()
-        indicators.append(
-            Indicator(
-                doc_id=doc_id,
-                region=region,
-                section_path=path,
-                name=row.name,
-                unit=row.unit,
-                baseline_year=row.baseline_year,
-                baseline=row.baseline,
-                target_year=row.target_year,
-                target=row.target,
-                attribute=row.attribute,
-                span=row.span,
-            )
+        main = Indicator(
+            doc_id=doc_id,
+            region=region,
+            section_path=path,
+            name=row.name,
+            unit=row.unit,
+            baseline_year=row.baseline_year,
+            baseline=row.baseline,
+            target_year=row.target_year,
+            target=row.target,
+            attribute=row.attribute,
+            span=row.span,
         )
+        # a table with targets for two years (目标值（2025年）, 目标值（2035年）): one record per target year
+        indicators += [replace(main, target_year=year, target=value) for year, value in row.more_targets]
+        indicators.append(main)
         clause_id = f"{doc_id}:{number_path(mark)}.t{row.seq or i}"
         # a row without a number (a sub-row) must not take a numbered row's id, nor repeated numbers one id
         if clause_id in ids or (not row.seq and any(r.seq == str(i) for r in rows)):
@@ -91,7 +92,7 @@ def _indicators(text: str, structure: Structure, doc_id: str, region: str):
                 section_path=path,
                 number=row.seq,
                 label=row.name,
-                text=indicator_text(indicators[-1], row.table_title),
+                text=indicator_text(main, row.table_title, row.more_targets),
                 span=row.span,
                 kind="indicator",
             )
@@ -138,12 +139,13 @@ def _value(target: str) -> str:
     return re.sub(r"^[≥≤＞＜><约]+", "", target.strip()).rstrip("%％")
 
 
-def indicator_text(ind: Indicator, table_title: str = "") -> str:
+def indicator_text(ind: Indicator, table_title: str = "", more_targets: tuple[tuple[str, str], ...] = ()) -> str:
     """An indicator as a readable, searchable sentence (the row itself is a line of tab-separated cells)."""
     unit = f"（{ind.unit}）" if ind.unit else ""
     parts = []
     if ind.baseline_year:
         parts.append(f"{ind.baseline_year}年：{ind.baseline or '—'}")
+    parts += [f"{year}年目标：{value or '—'}" for year, value in more_targets]
     parts.append(f"{ind.target_year}年目标：{ind.target or '—'}")
     attr = f"（{ind.attribute}）" if ind.attribute else ""
     prefix = f"{table_title}：" if table_title else ""

@@ -22,6 +22,8 @@ _YEAR_IN_CELL = re.compile(r"[（(]\s*((?:19|20)\d{2})\s*年?\s*[）)]")
 _PERIOD = re.compile(r"十([一二三四五六七八九])五")
 _BASELINE_HEADER = re.compile(r"现状|基准|基期|現狀|基準")
 _TARGET_HEADER = re.compile(r"目标|目標")
+# A value with its unit written after it, where the table has no unit column: 120.14平方公里, ≥73公里
+_VALUE_UNIT = re.compile(r"(?P<value>[≥≤＞＜><]?\s*\d[\d,，]*(?:\.\d+)?)\s*(?P<unit>[^\d\s%％（）()≥≤＞＜><.,，;；:：]{1,6})")
 _ATTRIBUTE = re.compile(r"预期性|约束性|預期性|約束性")
 # A column of what a past plan achieved (完成情况, 2020年实际, 已完成): the table reviews that plan, its
 # figures are results, not targets.
@@ -48,6 +50,9 @@ class IndicatorRow:
     attribute: str
     span: tuple[int, int]
     table_title: str
+    # targets of earlier years in columns between the baseline and the last target (目标值（2025年） of a
+    # table that also gives 目标值（2035年）): (year, value as written)
+    more_targets: tuple[tuple[str, str], ...] = ()
 
 
 def _cells(line: str) -> list[str]:
@@ -127,7 +132,10 @@ def _columns(header: list[str]) -> dict | None:
         if goal is not None:
             year = {i: y for i, y in years}
             years = ([(base, year.get(base, ""))] if base is not None else []) + [(goal, year.get(goal, ""))]
+    # Target columns between the first and the last year column: their years are targets too.
+    more = [(i, y) for i, y in years[1:-1] if _TARGET_HEADER.search(header[i])] if len(years) >= 3 else []
     return {
+        "more_targets": more,
         # the 序号 column (after a group column such as 板块 when there is one), else the first before the name
         "seq": next((i for i, cell in enumerate(header) if _SEQ_HEADER.match(cell)), 0 if name_col > 0 else None),
         "name": name_col,
@@ -159,6 +167,15 @@ def _row(cells: list[str], columns: dict, span: tuple[int, int], title: str) -> 
         name, unit = m.group("name"), m.group("unit")
     years = columns["years"]
     baseline_year, target_year = (years[0][1], years[-1][1]) if len(years) >= 2 else ("", years[0][1] if years else "")
+    target = cell(years[-1][0]) if years else ""
+    baseline = cell(years[0][0]) if len(years) >= 2 else ""
+    more = tuple((y, cell(i)) for i, y in columns.get("more_targets", ()))
+    if not unit and (m := _VALUE_UNIT.fullmatch(target)):
+        # no unit column, the unit written with each value (120.14平方公里 | 128.92平方公里): split it off
+        unit = m.group("unit")
+        target = m.group("value")
+        baseline = baseline.removesuffix(unit).strip()
+        more = tuple((y, v.removesuffix(unit).strip()) for y, v in more)
     attribute = cell(columns["attribute"])
     if attribute and not _ATTRIBUTE.search(attribute):
         attribute = attribute if len(attribute) <= 6 else ""
@@ -168,12 +185,13 @@ def _row(cells: list[str], columns: dict, span: tuple[int, int], title: str) -> 
         name=name,
         unit=unit,
         baseline_year=baseline_year,
-        baseline=cell(years[0][0]) if len(years) >= 2 else "",
+        baseline=baseline,
         target_year=target_year,
-        target=cell(years[-1][0]) if years else "",
+        target=target,
         attribute=attribute,
         span=span,
         table_title=title,
+        more_targets=more,
     )
 
 

@@ -370,3 +370,27 @@ def test_a_card_header_nests_title_marks_as_its_citation_does():
 
     html = header_html("青海省", "关于贯彻落实《知识产权强国建设纲要》的实施意见", "一、总体要求")
     assert "《关于贯彻落实〈知识产权强国建设纲要〉的实施意见》" in html
+
+
+def test_a_bound_or_estimate_is_charted_at_its_number_and_labelled_as_written():
+    # 普陀 消防 writes ≤490 and ＞5, 崇明 ≥85％: the chart showed only their baselines, as if no target
+    from ui.indicators import chart_number, indicator_choices, indicator_points, uncharted_values, year_table
+
+    assert [chart_number(v) for v in ("≤490", "＞5", "≥85％", "95以上", "（86.4％）", "约3000", "——", "显著提升")] == [
+        490, 5, 85, 95, 86.4, 3000, None, None]
+    numeric = _indicator_rows([
+        ("普陀区", "每百万人火灾事故发生率", "起", "2025", "500", "2030", "≤490", "规划"),
+        ("崇明区", "每百万人火灾事故发生率", "起", "2020", "（520）", "2025", "显著下降", "规划"),
+    ])
+    points, _, _ = indicator_points(numeric, indicator_choices(numeric)[0][0])
+    table = year_table(points)
+    assert table.loc["普陀区", "2030年目标"] == "≤490" and table.loc["崇明区", "2020年基期"] == "（520）"
+    assert uncharted_values(numeric) == 1  # 显著下降; an empty or 「——」 value is not counted
+
+
+def test_the_targets_name_filter_finds_traditional_names(env):
+    at = app("targets")
+    at.text_input(key="tg-name").set_value("发明专利").run()
+    assert not at.exception
+    names = list(at.dataframe[0].value["指标"])
+    assert any("發明專利" in n for n in names) and any("发明专利" in n for n in names)

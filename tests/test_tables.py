@@ -58,7 +58,7 @@ def test_real_tables_rows_never_split_across_clauses():
         ("shanghai-putuo_fire-safety-15th-fyp-2026.md", 8),
     ]:
         plan = read_plan(MORE / name)
-        assert len([i for i in plan.indicators if i.origin == "table"]) == n_rows
+        assert len({i.span for i in plan.indicators if i.origin == "table"}) == n_rows  # 崇明: two targets a row
         for c in plan.clauses:
             if c.kind == "indicator":
                 continue
@@ -68,8 +68,9 @@ def test_real_tables_rows_never_split_across_clauses():
             line_end = len(plan.text) if line_end < 0 else line_end
             assert "\t" not in plan.text[line_start:start] and "\t" not in plan.text[end:line_end], c.clause_id
     water = read_plan(MORE / "shanghai-chongming_water-affairs-14th-fyp-2021.md")
-    area = next(i for i in water.indicators if i.name == "河湖水面积")
-    assert (area.baseline, area.target, area.target_year, area.attribute) == ("120.14平方公里", "148.37平方公里", "2035", "约束性")
+    area = [i for i in water.indicators if i.name == "河湖水面积"]
+    assert [(i.unit, i.baseline, i.target, i.target_year, i.attribute) for i in area] == [
+        ("平方公里", "120.14", "128.92", "2025", "约束性"), ("平方公里", "120.14", "148.37", "2035", "约束性")]
 
 
 def test_group_cells_before_the_row_number():
@@ -291,3 +292,23 @@ def test_a_caption_stays_with_a_titled_section_or_inside_an_enumeration():
     )
     assert not [c for c in plan.clauses if c.kind == "lead"]
     assert "专栏1" in next(c for c in plan.clauses if c.label.startswith("建设美丽街区")).text
+
+
+def test_a_table_with_targets_for_two_years_keeps_both():
+    # 崇明's 基准值（2020年）| 目标值（2025年）| 目标值（2035年）: the 2025 target of a 十四五 plan was lost,
+    # and with no unit column the unit written with each value (120.14平方公里) stood in the value
+    plan = read_plan_text(
+        "某区水务规划\n2021年1月1日\n一、主要指标\n"
+        "序号\t指标名称\t指标属性\t基准值（2020年）\t目标值（2025年）\t目标值（2035年）\n"
+        "1\t主海塘达标率\t预期性\t46％\t≥73％\t100％\n"
+        "2\t河湖水面积\t约束性\t120.14平方公里\t128.92平方公里\t148.37平方公里\n"
+    )
+    got = [(i.name, i.unit, i.baseline_year, i.baseline, i.target_year, i.target) for i in plan.indicators]
+    assert got == [
+        ("主海塘达标率", "", "2020", "46％", "2025", "≥73％"),
+        ("主海塘达标率", "", "2020", "46％", "2035", "100％"),
+        ("河湖水面积", "平方公里", "2020", "120.14", "2025", "128.92"),
+        ("河湖水面积", "平方公里", "2020", "120.14", "2035", "148.37"),
+    ]
+    rows = [c for c in plan.clauses if c.kind == "indicator"]
+    assert len(rows) == 2 and "2025年目标：128.92" in rows[1].text and "2035年目标：148.37" in rows[1].text

@@ -26,15 +26,44 @@ def indicator_key(name: str) -> str:
     return _FOLD.sub("", search_form(name or "").text)
 
 
+# A value written as a bound or an estimate (≤490, ＞5, 95以上, ≥85％, 约3000) or in brackets ((86.4％)):
+# charted at its number, labelled as written.
+_BOUND = re.compile(
+    r"^[（(]?\s*(?:[≥≤＞＜><]=?|不低于|不少于|不超过|不高于|高于|低于|大于|小于|超过|达到|约)?\s*"
+    r"(?P<number>\d[\d,，]*(?:\.\d+)?)\s*[%％]?\s*(?:以上|以下|以内|左右)?\s*[）)]?$"
+)
+
+
+def chart_number(written: str) -> float | None:
+    """The number a written value is charted at: a plain number, or the number of a bound or estimate
+    (≤490 → 490, 95以上 → 95); None for 「——」, 「/」 or words (显著提升)."""
+    number = to_number(written)
+    if number is not None:
+        return number
+    m = _BOUND.match((written or "").strip())
+    return to_number(m.group("number")) if m else None
+
+
 def numeric_rows(table: pd.DataFrame) -> pd.DataFrame:
-    """The rows of the indicator table with a plain number as baseline or target (「——」 and 「≥100」 are
-    not charted), with the numbers in 基期 / 目标 and the comparison key in 指标键."""
+    """The rows of the indicator table with a number as baseline or target (a bound such as 「≥100」 is
+    charted at its number and labelled as written; 「——」 is not charted), with the numbers in 基期 /
+    目标, the values as written in 基期写法 / 目标写法, and the comparison key in 指标键."""
     out = table.assign(
-        基期=table["基期值"].map(to_number),
-        目标=table["目标值"].map(to_number),
+        基期=table["基期值"].map(chart_number),
+        目标=table["目标值"].map(chart_number),
+        基期写法=table["基期值"].fillna("").astype(str).str.strip(),
+        目标写法=table["目标值"].fillna("").astype(str).str.strip(),
         指标键=table["指标"].map(indicator_key),
     )
     return out[out["基期"].notna() | out["目标"].notna()]
+
+
+def uncharted_values(table: pd.DataFrame) -> int:
+    """How many baselines and targets the table writes that the chart cannot show (「——」 and 「/」 say
+    there is none and are not counted; 「显著提升」 is)."""
+    written = pd.concat([table["基期值"], table["目标值"]]).fillna("").astype(str).str.strip()
+    stated = written[~written.isin(["", "—", "——", "-", "--", "/", "－", "无"])]
+    return int(stated.map(chart_number).isna().sum())
 
 
 def indicator_choices(numeric: pd.DataFrame) -> list[tuple[str, str, int]]:
@@ -67,8 +96,11 @@ def indicator_points(numeric: pd.DataFrame, key: str) -> tuple[pd.DataFrame, str
             if value is None or pd.isna(value):
                 continue
             year = str(row[year_field] or "").strip()
-            points.append({"地区": region, "年份": f"{year}年{kind}" if year else kind, "数值": float(value)})
-    frame = pd.DataFrame(points, columns=["地区", "年份", "数值"])
+            written = str(row.get(f"{kind}写法", "") or "") or f"{float(value):g}"
+            points.append(
+                {"地区": region, "年份": f"{year}年{kind}" if year else kind, "数值": float(value), "写法": written}
+            )
+    frame = pd.DataFrame(points, columns=["地区", "年份", "数值", "写法"])
     frame = frame.drop_duplicates(subset=["地区", "年份"]).sort_values(["地区", "年份"], kind="stable")
     return frame.reset_index(drop=True), unit, len(rows) - len(same)
 
@@ -82,11 +114,11 @@ def indicator_chart(points: pd.DataFrame, title: str) -> alt.LayerChart:
         yOffset=alt.YOffset("年份:N", sort=years),
         x=alt.X("数值:Q", title=title, scale=alt.Scale(nice=True)),
         color=alt.Color("年份:N", sort=years, title=None, legend=alt.Legend(orient="top")),
-        tooltip=[alt.Tooltip("地区:N"), alt.Tooltip("年份:N"), alt.Tooltip("数值:Q", format=",.4~f")],
+        tooltip=[alt.Tooltip("地区:N"), alt.Tooltip("年份:N"), alt.Tooltip("写法:N", title="数值")],
     )
     bars = base.mark_bar()
-    values = base.mark_text(align="left", baseline="middle", dx=3).encode(
-        text=alt.Text("数值:Q", format=",.4~f"), color=alt.value("#212529")
+    values = base.mark_text(align="left", baseline="middle", dx=3).encode(  # as written: ≤490, 95以上
+        text=alt.Text("写法:N"), color=alt.value("#212529")
     )
     return (bars + values).properties(height=alt.Step(BAR, **{"for": "offset"}))  # BAR pixels a bar
 
@@ -95,6 +127,6 @@ def year_table(points: pd.DataFrame) -> pd.DataFrame:
     """One indicator's values as a region × year table for the page, written as the plans write them: a
     year a region does not state is an empty cell. (The page's grid draws a missing number as 「None」 and
     ignores a Styler's na_rep, so the cells are text.)"""
-    table = points.pivot(index="地区", columns="年份", values="数值")
-    return table.apply(lambda col: col.map(lambda v: "" if pd.isna(v) else f"{v:g}"))
+    table = points.pivot(index="地区", columns="年份", values="写法")
+    return table.apply(lambda col: col.map(lambda v: "" if pd.isna(v) else str(v)))
 
