@@ -44,6 +44,6 @@ PAGES = [
 page = st.navigation(PAGES)
 st.set_page_config(page_title=page_title(page.title))  # each page its own tab title
 with st.sidebar:
-    st.caption("规划条款检索与问答 · 十四五知识产权规划及相关文件")
+    st.caption("规划条款检索与问答 · 各级规划、实施意见、行动方案与条例")
     translate_chrome()
 page.run()

@@ -9,6 +9,8 @@ import streamlit as st
 
 from indexer.errors import PlanSearchError
 from retrieval.answer import ABSTAIN_MESSAGE, TENTATIVE_NOTICE, answer, untranslated_note
+from ui.config import data_dir
+from ui.examples import examples_for
 from ui.filters import sidebar_filters
 from ui.generated import generated_answer
 from ui.messages import friendly
@@ -16,12 +18,23 @@ from ui.render import citation_help, hit_card, linked_clause
 from ui.resources import model_ready, require_searcher, wait_for_model, warm_up
 from ui.safe import html_text, md
 
+# Example questions offered under the box: the operator's (a file examples.txt in the plans folder, one a
+# line), else those of this pool whose topic word the indexed plans use (a water plan's index offers no
+# patent question), topped up with questions any plan answers. At most four.
 EXAMPLES = (
-    "中小企业怎么用专利去银行贷款？",
-    "地理标志保护有哪些措施？",
-    "纠纷调解由哪个部门牵头？",
-    "高价值发明专利目标是多少？",
+    ("中小企业怎么用专利去银行贷款？", "专利"),
+    ("地理标志保护有哪些措施？", "地理标志"),
+    ("纠纷调解由哪个部门牵头？", "调解"),
+    ("高价值发明专利目标是多少？", "高价值发明专利"),
+    ("节约用水有哪些要求？", "节水"),
+    ("河湖治理的目标是什么？", "河湖"),
+    ("数据安全由哪个部门负责？", "数据安全"),
+    ("消防站建设有哪些安排？", "消防站"),
+    ("到2025年的主要目标是什么？", ""),
+    ("资金保障有哪些措施？", ""),
+    ("人才引进有什么支持政策？", ""),
 )
+SHOWN_EXAMPLES = 4
 RESULTS = 10
 SHOWN_FIRST = 5  # drawing ten cards takes the browser ~1.3 s; five keep Enter → answer under a second
 
@@ -49,12 +62,13 @@ if question != url_question:
         st.query_params["q"] = question
     else:
         st.query_params.pop("q", None)
-cols = st.columns(len(EXAMPLES))
-for col, example in zip(cols, EXAMPLES, strict=True):
-    col.button(example, key=f"ex-{example}", on_click=_ask, args=(example,), type="tertiary")
-
 # The box is drawn before the index loads (~1–2 s after a start), so the page takes a question at once.
 searcher = require_searcher()
+examples = examples_for(searcher, data_dir(), EXAMPLES, SHOWN_EXAMPLES)
+if examples:
+    cols = st.columns(len(examples))
+    for col, example in zip(cols, examples, strict=True):
+        col.button(example, key=f"ex-{example}", on_click=_ask, args=(example,), type="tertiary")
 filters = sidebar_filters(searcher, "ask")
 
 linked = st.query_params.get("clause", "")

@@ -152,8 +152,12 @@ def indicator_text(ind: Indicator, table_title: str = "", more_targets: tuple[tu
     return f"{prefix}{ind.name}{unit}，" + "，".join(parts) + attr
 
 
+# The Ask page's example questions, written by the operator in the plans folder: not a plan.
+EXAMPLES_FILE = "examples.txt"
+
+
 def plan_files(data_dir: str | Path) -> list[Path]:
-    """The plan files of a folder, sorted by name (sidecars, catalog, READMEs and hidden files are not
+    """The plan files of a folder, sorted by name (sidecars, catalog, examples, READMEs and hidden files are not
     plans; links are followed only to files inside the folder). See ``scan_folder`` for what was left out."""
     return scan_folder(data_dir)[0]
 
@@ -168,7 +172,7 @@ def scan_folder(data_dir: str | Path) -> tuple[list[Path], list[UnreadableSource
     skipped: list[UnreadableSource] = []
     for p in sorted(data_dir.iterdir()):
         name = p.name
-        if name.endswith(".meta.json") or name == "catalog.csv" or name.lower() == "readme.md":
+        if name.endswith(".meta.json") or name in ("catalog.csv", EXAMPLES_FILE) or name.lower() == "readme.md":
             continue
         looks_like_plan = p.suffix.lower() in SUPPORTED_SUFFIXES
         if name.startswith("."):

@@ -394,3 +394,25 @@ def test_the_targets_name_filter_finds_traditional_names(env):
     assert not at.exception
     names = list(at.dataframe[0].value["指标"])
     assert any("發明專利" in n for n in names) and any("发明专利" in n for n in names)
+
+
+def test_examples_fit_the_indexed_plans(tmp_path):
+    # an index of water and AI plans offered four patent questions (a review)
+    from ui.examples import examples_for
+
+    class Plans:
+        def __init__(self, words):
+            self.words = words
+
+        def term_weights(self):
+            return {w: 1.0 for w in self.words}
+
+    pool = (("怎么用专利贷款？", "专利"), ("节约用水有哪些要求？", "节水"), ("主要目标是什么？", ""))
+    assert examples_for(Plans({"节水"}), tmp_path, pool, 4) == ["节约用水有哪些要求？", "主要目标是什么？"]
+    assert examples_for(Plans({"专利", "节水"}), tmp_path, pool, 2) == ["怎么用专利贷款？", "节约用水有哪些要求？"]
+    (tmp_path / "examples.txt").write_text("本市的碳达峰目标是什么？\n\n", encoding="utf-8")
+    assert examples_for(Plans(set()), tmp_path, pool, 4) == ["本市的碳达峰目标是什么？"]  # the operator's own
+    from indexer.read import scan_folder
+
+    (tmp_path / "plan.txt").write_text("某市规划\n一、目标\n建成示范区。\n", encoding="utf-8")
+    assert [p.name for p in scan_folder(tmp_path)[0]] == ["plan.txt"]  # the examples are not a plan

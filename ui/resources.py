@@ -355,4 +355,4 @@ def _started(searcher: Searcher) -> Searcher:
 
 
 # What app.py and the Ask page import beyond this module (a test keeps the list whole).
-ASK_PAGE_IMPORTS = ("retrieval.answer", "ui.chrome", "ui.filters", "ui.generated", "ui.render")
+ASK_PAGE_IMPORTS = ("retrieval.answer", "ui.chrome", "ui.config", "ui.examples", "ui.filters", "ui.generated", "ui.render")
