@@ -53,7 +53,7 @@ for start in range(0, len(coverages), COLUMNS_PER_ROW):
     row = coverages[start : start + COLUMNS_PER_ROW]
     for col, cov in zip(st.columns(COLUMNS_PER_ROW), row, strict=False):
         with col, st.container(border=True):
-            coverage_item(cov, parsed.content_text, weights, full=True)
+            coverage_item(cov, parsed.content_text, weights, full=True, index=searcher.index)
 
 stem = re.sub(r"[^\w\u4e00-\u9fff]+", "_", topic).strip("_")[:40] or "topic"
 left, right = st.columns(2)

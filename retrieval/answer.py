@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
+from indexer.numbering import match_number
 from indexer.targets import UNIT_PATTERN
 from indexer.textnorm import search_form
 
@@ -101,6 +102,34 @@ def covers_hit(dense: float, coverage: Callable[[], float], similar: bool = Fals
     return dense >= DENSE_CONFIDENT or coverage() >= COVERAGE_CONFIDENT
 
 
+# How much of a list an answer quotes after the sentence that opens it (申报材料包括：).
+LIST_ITEMS = 6
+LIST_CHARS = 240
+
+
+def list_items(searcher, clause, sentence: str) -> str:
+    """The items after a clause that ends by opening a list (申报材料包括：), as the plan writes them, for
+    an answer that would otherwise stop at the colon ('' when the sentence does not end with one or no
+    numbered items follow)."""
+    if not sentence.rstrip().endswith(("：", ":")):
+        return ""
+    entry = searcher.index.document(clause.doc_id)
+    text = getattr(entry, "text", "") or ""
+    items: list[str] = []
+    scheme = None
+    for line in text[clause.span[1] :].split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        number = match_number(line)
+        if number is None or scheme not in (None, number.scheme) or len(items) == LIST_ITEMS:
+            break
+        scheme = number.scheme
+        items.append(line)
+    joined = "".join(items)
+    return joined if len(joined) <= LIST_CHARS else joined[:LIST_CHARS] + "…"
+
+
 def _decide(searcher, pq, hits: list[Hit]) -> tuple[float, bool, bool]:
     """(confidence, whether to answer, whether the confidence is a calibrated probability): the calibrated
     model's probability and threshold; for an embedding model it was not fitted for, the uncalibrated
@@ -164,6 +193,8 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
                 chosen = [sp for sp in wider if _figures(hit.clause.text[sp[0]:sp[1]])][:1] or chosen
             for start, end in chosen:
                 sentence = hit.clause.text[start:end]
+                if not hit.clause.text[end:].strip():  # the clause's last words open a list: say what it lists
+                    sentence += list_items(searcher, hit.clause, sentence)
                 if pq.intent == "figure":
                     found = _figures(sentence, asked)
                     if not found and sentences:

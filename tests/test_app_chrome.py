@@ -416,3 +416,22 @@ def test_examples_fit_the_indexed_plans(tmp_path):
 
     (tmp_path / "plan.txt").write_text("某市规划\n一、目标\n建成示范区。\n", encoding="utf-8")
     assert [p.name for p in scan_folder(tmp_path)[0]] == ["plan.txt"]  # the examples are not a plan
+
+
+def test_an_item_shown_alone_carries_the_sentence_that_opens_its_list():
+    # 宁波 第十六条（二）「以专利权质押的；」 read as a pledge-financing rule in Compare (a researcher review)
+    from types import SimpleNamespace
+
+    from tests.test_unseen_shapes import read_text
+    from ui.context import list_lead
+
+    plan = read_text(
+        "某市专利条例\n2012年1月1日\n第一章 总则\n第一条 专利权人应当标注专利标识。\n"
+        "第二条 有下列情形之一的，应当提供专利权评价报告：\n（一）专利权人请求查处假冒专利的；\n"
+        "（二）以专利权质押的；\n（三）其他情形。\n第三条 本条例自公布之日起施行。\n"
+    )
+    index = SimpleNamespace(document=lambda doc_id: SimpleNamespace(text=plan.text))
+    by_label = {c.text[:6]: c for c in plan.clauses}
+    assert list_lead(index, by_label["（二）以专利"]) == "第二条 有下列情形之一的，应当提供专利权评价报告："
+    assert list_lead(index, by_label["第三条 本条"]) == ""  # an article after a list is not an item of it
+    assert list_lead(index, by_label["第一条 专利"]) == ""

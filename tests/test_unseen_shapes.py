@@ -100,3 +100,20 @@ def test_a_plans_items_with_bodies_keep_their_paragraphs():
 def test_an_action_plan_is_typed_as_one():
     plan = read_text("海淀区加快人工智能产业创新发展行动方案（2026—2028年）\n2026年3月15日\n一、总体目标\n建成高地。\n")
     assert plan.document.doc_type == "行动方案"
+
+
+def test_an_answer_that_stops_at_a_colon_quotes_the_list():
+    # 申报需要提交哪些材料？ was answered 「…申报材料包括：」 and nothing after it (a review)
+    from types import SimpleNamespace
+
+    from retrieval.answer import list_items
+
+    plan = read_text(
+        "某市项目管理办法\n2026年1月1日\n第一章 总则\n第一条 为规范管理，制定本办法。\n"
+        "第二条 申报单位应当提交申报材料，申报材料包括：\n（一）项目申报书；\n（二）财务审计报告。\n"
+        "第三条 本办法自印发之日起施行。\n"
+    )
+    searcher = SimpleNamespace(index=SimpleNamespace(document=lambda doc_id: SimpleNamespace(text=plan.text)))
+    intro = next(c for c in plan.clauses if c.text.startswith("第二条"))
+    assert list_items(searcher, intro, "申报材料包括：") == "（一）项目申报书；（二）财务审计报告。"
+    assert list_items(searcher, intro, "申报单位应当提交申报材料。") == ""

@@ -10,7 +10,7 @@ from retrieval.cite import cite, nested
 from retrieval.highlight import highlight, render_html
 from retrieval.records import Highlight, Hit, RegionCoverage
 
-from .context import Block, block_of, linked_clause_of, section_context
+from .context import Block, block_of, linked_clause_of, list_lead, section_context
 from .export import NOT_COVERED, PARTLY_COVERED, partly
 from .safe import html_text, md
 
@@ -99,6 +99,7 @@ def hit_card(searcher, hit: Hit, query: str, *, raw_query: str = "", key: str = 
     hl = highlight(text, query, weights=weights) if query else Highlight()
     with st.container(border=True):
         st.markdown(header_html(c.region or c.title, c.title, c.section), unsafe_allow_html=True)
+        lead_line(list_lead(searcher.index, hit.clause))
         st.markdown(
             f'<div class="clause-text">{render_html(text, hl) if query else html_text(text)}</div>',
             unsafe_allow_html=True,
@@ -226,7 +227,15 @@ def region_heading(region: str, level: str) -> str:
     return f"{region}\u3000{level}"
 
 
-def coverage_item(cov: RegionCoverage, query: str = "", weights=None, *, full: bool = False) -> None:
+def lead_line(lead: str) -> None:
+    """The sentence that opens the list a shown item belongs to (第十六条 有下列情形之一的，…：), muted."""
+    if lead:
+        st.markdown(f'<div class="muted">{html_text(lead)}</div>', unsafe_allow_html=True)
+
+
+def coverage_item(
+    cov: RegionCoverage, query: str = "", weights=None, *, full: bool = False, index=None
+) -> None:
     """A region's best clause(s) for a topic, or the plain statement that it has none.
 
     ``full``: the answering sentences, the whole clause on demand and the citation to copy (Compare);
@@ -257,6 +266,8 @@ def coverage_item(cov: RegionCoverage, query: str = "", weights=None, *, full: b
             clause_body(_snippet(hit.clause.text))
             continue
         st.markdown(f'<div class="cite-head">{html_text(c.short + label)}</div>', unsafe_allow_html=True)
+        if index is not None:
+            lead_line(list_lead(index, hit.clause))
         st.markdown(
             f'<div class="clause-text">{excerpt_html(hit.clause.text, query, weights)}</div>', unsafe_allow_html=True
         )
