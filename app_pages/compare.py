@@ -9,7 +9,7 @@ import streamlit as st
 from indexer.errors import PlanSearchError
 from ui.export import compare_csv, compare_markdown
 from ui.messages import friendly
-from ui.render import coverage_item
+from ui.render import coverage_item, coverage_summary
 from ui.resources import require_searcher
 from ui.safe import md
 
@@ -47,7 +47,7 @@ except PlanSearchError as err:
 
 covered = sum(c.covered and not c.partial for c in coverages)
 partly = sum(c.partial for c in coverages)
-st.caption(f"{len(coverages)} 个地区中，{covered} 个有直接相关的条款" + (f"，{partly} 个仅部分相关（列在后面）" if partly else "") + "。")
+st.caption(coverage_summary(len(coverages), covered, partly))
 weights = searcher.term_weights()
 for start in range(0, len(coverages), COLUMNS_PER_ROW):
     row = coverages[start : start + COLUMNS_PER_ROW]

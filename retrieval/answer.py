@@ -12,6 +12,7 @@ document has says that.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from collections.abc import Callable, Mapping
 
 from indexer.numbering import match_number
@@ -102,6 +103,37 @@ def covers_hit(dense: float, coverage: Callable[[], float], similar: bool = Fals
     return dense >= DENSE_CONFIDENT or coverage() >= COVERAGE_CONFIDENT
 
 
+# How many of a named section's sub-sections an answer lists.
+OUTLINE_ITEMS = 12
+
+
+def _section_outline(searcher, pq, top: Hit) -> Answer | None:
+    """For a section reference that names a section with sub-sections (普陀区消防规划 第三章), the section
+    and what it holds: 「第三章 主要任务，包括：（一）健全社会消防治理体系；（二）…。」 cited as the section.
+    None when the reference names a clause without sub-sections (the answer is its sentence)."""
+    ref = pq.section_ref
+    path = top.clause.section_path
+    if ref is None or not ref.numbers or not path:
+        return None
+    scheme, value = ref.numbers[-1]
+    depth = next(
+        (d for d in range(len(path), 0, -1) if (n := match_number(path[d - 1])) and n.value == value
+         and scheme in ("*", n.scheme)),
+        None,
+    )
+    if depth is None or top.clause.text.rstrip().endswith(("：", ":")):
+        return None  # 第二十三条 供水单位应当遵守下列规定：… is answered by its words and the list they open
+    entry = searcher.index.document(top.clause.doc_id)
+    section = path[:depth]
+    children = [h.label for h in getattr(entry, "headings", ()) if len(h.path) == depth + 1 and h.path[:depth] == section]
+    if not children:
+        return None
+    listed = "；".join(children[:OUTLINE_ITEMS]) + ("等" if len(children) > OUTLINE_ITEMS else "")
+    text = f"{section[-1]}，包括：{listed}。"
+    c = cite(replace(top.clause, section_path=section, kind="intro", label=section[-1]), top.document)
+    return Answer(f"{text}〔{c.short}〕", False, (AnswerSentence(text, c, top.clause_id),))
+
+
 # How much of a list an answer quotes after the sentence that opens it (申报材料包括：).
 LIST_ITEMS = 6
 LIST_CHARS = 240
@@ -161,6 +193,9 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     gap = "" if pinned else unstated(pq.asks, [h.clause.text for h in hits[:3]], query_terms(pq.content_text))
     if gap:  # asked for a sum, a date …: clauses on the topic that do not state one do not answer
         return Answer(NOT_STATED.format(what=gap), True, confidence=round(probability, 3), unstated=gap)
+    outline = _section_outline(searcher, pq, top) if pinned else None
+    if outline is not None:  # a chapter or part named: what it holds, not its first clause's first sentence
+        return replace(outline, confidence=round(probability, 3))
     weights = searcher.term_weights()
     if pq.intent == "responsible":
         owner = _responsible_clause(searcher, top)

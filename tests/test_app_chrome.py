@@ -435,3 +435,10 @@ def test_an_item_shown_alone_carries_the_sentence_that_opens_its_list():
     assert list_lead(index, by_label["（二）以专利"]) == "第二条 有下列情形之一的，应当提供专利权评价报告："
     assert list_lead(index, by_label["第三条 本条"]) == ""  # an article after a list is not an item of it
     assert list_lead(index, by_label["第一条 专利"]) == ""
+
+
+def test_the_comparison_summary_when_no_region_covers_the_topic():
+    from ui.render import coverage_summary
+
+    assert coverage_summary(13, 0, 4) == "13 个地区中，没有直接相关的条款；4 个仅部分词语相符，可能并非直接相关。"
+    assert coverage_summary(13, 2, 1) == "13 个地区中，2 个有直接相关的条款，1 个仅部分相关（列在后面）。"

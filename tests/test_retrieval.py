@@ -284,6 +284,18 @@ def test_a_section_no_document_has_is_said_not_answered(fake_searcher):
     assert not answer(fake_searcher, ok, fake_searcher.search(ok, k=5)).abstain
 
 
+def test_a_named_section_with_sub_sections_is_answered_with_what_it_holds(fake_searcher):
+    # 合肥 第一章 was answered 「第一节 发展基础」, a heading line (a review): the section and its contents
+    from retrieval.answer import answer
+
+    pq = fake_searcher.parse("青海 四")
+    ans = answer(fake_searcher, pq, fake_searcher.search(pq, k=5))
+    assert not ans.abstain and ans.text.startswith("四、重点任务，包括：（一）")
+    assert ans.sentences[0].citation.short.endswith("· 四")
+    leaf = fake_searcher.parse("青海 四、(一)2.")  # a clause named: its own sentence, as before
+    assert "包括：" not in answer(fake_searcher, leaf, fake_searcher.search(leaf, k=5)).text
+
+
 @pytest.mark.parametrize(
     "query, first",
     [("青海 四、(一)1.和2.", "青海 四、(一)1."), ("山西规划第三部分与第四部分", "山西规划第三部分")],

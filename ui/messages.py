@@ -95,7 +95,7 @@ _REASONS: list[tuple[re.Pattern, str]] = [
         (r"^unreadable HTML", "网页文件无法读取"),
         (r"^cannot read file", "文件无法读取（权限或磁盘问题）"),
         (r"^file too large", "文件过大"),
-        (r"^same document id", "与另一个文件的文件编号相同，未重复收录"),
+        (r"^same document id as (?:.*[/\\])?(?P<other>[^/\\]+)$", "与 {other} 的文件名（不计扩展名）相同，未重复收录；请改名或移出其中一个"),
         (r"^unsupported", "不支持的文件类型（支持 PDF、DOCX、TXT、MD、HTML）"),
         (r"^not Chinese plan text", "内容不是中文规划文本，请确认文件是否正确"),
         (r"^hidden file", "隐藏文件（文件名以点开头），改名后才会收录"),
@@ -111,8 +111,9 @@ _REASONS: list[tuple[re.Pattern, str]] = [
 def reason_text(reason: str) -> str:
     """A reader's reason in Chinese; an unknown one as it is (with server folders left out)."""
     for pattern, zh in _REASONS:
-        if pattern.search(reason):
-            return zh
+        m = pattern.search(reason)
+        if m:
+            return zh.format(**m.groupdict())  # a named group (the other file's name) fills the message
     return hide_paths(reason)
 
 

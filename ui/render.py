@@ -227,6 +227,13 @@ def region_heading(region: str, level: str) -> str:
     return f"{region}\u3000{level}"
 
 
+def coverage_summary(regions: int, covered: int, partly: int) -> str:
+    """The line above a comparison: how many regions cover the topic, how many only share some words."""
+    if not covered and partly:  # nothing covers it: the partial ones are all there is, not "after" anything
+        return f"{regions} 个地区中，没有直接相关的条款；{partly} 个仅部分词语相符，可能并非直接相关。"
+    return f"{regions} 个地区中，{covered} 个有直接相关的条款" + (f"，{partly} 个仅部分相关（列在后面）" if partly else "") + "。"
+
+
 def lead_line(lead: str) -> None:
     """The sentence that opens the list a shown item belongs to (第十六条 有下列情形之一的，…：), muted."""
     if lead:
