@@ -12,8 +12,8 @@ document has says that.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from indexer.numbering import match_number
 from indexer.targets import UNIT_PATTERN
