@@ -5,7 +5,9 @@ so a simplified query highlights the characters of a traditional clause.
 
 from __future__ import annotations
 
+import functools
 import html
+import re
 from collections.abc import Mapping
 
 from indexer import packs
@@ -15,11 +17,51 @@ from indexer.textnorm import search_form
 
 from .records import Highlight, Span
 
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
+
 
 def query_terms(query: str) -> set[str]:
     """The query's bigrams and ASCII words on the search form, without the ubiquitous ones."""
     common = packs.items("common-bigrams.txt")  # too common in plans to mean a match on their own
     return {t for t in tokenize(query, "bigram") if t not in common and (len(t) > 1 or not t.isascii())}
+
+
+@functools.lru_cache(maxsize=256)
+def long_words(topic: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The words of a compared topic of three or more characters (jieba: 水资源, 数据安全, 质押融资), each
+    with the shorter dictionary words it is made of when they cover all of its characters (数据安全 → 数据,
+    安全; 水资源 → none: 资源 leaves 水 out). A long word names the topic; its pieces alone do not."""
+    simple = search_form(topic).text
+    spans = word_spans(simple)
+    out = []
+    for start, end in spans:
+        word = simple[start:end]
+        if end - start < 3 or not _CJK_WORD.fullmatch(word):
+            continue
+        if any(s <= start and end <= e and (s, e) != (start, end) for s, e in spans):
+            continue  # inside a longer word: that one is the topic's word
+        inner = [word[s:e] for s, e in word_spans(word) if e - s < len(word)]
+        covered = {i for part in inner for i in range(word.find(part), word.find(part) + len(part))}
+        out.append((word, tuple(dict.fromkeys(inner)) if len(covered) == len(word) else ()))
+    return tuple(dict.fromkeys(out))
+
+
+def names_topic(topic: str, form: str) -> bool:
+    """Whether a clause (its search form) holds one of the topic's long words: whole, or its pieces
+    together in one sentence (数据…安全 within a sentence). True when the topic has no long word."""
+    words = long_words(topic)
+    if not words:
+        return True
+    sentences = None
+    for word, parts in words:
+        if word in form:
+            return True
+        if parts:
+            if sentences is None:
+                sentences = [form[s:e] for s, e in sentence_spans(form)]
+            if any(all(p in sentence for p in parts) for sentence in sentences):
+                return True
+    return False
 
 
 def highlight(text: str, query: str, *, weights: Mapping[str, float] | None = None, max_sentences: int = 2) -> Highlight:

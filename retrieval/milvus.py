@@ -36,7 +36,7 @@ from indexer.records import Clause, Document, Heading, Indicator
 from indexer.store import DocumentEntry, Manifest
 from indexer.textnorm import search_form
 
-from .highlight import query_terms
+from .highlight import names_topic, query_terms
 from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, ref_head, section_ref_tries, type_matches
 from .ranking import MODES, Ranked, by_region, document_tiers, fuse_hits, order_resolved, salient_tokens, titled
 from .records import Filters, Hit, RegionCoverage
@@ -402,7 +402,12 @@ class MilvusSearcher:
         for d in self.docs.values():
             if d.region:
                 regions.setdefault(d.region, d.region_level)
-        judges = region_judges(lambda h: self.signals(pq, h).coverage, similar)
+        topic = pq.content_text or pq.search_text
+
+        def coverage(h: Hit) -> float:  # shared words count only beside one of the topic's long words
+            return self.signals(pq, h).coverage if names_topic(topic, self._form(h.clause)) else 0.0
+
+        judges = region_judges(coverage, similar)
         return by_region(hits, regions, per_region, exclude_region, *judges)
 
     # --- filters, section references -------------------------------------------------------------------

@@ -25,7 +25,7 @@ from indexer.textnorm import search_form
 from indexer.topk import best
 
 from .columns import Columns, search_text
-from .highlight import query_terms
+from .highlight import names_topic, query_terms
 from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, ref_head, section_ref_tries, type_matches
 from .ranking import (
     MODES,
@@ -326,7 +326,13 @@ class Searcher:
     ) -> list[RegionCoverage]:
         from .answer import region_judges
 
-        judges = region_judges(lambda h: self.signals(pq, h).coverage, similar)
+        topic = pq.content_text or pq.search_text
+
+        def coverage(h: Hit) -> float:  # shared words count only beside one of the topic's long words
+            form = self._form(self._row(h.clause_id), h.clause)
+            return self.signals(pq, h).coverage if names_topic(topic, form) else 0.0
+
+        judges = region_judges(coverage, similar)
         return by_region(hits, self._region_levels, per_region, exclude_region, *judges)
 
     # --- filters, section references -------------------------------------------------------------------

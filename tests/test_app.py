@@ -322,12 +322,16 @@ def test_compare_shows_a_column_per_region_and_the_uncovered_one(env):
     for region in ("青海省", "山西省", "泰安市", "博尔塔拉蒙古自治州"):
         assert f"**{region}**" in page
     assert NOT_COVERED in texts(at.caption)
-    # 泰安's 地理标志 clause shares the topic's words in one sentence only: shown, after the others, as partly related
-    assert "4 个地区中，2 个有直接相关的条款，1 个仅部分相关（列在后面）" in " ".join(texts(at.caption))
-    assert PARTLY_COVERED in texts(at.caption) and page.index("**泰安市**") > page.index("**山西省**")
+    # 泰安's 品种登记 sentence shares 品种 with the topic but never says 新品种: not shown as covering it
+    assert "4 个地区中，2 个有直接相关的条款。" in " ".join(texts(at.caption))
     assert "<mark" in page and any(c.startswith("《") for c in codes(at))
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["导出 CSV", "导出 Markdown"]
+    # regions whose clauses share only some of the topic's words: shown after the others, as partly related
+    at.text_input(key="topic").input("知识产权信用监管").run()
+    page = html(at)
+    assert "4 个地区中，2 个有直接相关的条款，2 个仅部分相关（列在后面）" in " ".join(texts(at.caption))
+    assert PARTLY_COVERED in texts(at.caption) and page.index("**泰安市**") > page.index("**山西省**")
 
 
 def test_compare_shows_each_plan_of_a_region_by_default(env):
@@ -351,11 +355,14 @@ def test_compare_exports_carry_citations(fake_searcher):
     md = compare_markdown("植物新品种", coverages)
     assert md.startswith("# 地区对比：植物新品种")
     assert "## 博尔塔拉蒙古自治州（自治州）\n\n" + NOT_COVERED in md
+    assert "—— 《" in md
+    coverages = fake_searcher.compare("知识产权信用监管", per_region=1)
+    csv_text = compare_csv(coverages).decode("utf-8-sig")
+    md = compare_markdown("知识产权信用监管", coverages)
     assert f"## 泰安市（市）\n\n*{PARTLY_COVERED}*" in md
     taian = next(line for line in csv_text.splitlines() if line.startswith("泰安市"))
     qinghai = next(line for line in csv_text.splitlines() if line.startswith("青海省"))
     assert taian.endswith(",部分相关") and qinghai.endswith(",直接相关")
-    assert "—— 《" in md
 
 
 def test_each_compared_clause_carries_its_own_relatedness(fake_searcher):

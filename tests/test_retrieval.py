@@ -999,3 +999,32 @@ def test_place_names_are_found_as_the_longest_first_alternation_finds_them():
         texts.append(rnd.choice(["", "的", "和", "市"]).join(parts))
     for text in texts:
         assert list(places._matches(text, table, lengths)) == [m.span() for m in pattern.finditer(text)], text
+
+
+def test_a_compared_topics_long_word_is_not_covered_by_its_pieces():
+    # 水资源 was "covered" by 地理标志资源, 消防站建设 by 泵站建设, 数据安全 by 数据 and 安全 in two
+    # sentences (a researcher review): shared words count only beside the topic's long word
+    from retrieval.highlight import long_words, names_topic
+
+    assert [w for w, _ in long_words("水资源")] == ["水资源"]
+    assert not names_topic("水资源", "挖掘地理标志资源。")
+    assert names_topic("水资源", "加强水资源管理。")
+    assert not names_topic("消防站建设", "推进泵站建设。")
+    assert not names_topic("数据安全", "推进数据开放。保障生产安全。")
+    assert names_topic("数据安全", "保障数据处理的安全。")  # its pieces together in one sentence
+    assert names_topic("乡村振兴", "任何文本")  # no word of three or more characters: judged as before
+
+
+def test_compare_does_not_count_a_region_by_pieces_of_the_topic(fake_searcher):
+    # the IP plans say 资源 (人才资源, 信息资源 …) but never 水资源: judged on words alone (cosines set
+    # aside), no region covers it; 质押融资, which they do say, is covered
+    from dataclasses import replace
+
+    def covered(topic):
+        pq = replace(fake_searcher.parse(topic), regions=(), section_ref=None)
+        hits = [replace(h, dense_score=0.0) for h in fake_searcher.search(pq, k=50)]
+        assert any("资源" in h.clause.text for h in hits) or topic != "水资源"
+        return [r.region for r in fake_searcher._by_region(pq, hits, 2, "", similar=False) if r.hits]
+
+    assert covered("水资源") == []
+    assert len(covered("质押融资")) >= 3
