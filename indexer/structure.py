@@ -82,6 +82,7 @@ class Block:
 # Numbering schemes of enumerated items (1. 1、 （1） ①), below the titled sections 一、 and （一）.
 _ITEM_RANK = SCHEME_RANK["n."]
 _LINE = re.compile(r"^[^\S\n]*(\S[^\n]*)", re.MULTILINE)
+_BOX = re.compile(r"专栏\s*\d")
 MAX_LIST_ITEM = 150  # characters of an enumerated item that is a single sentence
 
 
@@ -400,6 +401,7 @@ def parse_structure(text: str) -> Structure:
         return True
 
     glossaries = find_glossaries(text, body_start, _ends_glossary)
+    box: str | None = None  # while the lines after a box's caption are read: its scheme ('' before the first)
     for pos, line in _lines(text):
         if pos + len(line) <= body_start or not line.strip():
             continue
@@ -407,6 +409,17 @@ def parse_structure(text: str) -> Structure:
             continue  # a glossary's numbered entries are not the body's headings
         line_end = pos + len(line)
         lead = len(line) - len(line.lstrip())
+        # A box (专栏2 重大科技创新工程) numbers its own lines (1.关键核心技术攻关工程…): the numbered lines
+        # right after its caption, of the first one's scheme, are the box's, not headings of the plan.
+        if _BOX.match(line, lead):
+            box = ""  # the box's scheme, once its first line is read
+            continue
+        if box is not None:
+            own = match_number(text, pos + lead)
+            if own is not None and box in ("", own.scheme):
+                box = own.scheme
+                continue
+            box = None
         # Further headings on the same line start after a sentence end, or right after a heading's title.
         starts = {m.end() for m in _SENTENCE_END_BEFORE.finditer(text, pos + lead + 1, line_end)}
         if "\t" not in line:  # table rows are never headings

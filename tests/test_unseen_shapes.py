@@ -117,3 +117,24 @@ def test_an_answer_that_stops_at_a_colon_quotes_the_list():
     intro = next(c for c in plan.clauses if c.text.startswith("第二条"))
     assert list_items(searcher, intro, "申报材料包括：") == "（一）项目申报书；（二）财务审计报告。"
     assert list_items(searcher, intro, "申报单位应当提交申报材料。") == ""
+
+
+def test_a_boxs_numbered_lines_are_not_headings_of_the_plan():
+    # 专栏2 after （二）: its 1. 2. lines had become （二）'s sub-sections (a review)
+    plan = read_text(
+        "某市科技创新规划\n2026年1月1日\n一、重点任务\n（一）推进成果转化。建设平台。\n（二）深化赋权改革。推行单列管理。\n"
+        "专栏2 重大科技创新工程\n1.关键核心技术攻关工程：每年实施专项30项。\n2.成果转化工程：建设中试基地20家。\n"
+        "二、保障措施\n（一）加强组织领导\n建立联席会议。\n"
+    )
+    assert paths(plan) == [
+        ("一、重点任务", "（一）推进成果转化"), ("一、重点任务", "（二）深化赋权改革"),
+        ("二、保障措施", "（一）加强组织领导"),
+    ]
+    second = next(c for c in plan.clauses if c.label == "深化赋权改革")
+    assert "专栏2" in second.text and "中试基地20家" in second.text  # the box stays with the text it follows
+    # a box of prose is not a list: the plan's own numbering after it is read as before
+    plan = read_text(
+        "某区水务规划\n2021年1月1日\n一、主要任务\n围绕安全，补好短板。\n专栏1 三堤三网\n三堤：建设大堤。\n"
+        "（一）强化防洪\n建设海塘。\n（二）改善水质\n治理河道。\n"
+    )
+    assert ("一、主要任务", "（二）改善水质") in paths(plan)
