@@ -37,7 +37,16 @@ from indexer.store import DocumentEntry, Manifest
 from indexer.textnorm import search_form
 
 from .highlight import names_topic, query_terms
-from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, ref_head, section_ref_tries, type_matches
+from .query import (
+    KnownRegion,
+    ParsedQuery,
+    SectionRef,
+    parse_query,
+    ref_head,
+    ref_indicator,
+    section_ref_tries,
+    type_matches,
+)
 from .ranking import MODES, Ranked, by_region, document_tiers, fuse_hits, order_resolved, salient_tokens, titled
 from .records import Filters, Hit, RegionCoverage
 from .search import CANDIDATES, FUSION_WEIGHTS, Signals, _match_ref, check_query_model
@@ -442,7 +451,7 @@ class MilvusSearcher:
         ref = pq.section_ref
         if ref is None:
             return []
-        where = f'{expr} and kind != "indicator"'
+        where = expr if ref_indicator(pq) else f'{expr} and kind != "indicator"'  # an indicator's citation
         if pq.doc_types:  # the documents of the type named, where the filters leave any (as the files
             # backend: whether or not they have the section - never another type's section instead)
             typed = sorted(d for d, doc in self.docs.items() if type_matches(pq.doc_types, doc.doc_type))
@@ -479,7 +488,7 @@ class MilvusSearcher:
             if chosen:
                 break
         chosen.sort(key=lambda c: (c.doc_id, c.span[0]))
-        chosen = order_resolved(pq.search_text, chosen, [c.doc_id for c in chosen], self.docs, lambda c: c)
+        chosen = order_resolved(pq, chosen, [c.doc_id for c in chosen], self.docs, lambda c: c)
         return [c.clause_id for c in chosen]
 
     # --- reading rows ----------------------------------------------------------------------------------

@@ -356,6 +356,22 @@ def ref_head(pq: ParsedQuery) -> str:
     return pq.search_text[:at] if at > 0 else ""
 
 
+# An indicator's citation: the section, then 指标 and the row's number or name (泰安市 · 二（三） 指标 3,
+# 《…》 一、总体要求 （三）主要目标 指标：知识产权质押融资金额, …之“知识产权质押融资金额”).
+_INDICATOR_REF = re.compile(r"指标[：:\s]+(?P<what>[^。\n]+)$|之[“\"](?P<quoted>[^”\"]+)[”\"]\s*$")
+
+
+def ref_indicator(pq: ParsedQuery) -> str:
+    """What a section reference names after the section: an indicator's row number or name ('' if none).
+    The last 指标 counts (…2.主要指标 指标：主海塘达标率)."""
+    if pq.section_ref is None:
+        return ""
+    after = pq.search_text[pq.search_text.find(pq.section_ref.text) + len(pq.section_ref.text) :]
+    at = after.rfind("指标")
+    m = _INDICATOR_REF.search(after, max(at, 0)) if at >= 0 or "之" in after else None
+    return (m.group("what") or m.group("quoted")).strip() if m else ""
+
+
 def section_ref_tries(ref: SectionRef) -> list[tuple[tuple[str, int], ...]]:
     """The number paths to look a reference up by, in turn, until one names a section: as written, then
     whatever the schemes (第七条 in a plan numbered （七）), then the same for its closely written numbers."""

@@ -28,7 +28,7 @@ from indexer.regions import short_names
 from indexer.textnorm import search_form
 
 from .fusion import RRF_K, ordered, rrf
-from .query import ParsedQuery
+from .query import ParsedQuery, ref_indicator
 from .records import Hit, RegionCoverage
 
 MODES = ("hybrid", "dense", "lexical")
@@ -337,7 +337,7 @@ LABELLED_ROWS = 256
 
 
 def order_resolved(
-    query: str,
+    pq: ParsedQuery,
     items: list,
     doc_ids: list[str],
     documents: Mapping[str, Document],
@@ -348,7 +348,9 @@ def order_resolved(
     several documents (青海省 二 of a plan and of an opinion) each one's section comes first, the document
     more of whose title the query writes first; then, among at most LABELLED_ROWS, the clauses whose own
     heading or lead words the query writes (山西省 二（三）「知识产权创造取得新突破」, a copied section path),
-    deepest first. Stable otherwise."""
+    deepest first, and before them an indicator row the query names after 指标 (its citation). Stable
+    otherwise."""
+    query = pq.search_text
     if len(set(doc_ids)) > 1:
         ranked = title_order(query, [documents[d] for d in dict.fromkeys(doc_ids)])
         place = {d.doc_id: i for i, d in enumerate(ranked)}
@@ -358,7 +360,12 @@ def order_resolved(
         return list(items)
     text = bare(query)
 
+    indicator = ref_indicator(pq)
+
     def named_depth(clause: Clause) -> int:
+        if clause.kind == "indicator":  # named by its row number or name after 指标, before its section
+            named = indicator and (indicator == clause.number or bare(indicator) == bare(clause.label))
+            return len(clause.section_path) + 2 if named else -1
         if not clause.section_path:
             return 0
         label = clause.section_path[-1]

@@ -26,7 +26,16 @@ from indexer.topk import best
 
 from .columns import Columns, search_text
 from .highlight import names_topic, query_terms
-from .query import KnownRegion, ParsedQuery, SectionRef, parse_query, ref_head, section_ref_tries, type_matches
+from .query import (
+    KnownRegion,
+    ParsedQuery,
+    SectionRef,
+    parse_query,
+    ref_head,
+    ref_indicator,
+    section_ref_tries,
+    type_matches,
+)
 from .ranking import (
     MODES,
     Facts,
@@ -366,7 +375,7 @@ class Searcher:
         if ref is None:
             return []
         cols = self._cols
-        candidates = mask & ~cols.row_indicator
+        candidates = mask if ref_indicator(pq) else mask & ~cols.row_indicator  # an indicator's citation
         if pq.doc_types:
             typed = candidates & cols.doc_type_preferred(lambda t: type_matches(pq.doc_types, t))[cols.row_doc]
             if typed.any():
@@ -386,7 +395,7 @@ class Searcher:
                 break
         rows = cols.in_document_order(rows).tolist()
         doc_ids = [self._doc_list[d].doc_id for d in self._row_doc[rows].tolist()]
-        return order_resolved(pq.search_text, rows, doc_ids, self.docs, lambda row: self.clauses[row])
+        return order_resolved(pq, rows, doc_ids, self.docs, lambda row: self.clauses[row])
 
     def _rows_of(self, documents) -> np.ndarray:
         """A mask of the rows of some documents."""

@@ -218,6 +218,22 @@ def test_every_citation_the_tool_writes_opens_its_clause(fake_searcher):
     assert checked > 100 and ambiguous < checked // 10
 
 
+def test_an_indicators_citation_opens_its_row(fake_searcher):
+    # 博州 一（三） 指标 1 opened the section: a staff member pasting a Targets citation got the prose (a review)
+    from retrieval.cite import cite
+
+    rows = [c for c in fake_searcher.clauses if c.kind == "indicator" and c.section_path]
+    assert len(rows) > 5
+    for clause in rows:
+        c = cite(clause, fake_searcher.docs[clause.doc_id])
+        for form in (c.short, c.canonical, c.official):
+            hits = fake_searcher.search(form, k=3)
+            assert hits and hits[0].clause_id == clause.clause_id, (form, hits[0].clause_id if hits else None)
+    # a reference that names no indicator leaves them out, as before
+    hits = fake_searcher.search("博州 一（三）", k=5)
+    assert hits and hits[0].clause.kind != "indicator"
+
+
 def test_a_section_reference_keeps_the_document_whose_title_it_writes():
     """浙江专利条例第十条 is 浙江's regulation's, not 宁波's (浙江省 is 宁波's province); 上海市 一（一） is
     上海市's own plan's, not 崇明区's; a title in any quotes or none, half-width or traditional, decides."""
