@@ -7,13 +7,27 @@ import re
 import streamlit as st
 
 from indexer.errors import PlanSearchError
+from ui.examples import examples_for
 from ui.export import compare_csv, compare_markdown
 from ui.messages import friendly
 from ui.render import coverage_item, coverage_summary
 from ui.resources import require_searcher
 from ui.safe import md
 
-EXAMPLES = ("知识产权质押融资", "地理标志保护", "植物新品种", "海外知识产权纠纷应对")
+# Example topics: those whose words the indexed plans use (ui/examples.py), topped up with topics any plan has.
+EXAMPLES = (
+    ("知识产权质押融资", "质押融资"),
+    ("地理标志保护", "地理标志"),
+    ("植物新品种", "植物新品种"),
+    ("海外知识产权纠纷应对", "海外"),
+    ("节约用水", "节水"),
+    ("水资源保护", "水资源"),
+    ("数据安全", "数据安全"),
+    ("消防救援力量", "消防"),
+    ("人才队伍建设", ""),
+    ("资金保障", ""),
+    ("考核评估", ""),
+)
 COLUMNS_PER_ROW = 4
 
 
@@ -30,8 +44,9 @@ with st.sidebar:
     per_region = st.slider("每个地区显示条款数", 1, 3, 2, key="cmp-per-region")
 
 topic = st.text_input("对比主题，按回车", key="topic", bind="query-params", placeholder="例如：知识产权质押融资")
-cols = st.columns(len(EXAMPLES))
-for col, example in zip(cols, EXAMPLES, strict=True):
+examples = examples_for(searcher, None, EXAMPLES, 4)
+cols = st.columns(len(examples))
+for col, example in zip(cols, examples, strict=True):
     col.button(example, key=f"cmp-ex-{example}", on_click=_pick, args=(example,), type="tertiary")
 if not topic:
     st.caption("输入一个主题，查看各地区规划中最相关的条款。")

@@ -51,7 +51,7 @@ if searcher is not None:
     ]
     counts = manifest.counts
     st.caption(
-        f"{counts.get('documents', 0)} 个文件 · {counts.get('clauses', 0)} 条条款 · {counts.get('indicators', 0)} 项指标"
+        f"{counts.get('documents', 0)} 个文件 · {counts.get('clauses', 0)} 条条款 · {counts.get('indicators', 0)} 条指标目标"
         f" · 检索模型：{model_description(manifest.model)} · 索引更新于 {md(local_time(manifest.built_at))}",
         help=md(f"模型标识：{hide_paths(manifest.model)}"),  # the id is for the operator, one hover away
     )

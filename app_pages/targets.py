@@ -53,7 +53,11 @@ if regions:
     shown = shown[shown["地区"].isin(regions)]
 if needle.strip():  # 专利 finds 專利 too: names and the words typed are compared in the search form
     shown = shown[shown["指标"].map(indicator_key).str.contains(indicator_key(needle), regex=False)]
-st.caption(f"共 {len(shown)} 项指标（点击表头排序）。")
+distinct = len(shown.drop_duplicates(subset=["文件", "章节", "指标", "单位", "基期年", "基期值"]))
+if distinct == len(shown):
+    st.caption(f"共 {len(shown)} 项指标（点击表头排序）。")
+else:  # 崇明's table gives each indicator a 2025 and a 2035 target: one line per target year
+    st.caption(f"共 {distinct} 项指标、{len(shown)} 行：有几个目标年份的指标，每个目标年份一行（点击表头排序）。")
 st.dataframe(shown, hide_index=True, width="stretch", key="tg-table")
 st.download_button(  # the table's own CSV export is off (config.toml): it writes formulas as they are
     "导出 CSV",

@@ -41,19 +41,30 @@ _LABELLED = re.compile(
     r"(?:(?<=\n)|^|(?<=[。；;])|[（(])[^\S\n]*(?P<label>责任单位|责任部门|牵头单位|牵头部门|主责单位|配合单位|配合部门|参与单位|协办单位)"
     r"\s*[：:]\s*(?P<names>(?:[^。；;（）()\n]|[（(][^（）()\n]{1,20}[）)]){2,300})"
 )
-_LABELLED_WRAPPED = re.compile(r"[（(](?:责任|牵头|主责|配合|参与|协办)(?:单位|部门)\s*[：:][^（）()]{2,300}[）)]")
+_LABELLED_WRAPPED = re.compile(
+    r"[（(](?:责任|牵头|主责|配合|参与|协办)(?:单位|部门)\s*[：:](?:[^（）()]|[（(][^（）()]{0,20}[）)]){2,300}[）)]"
+)
+_MARKED_LEAD = re.compile(r"\s*[（(]牵头[）)]$")  # 市科技局（牵头）
+# a labelled note in parentheses, for taking it out once read: （责任单位：…）
+_LABELLED_NOTE = re.compile(r"[（(]\s*[）)]")
 
 
-def _labelled_bodies(text: str, lead: list[str], support: list[str]) -> None:
+def _labelled_bodies(text: str, lead: list[str], support: list[str]) -> str:
+    """Read the labelled lists of bodies into ``lead`` and ``support``; the text without them (so that
+    the other patterns do not read them a second time)."""
     # a note wrapped across lines (（责任单位：市工业和信\n息化局）) is read as one line
     text = _LABELLED_WRAPPED.sub(lambda m: re.sub(r"\s*\n\s*", "", m.group(0)), text)
     for m in _LABELLED.finditer(text):
-        names = [n.strip().removesuffix("等") for n in _split_bodies(m.group("names"))]
+        names = [n.strip().removesuffix("等").strip() for n in _split_bodies(m.group("names"))]
+        names = [re.sub(r"(?:等)?(?:按职责分工|按照职责分工)?(?:负责|負責)$", "", n) for n in names]
         names = [n for n in names if 2 <= len(n) <= 40]
         if not names:
             continue
         label = m.group("label")
-        if label.startswith(("牵头", "主责")):
+        marked = [_MARKED_LEAD.sub("", n) for n in names if _MARKED_LEAD.search(n)]
+        if marked:  # 市科技局（牵头）、市财政局: the one marked leads
+            first, rest = marked, [n for n in names if not _MARKED_LEAD.search(n)]
+        elif label.startswith(("牵头", "主责")):
             first, rest = names, []
         elif label.startswith(("配合", "参与", "协办")):
             first, rest = [], names
@@ -63,6 +74,7 @@ def _labelled_bodies(text: str, lead: list[str], support: list[str]) -> None:
             _add(lead, name)
         for name in rest:
             _add(support, name)
+    return _LABELLED_NOTE.sub(" ", _LABELLED.sub(" ", text))
 
 
 def _split_bodies(names: str) -> list[str]:
@@ -87,6 +99,7 @@ def parse_departments(text: str) -> Departments:
     """
     lead: list[str] = []
     support: list[str] = []
+    text = _labelled_bodies(text, lead, support)  # 责任单位：… lists first, then taken out of the text
     for m in _DEPARTMENTS.finditer(text):
         note = m.group(1)
         # （省市场监管局负责）: named alone, without 牵头 or 分工, the body leads.
@@ -98,7 +111,6 @@ def parse_departments(text: str) -> Departments:
                 _add(lead, name[:-2].strip())
             else:
                 _add(lead if alone else support, name)
-    _labelled_bodies(text, lead, support)
     simple = text.replace("負責", "负责").replace("牽頭", "牵头")
     for pattern, names in ((_SUBJECT_LEADS, lead), (_BY_LEADS, lead), (_SHARES, support)):
         for m in pattern.finditer(simple):

@@ -134,7 +134,8 @@ _BARE = re.compile(rf"([{CN_NUM}]{{1,3}}|\d{{1,2}})[ \u3000\u00a0]+(?=[\u4e00-\u
 def bare_number(text: str, pos: int = 0) -> Number | None:
     m = _BARE.match(text, pos)
     value = cn_to_int(m.group(1)) if m else None
-    if not value:
+    # a numeral as numbers are written (十四, not 十四五 as in 十四五 规划)
+    if not value or (not m.group(1).isdigit() and int_to_cn(value) != m.group(1)):
         return None
     return Number("n." if m.group(1).isdigit() else "cn、", value, m.end(), m.group(0))
 

@@ -80,9 +80,10 @@ def _indicators(text: str, structure: Structure, doc_id: str, region: str):
         indicators += [replace(main, target_year=year, target=value) for year, value in row.more_targets]
         indicators.append(main)
         clause_id = f"{doc_id}:{number_path(mark)}.t{row.seq or i}"
-        # a row without a number (a sub-row) must not take a numbered row's id, nor repeated numbers one id
+        # a row without a number (a sub-row) must not take a numbered row's id, nor repeated numbers one id:
+        # then the row's place among the document's rows names it (.r2: its second row)
         if clause_id in ids or (not row.seq and any(r.seq == str(i) for r in rows)):
-            clause_id += f"~{i}"
+            clause_id = f"{doc_id}:{number_path(mark)}.r{i}"
         ids.add(clause_id)
         clauses.append(
             Clause(
@@ -172,7 +173,7 @@ def scan_folder(data_dir: str | Path) -> tuple[list[Path], list[UnreadableSource
     skipped: list[UnreadableSource] = []
     for p in sorted(data_dir.iterdir()):
         name = p.name
-        if name.endswith(".meta.json") or name in ("catalog.csv", EXAMPLES_FILE) or name.lower() == "readme.md":
+        if name.endswith(".meta.json") or name.lower() in ("catalog.csv", EXAMPLES_FILE, "readme.md"):
             continue
         looks_like_plan = p.suffix.lower() in SUPPORTED_SUFFIXES
         if name.startswith("."):

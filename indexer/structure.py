@@ -63,11 +63,11 @@ class Structure:
     # 名词解释 lists: out of the body's numbering; inside the body span when an annex follows them
     glossaries: tuple[Glossary, ...] = ()
     # captioned tables and boxes that follow an enumeration and belong to the section above it
-    blocks: tuple[Block, ...] = ()
+    blocks: tuple[SectionBlock, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
-class Block:
+class SectionBlock:
     """Text after the last item of an enumeration that is the enumerating section's, not the last item's
     (``after``): a captioned table or box (表2 …主要指标表, 专栏2 …; ``caption`` set), or the paragraphs after
     a list of one-paragraph items (a regulation's 第二款 after its （一）…（四）; ``caption`` empty)."""
@@ -84,9 +84,10 @@ _ITEM_RANK = SCHEME_RANK["n."]
 _LINE = re.compile(r"^[^\S\n]*(\S[^\n]*)", re.MULTILINE)
 _BOX = re.compile(r"专栏\s*\d")
 MAX_LIST_ITEM = 150  # characters of an enumerated item that is a single sentence
+_ITEM_ENDS = ("。", "；", ";", "！", "？")
 
 
-def find_blocks(text: str, marks: tuple[HeadingMark, ...], body_end: int, cuts: list[int]) -> tuple[Block, ...]:
+def find_blocks(text: str, marks: tuple[HeadingMark, ...], body_end: int, cuts: list[int]) -> tuple[SectionBlock, ...]:
     """Captioned blocks that end an enumeration: the caption's line follows the list's last item (its second
     or later), and the next heading is shallower than the item or there is none. The block runs from the
     caption to the next heading (or a glossary, or the body's end)."""
@@ -102,18 +103,18 @@ def find_blocks(text: str, marks: tuple[HeadingMark, ...], body_end: int, cuts: 
         if parent is None:
             continue
         for line in _LINE.finditer(text, mark.title_end, end):
-            if CAPTION.match(line.group(1)):
+            if CAPTION.match(line.group(1)) and not text[: line.start(1)].rstrip().endswith(("：", ":")):
                 stop = end
                 while stop > line.start(1) and text[stop - 1].isspace():
                     stop -= 1
-                out.append(Block(line.group(1).strip(), line.start(1), stop, parent, mark))
+                out.append(SectionBlock(" ".join(line.group(1).split()), line.start(1), stop, parent, mark))
                 break
     captioned = {b.after.start for b in out}
     out += [b for b in _trailing_paragraphs(text, marks, body_end, cuts) if b.after.start not in captioned]
     return tuple(sorted(out, key=lambda b: b.start))
 
 
-def _trailing_paragraphs(text: str, marks: tuple[HeadingMark, ...], body_end: int, cuts: list[int]) -> list[Block]:
+def _trailing_paragraphs(text: str, marks: tuple[HeadingMark, ...], body_end: int, cuts: list[int]) -> list[SectionBlock]:
     """Paragraphs after the last item of an enumeration of at least three items whose other items are each
     one sentence (第七条…（一）…；（二）…；（三）…；（四）…。 then 项目负责人同一年度…): the section's next
     paragraph (a regulation's 第二款), not more of the last item."""
@@ -135,15 +136,17 @@ def _trailing_paragraphs(text: str, marks: tuple[HeadingMark, ...], body_end: in
         ):
             continue
         end = end_of(i)
-        if _paragraphs(text, mark.start, end) < 2:
-            continue
+        newline = text.find("\n", mark.start, end)
+        first_line = text[mark.start : newline if newline != -1 else end].rstrip()
+        if _paragraphs(text, mark.start, end) < 2 or not first_line.endswith(_ITEM_ENDS):
+            continue  # the item's own line is not a whole sentence (严重违\n法行为。 broken by a line end)
         second = text.index("\n", mark.start, end)
         while text[second].isspace():
             second += 1
         stop = end
         while stop > second and text[stop - 1].isspace():
             stop -= 1
-        out.append(Block("", second, stop, parent, mark))
+        out.append(SectionBlock("", second, stop, parent, mark))
     return out
 
 
@@ -239,7 +242,7 @@ def find_body(text: str) -> tuple[int, tuple[int, int] | None]:
     for i, (_pos, line) in enumerate(lines):
         if i < front:
             continue
-        num = match_number(line)
+        num = line_number(line)
         if num and num.value == 1 and 0 <= SCHEME_RANK[num.scheme] <= SCHEME_RANK["cn、"] and _has_title(line[num.end :]):
             first = i
             break
@@ -247,7 +250,7 @@ def find_body(text: str) -> tuple[int, tuple[int, int] | None]:
         for i, (_pos, line) in enumerate(lines):
             if i < front:
                 continue
-            num = match_number(line)
+            num = line_number(line)
             # An annex is never where the body starts: a notice lists its annexes before the plan.
             if num and num.value == 1 and not is_annex(num.scheme) and _has_title(line[num.end :]):
                 first = i
@@ -330,6 +333,17 @@ def _before_body(line: str) -> bool:
 _BARE_TITLE = re.compile(r"[^\s\d。；;，,：:！？!?][^\s。；;，,：:！？!?]{1,29}\s*")
 
 
+def line_number(text: str, pos: int = 0, end: int | None = None) -> Number | None:
+    """The heading number at ``pos`` of a line that ends at ``end`` (default: the text's end): any scheme's,
+    or one set off by a space alone when the rest of the line is a short title (一　总体要求)."""
+    num = match_number(text, pos)
+    if num is None and (bare := bare_number(text, pos)):
+        end = len(text) if end is None else end
+        if _BARE_TITLE.fullmatch(text[bare.end : end]):
+            num = bare
+    return num
+
+
 def _has_title(rest: str) -> bool:
     """A heading number must be followed by words, not by a figure or a table cell."""
     rest = rest.strip()
@@ -339,7 +353,7 @@ def _has_title(rest: str) -> bool:
 def _is_title_line(line: str) -> bool:
     if not (4 <= len(line) <= 80) or line.endswith(("。", "；", "：", ":")):
         return False
-    if not names_a_type(line) or _NOTICE_TITLE.search(line) or match_number(line):
+    if not names_a_type(line) or _NOTICE_TITLE.search(line) or line_number(line):
         return False
     if furniture.is_furniture(line) or re.match(r"\d{4}\s*年", line):  # 发布时间…, 2012年3月31日 …批准的《…决定》
         return False
@@ -423,9 +437,7 @@ def parse_structure(text: str) -> Structure:
         # Further headings on the same line start after a sentence end, or right after a heading's title.
         starts = {m.end() for m in _SENTENCE_END_BEFORE.finditer(text, pos + lead + 1, line_end)}
         if "\t" not in line:  # table rows are never headings
-            num = match_number(text, pos + lead)
-            if num is None and (bare := bare_number(text, pos + lead)) and _BARE_TITLE.fullmatch(text[bare.end : line_end]):
-                num = bare
+            num = line_number(text, pos + lead, line_end)
             titled = _has_title(text[num.end : line_end]) if num else False
             if num and (titled or is_annex(num.scheme)) and accept(num, pos + lead, line_end, strict=False):
                 starts.add(marks[-1].title_end)

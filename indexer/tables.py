@@ -24,6 +24,8 @@ _BASELINE_HEADER = re.compile(r"现状|基准|基期|現狀|基準")
 _TARGET_HEADER = re.compile(r"目标|目標")
 # A value with its unit written after it, where the table has no unit column: 120.14平方公里, ≥73公里
 _VALUE_UNIT = re.compile(r"(?P<value>[≥≤＞＜><]?\s*\d[\d,，]*(?:\.\d+)?)\s*(?P<unit>[^\d\s%％（）()≥≤＞＜><.,，;；:：]{1,6})")
+# Words after a figure that bound or hedge it, not units: 25以上, 55左右
+_NOT_A_UNIT = re.compile(r"以上|以下|以内|左右|及以上|之间|上下")
 _ATTRIBUTE = re.compile(r"预期性|约束性|預期性|約束性")
 # A column of what a past plan achieved (完成情况, 2020年实际, 已完成): the table reviews that plan, its
 # figures are results, not targets.
@@ -170,8 +172,12 @@ def _row(cells: list[str], columns: dict, span: tuple[int, int], title: str) -> 
     target = cell(years[-1][0]) if years else ""
     baseline = cell(years[0][0]) if len(years) >= 2 else ""
     more = tuple((y, cell(i)) for i, y in columns.get("more_targets", ()))
-    if not unit and (m := _VALUE_UNIT.fullmatch(target)):
-        # no unit column, the unit written with each value (120.14平方公里 | 128.92平方公里): split it off
+    m = _VALUE_UNIT.fullmatch(target) if not unit else None
+    if m and not _NOT_A_UNIT.search(m.group("unit")) and all(
+        v.endswith(m.group("unit")) or not re.search(r"\d", v) for v in (baseline, *(v for _, v in more))
+    ):
+        # no unit column, the same unit written with each value (120.14平方公里 | 128.92平方公里): split it
+        # off (not 25以上, a bound; not 80亿元 beside 1.2万亿元, two units)
         unit = m.group("unit")
         target = m.group("value")
         baseline = baseline.removesuffix(unit).strip()

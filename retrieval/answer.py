@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
-from indexer.numbering import match_number
+from indexer.numbering import canonical, match_number
 from indexer.targets import UNIT_PATTERN
 from indexer.textnorm import search_form
 
@@ -24,6 +24,7 @@ from .asks import unstated
 from .cite import cite
 from .glossary import untranslated_words
 from .highlight import highlight, query_terms
+from .lists import list_items, list_lead
 from .records import Answer, AnswerSentence, Hit
 
 ABSTAIN_MESSAGE = "所收录的规划中没有找到直接相关的条款。"
@@ -125,41 +126,15 @@ def _section_outline(searcher, pq, top: Hit) -> Answer | None:
         return None  # 第二十三条 供水单位应当遵守下列规定：… is answered by its words and the list they open
     entry = searcher.index.document(top.clause.doc_id)
     section = path[:depth]
-    children = [h.label for h in getattr(entry, "headings", ()) if len(h.path) == depth + 1 and h.path[:depth] == section]
-    if not children:
+    children = [h for h in getattr(entry, "headings", ()) if len(h.path) == depth + 1 and h.path[:depth] == section]
+    # sub-sections without titles (a chapter's 第八条, 第九条 …) say nothing listed: the first clause answers
+    if not children or all(canonical(h.scheme, int(h.number)) == h.label for h in children if h.number.isdigit()):
         return None
+    children = [h.label for h in children]
     listed = "；".join(children[:OUTLINE_ITEMS]) + ("等" if len(children) > OUTLINE_ITEMS else "")
     text = f"{section[-1]}，包括：{listed}。"
     c = cite(replace(top.clause, section_path=section, kind="intro", label=section[-1]), top.document)
     return Answer(f"{text}〔{c.short}〕", False, (AnswerSentence(text, c, top.clause_id),))
-
-
-# How much of a list an answer quotes after the sentence that opens it (申报材料包括：).
-LIST_ITEMS = 6
-LIST_CHARS = 240
-
-
-def list_items(searcher, clause, sentence: str) -> str:
-    """The items after a clause that ends by opening a list (申报材料包括：), as the plan writes them, for
-    an answer that would otherwise stop at the colon ('' when the sentence does not end with one or no
-    numbered items follow)."""
-    if not sentence.rstrip().endswith(("：", ":")):
-        return ""
-    entry = searcher.index.document(clause.doc_id)
-    text = getattr(entry, "text", "") or ""
-    items: list[str] = []
-    scheme = None
-    for line in text[clause.span[1] :].split("\n"):
-        line = line.strip()
-        if not line:
-            continue
-        number = match_number(line)
-        if number is None or scheme not in (None, number.scheme) or len(items) == LIST_ITEMS:
-            break
-        scheme = number.scheme
-        items.append(line)
-    joined = "".join(items)
-    return joined if len(joined) <= LIST_CHARS else joined[:LIST_CHARS] + "…"
 
 
 def _decide(searcher, pq, hits: list[Hit]) -> tuple[float, bool, bool]:
@@ -229,7 +204,9 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
             for start, end in chosen:
                 sentence = hit.clause.text[start:end]
                 if not hit.clause.text[end:].strip():  # the clause's last words open a list: say what it lists
-                    sentence += list_items(searcher, hit.clause, sentence)
+                    sentence += list_items(searcher.index, hit.clause, sentence)
+                if start == 0 and (lead := list_lead(searcher.index, hit.clause)):
+                    sentence = lead + sentence  # an item alone (（二）以专利权质押的；) with what it is a case of
                 if pq.intent == "figure":
                     found = _figures(sentence, asked)
                     if not found and sentences:

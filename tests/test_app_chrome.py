@@ -422,8 +422,8 @@ def test_an_item_shown_alone_carries_the_sentence_that_opens_its_list():
     # 宁波 第十六条（二）「以专利权质押的；」 read as a pledge-financing rule in Compare (a researcher review)
     from types import SimpleNamespace
 
+    from retrieval.lists import list_lead
     from tests.test_unseen_shapes import read_text
-    from ui.context import list_lead
 
     plan = read_text(
         "某市专利条例\n2012年1月1日\n第一章 总则\n第一条 专利权人应当标注专利标识。\n"

@@ -1044,3 +1044,22 @@ def test_compare_does_not_count_a_region_by_pieces_of_the_topic(fake_searcher):
 
     assert covered("水资源") == []
     assert len(covered("质押融资")) >= 3
+
+
+def test_a_chapter_of_articles_is_answered_by_its_first_article_not_a_list_of_numbers(tmp_path):
+    # 北京节水条例第二章 was answered 「第二章 …，包括：第八条；第九条；…」 (the stop-24 code review)
+    from indexer.build import build_index
+    from indexer.embedding import EmbedderSettings, make_embedder
+    from retrieval.answer import answer
+    from retrieval.search import Searcher
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "shiyan_regulation.txt").write_text(
+        "某市节约用水条例\n2022年1月1日\n第一章 总则\n第一条 为了节约用水，制定本条例。\n第二章 规划与管控\n"
+        "第二条 市水务部门应当编制节水规划。\n第三条 建设项目应当配套建设节水设施。\n", encoding="utf-8")
+    build_index(data, tmp_path / "index", embedder=make_embedder(EmbedderSettings(model="fake:64")))
+    s = Searcher.open(tmp_path / "index")
+    pq = s.parse("某市节约用水条例第二章")
+    ans = answer(s, pq, s.search(pq, k=5))
+    assert not ans.abstain and "包括：第二条" not in ans.text and "编制节水规划" in ans.text

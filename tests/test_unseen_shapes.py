@@ -106,17 +106,17 @@ def test_an_answer_that_stops_at_a_colon_quotes_the_list():
     # 申报需要提交哪些材料？ was answered 「…申报材料包括：」 and nothing after it (a review)
     from types import SimpleNamespace
 
-    from retrieval.answer import list_items
+    from retrieval.lists import list_items
 
     plan = read_text(
         "某市项目管理办法\n2026年1月1日\n第一章 总则\n第一条 为规范管理，制定本办法。\n"
         "第二条 申报单位应当提交申报材料，申报材料包括：\n（一）项目申报书；\n（二）财务审计报告。\n"
         "第三条 本办法自印发之日起施行。\n"
     )
-    searcher = SimpleNamespace(index=SimpleNamespace(document=lambda doc_id: SimpleNamespace(text=plan.text)))
+    index = SimpleNamespace(document=lambda doc_id: SimpleNamespace(text=plan.text))
     intro = next(c for c in plan.clauses if c.text.startswith("第二条"))
-    assert list_items(searcher, intro, "申报材料包括：") == "（一）项目申报书；（二）财务审计报告。"
-    assert list_items(searcher, intro, "申报单位应当提交申报材料。") == ""
+    assert list_items(index, intro, "申报材料包括：") == "（一）项目申报书；（二）财务审计报告。"
+    assert list_items(index, intro, "申报单位应当提交申报材料。") == ""
 
 
 def test_a_boxs_numbered_lines_are_not_headings_of_the_plan():
@@ -138,3 +138,74 @@ def test_a_boxs_numbered_lines_are_not_headings_of_the_plan():
         "（一）强化防洪\n建设海塘。\n（二）改善水质\n治理河道。\n"
     )
     assert ("一、主要任务", "（二）改善水质") in paths(plan)
+
+
+def test_a_list_whose_items_have_bodies_is_not_quoted_as_a_list():
+    from types import SimpleNamespace
+
+    from retrieval.lists import list_items
+
+    plan = read_text(
+        "某市规划\n2026年1月1日\n一、总体要求\n为实现目标，重点抓好以下工作：\n（一）加强保护\n健全保护体系。\n"
+        "（二）促进运用\n完善转化机制。\n二、保障措施\n加强领导。\n"
+    )
+    index = SimpleNamespace(document=lambda doc_id: SimpleNamespace(text=plan.text))
+    intro = next(c for c in plan.clauses if c.kind == "intro")
+    assert list_items(index, intro, "重点抓好以下工作：") == ""  # 「（一）加强保护」 alone would read as the whole list
+
+
+# --- from the stop-24 code review ---------------------------------------------------------------------
+
+
+def test_a_plan_of_bare_headings_only_keeps_its_title_and_body():
+    # no 一、 or （一） anywhere: the title search took 三　保障措施 (a type word, 措施) and the body was lost
+    plan = read_text(
+        "洛阳市人民政府\n关于加快推进数字经济高质量发展的实施意见\n各县人民政府：\n现提出如下意见。\n一　总体要求\n"
+        "坚持创新驱动，到2028年数字经济规模突破3000亿元。\n二　主要任务\n１　培育壮大电子信息制造业\n依托高新区。\n"
+        "２　发展软件和信息技术服务业\n建设软件园。\n三　保障措施\n加强组织领导。\n"
+    )
+    assert plan.document.title == "洛阳市人民政府关于加快推进数字经济高质量发展的实施意见"
+    assert ("一、总体要求",) in paths(plan) and ("三、保障措施",) in paths(plan)
+    from indexer.numbering import bare_number
+
+    assert bare_number("十四五 规划") is None and bare_number("十四 规划").value == 14
+
+
+def test_a_last_item_broken_by_a_line_end_stays_whole():
+    plan = read_text(
+        "某市资助办法\n2026年1月1日\n第一章 总则\n第一条 为规范资助，制定本办法。\n第二条 申请资助应当具备下列条件：\n"
+        "（一）在本市注册登记；\n（二）具有独立法人资格；\n（三）近三年无违法记录；\n"
+        "（四）有专职管理人员，且在申请前一年内未发生重大安全事故或者其他严重违\n法行为。\n第三条 本办法自印发之日起施行。\n"
+    )
+    item = next(c for c in plan.clauses if c.label.startswith("有专职管理人员"))
+    assert item.text.rstrip().endswith("法行为。")
+
+
+def test_labelled_lists_are_read_once():
+    deps = parse_departments("（责任单位：市科技局、市财政局按职责分工负责）")
+    assert deps.lead == ("市科技局",) and deps.support == ("市财政局",)
+    deps = parse_departments("加快建设。\n责任单位：市科技局（牵头）、市财政局")
+    assert deps.lead == ("市科技局",) and deps.support == ("市财政局",)
+    deps = parse_departments("达到800亿元。（责任单位：市发展改革委、市工业和信\n息化局，各县（市、区）政府）")
+    assert deps.support == ("市工业和信息化局", "各县（市、区）政府")
+
+
+def test_a_bound_after_a_figure_is_not_its_unit():
+    plan = read_text(
+        "某规划\n2021年1月1日\n一、主要指标\n序号\t指标\t2020年\t2025年\t属性\n1\t森林覆盖率\t20\t25以上\t约束性\n"
+        "2\t产值\t80亿元\t1.2万亿元\t预期性\n3\t面积\t120平方公里\t128平方公里\t约束性\n"
+    )
+    got = [(i.name, i.unit, i.baseline, i.target) for i in plan.indicators]
+    assert got == [("森林覆盖率", "", "20", "25以上"), ("产值", "", "80亿元", "1.2万亿元"), ("面积", "平方公里", "120", "128")]
+
+
+def test_the_operators_examples_once_each_and_the_name_kept_for_them(tmp_path):
+    from ui.examples import examples_for
+    from ui.upload import sanitize_filename
+
+    (tmp_path / "examples.txt").write_text("\ufeff问一\n问一\n问二\n", encoding="utf-8")
+    assert examples_for(None, tmp_path, (), 4) == ["问一", "问二"]  # no BOM, no key twice on the page
+    assert sanitize_filename("examples.txt") != "examples.txt"  # an uploaded plan of that name is kept
+    from indexer.read import scan_folder
+
+    assert [p.name for p in scan_folder(tmp_path)[0]] == []

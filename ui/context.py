@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from indexer.numbering import match_number
 from indexer.records import Clause
 from indexer.store import PlanIndex
 
@@ -134,34 +133,3 @@ def outline_key_for(index: PlanIndex, clause: Clause) -> str:
             best, best_len = item.key, n
     return best
 
-
-# How far back the sentence that opens a list is looked for, in lines (the list's earlier items) and characters.
-LEAD_LINES = 40
-LEAD_CHARS = 160
-
-
-def list_lead(index: PlanIndex, clause: Clause) -> str:
-    """The sentence that opens the list an enumerated item belongs to, when the text before the list ends
-    with ：(第十六条 有下列情形之一的，…应当提供专利权评价报告： for （二）以专利权质押的；), else ''. An item
-    shown alone reads as a rule of its own; with its lead it says what it is a case of."""
-    own = match_number(clause.number) if clause.kind == "clause" and clause.part == 1 else None
-    if own is None or len(clause.section_path) < 2:
-        return ""
-    entry = index.document(clause.doc_id)
-    text = getattr(entry, "text", "") or ""
-    pos = clause.span[0]
-    for _ in range(LEAD_LINES):
-        line_end = text.rfind("\n", 0, pos)
-        if line_end < 0:
-            return ""
-        line_start = text.rfind("\n", 0, line_end) + 1
-        line, pos = text[line_start:line_end].strip(), line_start
-        if not line:
-            continue
-        if line.endswith(("：", ":")):
-            lead = line[max(line.rfind("。"), line.rfind("；")) + 1 :].strip()
-            return lead if len(lead) <= LEAD_CHARS else "…" + lead[-LEAD_CHARS:]
-        number = match_number(line)
-        if number is None or number.scheme != own.scheme:  # not an earlier item of the same list
-            return ""
-    return ""

@@ -8,9 +8,10 @@ import streamlit as st
 from indexer.regions import level_name
 from retrieval.cite import cite, nested
 from retrieval.highlight import highlight, render_html
+from retrieval.lists import list_lead
 from retrieval.records import Highlight, Hit, RegionCoverage
 
-from .context import Block, block_of, linked_clause_of, list_lead, section_context
+from .context import Block, block_of, linked_clause_of, section_context
 from .export import NOT_COVERED, PARTLY_COVERED, partly
 from .safe import html_text, md
 

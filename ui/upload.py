@@ -30,7 +30,7 @@ MAX_STEM = 100
 CONFLICT_CHOICES = ("rename", "overwrite", "refuse")
 # Characters a stored name may keep: CJK, letters and digits of any script, - _ .
 _UNSAFE = re.compile(r"[^\w\-.\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_RESERVED = {"readme", "catalog"}  # data/README.md and data/catalog.csv are not plans
+_RESERVED = {"readme", "catalog", "examples"}  # data/README.md, catalog.csv and examples.txt are not plans
 
 
 @dataclass(frozen=True, slots=True)
