@@ -193,7 +193,7 @@ def test_targets_page_charts_the_picked_indicator_with_a_table(env):
     assert not at.exception and at.dataframe[1].value.loc["博尔塔拉蒙古自治州", "2025年目标"] == "7000"
     # 博州 and 青海 (written in traditional characters) state this one for different years: a year a region
     # does not state is an empty cell, not 「None」
-    at.selectbox(key="tg-chart-name").set_value("每万人口高价值发明专利拥有量").run()
+    at.selectbox(key="tg-chart-name").set_value("每万人口高价值发明专利").run()  # the key: 拥有量 folded
     assert not at.exception and {"博尔塔拉蒙古自治州", "青海省"} <= set(at.dataframe[1].value.index)
 
 
@@ -442,3 +442,16 @@ def test_the_comparison_summary_when_no_region_covers_the_topic():
 
     assert coverage_summary(13, 0, 4) == "13 个地区中，没有直接相关的条款；4 个仅部分词语相符，可能并非直接相关。"
     assert coverage_summary(13, 2, 1) == "13 个地区中，2 个有直接相关的条款，1 个仅部分相关（列在后面）。"
+
+
+def test_an_indicator_named_without_its_count_word_is_the_same_indicator():
+    # 泰安's 每万人口高价值发明专利 stood apart from 博州's and 青海's …拥有量 (a researcher review)
+    from ui.indicators import indicator_choices, indicator_key
+
+    assert indicator_key("每万人口高价值发明专利") == indicator_key("每萬人口高價值發明專利擁有量")
+    assert indicator_key("专利授权量") != indicator_key("专利")  # 授权量 is a different count
+    numeric = _indicator_rows([
+        ("博尔塔拉蒙古自治州", "每万人口高价值发明专利拥有量", "件", "2020", "1.07", "2025", "1.5", "规划"),
+        ("泰安市", "每万人口高价值发明专利", "件", "2020", "2.6", "2025", "3.6", "规划"),
+    ])
+    assert indicator_choices(numeric)[0][2] == 2

@@ -15,15 +15,20 @@ import pandas as pd
 from .export import to_number
 
 _FOLD = re.compile(r"[\s的]+")
+# Words a name may end with or leave out and still name the same count: 泰安's 每万人口高价值发明专利 is
+# 博州's 每万人口高价值发明专利拥有量; 高新技术企业 is 高新技术企业数量.
+_COUNT_WORDS = re.compile(r"(?:拥有量|数量|总数)$")
 BAR = 22  # pixels per bar
 
 
 def indicator_key(name: str) -> str:
     """The name an indicator is compared under (spaces, full-width forms, traditional characters and 的
-    folded: 青海's 每萬人口高價值發明專利擁有量 is 博州's 每万人口高价值发明专利拥有量)."""
+    folded: 青海's 每萬人口高價值發明專利擁有量 is 博州's 每万人口高价值发明专利拥有量; a closing 拥有量,
+    数量 or 总数 left out: 泰安's 每万人口高价值发明专利 is the same count)."""
     from indexer.textnorm import search_form
 
-    return _FOLD.sub("", search_form(name or "").text)
+    key = _FOLD.sub("", search_form(name or "").text)
+    return _COUNT_WORDS.sub("", key) or key
 
 
 # A value written as a bound or an estimate (≤490, ＞5, 95以上, ≥85％, 约3000) or in brackets ((86.4％)):
