@@ -38,6 +38,7 @@ from indexer.textnorm import search_form
 
 from .highlight import names_topic, query_terms
 from .query import (
+    PREFACE,
     KnownRegion,
     ParsedQuery,
     SectionRef,
@@ -452,6 +453,8 @@ class MilvusSearcher:
         if ref is None:
             return []
         where = expr if ref_indicator(pq) else f'{expr} and kind != "indicator"'  # an indicator's citation
+        if ref.numbers == PREFACE:  # 泰安市 · 前言: the preamble, which no number names
+            where = f'{expr} and kind == "preamble"'
         if pq.doc_types:  # the documents of the type named, where the filters leave any (as the files
             # backend: whether or not they have the section - never another type's section instead)
             typed = sorted(d for d, doc in self.docs.items() if type_matches(pq.doc_types, doc.doc_type))
@@ -467,7 +470,7 @@ class MilvusSearcher:
                 where = named_where
         # the closely written numbers are a run of the whole reference's: their path finds both's rows
         path = "/" + "".join(f"{v}/" for _, v in (ref.fallback or ref.numbers))
-        expr = f"{where} and number_path like {_lit('%' + path + '%')}"
+        expr = f"{where} and number_path like {_lit('%' + path + '%')}" if ref.numbers else where
         rows = self._call(self.client.query, self.names[0], limit=QUERY_LIMIT, output_fields=["record"], filter=expr)
         if len(rows) >= QUERY_LIMIT:  # a broad reference (第十条 of 10^4 regulations): every row, in batches
             rows = self._scan(self.names[0], expr, ["record"])
@@ -483,8 +486,9 @@ class MilvusSearcher:
             ids = {d.doc_id for d in tier}
             tiers.append([c for c in candidates if c[0].doc_id in ids])
         chosen: list[Clause] = []
-        for tier, numbers in itertools.product(tiers, section_ref_tries(ref)):
-            chosen = _match(tier, SectionRef(numbers, ref.text))
+        for tier, numbers in itertools.product(tiers, section_ref_tries(ref) or [PREFACE]):
+            # the preamble: every candidate is one (the query asked for kind preamble)
+            chosen = _match(tier, SectionRef(numbers, ref.text)) if numbers else [c for c, _ in tier]
             if chosen:
                 break
         chosen.sort(key=lambda c: (c.doc_id, c.span[0]))

@@ -384,6 +384,11 @@ def section_ref_tries(ref: SectionRef) -> list[tuple[tuple[str, int], ...]]:
     return tries
 
 
+# A reference to a preamble: 前言 closing the query, after a region, a title or nothing.
+PREFACE: tuple[tuple[str, int], ...] = ()
+_PREFACE = re.compile(r"(?:^|(?<=[\s·》」」]))前言\s*$")
+
+
 def find_section_ref(search_text: str) -> SectionRef | None:
     """青海 四、(一)2. → ((cn、,4), (（cn）,1), (n.,2)); 山西规划第（十四）部分 → ((*,14),).
 
@@ -392,7 +397,9 @@ def find_section_ref(search_text: str) -> SectionRef | None:
     reference is tried first, the closely written one (``SectionRef.fallback``) if it names no section."""
     close = _numbers_run(search_text, loose=False)
     if close is None:
-        return None
+        # 泰安市 · 前言, 《…》前言: a document's preamble, which has no number (PREFACE: its empty path)
+        m = _PREFACE.search(search_text)
+        return SectionRef(PREFACE, m.group(0).strip()) if m else None
     numbers, text = close
     numbers = _in_headings(numbers)
     if not numbers:

@@ -27,6 +27,7 @@ from indexer.topk import best
 from .columns import Columns, search_text
 from .highlight import names_topic, query_terms
 from .query import (
+    PREFACE,
     KnownRegion,
     ParsedQuery,
     SectionRef,
@@ -376,6 +377,8 @@ class Searcher:
             return []
         cols = self._cols
         candidates = mask if ref_indicator(pq) else mask & ~cols.row_indicator  # an indicator's citation
+        if ref.numbers == PREFACE:  # 泰安市 · 前言: the preamble, which no number names
+            candidates = candidates & (cols.row_kind == cols.kinds.get("preamble", -1))
         if pq.doc_types:
             typed = candidates & cols.doc_type_preferred(lambda t: type_matches(pq.doc_types, t))[cols.row_doc]
             if typed.any():
@@ -389,7 +392,7 @@ class Searcher:
         tiers = [candidates & self._rows_of(tier) for tier in document_tiers(docs, pq.regions, ref_head(pq))[:-1]]
         tiers.append(candidates)
         rows = np.zeros(0, dtype=np.int32)
-        for tier, numbers in itertools.product(tiers, section_ref_tries(ref)):
+        for tier, numbers in itertools.product(tiers, section_ref_tries(ref) or [PREFACE]):
             rows = cols.section_rows(numbers, tier)
             if len(rows):
                 break

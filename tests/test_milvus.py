@@ -265,7 +265,7 @@ def test_filters_behave_as_the_files_backend(fake_searcher, milvus_searcher, fil
         "关于贯彻落实知识产权强国建设纲要的实施意见 一（二）1", "《自治州知识产权“十四五”规划》二（三）7",
         "《自治州知识产权“十四五”规划》八、",  # a section the titled document lacks: none opens
         # an indicator's citations (short, canonical): its row first
-        "博尔塔拉蒙古自治州 · 一（三） 指标 2", "《自治州知识产权“十四五”规划》 一、总体要求 （三）主要目标 指标：知识产权质押融资金额",
+        "博尔塔拉蒙古自治州 · 一（三） 指标 2", "泰安市 · 前言", "青海省 前言", "《自治州知识产权“十四五”规划》 一、总体要求 （三）主要目标 指标：知识产权质押融资金额",
     ],
 )
 def test_section_references_resolve_as_the_files_backend(fake_searcher, milvus_searcher, query):

@@ -218,6 +218,21 @@ def test_every_citation_the_tool_writes_opens_its_clause(fake_searcher):
     assert checked > 100 and ambiguous < checked // 10
 
 
+def test_a_preambles_citation_opens_it(fake_searcher):
+    # 泰安市 · 前言 found nothing: the preamble has no number for a reference to name (a review)
+    from retrieval.cite import cite
+
+    preambles = [c for c in fake_searcher.clauses if c.kind == "preamble" and c.part == 1]
+    assert preambles
+    for clause in preambles:
+        c = cite(clause, fake_searcher.docs[clause.doc_id])
+        for form in (c.short, c.canonical, c.official):
+            hits = fake_searcher.search(form, k=3)
+            pinned = [h.clause.doc_id for h in hits if "section reference" in h.reasons and h.clause.kind == "preamble"]
+            assert clause.doc_id in pinned, (form, [h.clause_id for h in hits])
+    assert fake_searcher.parse("规划前言讲了什么").section_ref is None  # a question about it is a question
+
+
 def test_an_indicators_citation_opens_its_row(fake_searcher):
     # 博州 一（三） 指标 1 opened the section: a staff member pasting a Targets citation got the prose (a review)
     from retrieval.cite import cite
