@@ -9,6 +9,7 @@ import streamlit as st
 from indexer.errors import PlanSearchError
 from ui.examples import examples_for
 from ui.export import compare_csv, compare_markdown
+from ui.filters import filtered_regions, sidebar_filters
 from ui.messages import friendly
 from ui.render import coverage_item, coverage_summary
 from ui.resources import require_searcher
@@ -42,6 +43,7 @@ with st.sidebar:
     # document first), as the evaluation's compare.rows counts them; at one, development's figure fell
     # from 0.907 to 0.740 (retrieval/eval/README.md).
     per_region = st.slider("每个地区显示条款数", 1, 3, 2, key="cmp-per-region")
+filters = sidebar_filters(searcher, "cmp")  # e.g. only the provinces, or only some documents
 
 topic = st.text_input("对比主题，按回车", key="topic", bind="query-params", placeholder="例如：知识产权质押融资")
 examples = examples_for(searcher, None, EXAMPLES, 4)
@@ -55,7 +57,9 @@ if not topic:
 try:
     parsed = searcher.parse(topic)
     with st.spinner("正在对比…"):
-        coverages = searcher.compare(topic, per_region=per_region)
+        coverages = searcher.compare(topic, per_region=per_region, filters=filters)
+    regions = filtered_regions(searcher, filters)  # only the regions the filters keep, covered or not
+    coverages = [c for c in coverages if regions is None or c.region in regions]
 except PlanSearchError as err:
     st.warning(md(friendly(err)))
     st.stop()

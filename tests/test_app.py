@@ -334,6 +334,18 @@ def test_compare_shows_a_column_per_region_and_the_uncovered_one(env):
     assert PARTLY_COVERED in texts(at.caption) and page.index("**泰安市**") > page.index("**山西省**")
 
 
+def test_compare_keeps_to_the_filtered_regions(env):
+    # a researcher comparing only the provinces (a review: Compare had no filter)
+    at = app("compare")
+    at.multiselect(key="cmp-levels").set_value(["省"]).run()
+    at.text_input(key="topic").input("知识产权质押融资").run()
+    assert not at.exception
+    page = html(at)
+    assert "**青海省**" in page and "**山西省**" in page
+    assert "**泰安市**" not in page and "博尔塔拉" not in page  # not listed as 未找到 either
+    assert "2 个地区中" in " ".join(texts(at.caption))
+
+
 def test_compare_shows_each_plan_of_a_region_by_default(env):
     at = app("compare")
     at.text_input(key="topic").input("知识产权质押融资").run()
