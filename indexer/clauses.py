@@ -32,6 +32,12 @@ _SUBJECT_LEADS = re.compile(rf"{_OPENING}(?P<who>{_BODY})(?:应当|依法|具体
 _BY_LEADS = re.compile(rf"(?<!自)由(?P<who>{_BODY})(?:负责|牵头)(?!人)")
 _SHARES = re.compile(rf"{_OPENING}(?P<who>[^，,。；;：:\n（）()]{{2,120}}?等?有关部门)(?:按照|依照|根据)?(?:各自)?职责")
 _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』]?|\n+")
+# In a sentence, the bodies that share work after the one that leads it: 市生态环境局牵头，市交通运输局、
+# 市公安局配合; 由县市场监管局牵头，县财政局、县金融办等部门参加的…
+_PROSE_SUPPORT = re.compile(
+    r"牵头[，,、]\s*(?P<who>[^。；;：:\n（）()]{2,160}?)(?:等(?:有关|相关)?(?:部门|单位))?(?:共同)?(?:配合|参加|参与|协助|协同)"
+)
+_BODY_END = re.compile(rf"(?:{'|'.join(ORGAN_ENDINGS)}|办|支行|分行|院|会|所|队|站|社)$")
 
 
 # A labelled list of bodies: 责任单位：A、B (a line of its own) or （责任单位：A、B） (a note, which may wrap
@@ -112,6 +118,11 @@ def parse_departments(text: str) -> Departments:
             else:
                 _add(lead if alone else support, name)
     simple = text.replace("負責", "负责").replace("牽頭", "牵头")
+    for m in _PROSE_SUPPORT.finditer(simple):
+        names = [n.strip() for n in _split_bodies(text[m.start("who") : m.end("who")])]
+        if names and all(_BODY_END.search(n) and len(n) <= 40 for n in names):  # bodies, not a phrase
+            for name in names:
+                _add(support, name)
     for pattern, names in ((_SUBJECT_LEADS, lead), (_BY_LEADS, lead), (_SHARES, support)):
         for m in pattern.finditer(simple):
             who = simple[m.start("who") : m.end("who")]

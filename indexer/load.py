@@ -358,14 +358,110 @@ def _docx_text(where: str, data: bytes) -> str:
         from docx.table import Table
 
         lines: list[str] = []
-        for block in docx.Document(io.BytesIO(data)).iter_inner_content():
+        document = docx.Document(io.BytesIO(data))
+        numbers = _WordNumbering(document)
+        for block in document.iter_inner_content():
             if isinstance(block, Table):
                 lines.extend(_table_lines(block))
             else:
-                lines.append(block.text)
+                lines.append(numbers.label(block) + block.text)
     except Exception as err:  # python-docx raises zip, XML and key errors alike for a broken file
         raise UnreadableSource(where, "corrupt or unreadable DOCX") from err
     return "\n".join(lines)
+
+
+class _WordNumbering:
+    """Word's automatic numbering: a heading whose 一、 or （一） or 1. Word draws from its numbering
+    definitions (numbering.xml) has no number in its text, so the plan's outline would be lost. Each
+    numbered paragraph gets the label Word shows (its level's text, 第%1章 or %1、 or （%1）, with the
+    level counters in the level's format: decimal, 一二三, full-width); bullets get none."""
+
+    _FORMATS = {"decimal": str, "decimalZero": lambda n: f"{n:02d}", "decimalFullWidth": lambda n: str(n).translate(_FULL_WIDTH)}
+    _CHINESE = ("chineseCounting", "chineseCountingThousand", "chineseLegalSimplified", "ideographTraditional",
+                "japaneseCounting", "taiwaneseCounting", "taiwaneseCountingThousand")
+
+    def __init__(self, document):
+        from docx.oxml.ns import qn
+
+        self._qn = qn
+        self._levels: dict[str, dict[int, tuple[int, str, str, str]]] = {}  # numId -> ilvl -> (start, fmt, text, suffix)
+        self._counters: dict[str, dict[int, int]] = {}
+        self._styles = document.styles
+        try:
+            root = document.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return
+        abstract = {a.get(qn("w:abstractNumId")): a for a in root.findall(qn("w:abstractNum"))}
+        for num in root.findall(qn("w:num")):
+            ref = num.find(qn("w:abstractNumId"))
+            definition = abstract.get(ref.get(qn("w:val"))) if ref is not None else None
+            if definition is None:
+                continue
+            levels = {}
+            for lvl in definition.findall(qn("w:lvl")):
+                levels[int(lvl.get(qn("w:ilvl"), "0"))] = (
+                    int(self._val(lvl, "w:start") or 1), self._val(lvl, "w:numFmt") or "decimal",
+                    self._val(lvl, "w:lvlText") or "", self._val(lvl, "w:suff") or "tab",
+                )
+            for override in num.findall(qn("w:lvlOverride")):
+                ilvl, start = int(override.get(qn("w:ilvl"), "0")), self._val(override, "w:startOverride")
+                if start and ilvl in levels:
+                    levels[ilvl] = (int(start), *levels[ilvl][1:])
+            self._levels[num.get(qn("w:numId"))] = levels
+
+    def _val(self, element, tag: str) -> str | None:
+        child = element.find(self._qn(tag))
+        return child.get(self._qn("w:val")) if child is not None else None
+
+    def _num_pr(self, paragraph):
+        """(numId, ilvl) of a paragraph: its own, else its style's (Heading 1 numbered by its style)."""
+        p_pr = paragraph._p.pPr
+        num_pr = p_pr.numPr if p_pr is not None else None
+        style = paragraph.style
+        while num_pr is None and style is not None:
+            s_pr = style.element.pPr
+            num_pr = s_pr.numPr if s_pr is not None else None
+            style = style.base_style
+        if num_pr is None or num_pr.numId is None:
+            return None
+        ilvl = num_pr.ilvl.val if num_pr.ilvl is not None else 0
+        return str(num_pr.numId.val), int(ilvl)
+
+    def label(self, paragraph) -> str:
+        if not self._levels or not paragraph.text.strip():
+            return ""
+        try:
+            found = self._num_pr(paragraph)
+        except (AttributeError, KeyError, ValueError):
+            return ""
+        levels = self._levels.get(found[0]) if found else None
+        if not levels or found[1] not in levels:
+            return ""
+        num_id, ilvl = found
+        counters = self._counters.setdefault(num_id, {})
+        start, fmt, text, suffix = levels[ilvl]
+        counters[ilvl] = counters.get(ilvl, start - 1) + 1
+        for deeper in [k for k in counters if k > ilvl]:
+            del counters[deeper]  # a new 一、 starts its （一） again
+        if fmt in ("bullet", "none") or not text:
+            return ""
+
+        def shown(match) -> str:
+            level = int(match.group(1)) - 1
+            lvl_start, lvl_fmt = levels.get(level, (1, "decimal", "", ""))[:2]
+            n = counters.get(level, lvl_start)
+            if lvl_fmt in self._CHINESE:
+                from .numbering import int_to_cn
+
+                return int_to_cn(n)
+            return self._FORMATS.get(lvl_fmt, str)(n)
+
+        label = re.sub(r"%(\d)", shown, text)
+        # Word sets a tab or a space after the number; a tab would read as a table cell
+        return label + (" " if suffix != "nothing" and not label.endswith(("、", ".", "．", "）", ")")) else "")
+
+
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
 def _check_zip(where: str, data: bytes) -> None:

@@ -128,6 +128,8 @@ def _trailing_paragraphs(text: str, marks: tuple[HeadingMark, ...], body_end: in
         nxt = marks[i + 1] if i + 1 < len(marks) else None
         if mark.value < 3 or mark.level < 2 or (nxt is not None and nxt.level >= mark.level):
             continue
+        if SCHEME_RANK[mark.scheme] < SCHEME_RANK["（cn）"]:
+            continue  # an article (第三条) or a part is no list item: a paragraph after it is its own 第二款
         siblings = [k for k in range(i) if marks[k].labels[:-1] == mark.labels[:-1] and marks[k].level == mark.level]
         parent = next((m for m in reversed(marks[:i]) if m.level == mark.level - 1), None)
         if parent is None or len(siblings) < 2 or any(

@@ -139,7 +139,11 @@ def _columns(header: list[str]) -> dict | None:
     return {
         "more_targets": more,
         # the 序号 column (after a group column such as 板块 when there is one), else the first before the name
-        "seq": next((i for i, cell in enumerate(header) if _SEQ_HEADER.match(cell)), 0 if name_col > 0 else None),
+        # (a first column named as a group, 类别 or 领域, holds names: no row numbers)
+        "seq": next(
+            (i for i, cell in enumerate(header) if _SEQ_HEADER.match(cell)),
+            0 if name_col > 0 and not _SPANNING[0].search(header[0]) else None,
+        ),
         "name": name_col,
         "unit": next((i for i, cell in enumerate(header) if cell in {"单位", "單位"}), None),
         "years": years,

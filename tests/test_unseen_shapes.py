@@ -209,3 +209,82 @@ def test_the_operators_examples_once_each_and_the_name_kept_for_them(tmp_path):
     from indexer.read import scan_folder
 
     assert [p.name for p in scan_folder(tmp_path)[0]] == []
+
+
+def test_word_automatic_numbering_gives_the_outline(tmp_path):
+    # headings numbered by Word (numbering.xml), not typed: 88% of a plan was lost (a review)
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import qn
+
+    d = docx.Document()
+    numbering = d.part.numbering_part.element
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    abstract = parse_xml(
+        f'<w:abstractNum {w} w:abstractNumId="90"><w:multiLevelType w:val="multilevel"/>'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/><w:suff w:val="nothing"/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/><w:suff w:val="nothing"/></w:lvl>'
+        '<w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%3."/></w:lvl>'
+        '<w:lvl w:ilvl="3"><w:start w:val="1"/><w:numFmt w:val="bullet"/><w:lvlText w:val="•"/></w:lvl>'
+        "</w:abstractNum>"
+    )
+    first = numbering.find(qn("w:num"))
+    first.addprevious(abstract) if first is not None else numbering.append(abstract)
+    numbering.append(parse_xml(f'<w:num {w} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+
+    def numbered(text, level):
+        p = d.add_paragraph(text)
+        p._p.get_or_add_pPr().append(parse_xml(f'<w:numPr {w}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>'))
+
+    d.add_paragraph("某区数字经济发展规划")
+    d.add_paragraph("2022年6月28日")
+    numbered("发展基础", 0)
+    numbered("产业基础不断夯实", 1)
+    d.add_paragraph("全区数字经济规模突破千亿元。")
+    numbered("总体要求", 0)
+    numbered("发展目标", 1)
+    d.add_paragraph("到2025年建成示范区。")
+    numbered("主要任务", 0)
+    numbered("做强核心产业", 1)
+    numbered("壮大光通信产业集群", 2)
+    d.add_paragraph("打造千亿级产业集群。")
+    numbered("培育软件和信息服务业", 2)
+    numbered("一个要点", 3)  # a bullet: no number
+    path = tmp_path / "plan.docx"
+    d.save(path)
+    plan = read_plan(path)
+    got = paths(plan)
+    assert ("一、发展基础", "（一）产业基础不断夯实") in got and ("二、总体要求", "（一）发展目标") in got
+    assert ("三、主要任务", "（一）做强核心产业", "1.壮大光通信产业集群") in got
+    assert ("三、主要任务", "（一）做强核心产业", "2.培育软件和信息服务业") in got
+    assert plan.document.title == "某区数字经济发展规划"
+
+
+# --- from the second unseen-shapes review ---------------------------------------------------------------
+
+
+def test_a_paragraph_after_an_article_is_its_own():
+    # 第三条's second paragraph had become 第一章's, cited 第一章 (the list rule took articles for items)
+    plan = read_text(
+        "某市专利保护办法\n2023年1月1日\n第一章 总则\n第一条 为了加强专利保护，制定本办法。\n第二条 本办法适用于本市。\n"
+        "第三条 市人民政府应当建立专利工作协调机制。\n市场监督管理部门负责本行政区域内的专利保护工作。\n"
+        "第二章 专利保护\n第四条 专利权人可以请求处理。\n"
+    )
+    third = next(c for c in plan.clauses if c.text.startswith("第三条"))
+    assert "市场监督管理部门负责" in third.text and third.departments.lead == ("市场监督管理部门",)
+
+
+def test_a_group_column_is_not_the_row_number():
+    plan = read_text(
+        "某市生态环境规划\n2021年9月30日\n一、主要指标\n类别\t指标\t2020年\t2025年\t属性\n"
+        "环境质量\tPM2.5平均浓度（微克/立方米）\t25\t≤23\t约束性\n\t空气质量优良天数比例（%）\t91.8\t93\t约束性\n"
+    )
+    rows = [c for c in plan.clauses if c.kind == "indicator"]
+    assert [c.number for c in rows] == ["", ""] and not any("环境质量" in c.clause_id for c in rows)
+
+
+def test_the_bodies_that_share_work_in_a_sentence():
+    deps = parse_departments("市生态环境局牵头，市交通运输局、市公安局配合。")
+    assert deps.lead == ("市生态环境局",) and deps.support == ("市交通运输局", "市公安局")
+    deps = parse_departments("建立由县市场监管局牵头，县财政局、县金融办、人行安吉县支行等部门参加的工作协调机制。")
+    assert deps.lead == ("县市场监管局",) and deps.support == ("县财政局", "县金融办", "人行安吉县支行")
