@@ -152,7 +152,7 @@ def segments(text: str, structure: Structure):
     marks = structure.headings
     cuts = sorted(g.span[0] for g in structure.glossaries)
     blocks = {b.after.start: b for b in structure.blocks}
-    cuts = sorted(cuts + [b.start for b in structure.blocks])
+    cuts = sorted(cuts + [b.start for b in structure.blocks] + [g[0] for g in structure.gaps])
 
     def until(start: int, end: int) -> int:
         return min([c for c in cuts if start < c < end] + [end])
@@ -166,7 +166,9 @@ def segments(text: str, structure: Structure):
         seg_end = until(mark.start, nxt.start if nxt else body_end)
         start, end = _trim(text, mark.start, seg_end)
         has_children = nxt is not None and nxt.level > mark.level
-        if not has_children:
+        if not has_children and not mark.title and not text[mark.title_end : end].strip():
+            yield "heading", mark, start, end  # a number with nothing under it (附件 alone): no clause
+        elif not has_children:
             yield "clause", mark, start, end
             if mark.start in blocks:
                 block = blocks[mark.start]

@@ -35,7 +35,8 @@ _LABEL_SEPARATOR = {"第部分": "：", ANNEX: "："}
 _ORDINAL = "|".join(sorted(ORDINAL_WORDS, key=len, reverse=True))
 _PATTERNS: list[tuple[str, re.Pattern]] = [
     # 附件1：…  附件一 …  附件2 (alone on its line): the number must end the word, not run into prose.
-    (ANNEX, re.compile(rf"附\s*件\s*([{CN_NUM}\d]{{1,3}})(?=\s|[：:、.．]|$)\s*[：:、.．]?")),
+    # 附件 alone on its line: a plan's single annex (its title on the next line)
+    (ANNEX, re.compile(rf"附\s*件\s*(?:([{CN_NUM}\d]{{1,3}})(?=\s|[：:、.．]|$)\s*[：:、.．]?|[：:]?[^\S\n]*(?=\n|$))")),
     ("第", re.compile(rf"第\s*([{CN_NUM}\d]+)\s*({_ORDINAL})")),
     ("cn、", re.compile(rf"([{CN_NUM}]+)\s*[、]")),
     ("（cn）", re.compile(rf"[（(]\s*([{CN_NUM}]+)\s*[）)]")),
@@ -112,7 +113,7 @@ def match_number(text: str, pos: int = 0) -> Number | None:
                 continue
             return Number("第" + m.group(2), value, m.end(), m.group(0))
         if scheme == ANNEX:
-            value = cn_to_int(m.group(1))
+            value = cn_to_int(m.group(1)) if m.group(1) else 1
             if not value:
                 continue
             return Number(scheme, value, m.end(), m.group(0))

@@ -35,7 +35,8 @@ def read_plan(path: str | Path, catalog: dict[str, dict[str, str]] | None = None
     structure = parse_structure(text)
     doc_id = doc_id_for(path.name)
     document = infer_document(
-        text, structure.body_span, structure.title_line, doc_id=doc_id, source=path.name, sha256=source.sha256
+        text, (structure.body_span[0], structure.metadata_end), structure.title_line, doc_id=doc_id,
+        source=path.name, sha256=source.sha256,
     )
     if source.ocr_pages:
         document = replace(document, ocr_pages=source.ocr_pages)

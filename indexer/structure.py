@@ -64,6 +64,13 @@ class Structure:
     glossaries: tuple[Glossary, ...] = ()
     # captioned tables and boxes that follow an enumeration and belong to the section above it
     blocks: tuple[SectionBlock, ...] = ()
+    # spans inside the body that are no clause's: the notice's closing lines before an annex
+    gaps: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def metadata_end(self) -> int:
+        """Where the text metadata reads after the body begins (its signature and date): before an annex."""
+        return self.gaps[0][0] if self.gaps else self.body_span[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,8 +466,18 @@ def parse_structure(text: str) -> Structure:
         if g.span[0] < body_end and not any(m.start > g.span[0] for m in marks):
             body_end = len(text[: g.span[0]].rstrip())
     marks = tuple(sorted((m for m in marks if m.start < body_end), key=lambda m: m.start))
-    blocks = find_blocks(text, marks, body_end, [g.span[0] for g in glossaries])
-    return Structure((body_start, body_end), title_span, marks, tuple(glossaries), blocks)
+    # The notice's closing lines between the body and its annex (附件：…表, the signature, the date) are
+    # neither's: a gap, cut from the body's last clause.
+    gaps: tuple[tuple[int, int], ...] = ()
+    annex = next((m for m in marks if is_annex(m.scheme)), None)
+    if annex is not None:
+        before = [m for m in marks if m.start < annex.start]
+        closing = _find_body_end(text, before[-1].title_end if before else body_start)
+        if closing < annex.start:
+            gaps = ((closing, annex.start),)
+    cuts = [g.span[0] for g in glossaries] + [g[0] for g in gaps]
+    blocks = find_blocks(text, marks, body_end, cuts)
+    return Structure((body_start, body_end), title_span, marks, tuple(glossaries), blocks, gaps)
 
 
 def _ends_glossary(line: str) -> bool:

@@ -288,3 +288,18 @@ def test_the_bodies_that_share_work_in_a_sentence():
     assert deps.lead == ("市生态环境局",) and deps.support == ("市交通运输局", "市公安局")
     deps = parse_departments("建立由县市场监管局牵头，县财政局、县金融办、人行安吉县支行等部门参加的工作协调机制。")
     assert deps.lead == ("县市场监管局",) and deps.support == ("县财政局", "县金融办", "人行安吉县支行")
+
+
+def test_a_single_annex_headed_by_the_word_alone_is_kept():
+    # 附件 (no number) after the attachment list, the signature and the date: the whole 分工表 was dropped
+    plan = read_text(
+        "安吉县知识产权质押融资行动方案\n一、工作目标\n到2025年，质押融资登记金额达到30亿元。\n二、保障措施\n"
+        "（一）加强组织协调。建立工作协调机制。\n（二）强化考核激励。纳入考核内容。\n附件：重点任务分工表\n"
+        "安吉县人民政府办公室\n2023年5月8日\n附件\n重点任务分工表\n序号\t重点任务\t牵头单位\t完成时限\n"
+        "1\t开展地理标志价值评估试点\t县农业农村局\t2024年6月\n"
+    )
+    annex = [c for c in plan.clauses if "县农业农村局" in c.text]
+    assert annex and annex[0].section_path[0].startswith("附件")
+    last = next(c for c in plan.clauses if c.text.startswith("（二）强化考核激励"))
+    assert "安吉县人民政府办公室" not in last.text and "附件：" not in last.text  # the closing lines are no clause's
+    assert plan.document.signed == "2023-05-08" and "安吉县人民政府办公室" in plan.document.issuer
