@@ -189,6 +189,9 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     sentences: list[AnswerSentence] = []
     figures: list[str] = []
     asked = {t: weights.get(t, 1.0) for t in query_terms(pq.content_text)} if pq.intent == "figure" else None
+    # a bare section reference (宁波 第二篇第三章第二节) asks nothing of the clause's words: its content
+    # falls back to the whole query, whose numbers would pick the heading line (第二节 优化能源结构) to quote
+    said = "" if pinned and pq.content_text == pq.search_text else pq.content_text
     for hit in hits[:3]:
         if sentences and (hit.rank > 1 and not confident(searcher.signals(pq, hit))):
             continue
@@ -197,9 +200,9 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
             sentences.append(AnswerSentence(hit.clause.text, c, hit.clause_id))
             figures += _figures(hit.clause.text, asked)
         else:
-            chosen = highlight(hit.clause.text, pq.content_text, weights=weights, max_sentences=1).sentences
+            chosen = highlight(hit.clause.text, said, weights=weights, max_sentences=1).sentences
             if pq.intent == "figure":  # the sentence that states a figure, among those that answer
-                wider = highlight(hit.clause.text, pq.content_text, weights=weights, max_sentences=3).sentences
+                wider = highlight(hit.clause.text, said, weights=weights, max_sentences=3).sentences
                 chosen = [sp for sp in wider if _figures(hit.clause.text[sp[0]:sp[1]])][:1] or chosen
             for start, end in chosen:
                 sentence = hit.clause.text[start:end]
