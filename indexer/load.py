@@ -496,12 +496,33 @@ def _check_zip(where: str, data: bytes) -> None:
 
 def _table_lines(table) -> list[str]:
     rows = []
-    for row in table.rows:
+    grid = [[(c._tc, " ".join(c.text.split("\n")).strip()) for c in row.cells] for row in table.rows]
+    header = _two_row_header(grid)
+    if header:
+        rows.append("\t".join(header))
+        grid = grid[2:]
+    for row in grid:
         cells, seen = [], set()
-        for cell in row.cells:
-            if id(cell._tc) in seen:  # a merged cell is returned once per grid column it spans
+        for tc, text in row:
+            if id(tc) in seen:  # a merged cell is returned once per grid column it spans
                 continue
-            seen.add(id(cell._tc))
-            cells.append(" ".join(cell.text.split("\n")).strip())
+            seen.add(id(tc))
+            cells.append(text)
         rows.append("\t".join(cells))
     return rows
+
+
+def _two_row_header(grid) -> list[str]:
+    """A header of two rows, a cell of the first spanning columns the second names (目标值 over 2023年 and
+    2025年), as one row of column names: 目标值（2023年）, 目标值（2025年）, the other cells as they are. [] when
+    the table's first row merges no columns over a second row that splits them."""
+    if len(grid) < 2 or len(grid[0]) != len(grid[1]):
+        return []
+    top, below = grid[0], grid[1]
+    spans = [j for j in range(1, len(top)) if top[j][0] is top[j - 1][0]]
+    if not spans or any(below[j][1] == below[j - 1][1] for j in spans):
+        return []
+    # outside the spanning cells the second row repeats the first (cells merged down both rows)
+    if any(top[j][1] != below[j][1] for j in range(len(top)) if j not in spans and j + 1 not in spans):
+        return []
+    return [t if t == b else f"{t}（{b}）" for (_, t), (_, b) in zip(top, below, strict=True)]

@@ -303,3 +303,31 @@ def test_a_single_annex_headed_by_the_word_alone_is_kept():
     last = next(c for c in plan.clauses if c.text.startswith("（二）强化考核激励"))
     assert "安吉县人民政府办公室" not in last.text and "附件：" not in last.text  # the closing lines are no clause's
     assert plan.document.signed == "2023-05-08" and "安吉县人民政府办公室" in plan.document.issuer
+
+
+def test_a_word_table_with_a_two_row_header_gives_its_indicators(tmp_path):
+    # 目标值 merged over 2023年 and 2025年, the other headers merged down both rows: no indicator was read
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("某区数字经济发展规划")
+    d.add_paragraph("2022年6月28日")
+    d.add_paragraph("一、发展目标")
+    d.add_paragraph("到2025年建成示范区。")
+    table = d.add_table(rows=4, cols=5)
+    top, below = table.rows[0].cells, table.rows[1].cells
+    for j, name in enumerate(["指标名称", "单位", "2021年"]):
+        top[j].text = name
+        top[j].merge(below[j])
+    top[3].merge(top[4]).text = "目标值"
+    below[3].text, below[4].text = "2023年", "2025年"
+    for r, row in enumerate([["核心产业营业收入", "亿元", "1860", "2300", "3000"], ["上云企业", "家", "3000", "4500", "6000"]], 2):
+        for j, value in enumerate(row):
+            table.rows[r].cells[j].text = value
+    d.add_paragraph("二、主要任务")
+    d.add_paragraph("壮大光通信产业集群。")
+    path = tmp_path / "plan.docx"
+    d.save(path)
+    got = [(i.name, i.unit, i.baseline_year, i.baseline, i.target_year, i.target) for i in read_plan(path).indicators]
+    assert ("核心产业营业收入", "亿元", "2021", "1860", "2025", "3000") in got
+    assert ("上云企业", "家", "2021", "3000", "2023", "4500") in got
