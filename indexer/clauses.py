@@ -38,6 +38,13 @@ _PROSE_SUPPORT = re.compile(
     r"牵头[，,、]\s*(?P<who>[^。；;：:\n（）()]{2,160}?)(?:等(?:有关|相关)?(?:部门|单位))?(?:共同)?(?:配合|参加|参与|协助|协同)"
 )
 _BODY_END = re.compile(rf"(?:{'|'.join(ORGAN_ENDINGS)}|办|支行|分行|院|会|所|队|站|社)$")
+# A regulation's way: 市水务部门应当会同发展改革、规划自然资源等部门… / 由市水务部门会同市场监督管理部门…:
+# the first body leads, those it acts together with share the work.
+_TOGETHER = re.compile(
+    rf"(?:{_OPENING}|(?<![自])由)(?P<who>{_BODY})(?:应当|依法|负责)?(?:[^，,。；;：:\n]{{0,8}}?[，,]\s*(?:并)?)?会同"
+    r"(?P<with>[^，,。；;：:\n（）()]{2,80}?)(?=等?(?:有关|相关)?(?:部门|单位|机构)|以及|和有关|[，,。；;]|制定|建立|组织|根据|依据|采取)"
+)
+_GROUP = re.compile(r"等?(?:有关|相关)?(?:部门|单位|机构)$")
 
 
 # A labelled list of bodies: 责任单位：A、B (a line of its own) or （责任单位：A、B） (a note, which may wrap
@@ -118,6 +125,21 @@ def parse_departments(text: str) -> Departments:
             else:
                 _add(lead if alone else support, name)
     simple = text.replace("負責", "负责").replace("牽頭", "牵头")
+    for m in _TOGETHER.finditer(simple):
+        who = text[m.start("who") : m.end("who")].strip()
+        if _NOT_A_BODY.search(who):
+            continue
+        _add(lead, who)
+        tail = simple[m.end("with") : m.end("with") + 8]
+        group = _GROUP.match(tail.split("以及")[0]) or re.match(r"等?(?:有关|相关)?(?:部门|单位|机构)", tail)
+        for name in _split_bodies(text[m.start("with") : m.end("with")]):
+            name = name.strip().removesuffix("等")
+            if name in ("有关", "相关", "有关主管", "相关行业主管") or len(name) < 2:
+                continue
+            if group and not _BODY_END.search(name):  # 发展改革、规划自然资源等部门: each a 部门
+                name += "部门"
+            if _BODY_END.search(name) and len(name) <= 40:
+                _add(support, name)
     for m in _PROSE_SUPPORT.finditer(simple):
         names = [n.strip() for n in _split_bodies(text[m.start("who") : m.end("who")])]
         if names and all(_BODY_END.search(n) and len(n) <= 40 for n in names):  # bodies, not a phrase

@@ -331,3 +331,12 @@ def test_a_word_table_with_a_two_row_header_gives_its_indicators(tmp_path):
     got = [(i.name, i.unit, i.baseline_year, i.baseline, i.target_year, i.target) for i in read_plan(path).indicators]
     assert ("核心产业营业收入", "亿元", "2021", "1860", "2025", "3000") in got
     assert ("上云企业", "家", "2021", "3000", "2023", "4500") in got
+
+
+def test_who_acts_together_with_whom():
+    # 北京节水条例 第十条 named no department: a regulation writes 「X应当会同Y、Z等部门…」
+    deps = parse_departments("市水务部门应当会同发展改革、规划自然资源等部门根据气候状况确定水资源储备空间。")
+    assert deps.lead == ("市水务部门",) and deps.support == ("发展改革部门", "规划自然资源部门")
+    deps = parse_departments("无行业主管部门的，由市水务部门会同市场监督管理部门组织编制。")
+    assert deps.lead == ("市水务部门",) and deps.support == ("市场监督管理部门",)
+    assert parse_departments("市网信部门应当会同有关主管部门加强风险分析。").support == ()
