@@ -10,8 +10,8 @@ from ui.filters import CHOICES
 from ui.indicators import (
     indicator_chart,
     indicator_choices,
-    indicator_key,
     indicator_points,
+    name_form,
     numeric_rows,
     uncharted_values,
     year_table,
@@ -52,7 +52,7 @@ shown = table
 if regions:
     shown = shown[shown["地区"].isin(regions)]
 if needle.strip():  # 专利 finds 專利 too: names and the words typed are compared in the search form
-    shown = shown[shown["指标"].map(indicator_key).str.contains(indicator_key(needle), regex=False)]
+    shown = shown[shown["指标"].map(name_form).str.contains(name_form(needle), regex=False)]
 distinct = len(shown.drop_duplicates(subset=["文件", "章节", "指标", "单位", "基期年", "基期值"]))
 if distinct == len(shown):
     st.caption(f"共 {len(shown)} 项指标（点击表头排序）。")

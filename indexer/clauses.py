@@ -35,7 +35,8 @@ _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』]?|\n+")
 # In a sentence, the bodies that share work after the one that leads it: 市生态环境局牵头，市交通运输局、
 # 市公安局配合; 由县市场监管局牵头，县财政局、县金融办等部门参加的…
 _PROSE_SUPPORT = re.compile(
-    r"牵头[，,、]\s*(?P<who>[^。；;：:\n（）()]{2,160}?)(?:等(?:有关|相关)?(?:部门|单位))?(?:共同)?(?:配合|参加|参与|协助|协同)"
+    rf"(?P<lead>{_BODY})?牵头[，,、]\s*(?P<who>[^。；;：:\n（）()]{{2,160}}?)(?:等(?:有关|相关)?(?:部门|单位))?(?:共同)?"
+    r"(?:配合|参加|参与|协助|协同)"
 )
 _BODY_END = re.compile(rf"(?:{'|'.join(ORGAN_ENDINGS)}|办|支行|分行|院|会|所|队|站|社)$")
 # A regulation's way: 市水务部门应当会同发展改革、规划自然资源等部门… / 由市水务部门会同市场监督管理部门…:
@@ -58,7 +59,7 @@ _LABELLED_WRAPPED = re.compile(
     r"[（(](?:责任|牵头|主责|配合|参与|协办)(?:单位|部门)\s*[：:](?:[^（）()]|[（(][^（）()]{0,20}[）)]){2,300}[）)]"
 )
 _MARKED_LEAD = re.compile(r"\s*[（(]牵头[）)]$")  # 市科技局（牵头）
-# a labelled note in parentheses, for taking it out once read: （责任单位：…）
+# the empty brackets a labelled note in parentheses leaves once its list is taken out: （责任单位：…） → （）
 _LABELLED_NOTE = re.compile(r"[（(]\s*[）)]")
 
 
@@ -143,6 +144,10 @@ def parse_departments(text: str) -> Departments:
     for m in _PROSE_SUPPORT.finditer(simple):
         names = [n.strip() for n in _split_bodies(text[m.start("who") : m.end("who")])]
         if names and all(_BODY_END.search(n) and len(n) <= 40 for n in names):  # bodies, not a phrase
+            if m.group("lead"):  # （市科技局牵头，市财政局配合）: the one before 牵头 leads (after a 由 …)
+                first = text[m.start("lead") : m.end("lead")].rsplit("由", 1)[-1].strip()
+                if first and not _NOT_A_BODY.search(first):
+                    _add(lead, first)
             for name in names:
                 _add(support, name)
     for pattern, names in ((_SUBJECT_LEADS, lead), (_BY_LEADS, lead), (_SHARES, support)):

@@ -376,7 +376,11 @@ class _WordNumbering:
     numbered paragraph gets the label Word shows (its level's text, 第%1章 or %1、 or （%1）, with the
     level counters in the level's format: decimal, 一二三, full-width); bullets get none."""
 
-    _FORMATS = {"decimal": str, "decimalZero": lambda n: f"{n:02d}", "decimalFullWidth": lambda n: str(n).translate(_FULL_WIDTH)}
+    _FORMATS = {
+        "decimal": str, "decimalZero": lambda n: f"{n:02d}", "decimalFullWidth": lambda n: str(n).translate(_FULL_WIDTH),
+        "decimalEnclosedCircle": lambda n: chr(ord("①") + n - 1) if 1 <= n <= 20 else str(n),
+        "decimalEnclosedCircleChinese": lambda n: chr(ord("①") + n - 1) if 1 <= n <= 20 else str(n),
+    }
     _CHINESE = ("chineseCounting", "chineseCountingThousand", "chineseLegalSimplified", "ideographTraditional",
                 "japaneseCounting", "taiwaneseCounting", "taiwaneseCountingThousand")
 
@@ -385,12 +389,17 @@ class _WordNumbering:
 
         self._qn = qn
         self._levels: dict[str, dict[int, tuple[int, str, str, str]]] = {}  # numId -> ilvl -> (start, fmt, text, suffix)
+        # Word counts per list definition (abstractNum): two numIds of one definition number on, unless one
+        # restarts (a startOverride)
+        self._counter_of: dict[str, str] = {}
         self._counters: dict[str, dict[int, int]] = {}
-        self._styles = document.styles
         try:
-            root = document.part.numbering_part.element
-        except (KeyError, NotImplementedError, AttributeError):
-            return
+            self._read(document.part.numbering_part.element)
+        except Exception:  # no numbering part, or one Word would repair: the paragraphs without labels
+            self._levels.clear()
+
+    def _read(self, root) -> None:
+        qn = self._qn
         abstract = {a.get(qn("w:abstractNumId")): a for a in root.findall(qn("w:abstractNum"))}
         for num in root.findall(qn("w:num")):
             ref = num.find(qn("w:abstractNumId"))
@@ -403,11 +412,15 @@ class _WordNumbering:
                     int(self._val(lvl, "w:start") or 1), self._val(lvl, "w:numFmt") or "decimal",
                     self._val(lvl, "w:lvlText") or "", self._val(lvl, "w:suff") or "tab",
                 )
+            restarts = False
             for override in num.findall(qn("w:lvlOverride")):
                 ilvl, start = int(override.get(qn("w:ilvl"), "0")), self._val(override, "w:startOverride")
                 if start and ilvl in levels:
                     levels[ilvl] = (int(start), *levels[ilvl][1:])
-            self._levels[num.get(qn("w:numId"))] = levels
+                    restarts = True
+            num_id = num.get(qn("w:numId"))
+            self._levels[num_id] = levels
+            self._counter_of[num_id] = f"n{num_id}" if restarts else f"a{ref.get(qn('w:val'))}"
 
     def _val(self, element, tag: str) -> str | None:
         child = element.find(self._qn(tag))
@@ -438,13 +451,13 @@ class _WordNumbering:
         if not levels or found[1] not in levels:
             return ""
         num_id, ilvl = found
-        counters = self._counters.setdefault(num_id, {})
+        counters = self._counters.setdefault(self._counter_of.get(num_id, num_id), {})
         start, fmt, text, suffix = levels[ilvl]
         counters[ilvl] = counters.get(ilvl, start - 1) + 1
         for deeper in [k for k in counters if k > ilvl]:
             del counters[deeper]  # a new 一、 starts its （一） again
-        if fmt in ("bullet", "none") or not text:
-            return ""
+        if fmt not in self._FORMATS and fmt not in self._CHINESE or not text:
+            return ""  # a bullet, none, or a format a plan's grammar has no use for (upperRoman, lowerLetter)
 
         def shown(match) -> str:
             level = int(match.group(1)) - 1
@@ -522,7 +535,9 @@ def _two_row_header(grid) -> list[str]:
     spans = [j for j in range(1, len(top)) if top[j][0] is top[j - 1][0]]
     if not spans or any(below[j][1] == below[j - 1][1] for j in spans):
         return []
-    # outside the spanning cells the second row repeats the first (cells merged down both rows)
-    if any(top[j][1] != below[j][1] for j in range(len(top)) if j not in spans and j + 1 not in spans):
+    # outside the spanning cells the second row repeats the first (cells merged down both rows); a first
+    # row merged across the whole table is its title (表1 …主要指标), not a header
+    outside = [j for j in range(len(top)) if j not in spans and j + 1 not in spans]
+    if not outside or any(top[j][1] != below[j][1] for j in outside):
         return []
     return [t if t == b else f"{t}（{b}）" for (_, t), (_, b) in zip(top, below, strict=True)]

@@ -36,7 +36,8 @@ _ORDINAL = "|".join(sorted(ORDINAL_WORDS, key=len, reverse=True))
 _PATTERNS: list[tuple[str, re.Pattern]] = [
     # 附件1：…  附件一 …  附件2 (alone on its line): the number must end the word, not run into prose.
     # 附件 alone on its line: a plan's single annex (its title on the next line)
-    (ANNEX, re.compile(rf"附\s*件\s*(?:([{CN_NUM}\d]{{1,3}})(?=\s|[：:、.．]|$)\s*[：:、.．]?|[：:]?[^\S\n]*(?=\n|$))")),
+    # (附件： alone is the notice's list of attachments, not an annex)
+    (ANNEX, re.compile(rf"附\s*件\s*(?:([{CN_NUM}\d]{{1,3}})(?=\s|[：:、.．]|$)\s*[：:、.．]?|[^\S\n]*(?=\n|$))")),
     ("第", re.compile(rf"第\s*([{CN_NUM}\d]+)\s*({_ORDINAL})")),
     ("cn、", re.compile(rf"([{CN_NUM}]+)\s*[、]")),
     ("（cn）", re.compile(rf"[（(]\s*([{CN_NUM}]+)\s*[）)]")),

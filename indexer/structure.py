@@ -90,6 +90,8 @@ class SectionBlock:
 _ITEM_RANK = SCHEME_RANK["n."]
 _LINE = re.compile(r"^[^\S\n]*(\S[^\n]*)", re.MULTILINE)
 _BOX = re.compile(r"专栏\s*\d")
+_SENTENCE_MARK = re.compile(r"[。；;！？]")
+_ATTACHMENTS = re.compile(r"^[^\S\n]*附\s*件\s*[：:]", re.MULTILINE)
 MAX_LIST_ITEM = 150  # characters of an enumerated item that is a single sentence
 _ITEM_ENDS = ("。", "；", ";", "！", "？")
 
@@ -226,7 +228,7 @@ def _annex_title(text: str, line_end: int) -> tuple[str, int]:
 
 
 def _is_heading_line(line: str) -> bool:
-    num = match_number(line)
+    num = line_number(line)  # a contents list of 一　总体要求 lines too
     return bool(num) and _has_title(line[num.end :]) and len(line) <= 60 and "。" not in line
 
 
@@ -424,7 +426,7 @@ def parse_structure(text: str) -> Structure:
         return True
 
     glossaries = find_glossaries(text, body_start, _ends_glossary)
-    box: str | None = None  # while the lines after a box's caption are read: its scheme ('' before the first)
+    box: list | None = None  # while a box's lines are read: [its list's scheme ('' before the first), value]
     for pos, line in _lines(text):
         if pos + len(line) <= body_start or not line.strip():
             continue
@@ -432,15 +434,20 @@ def parse_structure(text: str) -> Structure:
             continue  # a glossary's numbered entries are not the body's headings
         line_end = pos + len(line)
         lead = len(line) - len(line.lstrip())
-        # A box (专栏2 重大科技创新工程) numbers its own lines (1.关键核心技术攻关工程…): the numbered lines
-        # right after its caption, of the first one's scheme, are the box's, not headings of the plan.
+        # A box (专栏2 重大科技创新工程) numbers its own lines (1.关键核心技术攻关工程…): when it follows a
+        # section's text (not a bare heading: 二、保障措施 / 专栏1 …示意图 / （一）… are the section's) and the
+        # line right after its caption starts a list at 1, that list is the box's (numbered on, with lines
+        # without a number between its items), not headings of the plan.
         if _BOX.match(line, lead):
-            box = ""  # the box's scheme, once its first line is read
+            said = bool(stack) and bool(_SENTENCE_MARK.search(text, stack[-1].start, pos))
+            box = ["", 0] if said else None  # [the box list's scheme, its last value]
             continue
         if box is not None:
             own = match_number(text, pos + lead)
-            if own is not None and box in ("", own.scheme):
-                box = own.scheme
+            if own is None and box[0]:
+                continue  # a line of the box's current item
+            if own is not None and (own.scheme, own.value) in ((box[0] or own.scheme, box[1] + 1),):
+                box[:] = [own.scheme, own.value]
                 continue
             box = None
         # Further headings on the same line start after a sentence end, or right after a heading's title.
@@ -473,8 +480,14 @@ def parse_structure(text: str) -> Structure:
     if annex is not None:
         before = [m for m in marks if m.start < annex.start]
         closing = _find_body_end(text, before[-1].title_end if before else body_start)
+        # the notice's list of its attachments (附件：\n1.重点任务分工表\n2.资金表) starts the gap: its
+        # numbered lines are no headings of the body
+        listing = _ATTACHMENTS.search(text, before[0].start if before else body_start, annex.start)
+        if listing is not None:
+            closing = min(closing, listing.start())
         if closing < annex.start:
             gaps = ((closing, annex.start),)
+            marks = tuple(m for m in marks if not closing <= m.start < annex.start)
     cuts = [g.span[0] for g in glossaries] + [g[0] for g in gaps]
     blocks = find_blocks(text, marks, body_end, cuts)
     return Structure((body_start, body_end), title_span, marks, tuple(glossaries), blocks, gaps)

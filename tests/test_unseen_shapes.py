@@ -340,3 +340,79 @@ def test_who_acts_together_with_whom():
     deps = parse_departments("无行业主管部门的，由市水务部门会同市场监督管理部门组织编制。")
     assert deps.lead == ("市水务部门",) and deps.support == ("市场监督管理部门",)
     assert parse_departments("市网信部门应当会同有关主管部门加强风险分析。").support == ()
+
+
+
+# --- from the second code review ------------------------------------------------------------------------
+
+
+def test_a_box_caption_before_a_heading_keeps_the_heading():
+    # 专栏1 …示意图 (its picture elsewhere) then 二、保障措施: the chapter had been swallowed as the box's list
+    plan = read_text(
+        "某市规划\n2026年1月1日\n一、重点任务\n（一）加强保护\n健全体系。\n（二）促进运用\n加快转化。\n专栏1 重大工程示意图\n"
+        "二、保障措施\n（一）加强组织领导\n建立机制。\n（二）强化考核\n纳入考核。\n"
+    )
+    assert ("二、保障措施", "（二）强化考核") in paths(plan)
+    # a box's items with lines of their own stay the box's, all of them
+    plan = read_text(
+        "某市规划\n2026年1月1日\n一、重点任务\n（一）加强保护\n健全体系。\n专栏1 重大工程\n1.关键核心技术攻关工程\n"
+        "实施一批重大项目。\n2.成果转化工程\n建设培育中心。\n3.知识产权强企工程\n培育示范企业。\n二、保障措施\n加强领导。\n"
+    )
+    assert not [p for p in paths(plan) if any("工程" in label for label in p)]
+
+
+def test_the_notices_list_of_attachments_is_no_annex_and_no_heading():
+    plan = read_text(
+        "某市方案\n一、目标\n建成。\n二、保障\n（一）加强协调。建立机制。\n（二）强化考核激励。纳入考核内容。\n附件：\n"
+        "1.重点任务分工表\n2.资金表\n某市人民政府办公室\n2023年5月8日\n附件1\n重点任务分工表\n序号\t任务\t牵头单位\n"
+        "1\t评估\t县局\n附件2\n资金表\n序号\t项目\t金额\n1\t评估\t100\n"
+    )
+    assert paths(plan)[-2:] == [("附件1：重点任务分工表",), ("附件2：资金表",)]
+    assert ("二、保障", "（二）强化考核激励") in paths(plan) and plan.document.signed == "2023-05-08"
+
+
+def test_a_contents_list_of_bare_headings_is_skipped():
+    plan = read_text(
+        "某市规划\n2026年1月1日\n目录\n一　总体要求\n二　主要任务\n三　保障措施\n一　总体要求\n坚持创新。\n"
+        "二　主要任务\n推进建设。\n三　保障措施\n加强领导。\n"
+    )
+    assert [c.text.split("\n")[-1] for c in plan.clauses] == ["坚持创新。", "推进建设。", "加强领导。"]
+
+
+def test_who_leads_inside_a_note_that_names_who_supports():
+    deps = parse_departments("建立工作机制。（市科技局牵头，市财政局、市人社局配合）")
+    assert deps.lead == ("市科技局",) and deps.support == ("市财政局", "市人社局")
+
+
+def test_a_word_table_titled_by_its_first_row_and_lists_sharing_a_definition(tmp_path):
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import qn
+
+    d = docx.Document()
+    d.add_paragraph("某区数字经济发展规划")
+    d.add_paragraph("2022年6月28日")
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    numbering = d.part.numbering_part.element
+    abstract = parse_xml(
+        f'<w:abstractNum {w} w:abstractNumId="91"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
+        '<w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/><w:suff w:val="nothing"/></w:lvl></w:abstractNum>'
+    )
+    first = numbering.find(qn("w:num"))
+    first.addprevious(abstract) if first is not None else numbering.append(abstract)
+    for num_id in ("94", "95"):  # two lists of one definition, no restart: Word numbers on
+        numbering.append(parse_xml(f'<w:num {w} w:numId="{num_id}"><w:abstractNumId w:val="91"/></w:num>'))
+    for text, num_id in (("发展目标", "94"), ("主要任务", "95")):
+        p = d.add_paragraph(text)
+        p._p.get_or_add_pPr().append(parse_xml(f'<w:numPr {w}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'))
+        d.add_paragraph("到2025年建成示范区。")
+    table = d.add_table(rows=4, cols=4)
+    table.rows[0].cells[0].merge(table.rows[0].cells[3]).text = "表1 主要指标"  # the table's title, merged across
+    for r, row in enumerate([["指标名称", "单位", "2020年", "2025年"], ["上云企业", "家", "3000", "6000"], ["产值", "亿元", "80", "120"]], 1):
+        for j, value in enumerate(row):
+            table.rows[r].cells[j].text = value
+    path = tmp_path / "plan.docx"
+    d.save(path)
+    plan = read_plan(path)
+    assert [p[0] for p in paths(plan)] == ["一、发展目标", "二、主要任务"]
+    assert [(i.name, i.target) for i in plan.indicators] == [("上云企业", "6000"), ("产值", "120")]

@@ -25,10 +25,16 @@ def indicator_key(name: str) -> str:
     """The name an indicator is compared under (spaces, full-width forms, traditional characters and 的
     folded: 青海's 每萬人口高價值發明專利擁有量 is 博州's 每万人口高价值发明专利拥有量; a closing 拥有量,
     数量 or 总数 left out: 泰安's 每万人口高价值发明专利 is the same count)."""
+    key = name_form(name)
+    return _COUNT_WORDS.sub("", key) or key
+
+
+def name_form(name: str) -> str:
+    """A name as the Targets page's filter matches it: spaces, width, script and 的 folded (not its count
+    word: typing 拥有量 finds the names that hold it)."""
     from indexer.textnorm import search_form
 
-    key = _FOLD.sub("", search_form(name or "").text)
-    return _COUNT_WORDS.sub("", key) or key
+    return _FOLD.sub("", search_form(name or "").text)
 
 
 # A value written as a bound or an estimate (≤490, ＞5, 95以上, ≥85％, 约3000) or in brackets ((86.4％)):
