@@ -1061,8 +1061,8 @@ def test_compare_does_not_count_a_region_by_pieces_of_the_topic(fake_searcher):
     assert len(covered("质押融资")) >= 3
 
 
-def test_a_chapter_of_articles_is_answered_by_its_first_article_not_a_list_of_numbers(tmp_path):
-    # 北京节水条例第二章 was answered 「第二章 …，包括：第八条；第九条；…」 (the stop-24 code review)
+def _answer_on_one_plan(tmp_path, name: str, text: str, question: str):
+    """The answer to a question on an index of one plan (built with the stand-in model)."""
     from indexer.build import build_index
     from indexer.embedding import EmbedderSettings, make_embedder
     from retrieval.answer import answer
@@ -1070,30 +1070,30 @@ def test_a_chapter_of_articles_is_answered_by_its_first_article_not_a_list_of_nu
 
     data = tmp_path / "data"
     data.mkdir()
-    (data / "shiyan_regulation.txt").write_text(
-        "某市节约用水条例\n2022年1月1日\n第一章 总则\n第一条 为了节约用水，制定本条例。\n第二章 规划与管控\n"
-        "第二条 市水务部门应当编制节水规划。\n第三条 建设项目应当配套建设节水设施。\n", encoding="utf-8")
+    (data / name).write_text(text, encoding="utf-8")
     build_index(data, tmp_path / "index", embedder=make_embedder(EmbedderSettings(model="fake:64")))
     s = Searcher.open(tmp_path / "index")
-    pq = s.parse("某市节约用水条例第二章")
-    ans = answer(s, pq, s.search(pq, k=5))
+    pq = s.parse(question)
+    return answer(s, pq, s.search(pq, k=5))
+
+
+def test_a_chapter_of_articles_is_answered_by_its_first_article_not_a_list_of_numbers(tmp_path):
+    # 北京节水条例第二章 was answered 「第二章 …，包括：第八条；第九条；…」 (the stop-24 code review)
+    ans = _answer_on_one_plan(
+        tmp_path, "shiyan_regulation.txt",
+        "某市节约用水条例\n2022年1月1日\n第一章 总则\n第一条 为了节约用水，制定本条例。\n第二章 规划与管控\n"
+        "第二条 市水务部门应当编制节水规划。\n第三条 建设项目应当配套建设节水设施。\n",
+        "某市节约用水条例第二章",
+    )
     assert not ans.abstain and "包括：第二条" not in ans.text and "编制节水规划" in ans.text
 
 
 def test_a_bare_section_reference_quotes_the_sections_words_not_its_heading(tmp_path):
     # 宁波 第二篇第三章第二节 was answered 「第二节 优化能源结构」 (the second unseen-shapes review)
-    from indexer.build import build_index
-    from indexer.embedding import EmbedderSettings, make_embedder
-    from retrieval.answer import answer
-    from retrieval.search import Searcher
-
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "shiyan_eco-plan.txt").write_text(
+    ans = _answer_on_one_plan(
+        tmp_path, "shiyan_eco-plan.txt",
         "某市生态环境保护规划\n2021年9月30日\n第一章 推进减污降碳\n第一节 推动产业转型\n淘汰落后产能。\n"
-        "第二节 优化能源结构\n严格控制煤炭消费总量，大力发展海上风电。\n", encoding="utf-8")
-    build_index(data, tmp_path / "index", embedder=make_embedder(EmbedderSettings(model="fake:64")))
-    s = Searcher.open(tmp_path / "index")
-    pq = s.parse("某市 第一章第二节")
-    ans = answer(s, pq, s.search(pq, k=3))
+        "第二节 优化能源结构\n严格控制煤炭消费总量，大力发展海上风电。\n",
+        "某市 第一章第二节",
+    )
     assert ans.text.startswith("严格控制煤炭消费总量"), ans.text
