@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .numbering import HEADING_START, canonical
+from .numbering import DOTTED, HEADING_START, canonical
 from .records import Clause, Departments
 from .structure import HeadingMark, Structure
 
@@ -331,6 +331,8 @@ def run_in_leads(text: str, start: int, end: int, body_start: int) -> list[tuple
 
 
 def _number(mark: HeadingMark | None) -> str:
+    if mark and mark.scheme in DOTTED:  # 4.1.2, as its label writes it
+        return mark.label.split(" ", 1)[0]
     return canonical(mark.scheme, mark.value) if mark else ""
 
 

@@ -17,7 +17,17 @@ from dataclasses import dataclass
 from . import furniture
 from .doctypes import names_a_type
 from .glossary import Glossary, find_glossaries
-from .numbering import CAPTION, SCHEME_RANK, Number, bare_number, canonical, is_annex, label_separator, match_number
+from .numbering import (
+    CAPTION,
+    DOTTED,
+    SCHEME_RANK,
+    Number,
+    bare_number,
+    canonical,
+    is_annex,
+    label_separator,
+    match_number,
+)
 
 _SENTENCE_END_BEFORE = re.compile(r"[。；;!！?？）)]\s*")
 _FIRST_CHILD = re.compile(r"(?<=[\u4e00-\u9fff])(?=[（(][一1][）)]|1[.．、](?!\d))")
@@ -103,8 +113,8 @@ def find_blocks(text: str, marks: tuple[HeadingMark, ...], body_end: int, cuts: 
     out = []
     for i, mark in enumerate(marks):
         nxt = marks[i + 1] if i + 1 < len(marks) else None
-        if SCHEME_RANK[mark.scheme] < _ITEM_RANK or mark.level < 2 or mark.value < 2:
-            continue
+        if SCHEME_RANK[mark.scheme] < _ITEM_RANK or mark.scheme in DOTTED or mark.level < 2 or mark.value < 2:
+            continue  # (3.2 指标体系 is a titled section, not a list's item: its table is its own)
         if nxt is not None and nxt.level >= mark.level:
             continue
         parent = next((m for m in reversed(marks[:i]) if m.level == mark.level - 1), None)
@@ -344,6 +354,14 @@ def _before_body(line: str) -> bool:
 _BARE_TITLE = re.compile(r"[^\s\d。；;，,：:！？!?][^\s。；;，,：:！？!?]{1,29}\s*")
 
 
+def _continues_parents(num: Number, stack: list[HeadingMark]) -> bool:
+    """Whether a dotted number (4.1.2) continues the numbers of the headings it would sit under (4, 4.1)."""
+    parts = [int(p) for p in num.raw.split(".")]
+    depth = len(parts) - 1
+    above = [h for h in stack if h.scheme in ("n.", *DOTTED) and SCHEME_RANK[h.scheme] < SCHEME_RANK[num.scheme]]
+    return [h.value for h in above[-depth:]] == parts[:-1] and len(above) >= depth
+
+
 def line_number(text: str, pos: int = 0, end: int | None = None) -> Number | None:
     """The heading number at ``pos`` of a line that ends at ``end`` (default: the text's end): any scheme's,
     or one set off by a space alone when the rest of the line is a short title (一　总体要求)."""
@@ -397,6 +415,8 @@ def parse_structure(text: str) -> Structure:
         title, title_end = _title_after(text, num.end, line_end, num.scheme)
         if strict and not title:
             return False
+        if num.scheme in DOTTED and not _continues_parents(num, stack):
+            return False  # 1.1 under 4, or 4.1.2 with no 4.1 above it: not this plan's heading
         # Place it: a sibling of the same scheme, or a child after popping more junior schemes.
         if is_annex(num.scheme):
             stack.clear()  # an annex is a top-level section of its own
@@ -409,7 +429,8 @@ def parse_structure(text: str) -> Structure:
             while stack and SCHEME_RANK[stack[-1].scheme] >= rank:
                 stack.pop()
         parent = stack[-1] if stack else None
-        label = make_label(num.scheme, num.value, title)
+        # a dotted number is written whole in its label: 4.1.2 城市内涝智能预警
+        label = f"{num.raw} {title}".strip() if num.scheme in DOTTED else make_label(num.scheme, num.value, title)
         mark = HeadingMark(
             start=start,
             title_end=title_end,

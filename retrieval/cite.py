@@ -14,7 +14,7 @@ reads the same whatever the source typed; the titles are the document's own char
 
 from __future__ import annotations
 
-from indexer.numbering import match_number, official_numbers, short
+from indexer.numbering import DOTTED, match_number, official_numbers, short
 from indexer.records import Clause, Document
 from indexer.textnorm import to_simplified
 
@@ -32,7 +32,10 @@ def cite(clause: Clause, document: Document) -> Citation:
         where = f"{where} 指标：{clause.label}".strip()
     title = f"《{nested(document.title)}》"
     canonical = f"{title} {where}"
-    numbers = "".join(_short_number(label) for label in path)
+    numbers = ""
+    for label in path:  # a dotted number (4.1.2) carries its parents': it stands for all of them
+        number = match_number(label)
+        numbers = number.raw if number and number.scheme in DOTTED else numbers + _short_number(label)
     short_form = f"{document.region or document.title} · {numbers or '前言'}"
     if clause.kind == "lead":  # a run-in lead paragraph: the section's number plus the lead's words
         short_form += f"「{clause.label}」"
@@ -74,8 +77,14 @@ def _official(clause: Clause, title: str) -> str:
     if clause.kind == "lead" and path[-1] == clause.label:
         path, lead = path[:-1], f"之“{clause.label}”"
     numbers = [match_number(label) for label in path]
+    dotted = [n for n in numbers if n and n.scheme in DOTTED]
     if not path:
         where = "前言"
+    elif dotted:  # 《…》第4.1.2节, then the items under it: 第4.1.1节第（1）项
+        below = numbers[numbers.index(dotted[-1]) + 1 :]
+        where = f"第{dotted[-1].raw}节" + "".join(
+            f"第{short(n.scheme, n.value)}{('项', '目', '点')[min(k, 2)]}" for k, n in enumerate(below) if n
+        )
     elif all(numbers):
         where = official_numbers([(n.scheme, n.value) for n in numbers])
     else:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from indexer.clean import clean_text
 from indexer.doctypes import DOC_TYPES
 from indexer.errors import EmptyQuery, QueryTooLong
-from indexer.numbering import ORDINAL_WORDS, cn_to_int, int_to_cn, match_number
+from indexer.numbering import DOTTED, ORDINAL_WORDS, cn_to_int, int_to_cn, match_number
 from indexer.regions import PROVINCE_ABBREVIATIONS, short_names
 from indexer.textnorm import simplify
 
@@ -420,6 +420,10 @@ def _in_headings(numbers: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int],
     return tuple(n for n in numbers if n[0] != "第款")
 
 
+# A dotted section number in a query (黄埔区 4.1.2, 第4.1.2节): standing alone, not a decimal (3.4倍, 1.5件)
+_DOTTED_REF = re.compile(r"(?:(?<=^)|(?<=[\s·第]))(\d{1,2}(?:[.．]\d{1,2}){1,2})(?=$|\s|节|条|「|[（(])")
+
+
 def _numbers_run(search_text: str, loose: bool) -> tuple[tuple[tuple[str, int], ...], str] | None:
     """The longest run of section numbers in a query and its text. Two numbers are of one run when at most
     12 characters stand between them, or (``loose``) the words of a heading: up to 60 characters with no
@@ -431,7 +435,14 @@ def _numbers_run(search_text: str, loose: bool) -> tuple[tuple[tuple[str, int], 
     previous: str | None = None
     i = 0
     while i < len(search_text):
-        found = _number_at(search_text, i, previous if run and i == run_end else None)
+        dotted = _DOTTED_REF.match(search_text, i)
+        if dotted is not None:  # 4.1.2: three numbers, 4 then 4.1 then 4.1.2
+            parts = [int(p) for p in re.split(r"[.．]", dotted.group(1))]
+            entries = [("n.", parts[0])] + [(DOTTED[k], v) for k, v in enumerate(parts[1:])]
+            found = dotted.end(1), entries[0]
+        else:
+            found = _number_at(search_text, i, previous if run and i == run_end else None)
+            entries = [found[1]] if found else []
         if found is None:
             i += 1
             continue
@@ -444,9 +455,12 @@ def _numbers_run(search_text: str, loose: bool) -> tuple[tuple[tuple[str, int], 
             run = []
         if not run:
             run_start = i
-        run.append(entry)
+        if dotted is not None:  # 4.建设任务 4.1 …: the dotted number restates its parents, which count once
+            while run and run[-1][0] in ("n.", *DOTTED):
+                run.pop()
+        run.extend(entries)
         run_end = num_end
-        previous = entry[0]
+        previous = entries[-1][0]
         i = num_end
     if len(run) > len(best):
         best, best_text = run, search_text[run_start:run_end]

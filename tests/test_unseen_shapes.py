@@ -416,3 +416,43 @@ def test_a_word_table_titled_by_its_first_row_and_lists_sharing_a_definition(tmp
     plan = read_plan(path)
     assert [p[0] for p in paths(plan)] == ["一、发展目标", "二、主要任务"]
     assert [(i.name, i.target) for i in plan.indicators] == [("上云企业", "6000"), ("产值", "120")]
+
+
+DOTTED_PLAN = (
+    "某区智慧水务专项规划\n某区水务局\n2022年11月\n\n1 总则\n1.1 规划背景\n河网密布，内涝风险点位多。\n1.2 规划范围与期限\n"
+    "1.2.1 规划范围\n规划范围为全区。\n1.2.2 规划期限\n规划期限为2022—2035年。\n2 建设任务\n2.1 完善感知体系\n"
+    "2.1.1 排水管网监测\n布设液位计、流量计，重点实施以下工程：\n（1）知识城在线监测工程；\n（2）科学城视频监控工程。\n"
+    "2.1.2 供水管网监测\n推进分区计量建设，提高到3.5 倍覆盖。\n2.2 打造智能应用\n构建水力模型，内涝风险提前2小时预警。\n"
+)
+
+
+def test_dotted_section_numbers_make_the_outline():
+    # 1 / 1.1 / 1.1.1, as technical plans number their sections: only the top level had been read
+    plan = read_text(DOTTED_PLAN)
+    got = paths(plan)
+    assert ("1.总则", "1.2 规划范围与期限", "1.2.2 规划期限") in got
+    assert ("2.建设任务", "2.1 完善感知体系", "2.1.1 排水管网监测", "（2）科学城视频监控工程") in got
+    assert ("2.建设任务", "2.2 打造智能应用") in got
+    assert not any("3.5" in label for p in got for label in p)  # a decimal in prose is no heading
+    item = next(c for c in plan.clauses if c.label == "科学城视频监控工程")
+    assert item.number == "（2）"
+
+
+def test_dotted_numbers_are_cited_whole_and_open_their_section(tmp_path):
+    from indexer.build import build_index
+    from indexer.embedding import EmbedderSettings, make_embedder
+    from retrieval.cite import cite
+    from retrieval.search import Searcher
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "shiyan_smart-water-2022.txt").write_text(DOTTED_PLAN, encoding="utf-8")
+    build_index(data, tmp_path / "index", embedder=make_embedder(EmbedderSettings(model="fake:64")))
+    s = Searcher.open(tmp_path / "index")
+    item = next(c for c in s.clauses if c.label == "科学城视频监控工程")
+    c = cite(item, s.docs[item.doc_id])
+    assert c.short.endswith("· 2.1.1（2）") and c.official.endswith("第2.1.1节第（2）项")
+    for form in (c.short, c.canonical, c.official, "某区 2.1.1（2）"):
+        assert s.search(form, k=1)[0].clause_id == item.clause_id, form
+    assert s.search("某区 1.2.2", k=1)[0].clause.label == "规划期限"
+    assert s.parse("提高到3.5倍").section_ref is None and s.parse("每万人口1.5件").section_ref is None
