@@ -386,7 +386,7 @@ def section_ref_tries(ref: SectionRef) -> list[tuple[tuple[str, int], ...]]:
 
 # A reference to a preamble: 前言 closing the query, after a region, a title or nothing.
 PREFACE: tuple[tuple[str, int], ...] = ()
-_PREFACE = re.compile(r"(?:^|(?<=[\s·》」』”]))前言\s*$")
+_PREFACE = re.compile(r"(?:^|(?<=[\s·》」』”市省区县州盟旗]))前言\s*$")  # 泰安市前言 too, not 规划前言
 
 
 def find_section_ref(search_text: str) -> SectionRef | None:

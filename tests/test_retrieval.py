@@ -231,6 +231,7 @@ def test_a_preambles_citation_opens_it(fake_searcher):
             pinned = [h.clause.doc_id for h in hits if "section reference" in h.reasons and h.clause.kind == "preamble"]
             assert clause.doc_id in pinned, (form, [h.clause_id for h in hits])
     assert fake_searcher.parse("规划前言讲了什么").section_ref is None  # a question about it is a question
+    assert fake_searcher.parse("泰安市前言").section_ref is not None  # written without a separator
 
 
 def test_an_indicators_citation_opens_its_row(fake_searcher):
