@@ -58,7 +58,9 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
 # block under it.
 CAPTION = re.compile(r"^(?:表|附表)\s*\d|^专栏\s*\d")
 # Any heading number at a position, without the sequence check (for line joining in cleaning and PDFs).
-HEADING_START = re.compile("|".join(f"(?:{p.pattern})" for _, p in _PATTERNS))
+# (not the dotted numbers: a line starting 1.2 万个 is a sentence broken before a decimal far more often than
+# a 1.2 heading, and structure checks a dotted heading against its parents' numbers instead)
+HEADING_START = re.compile("|".join(f"(?:{p.pattern})" for scheme, p in _PATTERNS if scheme not in DOTTED))
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +132,7 @@ def match_number(text: str, pos: int = 0) -> Number | None:
         if scheme in DOTTED:  # 4.1.2: its value is the last number, its raw form all of them (4.1.2)
             if any(int(g) == 0 for g in m.groups()):
                 continue
-            return Number(scheme, int(m.group(m.lastindex)), m.end(), ".".join(m.groups()))
+            return Number(scheme, int(m.group(m.lastindex)), m.end(), ".".join(str(int(g)) for g in m.groups()))
         value = cn_to_int(m.group(1))
         if value is None or value == 0:
             continue

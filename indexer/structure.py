@@ -359,7 +359,8 @@ def _continues_parents(num: Number, stack: list[HeadingMark]) -> bool:
     parts = [int(p) for p in num.raw.split(".")]
     depth = len(parts) - 1
     above = [h for h in stack if h.scheme in ("n.", *DOTTED) and SCHEME_RANK[h.scheme] < SCHEME_RANK[num.scheme]]
-    return [h.value for h in above[-depth:]] == parts[:-1] and len(above) >= depth
+    # the chain starts at a top-level 1 / 2 … heading: 1.1 万个 under a list's item 1. is a decimal
+    return len(above) >= depth and above[-depth].level == 1 and [h.value for h in above[-depth:]] == parts[:-1]
 
 
 def line_number(text: str, pos: int = 0, end: int | None = None) -> Number | None:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from .numbering import CAPTION, match_number
+from .numbering import CAPTION, DOTTED, match_number
 
 _CELL_SPLIT = re.compile(r"\t+|\s{2,}|\u3000+")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
@@ -446,7 +446,7 @@ def _unnumbered_table_at(lines: list[str], start: int) -> tuple[list[list[str]],
 def _ends_table(cell: str) -> bool:
     num = match_number(cell)
     return (
-        bool(num and not cell.isdigit() and num.end < len(cell))
+        bool(num and num.scheme not in DOTTED and not cell.isdigit() and num.end < len(cell))  # 1.5 亿元 is a cell
         or cell.startswith(("注", "备注", "资料来源"))
         or bool(CAPTION.match(cell))
         or len(cell) > 40

@@ -11,6 +11,7 @@ from indexer.doctypes import DOC_TYPES
 from indexer.errors import EmptyQuery, QueryTooLong
 from indexer.numbering import DOTTED, ORDINAL_WORDS, cn_to_int, int_to_cn, match_number
 from indexer.regions import PROVINCE_ABBREVIATIONS, short_names
+from indexer.targets import UNIT_PATTERN
 from indexer.textnorm import simplify
 
 from . import glossary
@@ -339,6 +340,8 @@ def _number_at(text: str, i: int, previous: str | None) -> tuple[int, tuple[str,
         if m:
             return m.end(), ("n.", int(m.group(1)))
     num = match_number(text, i)
+    if num is not None and num.scheme in DOTTED:
+        return None  # a query's dotted number is read whole by _numbers_run, or is a decimal (23.5 月)
     if num is None or (num.scheme in ("n.", "n、") and i > 0 and text[i - 1].isdigit()):
         m = _BARE_CN.match(text, i)
         alone = previous is None and _STANDS_ALONE.search(text[:i]) and m and _ENDS_SHORT_CITATION.match(text, m.end())
@@ -421,7 +424,9 @@ def _in_headings(numbers: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int],
 
 
 # A dotted section number in a query (黄埔区 4.1.2, 第4.1.2节): standing alone, not a decimal (3.4倍, 1.5件)
-_DOTTED_REF = re.compile(r"(?:(?<=^)|(?<=[\s·第]))(\d{1,2}(?:[.．]\d{1,2}){1,2})(?=$|\s|节|条|「|[（(])")
+_DOTTED_REF = re.compile(
+    rf"(?:(?<=^)|(?<=[\s·第]))(\d{{1,2}}(?:[.．]\d{{1,2}}){{1,2}})(?=$|节|条|「|[（(]|\s+(?!(?:{UNIT_PATTERN}|倍|万|亿|%|％)))"
+)
 
 
 def _numbers_run(search_text: str, loose: bool) -> tuple[tuple[tuple[str, int], ...], str] | None:
@@ -435,10 +440,16 @@ def _numbers_run(search_text: str, loose: bool) -> tuple[tuple[tuple[str, int], 
     previous: str | None = None
     i = 0
     while i < len(search_text):
+        # 4.1.2 opening a reference: three numbers, 4 then 4.1 then 4.1.2 (after another number it is a
+        # decimal or that number's own: 泰安 二（四） 2.1)
         dotted = _DOTTED_REF.match(search_text, i)
-        if dotted is not None:  # 4.1.2: three numbers, 4 then 4.1 then 4.1.2
+        if dotted is not None:
             parts = [int(p) for p in re.split(r"[.．]", dotted.group(1))]
             entries = [("n.", parts[0])] + [(DOTTED[k], v) for k, v in enumerate(parts[1:])]
+            near = run and i - run_end <= 12
+            if near and run[-(len(entries) - 1) :] != entries[:-1]:  # continuing 5.投资估算 with 5.1 only
+                dotted = None
+        if dotted is not None:
             found = dotted.end(1), entries[0]
         else:
             found = _number_at(search_text, i, previous if run and i == run_end else None)
@@ -456,7 +467,7 @@ def _numbers_run(search_text: str, loose: bool) -> tuple[tuple[tuple[str, int], 
         if not run:
             run_start = i
         if dotted is not None:  # 4.建设任务 4.1 …: the dotted number restates its parents, which count once
-            while run and run[-1][0] in ("n.", *DOTTED):
+            while run and run[-1] in entries[:-1]:
                 run.pop()
         run.extend(entries)
         run_end = num_end

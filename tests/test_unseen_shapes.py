@@ -456,3 +456,27 @@ def test_dotted_numbers_are_cited_whole_and_open_their_section(tmp_path):
         assert s.search(form, k=1)[0].clause_id == item.clause_id, form
     assert s.search("某区 1.2.2", k=1)[0].clause.label == "规划期限"
     assert s.parse("提高到3.5倍").section_ref is None and s.parse("每万人口1.5件").section_ref is None
+
+
+def test_decimals_stay_decimals_beside_dotted_numbers():
+    # the dotted-number change had made 1.1 万个 a heading under item 1., cut 达到，/2.5 万公里 apart, ended a
+    # table at a 1.5 亿元 cell, and read 增长 3.5 倍 or 2023.5 月 in a question as section references (a review)
+    from indexer.clean import clean_text
+    from retrieval.query import find_section_ref
+
+    plan = read_text(
+        "某市规划\n2026年1月1日\n一、主要任务\n（一）建设网络\n1.推进5G\n到2025年，新建基站\n1.1 万个，实现全覆盖。\n"
+        "1.2 万个基站由运营商承建。\n2.推进光网\n建设光网。\n"
+    )
+    assert [p[-1] for p in paths(plan)] == ["1.推进5G", "2.推进光网"]
+    assert clean_text("全县公路总里程达到，\n2.5 万公里，比2015年增长30%。\n") == "全县公路总里程达到，2.5 万公里，比2015年增长30%。\n"
+    cells = ["序号", "指标", "2020年", "2025年", "属性", "1", "专利", "1", "2", "预期性", "2", "商标", "3", "4", "预期性",
+             "3", "技术合同成交额", "1.5 亿元", "3.5 亿元", "预期性"]
+    plan = read_text("某市规划\n2026年1月1日\n一、主要指标\n\n" + "\n\n".join(cells) + "\n\n二、主要任务\n加强。\n")
+    assert [i.name for i in plan.indicators] == ["专利", "商标", "技术合同成交额"]
+    for question in ("增长 3.5 倍", "青海 1.2 万件", "2023.5 月完成", "增长1.2 倍", "博尔塔拉 2.1 倍"):
+        assert find_section_ref(question) is None, question
+    assert find_section_ref("青海 四（一）2 增长 1.5 倍").numbers == (("cn、", 4), ("（cn）", 1), ("n.", 2))
+    # full-width digits are written as digits in labels and citations
+    plan = read_text("某区专项规划\n2022年11月\n１ 总则\n１．１ 规划背景\n河网密布。\n１．２ 规划范围\n全区。\n")
+    assert ("1.总则", "1.1 规划背景") in paths(plan)
