@@ -397,10 +397,30 @@ def test_browser_streams_then_shows_the_checked_answer(model_app, request, tmp_p
         # the sources are drawn just after the answer box: wait for each (a loaded machine drew them late)
         expander = _wait(driver, f'[class*="st-key-gen-src-{n}"] summary')
         assert expander.text.endswith(f"[{n}] {('青海省 · 四（三）3', '博尔塔拉蒙古自治州 · 二（一）3')[n - 1]}")
-        expander.click()
+        _click_when_free(driver, expander)
         _wait(driver, f'[class*="st-key-gen-src-{n}"] .clause-text', text=clause_start)
     driver.save_screenshot(str(tmp_path / "generated.png"))
     assert len(llm.requests) == 1
+
+
+def _click_when_free(driver, element, timeout: float = 10.0) -> None:
+    """Click once nothing drawn later covers the element: on a loaded machine the page is still laying out
+    the cards below the answer when the first source appears (a clean clone's run had another element take
+    the click)."""
+    import time
+
+    from selenium.common.exceptions import ElementClickInterceptedException
+
+    deadline = time.monotonic() + timeout
+    while True:
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+        try:
+            element.click()
+            return
+        except ElementClickInterceptedException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
 
 
 def test_bad_settings_stop_the_cli_and_leave_the_app_extractive(env, fake_index_dir, monkeypatch, capsys):
