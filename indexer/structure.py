@@ -355,12 +355,14 @@ _BARE_TITLE = re.compile(r"[^\s\d。；;，,：:！？!?][^\s。；;，,：:！�
 
 
 def _continues_parents(num: Number, stack: list[HeadingMark]) -> bool:
-    """Whether a dotted number (4.1.2) continues the numbers of the headings it would sit under (4, 4.1)."""
+    """Whether a dotted number (4.1.2) continues the numbers of the headings it would sit under: a top-level
+    heading numbered as its first number (4, 第四章 or 四、), then the dotted ones (4.1), with nothing else
+    between (1.1 万个 under a list's item 1. is a decimal, not a heading)."""
     parts = [int(p) for p in num.raw.split(".")]
-    depth = len(parts) - 1
-    above = [h for h in stack if h.scheme in ("n.", *DOTTED) and SCHEME_RANK[h.scheme] < SCHEME_RANK[num.scheme]]
-    # the chain starts at a top-level 1 / 2 … heading: 1.1 万个 under a list's item 1. is a decimal
-    return len(above) >= depth and above[-depth].level == 1 and [h.value for h in above[-depth:]] == parts[:-1]
+    if not stack or stack[0].level != 1 or stack[0].value != parts[0]:
+        return False
+    below = [h for h in stack[1:] if SCHEME_RANK[h.scheme] < SCHEME_RANK[num.scheme]]  # those it stays under
+    return [h.scheme for h in below] == list(DOTTED[: len(parts) - 2]) and [h.value for h in below] == parts[1:-1]
 
 
 def line_number(text: str, pos: int = 0, end: int | None = None) -> Number | None:
@@ -416,8 +418,8 @@ def parse_structure(text: str) -> Structure:
         title, title_end = _title_after(text, num.end, line_end, num.scheme)
         if strict and not title:
             return False
-        if num.scheme in DOTTED and not _continues_parents(num, stack):
-            return False  # 1.1 under 4, or 4.1.2 with no 4.1 above it: not this plan's heading
+        if num.scheme in DOTTED and (not _continues_parents(num, stack) or not _BARE_TITLE.fullmatch(text[num.end : line_end].strip())):
+            return False  # 1.1 under 4, 4.1.2 with no 4.1 above it, or a sentence (1.1 万个，…): not a heading
         # Place it: a sibling of the same scheme, or a child after popping more junior schemes.
         if is_annex(num.scheme):
             stack.clear()  # an annex is a top-level section of its own

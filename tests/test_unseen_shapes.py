@@ -436,6 +436,11 @@ def test_dotted_section_numbers_make_the_outline():
     assert not any("3.5" in label for p in got for label in p)  # a decimal in prose is no heading
     item = next(c for c in plan.clauses if c.label == "科学城视频监控工程")
     assert item.number == "（2）"
+    # under chapters, as 专项规划 often write them: 第一章 总则 / 1.1 规划背景
+    plan = read_text("某区专项规划\n2022年11月\n第一章 总则\n1.1 规划背景\n河网密布。\n1.2 规划范围\n1.2.1 范围\n全区。\n"
+                     "第二章 建设任务\n2.1 感知体系\n布设设备。\n")
+    assert paths(plan) == [("第一章 总则", "1.1 规划背景"), ("第一章 总则", "1.2 规划范围", "1.2.1 范围"),
+                           ("第二章 建设任务", "2.1 感知体系")]
 
 
 def test_dotted_numbers_are_cited_whole_and_open_their_section(tmp_path):
