@@ -45,7 +45,7 @@ _TOGETHER = re.compile(
     rf"(?:{_OPENING}|(?<![自])由)(?P<who>{_BODY})(?:应当|依法|负责)?(?:[^，,。；;：:\n]{{0,8}}?[，,]\s*(?:并)?)?会同"
     r"(?P<with>[^，,。；;：:\n（）()]{2,80}?)(?=等?(?:有关|相关)?(?:部门|单位|机构)|以及|和有关|[，,。；;]|制定|建立|组织|根据|依据|采取)"
 )
-_GROUP = re.compile(r"等?(?:有关|相关)?(?:部门|单位|机构)$")
+_GROUP = re.compile(r"等?(?:有关|相关)?(?:部门|单位|机构)")  # the list's closing 等部门
 
 
 # A labelled list of bodies: 责任单位：A、B (a line of its own) or （责任单位：A、B） (a note, which may wrap
@@ -127,12 +127,12 @@ def parse_departments(text: str) -> Departments:
                 _add(lead if alone else support, name)
     simple = text.replace("負責", "负责").replace("牽頭", "牵头")
     for m in _TOGETHER.finditer(simple):
-        who = text[m.start("who") : m.end("who")].strip()
+        who = text[m.start("who") : m.end("who")].strip().removeprefix("由")  # 由X会同Y opening a sentence
         if _NOT_A_BODY.search(who):
             continue
         _add(lead, who)
         tail = simple[m.end("with") : m.end("with") + 8]
-        group = _GROUP.match(tail.split("以及")[0]) or re.match(r"等?(?:有关|相关)?(?:部门|单位|机构)", tail)
+        group = _GROUP.match(tail)
         for name in _split_bodies(text[m.start("with") : m.end("with")]):
             name = name.strip().removesuffix("等")
             if name in ("有关", "相关", "有关主管", "相关行业主管") or len(name) < 2:
@@ -177,9 +177,8 @@ def segments(text: str, structure: Structure):
     the body (before an annex) is not part of the section before it: see ``glossary_clauses``."""
     body_start, body_end = structure.body_span
     marks = structure.headings
-    cuts = sorted(g.span[0] for g in structure.glossaries)
     blocks = {b.after.start: b for b in structure.blocks}
-    cuts = sorted(cuts + [b.start for b in structure.blocks] + [g[0] for g in structure.gaps])
+    cuts = sorted([g.span[0] for g in structure.glossaries] + [b.start for b in structure.blocks] + [g[0] for g in structure.gaps])
 
     def until(start: int, end: int) -> int:
         return min([c for c in cuts if start < c < end] + [end])

@@ -486,7 +486,7 @@ class MilvusSearcher:
             ids = {d.doc_id for d in tier}
             tiers.append([c for c in candidates if c[0].doc_id in ids])
         chosen: list[Clause] = []
-        for tier, numbers in itertools.product(tiers, section_ref_tries(ref) or [PREFACE]):
+        for tier, numbers in itertools.product(tiers, section_ref_tries(ref)):
             # the preamble: every candidate is one (the query asked for kind preamble)
             chosen = _match(tier, SectionRef(numbers, ref.text)) if numbers else [c for c, _ in tier]
             if chosen:

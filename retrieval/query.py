@@ -378,6 +378,8 @@ def ref_indicator(pq: ParsedQuery) -> str:
 def section_ref_tries(ref: SectionRef) -> list[tuple[tuple[str, int], ...]]:
     """The number paths to look a reference up by, in turn, until one names a section: as written, then
     whatever the schemes (第七条 in a plan numbered （七）), then the same for its closely written numbers."""
+    if ref.numbers == PREFACE:
+        return [PREFACE]  # the preamble: the empty path, which every candidate (preamble rows only) matches
     tries: list[tuple[tuple[str, int], ...]] = []
     for numbers in (ref.numbers, ref.fallback):
         if numbers:

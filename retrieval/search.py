@@ -392,7 +392,7 @@ class Searcher:
         tiers = [candidates & self._rows_of(tier) for tier in document_tiers(docs, pq.regions, ref_head(pq))[:-1]]
         tiers.append(candidates)
         rows = np.zeros(0, dtype=np.int32)
-        for tier, numbers in itertools.product(tiers, section_ref_tries(ref) or [PREFACE]):
+        for tier, numbers in itertools.product(tiers, section_ref_tries(ref)):
             rows = cols.section_rows(numbers, tier)
             if len(rows):
                 break

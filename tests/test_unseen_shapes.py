@@ -340,6 +340,7 @@ def test_who_acts_together_with_whom():
     deps = parse_departments("无行业主管部门的，由市水务部门会同市场监督管理部门组织编制。")
     assert deps.lead == ("市水务部门",) and deps.support == ("市场监督管理部门",)
     assert parse_departments("市网信部门应当会同有关主管部门加强风险分析。").support == ()
+    assert parse_departments("由市水务部门会同市场监督管理部门组织编制。").lead == ("市水务部门",)  # opening the text
 
 
 
