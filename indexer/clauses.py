@@ -8,7 +8,9 @@ clause, or a captioned table or box that ends an enumeration (the section's, cit
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
+from .division import DivisionRow, find_rows, task_key
 from .numbering import DOTTED, HEADING_START, canonical
 from .records import Clause, Departments
 from .structure import HeadingMark, Structure
@@ -213,6 +215,7 @@ def make_clauses(text: str, structure: Structure, doc_id: str, region: str) -> l
     """Cut the body into clauses (long ones into parts) with stable ids and their departments."""
     clauses: list[Clause] = []
     seen: dict[str, int] = {}
+    divisions: list[tuple[DivisionRow, str]] = []
     for kind, mark, start, end in segments(text, structure):
         if kind == "heading":
             continue
@@ -231,6 +234,11 @@ def make_clauses(text: str, structure: Structure, doc_id: str, region: str) -> l
         seen[key] = seen.get(key, 0) + 1
         base_id = f"{doc_id}:{key}" + (f"~{seen[key]}" if seen[key] > 1 else "")
         whole = text[start:end]
+        rows = find_rows(text, start, end) if mark is not None else []
+        if rows:  # a division-of-labour table: one clause per task, each with its own bodies
+            clauses += _division_clauses(text, start, end, base_id, mark, doc_id, region, kind, rows)
+            divisions += [(row, base_id) for row in rows]
+            continue
         departments = parse_departments(whole)
         leads = run_in_leads(text, start, end, mark.title_end if mark else start) if kind == "clause" else []
         if not leads:
@@ -245,7 +253,79 @@ def make_clauses(text: str, structure: Structure, doc_id: str, region: str) -> l
             clauses += _parts(
                 text, l_start, l_end, f"{base_id}.l{n}", mark, doc_id, region, departments, "lead", lead=lead
             )
+    clauses = _assign_divisions(clauses, divisions)
     return sorted(clauses + glossary_clauses(text, structure, doc_id, region), key=lambda c: c.span)
+
+
+def _division_clauses(text, start, end, base_id, mark, doc_id, region, kind, rows) -> list[Clause]:
+    """A section holding a division table: its text before the first row (heading, caption, header) as
+    one clause, then one clause per row, cited like a run-in lead by the row's task. A line between two
+    rows (a group's title spanning the table) goes with the row after it."""
+    out: list[Clause] = []
+    head = _trim(text, start, rows[0].span[0])
+    if text[mark.title_end : head[1]].strip():
+        out += _parts(text, *head, base_id, mark, doc_id, region, Departments(), "intro" if kind == "clause" else kind)
+    for n, row in enumerate(rows, 1):
+        r_start = rows[n - 2].span[1] if n > 1 else row.span[0]
+        r_end = row.span[1] if n < len(rows) else end
+        out += _parts(
+            text, *_trim(text, r_start, r_end), f"{base_id}.l{n}", mark, doc_id, region,
+            parse_departments(row.bodies), "lead", lead=row.lead,
+        )
+    return out
+
+
+MIN_TASK_KEY = 4  # a task named in fewer characters (加强领导) is too common to find its item by
+
+
+def _assign_divisions(clauses: list[Clause], divisions: list[tuple[DivisionRow, str]]) -> list[Clause]:
+    """The body's section of each row's task takes the row's bodies, in every clause of it that names
+    nobody itself: the one section whose title is the task (（一）扩大质押融资规模 for 扩大质押融资规模; a
+    chapter's title gives them to all its items), or the one untitled item whose text opens with it. A
+    task that two sections could be is given to neither (a wrong department is worse than none)."""
+    if not divisions:
+        return clauses
+    tables = {base for _, base in divisions}
+    rows: dict[int, str] = {}  # each row's clause id (the first part's), by where it starts
+    under: dict[tuple[str, ...], list[int]] = {}  # a section's path → its clauses outside the tables
+    for i, c in enumerate(clauses):
+        base = c.clause_id.partition("#")[0]
+        if base.rpartition(".l")[0] in tables or base in tables:
+            if c.kind == "lead":
+                rows.setdefault(c.span[0], c.clause_id)
+        elif c.kind in ("clause", "intro", "lead"):
+            for depth in range(1, len(c.section_path) + 1):
+                under.setdefault(c.section_path[:depth], []).append(i)
+    given: dict[int, tuple[list[str], list[str], str]] = {}
+    for row, _ in divisions:
+        keys = [k for k in map(task_key, row.tasks) if len(k) >= MIN_TASK_KEY]
+        found = [path for path, members in under.items() if any(_names_task(path, clauses[members[0]], k) for k in keys)]
+        if len(found) != 1:
+            continue
+        deps = parse_departments(row.bodies)
+        source = max(((start, cid) for start, cid in rows.items() if start <= row.span[0]), default=(0, ""))[1]
+        for i in under[found[0]]:
+            if clauses[i].departments:
+                continue
+            lead, support, _ = given.setdefault(i, ([], [], source))
+            for name in deps.lead:
+                _add(lead, name)
+            for name in deps.support:
+                _add(support, name)
+    out = list(clauses)
+    for i, (lead, support, source) in given.items():
+        out[i] = replace(out[i], departments=Departments(tuple(lead), tuple(n for n in support if n not in lead), source))
+    return out
+
+
+def _names_task(path: tuple[str, ...], first: Clause, key: str) -> bool:
+    """Whether the section at ``path`` (``first`` its first clause) is the task ``key``: by its title, or,
+    untitled, by the words its text opens with."""
+    title = task_key(path[-1])
+    if len(title) >= MIN_TASK_KEY and (title == key or key.startswith(title) or title.startswith(key)):
+        return True
+    return first.section_path == path and len(key) >= 2 * MIN_TASK_KEY and task_key(first.text).startswith(key)
+
 
 
 def glossary_clauses(text: str, structure: Structure, doc_id: str, region: str) -> list[Clause]:

@@ -62,6 +62,9 @@ class Departments:
 
     lead: tuple[str, ...] = ()
     support: tuple[str, ...] = ()
+    # the clause that names them when the clause's own text does not: the row of a division table
+    # (重点任务分工表) whose task is this clause's; "" when read from the clause itself
+    source: str = ""
 
     @property
     def all(self) -> tuple[str, ...]:
@@ -98,7 +101,10 @@ class Clause:
 
     def to_json(self) -> dict:
         data = asdict(self)
-        data["departments"] = {"lead": list(self.departments.lead), "support": list(self.departments.support)}
+        deps = self.departments
+        data["departments"] = {"lead": list(deps.lead), "support": list(deps.support)} | (
+            {"source": deps.source} if deps.source else {}
+        )
         return data
 
     @classmethod
@@ -106,7 +112,8 @@ class Clause:
         data = dict(data)
         deps = data.pop("departments", None) or {}
         return _from_json(
-            cls, data, departments=Departments(tuple(deps.get("lead", ())), tuple(deps.get("support", ())))
+            cls, data,
+            departments=Departments(tuple(deps.get("lead", ())), tuple(deps.get("support", ())), deps.get("source", "")),
         )
 
 

@@ -176,6 +176,9 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
         owner = _responsible_clause(searcher, top)
         if owner is not None:
             deps = owner.departments
+            # read from a division table's row (the item's own text names nobody): the row is what says so
+            said_by = searcher.index.clause(deps.source) if deps.source else None
+            owner = said_by or owner
             c = cite(owner, top.document)
             if deps.lead:  # 牵头 only where others share the work: a sole department 负责 (as the clause says)
                 text = f"由{'、'.join(deps.lead)}" + (f"牵头，{'、'.join(deps.support)}等按职责分工负责" if deps.support else "负责")

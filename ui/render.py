@@ -106,6 +106,9 @@ def hit_card(searcher, hit: Hit, query: str, *, raw_query: str = "", key: str = 
             unsafe_allow_html=True,
         )
         notes = hit.clause.departments.labelled()
+        source = searcher.index.clause(hit.clause.departments.source) if hit.clause.departments.source else None
+        if source is not None:  # the item names nobody itself: its division table's row does
+            notes.append(f"单位见{cite(source, hit.document).section}")
         if hit.clause.kind == "glossary":
             notes.append("规划所附名词解释，不是规划正文的要求")
         if hit.clause.parts > 1:

@@ -1,0 +1,104 @@
+"""Division-of-labour tables (重点任务分工表: 序号 / 重点任务 / 牵头单位 / 配合单位 / 完成时限).
+
+Many 行动方案 and 实施方案 name who does what only in such a table, often as an annex: the body's items
+(（一）扩大质押融资规模。…) name nobody. A table is recognised by its header row: a column of tasks
+(重点任务, 具体措施, 工作内容 …) and a column of bodies (牵头单位, 责任单位, 配合单位 …). Each row is read
+into the task it names and the labelled lists of bodies of its cells, which ``clauses`` reads with the
+same grammar as a 「牵头单位：…」 line, so that a row, and the body item of the same task, say who is
+responsible.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .numbering import match_number
+
+# The header cells of the columns of bodies (牵头单位, 牵头责任部门, 配合单位（部门）…), each read as the list
+# a 「label：…」 line of its role would be: who leads, who is responsible (the first named leads), who helps.
+_BODY_COLUMN = re.compile(r"^(?P<role>牵头|主责|责任|配合|参与|协办|协作)(?:责任)?(?:单位|部门)")
+_ROLE_LABEL = {"牵头": "牵头单位", "主责": "牵头单位", "责任": "责任单位"}  # the others: 配合单位
+_TASK_COLUMN = re.compile(r"任务|措施|举措|事项|工作|内容")
+_NOT_TASK = re.compile(r"单位|部门|时限|时间|进度|序号|编号|备注|成果|目标|指标")
+_CELL_SPLIT = re.compile(r"\t")
+MIN_ROWS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class DivisionRow:
+    """One task of a division table: the words of its task cells (the broadest first), its cells of
+    bodies as 「label：names」 lines, and the span of its line in the text."""
+
+    tasks: tuple[str, ...]
+    bodies: str
+    span: tuple[int, int]
+
+    @property
+    def lead(self) -> str:
+        """The row's short name, as a citation writes it: its most specific task's first sentence."""
+        task = next((t for t in reversed(self.tasks) if t), "")
+        return re.split(r"[。；;]", task, maxsplit=1)[0][:40].strip()
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in _CELL_SPLIT.split(line.strip(" \n\u3000"))]
+
+
+def _header(cells: list[str]) -> dict | None:
+    bodies = [
+        (i, _ROLE_LABEL.get(m.group("role"), "配合单位")) for i, c in enumerate(cells)
+        if len(c) <= 12 and (m := _BODY_COLUMN.match(c.replace(" ", "")))
+    ]
+    tasks = [i for i, c in enumerate(cells) if _TASK_COLUMN.search(c) and not _NOT_TASK.search(c)]
+    if not bodies or not tasks:
+        return None
+    return {"bodies": bodies, "tasks": tasks, "width": len(cells)}
+
+
+def find_rows(text: str, start: int = 0, end: int | None = None) -> list[DivisionRow]:
+    """The rows of every division table in text[start:end] (tab-separated rows, as the reader writes
+    tables), in order; [] when there is none or a table has fewer than two rows."""
+    end = len(text) if end is None else end
+    out: list[DivisionRow] = []
+    columns = None
+    table: list[DivisionRow] = []
+    pos = start
+    for line in text[start:end].split("\n"):
+        line_start, pos = pos, pos + len(line) + 1
+        if "\t" not in line:
+            if line.strip() and columns is not None and not table:
+                columns = None  # a header without rows under it
+            continue
+        cells = _cells(line)
+        header = _header(cells)
+        if header is not None:
+            out += table if len(table) >= MIN_ROWS else []
+            columns, table = header, []
+            continue
+        if columns is None:
+            continue
+        shift = len(cells) - columns["width"]
+        if shift not in (0, -1):  # a row one cell short has dropped its 序号: align from the right
+            continue
+        cell = {i: cells[i + shift] for i in range(max(0, -shift), columns["width"]) if 0 <= i + shift < len(cells)}
+        tasks = tuple(cell.get(i, "") for i in columns["tasks"])
+        bodies = "\n".join(f"{label}：{cell[i]}" for i, label in columns["bodies"] if cell.get(i))
+        if not any(tasks) or not bodies:
+            continue
+        lstrip = len(line) - len(line.lstrip())
+        table.append(DivisionRow(tasks, bodies, (line_start + lstrip, line_start + len(line.rstrip()))))
+    out += table if len(table) >= MIN_ROWS else []
+    return out
+
+
+_PUNCT = re.compile(r"[\s。，,；;：:、“”\"'（）()《》]")
+
+
+def task_key(words: str) -> str:
+    """A task's words without their number and punctuation: （一）扩大质押融资规模。 → 扩大质押融资规模."""
+    words = words.strip()
+    number = match_number(words)
+    if number is not None:
+        words = words[number.end :]
+    return _PUNCT.sub("", words)

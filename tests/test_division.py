@@ -1,0 +1,169 @@
+"""Division-of-labour tables (重点任务分工表): many 行动方案 and 实施方案 name who does what only there. Each
+row is a clause of its own with the departments of its cells, and the body's item of the same task
+takes them (stop 25: such a table had been one clause naming nobody, and so had every item)."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.division import find_rows, task_key
+from tests.test_retrieval import _answer_on_one_plan
+from tests.test_unseen_shapes import read_text
+
+BODY = (
+    "某某市推进知识产权质押融资行动方案\n\n为拓宽科技型中小企业融资渠道，制定本方案。\n\n一、主要任务\n\n"
+    "（一）扩大质押融资规模。鼓励银行开发知识产权质押贷款产品，到2027年登记金额达到50亿元。\n\n"
+    "（二）完善风险补偿机制。设立风险补偿资金池，对合作银行的不良贷款给予补偿。\n\n"
+    "（三）健全评估服务体系。培育评估机构，建立评估机构名录。（市司法局负责）\n\n"
+    "二、保障措施\n\n各部门按照分工抓好落实。\n\n附件\n\n重点任务分工表\n\n"
+)
+PIPE_TABLE = (
+    "| 序号 | 重点任务 | 牵头单位 | 配合单位 | 完成时限 |\n|---|---|---|---|---|\n"
+    "| 1 | 扩大质押融资规模 | 市金融办 | 市市场监管局、人民银行某某中心支行 | 2027年底 |\n"
+    "| 2 | 完善风险补偿机制 | 市财政局 | 市市场监管局 | 2026年6月 |\n"
+    "| 3 | 健全评估服务体系 | 市市场监管局 | 市商务局 | 持续推进 |\n"
+)
+
+
+def by_path(plan):
+    return {c.section_path: c for c in plan.clauses}
+
+
+def test_each_row_is_a_clause_with_its_departments_and_the_items_take_them():
+    plan = read_text(BODY + PIPE_TABLE, "plan.md")
+    clauses = by_path(plan)
+    row = clauses[("附件1：重点任务分工表", "完善风险补偿机制")]
+    assert row.kind == "lead" and "市财政局" in row.text
+    assert row.departments.lead == ("市财政局",) and row.departments.support == ("市市场监管局",)
+    item = clauses[("一、主要任务", "（一）扩大质押融资规模")]
+    assert item.departments.lead == ("市金融办",)
+    assert item.departments.support == ("市市场监管局", "人民银行某某中心支行")
+    # an item that names its own department keeps it: the text is the first authority
+    own = clauses[("一、主要任务", "（三）健全评估服务体系")]
+    assert own.departments.lead == ("市司法局",) and not own.departments.support
+    # the table's caption and header stay one clause, and the clauses still tile the text
+    assert "序号" in clauses[("附件1：重点任务分工表",)].text
+    spans = sorted(c.span for c in plan.clauses if c.kind != "indicator")
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
+
+
+def test_a_table_flattened_one_cell_per_line_with_a_responsible_column_reads_the_same():
+    # 责任单位 alone: the first named leads; one marked （牵头） leads wherever it stands
+    cells = [
+        "序号", "重点任务", "具体措施", "责任单位", "完成时限",
+        "1", "推进农村厕所革命", "新改建户厕2000座", "县农业农村局、县卫生健康委", "2026年",
+        "2", "加快生活污水治理", "建设污水处理站10座", "县住房城乡建设局、县生态环境局（牵头）", "2027年",
+    ]
+    plan = read_text(
+        "某县农村人居环境整治实施方案\n\n一、重点任务\n\n（一）推进农村厕所革命。卫生厕所普及率达到95%。\n\n"
+        "（二）加快生活污水治理。建设污水处理设施。\n\n附件\n\n重点任务分工表\n\n" + "\n".join(cells) + "\n"
+    )
+    clauses = by_path(plan)
+    row = clauses[("附件1：重点任务分工表", "新改建户厕2000座")]  # cited by its most specific task
+    assert row.departments.lead == ("县农业农村局",) and row.departments.support == ("县卫生健康委",)
+    item = clauses[("一、重点任务", "（二）加快生活污水治理")]
+    assert item.departments.lead == ("县生态环境局",) and item.departments.support == ("县住房城乡建设局",)
+
+
+def test_a_task_two_sections_could_be_is_given_to_neither():
+    plan = read_text(
+        "某市行动方案\n\n一、城区\n\n（一）加强组织领导。建立工作专班。\n\n二、园区\n\n（一）加强组织领导。明确责任。\n\n"
+        "附件\n\n分工表\n\n序号\t工作任务\t牵头单位\n1\t加强组织领导\t市政府办公室\n2\t强化督查考核\t市督查室\n"
+    )
+    items = [c for c in plan.clauses if c.label == "加强组织领导" and c.kind == "clause"]
+    assert len(items) == 2 and not any(c.departments for c in items)
+    row = by_path(plan)[("附件1：分工表", "加强组织领导")]
+    assert row.departments.lead == ("市政府办公室",)
+
+
+def test_a_word_table_gives_the_rows(tmp_path):
+    docx = pytest.importorskip("docx")
+    d = docx.Document()
+    for line in ("某市知识产权强市建设行动计划", "一、重点任务", "（一）强化专利转化运用。推动高校专利开放许可。",
+                 "（二）加强商标品牌建设。培育区域品牌。", "附件", "重点任务分工表"):
+        d.add_paragraph(line)
+    table = d.add_table(rows=3, cols=4)
+    for row, values in zip(table.rows, [["序号", "重点任务", "牵头单位", "配合单位"],
+                                        ["1", "强化专利转化运用", "市科技局", "市教育局"],
+                                        ["2", "加强商标品牌建设", "市市场监管局", "市商务局"]], strict=True):
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.text = value
+    d.save(tmp_path / "plan.docx")
+    from indexer.read import read_plan
+
+    clauses = by_path(read_plan(tmp_path / "plan.docx"))
+    assert clauses[("一、重点任务", "（二）加强商标品牌建设")].departments.lead == ("市市场监管局",)
+    assert clauses[("附件1：重点任务分工表", "强化专利转化运用")].departments.support == ("市教育局",)
+
+
+def test_tables_that_are_not_division_tables():
+    # an indicator table names no bodies; a header with no rows under it; a single row is no table
+    assert find_rows("指标\t2020年\t2025年\n专利拥有量\t10\t20\n") == []
+    assert find_rows("序号\t重点任务\t牵头单位\n说明文字。\n") == []
+    assert find_rows("序号\t重点任务\t牵头单位\n1\t推进改革\t市发展改革委\n") == []
+    assert task_key("（一）扩大质押融资规模。") == "扩大质押融资规模"
+
+
+def test_who_is_responsible_is_answered_from_the_table(tmp_path):
+    ans = _answer_on_one_plan(tmp_path, "plan.md", BODY + PIPE_TABLE, "完善风险补偿机制由哪个部门牵头？")
+    assert not ans.abstain and ans.departments[:1] == ("市财政局",)
+
+
+def test_the_answer_cites_the_row_that_names_the_departments(tmp_path):
+    # the item's text names nobody: the answer's citation must open what does, the table's row
+    ans = _answer_on_one_plan(tmp_path, "plan.md", BODY + PIPE_TABLE, "扩大质押融资规模这项工作谁牵头？")
+    assert ans.departments == ("市金融办", "市市场监管局", "人民银行某某中心支行")
+    assert "附件1" in ans.text and "扩大质押融资规模" in ans.text
+    assert ans.sentences[0].clause_id.endswith(":1.l1")
+
+
+def test_departments_read_from_a_row_survive_the_index_format():
+    from indexer.records import Clause
+
+    item = by_path(read_text(BODY + PIPE_TABLE, "plan.md"))[("一、主要任务", "（二）完善风险补偿机制")]
+    assert item.departments.source.endswith(":1.l2")
+    assert Clause.from_json(item.to_json()) == item
+    own = by_path(read_text(BODY + PIPE_TABLE, "plan.md"))[("一、主要任务", "（三）健全评估服务体系")]
+    assert "source" not in own.to_json()["departments"]  # clauses without one are written as before
+
+
+@pytest.mark.usefixtures("fresh_streamlit_cache")
+def test_the_card_of_an_item_says_where_its_departments_are_named(tmp_path, monkeypatch):
+    pytest.importorskip("streamlit")
+    from indexer.build import build_index
+    from indexer.embedding import EmbedderSettings, make_embedder
+    from tests.apphelpers import app, texts
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "plan.md").write_text(BODY + PIPE_TABLE, encoding="utf-8")
+    build_index(data, tmp_path / "index", embedder=make_embedder(EmbedderSettings(model="fake:64")))
+    for name, value in (("PLANSEARCH_INDEX", tmp_path / "index"), ("PLANSEARCH_DATA", data), ("PLANSEARCH_MODEL", "fake:64")):
+        monkeypatch.setenv(name, str(value))
+    at = app()
+    at.text_input(key="q").input("完善风险补偿机制由哪个部门牵头？").run()
+    assert not at.exception, at.exception
+    captions = " ".join(texts(at.caption))
+    assert "牵头：市财政局" in captions and "单位见附件1" in captions
+
+
+def test_a_chapter_named_by_a_row_gives_its_items_the_bodies():
+    plan = read_text(
+        "某区优化营商环境行动方案\n\n一、提升政务服务效能\n\n（一）推行一网通办。\n\n（二）压缩审批时限。（区政务服务局负责）\n\n"
+        "二、加强要素保障\n\n（一）保障用地需求。\n\n附件\n\n重点任务分工表\n\n"
+        "序号\t重点任务\t牵头单位\t配合单位\n1\t提升政务服务效能\t区政务服务局\t区大数据中心\n"
+        "2\t加强要素保障\t区发展改革委\t区自然资源局\n"
+    )
+    clauses = by_path(plan)
+    assert clauses[("一、提升政务服务效能", "（一）推行一网通办")].departments.lead == ("区政务服务局",)
+    own = clauses[("一、提升政务服务效能", "（二）压缩审批时限")].departments
+    assert own.lead == ("区政务服务局",) and not own.support and not own.source  # its own note stands
+    assert clauses[("二、加强要素保障", "（一）保障用地需求")].departments.support == ("区自然资源局",)
+
+
+def test_header_cells_name_the_role_in_several_ways():
+    rows = find_rows(
+        "序号\t工作内容\t牵头责任部门\t协作单位（部门）\n1\t建设数据中心\t市数据局\t市发展改革委\n"
+        "2\t推进数据开放\t市数据局\t市网信办\n"
+    )
+    assert [r.bodies for r in rows] == ["牵头单位：市数据局\n配合单位：市发展改革委", "牵头单位：市数据局\n配合单位：市网信办"]
