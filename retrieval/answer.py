@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
+from indexer.clauses import parse_departments
 from indexer.numbering import canonical, match_number
 from indexer.targets import UNIT_PATTERN
 from indexer.textnorm import search_form
@@ -175,7 +176,7 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     if pq.intent == "responsible":
         owner = _responsible_clause(searcher, top)
         if owner is not None:
-            deps = owner.departments
+            deps = owner.departments if owner.departments.source else _paragraph_departments(searcher, owner, pq, weights)
             # read from a division table's row (the item's own text names nobody): the row is what says so
             said_by = searcher.index.clause(deps.source) if deps.source else None
             owner = said_by or owner
@@ -270,6 +271,23 @@ def _responsible_clause(searcher, hit: Hit):
         if found is not None and found.departments:
             return found
     return None
+
+
+def _paragraph_departments(searcher, owner, pq, weights: Mapping[str, float]):
+    """The bodies a clause names for what the question asks: a clause that names them paragraph by
+    paragraph (…推动绿色专利技术产业化。（省农业农村厅、省市场监管局…按职责分工负责） after a paragraph
+    with its own list) gives those of the paragraph holding most of the question's weighted terms; a
+    clause with one list gives it whole."""
+    base = owner.clause_id.partition("#")[0]
+    parts = [owner] if owner.parts == 1 else [searcher.index.clause(f"{base}#{i}") for i in range(1, owner.parts + 1)]
+    paragraphs = [p for p in "\n".join(c.text for c in parts if c is not None).split("\n") if p.strip()]
+    named = [(p, d) for p in paragraphs if (d := parse_departments(p))]
+    if len(named) < 2:
+        return owner.departments
+    terms = query_terms(pq.content_text)
+    scores = [sum(weights.get(t, 1.0) for t in terms if t in search_form(p).text) for p, _ in named]
+    best = max(range(len(named)), key=lambda i: scores[i])  # the first of equals
+    return named[best][1] if scores[best] > 0 else owner.departments
 
 
 def _figures(sentence: str, weights: Mapping[str, float] | None = None) -> list[str]:

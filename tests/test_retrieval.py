@@ -1098,3 +1098,18 @@ def test_a_bare_section_reference_quotes_the_sections_words_not_its_heading(tmp_
         "某市 第一章第二节",
     )
     assert ans.text.startswith("严格控制煤炭消费总量"), ans.text
+
+
+def test_a_clause_naming_bodies_paragraph_by_paragraph_answers_with_the_asked_paragraphs(tmp_path):
+    # 山西 （九）: each paragraph ends with its own list; the answer had merged the first one's lead into
+    # a list no sentence of the plan writes (a fresh-eyes review, stop 25)
+    text = (
+        "某省知识产权规划\n2021年12月1日\n一、重点任务\n（一）推动知识产权融入产业发展\n"
+        "实施高价值专利培育工程，引导资源向高价值专利产出倾斜。（省市场监管局牵头，省科技厅、省财政厅等按职责分工负责）\n"
+        "培育专利密集型产业，探索开展专利密集型产品认定工作。（省农业农村厅、省统计局按职责分工负责）\n"
+    )
+    ans = _answer_on_one_plan(tmp_path, "plan.txt", text, "专利密集型产品认定工作由哪些部门负责？")
+    assert ans.departments == ("省农业农村厅", "省统计局") and "牵头" not in ans.text
+    (tmp_path / "b").mkdir()
+    ans = _answer_on_one_plan(tmp_path / "b", "plan.txt", text, "高价值专利培育工程由哪个部门牵头？")
+    assert ans.departments[:1] == ("省市场监管局",)
