@@ -207,7 +207,11 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
             chosen = highlight(hit.clause.text, said, weights=weights, max_sentences=1).sentences
             if pq.intent == "figure":  # the sentence that states a figure, among those that answer
                 wider = highlight(hit.clause.text, said, weights=weights, max_sentences=3).sentences
-                chosen = [sp for sp in wider if _figures(hit.clause.text[sp[0]:sp[1]])][:1] or chosen
+                stating = [sp for sp in wider if _figures(hit.clause.text[sp[0]:sp[1]])]
+                # the one holding most of the question (一项实用新型专利的奖金… after 一项发明专利的奖金…；),
+                # the first of equals
+                stating.sort(key=lambda sp: -_weight_held(hit.clause.text[sp[0]:sp[1]], asked))
+                chosen = stating[:1] or chosen
             for start, end in chosen:
                 sentence = hit.clause.text[start:end]
                 if not hit.clause.text[end:].strip():  # the clause's last words open a list: say what it lists
@@ -290,6 +294,12 @@ def _paragraph_departments(searcher, owner, pq, weights: Mapping[str, float]):
     return named[best][1] if scores[best] > 0 else owner.departments
 
 
+def _weight_held(text: str, weights: Mapping[str, float]) -> float:
+    """How much of the question (its terms and their weights) ``text`` holds."""
+    form = search_form(text).text
+    return sum(w for term, w in weights.items() if term in form)
+
+
 def _figures(sentence: str, weights: Mapping[str, float] | None = None) -> list[str]:
     """The figures a sentence states (3.6件, 7000万元（2025年）). With ``weights`` (the question's terms and
     their weights), the figure whose own words - those just before it, back to the previous figure -
@@ -304,7 +314,6 @@ def _figures(sentence: str, weights: Mapping[str, float] | None = None) -> list[
             continue
         score = 0.0
         if weights:
-            own_words = search_form(sentence[start : m.end()]).text
-            score = sum(w for term, w in weights.items() if term in own_words)
+            score = _weight_held(sentence[start : m.end()], weights)
         found.append((score, f"{figure}（{m.group('year')}年）" if m.group("year") else figure))
     return [figure for _, figure in sorted(found, key=lambda f: -f[0])]  # stable: text order on ties

@@ -1113,3 +1113,15 @@ def test_a_clause_naming_bodies_paragraph_by_paragraph_answers_with_the_asked_pa
     (tmp_path / "b").mkdir()
     ans = _answer_on_one_plan(tmp_path / "b", "plan.txt", text, "高价值专利培育工程由哪个部门牵头？")
     assert ans.departments[:1] == ("省市场监管局",)
+
+
+def test_a_figure_answer_quotes_the_half_of_a_sentence_that_holds_the_question(tmp_path):
+    # 宁波 第十一条: the 实用新型 amount follows the 发明 one after a ；, and the earlier half had been quoted
+    ans = _answer_on_one_plan(
+        tmp_path, "regulation.txt",
+        "某市专利促进条例\n2012年1月1日\n第一条 为了促进专利工作，制定本条例。\n"
+        "第二条 被授予专利权的单位，应当发给发明人或者设计人奖金。一项发明专利的奖金最低不少于二千元；"
+        "一项实用新型专利或者外观设计专利的奖金最低不少于五百元。\n",
+        "一项实用新型专利的奖金最低多少？",
+    )
+    assert not ans.abstain and ans.figures[:1] == ("五百元",) and "二千元" not in ans.text
