@@ -17,7 +17,9 @@ from .structure import HeadingMark, Structure
 
 MAX_CLAUSE_CHARS = 400  # e5-small takes 512 tokens; ~400 Chinese characters stay safely under that
 
-_DEPARTMENTS = re.compile(r"[（(]([^（）()]{2,400}?(?:负责|負責))[）)]")
+_DEPARTMENTS = re.compile(r"[（(]([^（）()]{2,400}?(?:负责|負責)(?:落实|實施|实施|落實)?)[）)]")
+# a note naming only who leads: （市商务局牵头）
+_LEAD_NOTE = re.compile(r"[（(](?P<who>[^（）()，,；;。：:\n]{2,80}?)(?:牵头|牽頭)[）)]")
 _SPLIT_DEPTS = re.compile(r"[，、,；;]")
 # A phrase that is not a body: a prohibition or negation (不得由行政机关负责…), a passive (本条例由…), or
 # one body acting for another (市政府委托第三方机构负责…).
@@ -37,7 +39,7 @@ _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』]?|\n+")
 # In a sentence, the bodies that share work after the one that leads it: 市生态环境局牵头，市交通运输局、
 # 市公安局配合; 由县市场监管局牵头，县财政局、县金融办等部门参加的…
 _PROSE_SUPPORT = re.compile(
-    rf"(?P<lead>{_BODY})?牵头[，,、]\s*(?P<who>[^。；;：:\n（）()]{{2,160}}?)(?:等(?:有关|相关)?(?:部门|单位))?(?:共同)?"
+    rf"(?P<lead>{_BODY})?牵头[，,、；;]\s*(?P<who>[^。；;：:\n（）()]{{2,160}}?)(?:等(?:有关|相关)?(?:部门|单位))?(?:共同)?"
     r"(?:配合|参加|参与|协助|协同)"
 )
 _BODY_END = re.compile(rf"(?:{'|'.join(ORGAN_ENDINGS)}|办|支行|分行|院|会|所|队|站|社)$")
@@ -120,13 +122,17 @@ def parse_departments(text: str) -> Departments:
         note = m.group(1)
         # （省市场监管局负责）: named alone, without 牵头 or 分工, the body leads.
         alone = not re.search("牵头|牽頭|分工", note)
-        note = re.sub(r"(等)?(按照?职责分工|按職責分工|分别|共同)?(负责|負責)$", "", note)
+        note = re.sub(r"(等)?(按照?职责分工|按職責分工|分别|共同)?(负责|負責)(落实|實施|实施|落實)?$", "", note)
         for part in _SPLIT_DEPTS.split(note):
             name = part.strip().removesuffix("等").strip()
             if name.endswith(("牵头", "牽頭")):
                 _add(lead, name[:-2].strip())
             else:
                 _add(lead if alone else support, name)
+    for m in _LEAD_NOTE.finditer(text):
+        for name in _split_bodies(m.group("who")):
+            if _BODY_END.search(name.strip()) and len(name.strip()) <= 40:
+                _add(lead, name.strip())
     simple = text.replace("負責", "负责").replace("牽頭", "牵头")
     for m in _TOGETHER.finditer(simple):
         who = text[m.start("who") : m.end("who")].strip().removeprefix("由")  # 由X会同Y opening a sentence

@@ -486,3 +486,17 @@ def test_decimals_stay_decimals_beside_dotted_numbers():
     # full-width digits are written as digits in labels and citations
     plan = read_text("某区专项规划\n2022年11月\n１ 总则\n１．１ 规划背景\n河网密布。\n１．２ 规划范围\n全区。\n")
     assert ("1.总则", "1.1 规划背景") in paths(plan)
+
+
+def test_a_note_naming_only_who_leads():
+    # the commonest note of a 行动方案 (a third unseen-shapes review, stop 25): each had named nobody
+    deps = parse_departments("1.开展汽车以旧换新。支持企业开展置换促销活动。（市商务局牵头）")
+    assert deps.lead == ("市商务局",) and not deps.support
+    deps = parse_departments("2.开展家电以旧换新。（市商务局牵头，各县区政府负责落实）")
+    assert deps.lead == ("市商务局",) and deps.support == ("各县区政府",)
+    deps = parse_departments("3.推进文旅设备更新。（市文化广电和旅游局牵头；市财政局配合）")
+    assert deps.lead == ("市文化广电和旅游局",) and deps.support == ("市财政局",)
+    # a 牵头 mark after a name in a list is that list's, not a note of its own
+    deps = parse_departments("责任单位：市科技局（牵头）、市财政局")
+    assert deps.lead == ("市科技局",) and deps.support == ("市财政局",)
+    assert not parse_departments("（牵头抓总）")
