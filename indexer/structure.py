@@ -376,10 +376,16 @@ def line_number(text: str, pos: int = 0, end: int | None = None) -> Number | Non
     return num
 
 
+# A title may open with digits when they name a year (一、2025年工作目标, 1.2025年底前完成…) or a thing
+# (一、5G网络建设), or when the line is a short title (（三）12345热线服务): not a figure run on from a
+# broken line (1.5倍 is never read as 1. here; 一、2 个 …，… is a sentence).
+_TITLE_DIGITS = re.compile(r"(?:19|20)\d{2}\s*年(?![\d\s]*[年月日])|\d+[A-Za-z]|\d+[\u4e00-\u9fff][^\s，,。；;：:]{0,28}$")
+
+
 def _has_title(rest: str) -> bool:
     """A heading number must be followed by words, not by a figure or a table cell."""
     rest = rest.strip()
-    return bool(rest) and not rest[0].isdigit() and "\t" not in rest
+    return bool(rest) and "\t" not in rest and (not rest[0].isdigit() or bool(_TITLE_DIGITS.match(rest)))
 
 
 def _is_title_line(line: str) -> bool:

@@ -500,3 +500,20 @@ def test_a_note_naming_only_who_leads():
     deps = parse_departments("责任单位：市科技局（牵头）、市财政局")
     assert deps.lead == ("市科技局",) and deps.support == ("市财政局",)
     assert not parse_departments("（牵头抓总）")
+
+
+def test_a_title_may_open_with_a_year_or_a_name_in_digits():
+    # 年度方案 and 工作要点 title their parts 一、2025年工作目标, 一、5G网络建设: those lines had not been
+    # headings, and the preamble swallowed the plan (a third unseen-shapes review, stop 25)
+    plan = read_text(
+        "漳州市2025年乡村振兴重点工作实施方案\n为做好2025年乡村振兴工作，制定本方案。\n一、2025年工作目标\n"
+        "全市粮食播种面积稳定在160万亩以上。\n二、重点任务\n（一）5G网络进村。实现行政村全覆盖。\n"
+        "（二）12345热线服务\n及时回应群众诉求。\n三、保障措施\n（一）加强组织领导。\n"
+    )
+    assert paths(plan) == [
+        ("一、2025年工作目标",), ("二、重点任务", "（一）5G网络进村"), ("二、重点任务", "（二）12345热线服务"),
+        ("三、保障措施", "（一）加强组织领导"),
+    ]
+    # a figure after a number is still no title: a date, or a sentence run on from a broken line
+    plan = read_text("某市规划\n一、主要目标\n到2025年，\n1.5倍于2020年。\n二、2025年1月1日起施行，\n三、重点任务\n加强保护。\n")
+    assert paths(plan) == [("一、主要目标",), ("三、重点任务",)]
