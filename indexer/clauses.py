@@ -271,12 +271,14 @@ def _division_clauses(text, start, end, base_id, mark, doc_id, region, kind, row
     head = _trim(text, start, rows[0].span[0])
     if text[mark.title_end : head[1]].strip():
         out += _parts(text, *head, base_id, mark, doc_id, region, Departments(), "intro" if kind == "clause" else kind)
+    leads = [row.lead() for row in rows]
+    leads = [row.lead(specific=True) if leads.count(lead) > 1 else lead for row, lead in zip(rows, leads, strict=True)]
     for n, row in enumerate(rows, 1):
         r_start = rows[n - 2].span[1] if n > 1 else row.span[0]
         r_end = row.span[1] if n < len(rows) else end
         out += _parts(
             text, *_trim(text, r_start, r_end), f"{base_id}.l{n}", mark, doc_id, region,
-            parse_departments(row.bodies), "lead", lead=row.lead,
+            parse_departments(row.bodies), "lead", lead=leads[n - 1],
         )
     return out
 
@@ -306,6 +308,9 @@ def _assign_divisions(clauses: list[Clause], divisions: list[tuple[DivisionRow, 
     for row, _ in divisions:
         keys = [k for k in map(task_key, row.tasks) if len(k) >= MIN_TASK_KEY]
         found = [path for path, members in under.items() if any(_names_task(path, clauses[members[0]], k) for k in keys)]
+        # a row naming an item and the chapter it is in (任务分类 夯实数字基础设施 / 具体任务 加快5G网络建设):
+        # the item, the narrowest
+        found = [path for path in found if not any(len(other) > len(path) and other[: len(path)] == path for other in found)]
         if len(found) != 1:
             continue
         deps = parse_departments(row.bodies)
@@ -330,7 +335,13 @@ def _names_task(path: tuple[str, ...], first: Clause, key: str) -> bool:
     title = task_key(path[-1])
     if len(title) >= MIN_TASK_KEY and (title == key or key.startswith(title) or title.startswith(key)):
         return True
-    return first.section_path == path and len(key) >= 2 * MIN_TASK_KEY and task_key(first.text).startswith(key)
+    if min(len(title), len(key)) >= 2 * MIN_TASK_KEY and (key in title or title in key):
+        return True  # 钢铁与装备制造产业链 for 做强钢铁与装备制造产业链
+    if first.section_path != path or len(key) < 2 * MIN_TASK_KEY:
+        return False
+    body = task_key(first.text)
+    # its opening words, or a whole sentence of it copied into the table (a sentence is telling enough)
+    return body.startswith(key) or (len(key) >= 3 * MIN_TASK_KEY and key in body)
 
 
 

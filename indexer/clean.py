@@ -116,11 +116,13 @@ def _clean_line(line: str) -> str:
     # Ideographic and no-break spaces are layout, not content.
     line = line.replace("\u00a0", " ").replace("\u3000", " ").replace("\u200b", "").replace("\ufeff", "")
     line = line.strip(" ")
+    if "\t" not in line.lstrip("\t"):  # tabs that only indent a line (\t一、总体要求) are layout, not cells
+        line = line.lstrip("\t").strip(" ")
     line = _MARKDOWN_HEADING.sub("", line)
     if _PIPE_RULE.match(line):
         return ""
-    if _PIPE_ROW.match(line):
-        line = "\t".join(cell.strip() for cell in line[1:-1].split("|"))
+    if _PIPE_ROW.match(line):  # its empty cells kept, the last ones too: | 一、… | | | is a table's group row
+        return "\t".join(cell.strip() for cell in line[1:-1].split("|")).rstrip(" ")
     if _PAGE_FURNITURE.match(line) or (_FIGURE_CAPTION.match(line) and not HEADING_START.match(line)):
         return ""
     return line.rstrip()

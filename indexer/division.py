@@ -34,11 +34,13 @@ class DivisionRow:
     bodies: str
     span: tuple[int, int]
 
-    @property
-    def lead(self) -> str:
-        """The row's short name, as a citation writes it: its most specific task's first sentence."""
-        task = next((t for t in reversed(self.tasks) if t), "")
-        return re.split(r"[。；;]", task, maxsplit=1)[0][:40].strip()
+    def lead(self, specific: bool = False) -> str:
+        """The row's short name, as a citation writes it: its broadest task when that is a short name
+        (做强钢铁与装备制造产业链), else (or when ``specific``) its most specific task's first sentence."""
+        named = [re.split(r"[。；;]", t, maxsplit=1)[0].strip() for t in self.tasks if t]
+        if not named:
+            return ""
+        return named[0] if len(named[0]) <= 30 and not specific else named[-1][:40]
 
 
 def _cells(line: str) -> list[str]:
@@ -67,10 +69,13 @@ def find_rows(text: str, start: int = 0, end: int | None = None) -> list[Divisio
     for line in text[start:end].split("\n"):
         line_start, pos = pos, pos + len(line) + 1
         if "\t" not in line:
-            if line.strip() and columns is not None and not table:
-                columns = None  # a header without rows under it
+            if columns is not None and ("。" in line or len(line.strip()) > 40):
+                out += table if len(table) >= MIN_ROWS else []
+                columns, table = None, []  # prose: the table has ended (a group's title does not end it)
             continue
         cells = _cells(line)
+        if len({c for c in cells if c}) <= 1:
+            continue  # a group's title across the table (一、实施产业链提升行动, or merged cells repeating it)
         header = _header(cells)
         if header is not None:
             out += table if len(table) >= MIN_ROWS else []

@@ -190,6 +190,18 @@ def _lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
+def _inside_tables(lines: list[tuple[int, str]]) -> set[int]:
+    """The lines without cells between two rows of one table (as many cells each, three or more): a
+    group row whose merged or empty cells the reader dropped. An annex's heading is never one."""
+    filled = [(pos, line) for pos, line in lines if line.strip()]
+    out = set()
+    for (_, above), (pos, line), (_, below) in zip(filled, filled[1:], filled[2:], strict=False):
+        cells = above.count("\t")
+        if "\t" not in line and cells >= 2 and below.count("\t") == cells and not line.lstrip().startswith("附件"):
+            out.add(pos)
+    return out
+
+
 def make_label(scheme: str, value: int, title: str) -> str:
     num = canonical(scheme, value)
     return f"{num}{label_separator(scheme)}{title}" if title else num
@@ -457,9 +469,12 @@ def parse_structure(text: str) -> Structure:
 
     glossaries = find_glossaries(text, body_start, _ends_glossary)
     box: list | None = None  # while a box's lines are read: [its list's scheme ('' before the first), value]
+    inside = _inside_tables(_lines(text))
     for pos, line in _lines(text):
         if pos + len(line) <= body_start or not line.strip():
             continue
+        if pos in inside:
+            continue  # a group's title across a table (一、实施产业链提升行动 between its rows), not the plan's
         if any(g.span[0] <= pos < g.span[1] for g in glossaries):
             continue  # a glossary's numbered entries are not the body's headings
         line_end = pos + len(line)

@@ -59,7 +59,7 @@ def test_a_table_flattened_one_cell_per_line_with_a_responsible_column_reads_the
         "（二）加快生活污水治理。建设污水处理设施。\n\n附件\n\n重点任务分工表\n\n" + "\n".join(cells) + "\n"
     )
     clauses = by_path(plan)
-    row = clauses[("附件1：重点任务分工表", "新改建户厕2000座")]  # cited by its most specific task
+    row = clauses[("附件1：重点任务分工表", "推进农村厕所革命")]  # cited by its task, a short name
     assert row.departments.lead == ("县农业农村局",) and row.departments.support == ("县卫生健康委",)
     item = clauses[("一、重点任务", "（二）加快生活污水治理")]
     assert item.departments.lead == ("县生态环境局",) and item.departments.support == ("县住房城乡建设局",)
@@ -167,3 +167,62 @@ def test_header_cells_name_the_role_in_several_ways():
         "2\t推进数据开放\t市数据局\t市网信办\n"
     )
     assert [r.bodies for r in rows] == ["牵头单位：市数据局\n配合单位：市发展改革委", "牵头单位：市数据局\n配合单位：市网信办"]
+
+
+def test_a_groups_title_across_the_table_neither_ends_it_nor_heads_the_plan():
+    # | 一、实施产业链提升行动 | | | | had become a heading 一 inside the annex and the table was lost
+    plan = read_text(
+        "某市新型工业化行动方案\n\n一、重点任务\n\n1.做强钢铁与装备制造产业链。推动高端化转型。\n\n2.做优新材料产业链。建设产业园。\n\n"
+        "附件\n\n重点任务分工表\n\n| 序号 | 重点任务 | 牵头单位 | 配合单位 |\n| --- | --- | --- | --- |\n"
+        "| 一、实施产业链提升行动 | | | |\n| 1 | 做强钢铁与装备制造产业链 | 市工信局 | 市发改委 |\n"
+        "| 二、实施新材料行动 | | | |\n| 2 | 做优新材料产业链 | 市工信局 | 市科技局 |\n",
+        "plan.md",
+    )
+    clauses = by_path(plan)
+    assert [p for p in clauses if p[0].startswith("附件")] == [
+        ("附件1：重点任务分工表",), ("附件1：重点任务分工表", "做强钢铁与装备制造产业链"), ("附件1：重点任务分工表", "做优新材料产业链"),
+    ]
+    assert clauses[("一、重点任务", "2.做优新材料产业链")].departments.support == ("市科技局",)
+    # the group's title goes with the row after it
+    assert clauses[("附件1：重点任务分工表", "做优新材料产业链")].text.startswith("二、实施新材料行动")
+
+
+def test_a_word_tables_merged_group_row_and_a_row_naming_item_and_chapter(tmp_path):
+    docx = pytest.importorskip("docx")
+    d = docx.Document()
+    for line in ("某市数字经济行动计划", "一、重点任务", "（一）夯实数字基础设施", "1.加快5G网络建设。推进基站向行政村延伸。",
+                 "2.布局算力基础设施。建设绿色数据中心。", "附件", "重点任务分工表"):
+        d.add_paragraph(line)
+    table = d.add_table(rows=4, cols=4)
+    values = [["序号", "任务分类", "具体任务", "牵头单位"], ["一、数字基础设施", "", "", ""],
+              ["1", "夯实数字基础设施", "加快5G网络建设", "市工信局"], ["2", "夯实数字基础设施", "布局算力基础设施", "市发改委"]]
+    for row, cells in zip(table.rows, values, strict=True):
+        for cell, value in zip(row.cells, cells, strict=True):
+            cell.text = value
+    table.cell(1, 0).merge(table.cell(1, 3))  # the group row: one cell across the table
+    d.save(tmp_path / "plan.docx")
+    from indexer.read import read_plan
+
+    clauses = by_path(read_plan(tmp_path / "plan.docx"))
+    # the row names the chapter （一） and the item 1.: the item takes it
+    assert clauses[("一、重点任务", "（一）夯实数字基础设施", "1.加快5G网络建设")].departments.lead == ("市工信局",)
+    assert clauses[("一、重点任务", "（一）夯实数字基础设施", "2.布局算力基础设施")].departments.lead == ("市发改委",)
+    # rows whose broadest task repeats are cited by their own
+    assert ("附件1：重点任务分工表", "加快5G网络建设") in clauses
+
+
+def test_an_abbreviated_task_or_a_copied_sentence_finds_its_item():
+    plan = read_text(
+        "某市行动方案\n\n一、重点任务\n\n1.做强钢铁与装备制造产业链。推动高端化转型。\n\n"
+        "2.加快5G网络建设。推进5G基站向乡镇、行政村延伸。\n\n附件\n\n分工表\n\n"
+        "序号\t重点任务\t牵头单位\n1\t钢铁与装备制造产业链\t市工信局\n2\t推进5G基站向乡镇、行政村延伸\t市通信办\n"
+    )
+    clauses = by_path(plan)
+    assert clauses[("一、重点任务", "1.做强钢铁与装备制造产业链")].departments.lead == ("市工信局",)
+    assert clauses[("一、重点任务", "2.加快5G网络建设")].departments.lead == ("市通信办",)
+
+
+def test_tabs_that_only_indent_lines_are_layout():
+    # a text file indented with tabs had lost every heading (the lines read as table rows)
+    plan = read_text("某市规划\n\t一、总体要求\n\t加强保护。\n\t二、重点任务\n\t推进改革。\n")
+    assert [c.section_path for c in plan.clauses if c.kind == "clause"] == [("一、总体要求",), ("二、重点任务",)]
