@@ -25,8 +25,8 @@ MAX_QUERY_CHARS = 500
 SURROGATES = re.compile("[\ud800-\udfff]")
 
 # The document types a question can name (the one list: indexer.doctypes), less those that are also
-# everyday question words (有什么规定 / 措施 / 计划, 决定, 通知 ask about content, not a document type).
-_EVERYDAY = frozenset({"规定", "措施", "计划", "决定", "通知"})
+# everyday question words (有什么规定 / 措施 / 计划 / 政策, 决定, 通知, 行动, 要点 ask about content, not a type).
+_EVERYDAY = frozenset({"规定", "措施", "计划", "决定", "通知", "要点", "行动", "政策", "清单"})
 DOC_TYPE_WORDS = tuple(t for t in DOC_TYPES if t not in _EVERYDAY)
 _YEAR_CN = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
 _FIGURE = re.compile(

@@ -517,3 +517,22 @@ def test_a_title_may_open_with_a_year_or_a_name_in_digits():
     # a figure after a number is still no title: a date, or a sentence run on from a broken line
     plan = read_text("某市规划\n一、主要目标\n到2025年，\n1.5倍于2020年。\n二、2025年1月1日起施行，\n三、重点任务\n加强保护。\n")
     assert paths(plan) == [("一、主要目标",), ("三、重点任务",)]
+
+
+def test_plans_in_all_but_name_are_typed_and_titled():
+    # 工作要点, 三年行动, 若干政策, 工作清单, 政府工作报告: the title had been the file name and the type empty
+    for title, kind, region in (
+        ("芜湖市鸠江区2025年优化营商环境工作要点", "工作要点", "鸠江区"),
+        ("珠海市城市更新三年行动（2025—2027年）", "三年行动", "珠海市"),
+        ("攀枝花市进一步推动经济稳进提质若干政策", "若干政策", "攀枝花市"),
+        ("佛山市禅城区安全生产治本攻坚三年行动工作清单", "工作清单", "禅城区"),
+    ):
+        doc = read_text(f"{title}\n\n一、总体要求\n\n坚持稳中求进。\n\n二、重点任务\n\n推进改革。\n").document
+        assert (doc.title, doc.doc_type, doc.region) == (title, kind, region)
+
+
+def test_everyday_words_of_the_new_types_do_not_name_a_type_in_a_question():
+    from retrieval.query import DOC_TYPE_WORDS
+
+    assert "工作要点" in DOC_TYPE_WORDS and "三年行动" in DOC_TYPE_WORDS
+    assert not {"政策", "行动", "要点", "清单"} & set(DOC_TYPE_WORDS)
