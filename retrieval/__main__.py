@@ -64,7 +64,7 @@ def result_json(searcher, qid, question: str, k: int, filters, llm=None) -> dict
     results = [hit_json(h, highlight(h.clause.text, pq.content_text, weights=weights), cite(h.clause, h.document)) for h in hits]
     out = {"id": qid, "answer": ans.text, "abstain": ans.abstain, "results": results}
     out.update({"figures": list(ans.figures), "answer_departments": list(ans.departments), "confidence": ans.confidence,
-                "tentative": ans.tentative, "unstated": ans.unstated,
+                "tentative": ans.tentative, "unstated": ans.unstated, "year_note": ans.year_note,
                 "untranslated": untranslated_words(pq.raw) if pq.lexical_trust is not None else [],
                 "untranslated_note": untranslated_note(pq, ans)})
     out["generated_answer"] = None
@@ -77,6 +77,8 @@ def result_json(searcher, qid, question: str, k: int, filters, llm=None) -> dict
 
 def print_human(out: dict) -> None:
     print(f"答：{out['answer']}")
+    if out.get("year_note"):
+        print(f"（{out['year_note']}）")
     if out.get("tentative"):
         from .answer import TENTATIVE_NOTICE
 

@@ -26,12 +26,15 @@ from .cite import cite
 from .glossary import untranslated_words
 from .highlight import highlight, query_terms
 from .lists import list_items, list_lead
+from .query import years_to_digits
 from .records import Answer, AnswerSentence, Hit
 
 ABSTAIN_MESSAGE = "所收录的规划中没有找到直接相关的条款。"
 NO_PLAN_OF = "所收录的文件中没有{region}的规划。以下是其他地区最接近的条款，仅供参考。"
 TENTATIVE_NOTICE = "这些条款未必直接回答了所问的问题，请核对原文后再引用。"
 NOT_STATED = "所收录的规划中没有找到写明所问{what}的条款。"
+YEAR_NOT_STATED = "所问为{asked}年，所引条款写的是{stated}年的数值，请核对。"
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 NO_SUCH_SECTION = "所收录的文件中没有找到“{ref}”这一章节或条款。以下是最接近的条款，仅供参考。"
 NO_OWN_PLAN = "所收录的文件中没有{region}本级的文件（只有{below}的），其中没有找到直接相关的条款。"
 
@@ -229,8 +232,19 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
         if hit.rank >= 2 and not pq.regions:
             break  # with no region named, the best clause and one more (often another region's) suffice
     text = "".join(f"{s.text}〔{s.citation.short}〕" for s in sentences)
+    year_note = _year_note(pq, sentences) if pq.intent == "figure" and not pinned else ""
     return Answer(text, False, tuple(sentences), tuple(dict.fromkeys(figures)), confidence=round(probability, 3),
-                  tentative=tentative)
+                  tentative=tentative or bool(year_note), year_note=year_note)
+
+
+def _year_note(pq, sentences) -> str:
+    """For a figure question that names a year (到2030年…多少), when the quoted sentences name years and
+    none is that one: say so (their figure is another year's, a 2025 target is no 2030 one)."""
+    asked = dict.fromkeys(_YEAR.findall(pq.search_text))
+    stated = dict.fromkeys(y for s in sentences for y in _YEAR.findall(years_to_digits(s.text)))
+    if not asked or not stated or set(asked) & set(stated):
+        return ""
+    return YEAR_NOT_STATED.format(asked="、".join(asked), stated="、".join(stated))
 
 
 def _not_found(searcher, pq) -> str:

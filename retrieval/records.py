@@ -75,6 +75,9 @@ class Answer:
     tentative: bool = False
     # Abstained because the question asks for a kind of fact (金额, 时间 …) that none of the best clauses states
     unstated: str = ""
+    # A figure answer whose sentences name years, none of them the one the question asks about: said beside
+    # it (「所问为2030年，所引条款写的是2025年的数值，请核对。」), so that a 2025 target is not read as 2030's
+    year_note: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1109,3 +1109,10 @@ def test_files_of_one_title_are_pointed_out_to_the_operator():
             doc("qinghai.txt", "青海省规划", "青海省"), doc("other.txt", "泰安市另一规划")]
     assert same_titled(docs) == [("泰安市“十四五”知识产权保护和运用规划", ["taian.txt", "taian_scan.pdf"])]
     assert same_titled(docs[2:]) == []
+
+
+def test_a_figure_of_another_year_is_flagged_on_the_page(env):
+    at = app()
+    at.text_input(key="q").input("泰安市到2035年有效发明专利目标是多少件？").run()
+    assert not at.exception, at.exception
+    assert any("所问为2035年" in w for w in texts(at.warning))

@@ -1125,3 +1125,15 @@ def test_a_figure_answer_quotes_the_half_of_a_sentence_that_holds_the_question(t
         "一项实用新型专利的奖金最低多少？",
     )
     assert not ans.abstain and ans.figures[:1] == ("五百元",) and "二千元" not in ans.text
+
+
+def test_a_figure_of_another_year_than_the_one_asked_is_said_to_be_so(tmp_path):
+    # 85% is the 2025 target; asked about 2022 it had been given as if it were 2022's (a review, stop 25)
+    text = ("某州知识产权规划\n2021年12月1日\n一、发展目标\n到2025年，知识产权保护社会满意度提升到85%。\n"
+            "二、重点任务\n加强保护。\n")
+    ans = _answer_on_one_plan(tmp_path, "plan.txt", text, "到2022年知识产权保护社会满意度要达到多少？")
+    assert not ans.abstain and ans.tentative
+    assert ans.year_note == "所问为2022年，所引条款写的是2025年的数值，请核对。"
+    (tmp_path / "b").mkdir()
+    ans = _answer_on_one_plan(tmp_path / "b", "plan.txt", text, "到2025年知识产权保护社会满意度要达到多少？")
+    assert not ans.year_note and "85%" in ans.figures
