@@ -35,7 +35,7 @@ _TITLE_ISSUER = re.compile(
     r"^(?P<issuer>[^\s，。《》]{0,40}?(?:人民政府|委员会|國務院|国务院|中共中央|办公厅|办公室|政府|党委|局|厅|部|委)"
     r"(?:\s+[^\s，。《》]{0,30}?(?:国务院|人民政府|委员会|政府|办公厅|局|厅|部|委))*)\s*(?:关于|關於|關于|印发|转发|印發|轉發)"
 )
-__all__ = ["DOC_TYPES", "doc_type", "infer_document", "apply_overrides", "load_catalog", "read_sidecar"]
+__all__ = ["DOC_TYPES", "cite_names", "doc_type", "infer_document", "apply_overrides", "load_catalog", "read_sidecar"]
 
 
 def _iso(m: re.Match | None) -> str:
@@ -187,3 +187,53 @@ def apply_overrides(
             changes.setdefault("region_level", region.level)
             changes.setdefault("province", region.province)
     return (replace(document, **changes) if changes else document), problems
+
+
+_PERIOD_WORD = re.compile(r"[“”\"「」]?十[一二三四五六七八九]五[“”\"「」]?|(?:19|20)\d{2}\s*[—–-]\s*(?:19|20)\d{2}年?|(?:19|20)\d{2}年")
+
+
+def cite_names(documents) -> dict[str, str]:
+    """How short citations name each document whose region has others (青海省 · 一 is in both of 青海's):
+    the region and its type where no other document of the region has that type (青海省 实施意见), else the
+    region and the first words of its title after the region (普陀区 消防救援事业发展). Documents alone in
+    their region are left out: the region names them."""
+    by_region: dict[str, list[Document]] = {}
+    for d in documents:
+        if d.region:
+            by_region.setdefault(d.region, []).append(d)
+    out = {}
+    for region, docs in by_region.items():
+        if len(docs) < 2:
+            continue
+        types = [d.doc_type for d in docs]
+        own = {d.doc_id: _own_words(d) for d in docs}
+        for d in docs:
+            if d.doc_type and types.count(d.doc_type) == 1:
+                word = d.doc_type
+            else:  # the fewest of its title's first words (four characters at least) no other title starts with
+                others = [own[o.doc_id] for o in docs if o is not d]
+                word = own[d.doc_id]
+                for end in _word_ends(word):
+                    if end >= 4 and not any(o.startswith(word[:end]) for o in others):
+                        word = word[:end]
+                        break
+            out[d.doc_id] = f"{region} {word[:12]}".strip()
+    return out
+
+
+def _own_words(d: Document) -> str:
+    """A title's words after its region, without the period or the type: 上海市普陀区消防救援事业发展“十五五”
+    规划 → 消防救援事业发展."""
+    title = simplify(d.title)
+    at = title.find(d.region)
+    title = title[at + len(d.region):] if at >= 0 else title
+    title = _PERIOD_WORD.sub("", title).strip("“”\"《》 ")
+    if d.doc_type and title.endswith(d.doc_type):
+        title = title[: -len(d.doc_type)]
+    return title.removesuffix("的")
+
+
+def _word_ends(text: str) -> list[int]:
+    from .lexical import word_spans  # jieba: only for a region with several documents
+
+    return [end for _, end in word_spans(text)]

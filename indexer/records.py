@@ -29,6 +29,9 @@ class Document:
     doc_type: str = ""  # 规划 / 实施意见 / 条例 / 办法 / 意见 …
     body_span: Span = (0, 0)  # the part of the cleaned text that holds the numbered body
     ocr_pages: int = 0  # pages read from their image by OCR (a scanned PDF), 0 for a text document
+    # How a short citation names it where its region has other documents (青海省 实施意见; metadata.cite_names,
+    # set when an index is opened: it depends on the other documents); "" for the region alone
+    cite_name: str = ""
 
     def to_json(self) -> dict:
         return asdict(self)

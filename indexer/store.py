@@ -71,6 +71,7 @@ from .manifest import (
     read_manifest,
     vector_index_spec,
 )
+from .metadata import cite_names
 from .records import Clause, Document, Heading, Indicator
 from .rowtable import ROWS, ClauseTable, RowColumns, Strings
 from .vectors import (
@@ -130,6 +131,10 @@ class PlanIndex:
     _docs: dict[str, DocumentEntry] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        names = cite_names([d.document for d in self.documents])
+        self.documents = tuple(
+            replace(d, document=replace(d.document, cite_name=names.get(d.document.doc_id, ""))) for d in self.documents
+        )
         ids = getattr(self.clauses, "ids", None)
         self._ids = ids if isinstance(ids, Strings) else Strings.of(c.clause_id for c in self.clauses)
         self._docs = {d.document.doc_id: d for d in self.documents}

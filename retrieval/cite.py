@@ -36,13 +36,14 @@ def cite(clause: Clause, document: Document) -> Citation:
     for label in path:  # a dotted number (4.1.2) carries its parents': it stands for all of them
         number = match_number(label)
         numbers = number.raw if number and number.scheme in DOTTED else numbers + _short_number(label)
-    short_form = f"{document.region or document.title} · {numbers or '前言'}"
+    name = document.cite_name or document.region or document.title  # 青海省, or 青海省 实施意见 beside its plan
+    short_form = f"{name} · {numbers or '前言'}"
     if clause.kind == "lead":  # a run-in lead paragraph: the section's number plus the lead's words
         short_form += f"「{clause.label}」"
     if clause.kind == "indicator":
         short_form += f" 指标 {clause.number or clause.label}".rstrip()
     if clause.kind == "glossary":  # a term of the glossary: 名词解释「高价值发明专利」
-        short_form = f"{document.region or document.title} · {' '.join(path[:-1])}「{clause.label}」"
+        short_form = f"{name} · {' '.join(path[:-1])}「{clause.label}」"
     return Citation(
         canonical=canonical,
         short=short_form,

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from indexer.errors import IndexMismatch
+from indexer.metadata import cite_names
 from indexer.milvus_export import (
     MilvusSettings,
     MilvusUnavailable,
@@ -232,6 +233,8 @@ class MilvusSearcher:
         rows = self._scan(self.names[2], 'key like "d:%"', ["data"])
         rows.sort(key=lambda r: (r["data"].get("position", 0), r["data"]["document"]["doc_id"]))
         docs = [Document.from_json(r["data"]["document"]) for r in rows]
+        names = cite_names(docs)
+        docs = [replace(d, cite_name=names.get(d.doc_id, "")) for d in docs]
         self._doc_list = docs
         self.docs = {d.doc_id: d for d in docs}
         self.regions = tuple(KnownRegion(d.region, d.region_level, d.province) for d in docs if d.region)

@@ -69,7 +69,7 @@ def test_question_renders_answer_hits_citations_and_highlights(env):
     assert not at.exception
     page = html(at)
     assert "#### 答复" in page and 'class="answer-box"' in page
-    assert "〔青海省 · 四（三）3〕" in page  # the answer cites its clause in short form
+    assert "〔青海省 规划 · 四（三）3〕" in page  # the answer cites its clause in short form
     assert '<mark class="hl-sentence">' in page and '<mark class="hl-term">' in page
     assert "#### 相关条款（10）" in page
     assert at.query_params["q"] == QUESTION  # the URL follows the question: shareable

@@ -54,7 +54,7 @@ def test_a_section_reference_reads_as_a_direct_hit(env):
 
 def test_the_answer_stands_on_its_citations_without_a_confidence(env):
     at = app(q=QUESTION)
-    assert "〔青海省 · 四（三）3〕" in html(at)
+    assert "〔青海省 规划 · 四（三）3〕" in html(at)
     assert any(c.startswith("引用：") for c in texts(at.caption))
     assert not any("置信度" in c for c in texts(at.caption))
 

@@ -132,7 +132,7 @@ def test_question_and_enter_show_highlighted_clause_with_citation(server, browse
     box.send_keys(QUESTION + Keys.ENTER)
     mark = _wait(browser, "mark.hl-sentence")
     assert mark.text
-    _wait(browser, ".answer-box", text="〔青海省 · 四（三）3〕")
+    _wait(browser, ".answer-box", text="〔青海省 规划 · 四（三）3〕")
     citations = [c.text for c in browser.find_elements(By.CSS_SELECTOR, '[data-testid="stCode"] code')]
     assert any(c.startswith("《青海省“十四五”知识产权保护和运用规划》 四、重点任务") for c in citations)
     assert "q=" in browser.current_url  # the question is in the URL: the page can be shared

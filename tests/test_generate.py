@@ -22,7 +22,7 @@ from .test_browser import browser  # noqa: F401 - the headless Chromium fixture 
 
 QUESTION = "中小企业怎么用专利去银行贷款？"
 FINANCE_CLAUSE = "qinghai_ip-protection-and-use-plan-14th-fyp:4.3.3"
-# Two sentences the finance clause [1] (青海省 · 四（三）3) and [2] (博尔塔拉蒙古自治州 · 二（一）3) support, one as
+# Two sentences the finance clause [1] (青海省 规划 · 四（三）3) and [2] (博尔塔拉蒙古自治州 · 二（一）3) support, one as
 # the model paraphrases, one copied; marks before and after the full stop.
 GROUNDED = "中小企业可以用知识产权进行质押融资，向银行申请贷款[1]。博州推广专利质押融资新模式，探索开展专利保险、证券化等业务。[2]"
 OFF_TOPIC = "各地将加快建设区块链数字货币交易平台[1]。"
@@ -106,7 +106,7 @@ def test_grounded_answer(fake_searcher, asked, stream, chunked):
     assert body["stream"] is stream and body["model"] == "fake-qwen"
     assert body["messages"][0] == {"role": "system", "content": SYSTEM}
     user = body["messages"][1]["content"]
-    assert QUESTION in user and "[1] 青海省 · 四（三）3" in user and asked[0][0].clause.text in user
+    assert QUESTION in user and "[1] 青海省 规划 · 四（三）3" in user and asked[0][0].clause.text in user
     assert "只根据这些条款" in SYSTEM and "[1]" in SYSTEM
 
 
@@ -250,7 +250,7 @@ def test_cli_json_generated_answer(fake_index_dir, monkeypatch, capsys, tmp_path
         "n": 1,
         "clause_id": FINANCE_CLAUSE,
         "citation": plain["results"][0]["citation"],
-        "short_citation": "青海省 · 四（三）3",
+        "short_citation": "青海省 规划 · 四（三）3",
     }
     assert g["notice"] == "已删去 1 句无法在所引条款中核实的内容。"
     batch = tmp_path / "q.jsonl"
@@ -290,7 +290,7 @@ def test_ask_page_streams_a_cited_answer(env, monkeypatch, fake_searcher):
         assert not at.exception
         assert len(llm.requests) == 1 and llm.requests[0]["body"]["stream"] is True
         page = html(at)
-        assert 'class="answer-box"' in page and "〔青海省 · 四（三）3〕" in page  # the extractive answer stays
+        assert 'class="answer-box"' in page and "〔青海省 规划 · 四（三）3〕" in page  # the extractive answer stays
         assert "#### 模型整理的答复" in page
         expected = "强化协调联动，优化资源整合，完善知识产权质押融资相关政策，建立适合我省中小企业知识产权质押融资特点的风险补偿和免责机制"
         assert f'{expected}<span class="answer-cite">[1]</span>。' in page
@@ -298,7 +298,7 @@ def test_ask_page_streams_a_cited_answer(env, monkeypatch, fake_searcher):
         # Every citation opens its clause in place: an expander with the same number holding the clause
         # (the cards' expanders are labelled 查看上下文 / 其他地区的可比条款)
         cited = [e for e in at.expander if shown(e.label).startswith("[")]
-        assert [shown(e.label) for e in cited] == ["[1] 青海省 · 四（三）3"]
+        assert [shown(e.label) for e in cited] == ["[1] 青海省 规划 · 四（三）3"]
         inside = "\n".join(texts(cited[0].markdown))
         assert '完善知识产权<mark class="hl-term">质押融资</mark>相关政策' in inside  # the clause, highlighted
         assert cited[0].code[0].value.startswith("《青海省“十四五”知识产权保护和运用规划》 四、重点任务")
@@ -320,7 +320,7 @@ def test_ask_page_with_the_endpoint_down(env, monkeypatch):
     at.text_input(key="q").input(QUESTION).run()
     assert not at.exception
     page = html(at)
-    assert 'class="answer-box"' in page and "〔青海省 · 四（三）3〕" in page  # the extractive answer
+    assert 'class="answer-box"' in page and "〔青海省 规划 · 四（三）3〕" in page  # the extractive answer
     assert texts(at.info) == ["模型答复暂不可用（无法连接模型服务），上面是从条款中摘录的答复。"]
     assert "模型整理的答复" not in page
 
@@ -396,7 +396,7 @@ def test_browser_streams_then_shows_the_checked_answer(model_app, request, tmp_p
     for n, clause_start in ((1, "3.深化知识产权金融服务"), (2, "推进专利金融创新发展")):
         # the sources are drawn just after the answer box: wait for each (a loaded machine drew them late)
         expander = _wait(driver, f'[class*="st-key-gen-src-{n}"] summary')
-        assert expander.text.endswith(f"[{n}] {('青海省 · 四（三）3', '博尔塔拉蒙古自治州 · 二（一）3')[n - 1]}")
+        assert expander.text.endswith(f"[{n}] {('青海省 规划 · 四（三）3', '博尔塔拉蒙古自治州 · 二（一）3')[n - 1]}")
         _click_when_free(driver, expander)
         _wait(driver, f'[class*="st-key-gen-src-{n}"] .clause-text', text=clause_start)
     driver.save_screenshot(str(tmp_path / "generated.png"))
@@ -436,7 +436,7 @@ def test_bad_settings_stop_the_cli_and_leave_the_app_extractive(env, fake_index_
     st.cache_resource.clear()
     at = app()
     at.text_input(key="q").input(QUESTION).run()
-    assert not at.exception and "〔青海省 · 四（三）3〕" in html(at)
+    assert not at.exception and "〔青海省 规划 · 四（三）3〕" in html(at)
     assert texts(at.info) == [MISCONFIGURED]
     st.cache_resource.clear()
 
