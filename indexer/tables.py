@@ -82,12 +82,15 @@ def find_indicators(text: str, start: int = 0, end: int | None = None) -> Iterat
     while i < len(lines):
         pos, line = lines[i]
         header = _cells(line) if _is_row(line) else []
-        columns = _columns(header) if header else None
+        nxt = next((j for j in range(i + 1, len(lines)) if lines[j][1].strip()), None) if header else None
+        below = _cells(lines[nxt][1]) if nxt is not None and "\t" in lines[nxt][1] else []
+        merged = _two_row_header(header, below) if below else None
+        columns = _columns(merged or header) if header else None
         if columns is None:
             i += 1
             continue
         title = _table_title(lines, i)
-        i += 1
+        i = nxt + 1 if merged else i + 1
         parent = None
         while i < len(lines) and (not lines[i][1].strip() or _is_row(lines[i][1])):
             row_pos, row = lines[i]
@@ -101,6 +104,24 @@ def find_indicators(text: str, start: int = 0, end: int | None = None) -> Iterat
                 if parsed:
                     yield parsed
             i += 1
+
+
+def _two_row_header(header: list[str], below: list[str]) -> list[str] | None:
+    """A header over a row of years (| 目标值 | | over | 2025年 | 2030年 |, as Markdown and text write a cell
+    spanning two columns) as one row of names: 目标值（2025年）, 目标值（2030年）; an empty cell over a year
+    takes the name on its left. None when the second row is not such (two years at least, nothing else but
+    the first row's own words)."""
+    if len(header) != len(below):
+        return None
+    years = [j for j, cell in enumerate(below) if _YEAR.fullmatch(cell.replace(" ", ""))]
+    if len(years) < 2 or any(cell and j not in years and cell != header[j] for j, cell in enumerate(below)):
+        return None
+    merged, left = [], ""
+    for j, (top, year) in enumerate(zip(header, below, strict=True)):
+        name = top or (left if j in years else "")
+        left = name
+        merged.append(f"{name}（{year}）" if j in years and name and year != top else (top or year))
+    return merged
 
 
 def _table_title(lines: list[tuple[int, str]], header_idx: int) -> str:

@@ -312,3 +312,25 @@ def test_a_table_with_targets_for_two_years_keeps_both():
     ]
     rows = [c for c in plan.clauses if c.kind == "indicator"]
     assert len(rows) == 2 and "2025年目标：128.92" in rows[1].text and "2035年目标：148.37" in rows[1].text
+
+
+def test_a_markdown_header_spanning_two_rows_gives_the_indicators():
+    # | 目标值 | | over | 2025年 | 2030年 |: a 纲要's table gave no indicator (a third unseen-shapes review)
+    from tests.test_unseen_shapes import read_text
+
+    plan = read_text(
+        "某市国民经济和社会发展第十五个五年规划纲要\n\n## 第一章 主要目标\n\n到2030年，经济总量迈上新台阶。\n\n表1 主要指标\n\n"
+        "| 类别 | 指标 | 单位 | 目标值 | | 年均增长（%） | 属性 |\n| --- | --- | --- | --- | --- | --- | --- |\n"
+        "| | | | 2025年 | 2030年 | | |\n| 经济发展 | 地区生产总值 | 亿元 | 5300 | 7200 | 6.5 | 预期性 |\n"
+        "| | 全员劳动生产率 | 万元/人 | 12.5 | 16.8 | 6 | 预期性 |\n",
+        "plan.md",
+    )
+    got = [(i.name, i.unit, i.baseline_year, i.baseline, i.target_year, i.target) for i in plan.indicators]
+    assert got == [("地区生产总值", "亿元", "2025", "5300", "2030", "7200"), ("全员劳动生产率", "万元/人", "2025", "12.5", "2030", "16.8")]
+
+
+def test_a_second_row_that_is_not_years_is_no_header():
+    from indexer.tables import _two_row_header
+
+    assert _two_row_header(["指标", "2020年", "2025年"], ["专利", "10", "20"]) is None
+    assert _two_row_header(["指标", "目标值", ""], ["", "2025年"]) is None  # not one cell per column
