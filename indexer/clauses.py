@@ -11,7 +11,7 @@ import re
 from dataclasses import replace
 
 from .division import DivisionRow, find_rows, task_key
-from .numbering import DOTTED, HEADING_START, canonical
+from .numbering import DOTTED, HEADING_START, canonical, is_annex
 from .records import Clause, Departments
 from .structure import HeadingMark, Structure
 
@@ -214,7 +214,11 @@ def segments(text: str, structure: Structure):
 
 
 def number_path(mark: HeadingMark | None) -> str:
-    return ".".join(str(value) for _, value in mark.numbers) if mark else "0"
+    """1.2.3 for 一、（二）3.; an annex's numbers start with a (a1.2): 附件1 is not chapter 一, whose clauses
+    look up their parents by this path."""
+    if mark is None:
+        return "0"
+    return ".".join(f"a{value}" if is_annex(scheme) else str(value) for scheme, value in mark.numbers)
 
 
 def make_clauses(text: str, structure: Structure, doc_id: str, region: str) -> list[Clause]:

@@ -114,14 +114,14 @@ def test_the_answer_cites_the_row_that_names_the_departments(tmp_path):
     ans = _answer_on_one_plan(tmp_path, "plan.md", BODY + PIPE_TABLE, "扩大质押融资规模这项工作谁牵头？")
     assert ans.departments == ("市金融办", "市市场监管局", "人民银行某某中心支行")
     assert "附件1" in ans.text and "扩大质押融资规模" in ans.text
-    assert ans.sentences[0].clause_id.endswith(":1.l1")
+    assert ans.sentences[0].clause_id.endswith(":a1.l1")  # an annex's ids are its own (a1), not chapter 一's
 
 
 def test_departments_read_from_a_row_survive_the_index_format():
     from indexer.records import Clause
 
     item = by_path(read_text(BODY + PIPE_TABLE, "plan.md"))[("一、主要任务", "（二）完善风险补偿机制")]
-    assert item.departments.source.endswith(":1.l2")
+    assert item.departments.source.endswith(":a1.l2")
     assert Clause.from_json(item.to_json()) == item
     own = by_path(read_text(BODY + PIPE_TABLE, "plan.md"))[("一、主要任务", "（三）健全评估服务体系")]
     assert "source" not in own.to_json()["departments"]  # clauses without one are written as before
@@ -226,3 +226,11 @@ def test_tabs_that_only_indent_lines_are_layout():
     # a text file indented with tabs had lost every heading (the lines read as table rows)
     plan = read_text("某市规划\n\t一、总体要求\n\t加强保护。\n\t二、重点任务\n\t推进改革。\n")
     assert [c.section_path for c in plan.clauses if c.kind == "clause"] == [("一、总体要求",), ("二、重点任务",)]
+
+
+def test_an_annexs_clauses_are_not_a_chapters_children():
+    # 附件1's table had the id of chapter 一's own text (plan:1), so 一's items looked up their section's
+    # departments in the annex
+    plan = read_text(BODY + PIPE_TABLE, "plan.md")
+    ids = {c.section_path: c.clause_id for c in plan.clauses}
+    assert ids[("附件1：重点任务分工表",)] == "plan:a1" and ids[("一、主要任务", "（一）扩大质押融资规模")] == "plan:1.1"
