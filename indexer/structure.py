@@ -134,8 +134,8 @@ def find_blocks(text: str, marks: tuple[HeadingMark, ...], body_end: int, cuts: 
 
 
 def _trailing_paragraphs(text: str, marks: tuple[HeadingMark, ...], body_end: int, cuts: list[int]) -> list[SectionBlock]:
-    """Paragraphs after the last item of an enumeration of at least three items whose other items are each
-    one sentence (第七条…（一）…；（二）…；（三）…；（四）…。 then 项目负责人同一年度…): the section's next
+    """Paragraphs after the last item of an enumeration of at least three items (two, when the paragraph
+    names 前款 or 本条) whose other items are each one sentence (第七条…（一）…；（二）…；（三）…；（四）…。 then 项目负责人同一年度…): the section's next
     paragraph (a regulation's 第二款), not more of the last item."""
     out = []
 
@@ -145,13 +145,13 @@ def _trailing_paragraphs(text: str, marks: tuple[HeadingMark, ...], body_end: in
 
     for i, mark in enumerate(marks):
         nxt = marks[i + 1] if i + 1 < len(marks) else None
-        if mark.value < 3 or mark.level < 2 or (nxt is not None and nxt.level >= mark.level):
+        if mark.value < 2 or mark.level < 2 or (nxt is not None and nxt.level >= mark.level):
             continue
         if SCHEME_RANK[mark.scheme] < SCHEME_RANK["（cn）"]:
             continue  # an article (第三条) or a part is no list item: a paragraph after it is its own 第二款
         siblings = [k for k in range(i) if marks[k].labels[:-1] == mark.labels[:-1] and marks[k].level == mark.level]
         parent = next((m for m in reversed(marks[:i]) if m.level == mark.level - 1), None)
-        if parent is None or len(siblings) < 2 or any(
+        if parent is None or not siblings or any(
             (k + 1 < len(marks) and marks[k + 1].level > mark.level) or not _one_sentence_item(text, marks[k].start, end_of(k))
             for k in siblings
         ):
@@ -164,11 +164,18 @@ def _trailing_paragraphs(text: str, marks: tuple[HeadingMark, ...], body_end: in
         second = text.index("\n", mark.start, end)
         while text[second].isspace():
             second += 1
+        if len(siblings) < 2 and not _REFERS_BACK.match(text, second):
+            continue  # after two items only a paragraph that names the article's words is the article's
         stop = end
         while stop > second and text[stop - 1].isspace():
             stop -= 1
         out.append(SectionBlock("", second, stop, parent, mark))
     return out
+
+
+# A paragraph that speaks of the article it ends (依照前款规定…, 有前款所列情形之一的…, 本条所称…): the
+# article's next 款, never more of its last item.
+_REFERS_BACK = re.compile(r"(?:依照|按照|依据|根据|违反|有)?(?:前款|前两款|本条)")
 
 
 def _one_sentence_item(text: str, start: int, end: int) -> bool:

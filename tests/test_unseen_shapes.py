@@ -536,3 +536,22 @@ def test_everyday_words_of_the_new_types_do_not_name_a_type_in_a_question():
 
     assert "工作要点" in DOC_TYPE_WORDS and "三年行动" in DOC_TYPE_WORDS
     assert not {"政策", "行动", "要点", "清单"} & set(DOC_TYPE_WORDS)
+
+
+def test_a_paragraph_naming_the_former_paragraph_after_two_items_is_the_articles():
+    # 依照前款规定… after （一）（二） had been read as more of （二） (a third unseen-shapes review, stop 25)
+    plan = read_text(
+        "某市生活垃圾管理条例\n2020年1月1日\n第一章 总则\n第一条 为了加强管理，制定本条例。\n"
+        "第二条 生活垃圾分类投放管理责任人按照下列规定确定：\n（一）城市居住区，实行物业服务的，物业服务企业为责任人；\n"
+        "（二）机关、团体、企业事业单位的办公场所，本单位为责任人。\n依照前款规定不能确定责任人的，由所在地街道办事处确定。\n"
+        "第三条 本条例自公布之日起施行。\n"
+    )
+    item = next(c for c in plan.clauses if c.section_path[-1].startswith("（二）"))
+    assert "依照前款" not in item.text
+    own = [c for c in plan.clauses if c.section_path == ("第一章 总则", "第二条") and "依照前款" in c.text]
+    assert own
+    # without such words a paragraph after two items stays the last item's
+    plan = read_text(
+        "某市规划\n2020年1月1日\n一、重点任务\n（一）推进改革\n1.加快审批；\n2.优化服务。\n同时做好宣传解读工作。\n二、保障措施\n加强领导。\n"
+    )
+    assert "宣传解读" in next(c for c in plan.clauses if c.section_path[-1].startswith("2.")).text
