@@ -16,7 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from indexer.clauses import parse_departments
+from indexer.division import task_key
 from indexer.numbering import canonical, match_number
+from indexer.sentences import sentence_spans
 from indexer.targets import UNIT_PATTERN
 from indexer.textnorm import search_form
 
@@ -216,7 +218,10 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
                 stating.sort(key=lambda sp: -_weight_held(hit.clause.text[sp[0]:sp[1]], asked))
                 chosen = stating[:1] or chosen
             for start, end in chosen:
+                titled, end = end, _past_title(hit.clause, start, end)
                 sentence = hit.clause.text[start:end]
+                if end != titled:  # the heading and the sentence after it, on one line
+                    sentence = re.sub(r"\s*\n\s*", " ", sentence)
                 if not hit.clause.text[end:].strip():  # the clause's last words open a list: say what it lists
                     sentence += list_items(searcher.index, hit.clause, sentence)
                 if start == 0 and (lead := list_lead(searcher.index, hit.clause)):
@@ -235,6 +240,16 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     year_note = _year_note(pq, sentences) if pq.intent == "figure" and not pinned else ""
     return Answer(text, False, tuple(sentences), tuple(dict.fromkeys(figures)), confidence=round(probability, 3),
                   tentative=tentative or bool(year_note), year_note=year_note)
+
+
+def _past_title(clause, start: int, end: int) -> int:
+    """Where a quoted sentence ends: a sentence that is only the clause's heading (五、强力推进全省大气污染防治
+    攻坚战, 3.全力实施“两品一标”行动。) names the topic and answers nothing, so the sentence after it is quoted
+    with it."""
+    if not clause.label or task_key(clause.text[start:end]) != task_key(clause.label):
+        return end
+    after = next(((s, e) for s, e in sentence_spans(clause.text) if s >= end), None)
+    return after[1] if after else end
 
 
 def _year_note(pq, sentences) -> str:

@@ -1126,3 +1126,15 @@ def test_a_figure_of_another_year_than_the_one_asked_is_said_to_be_so(tmp_path):
     (tmp_path / "b").mkdir()
     ans = _answer_on_one_plan(tmp_path / "b", "plan.txt", text, "到2025年知识产权保护社会满意度要达到多少？")
     assert not ans.year_note and "85%" in ans.figures
+
+
+def test_an_answer_never_quotes_a_heading_alone(tmp_path):
+    # 河南 五、强力推进全省大气污染防治攻坚战 had been the whole answer to a question about it (a review, stop 25)
+    ans = _answer_on_one_plan(
+        tmp_path, "resolution.txt",
+        "某省关于打好污染防治攻坚战的决议\n2018年7月1日\n一、总体要求\n坚持保护优先。\n二、强力推进大气污染防治攻坚战\n"
+        "调整优化产业结构，严禁钢铁行业新增产能。加强机动车监管。\n",
+        "大气污染防治攻坚战有哪些要求？",
+    )
+    assert not ans.abstain and "严禁钢铁行业新增产能" in ans.sentences[0].text
+    assert ans.sentences[0].text.startswith("二、强力推进大气污染防治攻坚战 调整")
