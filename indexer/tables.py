@@ -299,6 +299,15 @@ def _cells_from(lines: list[str], start: int) -> list[tuple[str, int, int]]:
     return cells
 
 
+def _is_group_cell(cell: str) -> bool:
+    """一、实施产业链提升行动 or （二）…: a group's title across a table, not a cell of a row."""
+    number = match_number(cell)
+    return (
+        number is not None and number.scheme in ("cn、", "（cn）") and number.end < len(cell) <= 40
+        and not _SENTENCE.search(cell)
+    )
+
+
 def _is_header_cell(cell: str) -> bool:
     return 0 < len(cell) <= MAX_HEADER_CELL and not _SENTENCE.search(cell) and "\t" not in cell
 
@@ -314,6 +323,16 @@ def _flattened_table_at(lines: list[str], start: int) -> tuple[list[list[str]], 
     header_len = next((k for k, (c, _, _) in enumerate(cells[: MAX_ROW_CELLS + 1]) if c == "1"), None)
     if header_len is None or header_len < 3:
         return None
+    # A group's title before a row (一、实施产业链提升行动, a row of one cell across the table) is a line of
+    # its own, kept between the rows, not a cell of the header or of the row before it.
+    groups = {k for k, (c, _, _) in enumerate(cells) if _is_group_cell(c) and k + 1 < len(cells) and cells[k + 1][0].isdigit()}
+    first_group = header_len - 1 if header_len - 1 in groups else None
+    before_first: list[list[str]] = []
+    if first_group is not None:
+        before_first = [[cells[first_group][0]]]
+        cells = cells[:first_group] + cells[first_group + 1 :]
+        header_len -= 1
+        groups = {k - (k > first_group) for k in groups if k != first_group}
     header = [c for c, _, _ in cells[:header_len]]
     seq_col = next((k for k, c in enumerate(header) if _SEQ_HEADER.match(c)), None)
     if seq_col is None or not all(_is_header_cell(c) and not match_number(c) for c in header):
@@ -338,15 +357,25 @@ def _flattened_table_at(lines: list[str], start: int) -> tuple[list[list[str]], 
         starts.append(nxt)
     if len(starts) < 2:
         return None
-    rows: list[list[str]] = [header]
+    rows: list[list[str]] = [header, *before_first]
     lead: list[str] = first_lead
     for r, k in enumerate(starts):
+        group_after = []
         if r + 1 < len(starts):
-            segment = [c for c, _, _ in cells[k : starts[r + 1]]]
+            stop = starts[r + 1]
+            if stop - 1 in groups and stop - 1 > k:
+                stop, group_after = stop - 1, [[cells[stop - 1][0]]]
+            segment = [c for c, _, _ in cells[k:stop]]
         else:  # the last row ends at its width, or earlier at a heading, a note or prose
+            # (a sentence where the rows above have sentences too, a 具体措施 column, is the row's)
+            above_row = next((row for row in reversed(rows[1:]) if len(row) == width), [])
             segment = []
             for c, _, _ in cells[k : k + after_seq]:
-                if segment and (_ends_table(c)):
+                column = seq_col + len(segment)
+                above = above_row[column] if column < len(above_row) else ""
+                # a numbered cell under a numbered one (5.推动… over 6.发展…), a sentence under a sentence
+                alike = bool(match_number(above)) if match_number(c) else _ends_table(above)
+                if segment and _ends_table(c) and not alike:
                     break
                 segment.append(c)
         own, spill = segment[:after_seq], segment[after_seq:]
@@ -373,7 +402,7 @@ def _flattened_table_at(lines: list[str], start: int) -> tuple[list[list[str]], 
         if len(own) == after_seq - 1 and above:
             own = _fill_spanning_cell(own, above, header[seq_col:])
         rows.append(lead + own)
-        rows += subrows
+        rows += subrows + group_after
         lead = carry
     last = starts[-1] + len(segment) - 1
     end_line = cells[last][2]

@@ -234,3 +234,27 @@ def test_an_annexs_clauses_are_not_a_chapters_children():
     plan = read_text(BODY + PIPE_TABLE, "plan.md")
     ids = {c.section_path: c.clause_id for c in plan.clauses}
     assert ids[("附件1：重点任务分工表",)] == "plan:a1" and ids[("一、主要任务", "（一）扩大质押融资规模")] == "plan:1.1"
+
+
+def test_a_table_flattened_one_cell_per_line_with_group_titles_and_sentence_cells():
+    # as a PDF's text gives a 分工表: 一、… lines between the rows, a 具体措施 column of sentences, numbered task
+    # cells; the table had not been put back together, or its last row had been cut at its first sentence
+    cells = [
+        "序号", "重点任务", "具体措施", "牵头单位", "配合单位",
+        "一、实施产业链提升行动",
+        "1", "1.做强钢铁产业链", "推动高端化转型，发展特种钢材。", "市工信局", "市发改委",
+        "2", "2.做优新材料产业链", "加快产业园建设。", "市工信局", "市科技局",
+        "二、实施数字化转型行动",
+        "3", "3.推进智能制造", "建设一批智能工厂。", "市工信局", "各县（市、区）政府",
+    ]
+    plan = read_text(
+        "某市新型工业化行动方案\n\n一、重点任务\n\n1.做强钢铁产业链。推动转型。\n\n2.做优新材料产业链。建设园区。\n\n"
+        "3.推进智能制造。建设智能工厂。\n\n附件\n\n重点任务分工表\n\n" + "\n".join(cells) + "\n"
+    )
+    clauses = by_path(plan)
+    rows = [p for p in clauses if p[:1] == ("附件1：重点任务分工表",) and len(p) == 2]
+    assert len(rows) == 3
+    last = clauses[rows[-1]]
+    assert last.text.startswith("二、实施数字化转型行动") and "建设一批智能工厂" in last.text
+    assert last.departments.support == ("各县（市、区）政府",)
+    assert clauses[("一、重点任务", "3.推进智能制造")].departments.lead == ("市工信局",)
