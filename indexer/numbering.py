@@ -26,11 +26,11 @@ ANNEX = "附件"
 SCHEME_RANK = {
     ANNEX: -1,
     **{"第" + word: rank for rank, word in enumerate(ORDINAL_WORDS)},
-    "cn、": 10, "（cn）": 11, "n.": 12, "n.n": 12.3, "n.n.n": 12.6, "n、": 13, "（n）": 14, "①": 15,
+    "cn、": 10, "（cn）": 11, "n.": 12, "n.n": 12.3, "n.n.n": 12.6, "n.n.n.n": 12.8, "n、": 13, "（n）": 14, "①": 15,
 }
 # Dotted numbers (1 / 1.1 / 1.1.1, as technical plans number their sections): the scheme of each depth
 # below the first, whose number carries its parents' (4.1.2 under 4.1 under 4).
-DOTTED = ("n.n", "n.n.n")
+DOTTED = ("n.n", "n.n.n", "n.n.n.n")
 # Schemes whose label joins number and title with a separator ("第一章 总则", "第一部分：发展基础",
 # "附件1：主要指标"); the others are written together ("一、总体要求").
 _LABEL_SEPARATOR = {"第部分": "：", ANNEX: "："}
@@ -46,6 +46,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("（cn）", re.compile(rf"[（(]\s*([{CN_NUM}]+)\s*[）)]")),
     # 4.1 / 4.1.2 followed by a space and the title's words (not 3.4倍, not 2.5 万个 inside prose: a
     # heading also has to continue its parents' numbers, see structure)
+    ("n.n.n.n", re.compile(r"(\d{1,2})[.．](\d{1,2})[.．](\d{1,2})[.．](\d{1,2})(?=[ \u3000]+[\u4e00-\u9fff])")),
     ("n.n.n", re.compile(r"(\d{1,2})[.．](\d{1,2})[.．](\d{1,2})(?=[ \u3000]+[\u4e00-\u9fff])")),
     ("n.n", re.compile(r"(\d{1,2})[.．](\d{1,2})(?=[ \u3000]+[\u4e00-\u9fff])")),
     # 1. / 1． / 1、 but not 3.4倍 or 2021.
@@ -167,6 +168,7 @@ def canonical(scheme: str, value: int) -> str:
         "n.": f"{value}.",
         "n.n": f"{value}",  # the last number only: a label writes the whole (structure, Number.raw)
         "n.n.n": f"{value}",
+        "n.n.n.n": f"{value}",
         "n、": f"{value}、",
         "（n）": f"（{value}）",
         "①": chr(ord("①") + value - 1),

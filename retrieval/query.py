@@ -427,7 +427,7 @@ def _in_headings(numbers: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int],
 
 # A dotted section number in a query (黄埔区 4.1.2, 第4.1.2节): standing alone, not a decimal (3.4倍, 1.5件)
 _DOTTED_REF = re.compile(
-    rf"(?:(?<=^)|(?<=[\s·第]))(\d{{1,2}}(?:[.．]\d{{1,2}}){{1,2}})(?=$|节|条|「|[（(]|\s+(?!(?:{UNIT_PATTERN}|倍|万|亿|%|％)))"
+    rf"(?:(?<=^)|(?<=[\s·第]))(\d{{1,2}}(?:[.．]\d{{1,2}}){{1,3}})(?=$|节|条|「|[（(]|\s+(?!(?:{UNIT_PATTERN}|倍|万|亿|%|％)))"
 )
 
 

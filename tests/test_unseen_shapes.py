@@ -555,3 +555,24 @@ def test_a_paragraph_naming_the_former_paragraph_after_two_items_is_the_articles
         "某市规划\n2020年1月1日\n一、重点任务\n（一）推进改革\n1.加快审批；\n2.优化服务。\n同时做好宣传解读工作。\n二、保障措施\n加强领导。\n"
     )
     assert "宣传解读" in next(c for c in plan.clauses if c.section_path[-1].startswith("2.")).text
+
+
+def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
+    from indexer.build import build_index
+    from indexer.embedding import EmbedderSettings, make_embedder
+    from retrieval.cite import cite
+    from retrieval.search import Searcher
+
+    text = ("某区排水防涝规划\n2026年1月1日\n1 规划措施\n1.1 管网建设\n1.1.1 雨水管网\n1.1.1.1 新建管网\n新建雨水管网120公里。\n"
+            "1.1.1.2 改造管网\n改造老旧管网30公里。\n1.1.2 泵站\n新建泵站5座。\n2 保障措施\n加强领导。\n")
+    assert ("1.规划措施", "1.1 管网建设", "1.1.1 雨水管网", "1.1.1.2 改造管网") in paths(read_text(text))
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "drainage.txt").write_text(text, encoding="utf-8")
+    build_index(data, tmp_path / "index", embedder=make_embedder(EmbedderSettings(model="fake:64")))
+    s = Searcher.open(tmp_path / "index")
+    item = next(c for c in s.clauses if c.label == "改造管网")
+    c = cite(item, s.docs[item.doc_id])
+    assert c.short.endswith("· 1.1.1.2")
+    for form in (c.short, c.canonical, c.official, "第1.1.1.2节"):
+        assert s.search(form, k=1)[0].clause_id == item.clause_id, form
