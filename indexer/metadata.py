@@ -23,6 +23,8 @@ from .structure import SIGNATURE
 from .textnorm import simplify
 
 _NOTICE_ISSUER = re.compile(r"^(?P<issuer>\S{2,40}?)(?:关于|關于|關於)(?:印发|印發)")
+# A government order's head: 宁波市人民政府令 / 第256号 (its number is the order's own 文号, its issuer the body)
+_ORDER = re.compile(r"^(?P<issuer>[^\s，。《》]{2,30}?(?:人民政府|政府))令\s*(?:\n\s*)?(?P<number>第\s*[\d０-９]+\s*号)", re.MULTILINE)
 _HEADER_ISSUER = re.compile(r"^(?P<issuer>\S{2,40}?(?:人民政府|委员会|委員會|办公厅|辦公廳|办公室|辦公室|局))\s*文\s*件\s*$")
 _DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
@@ -56,6 +58,9 @@ def infer_document(
         if m:
             issuer = m.group("issuer")
             break
+    order = _ORDER.search(front)
+    if not issuer and order:
+        issuer = order.group("issuer")
     if not issuer:
         issuer = _signature(front_lines) or _signature([ln.strip() for ln in tail.split("\n") if ln.strip()])
 
@@ -87,12 +92,17 @@ def infer_document(
         province=region.province if region else "",
         issuer=issuer,
         # full-width digits as digits: 洛政〔２０２６〕１２号 → 洛政〔2026〕12号
-        doc_number=re.sub(r"\s+", "", number.group(0)).translate(_DIGITS) if number else "",
+        doc_number=re.sub(r"\s+", "", number.group(0) if number else _order_number(order)).translate(_DIGITS),
         signed=_iso(signed_dates[-1]) if signed_dates else "",
         published=published,
         doc_type=doc_type(title),
         body_span=body_span,
     )
+
+
+def _order_number(order: re.Match | None) -> str:
+    """宁波市人民政府令第256号: a government order's 文号 ("" without one)."""
+    return f"{order.group('issuer')}令{order.group('number')}" if order else ""
 
 
 def _signature(lines: list[str]) -> str:

@@ -576,3 +576,13 @@ def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
     assert c.short.endswith("· 1.1.1.2")
     for form in (c.short, c.canonical, c.official, "第1.1.1.2节"):
         assert s.search(form, k=1)[0].clause_id == item.clause_id, form
+
+
+def test_a_government_orders_number_and_issuer():
+    # 宁波市人民政府令 / 第256号 above the 办法: no 文号 and no issuer had been read
+    doc = read_text(
+        "宁波市人民政府令\n第２５６号\n《宁波市城市排水管理办法》已经2025年5月20日市人民政府第60次常务会议审议通过，现予公布，"
+        "自2025年7月1日起施行。\n市长　张三\n2025年6月\n宁波市城市排水管理办法\n第一条 为了加强排水管理，制定本办法。\n"
+        "第二条 本办法适用于本市行政区域。\n"
+    ).document
+    assert (doc.issuer, doc.doc_number, doc.title) == ("宁波市人民政府", "宁波市人民政府令第256号", "宁波市城市排水管理办法")
