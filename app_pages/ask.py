@@ -133,8 +133,6 @@ with st.container(border=True, key="answer"):
             st.markdown(f"**责任部门：** {md('、'.join(result.departments))}")
         seen = dict.fromkeys(s.citation.canonical for s in result.sentences)
         st.caption("引用：" + md("；".join(seen)))  # the answer stands on its citations, or abstains above
-        if result.year_note:  # the figure quoted is another year's
-            st.warning(result.year_note)
         if result.tentative:  # answered, but more likely than not the clauses do not say what was asked
             st.warning(TENTATIVE_NOTICE)
 if note := untranslated_note(parsed, result):

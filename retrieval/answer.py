@@ -35,7 +35,8 @@ ABSTAIN_MESSAGE = "所收录的规划中没有找到直接相关的条款。"
 NO_PLAN_OF = "所收录的文件中没有{region}的规划。以下是其他地区最接近的条款，仅供参考。"
 TENTATIVE_NOTICE = "这些条款未必直接回答了所问的问题，请核对原文后再引用。"
 NOT_STATED = "所收录的规划中没有找到写明所问{what}的条款。"
-YEAR_NOT_STATED = "所问为{asked}年，所引条款写的是{stated}年的数值，请核对。"
+YEAR_NOT_STATED = "所收录的规划中没有找到写明{asked}年数值的条款（最接近的条款写的是{stated}年的）。"
+YEAR_LABEL = "年份的数值"
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 NO_SUCH_SECTION = "所收录的文件中没有找到“{ref}”这一章节或条款。以下是最接近的条款，仅供参考。"
 NO_OWN_PLAN = "所收录的文件中没有{region}本级的文件（只有{below}的），其中没有找到直接相关的条款。"
@@ -238,8 +239,10 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
             break  # with no region named, the best clause and one more (often another region's) suffice
     text = "".join(f"{s.text}〔{s.citation.short}〕" for s in sentences)
     year_note = _year_note(pq, sentences) if pq.intent == "figure" and not pinned else ""
+    if year_note:  # 到2030年…多少 answered from 2025's figures only: the plans do not state what was asked
+        return Answer(year_note, True, confidence=round(probability, 3), unstated=YEAR_LABEL, year_note=year_note)
     return Answer(text, False, tuple(sentences), tuple(dict.fromkeys(figures)), confidence=round(probability, 3),
-                  tentative=tentative or bool(year_note), year_note=year_note)
+                  tentative=tentative)
 
 
 def _past_title(clause, start: int, end: int) -> int:

@@ -75,8 +75,8 @@ class Answer:
     tentative: bool = False
     # Abstained because the question asks for a kind of fact (金额, 时间 …) that none of the best clauses states
     unstated: str = ""
-    # A figure answer whose sentences name years, none of them the one the question asks about: said beside
-    # it (「所问为2030年，所引条款写的是2025年的数值，请核对。」), so that a 2025 target is not read as 2030's
+    # Abstained because the best clauses' figures are of other years than the one asked (到2030年…多少 where
+    # they state 2025's): the words said (「所收录的规划中没有找到写明2030年数值的条款（…2025年的）。」)
     year_note: str = ""
 
 
