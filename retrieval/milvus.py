@@ -541,6 +541,11 @@ class MilvusSearcher:
             names = sorted({dep for c in self.index.clauses for dep in c.departments.all})
         return list(names)
 
+    def documents_naming(self, department: str) -> set[str]:
+        """The documents with a clause naming a department whose name contains ``department`` (doc ids)."""
+        expr = f"departments like {_lit('%' + _like_escape(department) + '%')}"
+        return {r["doc_id"] for r in self._scan(self.names[0], expr, ["doc_id"])}
+
     def _blob(self, name: str):
         rows = self._call(
             self.client.query,

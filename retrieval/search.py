@@ -224,6 +224,11 @@ class Searcher:
         """Every department some clause names, sorted (from the columns: no clause is read)."""
         return list(self._cols.department_names)
 
+    def documents_naming(self, department: str) -> set[str]:
+        """The documents with a clause naming a department whose name contains ``department`` (doc ids)."""
+        rows = self._cols.department_rows(department)
+        return {self._doc_list[int(i)].doc_id for i in np.unique(self._row_doc[rows])}
+
     # --- ranking ---------------------------------------------------------------------------------------
 
     def _rank(

@@ -1117,3 +1117,15 @@ def test_a_figure_of_another_year_is_flagged_on_the_page(env):
     assert not at.exception, at.exception
     assert any("没有找到写明2035年数值的条款" in i for i in texts(at.info))
     assert "cite-head" in html(at)  # the closest clauses are still listed
+
+
+def test_compare_with_a_department_lists_only_the_regions_whose_plans_name_it(env):
+    # a researcher's review: 12 regions said 未找到 for 质押融资 under 人行西宁中心支行 though they cover it;
+    # they only do not name that department
+    at = app("compare")
+    at.selectbox(key="cmp-department").set_value("人行西宁中心支行").run()
+    at.text_input(key="topic").input("知识产权质押融资").run()
+    assert not at.exception
+    page = html(at)
+    assert "**青海省**" in page and "**泰安市**" not in page and "**山西省**" not in page
+    assert "1 个地区中" in " ".join(texts(at.caption))

@@ -470,3 +470,9 @@ def test_eval_agreement_with_the_real_model(real_pair):
     print(f"bundled model: mean overlap@5 {overlap:.4f}, top-1 agreement {top1:.4f}")
     assert overlap >= REAL_OVERLAP_FLOOR and top1 >= REAL_TOP1_FLOOR
     assert milvus.search("青海 四、(一)2.", k=1)[0].clause_id == "qinghai_ip-protection-and-use-plan-14th-fyp:4.1.2"
+
+
+def test_the_documents_naming_a_department_are_the_files_backends(fake_searcher, milvus_searcher):
+    for department in ("市场监管", "人行西宁中心支行", "没有这个部门"):
+        assert milvus_searcher.documents_naming(department) == fake_searcher.documents_naming(department)
+    assert fake_searcher.documents_naming("市场监管")

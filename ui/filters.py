@@ -60,14 +60,17 @@ def sidebar_filters(searcher, prefix: str = "ask") -> Filters:
 
 
 def filtered_regions(searcher, filters: Filters) -> set[str] | None:
-    """The regions a comparison under ``filters`` is about (those with a document the filters allow), or
-    None when the filters name no region, level or document: a region left out is not 「未找到」."""
-    if not (filters.regions or filters.levels or filters.doc_ids):
+    """The regions a comparison under ``filters`` is about (those with a document the filters allow: with
+    a department, one that names it), or None when the filters name no region, level, document or
+    department: a region left out is not 「未找到」."""
+    if not (filters.regions or filters.levels or filters.doc_ids or filters.department):
         return None
+    naming = searcher.documents_naming(filters.department) if filters.department else None
     return {
         d.region
         for d in (e.document for e in searcher.index.documents)
         if (not filters.regions or d.region in filters.regions)
         and (not filters.levels or d.region_level in filters.levels)
         and (not filters.doc_ids or d.doc_id in filters.doc_ids)
+        and (naming is None or d.doc_id in naming)
     }
