@@ -77,11 +77,11 @@ for start in range(0, len(coverages), COLUMNS_PER_ROW):
 stem = re.sub(r"[^\w\u4e00-\u9fff]+", "_", topic).strip("_")[:40] or "topic"
 left, right = st.columns(2)
 left.download_button(
-    "导出 CSV", compare_csv(coverages), file_name=f"地区对比-{stem}.csv", mime="text/csv", icon=":material/download:"
+    "导出 CSV", compare_csv(coverages, searcher.index), file_name=f"地区对比-{stem}.csv", mime="text/csv", icon=":material/download:"
 )
 right.download_button(
     "导出 Markdown",
-    compare_markdown(topic, coverages),
+    compare_markdown(topic, coverages, searcher.index),
     file_name=f"地区对比-{stem}.md",
     mime="text/markdown",
     icon=":material/download:",

@@ -360,7 +360,7 @@ def test_compare_shows_each_plan_of_a_region_by_default(env):
 def test_compare_exports_carry_citations(fake_searcher):
     coverages = fake_searcher.compare("植物新品种", per_region=1)
     csv_text = compare_csv(coverages).decode("utf-8-sig")
-    assert csv_text.splitlines()[0] == "地区,级别,排名,引用,简短引用,条款编号,条款,公文引用,简体引用,相关程度"
+    assert csv_text.splitlines()[0] == "地区,级别,排名,引用,简短引用,条款编号,条款,公文引用,简体引用,相关程度,所属列举"  # new columns go last
     assert "》第" in csv_text  # the official form, e.g. 《…》第四部分第（三）项第3条
     assert "博尔塔拉蒙古自治州,自治州,," + NOT_COVERED in csv_text
     assert "《青海省“十四五”知识产权保护和运用规划》" in csv_text
@@ -374,7 +374,7 @@ def test_compare_exports_carry_citations(fake_searcher):
     assert f"## 泰安市（市）\n\n*{PARTLY_COVERED}*" in md
     taian = next(line for line in csv_text.splitlines() if line.startswith("泰安市"))
     qinghai = next(line for line in csv_text.splitlines() if line.startswith("青海省"))
-    assert taian.endswith(",部分相关") and qinghai.endswith(",直接相关")
+    assert taian.endswith(",部分相关,") and qinghai.endswith(",直接相关,")  # 所属列举 last, empty here
 
 
 def test_each_compared_clause_carries_its_own_relatedness(fake_searcher):
@@ -1129,3 +1129,29 @@ def test_compare_with_a_department_lists_only_the_regions_whose_plans_name_it(en
     page = html(at)
     assert "**青海省**" in page and "**泰安市**" not in page and "**山西省**" not in page
     assert "1 个地区中" in " ".join(texts(at.caption))
+
+
+def test_the_exports_carry_the_sentence_that_opens_a_listed_item(tmp_path):
+    # a researcher's review: 宁波 第十六条（二）「以专利权质押的；」 was exported alone, reading as a financing policy
+    import csv
+
+    from indexer.build import build_index
+    from indexer.embedding import EmbedderSettings, make_embedder
+    from retrieval.search import Searcher
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "ningbo.txt").write_text(
+        "宁波市专利条例\n2012年1月1日\n第一条 为了促进专利工作，制定本条例。\n"
+        "第二条 有下列情形之一的，专利权人应当向有关主管部门提供专利权有效证明：\n（一）以专利权出资的；\n（二）以专利权质押的；\n"
+        "（三）转让专利权的。\n第三条 本条例自公布之日起施行。\n",
+        encoding="utf-8",
+    )
+    build_index(data, tmp_path / "index", embedder=make_embedder(EmbedderSettings(model="fake:64")))
+    s = Searcher.open(tmp_path / "index")
+    coverages = s.compare("专利权质押")
+    rows = list(csv.DictReader(compare_csv(coverages, s.index).decode("utf-8-sig").splitlines()))
+    item = next(r for r in rows if r["条款"].startswith("（二）"))
+    assert item["所属列举"].endswith("应当向有关主管部门提供专利权有效证明：")
+    md = compare_markdown("专利权质押", coverages, s.index)
+    assert md.index("提供专利权有效证明") < md.index("以专利权质押的")

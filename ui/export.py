@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 
 from indexer.regions import level_name
 from retrieval.cite import cite
+from retrieval.lists import list_lead
 from retrieval.records import RegionCoverage
 
 NOT_COVERED = "未找到直接相关条款"
@@ -21,7 +22,9 @@ PARTLY_COVERED = "仅部分词语与主题相符，可能并非直接相关"
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?%?")  # -5, +1.5, -3%: a number, not a formula
-COMPARE_FIELDS = ["地区", "级别", "排名", "引用", "简短引用", "条款编号", "条款", "公文引用", "简体引用", "相关程度"]  # new columns go last
+COMPARE_FIELDS = [  # new columns go last
+    "地区", "级别", "排名", "引用", "简短引用", "条款编号", "条款", "公文引用", "简体引用", "相关程度", "所属列举",
+]
 
 
 def safe_cell(value: object) -> str:
@@ -43,8 +46,10 @@ def table_csv(rows: Iterable[Mapping[str, object]], fieldnames: list[str]) -> by
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def compare_rows(coverages: list[RegionCoverage]) -> list[dict[str, str]]:
-    """One row per (region, clause); a region without a covering clause gets one row saying so."""
+def compare_rows(coverages: list[RegionCoverage], index=None) -> list[dict[str, str]]:
+    """One row per (region, clause); a region without a covering clause gets one row saying so. With the
+    ``index``, an item of a list carries the sentence that opens the list (所属列举), as the page shows it:
+    （二）以专利权质押的； alone reads as a policy, not as a case of a duty."""
     rows = []
     for cov in coverages:
         if not cov.hits:
@@ -55,7 +60,8 @@ def compare_rows(coverages: list[RegionCoverage]) -> list[dict[str, str]]:
             rows.append({"地区": cov.region, "级别": level_name(cov.region, cov.region_level), "排名": str(i), "引用": c.canonical,
                          "公文引用": c.official, "简体引用": c.simplified, "简短引用": c.short,
                          "条款编号": hit.clause_id, "条款": hit.clause.text,
-                         "相关程度": "部分相关" if partly(cov, i - 1) else "直接相关"})
+                         "相关程度": "部分相关" if partly(cov, i - 1) else "直接相关",
+                         "所属列举": list_lead(index, hit.clause) if index is not None else ""})
     return rows
 
 
@@ -65,9 +71,9 @@ def partly(cov: RegionCoverage, i: int) -> bool:
     return cov.partial_hits[i] if i < len(cov.partial_hits) else cov.partial
 
 
-def compare_csv(coverages: list[RegionCoverage]) -> bytes:
+def compare_csv(coverages: list[RegionCoverage], index=None) -> bytes:
     """The comparison as CSV."""
-    return table_csv(compare_rows(coverages), COMPARE_FIELDS)
+    return table_csv(compare_rows(coverages, index), COMPARE_FIELDS)
 
 
 # In an exported Markdown file (read in a Markdown viewer, or pasted into a document as text) only what
@@ -88,9 +94,10 @@ def md_file(text: object) -> str:
     return _LINE_MARKUP.sub(lambda m: m.group(1) + m.group(2) + "\\" if m.group(2)[0].isdigit() else m.group(1) + "\\" + m.group(2), flat)
 
 
-def compare_markdown(topic: str, coverages: list[RegionCoverage]) -> str:
+def compare_markdown(topic: str, coverages: list[RegionCoverage], index=None) -> str:
     """The comparison as Markdown: one section per region, each clause quoted with its citation (all
-    document text and the topic escaped)."""
+    document text and the topic escaped); with the ``index``, an item of a list after the sentence that
+    opens the list."""
     lines = [f"# 地区对比：{md_file(topic)}", ""]
     for cov in coverages:
         lines += [f"## {md_file(cov.region)}（{md_file(level_name(cov.region, cov.region_level))}）", ""]
@@ -100,7 +107,9 @@ def compare_markdown(topic: str, coverages: list[RegionCoverage]) -> str:
             lines += [f"*{PARTLY_COVERED}*", ""]
         for i, hit in enumerate(cov.hits):
             c = cite(hit.clause, hit.document)
-            quoted = "\n".join(f"> {md_file(line)}" for line in hit.clause.text.splitlines() if line.strip())
+            lead = list_lead(index, hit.clause) if index is not None else ""
+            lines_of = ([lead] if lead else []) + hit.clause.text.splitlines()
+            quoted = "\n".join(f"> {md_file(line)}" for line in lines_of if line.strip())
             weak = f"（{PARTLY_COVERED}）" if partly(cov, i) and not cov.partial else ""
             lines += [quoted, "", f"—— {md_file(c.canonical)}{weak}", ""]
     return "\n".join(lines).rstrip() + "\n"
