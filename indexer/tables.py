@@ -92,6 +92,7 @@ def find_indicators(text: str, start: int = 0, end: int | None = None) -> Iterat
         title = _table_title(lines, i)
         i = nxt + 1 if merged else i + 1
         parent = None
+        table: list[IndicatorRow] = []
         while i < len(lines) and (not lines[i][1].strip() or _is_row(lines[i][1])):
             row_pos, row = lines[i]
             if row.strip():
@@ -102,8 +103,19 @@ def find_indicators(text: str, start: int = 0, end: int | None = None) -> Iterat
                 elif parsed:
                     parent = parsed
                 if parsed:
-                    yield parsed
+                    table.append(parsed)
             i += 1
+        note = _BRACKETED_YEAR.match(lines[i][1].strip()) if i < len(lines) else None
+        for parsed in table:
+            # 注：括号内数据为2019年平均值: a bracketed baseline is that year's, not the column's
+            if note and _BRACKETED.fullmatch(parsed.baseline):
+                parsed = replace(parsed, baseline_year=note.group("year"))
+            yield parsed
+
+
+# A table's note under it that dates its bracketed values: 注：括号内数据为2019年平均值
+_BRACKETED_YEAR = re.compile(r"^注\s*[：:].{0,12}?括号内(?:的)?(?:数据|数值|数字)?(?:为|是|系)?\s*(?P<year>(?:19|20)\d{2})\s*年")
+_BRACKETED = re.compile(r"[（(][^（）()]+[）)]")
 
 
 def _two_row_header(header: list[str], below: list[str]) -> list[str] | None:

@@ -334,3 +334,13 @@ def test_a_second_row_that_is_not_years_is_no_header():
 
     assert _two_row_header(["指标", "2020年", "2025年"], ["专利", "10", "20"]) is None
     assert _two_row_header(["指标", "目标值", ""], ["", "2025年"]) is None  # not one cell per column
+
+
+def test_a_note_under_the_table_dates_its_bracketed_values():
+    # 崇明: 注：括号内数据为2019年平均值 - the bracketed baselines had been shown as 2020's (a researcher's review)
+    from indexer.tables import find_indicators
+
+    text = ("指标\t2020年\t2025年\t属性\n城镇污水处理率\t95%\t99%\t约束性\n河道水质达标比重\t（86.4%）\t100%\t预期性\n\n"
+            "注：括号内数据为2019年平均值（来源：河长制平台数据）\n")
+    got = {r.name: (r.baseline_year, r.baseline) for r in find_indicators(text)}
+    assert got == {"城镇污水处理率": ("2020", "95%"), "河道水质达标比重": ("2019", "（86.4%）")}
