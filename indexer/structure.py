@@ -199,14 +199,20 @@ def _lines(text: str) -> list[tuple[int, str]]:
 
 def _inside_tables(lines: list[tuple[int, str]]) -> set[int]:
     """The lines without cells between two rows of one table (as many cells each, three or more): a
-    group row whose merged or empty cells the reader dropped. An annex's heading is never one."""
+    group row whose merged or empty cells the reader dropped. An annex's heading is never one, nor a line
+    before a header row (序号 …, 指标 …: a second table of the same width starts there)."""
     filled = [(pos, line) for pos, line in lines if line.strip()]
     out = set()
     for (_, above), (pos, line), (_, below) in zip(filled, filled[1:], filled[2:], strict=False):
         cells = above.count("\t")
         if "\t" not in line and cells >= 2 and below.count("\t") == cells and not line.lstrip().startswith("附件"):
-            out.add(pos)
+            if not _HEADER_CELL.search(below):
+                out.add(pos)
     return out
+
+
+# A cell that names a column (a table's header row), not a value
+_HEADER_CELL = re.compile(r"(?:^|\t)\s*(?:序\s*号|编\s*号|指\s*标(?:名称)?|项目名称|类\s*别|重点任务|主要任务|任务)\s*(?:\t|$)")
 
 
 def make_label(scheme: str, value: int, title: str) -> str:

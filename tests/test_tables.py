@@ -344,3 +344,15 @@ def test_a_note_under_the_table_dates_its_bracketed_values():
             "注：括号内数据为2019年平均值（来源：河长制平台数据）\n")
     got = {r.name: (r.baseline_year, r.baseline) for r in find_indicators(text)}
     assert got == {"城镇污水处理率": ("2020", "95%"), "河道水质达标比重": ("2019", "（86.4%）")}
+
+
+def test_a_heading_between_two_tables_of_one_width_stays_a_heading():
+    # a line between two rows of one width is a table's group row, but not before a second table's header
+    from tests.test_unseen_shapes import paths, read_text
+
+    plan = read_text(
+        "某市规划纲要\n第一章 主要目标\n（一）经济指标\n指标\t2020年\t2025年\t属性\n地区生产总值\t100\t150\t预期性\n"
+        "（二）社会指标\n指标\t2020年\t2025年\t属性\n人均寿命\t78\t80\t预期性\n第二章 保障措施\n加强领导。\n"
+    )
+    assert ("第一章 主要目标", "（二）社会指标") in paths(plan)
+    assert [i.name for i in plan.indicators] == ["地区生产总值", "人均寿命"]
