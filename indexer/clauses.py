@@ -19,11 +19,13 @@ MAX_CLAUSE_CHARS = 400  # e5-small takes 512 tokens; ~400 Chinese characters sta
 
 _DEPARTMENTS = re.compile(r"[（(]([^（）()]{2,400}?(?:负责|負責)(?:落实|實施|实施|落實)?)[）)]")
 # a note naming only who leads: （市商务局牵头）
-_LEAD_NOTE = re.compile(r"[（(](?P<who>[^（）()，,；;。：:\n]{2,80}?)(?:牵头|牽頭)[）)]")
+_LEAD_NOTE = re.compile(r"[（(]由?(?P<who>[^（）()，,；;。：:\n]{2,80}?)(?:牵头|牽頭)[）)]")
 _SPLIT_DEPTS = re.compile(r"[，、,；;]")
 # A phrase that is not a body: a prohibition or negation (不得由行政机关负责…), a passive (本条例由…), or
 # one body acting for another (市政府委托第三方机构负责…).
 _NOT_A_BODY = re.compile(r"(?<!自)由|不得|禁止|严禁|不|无须|委托|授权")
+# A subject that is a verb's object (坚持政府牵头, 实行部门负责制): no body leads there
+_VERB_FIRST = re.compile(r"^(?:坚持|实行|实施|建立|健全|完善|形成|强化|加强|推动|推进|落实)")
 _NEGATED = re.compile(r"(?:不得|禁止|严禁|不|无须|无需)$")
 # Regulations name who is responsible in the sentence itself: 市、区水务部门负责本行政区域内节水工作…,
 # …由省专利行政部门负责; 发展改革、教育…等有关部门按照职责分工做好… shares the work. A body is a phrase
@@ -161,7 +163,7 @@ def parse_departments(text: str) -> Departments:
     for pattern, names in ((_SUBJECT_LEADS, lead), (_BY_LEADS, lead), (_SHARES, support)):
         for m in pattern.finditer(simple):
             who = simple[m.start("who") : m.end("who")]
-            if _NOT_A_BODY.search(who) or _NEGATED.search(simple[max(0, m.start() - 3) : m.start()]):
+            if _NOT_A_BODY.search(who) or _VERB_FIRST.match(who) or _NEGATED.search(simple[max(0, m.start() - 3) : m.start()]):
                 continue
             _add(names, text[m.start("who") : m.end("who")].strip())
     return Departments(tuple(lead), tuple(n for n in support if n not in lead))

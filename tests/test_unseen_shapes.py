@@ -586,3 +586,10 @@ def test_a_government_orders_number_and_issuer():
         "第二条 本办法适用于本市行政区域。\n"
     ).document
     assert (doc.issuer, doc.doc_number, doc.title) == ("宁波市人民政府", "宁波市人民政府令第256号", "宁波市城市排水管理办法")
+
+
+def test_a_subject_opening_with_a_verb_is_no_body():
+    # 坚持政府牵头 had given 坚持政府 as the lead; 全国's 健全党委统一领导、政府负责… gave 「健全党委统一领导、政府」
+    assert not parse_departments("坚持政府牵头，社会参与。")
+    assert not parse_departments("健全党委统一领导、政府负责、党委农村工作部门统筹协调的领导体制。").lead
+    assert parse_departments("推进改革。（由市商务局牵头）").lead == ("市商务局",)
