@@ -153,6 +153,8 @@ def parse_departments(text: str) -> Departments:
                 _add(support, name)
     for m in _PROSE_SUPPORT.finditer(simple):
         names = [n.strip() for n in _split_bodies(text[m.start("who") : m.end("who")])]
+        if m.group("lead") and _VERB_FIRST.match(m.group("lead").rsplit("由", 1)[-1].strip()):
+            continue  # 坚持政府牵头，社会参与: a principle, not who does what
         if names and all(_BODY_END.search(n) and len(n) <= 40 for n in names):  # bodies, not a phrase
             if m.group("lead"):  # （市科技局牵头，市财政局配合）: the one before 牵头 leads (after a 由 …)
                 first = text[m.start("lead") : m.end("lead")].rsplit("由", 1)[-1].strip()
