@@ -17,6 +17,19 @@ def read_text(text: str, name: str = "plan.txt"):
         return read_plan(path)
 
 
+def searcher_on(tmp_path, name: str, text: str):
+    """A searcher on an index of one plan, built with the stand-in model."""
+    from indexer.build import build_index
+    from indexer.embedding import EmbedderSettings, make_embedder
+    from retrieval.search import Searcher
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / name).write_text(text, encoding="utf-8")
+    build_index(data, tmp_path / "index", embedder=make_embedder(EmbedderSettings(model="fake:64")))
+    return Searcher.open(tmp_path / "index")
+
+
 def paths(plan):
     return [c.section_path for c in plan.clauses if c.kind not in ("indicator", "preamble")]
 
@@ -445,16 +458,9 @@ def test_dotted_section_numbers_make_the_outline():
 
 
 def test_dotted_numbers_are_cited_whole_and_open_their_section(tmp_path):
-    from indexer.build import build_index
-    from indexer.embedding import EmbedderSettings, make_embedder
     from retrieval.cite import cite
-    from retrieval.search import Searcher
 
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "shiyan_smart-water-2022.txt").write_text(DOTTED_PLAN, encoding="utf-8")
-    build_index(data, tmp_path / "index", embedder=make_embedder(EmbedderSettings(model="fake:64")))
-    s = Searcher.open(tmp_path / "index")
+    s = searcher_on(tmp_path, "shiyan_smart-water-2022.txt", DOTTED_PLAN)
     item = next(c for c in s.clauses if c.label == "科学城视频监控工程")
     c = cite(item, s.docs[item.doc_id])
     assert c.short.endswith("· 2.1.1（2）") and c.official.endswith("第2.1.1节第（2）项")
@@ -558,19 +564,12 @@ def test_a_paragraph_naming_the_former_paragraph_after_two_items_is_the_articles
 
 
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
-    from indexer.build import build_index
-    from indexer.embedding import EmbedderSettings, make_embedder
     from retrieval.cite import cite
-    from retrieval.search import Searcher
 
     text = ("某区排水防涝规划\n2026年1月1日\n1 规划措施\n1.1 管网建设\n1.1.1 雨水管网\n1.1.1.1 新建管网\n新建雨水管网120公里。\n"
             "1.1.1.2 改造管网\n改造老旧管网30公里。\n1.1.2 泵站\n新建泵站5座。\n2 保障措施\n加强领导。\n")
     assert ("1.规划措施", "1.1 管网建设", "1.1.1 雨水管网", "1.1.1.2 改造管网") in paths(read_text(text))
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "drainage.txt").write_text(text, encoding="utf-8")
-    build_index(data, tmp_path / "index", embedder=make_embedder(EmbedderSettings(model="fake:64")))
-    s = Searcher.open(tmp_path / "index")
+    s = searcher_on(tmp_path, "drainage.txt", text)
     item = next(c for c in s.clauses if c.label == "改造管网")
     c = cite(item, s.docs[item.doc_id])
     assert c.short.endswith("· 1.1.1.2")
