@@ -124,17 +124,22 @@ def parse_departments(text: str) -> Departments:
         note = m.group(1)
         # （省市场监管局负责）: named alone, without 牵头 or 分工, the body leads.
         alone = not re.search("牵头|牽頭|分工", note)
+        # …负责落实: only a list of bodies (（纳入考核，市督查室负责落实） is a sentence with one)
+        bodies_only = re.search(r"(?:落实|實施|实施|落實)$", note) is not None
         note = re.sub(r"(等)?(按照?职责分工|按職責分工|分别|共同)?(负责|負責)(落实|實施|实施|落實)?$", "", note)
         for part in _SPLIT_DEPTS.split(note):
             name = part.strip().removesuffix("等").strip()
+            if bodies_only and not _BODY_END.search(name.removesuffix("牵头").strip()):
+                continue
             if name.endswith(("牵头", "牽頭")):
                 _add(lead, name[:-2].strip())
             else:
                 _add(lead if alone else support, name)
     for m in _LEAD_NOTE.finditer(text):
         for name in _split_bodies(m.group("who")):
-            if _BODY_END.search(name.strip()) and len(name.strip()) <= 40:
-                _add(lead, name.strip())
+            name = name.strip()
+            if _BODY_END.search(name) and len(name) <= 40 and not _VERB_FIRST.match(name):
+                _add(lead, name)
     simple = text.replace("負責", "负责").replace("牽頭", "牵头")
     for m in _TOGETHER.finditer(simple):
         who = text[m.start("who") : m.end("who")].strip().removeprefix("由")  # 由X会同Y opening a sentence
@@ -298,7 +303,9 @@ def _assign_divisions(clauses: list[Clause], divisions: list[tuple[DivisionRow, 
     """The body's section of each row's task takes the row's bodies, in every clause of it that names
     nobody itself: the one section whose title is the task (（一）扩大质押融资规模 for 扩大质押融资规模; a
     chapter's title gives them to all its items), or the one untitled item whose text opens with it. A
-    task that two sections could be is given to neither (a wrong department is worse than none)."""
+    task that two sections could be is given to neither, and so is a section with sections of its own that
+    several rows land on (rows that match only their chapter, 任务分类, say nothing of its items): a wrong
+    department is worse than none."""
     if not divisions:
         return clauses
     tables = {base for _, base in divisions}
@@ -312,45 +319,51 @@ def _assign_divisions(clauses: list[Clause], divisions: list[tuple[DivisionRow, 
         elif c.kind in ("clause", "intro", "lead"):
             for depth in range(1, len(c.section_path) + 1):
                 under.setdefault(c.section_path[:depth], []).append(i)
-    given: dict[int, tuple[list[str], list[str], str]] = {}
+    # each section's keys once: its title's, and (an untitled item's) its text's
+    keys_of = {
+        path: (task_key(path[-1]), task_key(clauses[members[0]].text) if clauses[members[0]].section_path == path else "")
+        for path, members in under.items()
+    }
+    landed: dict[tuple[str, ...], list[DivisionRow]] = {}
     for row, _ in divisions:
         keys = [k for k in map(task_key, row.tasks) if len(k) >= MIN_TASK_KEY]
-        found = [path for path, members in under.items() if any(_names_task(path, clauses[members[0]], k) for k in keys)]
+        found = [path for path, (title, body) in keys_of.items() if any(_names_task(title, body, k) for k in keys)]
         # a row naming an item and the chapter it is in (任务分类 夯实数字基础设施 / 具体任务 加快5G网络建设):
         # the item, the narrowest
         found = [path for path in found if not any(len(other) > len(path) and other[: len(path)] == path for other in found)]
-        if len(found) != 1:
-            continue
-        deps = parse_departments(row.bodies)
-        source = max(((start, cid) for start, cid in rows.items() if start <= row.span[0]), default=(0, ""))[1]
-        for i in under[found[0]]:
-            if clauses[i].departments:
-                continue
-            lead, support, _ = given.setdefault(i, ([], [], source))
-            for name in deps.lead:
-                _add(lead, name)
-            for name in deps.support:
-                _add(support, name)
+        if len(found) == 1:
+            landed.setdefault(found[0], []).append(row)
+    given: dict[int, tuple[list[str], list[str], str]] = {}
+    for path, hits in landed.items():
+        if len(hits) > 1 and len({clauses[i].section_path for i in under[path]}) > 1:
+            continue  # several rows on one chapter: which of its items each is, the table does not say
+        for row in hits:
+            deps = parse_departments(row.bodies)
+            source = max(((start, cid) for start, cid in rows.items() if start <= row.span[0]), default=(0, ""))[1]
+            for i in under[path]:
+                if clauses[i].departments:
+                    continue
+                lead, support, _ = given.setdefault(i, ([], [], source))
+                for name in deps.lead:
+                    _add(lead, name)
+                for name in deps.support:
+                    _add(support, name)
     out = list(clauses)
     for i, (lead, support, source) in given.items():
         out[i] = replace(out[i], departments=Departments(tuple(lead), tuple(n for n in support if n not in lead), source))
     return out
 
 
-def _names_task(path: tuple[str, ...], first: Clause, key: str) -> bool:
-    """Whether the section at ``path`` (``first`` its first clause) is the task ``key``: by its title, or,
-    untitled, by the words its text opens with."""
-    title = task_key(path[-1])
+def _names_task(title: str, body: str, key: str) -> bool:
+    """Whether a section (its title's key, and its text's when it is an untitled item) is the task ``key``."""
     if len(title) >= MIN_TASK_KEY and (title == key or key.startswith(title) or title.startswith(key)):
         return True
     if min(len(title), len(key)) >= 2 * MIN_TASK_KEY and (key in title or title in key):
         return True  # 钢铁与装备制造产业链 for 做强钢铁与装备制造产业链
-    if first.section_path != path or len(key) < 2 * MIN_TASK_KEY:
+    if not body or len(key) < 2 * MIN_TASK_KEY:
         return False
-    body = task_key(first.text)
     # its opening words, or a whole sentence of it copied into the table (a sentence is telling enough)
     return body.startswith(key) or (len(key) >= 3 * MIN_TASK_KEY and key in body)
-
 
 
 def glossary_clauses(text: str, structure: Structure, doc_id: str, region: str) -> list[Clause]:

@@ -55,7 +55,7 @@ def _header(cells: list[str]) -> dict | None:
     tasks = [i for i, c in enumerate(cells) if _TASK_COLUMN.search(c) and not _NOT_TASK.search(c)]
     if not bodies or not tasks:
         return None
-    return {"bodies": bodies, "tasks": tasks, "width": len(cells)}
+    return {"bodies": bodies, "tasks": tasks, "width": len(cells), "seq": bool(re.match(r"^(?:序\s*号|编\s*号)$", cells[0]))}
 
 
 def find_rows(text: str, start: int = 0, end: int | None = None) -> list[DivisionRow]:
@@ -84,8 +84,11 @@ def find_rows(text: str, start: int = 0, end: int | None = None) -> list[Divisio
         if columns is None:
             continue
         shift = len(cells) - columns["width"]
-        if shift not in (0, -1):  # a row one cell short has dropped its 序号: align from the right
+        if shift not in (0, -1):
             continue
+        if shift == -1 and columns["seq"] and cells[0].isdigit():
+            cells, shift = [*cells, ""], 0  # its last cell empty (备注, a line's trailing tab trimmed), not its 序号
+        # (else a row one cell short has dropped its 序号: align from the right)
         cell = {i: cells[i + shift] for i in range(max(0, -shift), columns["width"]) if 0 <= i + shift < len(cells)}
         tasks = tuple(cell.get(i, "") for i in columns["tasks"])
         bodies = "\n".join(f"{label}：{cell[i]}" for i, label in columns["bodies"] if cell.get(i))

@@ -7,10 +7,12 @@ province or prefecture the text names most often. A catalog row (data/catalog.cs
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import json
 import re
+from collections import Counter
 from dataclasses import fields, replace
 from pathlib import Path
 
@@ -215,20 +217,34 @@ def cite_names(documents) -> dict[str, str]:
     for region, docs in by_region.items():
         if len(docs) < 2:
             continue
-        types = [d.doc_type for d in docs]
+        types = Counter(d.doc_type for d in docs)
         own = {d.doc_id: _own_words(d) for d in docs}
+        ordered = sorted(own.values())
+        names = {}
         for d in docs:
-            if d.doc_type and types.count(d.doc_type) == 1:
+            if d.doc_type and types[d.doc_type] == 1:
                 word = d.doc_type
             else:  # the fewest of its title's first words (four characters at least) no other title starts with
-                others = [own[o.doc_id] for o in docs if o is not d]
                 word = own[d.doc_id]
                 for end in _word_ends(word):
-                    if end >= 4 and not any(o.startswith(word[:end]) for o in others):
+                    if end >= 4 and _starting_with(ordered, word[:end]) == 1:
                         word = word[:end]
                         break
-            out[d.doc_id] = f"{region} {word[:12]}".strip()
+                word = word[:12]
+            names[d.doc_id] = f"{region} {word}".strip()
+        # two that still read alike (a 十三五 and a 十四五 plan of one name): each with its period or year
+        alike = Counter(names.values())
+        for d in docs:
+            period = _PERIOD_WORD.search(simplify(d.title))
+            if alike[names[d.doc_id]] > 1 and period:
+                names[d.doc_id] += " " + period.group(0).strip("“”\"「」 ")
+        out.update(names)
     return out
+
+
+def _starting_with(ordered: list[str], prefix: str) -> int:
+    """How many of the sorted strings start with ``prefix`` (two binary searches)."""
+    return bisect.bisect_left(ordered, prefix + "\U0010ffff") - bisect.bisect_left(ordered, prefix)
 
 
 def _own_words(d: Document) -> str:

@@ -203,10 +203,13 @@ def _inside_tables(lines: list[tuple[int, str]]) -> set[int]:
     before a header row (序号 …, 指标 …: a second table of the same width starts there)."""
     filled = [(pos, line) for pos, line in lines if line.strip()]
     out = set()
-    for (_, above), (pos, line), (_, below) in zip(filled, filled[1:], filled[2:], strict=False):
+    first_row = ""  # the first row of the table the line above belongs to (its header)
+    for k, ((_, above), (pos, line), (_, below)) in enumerate(zip(filled, filled[1:], filled[2:], strict=False)):
+        if "\t" in above and (k == 0 or "\t" not in filled[k - 1][1]):
+            first_row = above
         cells = above.count("\t")
         if "\t" not in line and cells >= 2 and below.count("\t") == cells and not line.lstrip().startswith("附件"):
-            if not _HEADER_CELL.search(below):
+            if not _HEADER_CELL.search(below) and below.strip() != first_row.strip():
                 out.add(pos)
     return out
 

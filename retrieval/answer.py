@@ -38,6 +38,9 @@ NOT_STATED = "所收录的规划中没有找到写明所问{what}的条款。"
 YEAR_NOT_STATED = "所收录的规划中没有找到写明{asked}年数值的条款（最接近的条款写的是{stated}年的）。"
 YEAR_LABEL = "年份的数值"
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+# a year a figure is compared with or grows from (较2023年, 由2020年的3.2件): not the year the figure is of
+_FROM_YEAR = re.compile(r"(?:由|从|较|比|同比|相比)\s*(?:19|20)\d{2}\s*年")
+_LABEL_LINE = re.compile(r"^\s*[（(]?(?:责任|牵头|主责|配合|参与|协办)(?:单位|部门)\s*[：:]")
 NO_SUCH_SECTION = "所收录的文件中没有找到“{ref}”这一章节或条款。以下是最接近的条款，仅供参考。"
 NO_OWN_PLAN = "所收录的文件中没有{region}本级的文件（只有{below}的），其中没有找到直接相关的条款。"
 
@@ -259,7 +262,7 @@ def _year_note(pq, sentences) -> str:
     """For a figure question that names a year (到2030年…多少), when the quoted sentences name years and
     none is that one: say so (their figure is another year's, a 2025 target is no 2030 one)."""
     asked = dict.fromkeys(_YEAR.findall(pq.search_text))
-    stated = dict.fromkeys(y for s in sentences for y in _YEAR.findall(years_to_digits(s.text)))
+    stated = dict.fromkeys(y for s in sentences for y in _YEAR.findall(_FROM_YEAR.sub("", years_to_digits(s.text))))
     if not asked or not stated or set(asked) & set(stated):
         return ""
     return YEAR_NOT_STATED.format(asked="、".join(asked), stated="、".join(stated))
@@ -316,7 +319,16 @@ def _paragraph_departments(searcher, owner, pq, weights: Mapping[str, float]):
     clause with one list gives it whole."""
     base = owner.clause_id.partition("#")[0]
     parts = [owner] if owner.parts == 1 else [searcher.index.clause(f"{base}#{i}") for i in range(1, owner.parts + 1)]
-    paragraphs = [p for p in "\n".join(c.text for c in parts if c is not None).split("\n") if p.strip()]
+    parts = [c for c in parts if c is not None]
+    entry = searcher.index.document(owner.doc_id)
+    # the clause as written (its parts' spans in the document's text: a cut between parts is no paragraph)
+    whole = entry.text[parts[0].span[0] : parts[-1].span[1]] if entry is not None and parts else owner.text
+    paragraphs: list[str] = []
+    for line in whole.split("\n"):
+        if _LABEL_LINE.match(line) and paragraphs:
+            paragraphs[-1] += "\n" + line  # 牵头单位：… / 配合单位：… lines are the paragraph's above
+        elif line.strip():
+            paragraphs.append(line)
     named = [(p, d) for p in paragraphs if (d := parse_departments(p))]
     if len(named) < 2:
         return owner.departments

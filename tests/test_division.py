@@ -258,3 +258,27 @@ def test_a_table_flattened_one_cell_per_line_with_group_titles_and_sentence_cell
     assert last.text.startswith("二、实施数字化转型行动") and "建设一批智能工厂" in last.text
     assert last.departments.support == ("各县（市、区）政府",)
     assert clauses[("一、重点任务", "3.推进智能制造")].departments.lead == ("市工信局",)
+
+
+def test_a_row_whose_last_cell_is_empty_keeps_its_columns():
+    # 备注 left empty: the trailing tab is trimmed and the row had been read from the right, one column off
+    rows = find_rows(
+        "序号\t重点任务\t牵头单位\t配合单位\t完成时限\t备注\n1\t扩大质押融资规模\t市金融办\t市市场监管局\t2027年底\t\n"
+        "2\t完善风险补偿机制\t市财政局\t市市场监管局\t2026年6月"
+    )
+    assert [(r.tasks, r.bodies) for r in rows] == [
+        (("扩大质押融资规模",), "牵头单位：市金融办\n配合单位：市市场监管局"),
+        (("完善风险补偿机制",), "牵头单位：市财政局\n配合单位：市市场监管局"),
+    ]
+
+
+def test_rows_that_land_only_on_their_chapter_give_its_items_nothing():
+    # the stop-25 code review: two rows whose 任务分类 is the chapter and whose tasks match no item had given
+    # both items both rows' departments
+    plan = read_text(
+        "某市优化营商环境行动方案\n\n一、优化营商环境\n\n（一）深入推进放管服改革。压减审批事项。\n\n（二）健全社会信用体系。建设信用平台。\n\n"
+        "附件\n\n分工表\n\n序号\t任务分类\t具体任务\t牵头单位\n1\t优化营商环境\t深化审批制度改革工作\t市政务服务局\n"
+        "2\t优化营商环境\t加强信用体系建设工作\t市发展改革委\n"
+    )
+    items = [c for c in plan.clauses if c.section_path[:1] == ("一、优化营商环境",) and c.kind == "clause"]
+    assert len(items) == 2 and not any(c.departments for c in items)

@@ -1137,3 +1137,21 @@ def test_an_answer_never_quotes_a_heading_alone(tmp_path):
     )
     assert not ans.abstain and "严禁钢铁行业新增产能" in ans.sentences[0].text
     assert ans.sentences[0].text.startswith("二、强力推进大气污染防治攻坚战 调整")
+
+
+def test_labelled_lists_stay_with_their_paragraph_and_a_base_year_is_no_answer_year(tmp_path):
+    # the stop-25 code review: a 牵头单位：/配合单位： block counted as two paragraphs (配合单位 dropped); a
+    # base year (由2020年的…, 较2023年) made a right figure answer abstain
+    text = ("某市行动方案\n2025年1月1日\n一、重点任务\n（一）扩大知识产权质押融资规模。鼓励银行开发质押贷款产品。\n"
+            "牵头单位：市金融办\n配合单位：市市场监管局、市财政局\n（二）优化服务。建设服务平台。\n")
+    ans = _answer_on_one_plan(tmp_path, "plan.txt", text, "扩大知识产权质押融资规模由哪些单位负责？")
+    assert ans.departments == ("市金融办", "市市场监管局", "市财政局")
+    (tmp_path / "b").mkdir()
+    text = ("某市规划\n2021年12月1日\n一、发展目标\n每万人口高价值发明专利拥有量由2020年的3.2件提高到2025年的6件。\n"
+            "二、重点任务\n加强保护。\n")
+    ans = _answer_on_one_plan(tmp_path / "b", "plan.txt", text, "到2025年每万人口高价值发明专利拥有量要达到多少？")
+    assert not ans.abstain and not ans.year_note
+    (tmp_path / "c").mkdir()
+    text = "某区2024年工作要点\n2024年1月1日\n一、工作目标\n知识产权质押登记金额较2023年增长15%以上。\n二、重点任务\n加强保护。\n"
+    ans = _answer_on_one_plan(tmp_path / "c", "plan.txt", text, "2024年知识产权质押登记金额要增长多少？")
+    assert not ans.abstain and "15%" in ans.text

@@ -356,3 +356,15 @@ def test_a_heading_between_two_tables_of_one_width_stays_a_heading():
     )
     assert ("第一章 主要目标", "（二）社会指标") in paths(plan)
     assert [i.name for i in plan.indicators] == ["地区生产总值", "人均寿命"]
+
+
+def test_a_heading_before_a_second_table_with_the_first_ones_header_stays_a_heading():
+    # the stop-25 code review: a header without a listed word (项目 | 建设内容 | 总投资) had lost the heading
+    from tests.test_unseen_shapes import paths, read_text
+
+    header = "项目\t建设内容\t总投资（亿元）\n"
+    plan = read_text(
+        "某市规划\n一、重点项目\n（一）交通项目\n" + header + "轨道交通\t建设1号线\t120\n快速路\t建设环线\t30\n"
+        "（二）产业项目\n" + header + "产业园\t建设标准厂房\t20\n数据中心\t建设机房\t15\n二、保障措施\n加强领导。\n"
+    )
+    assert ("一、重点项目", "（二）产业项目") in paths(plan)

@@ -592,3 +592,9 @@ def test_a_subject_opening_with_a_verb_is_no_body():
     assert not parse_departments("坚持政府牵头，社会参与。")
     assert not parse_departments("健全党委统一领导、政府负责、党委农村工作部门统筹协调的领导体制。").lead
     assert parse_departments("推进改革。（由市商务局牵头）").lead == ("市商务局",)
+
+
+def test_notes_that_are_sentences_name_no_bodies():
+    # the stop-25 code review: a verb-first lead note, and a 负责落实 note whose first part is a sentence
+    assert not parse_departments("建立多元投入机制（坚持政府牵头）")
+    assert not parse_departments("（纳入市政府对各区政府的考核，市督查室负责落实）").lead
