@@ -43,6 +43,9 @@ class SourceEntry:
     mtime_ns: int = 0  # its modification time then; 0 when it was too recent to trust (sources.RACY_NS)
     content: str = ""  # build.content_key of its cleaned text (duplicates are found without reading it)
     overrides: str = ""  # sha256 of its catalog row and sidecar (sources.overrides_digest)
+    # its status-change time then (a file restored with its old size and mtime, touch -r or cp -p, has a
+    # new one, which no one can set back); 0 in manifests written before: the mtime alone decides
+    ctime_ns: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,8 @@ records for each indexed source, beside its sha256, the file's size and modifica
 key of its cleaned text (duplicates are found without it) and a digest of what overrides its metadata
 (its catalog row and ``.meta.json`` sidecar). The next build looks at each plan file (``SourceScan``):
 
-- the same size and mtime as recorded: unchanged, the file is not even read;
+- the same size, mtime and ctime as recorded: unchanged, the file is not even read (a file restored
+  with its old size and mtime, by touch -r or cp -p, has a new ctime);
 - otherwise it is hashed: the same sha256 is unchanged too (a touch, a copy), its new stamp recorded;
 - an unchanged file with the same overrides digest, under the same parser version and build packs
   (``parse_same``), is a ``KnownSource``: the build takes its document, text, headings, clauses and
@@ -47,6 +48,7 @@ class Stamp:
     size: int
     mtime_ns: int  # 0: too recent to trust
     overrides: str  # overrides_digest
+    ctime_ns: int = 0  # its status-change time
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +107,7 @@ class SourceScan:
             return None  # reading it reports why
         overrides, problems = overrides_digest(path, catalog)
         mtime = st.st_mtime_ns if st.st_mtime_ns < self._trusted_before else 0
-        self.stamps[path.name] = Stamp(st.st_size, mtime, overrides)
+        self.stamps[path.name] = Stamp(st.st_size, mtime, overrides, st.st_ctime_ns)
         blank = self._blank.get(path.name)
         if blank is not None and self._unchanged(path, st, blank.size, blank.mtime_ns, blank.sha256):
             from .ocr import engine_id
@@ -117,13 +119,14 @@ class SourceScan:
         old = self._old.get(path.name)
         if old is None or not old.content or old.overrides != overrides:
             return None
-        if not self._unchanged(path, st, old.size, old.mtime_ns, old.sha256):
+        if not self._unchanged(path, st, old.size, old.mtime_ns, old.sha256, old.ctime_ns):
             return None
-        return KnownSource(replace(old, size=st.st_size, mtime_ns=mtime, overrides=overrides), problems)
+        return KnownSource(replace(old, size=st.st_size, mtime_ns=mtime, overrides=overrides, ctime_ns=st.st_ctime_ns), problems)
 
-    def _unchanged(self, path: Path, st, size: int, mtime_ns: int, sha256: str) -> bool:
-        """The file as recorded: the same size and (trusted) mtime, else the same sha256 (counted)."""
-        if mtime_ns and (size, mtime_ns) == (st.st_size, st.st_mtime_ns):
+    def _unchanged(self, path: Path, st, size: int, mtime_ns: int, sha256: str, ctime_ns: int = 0) -> bool:
+        """The file as recorded: the same size, (trusted) mtime and, where recorded, ctime, else the same
+        sha256 (counted)."""
+        if mtime_ns and (size, mtime_ns) == (st.st_size, st.st_mtime_ns) and ctime_ns in (0, st.st_ctime_ns):
             return True
         self.hashed += 1
         try:
@@ -158,7 +161,7 @@ class SourceScan:
         doc = plan.document
         stamp = self.stamps.get(doc.source)
         return SourceEntry(doc.source, doc.sha256, doc.doc_id, len(plan.clauses), doc.ocr_pages,
-                           *((stamp.size, stamp.mtime_ns, content, stamp.overrides) if stamp else ()))
+                           *((stamp.size, stamp.mtime_ns, content, stamp.overrides, stamp.ctime_ns) if stamp else ()))
 
 
 def plans_from_index(index, known: list[KnownSource]) -> dict[str, ParsedPlan] | None:

@@ -125,7 +125,15 @@ def test_an_unchanged_file_is_not_read_and_a_touched_one_only_hashed(tmp_path, p
     os.utime(data / PLANS[1].name, ns=(PAST + 10**9, PAST + 10**9))  # touched: same bytes, new mtime
     report = build_index(data, index, embedder=_embedder())
     assert report.up_to_date and report.parsed == 0 and hashed == [PLANS[1].name] and parses == []
-    # the same size and mtime but other bytes would pass unseen: --force parses everything
+    # other bytes of the same size, the old mtime set back (touch -r, cp -p): the new ctime gives it away
+    plan = data / PLANS[2].name
+    text = plan.read_bytes()
+    plan.write_bytes(text.replace("知识产权".encode(), "知識產權".encode(), 1) if "知识产权".encode() in text else text[::-1])
+    os.utime(plan, ns=(PAST, PAST))
+    hashed.clear()
+    report = build_index(data, index, embedder=_embedder())
+    assert not report.up_to_date and PLANS[2].name in hashed and parses == [PLANS[2].name]
+    # --force parses everything
     parses.clear()
     assert build_index(data, index, embedder=_embedder(), force=True).parsed == 3 and len(parses) == 3
 
