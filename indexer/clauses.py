@@ -57,10 +57,13 @@ _GROUP = re.compile(r"等?(?:有关|相关)?(?:部门|单位|机构)")  # the li
 # A labelled list of bodies: 责任单位：A、B (a line of its own) or （责任单位：A、B） (a note, which may wrap
 # across lines). 牵头 names the lead and 配合 / 参与 / 协办 the others; 责任单位 alone names the lead first and
 # the bodies that share the work after it (the usual 列第一位者为牵头单位).
+_LABELS = "责任单位|责任部门|牵头单位|牵头部门|主责单位|配合单位|配合部门|参与单位|协办单位"
 _LABELLED = re.compile(
-    r"(?:(?<=\n)|^|(?<=[。；;])|[（(])[^\S\n]*(?P<label>责任单位|责任部门|牵头单位|牵头部门|主责单位|配合单位|配合部门|参与单位|协办单位)"
+    rf"(?:(?<=\n)|^|(?<=[。；;])|[（(])[^\S\n]*(?P<label>{_LABELS})"
     r"\s*[：:]\s*(?P<names>(?:[^。；;（）()\n]|[（(][^（）()\n]{1,20}[）)]){2,300})"
 )
+# a line that is such a list (牵头单位：… / （配合单位：…）): the paragraph above it is what it names bodies for
+LABELLED_LINE = re.compile(rf"^\s*[（(]?(?:{_LABELS})\s*[：:]")
 _LABELLED_WRAPPED = re.compile(
     r"[（(](?:责任|牵头|主责|配合|参与|协办)(?:单位|部门)\s*[：:](?:[^（）()]|[（(][^（）()]{0,20}[）)]){2,300}[）)]"
 )

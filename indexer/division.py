@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from .numbering import match_number
+from .tables import _SEQ_HEADER, _cells
 
 # The header cells of the columns of bodies (牵头单位, 牵头责任部门, 配合单位（部门）…), each read as the list
 # a 「label：…」 line of its role would be: who leads, who is responsible (the first named leads), who helps.
@@ -21,7 +22,6 @@ _BODY_COLUMN = re.compile(r"^(?P<role>牵头|主责|责任|配合|参与|协办|
 _ROLE_LABEL = {"牵头": "牵头单位", "主责": "牵头单位", "责任": "责任单位"}  # the others: 配合单位
 _TASK_COLUMN = re.compile(r"任务|措施|举措|事项|工作|内容")
 _NOT_TASK = re.compile(r"单位|部门|时限|时间|进度|序号|编号|备注|成果|目标|指标")
-_CELL_SPLIT = re.compile(r"\t")
 MIN_ROWS = 2
 
 
@@ -43,10 +43,6 @@ class DivisionRow:
         return named[0] if len(named[0]) <= 30 and not specific else named[-1][:40]
 
 
-def _cells(line: str) -> list[str]:
-    return [c.strip() for c in _CELL_SPLIT.split(line.strip(" \n\u3000"))]
-
-
 def _header(cells: list[str]) -> dict | None:
     bodies = [
         (i, _ROLE_LABEL.get(m.group("role"), "配合单位")) for i, c in enumerate(cells)
@@ -55,7 +51,7 @@ def _header(cells: list[str]) -> dict | None:
     tasks = [i for i, c in enumerate(cells) if _TASK_COLUMN.search(c) and not _NOT_TASK.search(c)]
     if not bodies or not tasks:
         return None
-    return {"bodies": bodies, "tasks": tasks, "width": len(cells), "seq": bool(re.match(r"^(?:序\s*号|编\s*号)$", cells[0]))}
+    return {"bodies": bodies, "tasks": tasks, "width": len(cells), "seq": bool(_SEQ_HEADER.match(cells[0]))}
 
 
 def find_rows(text: str, start: int = 0, end: int | None = None) -> list[DivisionRow]:

@@ -34,7 +34,9 @@ class Document:
     cite_name: str = ""
 
     def to_json(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        del data["cite_name"]  # derived from the other documents when an index is opened, never stored
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> Document:

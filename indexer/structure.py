@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from . import furniture
+from .division import _header
 from .doctypes import names_a_type
 from .glossary import Glossary, find_glossaries
 from .numbering import (
@@ -28,6 +29,7 @@ from .numbering import (
     label_separator,
     match_number,
 )
+from .tables import _cells, _columns
 
 _SENTENCE_END_BEFORE = re.compile(r"[。；;!！?？）)]\s*")
 _FIRST_CHILD = re.compile(r"(?<=[\u4e00-\u9fff])(?=[（(][一1][）)]|1[.．、](?!\d))")
@@ -209,13 +211,15 @@ def _inside_tables(lines: list[tuple[int, str]]) -> set[int]:
             first_row = above
         cells = above.count("\t")
         if "\t" not in line and cells >= 2 and below.count("\t") == cells and not line.lstrip().startswith("附件"):
-            if not _HEADER_CELL.search(below) and below.strip() != first_row.strip():
+            if not _a_header(below) and below.strip() != first_row.strip():
                 out.add(pos)
     return out
 
 
-# A cell that names a column (a table's header row), not a value
-_HEADER_CELL = re.compile(r"(?:^|\t)\s*(?:序\s*号|编\s*号|指\s*标(?:名称)?|项目名称|类\s*别|重点任务|主要任务|任务)\s*(?:\t|$)")
+def _a_header(line: str) -> bool:
+    """Whether a row names columns, as the table readers recognise a header (指标 / 2025年 …, 重点任务 / 牵头单位 …)."""
+    cells = _cells(line)
+    return _columns(cells) is not None or _header(cells) is not None
 
 
 def make_label(scheme: str, value: int, title: str) -> str:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
-from indexer.clauses import parse_departments
+from indexer.clauses import LABELLED_LINE, parse_departments
 from indexer.division import task_key
 from indexer.numbering import canonical, match_number
 from indexer.sentences import sentence_spans
@@ -40,7 +40,6 @@ YEAR_LABEL = "年份的数值"
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 # a year a figure is compared with or grows from (较2023年, 由2020年的3.2件): not the year the figure is of
 _FROM_YEAR = re.compile(r"(?:由|从|较|比|同比|相比)\s*(?:19|20)\d{2}\s*年")
-_LABEL_LINE = re.compile(r"^\s*[（(]?(?:责任|牵头|主责|配合|参与|协办)(?:单位|部门)\s*[：:]")
 NO_SUCH_SECTION = "所收录的文件中没有找到“{ref}”这一章节或条款。以下是最接近的条款，仅供参考。"
 NO_OWN_PLAN = "所收录的文件中没有{region}本级的文件（只有{below}的），其中没有找到直接相关的条款。"
 
@@ -325,7 +324,7 @@ def _paragraph_departments(searcher, owner, pq, weights: Mapping[str, float]):
     whole = entry.text[parts[0].span[0] : parts[-1].span[1]] if entry is not None and parts else owner.text
     paragraphs: list[str] = []
     for line in whole.split("\n"):
-        if _LABEL_LINE.match(line) and paragraphs:
+        if LABELLED_LINE.match(line) and paragraphs:
             paragraphs[-1] += "\n" + line  # 牵头单位：… / 配合单位：… lines are the paragraph's above
         elif line.strip():
             paragraphs.append(line)
