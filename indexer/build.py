@@ -46,7 +46,7 @@ from .manifest import (
     read_manifest,
     vector_index_spec,
 )
-from .read import read_folder
+from .read import folder_catalog, read_folder
 from .records import Clause, Document, ParsedPlan
 from .sentences import sentence_spans
 from .sources import KnownSource, SourceScan, plans_from_index
@@ -193,7 +193,8 @@ def build_index(
             old_manifest = None
         old_sources = {s.source: s.sha256 for s in old_manifest.sources} if old_manifest else {}
         read_started = time.perf_counter()
-        scan = SourceScan(old_manifest, reuse=not force)
+        catalog = folder_catalog(data_dir, old_manifest.catalog if old_manifest else None)
+        scan = SourceScan(old_manifest, reuse=not force, catalog=catalog)
         plans, skipped, duplicates, repeated = _read_all(data_dir, progress, prefer=set(old_sources), reuse=scan)
         promoted = [p.entry.source for p in plans if isinstance(p, KnownSource) and p.entry.source not in old_sources]
         if promoted:  # a known duplicate whose original went: the index does not hold it, so read it now
@@ -237,7 +238,7 @@ def build_index(
             read_started = time.perf_counter()
             whole, old_index = _whole_plans(plans, index_dir)
             if whole is None:  # the index does not hold the unchanged sources whole: read them all again
-                scan = SourceScan(old_manifest, reuse=False)
+                scan = SourceScan(old_manifest, reuse=False, catalog=catalog)
                 whole, skipped, duplicates, repeated = _read_all(data_dir, progress, prefer=set(old_sources), reuse=scan)
                 parsed = len(whole)
             read_seconds = round(read_seconds + time.perf_counter() - read_started, 2)
@@ -394,6 +395,7 @@ def _write_build(plans, skipped, duplicates, old_manifest, index_dir, embedder, 
         duplicates=duplicates,
         duplicate_sources=repeated,
         unreadable_sources=scan.blank_entries(skipped) if scan is not None else (),
+        catalog=scan.catalog.rows if scan is not None and scan.catalog is not None else {},
         vector_index=vector_index_spec(len(clauses), len(sentence_texts), ann_threshold),
         runtime=runtime_of(embedder),
     )
@@ -502,6 +504,7 @@ def _append(plans, skipped, duplicates, old_manifest, index_dir, embedder, token
         duplicates=duplicates,
         duplicate_sources=repeated,
         unreadable_sources=scan.blank_entries(skipped) if scan is not None else (),
+        catalog=scan.catalog.rows if scan is not None and scan.catalog is not None else old_manifest.catalog,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 2),
         tombstones=tombstones,
@@ -679,7 +682,7 @@ def _read_all(
         raise IndexNotFound(f"no plans folder at {data_dir}")
     plans: list[ParsedPlan | KnownSource] = []
     skipped: list[UnreadableSource] = []
-    results = list(read_folder(data_dir, reuse))
+    results = list(read_folder(data_dir, reuse, *((reuse.catalog, reuse.ids) if reuse is not None else ())))
     for i, result in enumerate(results, 1):
         (skipped if isinstance(result, UnreadableSource) else plans).append(result)
         progress("read", i, len(results))

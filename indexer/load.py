@@ -203,6 +203,13 @@ _BOMS = (
 )
 
 
+def decode_text(where: str, data: bytes) -> str:
+    """Text of a small text file the operator writes (catalog.csv, a .meta.json sidecar) as any editor
+    saves it: UTF-8 with or without BOM, UTF-16, GB18030 (Excel's "CSV" on Chinese Windows) or Big5.
+    Raises UnreadableSource when it is none of them."""
+    return _decode(where, data)[0]
+
+
 def _strict(data: bytes, encoding: str) -> str | None:
     try:
         return data.decode(encoding)

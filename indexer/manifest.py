@@ -127,6 +127,10 @@ class Manifest:
     # The files of ``skipped`` that hold no text an OCR engine can read, as of this build (UnreadableEntry);
     # absent from manifests written before: those files are read again, once.
     unreadable_sources: tuple[UnreadableEntry, ...] = ()
+    # The catalog rows (data/catalog.csv: source -> fields) this build applied. When the catalog later cannot
+    # be read (saved in another format, a column renamed), the next build applies these instead of dropping
+    # every correction it held. Absent from manifests written before: {}.
+    catalog: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -169,6 +173,7 @@ class Manifest:
                 ),
                 duplicate_sources=tuple(SourceEntry(**s) for s in data.get("duplicate_sources", [])),
                 unreadable_sources=tuple(UnreadableEntry(**u) for u in data.get("unreadable_sources", [])),
+                catalog=_catalog(data.get("catalog", {})),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise IndexDamaged(f"the index manifest is incomplete or damaged ({err}); rebuild the index") from err
@@ -214,6 +219,12 @@ def _segment_folder(name) -> str:
 def _part_folder(name) -> str:
     """A tombstone's part: "" (the base) or a segment's folder."""
     return "" if name == "" else _segment_folder(name)
+
+
+def _catalog(data) -> dict[str, dict[str, str]]:
+    if not isinstance(data, dict):
+        raise TypeError("catalog is not an object")
+    return {str(k): {str(f): str(v) for f, v in row.items()} for k, row in data.items() if isinstance(row, dict)}
 
 
 def _vector_index(data) -> dict:

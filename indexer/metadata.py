@@ -135,11 +135,13 @@ def load_catalog(data_dir: Path) -> dict[str, dict[str, str]]:
         return {}
     if not inside(path, Path(data_dir)):
         raise UnreadableSource(str(path), "catalog is a link to a file outside the plans folder; ignored")
+    from .load import decode_text
+
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = decode_text(str(path), path.read_bytes())
         rows = list(csv.DictReader(io.StringIO(text, newline="")))
-    except UnicodeDecodeError:
-        raise UnreadableSource(str(path), "catalog is not UTF-8 text (save it as CSV UTF-8); ignored") from None
+    except UnreadableSource as err:
+        raise UnreadableSource(str(path), f"catalog is not text ({err.reason}); ignored") from None
     except (OSError, csv.Error) as err:
         raise UnreadableSource(str(path), f"catalog cannot be read ({err}); ignored") from None
     if rows and "source" not in rows[0]:
@@ -167,10 +169,12 @@ def read_sidecar(source_path: Path) -> dict[str, str]:
         return {}
     if not inside(sidecar, source_path.parent):
         raise UnreadableSource(str(sidecar), "metadata file is a link to a file outside the plans folder; ignored")
+    from .load import decode_text
+
     try:
-        data = json.loads(sidecar.read_bytes().decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise UnreadableSource(str(sidecar), "metadata file is not UTF-8 text; ignored") from None
+        data = json.loads(decode_text(str(sidecar), sidecar.read_bytes()))
+    except UnreadableSource as err:
+        raise UnreadableSource(str(sidecar), f"metadata file is not text ({err.reason}); ignored") from None
     except ValueError as err:
         raise UnreadableSource(str(sidecar), f"metadata file is not valid JSON ({err}); ignored") from None
     except OSError as err:

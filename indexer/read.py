@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .clauses import make_clauses, number_path
@@ -25,15 +26,39 @@ def doc_id_for(name: str) -> str:
     return re.sub(r"[^\w\-.\u4e00-\u9fff]+", "_", stem).strip("_") or "document"
 
 
-def read_plan(path: str | Path, catalog: dict[str, dict[str, str]] | None = None) -> ParsedPlan:
-    """Read one plan. Raises UnreadableSource (with the file and the reason) when it cannot."""
+def doc_ids(names: list[str], known: dict[str, str] | None = None) -> dict[str, str]:
+    """Each plan file's document id (by file name). Files whose names give one id (规划.txt beside 规划.docx
+    with other text, 「青海 规划.txt」 beside 「青海_规划.txt」) are all indexed: the one that held the id in the
+    last build (``known``: file name -> id), else the first by name, keeps it; each other one gets it with
+    a suffix from its own file name, so no id changes while its file stays."""
+    known = known or {}
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in sorted(names, key=lambda n: n not in known):  # the last build's ids first
+        was = known.get(name)
+        base = doc_id_for(name)
+        if was and was not in taken and (was == base or was.startswith(base + "-")):
+            out[name] = was
+        elif base not in taken:
+            out[name] = base
+        else:
+            out[name] = f"{base}-{hashlib.sha256(name.encode('utf-8')).hexdigest()[:6]}"
+        taken.add(out[name])
+    return out
+
+
+def read_plan(
+    path: str | Path, catalog: dict[str, dict[str, str]] | None = None, doc_id: str | None = None
+) -> ParsedPlan:
+    """Read one plan (as document ``doc_id``, by default the file name's ``doc_id_for``). Raises
+    UnreadableSource (with the file and the reason) when it cannot."""
     path = Path(path)
     source = load_source(path)
     text = clean_text(source.text)
     if not text.strip():
         raise UnreadableSource(str(path), "no text left after cleaning")
     structure = parse_structure(text)
-    doc_id = doc_id_for(path.name)
+    doc_id = doc_id or doc_id_for(path.name)
     document = infer_document(
         text, (structure.body_span[0], structure.metadata_end), structure.title_line, doc_id=doc_id,
         source=path.name, sha256=source.sha256,
@@ -199,25 +224,52 @@ def scan_folder(data_dir: str | Path) -> tuple[list[Path], list[UnreadableSource
     return plans, skipped
 
 
-def read_folder(data_dir: str | Path, reuse: Callable | None = None) -> Iterator[ParsedPlan | UnreadableSource]:
+@dataclass(frozen=True, slots=True)
+class FolderCatalog:
+    """The catalog rows a build applies (source -> fields) and, when data/catalog.csv cannot be used, why."""
+
+    rows: dict[str, dict[str, str]]
+    problem: UnreadableSource | None = None
+
+
+def folder_catalog(data_dir: str | Path, last: dict[str, dict[str, str]] | None = None) -> FolderCatalog:
+    """The folder's catalog.csv; when it cannot be used, the rows the last build applied (``last``, from its
+    manifest) instead of none: a catalog saved in another format must not drop every correction it held."""
+    try:
+        return FolderCatalog(load_catalog(Path(data_dir)))
+    except UnreadableSource as err:
+        if not last:
+            return FolderCatalog({}, err)
+        reason = err.reason.removesuffix("; ignored")
+        kept = f"{reason}; the last build's catalog ({len(last)} rows) is applied until it is fixed"
+        return FolderCatalog(dict(last), UnreadableSource(err.path, kept))
+
+
+def read_folder(
+    data_dir: str | Path, reuse: Callable | None = None, catalog: FolderCatalog | None = None,
+    known_ids: dict[str, str] | None = None,
+) -> Iterator[ParsedPlan | UnreadableSource]:
     """Read every plan of a folder; a file that fails yields its error instead, the others still load.
-    A catalog or a ``.meta.json`` sidecar that cannot be used is yielded as an error too, and ignored.
+    A catalog or a ``.meta.json`` sidecar that cannot be used is yielded as an error too, and ignored
+    (``catalog``, when given, is the catalog to apply: ``folder_catalog``). Document ids are ``doc_ids``'s,
+    keeping the last build's (``known_ids``).
 
     ``reuse(path, catalog)``, when given, is asked first for each plan file: what it returns instead of a
     parse (a build's record of an unchanged source, ``indexer.sources``, with its ``problems``), or None
     to read the file."""
-    try:
-        catalog = load_catalog(Path(data_dir))
-    except UnreadableSource as err:
-        catalog = {}
-        yield err
+    if catalog is None:
+        catalog = folder_catalog(data_dir)
+    if catalog.problem is not None:
+        yield catalog.problem
+    rows = catalog.rows
     paths, left_out = scan_folder(data_dir)
     yield from left_out
+    ids = doc_ids([p.name for p in paths if p.suffix.lower() in SUPPORTED_SUFFIXES], known_ids)
     for path in paths:
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             yield UnreadableSource(str(path), f"unsupported file type {path.suffix or '(none)'}")
             continue
-        kept = reuse(path, catalog) if reuse is not None else None
+        kept = reuse(path, rows) if reuse is not None else None
         if isinstance(kept, UnreadableSource):  # known to hold no text (a blank scan): not read again
             yield kept
             continue
@@ -226,7 +278,7 @@ def read_folder(data_dir: str | Path, reuse: Callable | None = None) -> Iterator
             yield from kept.problems
             continue
         try:
-            plan = read_plan(path, catalog)
+            plan = read_plan(path, rows, ids[path.name])
         except UnreadableSource as err:
             yield err
             continue

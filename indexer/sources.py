@@ -92,7 +92,10 @@ class SourceScan:
     (see the module docstring), None for one to parse. Remembers the stamp of every plan file it saw
     (``stamps``, by file name) and how many it had to hash (``hashed``). ``reuse`` False: stamps only."""
 
-    def __init__(self, old: Manifest | None, reuse: bool = True):
+    def __init__(self, old: Manifest | None, reuse: bool = True, catalog=None):
+        self.catalog = catalog  # the catalog this build applies (read.FolderCatalog), None: read_folder's own
+        # each file's document id in the last build, kept while the file stays (read.doc_ids)
+        self.ids = {e.source: e.doc_id for e in (*old.duplicate_sources, *old.sources)} if old else {}
         same = reuse and parse_same(old)
         self._old = {e.source: e for e in (*old.duplicate_sources, *old.sources)} if same else {}
         self._blank = {e.source: e for e in old.unreadable_sources} if same else {}

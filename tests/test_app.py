@@ -645,6 +645,11 @@ def test_upload_conflicts_never_lose_a_file(tmp_path):
     replaced = save_upload("plan.md", GOOD_PLAN.replace("风险", "损失").encode(), data, on_conflict="overwrite")
     assert (replaced.name, replaced.status) == ("plan.md", "replaced")
     assert sorted(p.name for p in data.iterdir() if not p.name.startswith(".")) == ["plan.md", "plan_2.txt"]
+    # the file it replaced (other suffix, same document id) is withdrawn, not deleted; so is one of the same name
+    again = save_upload("plan.md", GOOD_PLAN.replace("风险", "危险").encode(), data, on_conflict="overwrite")
+    assert again.status == "replaced" and "移入 .withdrawn/" in outcome_line(UploadOutcome("plan.md", again))
+    kept = {p.name.split("-", 2)[-1]: p.read_bytes() for p in (data / ".withdrawn").iterdir()}
+    assert kept == {"plan.txt": GOOD_PLAN.encode(), "plan.md": GOOD_PLAN.replace("风险", "损失").encode()}
 
 
 def test_unreadable_upload_is_not_saved(tmp_path):

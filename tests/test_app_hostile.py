@@ -192,6 +192,8 @@ def test_every_reason_the_reader_gives_reads_in_chinese_on_the_page():
 
     reasons |= {pdf.NO_TEXT} | {pdf._missing_piece(m) for m in ("jbig2dec binary is not available.", "brotli is required", "")}
     assert len(reasons) > 20
+    assert reason_text("catalog has no 'source' column naming each plan's file; the last build's catalog (12 rows) "
+                       "is applied until it is fixed") == "目录文件 catalog.csv 无法使用，暂沿用上次构建时的目录（12 行）；修正后重新构建即可"
     assert reason_text("same document id as 规划.docx") == "与 规划.docx 的文件名（不计扩展名）相同，未重复收录；请改名或移出其中一个"
     allowed = {"PDF", "DOCX", "TXT", "MD", "HTML", "UTF", "GB", "Big", "Word", "AES", "OCR", "cryptography", "doc",
                "docx", "catalog", "csv", "JBIG", "jbig", "dec", "Brotli", "brotli"}

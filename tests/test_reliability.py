@@ -187,8 +187,8 @@ def test_a_read_racing_a_swap_loads_the_new_index(built, data_dir, monkeypatch):
     [
         (f"{PLANS[0]}.meta.json", b'{"region": "x",', "not valid JSON"),
         (f"{PLANS[0]}.meta.json", b'["region", "x"]', "one JSON object"),
-        (f"{PLANS[0]}.meta.json", b'{"region": "\xff"}', "not UTF-8"),
-        ("catalog.csv", "source,region\n规划.txt,山东省\n".encode("gbk"), "not UTF-8"),
+        (f"{PLANS[0]}.meta.json", b'{"region": "\xff\xfe\x00\x00\xff"}', "not text"),
+        ("catalog.csv", b"\xff\xfe\xfe\xff\x81", "not text"),
         ("catalog.csv", b"file,region\nx.txt,y\n", "no 'source' column"),
     ],
 )
@@ -200,6 +200,61 @@ def test_bad_metadata_is_reported_and_every_plan_still_indexes(data_dir, tmp_pat
     manifest = read_manifest(tmp_path / "index")
     assert manifest.counts["documents"] == 3
     assert any(source == name and reason in why for source, why in manifest.skipped)
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-16", "utf-8-sig", "big5"])
+def test_a_catalog_or_sidecar_saved_as_excel_or_notepad_saves_it_is_applied(data_dir, encoding):
+    # Excel's 「CSV」 on Chinese Windows is GBK: every correction it held had been dropped as "not UTF-8"
+    (data_dir / "catalog.csv").write_bytes(f"source,region,issuer\n{PLANS[0]},海南省,海南省人民政府\n".encode(encoding))
+    (data_dir / f"{PLANS[1]}.meta.json").write_bytes('{"title": "測試條例"}'.encode(encoding))
+    plans = {p.document.source: p.document for p in read_folder(data_dir)}
+    assert (plans[PLANS[0]].region, plans[PLANS[0]].issuer) == ("海南省", "海南省人民政府")
+    assert plans[PLANS[1]].title == "測試條例"
+
+
+def test_a_catalog_that_can_no_longer_be_read_keeps_the_last_builds_corrections(data_dir, tmp_path, capsys):
+    index = tmp_path / "index"
+    (data_dir / "catalog.csv").write_text(f"source,region\n{PLANS[0]},海南省\n", encoding="utf-8")
+    assert build_cli(data_dir, index) == 0
+    doc_id = next(s.doc_id for s in read_manifest(index).sources if s.source == PLANS[0])
+    assert load_index(index).document(doc_id).document.region == "海南省"
+    (data_dir / "catalog.csv").write_text(f"文件,region\n{PLANS[0]},海南省\n", encoding="utf-8")  # column renamed
+    capsys.readouterr()
+    for _ in range(2):  # and the build after it still does
+        assert build_cli(data_dir, index) == 0
+        out = capsys.readouterr().out
+        assert "no 'source' column" in out and "last build's catalog (1 rows) is applied" in out
+        assert load_index(index).document(doc_id).document.region == "海南省"
+    (data_dir / "catalog.csv").unlink()  # taken away on purpose: nothing to keep
+    assert build_cli(data_dir, index) == 0
+    assert load_index(index).document(doc_id).document.region != "海南省"
+    assert read_manifest(index).catalog == {}
+
+
+def test_files_whose_names_give_one_document_id_are_all_indexed_and_keep_their_ids(data_dir, tmp_path):
+    # 「青海 规划.txt」 beside 「青海_规划.txt」, or plan.txt beside plan.md with other text: one had been
+    # dropped with "same document id as …"
+    index = tmp_path / "index"
+
+    def other(name: str, plan: str) -> None:  # another plan's text, not a duplicate of it
+        (data_dir / name).write_text((FIXTURES / plan).read_text(encoding="utf-8") + "\n附：" + name + "\n", encoding="utf-8")
+
+    other("青海_规划.txt", PLANS[0])
+    build_index(data_dir, index, embedder=FakeEmbedder(32))
+    first = {s.source: s.doc_id for s in read_manifest(index).sources}
+    other("青海 规划.txt", PLANS[1])  # sorts before 青海_规划.txt
+    other("青海_规划.md", PLANS[2])
+    report = build_index(data_dir, index, embedder=FakeEmbedder(32))
+    assert not report.skipped
+    ids = {s.source: s.doc_id for s in read_manifest(index).sources}
+    assert ids["青海_规划.txt"] == first["青海_规划.txt"] == "青海_规划"  # links to it still open it
+    assert len(set(ids.values())) == len(ids) == 6
+    assert all(ids[n].startswith("青海_规划-") for n in ("青海 规划.txt", "青海_规划.md"))
+    loaded = load_index(index)
+    assert {loaded.document(i).document.source for i in ids.values()} == set(ids)
+    fresh = tmp_path / "fresh"
+    build_index(data_dir, fresh, embedder=FakeEmbedder(32))
+    assert len({s.doc_id for s in read_manifest(fresh).sources}) == 6
 
 
 def test_outline_warns_about_a_bad_sidecar_and_still_prints(data_dir, capsys):

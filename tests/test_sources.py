@@ -33,7 +33,7 @@ def parses(monkeypatch):
     """The names of the files read_plan parsed (every build reads through read.read_folder)."""
     seen: list[str] = []
     real = read.read_plan
-    monkeypatch.setattr(read, "read_plan", lambda path, catalog=None: seen.append(Path(path).name) or real(path, catalog))
+    monkeypatch.setattr(read, "read_plan", lambda path, catalog=None, doc_id=None: seen.append(Path(path).name) or real(path, catalog, doc_id))
     monkeypatch.setattr(segments, "COMPACT_SHARE", 10.0)  # the sample plans are few
     return seen
 

@@ -102,6 +102,8 @@ _REASONS: list[tuple[re.Pattern, str]] = [
         (r"^link that loops", "循环的快捷方式，未跟随"),
         (r"^link to a file outside", "指向规划文件夹之外的快捷方式，未跟随"),
         (r"^broken link", "失效的快捷方式"),
+        (r"^catalog.*last build's catalog \((?P<rows>\d+) rows\)",
+         "目录文件 catalog.csv 无法使用，暂沿用上次构建时的目录（{rows} 行）；修正后重新构建即可"),
         (r"^catalog", "目录文件 catalog.csv 有问题，已忽略（各文件仍正常收录）"),
         (r"^metadata file", "元数据文件有问题，已忽略（文件仍正常收录）"),
     ]

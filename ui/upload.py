@@ -119,11 +119,12 @@ def _store(safe: str, data: bytes, data_dir: Path, on_conflict: str, name: str) 
         return _create_new(data_dir, safe, data, taken, rename=True), "renamed", clash.name
     tmp = _write_temp(data_dir, data)
     try:
+        # the file replaced (same name, or same document id with another suffix) is withdrawn, not deleted:
+        # the operator can put it back from .withdrawn/ (withdraw_plan)
+        _move_to_withdrawn(data_dir, clash.name)
         os.replace(tmp, data_dir / safe)
     finally:
         tmp.unlink(missing_ok=True)
-    if clash.name != safe:
-        clash.unlink()  # same document id, other suffix: the new file replaces it
     return safe, "replaced", ""
 
 
@@ -202,18 +203,24 @@ def withdraw_plan(name: str, data_dir: Path) -> str:
     source = data_dir / name
     if Path(name).name != name or name.startswith(".") or source.is_symlink() or not source.is_file():
         raise UploadRefused(f"{name}：文件库中没有这个文件")
+    with _folder_lock(data_dir):
+        return _move_to_withdrawn(data_dir, name)
+
+
+def _move_to_withdrawn(data_dir: Path, name: str) -> str:
+    """Move the plan ``name`` (and its sidecar) into .withdrawn/ under a dated name; the caller holds the
+    folder lock."""
     kept = data_dir / WITHDRAWN
     kept.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    with _folder_lock(data_dir):
-        for n in range(1, 1000):  # two withdrawals of one name in one second keep both
-            target = kept / (f"{stamp}-{name}" if n == 1 else f"{stamp}-{n}-{name}")
-            if not target.exists():
-                break
-        os.replace(source, target)  # within one folder tree: a rename, never a copy that could stop half way
-        sidecar = data_dir / f"{name}.meta.json"
-        if sidecar.is_file() and not sidecar.is_symlink():
-            os.replace(sidecar, kept / f"{target.name}.meta.json")
+    for n in range(1, 1000):  # two withdrawals of one name in one second keep both
+        target = kept / (f"{stamp}-{name}" if n == 1 else f"{stamp}-{n}-{name}")
+        if not target.exists():
+            break
+    os.replace(data_dir / name, target)  # within one folder tree: a rename, never a copy that could stop half way
+    sidecar = data_dir / f"{name}.meta.json"
+    if sidecar.is_file() and not sidecar.is_symlink():
+        os.replace(sidecar, kept / f"{target.name}.meta.json")
     return target.name
 
 
@@ -265,6 +272,6 @@ def outcome_line(outcome: UploadOutcome) -> str:
     return {
         "added": f"已保存 {s.name}（{s.title}）",
         "renamed": f"{clash_words(s.clash, s.name)}，新文件另存为 {s.name}（{s.title}）",
-        "replaced": f"已用新文件覆盖 {s.name}（{s.title}）",
+        "replaced": f"已用新文件覆盖 {s.name}（{s.title}），原文件已移入 {WITHDRAWN}/ 保存",
         "unchanged": f"{outcome.original} 与文件库中的 {s.name} 完全相同，未重复保存",
     }[s.status]
