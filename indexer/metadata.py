@@ -14,6 +14,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import fields, replace
+from datetime import date
 from pathlib import Path
 
 from .doctypes import DOC_TYPES, doc_type
@@ -189,20 +190,84 @@ def apply_overrides(
 ) -> tuple[Document, tuple[UnreadableSource, ...]]:
     """Apply the catalog row and then the sidecar ``<file>.meta.json`` (the sidecar wins). A sidecar that
     cannot be used is returned as a problem and ignored: the plan keeps what was read from its text."""
-    overrides: dict[str, str] = dict((catalog or {}).get(document.source, {}))
-    problems: tuple[UnreadableSource, ...] = ()
-    try:
-        overrides.update(read_sidecar(Path(source_path)))
-    except UnreadableSource as err:
-        problems = (err,)
-    allowed = {f.name for f in fields(Document)} - {"doc_id", "source", "sha256", "body_span", "ocr_pages"}
-    changes = {k: v for k, v in overrides.items() if k in allowed}
+    changes, problems = override_fields(Path(source_path), catalog)
     if "region" in changes and "region_level" not in changes:
         region = lookup(changes["region"])
         if region:
             changes.setdefault("region_level", region.level)
             changes.setdefault("province", region.province)
     return (replace(document, **changes) if changes else document), problems
+
+
+def override_fields(
+    source_path: Path, catalog: dict[str, dict[str, str]] | None
+) -> tuple[dict[str, str], tuple[UnreadableSource, ...]]:
+    """The fields the catalog row and then the sidecar set for the plan at ``source_path`` (``checked_fields``),
+    and every problem with them: what ``apply_overrides`` applies and reports."""
+    row, problems = checked_fields((catalog or {}).get(source_path.name, {}), source_path.parent / "catalog.csv",
+                                   row=source_path.name)
+    sidecar_path = source_path.with_name(source_path.name + ".meta.json")
+    try:
+        sidecar, sidecar_problems = checked_fields(read_sidecar(source_path), sidecar_path)
+    except UnreadableSource as err:
+        sidecar, sidecar_problems = {}, (err,)
+    return {**row, **sidecar}, problems + sidecar_problems
+
+
+# The fields a catalog row or sidecar may set: the rest are the file's own (doc_id, sha256 …) or derived.
+OVERRIDABLE = tuple(f.name for f in fields(Document) if f.name not in
+                    {"doc_id", "source", "sha256", "body_span", "ocr_pages", "cite_name"})
+_WRITTEN_DATE = re.compile(r"((?:19|20)\d{2})(?:\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?)?\s*月?)?")
+
+
+def checked_fields(
+    overrides: dict[str, str], where: Path, row: str = ""
+) -> tuple[dict[str, str], tuple[UnreadableSource, ...]]:
+    """The fields of a catalog row (of the plan ``row``) or sidecar that can be applied, and a problem (naming
+    ``where``) for each that cannot: a key that is no plan field, a date that is no date (dates are written
+    back as ISO, 2021年3月5日 → 2021-03-05). A region the gazetteer does not know is applied as written, and
+    said so."""
+    out: dict[str, str] = {}
+    problems = []
+
+    def problem(reason: str) -> UnreadableSource:
+        return UnreadableSource(str(where), f"row {row}: {reason}" if row else reason)
+
+    for key, value in overrides.items():
+        value = value.strip()
+        if key not in OVERRIDABLE:
+            problems.append(problem(f"metadata field '{key}' is not a plan field ({', '.join(OVERRIDABLE)}); ignored"))
+            continue
+        if key in ("signed", "published"):
+            iso = _iso_date(value)
+            if not iso:
+                problems.append(problem(f"metadata date {key} '{value}' is not a date (write 2021-03-05); ignored"))
+                continue
+            value = iso
+        if key == "region" and lookup(value) is None:
+            problems.append(problem(f"metadata region '{value}' is not a known region; applied as written, "
+                                    "its level and province as read"))
+        if value:
+            out[key] = value
+    return out, tuple(problems)
+
+
+def _iso_date(value: str) -> str:
+    """2021-03-05, 2021/3/5, 2021年3月5日, 2021-03, 2021 → ISO (as precise as written); '' for no date."""
+    m = _WRITTEN_DATE.fullmatch(value)
+    if not m:
+        return ""
+    year, month, day = m.group(1), m.group(2), m.group(3)
+    if month is None:
+        return year
+    if not 1 <= int(month) <= 12:
+        return ""
+    if day is None:
+        return f"{year}-{int(month):02d}"
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return ""
 
 
 _PERIOD_WORD = re.compile(r"[“”\"「」]?十[一二三四五六七八九]五[“”\"「」]?|(?:19|20)\d{2}\s*[—–-]\s*(?:19|20)\d{2}年?|(?:19|20)\d{2}年")

@@ -264,6 +264,9 @@ def read_folder(
     rows = catalog.rows
     paths, left_out = scan_folder(data_dir)
     yield from left_out
+    for name in sorted(rows):
+        if not (Path(data_dir) / name).exists():  # a typo, or a file renamed or withdrawn since
+            yield UnreadableSource(str(Path(data_dir) / "catalog.csv"), f"row {name}: no such plan file in the folder; unused")
     ids = doc_ids([p.name for p in paths if p.suffix.lower() in SUPPORTED_SUFFIXES], known_ids)
     for path in paths:
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:

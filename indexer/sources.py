@@ -35,7 +35,7 @@ from pathlib import Path
 from . import packs
 from .errors import UnreadableSource
 from .manifest import PARSER_VERSION, Manifest, SourceEntry, UnreadableEntry
-from .metadata import read_sidecar
+from .metadata import override_fields
 from .records import ParsedPlan
 
 RACY_NS = 2_000_000_000  # an mtime this close to the scan is not trusted by the next build
@@ -68,14 +68,10 @@ def parse_same(old: Manifest | None) -> bool:
 
 
 def overrides_digest(path: Path, catalog: dict | None) -> tuple[str, tuple[UnreadableSource, ...]]:
-    """The sha256 of what overrides a plan's metadata (``metadata.apply_overrides``: its catalog row, then
-    its sidecar's fields, or why the sidecar cannot be used), and the sidecar's problem if it has one."""
-    row = (catalog or {}).get(path.name, {})
-    try:
-        sidecar, problems = read_sidecar(path), ()
-    except UnreadableSource as err:
-        sidecar, problems = {}, (err,)
-    data = json.dumps([row, sidecar, [str(e) for e in problems]], sort_keys=True, ensure_ascii=False)
+    """The sha256 of what overrides a plan's metadata (``metadata.override_fields``: the fields its catalog row
+    and then its sidecar set, and every problem with them), and those problems."""
+    fields, problems = override_fields(path, catalog)
+    data = json.dumps([fields, [str(e) for e in problems]], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(data.encode("utf-8")).hexdigest(), problems
 
 

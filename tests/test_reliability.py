@@ -257,6 +257,33 @@ def test_files_whose_names_give_one_document_id_are_all_indexed_and_keep_their_i
     assert len({s.doc_id for s in read_manifest(fresh).sources}) == 6
 
 
+def test_catalog_and_sidecar_values_that_cannot_be_right_are_reported_not_applied_silently(data_dir, tmp_path):
+    # an operator review: region 火星省, date 2021-13-45, an unknown key and a row for a missing file had all
+    # been taken without a word
+    index = tmp_path / "index"
+    (data_dir / "catalog.csv").write_text(
+        f"source,region,signed,颁布机关\n{PLANS[0]},火星省,2021-13-45,某某\n不存在的规划.txt,山东省,,\n"
+        f"{PLANS[1]},,2021年3月5日,\n", encoding="utf-8")
+    (data_dir / f"{PLANS[2]}.meta.json").write_text('{"publish": "2022-01-01", "published": "2022/1/9"}', encoding="utf-8")
+    report = build_index(data_dir, index, embedder=FakeEmbedder(32))
+    reasons = sorted(e.reason for e in report.skipped)
+    assert len(reasons) == 5, reasons
+    assert f"row {PLANS[0]}: metadata region '火星省' is not a known region" in " ".join(reasons)
+    assert any(r.startswith(f"row {PLANS[0]}: metadata date signed '2021-13-45' is not a date") for r in reasons)
+    assert any(r.startswith(f"row {PLANS[0]}: metadata field '颁布机关' is not a plan field") for r in reasons)
+    assert "row 不存在的规划.txt: no such plan file in the folder; unused" in reasons
+    assert any(r.startswith("metadata field 'publish' is not a plan field") for r in reasons)
+    docs = {d.document.source: d.document for d in load_index(index).documents}
+    assert docs[PLANS[0]].region == "火星省" and docs[PLANS[0]].signed != "2021-13-45"  # applied as written; date not
+    assert docs[PLANS[1]].signed == "2021-03-05" and docs[PLANS[2]].published == "2022-01-09"
+    again = build_index(data_dir, index, embedder=FakeEmbedder(32))  # unchanged: still reported, and up to date
+    assert again.up_to_date and sorted(e.reason for e in again.skipped) == reasons
+    from ui.messages import reason_text
+
+    assert reason_text(f"row {PLANS[0]}: metadata date signed '2021-13-45' is not a date (write 2021-03-05); ignored") \
+        == f"{PLANS[0]} 一行：成文日期「2021-13-45」无法识别，已忽略（请写成 2021-03-05）"
+
+
 def test_outline_warns_about_a_bad_sidecar_and_still_prints(data_dir, capsys):
     (data_dir / f"{PLANS[0]}.meta.json").write_text("{oops")
     assert indexer_main(["outline", str(data_dir / PLANS[0]), "--json"]) == 0

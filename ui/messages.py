@@ -105,13 +105,26 @@ _REASONS: list[tuple[re.Pattern, str]] = [
         (r"^catalog.*last build's catalog \((?P<rows>\d+) rows\)",
          "目录文件 catalog.csv 无法使用，暂沿用上次构建时的目录（{rows} 行）；修正后重新构建即可"),
         (r"^catalog", "目录文件 catalog.csv 有问题，已忽略（各文件仍正常收录）"),
+        (r"^no such plan file in the folder", "规划文件夹中没有这个文件，这一行未使用（文件名写错，或文件已改名、移出）"),
+        (r"^metadata field '(?P<field>[^']*)' is not a plan field",
+         "「{field}」不是可设置的文件属性，已忽略（可用：title、region、issuer、doc_number、signed、published、doc_type 等）"),
+        (r"^metadata date signed '(?P<value>[^']*)' is not a date", "成文日期「{value}」无法识别，已忽略（请写成 2021-03-05）"),
+        (r"^metadata date published '(?P<value>[^']*)' is not a date", "发布日期「{value}」无法识别，已忽略（请写成 2021-03-05）"),
+        (r"^metadata region '(?P<value>[^']*)' is not a known region",
+         "地区「{value}」不在地名表中，已按所写使用（其级别和所属省份仍按正文推断）"),
         (r"^metadata file", "元数据文件有问题，已忽略（文件仍正常收录）"),
     ]
 ]
 
 
+_CATALOG_ROW = re.compile(r"row (?P<source>[^:]+): ")
+
+
 def reason_text(reason: str) -> str:
     """A reader's reason in Chinese; an unknown one as it is (with server folders left out)."""
+    row = _CATALOG_ROW.match(reason)
+    if row:  # a problem with one row of catalog.csv
+        return f"{row['source']} 一行：{reason_text(reason[row.end():])}"
     for pattern, zh in _REASONS:
         m = pattern.search(reason)
         if m:
