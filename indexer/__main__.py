@@ -102,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         where = err.filename or getattr(args, "file", None) or getattr(args, "index", "")
         print(f"error: {where}: {err.strerror or err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback. A build writes aside and swaps in whole
+        print("\ninterrupted" + ("; the index is as it was before this build (what was written aside is "
+                                 "cleared by the next build)" if args.command == "build" else ""), file=sys.stderr)
+        return 130
     return 0
 
 

@@ -75,7 +75,7 @@ def clean_text(raw: str) -> str:
     text, debris = _PINYIN_AFTER_HANZI.subn("", text)
     if garbled or debris:  # only a text that shows converter damage has characters lost to "?"
         text = _mark_lost_characters(text)
-    lines = [_clean_line(line) for line in text.split("\n")]
+    lines = [_clean_line(piece) for line in text.split("\n") for piece in split_run_on(line)]
     lines = _drop_table_of_contents(lines)
     lines = rejoin_flattened_tables(lines)  # a table saved one cell per line: back into rows
     lines = _join_broken_lines(lines)
@@ -85,6 +85,24 @@ def clean_text(raw: str) -> str:
         if line or (out and out[-1]):
             out.append(line)
     return "\n".join(out).strip("\n") + "\n"
+
+
+# A line this long is no paragraph (the longest of the sample plans and corpus-more is under 900 characters):
+# a plan whose line breaks were lost (pasted from a web page, a converter's one-line output).
+RUN_ON = 3000
+_LAYOUT_SPACE = re.compile(rf"(?<=[{CJK}。，、；：！？”’」）)])[ \t\u3000\u00a0]+(?=[{CJK}“‘「（(\d])")
+_AFTER_SENTENCE = re.compile(rf"(?<=[。！？；;：:”」])\s*(?={HEADING_START.pattern})")
+
+
+def split_run_on(line: str) -> list[str]:
+    """A run-on line (``RUN_ON`` characters and more) back into lines: where its breaks became spaces
+    (Chinese prose has none: 「…规划 为加快…」), at each space between Chinese characters; where they were
+    dropped, before each heading number that follows a sentence's end (「…制定本规划。一、总体要求」).
+    Any other line is returned as it is."""
+    if len(line) < RUN_ON:
+        return [line]
+    pieces = [p for p in _LAYOUT_SPACE.split(line) if p]
+    return [q for p in pieces for q in (_AFTER_SENTENCE.split(p) if len(p) >= RUN_ON // 10 else [p]) if q]
 
 
 def _restore_garbled(m: re.Match) -> str:

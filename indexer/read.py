@@ -29,21 +29,47 @@ def doc_id_for(name: str) -> str:
 def doc_ids(names: list[str], known: dict[str, str] | None = None) -> dict[str, str]:
     """Each plan file's document id (by file name). Files whose names give one id (规划.txt beside 规划.docx
     with other text, 「青海 规划.txt」 beside 「青海_规划.txt」) are all indexed: the one that held the id in the
-    last build (``known``: file name -> id), else the first by name, keeps it; each other one gets it with
-    a suffix from its own file name, so no id changes while its file stays."""
+    last build (``known``: file name -> id, a renamed file's included), else the first by name, keeps it;
+    each other one gets it with a suffix from its own file name, so no id changes while its file stays."""
     known = known or {}
     out: dict[str, str] = {}
     taken: set[str] = set()
     for name in sorted(names, key=lambda n: n not in known):  # the last build's ids first
         was = known.get(name)
         base = doc_id_for(name)
-        if was and was not in taken and (was == base or was.startswith(base + "-")):
+        if was and was not in taken:
             out[name] = was
         elif base not in taken:
             out[name] = base
         else:
             out[name] = f"{base}-{hashlib.sha256(name.encode('utf-8')).hexdigest()[:6]}"
         taken.add(out[name])
+    return out
+
+
+def renamed_ids(data_dir: str | Path, names: list[str], known_files: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """The last build's document id of each new file (a name the last build did not have) that is a file of
+    the last build renamed (the same bytes, ``known_files``: sha256 -> (file name, id), its old name gone),
+    so that links to its clauses keep working. Hashes new files only while some old file is missing."""
+    present = set(names)
+    gone = {sha: doc_id for sha, (name, doc_id) in known_files.items() if name not in present}
+    if not gone:
+        return {}
+    from .sources import file_sha256
+
+    old_names = {name for name, _ in known_files.values()}
+    out: dict[str, str] = {}
+    for name in names:
+        if name in old_names:
+            continue
+        try:
+            doc_id = gone.pop(file_sha256(Path(data_dir) / name), None)
+        except OSError:
+            continue
+        if doc_id is not None:
+            out[name] = doc_id
+        if not gone:
+            break
     return out
 
 
@@ -247,12 +273,13 @@ def folder_catalog(data_dir: str | Path, last: dict[str, dict[str, str]] | None 
 
 def read_folder(
     data_dir: str | Path, reuse: Callable | None = None, catalog: FolderCatalog | None = None,
-    known_ids: dict[str, str] | None = None,
+    known_ids: dict[str, str] | None = None, known_files: dict[str, tuple[str, str]] | None = None,
 ) -> Iterator[ParsedPlan | UnreadableSource]:
     """Read every plan of a folder; a file that fails yields its error instead, the others still load.
     A catalog or a ``.meta.json`` sidecar that cannot be used is yielded as an error too, and ignored
     (``catalog``, when given, is the catalog to apply: ``folder_catalog``). Document ids are ``doc_ids``'s,
-    keeping the last build's (``known_ids``).
+    keeping the last build's (``known_ids``: file name -> id), also for a file renamed since
+    (``known_files``: sha256 -> (file name, id) of the last build's files, ``renamed_ids``).
 
     ``reuse(path, catalog)``, when given, is asked first for each plan file: what it returns instead of a
     parse (a build's record of an unchanged source, ``indexer.sources``, with its ``problems``), or None
@@ -267,7 +294,8 @@ def read_folder(
     for name in sorted(rows):
         if not (Path(data_dir) / name).exists():  # a typo, or a file renamed or withdrawn since
             yield UnreadableSource(str(Path(data_dir) / "catalog.csv"), f"row {name}: no such plan file in the folder; unused")
-    ids = doc_ids([p.name for p in paths if p.suffix.lower() in SUPPORTED_SUFFIXES], known_ids)
+    names = [p.name for p in paths if p.suffix.lower() in SUPPORTED_SUFFIXES]
+    ids = doc_ids(names, {**renamed_ids(data_dir, names, known_files or {}), **(known_ids or {})})
     for path in paths:
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             yield UnreadableSource(str(path), f"unsupported file type {path.suffix or '(none)'}")

@@ -92,6 +92,7 @@ class SourceScan:
         self.catalog = catalog  # the catalog this build applies (read.FolderCatalog), None: read_folder's own
         # each file's document id in the last build, kept while the file stays (read.doc_ids)
         self.ids = {e.source: e.doc_id for e in (*old.duplicate_sources, *old.sources)} if old else {}
+        self.files = {e.sha256: (e.source, e.doc_id) for e in (old.sources if old else ())}  # renames keep ids
         same = reuse and parse_same(old)
         self._old = {e.source: e for e in (*old.duplicate_sources, *old.sources)} if same else {}
         self._blank = {e.source: e for e in old.unreadable_sources} if same else {}

@@ -158,6 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     except PlanSearchError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback (a batch's finished lines are printed)
+        print("\ninterrupted", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -318,3 +318,27 @@ def test_figure_captions_are_not_the_last_clause_of_a_section(tmp_path):
     more = FIXTURES.parent.parent.parent / "retrieval" / "eval" / "corpus-more"
     greening = read_plan(more / "shanghai-putuo_greening-cityscape-15th-fyp-2026.md")
     assert [c for c in greening.clauses if c.kind != "indicator"][-1].text.endswith("良好氛围。")
+
+
+@pytest.mark.parametrize("joiner", ["", " ", "　　"])
+def test_a_plan_whose_line_breaks_were_lost_is_read_by_its_headings(tmp_path, joiner):
+    # an operator review: a plan pasted from a web page onto one line was refused as 「没有正文」 (no clause)
+    source = Path(__file__).resolve().parent.parent / "data" / "taian_ip-protection-and-use-plan-14th-fyp.txt"
+    whole = read_plan(source)
+    flat = tmp_path / "flat.txt"
+    flat.write_text(joiner.join(source.read_text(encoding="utf-8").splitlines()), encoding="utf-8")
+    plan = read_plan(flat)
+    ids = {c.clause_id.split(":")[1]: c for c in plan.clauses}
+    wanted = {c.clause_id.split(":")[1]: c for c in whole.clauses if c.clause_id.split(":")[1] != "0"}
+    assert set(wanted) <= set(ids)  # every numbered clause, under its number (the preamble may merge)
+    if joiner:  # where nothing marks where a heading's title ended, it runs on into its first sentence
+        assert all(ids[k].section_path == c.section_path for k, c in wanted.items())
+    else:
+        assert all(ids[k].section_path[0].startswith(c.section_path[0]) for k, c in wanted.items())
+
+
+def test_a_long_paragraph_is_not_split_at_its_inline_enumeration():
+    from indexer.clean import RUN_ON, clean_text
+
+    paragraph = "主要任务包括：" + "；".join(f"{n}.加强知识产权保护" for n in range(1, 9)) + "。"
+    assert len(paragraph) < RUN_ON and clean_text(paragraph).strip() == paragraph

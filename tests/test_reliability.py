@@ -284,6 +284,44 @@ def test_catalog_and_sidecar_values_that_cannot_be_right_are_reported_not_applie
         == f"{PLANS[0]} 一行：成文日期「2021-13-45」无法识别，已忽略（请写成 2021-03-05）"
 
 
+@pytest.mark.parametrize("compact", [False, True])
+def test_a_renamed_plan_keeps_its_document_and_clause_ids(data_dir, tmp_path, compact):
+    # an operator review: renaming 规划.txt to 青海规划2021.txt changed every clause id, so shared links broke
+    index = tmp_path / "index"
+    build_index(data_dir, index, embedder=FakeEmbedder(32))
+    before = load_index(index)
+    doc_id = next(s.doc_id for s in before.manifest.sources if s.source == PLANS[0])
+    ids = [c.clause_id for c in before.clauses if c.doc_id == doc_id]
+    (data_dir / PLANS[0]).rename(data_dir / "aaa 改过名的规划.txt")
+    report = build_index(data_dir, index, embedder=FakeEmbedder(32), compact=compact)
+    assert report.added == ("aaa 改过名的规划.txt",) and report.removed == (PLANS[0],)
+    after = load_index(index)
+    assert {s.source: s.doc_id for s in after.manifest.sources}["aaa 改过名的规划.txt"] == doc_id
+    assert [c.clause_id for c in after.clauses if c.doc_id == doc_id] == ids
+    assert after.document(doc_id).document.source == "aaa 改过名的规划.txt"
+    assert len(after.documents) == len(PLANS)
+
+
+def test_ctrl_c_prints_one_line_and_leaves_the_index_as_it_was(data_dir, built, monkeypatch, capsys):
+    # an operator review: Ctrl-C during a build printed a traceback
+    from indexer import build as build_module
+    from retrieval import search as search_module
+
+    before = checksums(built)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build_module, "build_index", interrupted)
+    assert build_cli(data_dir, built) == 130
+    err = capsys.readouterr().err
+    assert err.strip().startswith("interrupted; the index is as it was") and "Traceback" not in err
+    assert checksums(built) == before
+    monkeypatch.setattr(search_module.Searcher, "open", interrupted)
+    assert retrieval_main(["search", "专利", "--index", str(built)]) == 130
+    assert capsys.readouterr().err.strip() == "interrupted"
+
+
 def test_outline_warns_about_a_bad_sidecar_and_still_prints(data_dir, capsys):
     (data_dir / f"{PLANS[0]}.meta.json").write_text("{oops")
     assert indexer_main(["outline", str(data_dir / PLANS[0]), "--json"]) == 0
