@@ -120,7 +120,8 @@ def report(set_name: str, figs: dict, pinned: dict) -> tuple[list[str], bool]:
         )
     for name in ("lexical.r1", "lexical.r5", "dense.r1", "dense.r5", "compare.top10", "compare.rows", "compare.rows_covering",
                  "compare.offfield", "compare.offfield_covering", "abstain.false", "answer.tentative_covered",
-                 "answer.confident_uncovered", "answer.numeric", "answer.numeric_first", "answer.department"):
+                 "answer.confident_uncovered", "answer.numeric", "answer.numeric_first", "answer.department",
+                 "similar.covering_shown", "similar.first_relevant", "similar.offfield_shown"):
         if name in figs:
             fig = figs[name]["all"]
             lines.append(f"  {name:<18} n={fig['n']:<4} {_fmt(fig)}  {check(name, 'all')}")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .judge import relevant
+from .judge import matches, relevant
 
 MODES = ("lexical", "dense", "hybrid")
 BOOTSTRAP = 1000
@@ -99,6 +99,32 @@ def _compare(searcher, q: dict, hits, out: Outcomes) -> None:
             out.add(f"compare.offfield{suffix}", "compare", sum(field_of[s] not in fields for s in listed) / len(listed))
     if covering - shown:
         out.failures.append(f"{q['id']}: compare() shows nothing relevant from {sorted(covering - shown)}")
+    _similar(searcher, q, out)
+
+
+def _similar(searcher, q: dict, out: Outcomes) -> None:
+    """similar_to judged from a comparison's judgments: each judged section's first clause is asked for its
+    closest clause in every other region. A region with a judged document should be shown
+    (``similar.covering_shown``) with a judged clause first (``similar.first_relevant``); a region whose
+    documents are all of another field (fields.json) should not (``similar.offfield_shown``, lower is better)."""
+    field_of = document_fields()
+    covering = {j["source"] for j in q["relevant"]}
+    fields = {field_of.get(s) for s in covering}
+    sources: dict[str, set[str]] = {}
+    for entry in searcher.index.documents:
+        sources.setdefault(entry.document.region, set()).add(entry.document.source)
+    for judged in q["relevant"]:
+        anchor = next((c for c in searcher.clauses
+                       if matches(searcher.index.document(c.doc_id).document.source, c.section_path, judged)), None)
+        if anchor is None:
+            continue
+        for row in searcher.similar_to(anchor.clause_id):
+            region_sources = sources.get(row.region, set())
+            if region_sources & covering:
+                out.add("similar.covering_shown", "compare", row.covered)
+                out.add("similar.first_relevant", "compare", bool(row.hits) and relevant(row.hits[0], q["relevant"]))
+            elif region_sources and all(field_of.get(s) not in fields for s in region_sources):
+                out.add("similar.offfield_shown", "compare", row.covered)
 
 
 @functools.cache
