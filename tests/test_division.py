@@ -282,3 +282,13 @@ def test_rows_that_land_only_on_their_chapter_give_its_items_nothing():
     )
     items = [c for c in plan.clauses if c.section_path[:1] == ("一、优化营商环境",) and c.kind == "clause"]
     assert len(items) == 2 and not any(c.departments for c in items)
+
+
+def test_a_table_of_projects_is_cited_by_the_project_not_its_description():
+    # 项目名称 | 建设内容 | 责任单位: the rows had been titled by 建设内容 (新增供水能力20万立方米/日)
+    text = ("某市水务发展规划\n一、重点工程\n（一）供水工程\n序号\t工程名称\t建设内容\t责任单位\n"
+            "1\t水厂扩建\t新增供水能力20万立方米/日\t市水务局\n2\t管网改造\t改造老旧管网300公里\t市住建局\n"
+            "（二）保障措施\n加强组织领导。\n")
+    clauses = by_path(read_text(text, "plan.txt"))
+    row = clauses[("一、重点工程", "（一）供水工程", "管网改造")]
+    assert row.departments.lead == ("市住建局",) and "改造老旧管网300公里" in row.text
