@@ -35,6 +35,9 @@ rows = [
         "文件": titles.get(ind.doc_id, ind.doc_id),
         "章节": " > ".join(ind.section_path),
         "来源": "指标表" if ind.origin == "table" else "正文",
+        # the five-year plan a value's column names (“十四五”现状值): the value may be its five-year total
+        "基期期间": ind.baseline_period,
+        "目标期间": ind.target_period,
     }
     for ind in index.indicators
 ]

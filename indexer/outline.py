@@ -62,7 +62,8 @@ def outline_text(plan: ParsedPlan) -> str:
         for ind in plan.indicators:
             unit = f"（{ind.unit}）" if ind.unit else ""
             lines.append(
-                f"  {ind.name}{unit}  {ind.baseline_year}：{ind.baseline or '—'} → {ind.target_year}：{ind.target or '—'}"
+                f"  {ind.name}{unit}  {ind.baseline_period or ind.baseline_year}：{ind.baseline or '—'} → "
+                f"{ind.target_period or ind.target_year}：{ind.target or '—'}"
                 f"  {ind.attribute}  [{' > '.join(ind.section_path)}]"
             )
     return "\n".join(lines)

@@ -127,9 +127,11 @@ def _indicators(text: str, structure: Structure, doc_id: str, region: str):
             target=row.target,
             attribute=row.attribute,
             span=row.span,
+            baseline_period=row.baseline_period,
+            target_period=row.target_period,
         )
         # a table with targets for two years (目标值（2025年）, 目标值（2035年）): one record per target year
-        indicators += [replace(main, target_year=year, target=value) for year, value in row.more_targets]
+        indicators += [replace(main, target_year=year, target=value, target_period="") for year, value in row.more_targets]
         indicators.append(main)
         clause_id = f"{doc_id}:{number_path(mark)}.t{row.seq or i}"
         # a row without a number (a sub-row) must not take a numbered row's id, nor repeated numbers one id:
@@ -192,14 +194,22 @@ def _value(target: str) -> str:
     return re.sub(r"^[≥≤＞＜><约]+", "", target.strip()).rstrip("%％")
 
 
+def value_when(year: str, period: str = "") -> str:
+    """When a value holds: 2025年, or the five-year plan its column names with its years,
+    “十四五”（2021—2025年) — a plan's value may be its five-year total, not a figure of its last year."""
+    if period and year.isdigit():
+        return f"“{period}”（{int(year) - 4}—{year}年）"
+    return f"{year}年"
+
+
 def indicator_text(ind: Indicator, table_title: str = "", more_targets: tuple[tuple[str, str], ...] = ()) -> str:
     """An indicator as a readable, searchable sentence (the row itself is a line of tab-separated cells)."""
     unit = f"（{ind.unit}）" if ind.unit else ""
     parts = []
     if ind.baseline_year:
-        parts.append(f"{ind.baseline_year}年：{ind.baseline or '—'}")
+        parts.append(f"{value_when(ind.baseline_year, ind.baseline_period)}：{ind.baseline or '—'}")
     parts += [f"{year}年目标：{value or '—'}" for year, value in more_targets]
-    parts.append(f"{ind.target_year}年目标：{ind.target or '—'}")
+    parts.append(f"{value_when(ind.target_year, ind.target_period)}目标：{ind.target or '—'}")
     attr = f"（{ind.attribute}）" if ind.attribute else ""
     prefix = f"{table_title}：" if table_title else ""
     return f"{prefix}{ind.name}{unit}，" + "，".join(parts) + attr

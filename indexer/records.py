@@ -138,6 +138,11 @@ class Indicator:
     attribute: str  # 预期性 / 约束性 / ''
     span: Span  # the row in the cleaned source (the sentence piece, for a target stated in prose)
     origin: str = "table"  # "table": a row of an indicator table; "text": stated in a sentence of the plan
+    # The five-year plan a value's column names instead of a year (“十四五”现状值 → 十四五, “十五五”目标 →
+    # 十五五); its year above is that plan's last. Such a value may be the plan's five-year total (新建绿地
+    # 90.87 万平方米 over 十四五), so it is shown under the plan's name, never as a figure of that year alone.
+    baseline_period: str = ""
+    target_period: str = ""
 
     def to_json(self) -> dict:
         return asdict(self)

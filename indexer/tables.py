@@ -55,6 +55,9 @@ class IndicatorRow:
     # targets of earlier years in columns between the baseline and the last target (目标值（2025年） of a
     # table that also gives 目标值（2035年）): (year, value as written)
     more_targets: tuple[tuple[str, str], ...] = ()
+    # the five-year plan a value column names (“十四五”现状值: 十四五), whose last year is its year above
+    baseline_period: str = ""
+    target_period: str = ""
 
 
 def _cells(line: str) -> list[str]:
@@ -109,7 +112,7 @@ def find_indicators(text: str, start: int = 0, end: int | None = None) -> Iterat
         for parsed in table:
             # 注：括号内数据为2019年平均值: a bracketed baseline is that year's, not the column's
             if note and _BRACKETED.fullmatch(parsed.baseline):
-                parsed = replace(parsed, baseline_year=note.group("year"))
+                parsed = replace(parsed, baseline_year=note.group("year"), baseline_period="")
             yield parsed
 
 
@@ -151,8 +154,10 @@ def _columns(header: list[str]) -> dict | None:
         (i, m.group(1)) for i, cell in enumerate(header)
         if (m := _YEAR.fullmatch(cell.replace(" ", "")) or _YEAR_IN_CELL.search(cell))
     ]
+    periods: dict[int, str] = {}  # a column of a five-year plan's value (“十四五”现状值): its plan, as written
     if not years:
         years = [(i, period_end(m.group(1))) for i, cell in enumerate(header) if (m := _PERIOD.search(cell))]
+        periods = {i: m.group(0) for i, cell in enumerate(header) if (m := _PERIOD.search(cell))}
     name_col = next((i for i, cell in enumerate(header) if "指标" in cell or "指標" in cell), None)
     if len(years) < 2 and name_col is None:
         return None
@@ -180,6 +185,7 @@ def _columns(header: list[str]) -> dict | None:
         "name": name_col,
         "unit": next((i for i, cell in enumerate(header) if cell in {"单位", "單位"}), None),
         "years": years,
+        "periods": periods,
         "attribute": next((i for i, cell in enumerate(header) if "属性" in cell or "屬性" in cell), None),
         "width": len(header),
     }
@@ -208,6 +214,9 @@ def _row(cells: list[str], columns: dict, span: tuple[int, int], title: str) -> 
     baseline_year, target_year = (years[0][1], years[-1][1]) if len(years) >= 2 else ("", years[0][1] if years else "")
     target = cell(years[-1][0]) if years else ""
     baseline = cell(years[0][0]) if len(years) >= 2 else ""
+    periods = columns.get("periods", {})
+    baseline_period = periods.get(years[0][0], "") if len(years) >= 2 else ""
+    target_period = periods.get(years[-1][0], "") if years else ""
     more = tuple((y, cell(i)) for i, y in columns.get("more_targets", ()))
     m = _VALUE_UNIT.fullmatch(target) if not unit else None
     if m and not _NOT_A_UNIT.search(m.group("unit")) and all(
@@ -235,6 +244,8 @@ def _row(cells: list[str], columns: dict, span: tuple[int, int], title: str) -> 
         span=span,
         table_title=title,
         more_targets=more,
+        baseline_period=baseline_period,
+        target_period=target_period,
     )
 
 

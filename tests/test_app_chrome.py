@@ -462,3 +462,29 @@ def test_the_targets_filter_finds_a_count_word():
     from ui.indicators import name_form
 
     assert name_form("拥有量") in name_form("每萬人口高價值發明專利擁有量")
+
+
+def test_a_five_year_plans_value_is_charted_under_its_plan_not_as_a_years_stock():
+    # a researcher review: 普陀's 「“十四五”现状」 新建绿地 90.87 (five years' building) charted as 2025's, beside
+    # 2030's 35, read as a decline of the green land itself
+    import pandas as pd
+
+    from indexer.read import read_plan
+    from ui.indicators import indicator_points, numeric_rows
+
+    plan = read_plan(Path(__file__).resolve().parent.parent / "retrieval" / "eval" / "corpus-more"
+                     / "shanghai-putuo_greening-cityscape-15th-fyp-2026.md")
+    built = next(i for i in plan.indicators if i.name == "新建绿地")
+    assert (built.baseline_period, built.target_period, built.baseline_year) == ("十四五", "十五五", "2025")
+    clause = next(c for c in plan.clauses if c.kind == "indicator" and "新建绿地（万平方米）" in c.text)
+    assert "“十四五”（2021—2025年）：90.87" in clause.text and "2025年" not in clause.text.replace("2021—2025年", "")
+    row = {"地区": "普陀区", "指标": built.name, "单位": built.unit, "基期年": built.baseline_year, "基期值": built.baseline,
+           "目标年": built.target_year, "目标值": built.target, "文件": "规划", "基期期间": built.baseline_period,
+           "目标期间": built.target_period}
+    numeric = numeric_rows(pd.DataFrame([row]))
+    points, _, _ = indicator_points(numeric, numeric["指标键"].iloc[0])
+    assert set(points["年份"]) == {"“十四五”基期（2021—2025）", "“十五五”目标（2026—2030）"}
+    from ui.indicators import label_order
+
+    assert label_order(["2030年目标", "“十五五”目标（2026—2030）", "2025年基期", "“十四五”基期（2021—2025）"]) == [
+        "2025年基期", "“十四五”基期（2021—2025）", "2030年目标", "“十五五”目标（2026—2030）"]

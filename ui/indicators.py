@@ -107,19 +107,36 @@ def indicator_points(numeric: pd.DataFrame, key: str) -> tuple[pd.DataFrame, str
             if value is None or pd.isna(value):
                 continue
             year = str(row[year_field] or "").strip()
+            period = str(row.get(f"{kind}期间", "") or "").strip()
             written = str(row.get(f"{kind}写法", "") or "") or f"{float(value):g}"
-            points.append(
-                {"地区": region, "年份": f"{year}年{kind}" if year else kind, "数值": float(value), "写法": written}
-            )
+            points.append({"地区": region, "年份": when_label(year, period, kind), "数值": float(value), "写法": written})
     frame = pd.DataFrame(points, columns=["地区", "年份", "数值", "写法"])
     frame = frame.drop_duplicates(subset=["地区", "年份"]).sort_values(["地区", "年份"], kind="stable")
     return frame.reset_index(drop=True), unit, len(rows) - len(same)
 
 
+def when_label(year: str, period: str, kind: str) -> str:
+    """A value's label on the chart: 2025年目标, or the five-year plan its column names, “十四五”基期
+    (2021—2025): a plan's value may be its five-year total, which a year's label would chart as a stock."""
+    if period and year.isdigit():
+        return f"“{period}”{kind}（{int(year) - 4}—{year}）"
+    return f"{year}年{kind}" if year else kind
+
+
+def label_order(labels) -> list[str]:
+    """The chart's labels in time order: by the (last) year each names, a baseline before a target, then as
+    written (“十四五”基期（2021—2025） sorts with 2025年基期, not after 2030年目标 by its characters)."""
+    def key(label: str):
+        years = re.findall(r"(?:19|20)\d{2}", label)
+        return (int(years[-1]) if years else 9999, "目标" in label, label)
+
+    return sorted(set(labels), key=key)
+
+
 def indicator_chart(points: pd.DataFrame, title: str) -> alt.LayerChart:
     """Horizontal bars, one group per region (its full name on the axis), one bar per year, the value
     written at the end of each bar."""
-    years = sorted(points["年份"].unique())
+    years = label_order(points["年份"].unique())
     base = alt.Chart(points).encode(
         y=alt.Y("地区:N", title=None, sort=sorted(points["地区"].unique()), axis=alt.Axis(labelLimit=0)),
         yOffset=alt.YOffset("年份:N", sort=years),
@@ -139,5 +156,6 @@ def year_table(points: pd.DataFrame) -> pd.DataFrame:
     year a region does not state is an empty cell. (The page's grid draws a missing number as 「None」 and
     ignores a Styler's na_rep, so the cells are text.)"""
     table = points.pivot(index="地区", columns="年份", values="写法")
+    table = table[label_order(table.columns)]
     return table.apply(lambda col: col.map(lambda v: "" if pd.isna(v) else str(v)))
 
