@@ -253,7 +253,7 @@ def _row(cells: list[str], columns: dict, span: tuple[int, int], title: str) -> 
 
 # A header cell: short, no sentence punctuation. 序号 names the row-number column that lets rows be
 # found again; without it the cells are left as they are.
-_SEQ_HEADER = re.compile(r"^序\s*号$|^編\s*號$")
+_SEQ_HEADER = re.compile(r"^(?:序\s*号|編\s*號|编\s*号|序\s*號)$")
 _SENTENCE = re.compile(r"[。；;！？]")
 MAX_HEADER_CELL = 20
 MAX_ROW_CELLS = 16

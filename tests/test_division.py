@@ -260,10 +260,12 @@ def test_a_table_flattened_one_cell_per_line_with_group_titles_and_sentence_cell
     assert clauses[("一、重点任务", "3.推进智能制造")].departments.lead == ("市工信局",)
 
 
-def test_a_row_whose_last_cell_is_empty_keeps_its_columns():
+@pytest.mark.parametrize("seq", ["序号", "编号", "編號"])
+def test_a_row_whose_last_cell_is_empty_keeps_its_columns(seq):
     # 备注 left empty: the trailing tab is trimmed and the row had been read from the right, one column off
+    # (also under a 编号 header, simplified: only 序号 and the traditional 編號 had been taken as row numbers)
     rows = find_rows(
-        "序号\t重点任务\t牵头单位\t配合单位\t完成时限\t备注\n1\t扩大质押融资规模\t市金融办\t市市场监管局\t2027年底\t\n"
+        f"{seq}\t重点任务\t牵头单位\t配合单位\t完成时限\t备注\n1\t扩大质押融资规模\t市金融办\t市市场监管局\t2027年底\t\n"
         "2\t完善风险补偿机制\t市财政局\t市市场监管局\t2026年6月"
     )
     assert [(r.tasks, r.bodies) for r in rows] == [
