@@ -248,7 +248,7 @@ def sentence_rows(index, clauses: list[dict], vectors: np.ndarray | None = None)
 def meta_rows(index) -> list[dict]:
     """Documents (``d:``, with their position in the index), token document frequencies (``t:``) and the
     blobs the app's pages read (``b:``): the whole manifest, the departments clauses name (the filter's
-    list), each document's headings and cleaned text, each document's indicator rows, cut into pieces a
+    list) and the documents naming each, each document's headings and cleaned text, each document's indicator rows, cut into pieces a
     JSON field of any Milvus takes."""
     by_doc: dict[str, list] = {}
     for ind in index.indicators:
@@ -263,7 +263,13 @@ def meta_rows(index) -> list[dict]:
         if len(t.encode("utf-8")) < 500
     ]
     rows += blob_rows("manifest", index.manifest.to_json())
-    rows += blob_rows("departments", sorted({dep for c in index.clauses for dep in c.departments.all}))
+    naming: dict[str, set[str]] = {}
+    for c in index.clauses:
+        for dep in c.departments.all:
+            naming.setdefault(dep, set()).add(c.doc_id)
+    rows += blob_rows("departments", sorted(naming))
+    # which documents name each department (the compare filter's regions), so that no query scans the rows
+    rows += blob_rows("department_docs", {dep: sorted(docs) for dep, docs in sorted(naming.items())})
     for d in index.documents:
         entry = {"headings": [h.to_json() for h in d.headings], "text": d.text}
         rows += blob_rows(f"doc:{d.document.doc_id}", entry)

@@ -542,9 +542,13 @@ class MilvusSearcher:
         return list(names)
 
     def documents_naming(self, department: str) -> set[str]:
-        """The documents with a clause naming a department whose name contains ``department`` (doc ids)."""
-        expr = f"departments like {_lit('%' + _like_escape(department) + '%')}"
-        return {r["doc_id"] for r in self._scan(self.names[0], expr, ["doc_id"])}
+        """The documents with a clause naming a department whose name contains ``department`` (doc ids):
+        from the export's table of them (a collection filled before it had one scans the matching rows)."""
+        naming = self._blob("department_docs")
+        if naming is None:
+            expr = f"departments like {_lit('%' + _like_escape(department) + '%')}"
+            return {r["doc_id"] for r in self._scan(self.names[0], expr, ["doc_id"])}
+        return {doc for name, docs in naming.items() if department in name for doc in docs}
 
     def _blob(self, name: str):
         rows = self._call(

@@ -472,7 +472,14 @@ def test_eval_agreement_with_the_real_model(real_pair):
     assert milvus.search("青海 四、(一)2.", k=1)[0].clause_id == "qinghai_ip-protection-and-use-plan-14th-fyp:4.1.2"
 
 
-def test_the_documents_naming_a_department_are_the_files_backends(fake_searcher, milvus_searcher):
-    for department in ("市场监管", "人行西宁中心支行", "没有这个部门"):
+def test_the_documents_naming_a_department_are_the_files_backends(fake_searcher, milvus_searcher, monkeypatch):
+    departments = ("市场监管", "人行西宁中心支行", "没有这个部门")
+    with monkeypatch.context() as m:  # from the export's table: no scan of the clause rows (the code review:
+        m.setattr(milvus_searcher, "_scan", lambda *a, **k: pytest.fail("scanned the rows"))  # at scale, seconds)
+        for department in departments:
+            assert milvus_searcher.documents_naming(department) == fake_searcher.documents_naming(department)
+    real_blob = milvus_searcher._blob
+    monkeypatch.setattr(milvus_searcher, "_blob", lambda name: None if name == "department_docs" else real_blob(name))
+    for department in departments:  # a collection exported before the table: the rows are scanned
         assert milvus_searcher.documents_naming(department) == fake_searcher.documents_naming(department)
     assert fake_searcher.documents_naming("市场监管")
