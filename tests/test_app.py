@@ -1160,3 +1160,27 @@ def test_the_exports_carry_the_sentence_that_opens_a_listed_item(tmp_path):
     assert item["所属列举"].endswith("应当向有关主管部门提供专利权有效证明：")
     md = compare_markdown("专利权质押", coverages, s.index)
     assert md.index("提供专利权有效证明") < md.index("以专利权质押的")
+
+
+def test_a_long_build_says_how_long_it_has_left():
+    # an operator review: a 20 MB upload embedded for minutes with no word of how long
+    from ui.build import remaining_text
+
+    assert remaining_text(2.0, 10, 100) == ""  # the pace is not known yet
+    assert remaining_text(30.0, 100, 1000) == "，预计还需约 4 分钟"  # 270 s at the pace so far
+    assert remaining_text(10.0, 50, 100) == "，预计还需约 10 秒"
+    assert remaining_text(10.0, 100, 100) == ""
+    assert remaining_text(3600.0, 100, 1000) == "，预计还需约 9.0 小时"
+
+
+def test_the_build_jobs_progress_text_carries_the_estimate(monkeypatch):
+    from ui import jobs
+
+    job = jobs.BuildJob()
+    job._state = jobs.JobState(job_id=7, running=True)
+    clock = iter([100.0, 130.0])
+    monkeypatch.setattr(jobs.time, "monotonic", lambda: next(clock))
+    report = job._progress(7)
+    report("embed", 0, 1000)
+    report("embed", 100, 1000)
+    assert job.state().text == "计算语义向量 100/1000，预计还需约 4 分钟"

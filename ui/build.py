@@ -31,6 +31,17 @@ def progress_fraction(stage: str, done: int, total: int) -> tuple[float, str]:
     return start + (end - start) * min(max(share, 0.0), 1.0), f"{label} {done}/{total}" if total else label
 
 
+def remaining_text(elapsed: float, done: int, total: int) -> str:
+    """How long the rest of a stage should take at the pace so far (a large upload embeds for minutes):
+    「，预计还需约 3 分钟」; "" until the pace is known (a few seconds and a few items in) or when done."""
+    if done <= 0 or done >= total or elapsed < 3.0:
+        return ""
+    left = elapsed * (total - done) / done
+    if left < 60:
+        return f"，预计还需约 {max(5, round(left / 5) * 5)} 秒"
+    return f"，预计还需约 {round(left / 60)} 分钟" if left < 5400 else f"，预计还需约 {left / 3600:.1f} 小时"
+
+
 def ocr_progress_text(done: int, total: int) -> str:
     return f"读取文件：扫描件文字识别 {done}/{total} 页"
 

@@ -25,7 +25,7 @@ from indexer import ocr
 from indexer.build import BuildReport, build_index
 from indexer.errors import PlanSearchError
 
-from .build import embedder_settings, ocr_progress_text, progress_fraction
+from .build import embedder_settings, ocr_progress_text, progress_fraction, remaining_text
 from .messages import friendly
 
 
@@ -88,8 +88,14 @@ class BuildJob:
         self._thread.start()
 
     def _progress(self, job_id: int):
+        started: dict[str, float] = {}  # when each stage began: the pace so far gives the time left
+
         def report(stage: str, done: int, total: int) -> None:
             value, text = progress_fraction(stage, done, total)
+            now = time.monotonic()
+            if done == 0 or stage not in started:
+                started[stage] = now
+            text += remaining_text(now - started[stage], done, total)
             with self._lock:
                 if self._state.job_id == job_id:
                     self._state = replace(self._state, fraction=value, text=text)
