@@ -451,6 +451,10 @@ def parse_structure(text: str) -> Structure:
         ok = num.value in values
         if not ok and not strict and sibling is not None:
             ok = sibling.value < num.value <= sibling.value + 3  # a gap in the source's numbering
+        if not ok and not strict and num.scheme == "第条" and num.value > last_value.get("第条", 0):
+            # an excerpted regulation (节选: 第二条, then 第二十一条): articles are numbered through the whole
+            # law, so any later article starting its own line, set off by a space, is the next one here
+            ok = text[num.end : num.end + 1] in (" ", "\u3000")
         if not ok:
             return False
         title, title_end = _title_after(text, num.end, line_end, num.scheme)

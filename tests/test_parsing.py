@@ -342,3 +342,15 @@ def test_a_long_paragraph_is_not_split_at_its_inline_enumeration():
 
     paragraph = "主要任务包括：" + "；".join(f"{n}.加强知识产权保护" for n in range(1, 9)) + "。"
     assert len(paragraph) < RUN_ON and clean_text(paragraph).strip() == paragraph
+
+
+def test_an_excerpted_regulations_articles_are_read_across_the_gaps(tmp_path):
+    # a regulation printed in part (节选): 第二条 then 第二十一条 had merged every later article into its chapter
+    path = tmp_path / "excerpt.txt"
+    path.write_text(
+        "某某市数据条例（节选）\n第一章 总则\n第一条 为了规范数据处理活动，制定本条例。\n第二条 本条例适用于本市行政区域。\n"
+        "第三章 数据安全\n第二十一条 数据处理者应当建立数据安全管理制度。\n第二十五条 公共数据应当依法开放。"
+        "\n第三十条规定的情形，依照其规定。\n第九十九条　本条例自2022年1月1日起施行。\n", encoding="utf-8")
+    ids = {c.clause_id.split(":")[1]: c for c in read_plan(path).clauses}
+    assert {"1.1", "1.2", "3.21", "3.25", "3.99"} <= set(ids)
+    assert "第三十条规定的情形" in ids["3.25"].text  # a line opening with a reference is no article
