@@ -32,8 +32,10 @@ GLOSSARY_WORDS = (
 )
 _HEAD = re.compile(
     rf"^(?:(?P<annex>附\s*件\s*[{CN_NUM}\d]{{1,3}})\s*[：:、.．]?\s*|附\s*[：:]?\s*|附录\s*[：:]?\s*)?"
-    rf"(?P<title>{'|'.join(GLOSSARY_WORDS)})\s*[：:]?$"
+    rf"(?:主要|有关|相关|常用|部分)?(?P<title>{'|'.join(GLOSSARY_WORDS)})\s*[：:]?$"
 )
+# 附录 (or 附：) alone on the line above a glossary's head is the glossary's, not the body's last words.
+_APPENDIX_LINE = re.compile(r"^(?:附录|附錄|附)\s*[：:]?$")
 # The term of an entry: a short phrase ended by a colon, a dash, 是指 / 指, or set in 【】.
 _TERM = r"[^：:，,。；;！？\s【】]{2,30}?"
 _ENTRY = re.compile(
@@ -98,6 +100,9 @@ def find_glossaries(text: str, start: int, stops: Callable[[str], bool]) -> list
             i += 1
             continue
         head_start = pos + len(line) - len(line.lstrip())
+        above = next((k for k in range(i - 1, max(i - 3, -1), -1) if lines[k][1].strip()), None)
+        if above is not None and _APPENDIX_LINE.match(lines[above][1].strip()):
+            head_start = lines[above][0] + len(lines[above][1]) - len(lines[above][1].lstrip())
         entries: list[list] = []  # [term, start, end, lines]
         j = i + 1
         while j < len(lines):

@@ -112,3 +112,13 @@ def test_a_glossary_word_with_no_terms_under_it_stays_in_the_body(tmp_path):
     plan = read_text(tmp_path, "某市规划\n一、总体要求\n名词解释\n本规划所用名词以国家标准为准，不另作解释。\n")
     assert [c.kind for c in plan.clauses] == ["clause"]
     assert plan.clauses[0].text.endswith("不另作解释。")
+
+
+def test_an_appendix_line_and_a_qualified_head_open_the_glossary(tmp_path):
+    # 「附录」 alone, then 「主要名词解释」: both had been left at the end of the body's last clause
+    plan = read_text(tmp_path, "某市水务发展规划\n一、总体要求\n坚持节水优先。\n二、保障措施\n加强组织领导。\n附录\n主要名词解释\n"
+                               "海绵城市：充分发挥生态系统对雨水的吸纳作用。\n河长制：由各级党政主要负责人担任河长。\n")
+    last = next(c for c in plan.clauses if c.section_path == ("二、保障措施",))
+    assert last.text.endswith("加强组织领导。")
+    assert [c.section_path for c in plan.clauses if c.kind == "glossary"] == [("名词解释", "海绵城市"), ("名词解释", "河长制")]
+    assert head_label("主要名词解释") == "名词解释" and head_label("主要任务") is None
