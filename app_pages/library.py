@@ -14,7 +14,7 @@ from ui.build import ocr_progress_text
 from ui.chrome import local_time, model_description
 from ui.editor import editor_panel
 from ui.export import table_csv
-from ui.messages import UploadRefused, hide_paths, reason_text
+from ui.messages import UploadRefused, hide_paths, reason_text, split_skipped
 from ui.resources import build_status, searcher_or_notice, start_build
 from ui.safe import md
 from ui.upload import MAX_BYTES, outcome_line, same_titled, save_uploads, withdraw_plan
@@ -65,10 +65,15 @@ if searcher is not None:
             icon=":material/download:",
             key="lib-csv",
         )
-    if manifest.skipped:
+    files, metadata = split_skipped(manifest.skipped)
+    if files:
         st.markdown("##### 未能收录的文件")
-        for source, reason in manifest.skipped:
+        for source, reason in files:
             st.warning(md(hide_paths(f"{source}：{reason_text(reason)}")))
+    if metadata:  # catalog.csv and sidecars: the plans themselves are indexed
+        st.markdown("##### 目录与元数据的问题（文件均已收录）")
+        for source, reason in metadata:
+            st.info(md(hide_paths(f"{source}：{reason_text(reason)}")))
     if manifest.duplicates:
         st.markdown("##### 重复的文件（只收录一份）")
         for source, original in manifest.duplicates:

@@ -682,7 +682,7 @@ def _read_all(
         raise IndexNotFound(f"no plans folder at {data_dir}")
     plans: list[ParsedPlan | KnownSource] = []
     skipped: list[UnreadableSource] = []
-    results = list(read_folder(data_dir, reuse, *((reuse.catalog, reuse.ids, reuse.files) if reuse is not None else ())))
+    results = list(read_folder(data_dir, reuse, *((reuse.catalog, reuse.previous_ids) if reuse is not None else ())))
     for i, result in enumerate(results, 1):
         (skipped if isinstance(result, UnreadableSource) else plans).append(result)
         progress("read", i, len(results))

@@ -102,7 +102,14 @@ def split_run_on(line: str) -> list[str]:
     if len(line) < RUN_ON:
         return [line]
     pieces = [p for p in _LAYOUT_SPACE.split(line) if p]
-    return [q for p in pieces for q in (_AFTER_SENTENCE.split(p) if len(p) >= RUN_ON // 10 else [p]) if q]
+    return [q for p in pieces for q in (_split_at(_AFTER_SENTENCE, p) if len(p) >= RUN_ON // 10 else [p]) if q]
+
+
+def _split_at(pattern: re.Pattern, text: str) -> list[str]:
+    """``text`` cut at each match of ``pattern`` (the match starts the next piece; not re.split, which
+    would insert what the pattern's groups capture)."""
+    cuts = [m.start() for m in pattern.finditer(text) if m.start() > 0]
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
 
 
 def _restore_garbled(m: re.Match) -> str:

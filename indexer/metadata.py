@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import fields, replace
 from datetime import date
@@ -140,7 +141,10 @@ def load_catalog(data_dir: Path) -> dict[str, dict[str, str]]:
 
     try:
         text = decode_text(str(path), path.read_bytes())
-        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        head = text.split("\n", 1)[0]
+        # Excel's 「Unicode text」 is tab-separated UTF-16
+        dialect = "excel-tab" if "\t" in head and "," not in head else "excel"
+        rows = list(csv.DictReader(io.StringIO(text, newline=""), dialect=dialect))
     except UnreadableSource as err:
         raise UnreadableSource(str(path), f"catalog is not text ({err.reason}); ignored") from None
     except (OSError, csv.Error) as err:
@@ -217,7 +221,7 @@ def override_fields(
 # The fields a catalog row or sidecar may set: the rest are the file's own (doc_id, sha256 …) or derived.
 OVERRIDABLE = tuple(f.name for f in fields(Document) if f.name not in
                     {"doc_id", "source", "sha256", "body_span", "ocr_pages", "cite_name"})
-_WRITTEN_DATE = re.compile(r"((?:19|20)\d{2})(?:\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?)?\s*月?)?")
+_WRITTEN_DATE = re.compile(r"((?:19|20)\d{2})(?:\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?)?\s*月?|\s*年)?")
 
 
 def checked_fields(
@@ -234,7 +238,9 @@ def checked_fields(
         return UnreadableSource(str(where), f"row {row}: {reason}" if row else reason)
 
     for key, value in overrides.items():
-        value = value.strip()
+        value = unicodedata.normalize("NFKC", value).strip() if key in ("signed", "published") else value.strip()
+        if not value:
+            continue
         if key not in OVERRIDABLE:
             problems.append(problem(f"metadata field '{key}' is not a plan field ({', '.join(OVERRIDABLE)}); ignored"))
             continue

@@ -13,7 +13,7 @@ from .clean import clean_text
 from .errors import UnreadableSource
 from .lexical import tokenize
 from .load import SUPPORTED_SUFFIXES, load_source
-from .metadata import apply_overrides, infer_document, load_catalog
+from .metadata import OVERRIDABLE, apply_overrides, infer_document, load_catalog
 from .records import Clause, Heading, Indicator, ParsedPlan
 from .structure import HeadingMark, Structure, parse_structure
 from .tables import find_indicators
@@ -29,12 +29,13 @@ def doc_id_for(name: str) -> str:
 def doc_ids(names: list[str], known: dict[str, str] | None = None) -> dict[str, str]:
     """Each plan file's document id (by file name). Files whose names give one id (规划.txt beside 规划.docx
     with other text, 「青海 规划.txt」 beside 「青海_规划.txt」) are all indexed: the one that held the id in the
-    last build (``known``: file name -> id, a renamed file's included), else the first by name, keeps it;
+    last build (``known``: file name -> id, the first given first), else the first by name, keeps it;
     each other one gets it with a suffix from its own file name, so no id changes while its file stays."""
     known = known or {}
+    first = {name: i for i, name in enumerate(known)}  # the order of ``known`` is the order of precedence
     out: dict[str, str] = {}
     taken: set[str] = set()
-    for name in sorted(names, key=lambda n: n not in known):  # the last build's ids first
+    for name in sorted(names, key=lambda n: (first.get(n, len(first)), n)):  # the last build's ids first
         was = known.get(name)
         base = doc_id_for(name)
         if was and was not in taken:
@@ -44,32 +45,6 @@ def doc_ids(names: list[str], known: dict[str, str] | None = None) -> dict[str, 
         else:
             out[name] = f"{base}-{hashlib.sha256(name.encode('utf-8')).hexdigest()[:6]}"
         taken.add(out[name])
-    return out
-
-
-def renamed_ids(data_dir: str | Path, names: list[str], known_files: dict[str, tuple[str, str]]) -> dict[str, str]:
-    """The last build's document id of each new file (a name the last build did not have) that is a file of
-    the last build renamed (the same bytes, ``known_files``: sha256 -> (file name, id), its old name gone),
-    so that links to its clauses keep working. Hashes new files only while some old file is missing."""
-    present = set(names)
-    gone = {sha: doc_id for sha, (name, doc_id) in known_files.items() if name not in present}
-    if not gone:
-        return {}
-    from .sources import file_sha256
-
-    old_names = {name for name, _ in known_files.values()}
-    out: dict[str, str] = {}
-    for name in names:
-        if name in old_names:
-            continue
-        try:
-            doc_id = gone.pop(file_sha256(Path(data_dir) / name), None)
-        except OSError:
-            continue
-        if doc_id is not None:
-            out[name] = doc_id
-        if not gone:
-            break
     return out
 
 
@@ -265,47 +240,60 @@ class FolderCatalog:
     """The catalog rows a build applies (source -> fields) and, when data/catalog.csv cannot be used, why."""
 
     rows: dict[str, dict[str, str]]
-    problem: UnreadableSource | None = None
+    problems: tuple[UnreadableSource, ...] = ()
 
 
 def folder_catalog(data_dir: str | Path, last: dict[str, dict[str, str]] | None = None) -> FolderCatalog:
     """The folder's catalog.csv; when it cannot be used, the rows the last build applied (``last``, from its
-    manifest) instead of none: a catalog saved in another format must not drop every correction it held."""
+    manifest) instead of none: a catalog saved in another format must not drop every correction it held.
+    A column that is no plan field is reported once and left out of the rows."""
+    path = Path(data_dir) / "catalog.csv"
     try:
-        return FolderCatalog(load_catalog(Path(data_dir)))
+        rows = load_catalog(Path(data_dir))
     except UnreadableSource as err:
         if not last:
-            return FolderCatalog({}, err)
+            return FolderCatalog({}, (err,))
         reason = err.reason.removesuffix("; ignored")
         kept = f"{reason}; the last build's catalog ({len(last)} rows) is applied until it is fixed"
-        return FolderCatalog(dict(last), UnreadableSource(err.path, kept))
+        return FolderCatalog(dict(last), (UnreadableSource(err.path, kept),))
+    columns = sorted({k for row in rows.values() for k in row} - set(OVERRIDABLE))
+    problems = tuple(UnreadableSource(str(path), f"metadata field '{k}' is not a plan field ({', '.join(OVERRIDABLE)}); "
+                                                 "ignored") for k in columns)
+    if columns:
+        rows = {source: {k: v for k, v in row.items() if k in OVERRIDABLE} for source, row in rows.items()}
+    return FolderCatalog(rows, problems)
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name longer than a file name can be (a title pasted into the source column)
+        return False
 
 
 def read_folder(
     data_dir: str | Path, reuse: Callable | None = None, catalog: FolderCatalog | None = None,
-    known_ids: dict[str, str] | None = None, known_files: dict[str, tuple[str, str]] | None = None,
+    previous_ids: Callable[[Path, list[str]], dict[str, str]] | None = None,
 ) -> Iterator[ParsedPlan | UnreadableSource]:
     """Read every plan of a folder; a file that fails yields its error instead, the others still load.
     A catalog or a ``.meta.json`` sidecar that cannot be used is yielded as an error too, and ignored
     (``catalog``, when given, is the catalog to apply: ``folder_catalog``). Document ids are ``doc_ids``'s,
-    keeping the last build's (``known_ids``: file name -> id), also for a file renamed since
-    (``known_files``: sha256 -> (file name, id) of the last build's files, ``renamed_ids``).
+    keeping the last build's: ``previous_ids(folder, file names)`` gives them (``sources.SourceScan``).
 
     ``reuse(path, catalog)``, when given, is asked first for each plan file: what it returns instead of a
     parse (a build's record of an unchanged source, ``indexer.sources``, with its ``problems``), or None
     to read the file."""
     if catalog is None:
         catalog = folder_catalog(data_dir)
-    if catalog.problem is not None:
-        yield catalog.problem
+    yield from catalog.problems
     rows = catalog.rows
     paths, left_out = scan_folder(data_dir)
     yield from left_out
     for name in sorted(rows):
-        if not (Path(data_dir) / name).exists():  # a typo, or a file renamed or withdrawn since
+        if not _exists(Path(data_dir) / name):  # a typo, or a file renamed or withdrawn since
             yield UnreadableSource(str(Path(data_dir) / "catalog.csv"), f"row {name}: no such plan file in the folder; unused")
     names = [p.name for p in paths if p.suffix.lower() in SUPPORTED_SUFFIXES]
-    ids = doc_ids(names, {**renamed_ids(data_dir, names, known_files or {}), **(known_ids or {})})
+    ids = doc_ids(names, previous_ids(Path(data_dir), names) if previous_ids is not None else None)
     for path in paths:
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             yield UnreadableSource(str(path), f"unsupported file type {path.suffix or '(none)'}")

@@ -90,9 +90,7 @@ class SourceScan:
 
     def __init__(self, old: Manifest | None, reuse: bool = True, catalog=None):
         self.catalog = catalog  # the catalog this build applies (read.FolderCatalog), None: read_folder's own
-        # each file's document id in the last build, kept while the file stays (read.doc_ids)
-        self.ids = {e.source: e.doc_id for e in (*old.duplicate_sources, *old.sources)} if old else {}
-        self.files = {e.sha256: (e.source, e.doc_id) for e in (old.sources if old else ())}  # renames keep ids
+        self._previous = old
         same = reuse and parse_same(old)
         self._old = {e.source: e for e in (*old.duplicate_sources, *old.sources)} if same else {}
         self._blank = {e.source: e for e in old.unreadable_sources} if same else {}
@@ -122,6 +120,37 @@ class SourceScan:
         if not self._unchanged(path, st, old.size, old.mtime_ns, old.sha256, old.ctime_ns):
             return None
         return KnownSource(replace(old, size=st.st_size, mtime_ns=mtime, overrides=overrides, ctime_ns=st.st_ctime_ns), problems)
+
+    def previous_ids(self, folder: Path, names: list[str]) -> dict[str, str]:
+        """The document id each of these plan files had in the last build (``read.doc_ids`` keeps them), in
+        order of precedence: the files the index holds; then a file taking the place of one that has gone
+        — its duplicate (the same plan as .md beside the .txt that went) or the same bytes under a new
+        name (a rename: links to its clauses keep working); then the other duplicates."""
+        old = self._previous
+        if old is None:
+            return {}
+        present = set(names)
+        indexed = {e.source: e.doc_id for e in old.sources if e.source in present}
+        duplicates = {e.source: e.doc_id for e in old.duplicate_sources if e.source in present}
+        gone = {e.source: e for e in old.sources if e.source not in present}
+        heirs: dict[str, str] = {}
+        for dup, original in old.duplicates:  # (duplicate, the source it repeats)
+            if dup in duplicates and original in gone:
+                heirs[dup] = gone.pop(original).doc_id
+        by_bytes = {e.sha256: e.doc_id for e in gone.values()}
+        known = {e.source for e in (*old.sources, *old.duplicate_sources)}
+        for name in names:
+            if not by_bytes:
+                break
+            if name in known:
+                continue
+            try:
+                doc_id = by_bytes.pop(file_sha256(folder / name), None)
+            except OSError:
+                continue
+            if doc_id is not None:
+                heirs[name] = doc_id
+        return {**indexed, **heirs, **{n: i for n, i in duplicates.items() if n not in heirs}}
 
     def _unchanged(self, path: Path, st, size: int, mtime_ns: int, sha256: str, ctime_ns: int = 0) -> bool:
         """The file as recorded: the same size, (trusted) mtime and, where recorded, ctime, else the same

@@ -652,6 +652,29 @@ def test_upload_conflicts_never_lose_a_file(tmp_path):
     assert kept == {"plan.txt": GOOD_PLAN.encode(), "plan.md": GOOD_PLAN.replace("风险", "损失").encode()}
 
 
+def test_an_overwrite_replaces_the_file_of_its_name_and_keeps_its_corrections(tmp_path):
+    # the stop-26 review: with plan.md and plan.txt both in the folder (both are indexed now), overwriting
+    # plan.md withdrew plan.txt and wrote over plan.md; a same-name overwrite took the plan's sidecar away;
+    # a long name's sidecar could not be moved, and the plan was gone from the folder
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "plan.txt").write_text(GOOD_PLAN, encoding="utf-8")
+    (data / "plan.md").write_text(GOOD_PLAN.replace("风险", "隐患"), encoding="utf-8")
+    (data / "plan.md.meta.json").write_text('{"region": "海南省"}', encoding="utf-8")
+    new = GOOD_PLAN.replace("风险", "危险").encode()
+    assert save_upload("plan.md", new, data, on_conflict="overwrite").status == "replaced"
+    assert (data / "plan.txt").read_text(encoding="utf-8") == GOOD_PLAN and (data / "plan.md").read_bytes() == new
+    assert (data / "plan.md.meta.json").exists()  # the corrections stay with the plan
+    kept = sorted(p.name.split("-", 2)[-1] for p in (data / ".withdrawn").iterdir())
+    assert kept == ["plan.md", "plan.md.meta.json"]
+    long = "某某省" + "关于加快推进知识产权强省建设的实施意见" * 4 + ".txt"  # 76 characters, 228 bytes
+    (data / long).write_text(GOOD_PLAN.replace("风险", "损失"), encoding="utf-8")
+    (data / f"{long}.meta.json").write_text('{"region": "海南省"}', encoding="utf-8")
+    assert save_upload(long, new + "。".encode(), data, on_conflict="overwrite").status == "replaced"
+    assert (data / long).read_bytes() == new + "。".encode()
+    assert sum(p.name.endswith(".txt") for p in (data / ".withdrawn").iterdir()) == 1
+
+
 def test_unreadable_upload_is_not_saved(tmp_path):
     data = tmp_path / "data"
     out = save_uploads([("scan.pdf", b"%PDF-1.4\n%%EOF"), ("notes.txt", b"\x00\x01\x02" * 100)], data)

@@ -208,3 +208,15 @@ def test_every_reason_the_reader_gives_reads_in_chinese_on_the_page():
         reason = re.sub(r"\{[^}]*\}", "规划.docx", reason)  # an f-string's field is data (a file's name)
         words = set(re.findall(r"[A-Za-z]+", reason_text(reason)))
         assert words <= allowed, (reason, reason_text(reason))
+
+
+def test_catalog_and_sidecar_problems_are_not_called_skipped_files():
+    # the stop-26 review: a catalog row's bad date was listed under 「未能收录的文件」 and as 「已跳过」, though
+    # the plan was indexed
+    from ui.messages import split_skipped
+
+    skipped = [("plan.txt", "empty file"), ("catalog.csv", "row plan.txt: metadata date signed 'x' is not a date"),
+               ("plan.txt.meta.json", "metadata file is not valid JSON (x); ignored"),
+               ("catalog.csv", "catalog has no 'source' column naming each plan's file; ignored")]
+    files, metadata = split_skipped(skipped)
+    assert files == skipped[:1] and metadata == skipped[1:]

@@ -354,3 +354,23 @@ def test_an_excerpted_regulations_articles_are_read_across_the_gaps(tmp_path):
     ids = {c.clause_id.split(":")[1]: c for c in read_plan(path).clauses}
     assert {"1.1", "1.2", "3.21", "3.25", "3.99"} <= set(ids)
     assert "第三十条规定的情形" in ids["3.25"].text  # a line opening with a reference is no article
+
+
+def test_a_run_on_line_is_cut_before_its_headings_without_stray_numbers():
+    # the stop-26 review: re.split on a pattern with groups put what they captured (「一」, 「1」) on lines of
+    # their own, and 12 of 40 clauses of a flattened plan ended in a stray 「二」
+    from indexer.clean import split_run_on
+
+    pieces = split_run_on("…制定本规划。一、总体要求坚持创新。（一）指导思想。1.加强保护" * 100)
+    assert pieces[:4] == ["…制定本规划。", "一、总体要求坚持创新。", "（一）指导思想。", "1.加强保护…制定本规划。"]
+    assert all(len(p) > 3 for p in pieces)
+
+
+def test_a_catalog_row_naming_a_file_longer_than_a_file_name_can_be_is_reported(tmp_path):
+    # the review: a title pasted into the source column (over 255 bytes) failed every build
+    shutil.copy(FIXTURES / "provincial_opinions_inline.txt", tmp_path)
+    long = "关于加快推进知识产权强省建设的实施意见" * 6 + ".txt"
+    (tmp_path / "catalog.csv").write_text(f"source,region\n{long},浙江省\n", encoding="utf-8")
+    results = list(read_folder(tmp_path))
+    assert any(getattr(r, "reason", "").endswith("no such plan file in the folder; unused") for r in results)
+    assert sum(hasattr(r, "clauses") for r in results) == 1

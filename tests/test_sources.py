@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from indexer import build as build_module
 from indexer import packs, read, segments, sources
 from indexer.build import build_index
 from indexer.embedding import EmbedderSettings, make_embedder
+from indexer.records import Clause, Document
 from indexer.store import load_index, read_manifest
 from retrieval.search import Searcher
 from tests.test_segments import _same, _verbs
@@ -49,14 +51,25 @@ def _folder(tmp_path, plans, past: bool = False) -> Path:
 
 
 def _content(index: Path) -> tuple:
-    """Everything a build derives from the sources, in an order that does not depend on segments."""
+    """Everything a build derives from the sources, in an order that does not depend on segments. Document
+    ids are written as their files' names: a plan keeps the id the last build gave it (a renamed file, the
+    duplicate that stands in for a removed original), which a build from scratch cannot know."""
     loaded = load_index(index, verify="full")
-    entries = sorted((s.source, s.sha256, s.doc_id, s.clauses, s.ocr_pages, s.content, s.overrides)
+    ids = {s.doc_id: s.source for s in loaded.manifest.sources}
+
+    def named(text: str) -> str:
+        for doc_id, source in ids.items():
+            text = text.replace(f"'{doc_id}'", f"'<{source}>'").replace(f"{doc_id}:", f"<{source}>:")
+            text = text.replace(f'"{doc_id}"', f'"<{source}>"')
+        return text
+
+    entries = sorted((s.source, s.sha256, s.clauses, s.ocr_pages, s.content, s.overrides)
                      for s in loaded.manifest.sources)
-    documents = sorted((json.dumps(d.document.to_json(), ensure_ascii=False), d.text,
+    documents = sorted((named(json.dumps(d.document.to_json(), ensure_ascii=False)), d.text,
                         tuple(h.to_json().__repr__() for h in d.headings)) for d in loaded.documents)
-    clauses = sorted((c.clause_id, repr(c), key) for c, key in zip(loaded.clauses, loaded.embed_keys, strict=True))
-    indicators = sorted(repr(i) for i in loaded.indicators)
+    clauses = sorted((named(c.clause_id), named(repr(c)), key)
+                     for c, key in zip(loaded.clauses, loaded.embed_keys, strict=True))
+    indicators = sorted(named(repr(i)) for i in loaded.indicators)
     counts = loaded.manifest.counts
     return entries, documents, clauses, indicators, counts, loaded.manifest.skipped, loaded.manifest.duplicates
 
@@ -66,8 +79,29 @@ def _fresh_same(tmp_path, data: Path, index: Path) -> None:
     fresh = tmp_path / f"fresh-{len(list(tmp_path.iterdir()))}"
     build_index(data, fresh, embedder=_embedder())
     assert _content(index) == _content(fresh)
-    seeds = [load_index(fresh).ids[row] for row in (0, 40, 90)]
-    _same(_verbs(Searcher.open(index), seeds), _verbs(Searcher.open(fresh), seeds))
+    # the fresh build's document ids as the index has them (a plan keeps the id the last build gave it)
+    kept = {s.source: s.doc_id for s in read_manifest(index).sources}
+    renamed = {s.doc_id: kept[s.source] for s in read_manifest(fresh).sources if kept[s.source] != s.doc_id}
+    fresh_rows = load_index(fresh).ids
+    seeds = [fresh_rows[row] for row in (0, 40, 90)]
+    there = [_renamed(seed, renamed) for seed in seeds]
+    _same(_verbs(Searcher.open(index), there), _renamed(_verbs(Searcher.open(fresh), seeds), renamed))
+
+
+def _renamed(x, ids: dict[str, str]):
+    """``x`` (verbs' results) with document ids ``ids`` (old -> new) replaced, in clause ids and records."""
+    if not ids:
+        return x
+    if isinstance(x, str):
+        doc, sep, rest = x.partition(":")
+        return f"{ids[doc]}{sep}{rest}" if sep and doc in ids else x
+    if isinstance(x, list | tuple):
+        return type(x)(_renamed(v, ids) for v in x)
+    if isinstance(x, Clause):
+        return replace(x, clause_id=_renamed(x.clause_id, ids), doc_id=ids.get(x.doc_id, x.doc_id))
+    if isinstance(x, Document):
+        return replace(x, doc_id=ids.get(x.doc_id, x.doc_id))
+    return x
 
 
 def test_adding_a_plan_parses_that_plan_only_and_the_index_is_a_fresh_builds(tmp_path, parses):
@@ -218,6 +252,8 @@ def test_an_unchanged_duplicate_is_not_read_again_and_stands_in_when_its_origina
     gone = build_index(data, index, embedder=_embedder())
     assert parses == [copy.name]  # that file alone is read, the others are still known
     assert gone.duplicates == () and copy.name in {s.source for s in read_manifest(index).sources}
+    # and it takes the original's document id: links to its clauses still open them
+    assert {s.source: s.doc_id for s in read_manifest(index).sources}[copy.name] == PLANS[1].stem
     _fresh_same(tmp_path, data, index)
     # the original back: read (it is new to this index), and now the duplicate of the copy the index holds
     parses.clear()

@@ -118,6 +118,20 @@ _REASONS: list[tuple[re.Pattern, str]] = [
 
 
 _CATALOG_ROW = re.compile(r"row (?P<source>[^:]+): ")
+_METADATA = re.compile(r"^(?:row [^:]+: |metadata |catalog)")
+
+
+def metadata_problem(reason: str) -> bool:
+    """Whether a build's reason is about catalog.csv or a sidecar, whose plans were indexed all the same."""
+    return bool(_METADATA.match(reason))
+
+
+def split_skipped(skipped) -> tuple[list, list]:
+    """A build's (source, reason) pairs as (files not indexed, problems of catalog.csv and sidecars)."""
+    files, metadata = [], []
+    for source, reason in skipped:
+        (metadata if metadata_problem(reason) else files).append((source, reason))
+    return files, metadata
 
 
 def reason_text(reason: str) -> str:

@@ -33,7 +33,7 @@ from retrieval.search import Searcher
 
 from . import config, editor
 from .build import report_lines
-from .messages import detail, friendly, reason_text
+from .messages import detail, friendly, metadata_problem, reason_text
 from .safe import md
 
 _LOG = logging.getLogger(__name__)
@@ -315,7 +315,9 @@ def build_messages(report) -> list[tuple[str, str]]:
     """A build report as (level, line) messages: what was indexed, then each skipped file and why."""
     return (
         [("success", line) for line in report_lines(report)]
-        + [("warning", f"已跳过 {Path(e.path).name}：{reason_text(e.reason)}") for e in report.skipped]
+        + [("info" if metadata_problem(e.reason) else "warning",
+            f"{'' if metadata_problem(e.reason) else '已跳过 '}{Path(e.path).name}：{reason_text(e.reason)}")
+           for e in report.skipped]
         + [("info", f"{source} 与 {original} 内容相同，未重复收录") for source, original in report.duplicates]
     )
 

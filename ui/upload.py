@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import time
 import unicodedata
@@ -109,7 +110,10 @@ def _store(safe: str, data: bytes, data_dir: Path, on_conflict: str, name: str) 
     for path in existing:
         if path.stat().st_size == len(data) and hashlib.sha256(path.read_bytes()).hexdigest() == digest:
             return path.name, "unchanged", ""
-    taken = {doc_id_for(p.name): p for p in existing}
+    taken: dict[str, Path] = {}
+    for p in existing:  # the file of that very name first: plan.md and plan.txt may both be in the folder
+        if doc_id_for(p.name) not in taken or p.name == safe:
+            taken[doc_id_for(p.name)] = p
     clash = taken.get(doc_id_for(safe))
     if clash is None:
         return _create_new(data_dir, safe, data, taken), "added", ""
@@ -119,10 +123,18 @@ def _store(safe: str, data: bytes, data_dir: Path, on_conflict: str, name: str) 
         return _create_new(data_dir, safe, data, taken, rename=True), "renamed", clash.name
     tmp = _write_temp(data_dir, data)
     try:
-        # the file replaced (same name, or same document id with another suffix) is withdrawn, not deleted:
-        # the operator can put it back from .withdrawn/ (withdraw_plan)
-        _move_to_withdrawn(data_dir, clash.name)
-        os.replace(tmp, data_dir / safe)
+        # The file replaced (same name, or same document id with another suffix) is withdrawn, not deleted:
+        # the operator can put it back from .withdrawn/. Its old bytes are kept there before the new ones
+        # take its name (no moment without either); a file of the same name keeps its sidecar (the plan's
+        # corrections), which is copied beside the withdrawn bytes.
+        if clash.name == safe:
+            _keep_withdrawn(data_dir, safe)
+            os.replace(tmp, data_dir / safe)
+        else:
+            os.replace(tmp, data_dir / safe)
+            _move_to_withdrawn(data_dir, clash.name)
+    except OSError as err:
+        raise UploadRefused(f"{name}：无法覆盖原文件（{err.strerror or err}），原文件未改动。") from None
     finally:
         tmp.unlink(missing_ok=True)
     return safe, "replaced", ""
@@ -210,18 +222,42 @@ def withdraw_plan(name: str, data_dir: Path) -> str:
 def _move_to_withdrawn(data_dir: Path, name: str) -> str:
     """Move the plan ``name`` (and its sidecar) into .withdrawn/ under a dated name; the caller holds the
     folder lock."""
-    kept = data_dir / WITHDRAWN
-    kept.mkdir(exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    for n in range(1, 1000):  # two withdrawals of one name in one second keep both
-        target = kept / (f"{stamp}-{name}" if n == 1 else f"{stamp}-{n}-{name}")
-        if not target.exists():
-            break
+    target = _withdrawn_name(data_dir, name)
     os.replace(data_dir / name, target)  # within one folder tree: a rename, never a copy that could stop half way
     sidecar = data_dir / f"{name}.meta.json"
     if sidecar.is_file() and not sidecar.is_symlink():
-        os.replace(sidecar, kept / f"{target.name}.meta.json")
+        os.replace(sidecar, target.with_name(f"{target.name}.meta.json"))
     return target.name
+
+
+def _keep_withdrawn(data_dir: Path, name: str) -> str:
+    """Keep the plan ``name`` as it is now in .withdrawn/ (a hard link, else a copy; its sidecar copied),
+    leaving it in place for a new version to replace; the caller holds the folder lock."""
+    target = _withdrawn_name(data_dir, name)
+    try:
+        os.link(data_dir / name, target)
+    except OSError:
+        shutil.copy2(data_dir / name, target)
+    sidecar = data_dir / f"{name}.meta.json"
+    if sidecar.is_file() and not sidecar.is_symlink():
+        shutil.copy2(sidecar, target.with_name(f"{target.name}.meta.json"))
+    return target.name
+
+
+def _withdrawn_name(data_dir: Path, name: str) -> Path:
+    """A free dated name in .withdrawn/ for the plan ``name``, short enough for its sidecar's name too (a
+    long Chinese title is cut, its suffix kept: file names hold 255 bytes)."""
+    kept = data_dir / WITHDRAWN
+    kept.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    stem, suffix = Path(name).stem, Path(name).suffix
+    while len(f"{stamp}-999-{stem}{suffix}.meta.json".encode()) > 255:
+        stem = stem[:-1]
+    for n in range(1, 1000):  # two withdrawals of one name in one second keep both
+        target = kept / (f"{stamp}-{stem}{suffix}" if n == 1 else f"{stamp}-{n}-{stem}{suffix}")
+        if not target.exists():
+            return target
+    raise UploadRefused(f"{name}：移出的文件过多，请先清理 {WITHDRAWN}/ 文件夹。")
 
 
 @contextlib.contextmanager
