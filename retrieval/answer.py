@@ -12,7 +12,7 @@ document has says that.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from indexer.clauses import LABELLED_LINE, parse_departments
@@ -58,6 +58,14 @@ DENSE_SIMILAR = 0.90
 # topic's (compare.offfield of the regions shown as covering 0.175 -> 0.113, none of the judged covering
 # documents moved out of the covering group) — retrieval/eval/README.md.
 COVERAGE_COVERS = 0.30
+# compare()'s own test of a region's clause (answers keep the one above): close in meaning (COMPARE_DENSE),
+# or nearly as close as the best clause of the whole list (a question's cosines sit higher or lower as a
+# whole: an English question's lower, a short one's higher), or naming the topic and holding COMPARE_COVERAGE
+# of its weighted terms. Fitted on the comparisons of development and the cross-field development set
+# (retrieval/eval/README.md, stop 26): the regions shown that are of another field fell by half.
+COMPARE_DENSE = 0.89
+COMPARE_NEAR_BEST = 0.025
+COMPARE_COVERAGE = 0.25
 # An answer whose calibrated probability is under one half is more likely not to answer than to answer:
 # it is still given (the abstention threshold is lower, so that plain questions are answered), but marked
 # tentative, and the app says to check the clauses. Not tuned: the point where the odds turn.
@@ -84,12 +92,13 @@ def partly_covers(dense: float, coverage: Callable[[], float]) -> bool:
 
 
 def region_judges(
-    coverage_of: Callable[[Hit], float], similar: bool
+    coverage_of: Callable[[Hit], float], similar: bool, hits: Sequence[Hit] = ()
 ) -> tuple[Callable[[Hit], bool], Callable[[Hit], bool] | None]:
-    """``ranking.by_region``'s two judges of a comparison's hits (does it cover the topic; only partly?),
-    each hit's term coverage computed at most once and only when its cosine does not decide. ``similar``
-    (similar_to): the cosine alone decides, and nothing is partial."""
+    """``ranking.by_region``'s two judges of a comparison's ranked ``hits`` (does it cover the topic; only
+    partly?), each hit's term coverage computed at most once and only when its cosine does not decide.
+    ``similar`` (similar_to): the cosine alone decides, and nothing is partial."""
     known: dict[str, float] = {}
+    near_best = max((h.dense_score or 0.0 for h in hits), default=1.0) - COMPARE_NEAR_BEST
 
     def coverage(h: Hit) -> float:
         if h.clause_id not in known:
@@ -97,7 +106,10 @@ def region_judges(
         return known[h.clause_id]
 
     def covers(h: Hit) -> bool:
-        return covers_hit(h.dense_score or 0.0, lambda: coverage(h), similar)
+        if similar:
+            return covers_hit(h.dense_score or 0.0, lambda: coverage(h), similar)
+        dense = h.dense_score or 0.0
+        return dense >= COMPARE_DENSE or (dense > 0 and dense >= near_best) or coverage(h) >= COMPARE_COVERAGE
 
     def partial(h: Hit) -> bool:
         return partly_covers(h.dense_score or 0.0, lambda: coverage(h))

@@ -420,7 +420,7 @@ class MilvusSearcher:
         def coverage(h: Hit) -> float:  # shared words count only beside one of the topic's long words
             return self.signals(pq, h).coverage if names_topic(topic, self._form(h.clause)) else 0.0
 
-        judges = region_judges(coverage, similar)
+        judges = region_judges(coverage, similar, hits)
         return by_region(hits, regions, per_region, exclude_region, *judges)
 
     # --- filters, section references -------------------------------------------------------------------

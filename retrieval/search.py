@@ -347,7 +347,7 @@ class Searcher:
             form = self._form(self._row(h.clause_id), h.clause)
             return self.signals(pq, h).coverage if names_topic(topic, form) else 0.0
 
-        judges = region_judges(coverage, similar)
+        judges = region_judges(coverage, similar, hits)
         return by_region(hits, self._region_levels, per_region, exclude_region, *judges)
 
     # --- filters, section references -------------------------------------------------------------------

@@ -19,7 +19,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent.parent
-SETS = {"dev": HERE / "questions.jsonl", "heldout": HERE / "heldout.jsonl", "blind": HERE / "blind.jsonl"}
+SETS = {"dev": HERE / "questions.jsonl", "heldout": HERE / "heldout.jsonl", "blind": HERE / "blind.jsonl",
+        # a second development set, of comparisons across every field of the evaluation index (stop 26):
+        # the comparisons of the first are all of IP plans; tuned on freely, like development
+        "dev-compare": HERE / "compare-train.jsonl"}
 PINS = HERE / "pins"
 EVAL_DIR = PROJECT / ".eval"
 TOLERANCE = 0.02
@@ -138,7 +141,7 @@ def pin_values(figs: dict) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m retrieval.eval", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", action="append", choices=sorted(SETS), help="a question set (default: all three)")
+    parser.add_argument("--set", action="append", choices=sorted(SETS), help="a question set (default: all of them)")
     parser.add_argument("--index", help="evaluate this index instead of the evaluation index (.eval/index)")
     parser.add_argument("--pin", action="store_true", help="write this run's figures as the pinned ones")
     parser.add_argument("--log", action="store_true", help="append this run to runs.jsonl")
