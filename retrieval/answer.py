@@ -98,7 +98,7 @@ def region_judges(
     partly?), each hit's term coverage computed at most once and only when its cosine does not decide.
     ``similar`` (similar_to): the cosine alone decides, and nothing is partial."""
     known: dict[str, float] = {}
-    near_best = max((h.dense_score or 0.0 for h in hits), default=1.0) - COMPARE_NEAR_BEST
+    best = max((h.dense_score or 0.0 for h in hits), default=1.0)
 
     def coverage(h: Hit) -> float:
         if h.clause_id not in known:
@@ -106,10 +106,11 @@ def region_judges(
         return known[h.clause_id]
 
     def covers(h: Hit) -> bool:
-        if similar:
-            return covers_hit(h.dense_score or 0.0, lambda: coverage(h), similar)
         dense = h.dense_score or 0.0
-        return dense >= COMPARE_DENSE or (dense > 0 and dense >= near_best) or coverage(h) >= COMPARE_COVERAGE
+        if similar:
+            return dense >= DENSE_SIMILAR
+        near = dense > 0 and dense >= best - COMPARE_NEAR_BEST
+        return dense >= COMPARE_DENSE or near or coverage(h) >= COMPARE_COVERAGE
 
     def partial(h: Hit) -> bool:
         return partly_covers(h.dense_score or 0.0, lambda: coverage(h))
@@ -117,11 +118,8 @@ def region_judges(
     return covers, None if similar else partial
 
 
-def covers_hit(dense: float, coverage: Callable[[], float], similar: bool = False) -> bool:
-    """``covers`` for a hit's dense cosine and its term coverage, which is computed only when the cosine
-    does not decide (a comparison judges a few hundred hits, and coverage needs each one's search form)."""
-    if similar:
-        return dense >= DENSE_SIMILAR
+def covers_hit(dense: float, coverage: Callable[[], float]) -> bool:
+    """Whether a hit adds to an answer: its dense cosine, else its term coverage (computed only then)."""
     return dense >= DENSE_CONFIDENT or coverage() >= COVERAGE_CONFIDENT
 
 
