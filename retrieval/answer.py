@@ -65,6 +65,9 @@ COVERAGE_COVERS = 0.30
 # (retrieval/eval/README.md, stop 26): the regions shown that are of another field fell by half.
 COMPARE_DENSE = 0.89
 COMPARE_NEAR_BEST = 0.025
+# ... the relative test only when the best clause itself is close (DENSE_CONFIDENT): a topic no plan covers
+# has a best clause too, and everything near it is as unrelated (the stop-26 code review: 足球运动推广 shown
+# in 10 regions)
 COMPARE_COVERAGE = 0.25
 # An answer whose calibrated probability is under one half is more likely not to answer than to answer:
 # it is still given (the abstention threshold is lower, so that plain questions are answered), but marked
@@ -109,7 +112,7 @@ def region_judges(
         dense = h.dense_score or 0.0
         if similar:
             return dense >= DENSE_SIMILAR
-        near = dense > 0 and dense >= best - COMPARE_NEAR_BEST
+        near = dense > 0 and best >= DENSE_CONFIDENT and dense >= best - COMPARE_NEAR_BEST
         return dense >= COMPARE_DENSE or near or coverage(h) >= COMPARE_COVERAGE
 
     def partial(h: Hit) -> bool:

@@ -59,6 +59,9 @@ def test_uncovered_questions_answered_without_the_tentative_mark_are_counted_apa
         def search(self, pq, k=10, mode="hybrid"):
             return []
 
+        def compare(self, question):
+            return []
+
     monkeypatch.setattr(retrieval.answer, "answer", lambda searcher, pq, hits: outcomes[pq])
     questions = [{"id": q, "question": q, "kind": "uncovered", "hard": q == "q1"} for q in ("q1", "q2", "q3")]
     questions += [{"id": c, "question": c, "kind": "paraphrase", "relevant": []} for c in ("c1", "c2")]
@@ -66,3 +69,4 @@ def test_uncovered_questions_answered_without_the_tentative_mark_are_counted_apa
     assert out.values["answer.confident_uncovered"] == [1.0, 0.0, 0.0]
     assert out.kinds["answer.confident_uncovered"] == ["hard", "ordinary", "ordinary"]
     assert out.values["answer.tentative_covered"] == [1.0, 0.0]
+    assert out.values["compare.uncovered_covering"] == [0.0, 0.0, 0.0]  # compared, no region shown

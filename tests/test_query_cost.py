@@ -202,7 +202,7 @@ def test_a_compared_clause_nearly_as_close_as_the_best_covers_the_topic():
     # stop 26: an English or long question's cosines all sit lower; a region's clause within COMPARE_NEAR_BEST
     # of the best one covers the topic though under COMPARE_DENSE, and one far below it needs the topic's words
     from indexer.records import Clause, Document
-    from retrieval.answer import COMPARE_DENSE, COMPARE_NEAR_BEST, region_judges
+    from retrieval.answer import COMPARE_DENSE, COMPARE_NEAR_BEST, DENSE_CONFIDENT, region_judges
     from retrieval.records import Hit
 
     doc = Document("甲-1", "x.txt", "0", "规划", "甲省", "省", "甲省")
@@ -210,9 +210,15 @@ def test_a_compared_clause_nearly_as_close_as_the_best_covers_the_topic():
     def hit(i: int, dense: float) -> Hit:
         return Hit(Clause(f"甲-1:{i}", "甲-1", "甲省", ("一、",), "1.", "", "条文", (0, 1)), doc, i, 1 / i, dense)
 
-    best, near, far = hit(1, 0.87), hit(2, 0.87 - COMPARE_NEAR_BEST + 0.001), hit(3, 0.87 - COMPARE_NEAR_BEST - 0.01)
+    top = (DENSE_CONFIDENT + COMPARE_DENSE) / 2
+    best, near, far = hit(1, top), hit(2, top - COMPARE_NEAR_BEST + 0.001), hit(3, top - COMPARE_NEAR_BEST - 0.01)
     assert best.dense_score < COMPARE_DENSE
     covers, _ = region_judges(lambda h: 0.0, False, [best, near, far])
     assert covers(best) and covers(near) and not covers(far)
     covers, _ = region_judges(lambda h: 0.3, False, [best, near, far])  # the topic's words: covers
     assert covers(far)
+    # a topic no plan covers has a best clause too: when it is not close itself, nothing near it counts
+    # (the stop-26 review: 足球运动推广 shown in 10 regions)
+    weak = [hit(1, DENSE_CONFIDENT - 0.01), hit(2, DENSE_CONFIDENT - 0.02)]
+    covers, _ = region_judges(lambda h: 0.0, False, weak)
+    assert not any(covers(h) for h in weak)

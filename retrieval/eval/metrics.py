@@ -56,6 +56,9 @@ def run(searcher, questions: list[dict]) -> Outcomes:
         ans = answer(searcher, pq, hits)
         if kind == "uncovered":
             out.add("abstain.uncovered", "hard" if q.get("hard") else "ordinary", ans.abstain)
+            # compared as a topic, how many regions it is shown as covered in (lower is better: none is right)
+            out.add("compare.uncovered_covering", "uncovered",
+                    float(sum(r.covered and not r.partial for r in searcher.compare(q["question"]))))
             # the worst outcome: answered with no tentative mark (the page shows no 请核对原文 notice)
             out.add("answer.confident_uncovered", "hard" if q.get("hard") else "ordinary",
                     not ans.abstain and not ans.tentative)
