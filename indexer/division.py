@@ -21,7 +21,8 @@ from .tables import _SEQ_HEADER, _cells
 _BODY_COLUMN = re.compile(r"^(?P<role>牵头|主责|责任|配合|参与|协办|协作)(?:责任)?(?:单位|部门)")
 _ROLE_LABEL = {"牵头": "牵头单位", "主责": "牵头单位", "责任": "责任单位"}  # the others: 配合单位
 # (a table of projects, 重点工程 / 重点项目, names its task by the project: 项目名称 | 建设内容 | 责任单位)
-_TASK_COLUMN = re.compile(r"任务|措施|举措|事项|工作|内容|^(?:重点)?(?:项目|工程)(?:名称)?$|^名称$")
+# (a bare 项目 column beside 主要任务 holds categories, 知识产权创造 / 知识产权运用: not a task)
+_TASK_COLUMN = re.compile(r"任务|措施|举措|事项|工作|内容|^(?:重点)?(?:项目|工程)名称$|^名称$")
 _NOT_TASK = re.compile(r"单位|部门|时限|时间|进度|序号|编号|备注|成果|目标|指标")
 MIN_ROWS = 2
 

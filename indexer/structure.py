@@ -32,6 +32,18 @@ from .numbering import (
 from .tables import _cells, _columns
 
 _SENTENCE_END_BEFORE = re.compile(r"[。；;!！?？）)]\s*")
+# (an article after a gap in the numbers) the text before it ends a sentence; its words do not go on from
+# the number as a reference's do (第六十五条的规定, 第三十条、第三十一条, 第二十条至第二十五条)
+_ENDS = frozenset("。；;!！?？：:”」）)")
+_GOES_ON = re.compile(r"[的之、，,和与或及至规所中]")
+
+
+def _before(text: str, pos: int) -> str:
+    """The last character before ``pos`` that is not a space or a line break ('' at the start)."""
+    i = pos - 1
+    while i >= 0 and text[i] in " \t\n\u3000":
+        i -= 1
+    return text[i] if i >= 0 else ""
 _FIRST_CHILD = re.compile(r"(?<=[\u4e00-\u9fff])(?=[（(][一1][）)]|1[.．、](?!\d))")
 _NOTICE_TITLE = re.compile(r"(关于|關于|關於)?印发.*(通知|通告)$|通知$")
 _DATE_LINE = furniture.DATE_LINE
@@ -451,10 +463,13 @@ def parse_structure(text: str) -> Structure:
         ok = num.value in values
         if not ok and not strict and sibling is not None:
             ok = sibling.value < num.value <= sibling.value + 3  # a gap in the source's numbering
-        if not ok and not strict and num.scheme == "第条" and num.value > last_value.get("第条", 0):
+        if not ok and not strict and num.scheme == "第条" and 0 < last_value.get("第条", 0) < num.value:
             # an excerpted regulation (节选: 第二条, then 第二十一条): articles are numbered through the whole
-            # law, so any later article starting its own line, set off by a space, is the next one here
-            ok = text[num.end : num.end + 1] in (" ", "\u3000")
+            # law, so a later article is the next one here when it starts its own line after a sentence's end,
+            # set off by a space, and its words do not go on from the number (第六十五条 的规定: a reference
+            # a PDF broke onto a line of its own)
+            ok = (text[num.end : num.end + 1] in (" ", "\u3000") and not _GOES_ON.match(text[num.end :].lstrip(" \u3000"))
+                  and (_before(text, start) in _ENDS or (bool(marks) and not text[marks[-1].title_end : start].strip())))
         if not ok:
             return False
         title, title_end = _title_after(text, num.end, line_end, num.scheme)

@@ -44,11 +44,6 @@ _BUILD = "累计新建|累计建成|新建|新增|建成|改造|培育|新培育
 _TARGET_VERB_FIRST = re.compile(
     rf"^(?P<name>(?:{_BUILD})[^\d]{{2,30}}?)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>{UNIT_PATTERN})(?P<bound>以上|以下|以内|左右)?$"
 )
-# In a sentence that states targets with verbs, a piece without one states the next target all the same
-# (…拥有量达到1.25件，版权作品登记200件，…新增12亿元): the name, then the figure and its unit.
-_TARGET_VERBLESS = re.compile(
-    rf"^(?P<name>[^\d，,]{{2,30}}?)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>{UNIT_PATTERN})(?P<bound>以上|以下|以内|左右)?$"
-)
 # A measure without a unit: 农田灌溉水有效利用系数提高到0.62, 火灾十万人口死亡率控制在0.15以下.
 _RATIO = re.compile(r"(?:系数|指数|率|比例|比重)$")
 # What a name may start with that is not part of it: conjunctions and the plan's own subject.
@@ -69,33 +64,19 @@ def prose_targets(text: str, start: int = 0, end: int | None = None) -> Iterator
         if not years:
             continue
         base = sentence.start()
-        found: list[tuple[int, IndicatorRow]] = []
-        verbless: list[tuple[re.Match, re.Match, str]] = []
         for piece in _PIECE.finditer(simple, years[0].end()):
             # each piece counts toward the nearest year before it (到2025年…3000件，到2035年…6000件)
             year = [y for y in years if y.end() <= piece.start()][-1]
             target_year = year.group("year") or year.group("year2")
             m = _TARGET.match(piece.group().strip()) or _TARGET_VERB_FIRST.match(piece.group().strip())
             if m is None:
-                if (bare := _TARGET_VERBLESS.match(piece.group().strip())) is not None:
-                    verbless.append((piece, bare, target_year))
                 continue
-            row = _piece_row(form, sentence.group(), base, piece, m, target_year)
+            offset = piece.start() + (len(piece.group()) - len(piece.group().lstrip()))
+            a, b = form.to_original(offset + m.start("name"), offset + m.end("name"))
+            p0, p1 = form.to_original(piece.start(), piece.end())
+            row = _row(m, sentence.group()[a:b], target_year, (base + p0, base + p1))
             if row is not None:
-                found.append((piece.start(), row))
-        if found:  # a sentence of targets: its verbless pieces are targets too
-            for piece, m, target_year in verbless:
-                row = _piece_row(form, sentence.group(), base, piece, m, target_year)
-                if row is not None:
-                    found.append((piece.start(), row))
-        yield from (row for _, row in sorted(found, key=lambda f: f[0]))
-
-
-def _piece_row(form, sentence: str, base: int, piece: re.Match, m: re.Match, year: str) -> IndicatorRow | None:
-    offset = piece.start() + (len(piece.group()) - len(piece.group().lstrip()))
-    a, b = form.to_original(offset + m.start("name"), offset + m.end("name"))
-    p0, p1 = form.to_original(piece.start(), piece.end())
-    return _row(m, sentence[a:b], year, (base + p0, base + p1))
+                yield row
 
 
 def _row(m: re.Match, written_name: str, year: str, span: tuple[int, int]) -> IndicatorRow | None:

@@ -244,6 +244,7 @@ class MilvusSearcher:
         self._query_cache: dict[str, list[float]] = {}
         self._forms: dict[str, str] = {}
         self._clauses: dict[str, tuple[Clause, tuple]] = {}
+        self._naming: dict[str, list[str]] | None | bool = False  # department_docs, read once (False: not yet)
         self._lock = threading.Lock()
 
     @classmethod
@@ -544,7 +545,10 @@ class MilvusSearcher:
     def documents_naming(self, department: str) -> set[str]:
         """The documents with a clause naming a department whose name contains ``department`` (doc ids):
         from the export's table of them (a collection filled before it had one scans the matching rows)."""
-        naming = self._blob("department_docs")
+        with self._lock:  # read once per searcher, as its documents are: it changes only with an export
+            if self._naming is False:
+                self._naming = self._blob("department_docs")
+            naming = self._naming
         if naming is None:
             expr = f"departments like {_lit('%' + _like_escape(department) + '%')}"
             return {r["doc_id"] for r in self._scan(self.names[0], expr, ["doc_id"])}

@@ -294,3 +294,10 @@ def test_a_table_of_projects_is_cited_by_the_project_not_its_description():
     clauses = by_path(read_text(text, "plan.txt"))
     row = clauses[("一、重点工程", "（一）供水工程", "管网改造")]
     assert row.departments.lead == ("市住建局",) and "改造老旧管网300公里" in row.text
+    # a bare 项目 column beside 主要任务 holds categories: the rows stay named by their tasks (the code review)
+    text = ("某市知识产权工作方案\n一、重点任务\n序号\t项目\t主要任务\t牵头单位\t完成时限\n"
+            "1\t知识产权创造\t实施高价值专利培育计划\t市知识产权局\t2025年\n"
+            "2\t知识产权创造\t开展商标品牌建设\t市市场监管局\t2025年\n"
+            "3\t知识产权运用\t推进专利转化专项计划\t市科技局\t2025年\n")
+    titles = [c.section_path[-1] for c in read_text(text, "plan.txt").clauses if c.kind == "lead"]
+    assert titles == ["实施高价值专利培育计划", "开展商标品牌建设", "推进专利转化专项计划"]

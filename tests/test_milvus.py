@@ -479,7 +479,10 @@ def test_the_documents_naming_a_department_are_the_files_backends(fake_searcher,
         for department in departments:
             assert milvus_searcher.documents_naming(department) == fake_searcher.documents_naming(department)
     real_blob = milvus_searcher._blob
+    monkeypatch.setattr(milvus_searcher, "_blob", lambda name: pytest.fail("read the table again"))
+    assert milvus_searcher.documents_naming("市场监管")  # read once per searcher (it grows with the plans)
     monkeypatch.setattr(milvus_searcher, "_blob", lambda name: None if name == "department_docs" else real_blob(name))
+    monkeypatch.setattr(milvus_searcher, "_naming", False)
     for department in departments:  # a collection exported before the table: the rows are scanned
         assert milvus_searcher.documents_naming(department) == fake_searcher.documents_naming(department)
     assert fake_searcher.documents_naming("市场监管")

@@ -356,6 +356,22 @@ def test_an_excerpted_regulations_articles_are_read_across_the_gaps(tmp_path):
     assert "第三十条规定的情形" in ids["3.25"].text  # a line opening with a reference is no article
 
 
+@pytest.mark.parametrize("body", [
+    # the stop-26 code review: a reference a PDF broke onto a line of its own, 「第六十五条 的规定」, had become an
+    # article (in a regulation, 第三条–第六条 then disappeared; in a plan, its later headings nested under it)
+    "第一章 总则\n第一条 为了促进专利运用，制定本条例。\n第二条 违反本条例的，依照《中华人民共和国专利法》\n"
+    "第六十五条 的规定予以处罚。\n第三条 市知识产权局负责本条例的实施。\n第四条 各区应当加强专利工作。\n",
+    "一、总体要求\n（一）指导思想。加强保护。\n二、重点任务\n（一）严格行政执法。对故意侵权的，依照《中华人民共和国专利法》\n"
+    "第七十一条 的规定从重处罚。\n（二）强化司法保护。加强审判。\n三、保障措施\n加强组织领导。\n",
+])
+def test_a_reference_broken_onto_its_own_line_is_no_article(tmp_path, body):
+    path = tmp_path / "plan.txt"
+    path.write_text("某市专利促进条例\n" + body, encoding="utf-8")
+    paths = [c.section_path for c in read_plan(path).clauses]
+    assert not any(any("第六十五条" in p or "第七十一条" in p for p in path) for path in paths)
+    assert ("第一章 总则", "第四条") in paths or ("三、保障措施",) in paths
+
+
 def test_a_run_on_line_is_cut_before_its_headings_without_stray_numbers():
     # the stop-26 review: re.split on a pattern with groups put what they captured (「一」, 「1」) on lines of
     # their own, and 12 of 40 clauses of a flattened plan ended in a stray 「二」

@@ -129,14 +129,17 @@ def _store(safe: str, data: bytes, data_dir: Path, on_conflict: str, name: str) 
         # corrections), which is copied beside the withdrawn bytes.
         if clash.name == safe:
             _keep_withdrawn(data_dir, safe)
-            os.replace(tmp, data_dir / safe)
-        else:
-            os.replace(tmp, data_dir / safe)
-            _move_to_withdrawn(data_dir, clash.name)
+        os.replace(tmp, data_dir / safe)
     except OSError as err:
         raise UploadRefused(f"{name}：无法覆盖原文件（{err.strerror or err}），原文件未改动。") from None
     finally:
         tmp.unlink(missing_ok=True)
+    if clash.name != safe:
+        try:
+            _move_to_withdrawn(data_dir, clash.name)
+        except OSError as err:  # the new file is in place: say so, and that the old one is still there too
+            raise UploadRefused(f"{name}：新文件已保存为 {safe}，但原文件 {clash.name} 未能移入 {WITHDRAWN}/"
+                                f"（{err.strerror or err}），两个文件都在文件库中，请手动移出其一。") from None
     return safe, "replaced", ""
 
 
