@@ -707,6 +707,11 @@ def _read_all(
         seen_texts[content] = source
         unique.append(plan)
     unique.sort(key=lambda p: identity[id(p)][0])
+    rows = reuse.catalog.rows if reuse is not None and reuse.catalog is not None else {}
+    for source, original in sorted(duplicates):  # its row corrects a document the index does not hold
+        if source in rows:
+            skipped.append(UnreadableSource(str(data_dir / "catalog.csv"), f"row {source}: the file repeats {original}, "
+                                                                          "which is indexed instead; its row is unused"))
     return unique, skipped, tuple(sorted(duplicates)), repeated
 
 

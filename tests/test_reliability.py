@@ -344,6 +344,20 @@ def test_an_index_of_the_old_ids_keeps_the_indexed_files_id(data_dir, tmp_path):
     assert {s.source: s.doc_id for s in read_manifest(index).sources}["plan.txt"] == "plan"
 
 
+def test_a_catalog_row_for_a_duplicate_file_says_it_is_unused(data_dir, tmp_path):
+    # the stop-26 review: the row of a file that repeats another (indexed instead) was unused without a word
+    shutil.copy(data_dir / PLANS[0], data_dir / "zz-副本.txt")
+    (data_dir / "catalog.csv").write_text("source,region\nzz-副本.txt,海南省\n", encoding="utf-8")
+    report = build_index(data_dir, tmp_path / "index", embedder=FakeEmbedder(32))
+    assert report.duplicates == (("zz-副本.txt", PLANS[0]),)
+    assert [e.reason for e in report.skipped] == [
+        f"row zz-副本.txt: the file repeats {PLANS[0]}, which is indexed instead; its row is unused"]
+    from ui.messages import reason_text
+
+    assert reason_text(report.skipped[0].reason).startswith(f"zz-副本.txt 一行：该文件与 {PLANS[0]} 内容相同")
+    assert build_index(data_dir, tmp_path / "index", embedder=FakeEmbedder(32)).up_to_date
+
+
 def test_ctrl_c_prints_one_line_and_leaves_the_index_as_it_was(data_dir, built, monkeypatch, capsys):
     # an operator review: Ctrl-C during a build printed a traceback
     from indexer import build as build_module

@@ -106,6 +106,8 @@ _REASONS: list[tuple[re.Pattern, str]] = [
          "目录文件 catalog.csv 无法使用，暂沿用上次构建时的目录（{rows} 行）；修正后重新构建即可"),
         (r"^catalog", "目录文件 catalog.csv 有问题，已忽略（各文件仍正常收录）"),
         (r"^no such plan file in the folder", "规划文件夹中没有这个文件，这一行未使用（文件名写错，或文件已改名、移出）"),
+        (r"^the file repeats (?P<other>.+), which is indexed instead",
+         "该文件与 {other} 内容相同，收录的是后者，这一行未使用（请把更正写在 {other} 的一行）"),
         (r"^metadata field '(?P<field>[^']*)' is not a plan field",
          "「{field}」不是可设置的文件属性，已忽略（可用：title、region、issuer、doc_number、signed、published、doc_type 等）"),
         (r"^metadata date signed '(?P<value>[^']*)' is not a date", "成文日期「{value}」无法识别，已忽略（请写成 2021-03-05）"),
