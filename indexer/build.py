@@ -46,6 +46,7 @@ from .manifest import (
     read_manifest,
     vector_index_spec,
 )
+from .metadata import CATALOG
 from .read import folder_catalog, read_folder
 from .records import Clause, Document, ParsedPlan
 from .sentences import sentence_spans
@@ -395,7 +396,7 @@ def _write_build(plans, skipped, duplicates, old_manifest, index_dir, embedder, 
         duplicates=duplicates,
         duplicate_sources=repeated,
         unreadable_sources=scan.blank_entries(skipped) if scan is not None else (),
-        catalog=scan.catalog.rows if scan is not None and scan.catalog is not None else {},
+        catalog=(scan.catalog_rows if scan is not None else None) or {},
         vector_index=vector_index_spec(len(clauses), len(sentence_texts), ann_threshold),
         runtime=runtime_of(embedder),
     )
@@ -504,7 +505,7 @@ def _append(plans, skipped, duplicates, old_manifest, index_dir, embedder, token
         duplicates=duplicates,
         duplicate_sources=repeated,
         unreadable_sources=scan.blank_entries(skipped) if scan is not None else (),
-        catalog=scan.catalog.rows if scan is not None and scan.catalog is not None else old_manifest.catalog,
+        catalog=scan.catalog_rows if scan is not None and scan.catalog_rows is not None else old_manifest.catalog,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 2),
         tombstones=tombstones,
@@ -707,11 +708,11 @@ def _read_all(
         seen_texts[content] = source
         unique.append(plan)
     unique.sort(key=lambda p: identity[id(p)][0])
-    rows = reuse.catalog.rows if reuse is not None and reuse.catalog is not None else {}
+    rows = (reuse.catalog_rows if reuse is not None else None) or {}
     for source, original in sorted(duplicates):  # its row corrects a document the index does not hold
         if source in rows:
-            skipped.append(UnreadableSource(str(data_dir / "catalog.csv"), f"row {source}: the file repeats {original}, "
-                                                                          "which is indexed instead; its row is unused"))
+            skipped.append(UnreadableSource(str(data_dir / CATALOG), f"row {source}: the file repeats {original}, "
+                                                                   "which is indexed instead; its row is unused"))
     return unique, skipped, tuple(sorted(duplicates)), repeated
 
 

@@ -128,11 +128,19 @@ def _region(issuer: str, title: str, text: str) -> Region | None:
     return most_mentioned(simplify(text))
 
 
+CATALOG = "catalog.csv"  # the plans folder's table of metadata corrections
+
+
+def not_a_field(key: str) -> str:
+    """The reason for a catalog column or sidecar key that is no plan field."""
+    return f"metadata field '{key}' is not a plan field ({', '.join(OVERRIDABLE)}); ignored"
+
+
 def load_catalog(data_dir: Path) -> dict[str, dict[str, str]]:
     """data/catalog.csv: a ``source`` column plus any Document fields; empty cells override nothing.
 
     Raises UnreadableSource (naming the catalog) when it cannot be used; the plans still index without it."""
-    path = Path(data_dir) / "catalog.csv"
+    path = Path(data_dir) / CATALOG
     if not path.is_file():
         return {}
     if not inside(path, Path(data_dir)):
@@ -208,7 +216,7 @@ def override_fields(
 ) -> tuple[dict[str, str], tuple[UnreadableSource, ...]]:
     """The fields the catalog row and then the sidecar set for the plan at ``source_path`` (``checked_fields``),
     and every problem with them: what ``apply_overrides`` applies and reports."""
-    row, problems = checked_fields((catalog or {}).get(source_path.name, {}), source_path.parent / "catalog.csv",
+    row, problems = checked_fields((catalog or {}).get(source_path.name, {}), source_path.parent / CATALOG,
                                    row=source_path.name)
     sidecar_path = source_path.with_name(source_path.name + ".meta.json")
     try:
@@ -242,7 +250,7 @@ def checked_fields(
         if not value:
             continue
         if key not in OVERRIDABLE:
-            problems.append(problem(f"metadata field '{key}' is not a plan field ({', '.join(OVERRIDABLE)}); ignored"))
+            problems.append(problem(not_a_field(key)))
             continue
         if key in ("signed", "published"):
             iso = _iso_date(value)
@@ -253,8 +261,7 @@ def checked_fields(
         if key == "region" and lookup(value) is None:
             problems.append(problem(f"metadata region '{value}' is not a known region; applied as written, "
                                     "its level and province as read"))
-        if value:
-            out[key] = value
+        out[key] = value
     return out, tuple(problems)
 
 

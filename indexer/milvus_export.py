@@ -248,8 +248,8 @@ def sentence_rows(index, clauses: list[dict], vectors: np.ndarray | None = None)
 def meta_rows(index) -> list[dict]:
     """Documents (``d:``, with their position in the index), token document frequencies (``t:``) and the
     blobs the app's pages read (``b:``): the whole manifest, the departments clauses name (the filter's
-    list) and the documents naming each, each document's headings and cleaned text, each document's indicator rows, cut into pieces a
-    JSON field of any Milvus takes."""
+    list) and the documents naming each, each document's headings and cleaned text, each document's
+    indicator rows, cut into pieces a JSON field of any Milvus takes."""
     by_doc: dict[str, list] = {}
     for ind in index.indicators:
         by_doc.setdefault(ind.doc_id, []).append(ind.to_json())

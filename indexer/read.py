@@ -13,7 +13,7 @@ from .clean import clean_text
 from .errors import UnreadableSource
 from .lexical import tokenize
 from .load import SUPPORTED_SUFFIXES, load_source
-from .metadata import OVERRIDABLE, apply_overrides, infer_document, load_catalog
+from .metadata import CATALOG, OVERRIDABLE, apply_overrides, infer_document, load_catalog, not_a_field
 from .records import Clause, Heading, Indicator, ParsedPlan
 from .structure import HeadingMark, Structure, parse_structure
 from .tables import find_indicators
@@ -210,7 +210,7 @@ def scan_folder(data_dir: str | Path) -> tuple[list[Path], list[UnreadableSource
     skipped: list[UnreadableSource] = []
     for p in sorted(data_dir.iterdir()):
         name = p.name
-        if name.endswith(".meta.json") or name.lower() in ("catalog.csv", EXAMPLES_FILE, "readme.md"):
+        if name.endswith(".meta.json") or name.lower() in (CATALOG, EXAMPLES_FILE, "readme.md"):
             continue
         looks_like_plan = p.suffix.lower() in SUPPORTED_SUFFIXES
         if name.startswith("."):
@@ -247,7 +247,7 @@ def folder_catalog(data_dir: str | Path, last: dict[str, dict[str, str]] | None 
     """The folder's catalog.csv; when it cannot be used, the rows the last build applied (``last``, from its
     manifest) instead of none: a catalog saved in another format must not drop every correction it held.
     A column that is no plan field is reported once and left out of the rows."""
-    path = Path(data_dir) / "catalog.csv"
+    path = Path(data_dir) / CATALOG
     try:
         rows = load_catalog(Path(data_dir))
     except UnreadableSource as err:
@@ -257,8 +257,7 @@ def folder_catalog(data_dir: str | Path, last: dict[str, dict[str, str]] | None 
         kept = f"{reason}; the last build's catalog ({len(last)} rows) is applied until it is fixed"
         return FolderCatalog(dict(last), (UnreadableSource(err.path, kept),))
     columns = sorted({k for row in rows.values() for k in row} - set(OVERRIDABLE))
-    problems = tuple(UnreadableSource(str(path), f"metadata field '{k}' is not a plan field ({', '.join(OVERRIDABLE)}); "
-                                                 "ignored") for k in columns)
+    problems = tuple(UnreadableSource(str(path), not_a_field(k)) for k in columns)
     if columns:
         rows = {source: {k: v for k, v in row.items() if k in OVERRIDABLE} for source, row in rows.items()}
     return FolderCatalog(rows, problems)
@@ -291,7 +290,7 @@ def read_folder(
     yield from left_out
     for name in sorted(rows):
         if not _exists(Path(data_dir) / name):  # a typo, or a file renamed or withdrawn since
-            yield UnreadableSource(str(Path(data_dir) / "catalog.csv"), f"row {name}: no such plan file in the folder; unused")
+            yield UnreadableSource(str(Path(data_dir) / CATALOG), f"row {name}: no such plan file in the folder; unused")
     names = [p.name for p in paths if p.suffix.lower() in SUPPORTED_SUFFIXES]
     ids = doc_ids(names, previous_ids(Path(data_dir), names) if previous_ids is not None else None)
     for path in paths:

@@ -121,6 +121,11 @@ class SourceScan:
             return None
         return KnownSource(replace(old, size=st.st_size, mtime_ns=mtime, overrides=overrides, ctime_ns=st.st_ctime_ns), problems)
 
+    @property
+    def catalog_rows(self) -> dict[str, dict[str, str]] | None:
+        """The catalog rows this build applies (recorded in its manifest), None when not given here."""
+        return self.catalog.rows if self.catalog is not None else None
+
     def previous_ids(self, folder: Path, names: list[str]) -> dict[str, str]:
         """The document id each of these plan files had in the last build (``read.doc_ids`` keeps them), in
         order of precedence: the files the index holds; then a file taking the place of one that has gone

@@ -64,10 +64,10 @@ COVERAGE_COVERS = 0.30
 # of its weighted terms. Fitted on the comparisons of development and the cross-field development set
 # (retrieval/eval/README.md, stop 26): the regions shown that are of another field fell by half.
 COMPARE_DENSE = 0.89
+# (the nearly-as-close test counts only when the best clause is itself close, DENSE_CONFIDENT: a topic no
+# plan covers has a best clause too, and everything near it is as unrelated; the stop-26 code review found
+# 足球运动推广 shown in 10 regions)
 COMPARE_NEAR_BEST = 0.025
-# ... the relative test only when the best clause itself is close (DENSE_CONFIDENT): a topic no plan covers
-# has a best clause too, and everything near it is as unrelated (the stop-26 code review: 足球运动推广 shown
-# in 10 regions)
 COMPARE_COVERAGE = 0.25
 # An answer whose calibrated probability is under one half is more likely not to answer than to answer:
 # it is still given (the abstention threshold is lower, so that plain questions are answered), but marked
