@@ -408,26 +408,36 @@ class _WordNumbering:
     def _read(self, root) -> None:
         qn = self._qn
         abstract = {a.get(qn("w:abstractNumId")): a for a in root.findall(qn("w:abstractNum"))}
+        # A list style (Word's 「定义新的列表样式」): the definition a list uses only names the style
+        # (numStyleLink) and the levels stand in the definition that defines it (styleLink)
+        styled = {self._val(a, "w:styleLink"): key for key, a in abstract.items() if self._val(a, "w:styleLink")}
         for num in root.findall(qn("w:num")):
             ref = num.find(qn("w:abstractNumId"))
-            definition = abstract.get(ref.get(qn("w:val"))) if ref is not None else None
+            key = ref.get(qn("w:val")) if ref is not None else None
+            linked = self._val(abstract[key], "w:numStyleLink") if key in abstract else None
+            if linked in styled and not abstract[key].findall(qn("w:lvl")):
+                key = styled[linked]  # numbered on with every list of the style, as Word does
+            definition = abstract.get(key)
             if definition is None:
                 continue
-            levels = {}
-            for lvl in definition.findall(qn("w:lvl")):
-                levels[int(lvl.get(qn("w:ilvl"), "0"))] = (
-                    int(self._val(lvl, "w:start") or 1), self._val(lvl, "w:numFmt") or "decimal",
-                    self._val(lvl, "w:lvlText") or "", self._val(lvl, "w:suff") or "tab",
-                )
+            levels = {int(lvl.get(qn("w:ilvl"), "0")): self._level(lvl) for lvl in definition.findall(qn("w:lvl"))}
             restarts = False
             for override in num.findall(qn("w:lvlOverride")):
                 ilvl, start = int(override.get(qn("w:ilvl"), "0")), self._val(override, "w:startOverride")
+                replaced = override.find(qn("w:lvl"))  # a whole level redefined for this list
+                if replaced is not None:
+                    levels[ilvl] = self._level(replaced)
+                    restarts = True
                 if start and ilvl in levels:
                     levels[ilvl] = (int(start), *levels[ilvl][1:])
                     restarts = True
             num_id = num.get(qn("w:numId"))
             self._levels[num_id] = levels
-            self._counter_of[num_id] = f"n{num_id}" if restarts else f"a{ref.get(qn('w:val'))}"
+            self._counter_of[num_id] = f"n{num_id}" if restarts else f"a{key}"
+
+    def _level(self, lvl) -> tuple[int, str, str, str]:
+        return (int(self._val(lvl, "w:start") or 1), self._val(lvl, "w:numFmt") or "decimal",
+                self._val(lvl, "w:lvlText") or "", self._val(lvl, "w:suff") or "tab")
 
     def _val(self, element, tag: str) -> str | None:
         child = element.find(self._qn(tag))

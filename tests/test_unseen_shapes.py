@@ -398,6 +398,53 @@ def test_who_leads_inside_a_note_that_names_who_supports():
     assert deps.lead == ("市科技局",) and deps.support == ("市财政局", "市人社局")
 
 
+def test_word_numbering_through_a_list_style_and_a_redefined_level(tmp_path):
+    # Word's list styles (定义新的列表样式): a list's definition only names the style (numStyleLink) and the
+    # levels stand in the style's own definition (styleLink); and a list may redefine a level (a whole
+    # w:lvl in its lvlOverride). Both had given headings without their numbers, so the outline was lost
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import qn
+
+    d = docx.Document()
+    numbering = d.part.numbering_part.element
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    style_levels = parse_xml(
+        f'<w:abstractNum {w} w:abstractNumId="92"><w:styleLink w:val="PlanList"/>'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/><w:suff w:val="nothing"/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/><w:suff w:val="nothing"/></w:lvl>'
+        "</w:abstractNum>"
+    )
+    linked = parse_xml(f'<w:abstractNum {w} w:abstractNumId="93"><w:numStyleLink w:val="PlanList"/></w:abstractNum>')
+    first = numbering.find(qn("w:num"))
+    for element in (style_levels, linked):
+        first.addprevious(element) if first is not None else numbering.append(element)
+    numbering.append(parse_xml(f'<w:num {w} w:numId="96"><w:abstractNumId w:val="93"/></w:num>'))
+    numbering.append(parse_xml(
+        f'<w:num {w} w:numId="97"><w:abstractNumId w:val="93"/><w:lvlOverride w:ilvl="2">'
+        '<w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%3."/></w:lvl>'
+        "</w:lvlOverride></w:num>"
+    ))
+
+    def numbered(text, level, num_id="96"):
+        p = d.add_paragraph(text)
+        p._p.get_or_add_pPr().append(parse_xml(f'<w:numPr {w}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'))
+
+    d.add_paragraph("某县养老服务体系建设规划")
+    d.add_paragraph("2026年3月")
+    numbered("发展基础", 0)
+    d.add_paragraph("全县老年人口占比达到24%。")
+    numbered("主要任务", 0)
+    numbered("完善居家养老服务", 1)
+    numbered("建设社区嵌入式养老服务设施", 2, "97")
+    d.add_paragraph("每个街道建成一个综合为老服务中心。")
+    path = tmp_path / "plan.docx"
+    d.save(path)
+    got = paths(read_plan(path))
+    assert ("一、发展基础",) in got
+    assert ("二、主要任务", "（一）完善居家养老服务", "1.建设社区嵌入式养老服务设施") in got
+
+
 def test_a_word_table_titled_by_its_first_row_and_lists_sharing_a_definition(tmp_path):
     import docx
     from docx.oxml import parse_xml
