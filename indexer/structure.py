@@ -127,7 +127,11 @@ def find_blocks(text: str, marks: tuple[HeadingMark, ...], body_end: int, cuts: 
     out = []
     for i, mark in enumerate(marks):
         nxt = marks[i + 1] if i + 1 < len(marks) else None
-        if SCHEME_RANK[mark.scheme] < _ITEM_RANK or mark.scheme in DOTTED or mark.level < 2 or mark.value < 2:
+        if SCHEME_RANK[mark.scheme] < _ITEM_RANK or mark.scheme in DOTTED:
+            if box := _own_box(text, mark, nxt, body_end, cuts):
+                out.append(box)
+            continue
+        if mark.level < 2 or mark.value < 2:
             continue  # (3.2 指标体系 is a titled section, not a list's item: its table is its own)
         if nxt is not None and nxt.level >= mark.level:
             continue
@@ -145,6 +149,25 @@ def find_blocks(text: str, marks: tuple[HeadingMark, ...], body_end: int, cuts: 
     captioned = {b.after.start for b in out}
     out += [b for b in _trailing_paragraphs(text, marks, body_end, cuts) if b.after.start not in captioned]
     return tuple(sorted(out, key=lambda b: b.start))
+
+
+def _own_box(text: str, mark: HeadingMark, nxt: HeadingMark | None, body_end: int, cuts: list[int]) -> SectionBlock | None:
+    """A box (专栏1 …重点工程) after a titled section's own text, the section having no sub-sections: a
+    clause of its own under the section, cited by its caption, not the rest of the section's text. (A box
+    right under the heading is what the section holds, and a table keeps its section's: its indicators
+    are read with it.)"""
+    if nxt is not None and nxt.level > mark.level:
+        return None
+    end = min([c for c in cuts if mark.title_end < c] + [nxt.start if nxt else body_end])
+    for line in _LINE.finditer(text, mark.title_end, end):
+        if _BOX.match(line.group(1)) and _SENTENCE_MARK.search(text, mark.title_end, line.start(1)):
+            if text[: line.start(1)].rstrip().endswith(("：", ":")):
+                return None
+            stop = end
+            while stop > line.start(1) and text[stop - 1].isspace():
+                stop -= 1
+            return SectionBlock(" ".join(line.group(1).split()), line.start(1), stop, mark, mark)
+    return None
 
 
 def _trailing_paragraphs(text: str, marks: tuple[HeadingMark, ...], body_end: int, cuts: list[int]) -> list[SectionBlock]:
@@ -426,6 +449,10 @@ def line_number(text: str, pos: int = 0, end: int | None = None) -> Number | Non
 _TITLE_DIGITS = re.compile(r"(?:19|20)\d{2}\s*年(?![\d\s]*[年月日])|\d+[A-Za-z]|\d+[\u4e00-\u9fff][^\s，,。；;：:]{0,28}$")
 
 
+# A count and its measure word opening a title's words (80周岁…, 3年内…), not a figure (3.5%, 2,000)
+_COUNTED = re.compile(r"[^\S\n]*\d{1,4}(?!年\s*\d)[\u4e00-\u9fff]")  # (not a date: 2025年1月1日起施行)
+
+
 def _has_title(rest: str) -> bool:
     """A heading number must be followed by words, not by a figure or a table cell."""
     rest = rest.strip()
@@ -539,6 +566,11 @@ def parse_structure(text: str) -> Structure:
         if "\t" not in line:  # table rows are never headings
             num = line_number(text, pos + lead, line_end)
             titled = _has_title(text[num.end : line_end]) if num else False
+            if num and not titled and _COUNTED.match(text, num.end, line_end):
+                # （2）80周岁及以上…，每餐补贴5元 / （二）3年内完成…。: words that open with a count are the
+                # title when the number is the very next of a sibling above (a broken line seldom is)
+                sibling = next((h for h in reversed(stack) if h.scheme == num.scheme), None)
+                titled = sibling is not None and num.value == sibling.value + 1
             if num and (titled or is_annex(num.scheme)) and accept(num, pos + lead, line_end, strict=False):
                 starts.add(marks[-1].title_end)
         at = pos + lead + 1

@@ -18,6 +18,8 @@ _CELL_SPLIT = re.compile(r"\t+|\s{2,}|\u3000+")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
 _UNIT = re.compile(r"^(?P<name>.*?)\s*[（(](?P<unit>[^（）()]{1,8})[）)]\s*$")
 _YEAR_IN_CELL = re.compile(r"[（(]\s*((?:19|20)\d{2})\s*年?\s*[）)]")
+# A value column named by its year and what its value is: 2025年基期值, 2030年目标值, 2025年底现状
+_YEAR_NAMED = re.compile(r"((?:19|20)\d{2})\s*年(?:末|底)?\s*(?:基期|基准|现状|目标|預期|预期|現狀|基準|目標)(?:值|数|數)?")
 # A five-year plan by its number (十四五: the 14th, 2021-2025); a column of it holds the value at its end.
 _PERIOD = re.compile(r"十([一二三四五六七八九])五")
 _BASELINE_HEADER = re.compile(r"现状|基准|基期|現狀|基準")
@@ -148,11 +150,12 @@ def _table_title(lines: list[tuple[int, str]], header_idx: int) -> str:
 
 
 def _columns(header: list[str]) -> dict | None:
-    # A year column: 2025年, or a value column that names its year: 目标值（2025年）, 基准值(2020年), or the
+    # A year column: 2025年, or a value column that names its year: 目标值（2025年）, 2030年目标值, or the
     # five-year plan it ends: “十四五”现状值 (2025), “十五五”目标值 (2030).
     years = [
         (i, m.group(1)) for i, cell in enumerate(header)
-        if (m := _YEAR.fullmatch(cell.replace(" ", "")) or _YEAR_IN_CELL.search(cell))
+        if (m := _YEAR.fullmatch(cell.replace(" ", "")) or _YEAR_IN_CELL.search(cell)
+            or _YEAR_NAMED.fullmatch(cell.replace(" ", "")))
     ]
     periods: dict[int, str] = {}  # a column of a five-year plan's value (“十四五”现状值): its plan, as written
     if not years:

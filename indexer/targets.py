@@ -32,6 +32,8 @@ _BOUND = {"以上": "≥", "以下": "≤", "以内": "≤", "左右": "约"}
 _LOWER_VERBS = {"超过", "不低于", "不少于", "突破"}
 
 _YEAR = re.compile(r"(?:到|至|于)\s*(?P<year>20\d{2})\s*年|(?P<year2>20\d{2})\s*年(?:底|末)")
+# A year that says where things stand (截至2025年底) or what is foreseen (预计到2030年…将超过): no target
+_NOT_A_GOAL = re.compile(r"(?:截至|截止|预计|预测|估计)(?:到|至|于)?\s*$")
 _ANY_YEAR = re.compile(r"[2２][0０]\d\d|[2２][0０][０-９]{2}")
 _SENTENCE = re.compile(r"[^。；;！!？?\n]+")
 _PIECE = re.compile(r"[^，,、；;：:]+")
@@ -67,6 +69,9 @@ def prose_targets(text: str, start: int = 0, end: int | None = None) -> Iterator
         for piece in _PIECE.finditer(simple, years[0].end()):
             # each piece counts toward the nearest year before it (到2025年…3000件，到2035年…6000件)
             year = [y for y in years if y.end() <= piece.start()][-1]
+            digits = year.start("year") if year.group("year") else year.start("year2")
+            if _NOT_A_GOAL.search(simple[max(0, digits - 6) : digits]):
+                continue
             target_year = year.group("year") or year.group("year2")
             m = _TARGET.match(piece.group().strip()) or _TARGET_VERB_FIRST.match(piece.group().strip())
             if m is None:

@@ -84,6 +84,48 @@ def test_a_markdown_pipe_table_gives_indicators():
     assert not any("---" in c.text or "|" in c.text for c in plan.clauses)
 
 
+
+def test_value_columns_named_by_year_and_kind_keep_their_years():
+    # a fourth unseen-shapes review (stop 27): 2025年基期值 | 2030年目标值 gave indicators with no year
+    # (「年目标：42」), and the Targets page could not place them
+    plan = read_text(
+        "某区养老服务规划\n一、主要目标\n到2030年，体系更加完善。\n"
+        "| 序号 | 指标名称 | 2025年基期值 | 2030年目标值 | 属性 |\n| --- | --- | --- | --- | --- |\n"
+        "| 1 | 护理型床位占比（%） | 65 | 75 | 约束性 |\n| 2 | 养老机构床位数（张） | 38 | 42 | 预期性 |\n"
+        "二、保障措施\n加强领导。\n",
+        "plan.md",
+    )
+    assert [(i.name, i.baseline_year, i.baseline, i.target_year, i.target) for i in plan.indicators] == [
+        ("护理型床位占比", "2025", "65", "2030", "75"), ("养老机构床位数", "2025", "38", "2030", "42"),
+    ]
+
+
+
+def test_a_box_after_a_titled_section_s_text_is_a_clause_of_its_own():
+    # a fourth unseen-shapes review (stop 27): 专栏1 and its projects after 二、加强护理型床位建设's text were
+    # part of that clause, so a project's figure was cited as the section's and 「专栏1」 opened the section
+    plan = read_text(
+        "某区养老服务规划\n第一章 主要任务\n一、推进公办养老机构改革\n深化改革，提升效能。\n"
+        "二、加强护理型床位建设\n新建养老机构护理型床位占比不低于80%。\n\n专栏1 “十五五”养老服务重点工程\n\n"
+        "1.综合养老服务中心建设工程。新建中心5个。\n\n2.家庭养老床位建设工程。建设家庭养老床位2000张。\n"
+        "第二章 保障措施\n加强组织领导。\n"
+    )
+    section = next(c for c in plan.clauses if c.section_path == ("第一章 主要任务", "二、加强护理型床位建设") and c.kind == "clause")
+    box = next(c for c in plan.clauses if c.label.startswith("专栏1"))
+    assert "专栏1" not in section.text and "2000张" in box.text and "80%" not in box.text
+    assert box.section_path == (*section.section_path, "专栏1 “十五五”养老服务重点工程") and box.kind == "lead"
+    # a box right under its heading is the section's own text
+    plan = read_text("某区规划\n一、主要任务\n专栏1 重点工程\n1.建设中心。\n2.建设平台。\n二、保障措施\n加强领导。\n")
+    assert not [c for c in plan.clauses if c.label.startswith("专栏")]
+
+def test_where_things_stand_and_what_is_foreseen_are_not_targets():
+    from indexer.targets import prose_targets
+
+    # 截至2025年底…达到28.6万人 is a result, 预计到2030年…将超过33万人 a forecast: neither is a goal
+    assert list(prose_targets("截至2025年底，全区60周岁及以上户籍老年人口达到28.6万人。")) == []
+    assert list(prose_targets("预计到2030年户籍老年人口将超过33万人，需求更加迫切。")) == []
+    assert [(r.name, r.target) for r in prose_targets("到2030年，护理型床位占比达到75%。")] == [("护理型床位占比", "75")]
+
 def test_a_paragraph_after_a_list_of_one_sentence_items_is_the_articles():
     plan = read_text(
         "苏州市科技计划项目管理办法\n\n苏科规〔２０２６〕２号\n\n第一章 总则\n第一条 为规范管理，制定本办法。\n"
@@ -571,6 +613,24 @@ def test_a_title_may_open_with_a_year_or_a_name_in_digits():
     plan = read_text("某市规划\n一、主要目标\n到2025年，\n1.5倍于2020年。\n二、2025年1月1日起施行，\n三、重点任务\n加强保护。\n")
     assert paths(plan) == [("一、主要目标",), ("三、重点任务",)]
 
+
+
+def test_an_item_whose_words_open_with_a_count_or_a_year_is_still_an_item():
+    # a fourth unseen-shapes review (stop 27): （2）80周岁…, （二）3年内…, 2.2026年底前… had been read as prose
+    # of the item before, so their citations named the wrong item and a reference to them found nothing
+    plan = read_text(
+        "某区养老服务规划\n一、主要任务\n（一）发展助餐服务\n1.实施分类助餐补贴。具体标准如下：\n"
+        "（1）特困供养和低保家庭老年人，每餐补贴8元；\n（2）80周岁及以上独居老年人，每餐补贴5元。\n"
+        "2.2026年底前完成全部薄弱学校改造。改造学校12所。\n"
+        "二、保障措施\n（一）加强领导。成立工作专班。\n（二）3年内完成教师轮训。组织全员培训。\n"
+    )
+    got = paths(plan)
+    assert ("一、主要任务", "（一）发展助餐服务", "1.实施分类助餐补贴", "（2）80周岁及以上独居老年人，每餐补贴5元") in got
+    assert ("一、主要任务", "（一）发展助餐服务", "2.2026年底前完成全部薄弱学校改造") in got
+    assert ("二、保障措施", "（二）3年内完成教师轮训") in got
+    # not a next item: a count after a number that skips one stays prose, and so does a figure
+    plan = read_text("某区规划\n一、主要任务\n（一）加强领导。成立专班。\n（三）3年内完成轮训。\n（二）3.5%的增幅。\n")
+    assert paths(plan) == [("一、主要任务", "（一）加强领导")]
 
 def test_plans_in_all_but_name_are_typed_and_titled():
     # 工作要点, 三年行动, 若干政策, 工作清单, 政府工作报告: the title had been the file name and the type empty
