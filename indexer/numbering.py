@@ -201,7 +201,8 @@ _OFFICIAL_WORDS_UNDER_ORDINAL = ("项", "目", "点", "点", "点")
 def official_numbers(numbers: list[tuple[str, int]]) -> str:
     """A path of heading numbers as officials cite it, e.g. [(cn、,4), (（cn）,3), (n.,3)] → 第四部分第（三）项第3条."""
     out, depth = [], 0
-    under_ordinal = any(scheme.startswith("第") for scheme, _ in numbers)
+    # (an annex counts as a 第X…: its items are 附件2第3项, not 第3部分, which is the body's)
+    under_ordinal = any(scheme.startswith("第") or scheme == ANNEX for scheme, _ in numbers)
     words = _OFFICIAL_WORDS_UNDER_ORDINAL if under_ordinal else _OFFICIAL_WORDS
     for scheme, value in numbers:
         if scheme.startswith("第") or scheme == ANNEX:

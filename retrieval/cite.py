@@ -35,7 +35,11 @@ def cite(clause: Clause, document: Document) -> Citation:
     numbers = ""
     for label in path:  # a dotted number (4.1.2) carries its parents': it stands for all of them
         number = match_number(label)
-        numbers = number.raw if number and number.scheme in DOTTED else numbers + _short_number(label)
+        if number and number.scheme in DOTTED:
+            numbers = number.raw
+            continue
+        more = _short_number(label)  # 附件2 then 3: set apart, or they read as 附件23
+        numbers += (" " if numbers[-1:].isdigit() and more[:1].isdigit() else "") + more
     name = document.cite_name or document.region or document.title  # 青海省, or 青海省 实施意见 beside its plan
     short_form = f"{name} · {numbers or '前言'}"
     if clause.kind == "lead":  # a run-in lead paragraph: the section's number plus the lead's words

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from indexer.clean import clean_text
 from indexer.doctypes import DOC_TYPES
 from indexer.errors import EmptyQuery, QueryTooLong
-from indexer.numbering import DOTTED, ORDINAL_WORDS, cn_to_int, int_to_cn, match_number
+from indexer.numbering import ANNEX, DOTTED, ORDINAL_WORDS, cn_to_int, int_to_cn, match_number
 from indexer.regions import PROVINCE_ABBREVIATIONS, short_names
 from indexer.targets import UNIT_PATTERN
 from indexer.textnorm import simplify
@@ -55,6 +55,7 @@ _CONJUNCTION = re.compile(r"\s*(?:和|与|及|以及|或|或者|至|到|、|，|
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 # 第X部分, 第X项 and the words of official citations under them (第（三）项第2目第1点) name a level, not a scheme.
 _ANY_LEVEL_WORDS = ("部分", "项", "目", "点")
+_ANNEX_REF = re.compile(r"附\s*件\s*([一二三四五六七八九十]{1,3}|\d{1,2})(?:[^\S\n]+(?=\d)|(?=\s|第|$|[（(·：:]))")
 _COMPARE = re.compile(r"各地|各省|各市|各州|哪些地方|哪些地区|哪些省|不同地区|各个地方|比较|对比|异同|across|compare|each region")
 # 第X部分 / 第X章 … (the heading grammar's ordinal words) and the query-only 第X项.
 _PART_REF = re.compile(
@@ -334,7 +335,10 @@ def _number_at(text: str, i: int, previous: str | None) -> tuple[int, tuple[str,
     m = _CN_BEFORE_BRACKET.match(text, i)
     if m and (i == 0 or not re.match(r"[一二三四五六七八九十百]", text[i - 1])):
         return m.end(), ("cn、", cn_to_int(m.group(1)) or 0)
-    after_part = previous is not None and (previous.startswith("第") or previous == "*")
+    m = _ANNEX_REF.match(text, i)  # 附件2第3项, 附件2 3: an annex's number runs into what names its item
+    if m and cn_to_int(m.group(1)):
+        return m.end(), (ANNEX, cn_to_int(m.group(1)))
+    after_part = previous is not None and (previous.startswith("第") or previous in ("*", ANNEX))
     if after_part or previous in ("cn、", "（cn）", "（n）"):
         m = _BARE_DIGITS.match(text, i)
         if m:

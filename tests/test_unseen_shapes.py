@@ -183,10 +183,13 @@ def test_a_boxs_numbered_lines_are_not_headings_of_the_plan():
     )
     assert paths(plan) == [
         ("一、重点任务", "（一）推进成果转化"), ("一、重点任务", "（二）深化赋权改革"),
-        ("二、保障措施", "（一）加强组织领导"),
+        ("一、重点任务", "（二）深化赋权改革", "专栏2 重大科技创新工程"), ("二、保障措施", "（一）加强组织领导"),
     ]
+    # the box stays under the section whose text it follows, a clause of its own (stop 27: its projects had
+    # been cited as the section's words)
     second = next(c for c in plan.clauses if c.label == "深化赋权改革")
-    assert "专栏2" in second.text and "中试基地20家" in second.text  # the box stays with the text it follows
+    box = next(c for c in plan.clauses if c.label == "专栏2 重大科技创新工程")
+    assert "专栏2" not in second.text and "中试基地20家" in box.text
     # a box of prose is not a list: the plan's own numbering after it is read as before
     plan = read_text(
         "某区水务规划\n2021年1月1日\n一、主要任务\n围绕安全，补好短板。\n专栏1 三堤三网\n三堤：建设大堤。\n"
@@ -414,7 +417,8 @@ def test_a_box_caption_before_a_heading_keeps_the_heading():
         "某市规划\n2026年1月1日\n一、重点任务\n（一）加强保护\n健全体系。\n专栏1 重大工程\n1.关键核心技术攻关工程\n"
         "实施一批重大项目。\n2.成果转化工程\n建设培育中心。\n3.知识产权强企工程\n培育示范企业。\n二、保障措施\n加强领导。\n"
     )
-    assert not [p for p in paths(plan) if any("工程" in label for label in p)]
+    assert not [p for p in paths(plan) if any(label[:2] in ("1.", "2.", "3.") for label in p)]
+    assert ("一、重点任务", "（一）加强保护", "专栏1 重大工程") in paths(plan)  # the box, under its section
 
 
 def test_the_notices_list_of_attachments_is_no_annex_and_no_heading():
@@ -669,6 +673,25 @@ def test_a_paragraph_naming_the_former_paragraph_after_two_items_is_the_articles
     )
     assert "宣传解读" in next(c for c in plan.clauses if c.section_path[-1].startswith("2.")).text
 
+
+
+def test_an_annex_item_is_cited_apart_from_its_annex_and_opens_again(tmp_path):
+    # a fourth unseen-shapes review (stop 27): item 3 of 附件2 was cited 绵阳市 · 附件23 (annex 23) and
+    # …附件2第3部分, which opened 三、 of the body; neither form found the item when pasted back
+    from retrieval.cite import cite
+
+    text = ("绵阳市基础教育行动方案\n一、目标任务\n扩大学位供给。\n二、重点任务\n1.建设学校。新建学校3所。\n"
+            "2.培训教师。轮训教师800名。\n3.改善条件。改造校舍。\n附件1：工作安排\n2025年启动，2027年完成。\n"
+            "附件2：重点项目清单\n1.幼儿园建设项目：新建公办幼儿园24所。\n2.义务教育学校项目：新建学校10所。\n"
+            "3.普通高中扩容项目：新建普通高中2所，总投资约15亿元。\n")
+    s = searcher_on(tmp_path, "mianyang_education-2025.txt", text)
+    item = next(c for c in s.clauses if c.label.startswith("普通高中扩容项目"))
+    c = cite(item, s.docs[item.doc_id])
+    assert c.short.endswith("· 附件2 3") and c.official.endswith("附件2第3项")
+    for form in (c.short, c.official, "绵阳 附件2第3项", "绵阳 附件2 3.", c.official.replace("第3项", "第3部分")):
+        assert s.search(form, k=1)[0].clause_id == item.clause_id, form
+    body = next(c for c in s.clauses if c.label == "改善条件")
+    assert s.search("绵阳 二、3.", k=1)[0].clause_id == body.clause_id
 
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
     from retrieval.cite import cite
