@@ -159,8 +159,9 @@ def parse_query(raw: str, regions: Iterable[KnownRegion] = ()) -> ParsedQuery:
         regions=named,
         doc_types=tuple(w for w in DOC_TYPE_WORDS if w in search_text and not _inside(w, search_text)),
         section_ref=ref,
-        intent=_intent(search_text),
-        asks=asked(search_text),
+        intent=(intent := _intent(search_text)),
+        # who sets 收费标准 asks for a body, not a sum: the fact asked for is who, answered by departments
+        asks=() if intent == "responsible" else asked(search_text),
         missing_regions=missing,
         lexical_trust=translated_share(text) if english else None,
         dense_text="" if english else content,

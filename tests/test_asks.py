@@ -36,6 +36,9 @@ from retrieval.query import parse_query
         ("示范基地的申报条件是什么？", ("conditions",)),
         ("开店挂招牌要准备哪些材料？", ("conditions",)),
         ("水效标识产品有什么要求？", ()),  # requirements a plan states in prose, not a list to hand in
+        # who sets it asks for a body (stop 27: answered 「没有写明所问金额」 beside the clause naming them)
+        ("学校课后服务的收费标准由谁来定？", ()),
+        ("补贴标准由哪个部门制定？", ()),
     ],
 )
 def test_what_a_question_asks_for(question, kinds):
