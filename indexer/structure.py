@@ -290,7 +290,12 @@ def _title_after(text: str, start: int, line_end: int, scheme: str) -> tuple[str
     end = offset + len(title)
     if text.startswith("。", end):  # "（二）基本原则。": the full stop belongs to the heading
         end += 1
-    return title, end
+    # 1.扩大公办学前教育资源（责任单位：市教育局、…）: the note names who does it, it is not the title's
+    # (the clause keeps it, and its departments are read from it)
+    return _WHO_NOTE.sub("", title) or title, end
+
+
+_WHO_NOTE = re.compile(r"\s*[（(](?:(?:责任|牵头|主责|配合|参与|协办)(?:单位|部门)\s*[：:][^（）()]*|[^（）()]{2,60}?(?:牵头|负责))[）)]$")
 
 
 def _annex_title(text: str, line_end: int) -> tuple[str, int]:

@@ -118,6 +118,20 @@ def test_a_box_after_a_titled_section_s_text_is_a_clause_of_its_own():
     plan = read_text("某区规划\n一、主要任务\n专栏1 重点工程\n1.建设中心。\n2.建设平台。\n二、保障措施\n加强领导。\n")
     assert not [c for c in plan.clauses if c.label.startswith("专栏")]
 
+
+def test_a_note_of_who_does_it_is_not_part_of_the_title():
+    # a fourth unseen-shapes review (stop 27): 1.扩大公办学前教育资源（责任单位：市教育局、…）。 put the whole
+    # note into the heading, so every citation and card header carried the list of bodies
+    plan = read_text(
+        "某市行动方案\n一、重点任务\n1.扩大公办学前教育资源（责任单位：市教育局、市发展改革委）。新建幼儿园24所。\n"
+        "2.开展汽车以旧换新（市商务局牵头）。支持置换。\n3.提升质量（试行）。建立评估制度。\n二、保障措施\n加强领导。\n"
+    )
+    first, second, third = (c for c in plan.clauses if c.section_path[0] == "一、重点任务")
+    assert first.section_path[-1] == "1.扩大公办学前教育资源" and "（责任单位：市教育局、市发展改革委）" in first.text
+    assert first.departments.lead == ("市教育局",) and first.departments.support == ("市发展改革委",)
+    assert second.label == "开展汽车以旧换新" and second.departments.lead == ("市商务局",)
+    assert third.label == "提升质量（试行）"  # a bracket that names no body stays
+
 def test_where_things_stand_and_what_is_foreseen_are_not_targets():
     from indexer.targets import prose_targets
 
