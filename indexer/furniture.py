@@ -22,8 +22,11 @@ _NEWS = re.compile(
 )
 # A closing credit: （新华社） （来源：人民日报） 【责任编辑：…】
 CREDIT = re.compile(r"^[(（【\[]\s*(?:来源[:：]?\s*)?(?:新华社|人民日报|中国政府网|央视新闻|责任编辑)[^)）】\]]{0,30}[)）】\]]$")
-# 2015年9月25日 浙江省第十二届人民代表大会常务委员会第二十三次会议通过 (a regulation's history lines)
-HISTORY = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*\S*.{0,120}?(?:通过|批准|公布|施行|修正|修订|发布)\s*$")
+# 2015年9月25日 浙江省第十二届人民代表大会常务委员会第二十三次会议通过 (a regulation's history lines), and
+# the same in brackets, its events on one line: （2024年6月28日…会议通过　2024年9月27日…会议批准）
+HISTORY = re.compile(
+    r"^[（(]?\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*\S*.{0,300}?(?:通过|批准|公布|施行|修正|修订|发布)\s*[)）]?\s*$"
+)
 # A date alone on its line (under a signature, a title or a notice): 2022年3月1日, （二〇二二年三月一日）.
 DATE_LINE = re.compile(r"^[(（]?\s*(\d{4}|[二〇零一三四五六七八九]{4})\s*年.{1,6}日\s*[)）]?\s*$")
 # （2021－2035年） on the line under a title belongs to the title.

@@ -132,6 +132,18 @@ def test_a_note_of_who_does_it_is_not_part_of_the_title():
     assert second.label == "开展汽车以旧换新" and second.departments.lead == ("市商务局",)
     assert third.label == "提升质量（试行）"  # a bracket that names no body stays
 
+
+def test_a_regulation_s_history_in_brackets_is_no_preamble():
+    # a fourth unseen-shapes review (stop 27): the history under the title, in brackets with both events on
+    # one line, had become the regulation's 前言 clause and the signing date was not read
+    plan = read_text(
+        "黄山市乡村民宿促进和管理条例\n\n（2024年6月28日黄山市第八届人民代表大会常务委员会第十九次会议通过　"
+        "2024年9月27日安徽省第十四届人民代表大会常务委员会第十二次会议批准）\n\n第一章　总则\n\n"
+        "第一条　为了促进乡村民宿健康发展，制定本条例。\n\n第二条　本条例适用于本市行政区域。\n"
+    )
+    assert not [c for c in plan.clauses if c.kind == "preamble"]
+    assert plan.document.signed == "2024-09-27"
+
 def test_where_things_stand_and_what_is_foreseen_are_not_targets():
     from indexer.targets import prose_targets
 
