@@ -36,6 +36,14 @@ _BODY = rf"[^，,。；;：:\n（）()“”]{{1,40}}?(?:{'|'.join(ORGAN_ENDINGS
 _OPENING = r"(?:^|(?<=[。；;\n]))[^\S\n]*(?:第[一二三四五六七八九十百零〇\d]{1,6}条[^\S\n]*)?"
 _SUBJECT_LEADS = re.compile(rf"{_OPENING}(?P<who>{_BODY})(?:应当|依法|具体)?(?:负责|主管(?!部门)|牵头)(?!人)")
 _BY_LEADS = re.compile(rf"(?<!自)由(?P<who>{_BODY})(?:负责|牵头)(?!人)")
+# A government body (not 单位 / 机构 / 中心: those are as often whom a regulation binds) charged by 应当
+# (市文化和旅游主管部门应当建立…), or named by 由 before an enforcement (由市场监督管理部门责令改正，处…罚款)
+_GOVERNMENT = ("部门", "局", "委员会", "委", "厅", "办公室", "政府", "机关", "法院", "检察院")
+_GOV_BODY = rf"[^，,。；;：:\n（）()“”]{{1,40}}?(?:{'|'.join(_GOVERNMENT)})"
+_DUTY_LEADS = re.compile(rf"{_OPENING}(?P<who>{_GOV_BODY})(?:及其有关部门)?应当(?!会同)")
+_ENFORCES = re.compile(
+    rf"(?<!自)由(?P<who>{_GOV_BODY})(?:依法|依照[^，,。；;]{{1,40}}?规定)?[^\S\n]*(?:责令|处以?|给予|予以|没收|吊销|查处|处罚)"
+)
 _SHARES = re.compile(rf"{_OPENING}(?P<who>[^，,。；;：:\n（）()]{{2,120}}?等?有关部门)(?:按照|依照|根据)?(?:各自)?职责")
 _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』]?|\n+")
 # In a sentence, the bodies that share work after the one that leads it: 市生态环境局牵头，市交通运输局、
@@ -170,7 +178,7 @@ def parse_departments(text: str) -> Departments:
                     _add(lead, first)
             for name in names:
                 _add(support, name)
-    for pattern, names in ((_SUBJECT_LEADS, lead), (_BY_LEADS, lead), (_SHARES, support)):
+    for pattern, names in ((_SUBJECT_LEADS, lead), (_BY_LEADS, lead), (_DUTY_LEADS, lead), (_ENFORCES, lead), (_SHARES, support)):
         for m in pattern.finditer(simple):
             who = simple[m.start("who") : m.end("who")]
             if _NOT_A_BODY.search(who) or _VERB_FIRST.match(who) or _NEGATED.search(simple[max(0, m.start() - 3) : m.start()]):

@@ -170,7 +170,14 @@ def test_departments_named_in_the_sentence_itself():
     assert not parse_departments("加强知识产权保护，健全工作机制。")
     # what is not a department's duty (found by review)
     assert parse_departments("县级以上人民政府主管部门负责本行政区域内的工作。").lead == ("县级以上人民政府主管部门",)
-    assert not parse_departments("市人民政府主管部门应当加强监督。")
+    # 主管 before 部门 is no verb: not 市人民政府 leading; the whole body is charged by its 应当 (stop 27, R10:
+    # a body a regulation charges with 应当 is the one responsible; until then this assigned nothing)
+    assert parse_departments("市人民政府主管部门应当加强监督。").lead == ("市人民政府主管部门",)
+    assert not parse_departments("企业事业单位应当建立专利管理制度。")  # 单位: whom the regulation binds
+    assert not parse_departments("鼓励金融机构开展专利权质押融资。")
+    deps = parse_departments("第十八条 违反本条例规定，超出核定房间数经营的，由文化和旅游主管部门责令改正，处二千元以上一万元以下罚款。")
+    assert deps.lead == ("文化和旅游主管部门",)
+    assert parse_departments("由市场监督管理部门依照有关法律法规的规定处罚。").lead == ("市场监督管理部门",)
     assert not parse_departments("不得由行政机关负责审批。")
     assert not parse_departments("市政府委托第三方机构负责评估。")
     assert parse_departments("上海自由贸易试验区管理委员会负责区内工作。").lead == ("上海自由贸易试验区管理委员会",)
