@@ -151,6 +151,18 @@ def _children() -> dict[str, tuple[Region, ...]]:
     return {k: tuple(sorted(v, key=lambda r: -len(r.name))) for k, v in table.items()}
 
 
+def prefecture_of(name: str, level: str, province: str) -> str:
+    """The prefecture a county-level region lies in (吴江区 → 苏州市), as the gazetteer knows it in its
+    province; '' for other levels, a municipality's districts and names it does not know."""
+    return _prefectures().get((name, province), "") if level == "区县" else ""
+
+
+@functools.lru_cache(maxsize=1)
+def _prefectures() -> dict[tuple[str, str], str]:
+    return {(r.name, r.province): r.parent for r in all_regions()
+            if r.level == "区县" and r.parent and r.parent != r.province}
+
+
 def _disambiguate(name: str, context: str) -> Region | None:
     """Of the counties called ``name``, the one whose prefecture or province the context names most."""
     candidates = [r for r in all_regions() if r.name == name and r.level == "区县"]

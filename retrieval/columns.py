@@ -22,6 +22,7 @@ import numpy as np
 from indexer.lexical import search_text  # noqa: F401 - re-exported: the searcher's fast search form
 from indexer.numbering import match_number
 from indexer.records import Clause, Document
+from indexer.regions import prefecture_of
 
 # The numbering schemes that count as the same when a reference is matched (1. and 1、 are one scheme).
 EQUIVALENT_SCHEMES = {"n.": "n.", "n、": "n.", "（n）": "（n）", "cn、": "cn、", "（cn）": "（cn）"}
@@ -99,6 +100,10 @@ class Columns:
         self.row_indicator = self.row_kind == self.kinds.get("indicator", -1)
         self.doc_region = np.array([self._code(d.region) for d in self.documents], dtype=np.int32)
         self.doc_province = np.array([self._code(d.province) for d in self.documents], dtype=np.int32)
+        # a county's prefecture (吴江区 → 苏州市): filtering by the city keeps its districts' plans
+        self.doc_prefecture = np.array(
+            [self._code(prefecture_of(d.region, d.region_level, d.province)) for d in self.documents], dtype=np.int32
+        )
         self.doc_level = np.array([self._code(d.region_level) for d in self.documents], dtype=np.int32)
         self.department_names = sorted(departments)
         self._department_rows = [np.asarray(departments[name], dtype=np.int32) for name in self.department_names]
@@ -170,11 +175,12 @@ class Columns:
         return [self.names[x] for x in names if x in self.names]
 
     def doc_allowed(self, regions: Sequence[str], levels: Sequence[str], doc_ids: Sequence[str]) -> np.ndarray:
-        """Documents that pass region (the document's region or its province), level and id filters."""
+        """Documents that pass region (the document's region, its prefecture or its province), level and id
+        filters."""
         allowed = np.ones(len(self.documents), dtype=bool)
         if regions:
             codes = self.codes(regions)
-            allowed &= np.isin(self.doc_region, codes) | np.isin(self.doc_province, codes)
+            allowed &= np.isin(self.doc_region, codes) | np.isin(self.doc_province, codes) | np.isin(self.doc_prefecture, codes)
         if levels:
             allowed &= np.isin(self.doc_level, self.codes(levels))
         if doc_ids:

@@ -34,6 +34,7 @@ from indexer.milvus_export import (
     read_manifest_property,
 )
 from indexer.records import Clause, Document, Heading, Indicator
+from indexer.regions import prefecture_of
 from indexer.store import DocumentEntry, Manifest
 from indexer.textnorm import search_form
 
@@ -434,7 +435,8 @@ class MilvusSearcher:
             allowed = [
                 d
                 for d in self.docs.values()
-                if (not filters.regions or d.region in filters.regions or d.province in filters.regions)
+                if (not filters.regions or d.region in filters.regions or d.province in filters.regions
+                    or prefecture_of(d.region, d.region_level, d.province) in filters.regions)
                 and (not filters.levels or d.region_level in filters.levels)
                 and (not filters.doc_ids or d.doc_id in filters.doc_ids)
             ]

@@ -720,6 +720,18 @@ def test_an_annex_item_is_cited_apart_from_its_annex_and_opens_again(tmp_path):
     body = next(c for c in s.clauses if c.label == "改善条件")
     assert s.search("绵阳 二、3.", k=1)[0].clause_id == body.clause_id
 
+
+def test_a_city_filter_keeps_its_districts_plans(tmp_path):
+    # a fourth unseen-shapes review (stop 27): --region 苏州市 gave nothing although 吴江区's plan is the city's
+    from retrieval.records import Filters
+
+    text = "苏州市吴江区养老服务体系建设规划\n一、主要任务\n新建住宅小区按照每百户不少于20平方米的标准配建社区养老服务用房。\n"
+    s = searcher_on(tmp_path, "wujiang_elderly-care-2026.txt", text)
+    assert s.docs[next(iter(s.docs))].region == "吴江区"
+    assert s.search("养老服务用房", k=1, filters=Filters(regions=("苏州市",)))
+    assert s.search("养老服务用房", k=1, filters=Filters(regions=("江苏省",)))
+    assert not s.search("养老服务用房", k=1, filters=Filters(regions=("无锡市",)))
+
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
     from retrieval.cite import cite
 
