@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from indexer.clauses import LABELLED_LINE, parse_departments
 from indexer.division import task_key
-from indexer.numbering import canonical, match_number
+from indexer.numbering import canonical, cn_to_int, int_to_cn, match_number
 from indexer.sentences import sentence_spans
 from indexer.targets import UNIT_PATTERN
 from indexer.textnorm import search_form
@@ -217,6 +217,8 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     # a bare section reference (宁波 第二篇第三章第二节) asks nothing of the clause's words: its content
     # falls back to the whole query, whose numbers would pick the heading line (第二节 优化能源结构) to quote
     said = "" if pinned and pq.content_text == pq.search_text else pq.content_text
+    if pinned and (quoted := _paragraph_quoted(pq, top)) is not None:  # 第十二条第三款: that paragraph
+        return Answer(f"{quoted.text}〔{quoted.citation.short}〕", False, (quoted,), confidence=round(probability, 3))
     for hit in hits[:3]:
         if sentences and (hit.rank > 1 and not confident(searcher.signals(pq, hit))):
             continue
@@ -258,6 +260,29 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
         return Answer(year_note, True, confidence=round(probability, 3), unstated=YEAR_LABEL, year_note=year_note)
     return Answer(text, False, tuple(sentences), tuple(dict.fromkeys(figures)), confidence=round(probability, 3),
                   tentative=tentative)
+
+
+_PARAGRAPH_REF = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})款")
+
+
+def _paragraph_quoted(pq, top: Hit) -> AnswerSentence | None:
+    """For a reference to a paragraph of an article (黄山市 第十二条第三款), that paragraph, cited with it:
+    the article is the clause the reference opens, its paragraphs its lines. None when the reference names
+    no paragraph, or the clause has fewer (its first sentence is then quoted, as for any article)."""
+    m = _PARAGRAPH_REF.search(pq.section_ref.text if pq.section_ref else "") or (
+        _PARAGRAPH_REF.search(pq.search_text[pq.search_text.find(pq.section_ref.text) :]) if pq.section_ref else None
+    )
+    n = cn_to_int(m.group(1)) if m else None
+    if not n or top.clause.part != 1 or top.clause.parts != 1:
+        return None
+    paragraphs = [line.strip() for line in top.clause.text.split("\n") if line.strip()]
+    if n > len(paragraphs) or len(paragraphs) < 2:
+        return None
+    c = cite(top.clause, top.document)
+    word = f"第{int_to_cn(n)}款"
+    c = replace(c, canonical=f"{c.canonical} {word}", short=f"{c.short}{word}", official=f"{c.official}{word}",
+                simplified=f"{c.simplified} {word}")
+    return AnswerSentence(paragraphs[n - 1], c, top.clause_id)
 
 
 def _past_title(clause, start: int, end: int) -> int:

@@ -732,6 +732,25 @@ def test_a_city_filter_keeps_its_districts_plans(tmp_path):
     assert s.search("养老服务用房", k=1, filters=Filters(regions=("江苏省",)))
     assert not s.search("养老服务用房", k=1, filters=Filters(regions=("无锡市",)))
 
+
+def test_a_reference_to_an_article_s_paragraph_quotes_that_paragraph(tmp_path):
+    # a fourth unseen-shapes review (stop 27): 黄山市 第十二条第三款 opened the article but quoted its first
+    # paragraph, cited as the article
+    from retrieval.answer import answer
+
+    text = ("黄山市乡村民宿促进和管理条例\n第一章 总则\n第一条 为了促进乡村民宿健康发展，制定本条例。\n"
+            "第二条 乡村民宿单栋建筑客房数量不得超过十四个标准间。\n\n超过前款规定规模的，按照旅馆业管理。\n\n"
+            "乡村民宿经营者在旅游旺季调整价格的，应当提前七日向社会公示。\n第三条 本条例自2025年1月1日起施行。\n")
+    s = searcher_on(tmp_path, "huangshan_homestay-2024.txt", text)
+    pq = s.parse("黄山市 第二条第三款")
+    ans = answer(s, pq, s.search(pq, k=5))
+    assert ans.text.startswith("乡村民宿经营者在旅游旺季调整价格的") and ans.sentences[0].citation.short.endswith("第二条第三款")
+    assert ans.sentences[0].citation.official.endswith("第二条第三款")
+    pq = s.parse("黄山市 第二条第二款")
+    assert answer(s, pq, s.search(pq, k=5)).text.startswith("超过前款规定规模的")
+    pq = s.parse("黄山市 第二条")  # the article itself: its first sentence, as before
+    assert "第二条" in answer(s, pq, s.search(pq, k=5)).text
+
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
     from retrieval.cite import cite
 
