@@ -236,6 +236,7 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
                 stating.sort(key=lambda sp: -_weight_held(hit.clause.text[sp[0]:sp[1]], asked))
                 chosen = stating[:1] or chosen
             for start, end in chosen:
+                end = _whole_sentence(hit.clause.text, start, end)
                 titled, end = end, _past_title(hit.clause, start, end)
                 sentence = hit.clause.text[start:end]
                 if end != titled:  # the heading and the sentence after it, on one line
@@ -283,6 +284,19 @@ def _paragraph_quoted(pq, top: Hit) -> AnswerSentence | None:
     c = replace(c, canonical=f"{c.canonical} {word}", short=f"{c.short}{word}", official=f"{c.official}{word}",
                 simplified=f"{c.simplified} {word}")
     return AnswerSentence(paragraphs[n - 1], c, top.clause_id)
+
+
+# A half of a sentence (…责令改正；) is quoted with the rest of its sentence (拒不改正的，处…罚款。) when the
+# whole is short: a regulation's consequence follows its ；, and a plan's long lists of ；-clauses stay cut.
+WHOLE_SENTENCE = 120
+
+
+def _whole_sentence(text: str, start: int, end: int) -> int:
+    if not text[start:end].rstrip().endswith(("；", ";")):
+        return end
+    stop = re.search(r"[。！？!?\n]", text[end:])
+    whole = end + stop.end() if stop else len(text)
+    return whole if whole - start <= WHOLE_SENTENCE and "\n" not in text[start:whole].rstrip("\n") else end
 
 
 def _past_title(clause, start: int, end: int) -> int:

@@ -751,6 +751,26 @@ def test_a_reference_to_an_article_s_paragraph_quotes_that_paragraph(tmp_path):
     pq = s.parse("黄山市 第二条")  # the article itself: its first sentence, as before
     assert "第二条" in answer(s, pq, s.search(pq, k=5)).text
 
+
+def test_an_answer_quotes_the_rest_of_a_short_sentence_after_its_semicolon(tmp_path):
+    # a fourth unseen-shapes review (stop 27): 怎么处罚 was answered 「…责令改正；」, the fine after the ； cut off
+    from retrieval.answer import answer
+
+    text = ("黄山市乡村民宿促进和管理条例\n第一章 法律责任\n第一条 违反本条例规定，超出核定客房数量经营的，由文化和旅游"
+            "主管部门责令改正；拒不改正的，处二千元以上一万元以下罚款。\n第二条 本条例自2025年1月1日起施行。\n")
+    s = searcher_on(tmp_path, "huangshan_homestay-2024.txt", text)
+    pq = s.parse("超出核定客房数量经营的，责令改正")
+    ans = answer(s, pq, s.search(pq, k=5))
+    assert "处二千元以上一万元以下罚款。" in ans.text, ans.text
+    # a long sentence of ；-clauses (a plan's list) stays cut at its ；
+    long = "；".join(f"推进第{i}项重点工作落地见效并加强督促检查" for i in range(8)) + "。"
+    text = f"某市规划\n一、重点任务\n（一）加强统筹。{long}\n二、保障措施\n加强领导。\n"
+    (tmp_path / "b").mkdir()
+    s = searcher_on(tmp_path / "b", "plan.txt", text)
+    pq = s.parse("推进第3项重点工作落地见效")
+    ans = answer(s, pq, s.search(pq, k=5))
+    assert "第3项" in ans.text and "第7项" not in ans.text, ans.text
+
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
     from retrieval.cite import cite
 
