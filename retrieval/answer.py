@@ -25,7 +25,7 @@ from indexer.textnorm import search_form
 from .abstain import answerable
 from .asks import unstated
 from .cite import cite
-from .glossary import untranslated_words
+from .glossary import place_terms, untranslated_words
 from .highlight import highlight, query_terms
 from .lists import list_items, list_lead
 from .query import years_to_digits
@@ -337,7 +337,7 @@ def untranslated_note(pq, ans: Answer) -> str:
     reader can ask in Chinese. "" otherwise. The one wording for the page and the command line."""
     if pq.lexical_trust is None or not (ans.abstain or ans.tentative):
         return ""
-    unknown = untranslated_words(pq.raw)[:8]
+    unknown = untranslated_words(pq.raw, place_terms(pq.regions))[:8]
     if not unknown:
         return ""
     words = ", ".join(unknown)

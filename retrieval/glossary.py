@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from indexer import packs
+
+EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
 def terms() -> dict[str, str]:
@@ -51,6 +55,23 @@ def region_names() -> dict[str, str]:
     return {k: " ".join(v) for k, v in out.items()}
 
 
+@functools.lru_cache(maxsize=16)
+def place_terms(names: tuple[str, ...]) -> dict[str, str]:
+    """The pinyin of some places' short names → the Chinese short name (吴江区: wujiang → 吴江). A searcher
+    passes its index's county-level regions: the gazetteer's 2,800 counties are too many to spell for
+    every question (bole, dali … are English words or prefectures too), its own few are what it can find."""
+    from pypinyin import lazy_pinyin
+
+    from indexer.regions import short_names
+
+    out: dict[str, str] = {}
+    for name in names:
+        stem = (short_names(name, "区县") or (name,))[0]
+        if len(stem) >= 2:
+            out.setdefault("".join(syl.lower() for syl in lazy_pinyin(stem)), stem)
+    return out
+
+
 _ASCII_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -77,13 +98,13 @@ _FUNCTION_WORDS = frozenset(
 )
 
 
-def translated_share(text: str) -> float:
+def translated_share(text: str, places: Mapping[str, str] = EMPTY) -> float:
     """The share of an English text's content words that the glossary turns into Chinese terms: how much
-    the lexical side (which sees only those terms) knows of the question."""
+    the lexical side (which sees only those terms) knows of the question. ``places``: ``place_terms``."""
     words = content_words(text)
     if not words:
         return 0.0
-    covered = covered_words(text)
+    covered = covered_words(text) | set(places)
     return sum(1 for w in words if w in covered) / len(words)
 
 
@@ -93,10 +114,10 @@ def content_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z][a-z'-]+", lowered) if w not in _FUNCTION_WORDS]
 
 
-def untranslated_words(text: str) -> list[str]:
+def untranslated_words(text: str, places: Mapping[str, str] = EMPTY) -> list[str]:
     """The content words of an English text that no glossary phrase translates, in order, once each: what
     the lexical side cannot look for (the reader is told, so that a question in Chinese can be tried)."""
-    covered = covered_words(text)
+    covered = covered_words(text) | set(places)
     return list(dict.fromkeys(w for w in content_words(text) if w not in covered))
 
 
@@ -108,11 +129,15 @@ def covered_words(text: str) -> set[str]:
     return covered
 
 
-def chinese_terms(text: str) -> str:
-    """The Chinese terms an English text names, in order of appearance, without repeats."""
+def chinese_terms(text: str, places: Mapping[str, str] = EMPTY) -> str:
+    """The Chinese terms an English text names, in order of appearance, without repeats; ``places`` (see
+    ``place_terms``) spells more places."""
+    lowered = text.lower().replace("’", "'")
+    found = [(m.start(), terms()[m.group(1).lower()]) for m in _pattern().finditer(lowered)]
+    found += [(m.start(), places[m.group(0)]) for m in re.finditer(r"[a-z]+", lowered) if m.group(0) in places]
     seen: list[str] = []
-    for m in _pattern().finditer(text.lower().replace("’", "'")):
-        for term in terms()[m.group(1).lower()].split():
+    for _, found_terms in sorted(found, key=lambda f: f[0]):
+        for term in found_terms.split():
             if term not in seen:
                 seen.append(term)
     return " ".join(seen)

@@ -136,11 +136,14 @@ def years_to_digits(text: str) -> str:
 def parse_query(raw: str, regions: Iterable[KnownRegion] = ()) -> ParsedQuery:
     text = validate(raw)
     cleaned = clean_text(text).strip() or text  # strips HTML, markdown, odd spaces like source text
-    terms = chinese_terms(cleaned) if is_english(cleaned) else ""
+    regions = tuple(regions)
+    english = is_english(cleaned)
+    # the index's own county-level places by their pinyin (Wujiang → 吴江), beside the gazetteer's larger ones
+    places = glossary.place_terms(tuple(r.name for r in regions if r.level == "区县")) if english else glossary.EMPTY
+    terms = chinese_terms(cleaned, places) if english else ""
     if terms:  # both retrievers get the Chinese terms the English question names
         cleaned = f"{cleaned}（{terms}）"
     search_text = years_to_digits(simplify(cleaned))
-    regions = tuple(regions)
     named = find_regions(search_text, regions)
     missing: tuple[str, ...] = ()
     if not named and (topic := _topic_place(search_text)):
@@ -150,7 +153,6 @@ def parse_query(raw: str, regions: Iterable[KnownRegion] = ()) -> ParsedQuery:
     ref = find_section_ref(search_text)
     # English words match nothing in Chinese plans: the lexical side keeps only the translated terms
     content = _expand(content_words(years_to_digits(simplify(terms)) if terms else search_text, named, regions, ref))
-    english = bool(terms) or is_english(cleaned)
     return ParsedQuery(
         raw=text,
         text=cleaned,
@@ -163,7 +165,7 @@ def parse_query(raw: str, regions: Iterable[KnownRegion] = ()) -> ParsedQuery:
         # who sets 收费标准 asks for a body, not a sum: the fact asked for is who, answered by departments
         asks=() if intent == "responsible" else asked(search_text),
         missing_regions=missing,
-        lexical_trust=translated_share(text) if english else None,
+        lexical_trust=translated_share(text, places) if english else None,
         dense_text="" if english else content,
     )
 

@@ -771,6 +771,19 @@ def test_an_answer_quotes_the_rest_of_a_short_sentence_after_its_semicolon(tmp_p
     ans = answer(s, pq, s.search(pq, k=5))
     assert "第3项" in ans.text and "第7项" not in ans.text, ans.text
 
+
+def test_an_english_question_names_the_index_s_own_district_by_its_pinyin(tmp_path):
+    # a fourth unseen-shapes review (stop 27): "… in Wujiang?" left wujiang untranslated and unfiltered; the
+    # gazetteer's provinces and prefectures were spelled, the index's own counties were not
+    from retrieval.glossary import place_terms, untranslated_words
+
+    text = "苏州市吴江区养老服务体系建设规划\n一、主要任务\n新建住宅小区按照每百户不少于20平方米的标准配建社区养老服务用房。\n"
+    s = searcher_on(tmp_path, "wujiang_elderly-care-2026.txt", text)
+    pq = s.parse("What elderly care space must new housing estates in Wujiang provide?")
+    assert pq.regions == ("吴江区",)
+    assert "wujiang" not in untranslated_words(pq.raw, place_terms(pq.regions))
+    assert place_terms(("吴江区", "博尔塔拉蒙古自治州")) == {"wujiang": "吴江", "boertala": "博尔塔拉"}
+
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
     from retrieval.cite import cite
 
