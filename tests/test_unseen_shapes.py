@@ -295,30 +295,48 @@ def test_the_operators_examples_once_each_and_the_name_kept_for_them(tmp_path):
     assert [p.name for p in scan_folder(tmp_path)[0]] == []
 
 
-def test_word_automatic_numbering_gives_the_outline(tmp_path):
-    # headings numbered by Word (numbering.xml), not typed: 88% of a plan was lost (a review)
-    import docx
+
+_W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _word_lists(d, definitions: list[str], lists: list[str]) -> None:
+    """Word numbering in a python-docx document: list definitions (w:abstractNum, placed before the lists,
+    as Word writes them) and the lists that use them (w:num); the w: namespace is added here."""
     from docx.oxml import parse_xml
     from docx.oxml.ns import qn
 
-    d = docx.Document()
     numbering = d.part.numbering_part.element
-    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
-    abstract = parse_xml(
-        f'<w:abstractNum {w} w:abstractNumId="90"><w:multiLevelType w:val="multilevel"/>'
+    first = numbering.find(qn("w:num"))
+    for xml in definitions:
+        element = parse_xml(xml.replace("<w:abstractNum ", f"<w:abstractNum {_W} ", 1))
+        first.addprevious(element) if first is not None else numbering.append(element)
+    for xml in lists:
+        numbering.append(parse_xml(xml.replace("<w:num ", f"<w:num {_W} ", 1)))
+
+
+def _numbered(d, text: str, level: int, num_id: str) -> None:
+    """A paragraph of a Word list, at a level."""
+    from docx.oxml import parse_xml
+
+    p = d.add_paragraph(text)
+    p._p.get_or_add_pPr().append(parse_xml(f'<w:numPr {_W}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'))
+
+def test_word_automatic_numbering_gives_the_outline(tmp_path):
+    # headings numbered by Word (numbering.xml), not typed: 88% of a plan was lost (a review)
+    import docx
+
+    d = docx.Document()
+    _word_lists(d, [
+        '<w:abstractNum w:abstractNumId="90"><w:multiLevelType w:val="multilevel"/>'
         '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/><w:suff w:val="nothing"/></w:lvl>'
         '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/><w:suff w:val="nothing"/></w:lvl>'
         '<w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%3."/></w:lvl>'
         '<w:lvl w:ilvl="3"><w:start w:val="1"/><w:numFmt w:val="bullet"/><w:lvlText w:val="•"/></w:lvl>'
         "</w:abstractNum>"
-    )
-    first = numbering.find(qn("w:num"))
-    first.addprevious(abstract) if first is not None else numbering.append(abstract)
-    numbering.append(parse_xml(f'<w:num {w} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    ], ['<w:num w:numId="90"><w:abstractNumId w:val="90"/></w:num>'])
 
     def numbered(text, level):
-        p = d.add_paragraph(text)
-        p._p.get_or_add_pPr().append(parse_xml(f'<w:numPr {w}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>'))
+        _numbered(d, text, level, "90")
 
     d.add_paragraph("某区数字经济发展规划")
     d.add_paragraph("2022年6月28日")
@@ -476,32 +494,23 @@ def test_word_numbering_through_a_list_style_and_a_redefined_level(tmp_path):
     # levels stand in the style's own definition (styleLink); and a list may redefine a level (a whole
     # w:lvl in its lvlOverride). Both had given headings without their numbers, so the outline was lost
     import docx
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import qn
 
     d = docx.Document()
-    numbering = d.part.numbering_part.element
-    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
-    style_levels = parse_xml(
-        f'<w:abstractNum {w} w:abstractNumId="92"><w:styleLink w:val="PlanList"/>'
+    _word_lists(d, [
+        '<w:abstractNum w:abstractNumId="92"><w:styleLink w:val="PlanList"/>'
         '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/><w:suff w:val="nothing"/></w:lvl>'
         '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/><w:suff w:val="nothing"/></w:lvl>'
-        "</w:abstractNum>"
-    )
-    linked = parse_xml(f'<w:abstractNum {w} w:abstractNumId="93"><w:numStyleLink w:val="PlanList"/></w:abstractNum>')
-    first = numbering.find(qn("w:num"))
-    for element in (style_levels, linked):
-        first.addprevious(element) if first is not None else numbering.append(element)
-    numbering.append(parse_xml(f'<w:num {w} w:numId="96"><w:abstractNumId w:val="93"/></w:num>'))
-    numbering.append(parse_xml(
-        f'<w:num {w} w:numId="97"><w:abstractNumId w:val="93"/><w:lvlOverride w:ilvl="2">'
+        "</w:abstractNum>",
+        '<w:abstractNum w:abstractNumId="93"><w:numStyleLink w:val="PlanList"/></w:abstractNum>',
+    ], [
+        '<w:num w:numId="96"><w:abstractNumId w:val="93"/></w:num>',
+        '<w:num w:numId="97"><w:abstractNumId w:val="93"/><w:lvlOverride w:ilvl="2">'
         '<w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%3."/></w:lvl>'
-        "</w:lvlOverride></w:num>"
-    ))
+        "</w:lvlOverride></w:num>",
+    ])
 
     def numbered(text, level, num_id="96"):
-        p = d.add_paragraph(text)
-        p._p.get_or_add_pPr().append(parse_xml(f'<w:numPr {w}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'))
+        _numbered(d, text, level, num_id)
 
     d.add_paragraph("某县养老服务体系建设规划")
     d.add_paragraph("2026年3月")
@@ -520,25 +529,17 @@ def test_word_numbering_through_a_list_style_and_a_redefined_level(tmp_path):
 
 def test_a_word_table_titled_by_its_first_row_and_lists_sharing_a_definition(tmp_path):
     import docx
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import qn
 
     d = docx.Document()
     d.add_paragraph("某区数字经济发展规划")
     d.add_paragraph("2022年6月28日")
-    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
-    numbering = d.part.numbering_part.element
-    abstract = parse_xml(
-        f'<w:abstractNum {w} w:abstractNumId="91"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
+    _word_lists(d, [
+        '<w:abstractNum w:abstractNumId="91"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
         '<w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/><w:suff w:val="nothing"/></w:lvl></w:abstractNum>'
-    )
-    first = numbering.find(qn("w:num"))
-    first.addprevious(abstract) if first is not None else numbering.append(abstract)
-    for num_id in ("94", "95"):  # two lists of one definition, no restart: Word numbers on
-        numbering.append(parse_xml(f'<w:num {w} w:numId="{num_id}"><w:abstractNumId w:val="91"/></w:num>'))
+    ], [f'<w:num w:numId="{num_id}"><w:abstractNumId w:val="91"/></w:num>' for num_id in ("94", "95")])
+    # (two lists of one definition, no restart: Word numbers on)
     for text, num_id in (("发展目标", "94"), ("主要任务", "95")):
-        p = d.add_paragraph(text)
-        p._p.get_or_add_pPr().append(parse_xml(f'<w:numPr {w}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'))
+        _numbered(d, text, 0, num_id)
         d.add_paragraph("到2025年建成示范区。")
     table = d.add_table(rows=4, cols=4)
     table.rows[0].cells[0].merge(table.rows[0].cells[3]).text = "表1 主要指标"  # the table's title, merged across
