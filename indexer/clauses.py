@@ -41,6 +41,9 @@ _BY_LEADS = re.compile(rf"(?<!自)由(?P<who>{_BODY})(?:负责|牵头)(?!人)")
 _GOVERNMENT = ("部门", "局", "委员会", "委", "厅", "办公室", "政府", "机关", "法院", "检察院")
 _GOV_BODY = rf"[^，,。；;：:\n（）()“”]{{1,40}}?(?:{'|'.join(_GOVERNMENT)})"
 _DUTY_LEADS = re.compile(rf"{_OPENING}(?P<who>{_GOV_BODY})(?:及其有关部门)?应当(?!会同)")
+# …whose name shows it is not the government's: an owners' or villagers' committee, a firm's or a school's
+# own office (业主委员会, 用人单位的人事部门, 医疗机构的医务管理部门)
+_NOT_GOVERNMENT = re.compile(r"单位|企业|机构|学校|院所|高校|医院|协会|学会|商会|业主委员会|业主大会|村民委员会|居民委员会|物业|仲裁|评审|专家|公司|经营者")
 _ENFORCES = re.compile(
     rf"(?<!自)由(?P<who>{_GOV_BODY})(?:依法|依照[^，,。；;]{{1,40}}?规定)?[^\S\n]*(?:责令|处以?|给予|予以|没收|吊销|查处|处罚)"
 )
@@ -182,6 +185,8 @@ def parse_departments(text: str) -> Departments:
         for m in pattern.finditer(simple):
             who = simple[m.start("who") : m.end("who")]
             if _NOT_A_BODY.search(who) or _VERB_FIRST.match(who) or _NEGATED.search(simple[max(0, m.start() - 3) : m.start()]):
+                continue
+            if pattern in (_DUTY_LEADS, _ENFORCES) and _NOT_GOVERNMENT.search(who):
                 continue
             _add(names, text[m.start("who") : m.end("who")].strip())
     return Departments(tuple(lead), tuple(n for n in support if n not in lead))

@@ -151,16 +151,24 @@ def _children() -> dict[str, tuple[Region, ...]]:
     return {k: tuple(sorted(v, key=lambda r: -len(r.name))) for k, v in table.items()}
 
 
-def prefecture_of(name: str, level: str, province: str) -> str:
+def prefecture_of(name: str, level: str, province: str, title: str = "") -> str:
     """The prefecture a county-level region lies in (吴江区 → 苏州市), as the gazetteer knows it in its
-    province; '' for other levels, a municipality's districts and names it does not know."""
-    return _prefectures().get((name, province), "") if level == "区县" else ""
+    province; where two prefectures of the province have a county of that name (鼓楼区: 南京 and 徐州), the
+    one the document's ``title`` names. '' for other levels, a municipality's districts, names it does not
+    know and a name it cannot tell apart."""
+    parents = _prefectures().get((name, province), ()) if level == "区县" else ()
+    if len(parents) > 1:
+        parents = tuple(p for p in parents if any(n in title for n in (p, *short_names(p, "市")) if len(n) >= 2))
+    return parents[0] if len(parents) == 1 else ""
 
 
 @functools.lru_cache(maxsize=1)
-def _prefectures() -> dict[tuple[str, str], str]:
-    return {(r.name, r.province): r.parent for r in all_regions()
-            if r.level == "区县" and r.parent and r.parent != r.province}
+def _prefectures() -> dict[tuple[str, str], tuple[str, ...]]:
+    table: dict[tuple[str, str], list[str]] = {}
+    for r in all_regions():
+        if r.level == "区县" and r.parent and r.parent != r.province:
+            table.setdefault((r.name, r.province), []).append(r.parent)
+    return {key: tuple(dict.fromkeys(parents)) for key, parents in table.items()}
 
 
 def _disambiguate(name: str, context: str) -> Region | None:

@@ -123,7 +123,8 @@ _ITEM_ENDS = ("。", "；", ";", "！", "？")
 def find_blocks(text: str, marks: tuple[HeadingMark, ...], body_end: int, cuts: list[int]) -> tuple[SectionBlock, ...]:
     """Captioned blocks that end an enumeration: the caption's line follows the list's last item (its second
     or later), and the next heading is shallower than the item or there is none. The block runs from the
-    caption to the next heading (or a glossary, or the body's end)."""
+    caption to the next heading (or a glossary, or the body's end). Also a box that ends a titled section
+    with no sub-sections (``_own_box``)."""
     out = []
     for i, mark in enumerate(marks):
         nxt = marks[i + 1] if i + 1 < len(marks) else None
@@ -160,13 +161,23 @@ def _own_box(text: str, mark: HeadingMark, nxt: HeadingMark | None, body_end: in
         return None
     end = min([c for c in cuts if mark.title_end < c] + [nxt.start if nxt else body_end])
     for line in _LINE.finditer(text, mark.title_end, end):
-        if _BOX.match(line.group(1)) and _SENTENCE_MARK.search(text, mark.title_end, line.start(1)):
-            if text[: line.start(1)].rstrip().endswith(("：", ":")):
+        caption = line.group(1)
+        if _BOX.match(caption) and _SENTENCE_MARK.search(text, mark.title_end, line.start(1)):
+            # a caption, not a sentence that names a box (专栏1所列工程由各区负责实施。), after text that does
+            # not announce it (…如下：), over a box of numbered items or table rows only: prose after them
+            # would be the section's again, and where the box ends is not written
+            if len(caption) > 40 or _SENTENCE_MARK.search(caption) or text[: line.start(1)].rstrip().endswith(("：", ":")):
+                return None
+            rest = [ln.group(1).rstrip() for ln in _LINE.finditer(text, line.end(), end)]
+            # each line an item, a table row, or the body of an item whose own line is only its name
+            # (1.关键核心技术攻关工程 / 实施一批重大项目。)
+            if not rest or not all(match_number(ln) or "\t" in ln or (k > 0 and match_number(rest[k - 1])
+                                   and not rest[k - 1].endswith(_ITEM_ENDS)) for k, ln in enumerate(rest)):
                 return None
             stop = end
             while stop > line.start(1) and text[stop - 1].isspace():
                 stop -= 1
-            return SectionBlock(" ".join(line.group(1).split()), line.start(1), stop, mark, mark)
+            return SectionBlock(" ".join(caption.split()), line.start(1), stop, mark, mark)
     return None
 
 
@@ -295,7 +306,10 @@ def _title_after(text: str, start: int, line_end: int, scheme: str) -> tuple[str
     return _WHO_NOTE.sub("", title) or title, end
 
 
-_WHO_NOTE = re.compile(r"\s*[（(](?:(?:责任|牵头|主责|配合|参与|协办)(?:单位|部门)\s*[：:][^（）()]*|[^（）()]{2,60}?(?:牵头|负责))[）)]$")
+_WHO_NOTE = re.compile(
+    r"\s*[（(](?:(?:责任|牵头|主责|配合|参与|协办)(?:单位|部门)\s*[：:](?:[^（）()]|[（(][^（）()]*[）)])*"
+    r"|[^（）()]{0,60}?(?:局|委|厅|办|部门|政府|办公室|中心|委员会|单位)等?(?:牵头|负责))[）)]$"
+)  # (a note names a body: 谁主管谁负责 and 首问负责 are principles, and stay)
 
 
 def _annex_title(text: str, line_end: int) -> tuple[str, int]:

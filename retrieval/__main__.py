@@ -54,7 +54,7 @@ def result_json(searcher, qid, question: str, k: int, filters, llm=None) -> dict
     model's checked answer as ``generated_answer`` (null without one)."""
     from .answer import answer, untranslated_note
     from .cite import cite
-    from .glossary import place_terms, untranslated_words
+    from .glossary import untranslated_words
     from .highlight import highlight
 
     pq = searcher.parse(question)
@@ -65,7 +65,7 @@ def result_json(searcher, qid, question: str, k: int, filters, llm=None) -> dict
     out = {"id": qid, "answer": ans.text, "abstain": ans.abstain, "results": results}
     out.update({"figures": list(ans.figures), "answer_departments": list(ans.departments), "confidence": ans.confidence,
                 "tentative": ans.tentative, "unstated": ans.unstated, "year_note": ans.year_note,
-                "untranslated": untranslated_words(pq.raw, place_terms(pq.regions)) if pq.lexical_trust is not None else [],
+                "untranslated": untranslated_words(pq.raw, pq.places) if pq.lexical_trust is not None else [],
                 "untranslated_note": untranslated_note(pq, ans)})
     out["generated_answer"] = None
     if llm is not None:

@@ -25,7 +25,7 @@ from indexer.textnorm import search_form
 from .abstain import answerable
 from .asks import unstated
 from .cite import cite
-from .glossary import place_terms, untranslated_words
+from .glossary import untranslated_words
 from .highlight import highlight, query_terms
 from .lists import list_items, list_lead
 from .query import years_to_digits
@@ -217,7 +217,8 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     # a bare section reference (宁波 第二篇第三章第二节) asks nothing of the clause's words: its content
     # falls back to the whole query, whose numbers would pick the heading line (第二节 优化能源结构) to quote
     said = "" if pinned and pq.content_text == pq.search_text else pq.content_text
-    if pinned and (quoted := _paragraph_quoted(pq, top)) is not None:  # 第十二条第三款: that paragraph
+    paragraph = _paragraph_asked(pq) if pinned else 0
+    if paragraph and (quoted := _paragraph_quoted(searcher, top, paragraph)) is not None:  # 第十二条第三款
         return Answer(f"{quoted.text}〔{quoted.citation.short}〕", False, (quoted,), confidence=round(probability, 3))
     for hit in hits[:3]:
         if sentences and (hit.rank > 1 and not confident(searcher.signals(pq, hit))):
@@ -256,6 +257,8 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
         if hit.rank >= 2 and not pq.regions:
             break  # with no region named, the best clause and one more (often another region's) suffice
     text = "".join(f"{s.text}〔{s.citation.short}〕" for s in sentences)
+    if paragraph:  # a paragraph the article does not set apart: said, and the article quoted instead
+        text = PARAGRAPH_NOT_FOUND.format(n=int_to_cn(paragraph)) + text
     year_note = _year_note(pq, sentences) if pq.intent == "figure" and not pinned else ""
     if year_note:  # 到2030年…多少 answered from 2025's figures only: the plans do not state what was asked
         return Answer(year_note, True, confidence=round(probability, 3), unstated=YEAR_LABEL, year_note=year_note)
@@ -264,19 +267,29 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
 
 
 _PARAGRAPH_REF = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})款")
+PARAGRAPH_NOT_FOUND = "（该条中未能单独找到第{n}款，以下引自该条。）"
 
 
-def _paragraph_quoted(pq, top: Hit) -> AnswerSentence | None:
-    """For a reference to a paragraph of an article (黄山市 第十二条第三款), that paragraph, cited with it:
-    the article is the clause the reference opens, its paragraphs its lines. None when the reference names
-    no paragraph, or the clause has fewer (its first sentence is then quoted, as for any article)."""
-    m = _PARAGRAPH_REF.search(pq.section_ref.text if pq.section_ref else "") or (
-        _PARAGRAPH_REF.search(pq.search_text[pq.search_text.find(pq.section_ref.text) :]) if pq.section_ref else None
-    )
-    n = cn_to_int(m.group(1)) if m else None
-    if not n or top.clause.part != 1 or top.clause.parts != 1:
-        return None
-    paragraphs = [line.strip() for line in top.clause.text.split("\n") if line.strip()]
+def _paragraph_asked(pq) -> int:
+    """The paragraph (款) a section reference names, 0 when none (黄山市 第十二条第三款 → 3)."""
+    if pq.section_ref is None:
+        return 0
+    m = _PARAGRAPH_REF.search(pq.search_text, max(pq.search_text.find(pq.section_ref.text), 0))
+    return (cn_to_int(m.group(1)) or 0) if m else 0
+
+
+def _paragraph_quoted(searcher, top: Hit, n: int) -> AnswerSentence | None:
+    """An article's ``n``-th paragraph, cited with it (…第十二条第三款). The article's paragraphs are its
+    clause's lines, then those of the clauses after its items that carry its path (a 第二款 after the
+    article's （一）…（四）: ``clauses`` keeps them apart under ids ~2, ~3). None when there are fewer."""
+    base = top.clause_id.split("#")[0].split("~")[0]
+    paragraphs: list[str] = []
+    k, clause = 1, searcher.index.clause(base)
+    while clause is not None and clause.section_path == top.clause.section_path:
+        if clause.part == 1 and clause.parts == 1:  # (a long clause cut in parts: its lines are not its 款)
+            paragraphs += [line.strip() for line in clause.text.split("\n") if line.strip()]
+        k += 1
+        clause = searcher.index.clause(f"{base}~{k}")
     if n > len(paragraphs) or len(paragraphs) < 2:
         return None
     c = cite(top.clause, top.document)
@@ -337,7 +350,7 @@ def untranslated_note(pq, ans: Answer) -> str:
     reader can ask in Chinese. "" otherwise. The one wording for the page and the command line."""
     if pq.lexical_trust is None or not (ans.abstain or ans.tentative):
         return ""
-    unknown = untranslated_words(pq.raw, place_terms(pq.regions))[:8]
+    unknown = untranslated_words(pq.raw, pq.places)[:8]
     if not unknown:
         return ""
     words = ", ".join(unknown)

@@ -14,7 +14,7 @@ reads the same whatever the source typed; the titles are the document's own char
 
 from __future__ import annotations
 
-from indexer.numbering import DOTTED, match_number, official_numbers, short
+from indexer.numbering import ANNEX, DOTTED, match_number, official_numbers, short
 from indexer.records import Clause, Document
 from indexer.textnorm import to_simplified
 
@@ -33,13 +33,15 @@ def cite(clause: Clause, document: Document) -> Citation:
     title = f"《{nested(document.title)}》"
     canonical = f"{title} {where}"
     numbers = ""
+    after_annex = False
     for label in path:  # a dotted number (4.1.2) carries its parents': it stands for all of them
         number = match_number(label)
         if number and number.scheme in DOTTED:
             numbers = number.raw
             continue
-        more = _short_number(label)  # 附件2 then 3: set apart, or they read as 附件23
-        numbers += (" " if numbers[-1:].isdigit() and more[:1].isdigit() else "") + more
+        more = _short_number(label)  # 附件2 then 3 or 三: set apart, or they read as 附件23
+        numbers += (" " if after_annex and more else "") + more
+        after_annex = bool(number) and number.scheme == ANNEX
     name = document.cite_name or document.region or document.title  # 青海省, or 青海省 实施意见 beside its plan
     short_form = f"{name} · {numbers or '前言'}"
     if clause.kind == "lead":  # a run-in lead paragraph: the section's number plus the lead's words

@@ -102,7 +102,7 @@ class Columns:
         self.doc_province = np.array([self._code(d.province) for d in self.documents], dtype=np.int32)
         # a county's prefecture (吴江区 → 苏州市): filtering by the city keeps its districts' plans
         self.doc_prefecture = np.array(
-            [self._code(prefecture_of(d.region, d.region_level, d.province)) for d in self.documents], dtype=np.int32
+            [self._code(prefecture_of(d.region, d.region_level, d.province, d.title)) for d in self.documents], dtype=np.int32
         )
         self.doc_level = np.array([self._code(d.region_level) for d in self.documents], dtype=np.int32)
         self.department_names = sorted(departments)

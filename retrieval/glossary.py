@@ -56,10 +56,11 @@ def region_names() -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=16)
-def place_terms(names: tuple[str, ...]) -> dict[str, str]:
-    """The pinyin of some places' short names → the Chinese short name (吴江区: wujiang → 吴江). A searcher
-    passes its index's county-level regions: the gazetteer's 2,800 counties are too many to spell for
-    every question (bole, dali … are English words or prefectures too), its own few are what it can find."""
+def place_terms(names: tuple[str, ...]) -> Mapping[str, str]:
+    """The pinyin of some county-level places' short names → the Chinese short name (吴江区: wujiang → 吴江).
+    ``parse_query`` passes its index's county-level regions (``ParsedQuery.places``): the gazetteer's 2,800
+    counties are too many to spell for every question (bole, dali … are English words or prefectures too),
+    the index's own few are what it can find."""
     from pypinyin import lazy_pinyin
 
     from indexer.regions import short_names
@@ -69,7 +70,7 @@ def place_terms(names: tuple[str, ...]) -> dict[str, str]:
         stem = (short_names(name, "区县") or (name,))[0]
         if len(stem) >= 2:
             out.setdefault("".join(syl.lower() for syl in lazy_pinyin(stem)), stem)
-    return out
+    return MappingProxyType(out)  # (cached: shared by every question, so not to be changed)
 
 
 _ASCII_WORD = re.compile(r"[A-Za-z]{2,}")

@@ -436,7 +436,7 @@ class MilvusSearcher:
                 d
                 for d in self.docs.values()
                 if (not filters.regions or d.region in filters.regions or d.province in filters.regions
-                    or prefecture_of(d.region, d.region_level, d.province) in filters.regions)
+                    or prefecture_of(d.region, d.region_level, d.province, d.title) in filters.regions)
                 and (not filters.levels or d.region_level in filters.levels)
                 and (not filters.doc_ids or d.doc_id in filters.doc_ids)
             ]

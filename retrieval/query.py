@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from indexer.clean import clean_text
 from indexer.doctypes import DOC_TYPES
@@ -37,6 +37,7 @@ _RESPONSIBLE = re.compile(
     r"(负责|牵头|主管|责任|职责)(部门|单位|机构)|牵头|which (department|agency|body)|who is responsible|who leads|"
     r"responsible"
 )
+_HOW_MUCH = re.compile(r"多少|几[万千百十]?元|金额|数额|几成|比例是")
 _LONE_REF_BEFORE = re.compile(r"(^|[^\u4e00-\u9fff]|规划|意见|方案|条例|办法|纲要)$")
 _CN_BEFORE_BRACKET = re.compile(r"([一二三四五六七八九十]+)(?=\s*[（(]\s*[一二三四五六七八九十百]+\s*[）)])")
 # A digit joined to the number before it (（四）2, 第四章2), unless a measure word makes it a quantity or a
@@ -55,7 +56,10 @@ _CONJUNCTION = re.compile(r"\s*(?:和|与|及|以及|或|或者|至|到|、|，|
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 # 第X部分, 第X项 and the words of official citations under them (第（三）项第2目第1点) name a level, not a scheme.
 _ANY_LEVEL_WORDS = ("部分", "项", "目", "点")
-_ANNEX_REF = re.compile(r"附\s*件\s*([一二三四五六七八九十]{1,3}|\d{1,2})(?:[^\S\n]+(?=\d)|(?=\s|第|$|[（(·：:]))")
+_ANNEX_REF = re.compile(
+    r"附\s*件\s*([一二三四五六七八九十]{1,3}|\d{1,2})"
+    r"(?:[^\S\n]+(?=\d|[一二三四五六七八九十]+、?(?:\s|$))|(?=\s|第(?![\s\d一二三四五六七八九十]+页)|$|[·：:]))"
+)  # (附件2第3项, 附件2 3, 附件2 三; not 附件2（申报表）, 附件2第3页 or 附件2所列)
 _COMPARE = re.compile(r"各地|各省|各市|各州|哪些地方|哪些地区|哪些省|不同地区|各个地方|比较|对比|异同|across|compare|each region")
 # 第X部分 / 第X章 … (the heading grammar's ordinal words) and the query-only 第X项.
 _PART_REF = re.compile(
@@ -90,6 +94,9 @@ class ParsedQuery:
     # For an English question, the share of its content words the glossary translated (the lexical side
     # sees only those); None for a Chinese question. Scales the lexical list in fusion.
     lexical_trust: float | None = None
+    # The places an English question may spell beyond the gazetteer's provinces and prefectures: the pinyin
+    # of the index's own county-level regions (glossary.place_terms), for its terms and untranslated words
+    places: Mapping[str, str] = field(default_factory=lambda: glossary.EMPTY, compare=False)
     # The tokens the lexical side scores when they are not those of content_text: a clause as the query
     # of similar_to scores its most telling ones (ranking.salient_tokens).
     lexical_tokens: tuple[str, ...] | None = None
@@ -162,10 +169,12 @@ def parse_query(raw: str, regions: Iterable[KnownRegion] = ()) -> ParsedQuery:
         doc_types=tuple(w for w in DOC_TYPE_WORDS if w in search_text and not _inside(w, search_text)),
         section_ref=ref,
         intent=(intent := _intent(search_text)),
-        # who sets 收费标准 asks for a body, not a sum: the fact asked for is who, answered by departments
-        asks=() if intent == "responsible" else asked(search_text),
+        # who sets 收费标准 asks for a body, not a sum (the fact asked for is who); who may apply and how much
+        # (每家补贴多少元) asks for both
+        asks=asked(search_text) if intent != "responsible" or _HOW_MUCH.search(search_text) else (),
         missing_regions=missing,
         lexical_trust=translated_share(text, places) if english else None,
+        places=places,
         dense_text="" if english else content,
     )
 

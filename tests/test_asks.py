@@ -39,6 +39,8 @@ from retrieval.query import parse_query
         # who sets it asks for a body (stop 27: answered 「没有写明所问金额」 beside the clause naming them)
         ("学校课后服务的收费标准由谁来定？", ()),
         ("补贴标准由哪个部门制定？", ()),
+        ("哪些单位可以申请补贴，每家补贴多少元？", ("money",)),  # who and how much: the sum still asked (review)
+        ("牵头部门对违法行为罚款多少元？", ("money",)),
     ],
 )
 def test_what_a_question_asks_for(question, kinds):

@@ -175,6 +175,11 @@ def test_departments_named_in_the_sentence_itself():
     assert parse_departments("市人民政府主管部门应当加强监督。").lead == ("市人民政府主管部门",)
     assert not parse_departments("企业事业单位应当建立专利管理制度。")  # 单位: whom the regulation binds
     assert not parse_departments("鼓励金融机构开展专利权质押融资。")
+    # nor does a body that is not the government's, whatever its name ends with (a code review, stop 27)
+    for sentence in ("业主委员会应当定期公布收支情况。", "村民委员会应当协助做好节水工作。",
+                     "由用人单位的人事部门给予处分。", "医疗机构的医务管理部门应当加强管理。"):
+        assert not parse_departments(sentence).lead, sentence
+    assert parse_departments("各行业主管部门应当按照公共数据目录汇聚数据。").lead == ("各行业主管部门",)
     deps = parse_departments("第十八条 违反本条例规定，超出核定房间数经营的，由文化和旅游主管部门责令改正，处二千元以上一万元以下罚款。")
     assert deps.lead == ("文化和旅游主管部门",)
     assert parse_departments("由市场监督管理部门依照有关法律法规的规定处罚。").lead == ("市场监督管理部门",)
