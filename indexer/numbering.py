@@ -49,8 +49,9 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("n.n.n.n", re.compile(r"(\d{1,2})[.．](\d{1,2})[.．](\d{1,2})[.．](\d{1,2})(?=[ \u3000]+[\u4e00-\u9fff])")),
     ("n.n.n", re.compile(r"(\d{1,2})[.．](\d{1,2})[.．](\d{1,2})(?=[ \u3000]+[\u4e00-\u9fff])")),
     ("n.n", re.compile(r"(\d{1,2})[.．](\d{1,2})(?=[ \u3000]+[\u4e00-\u9fff])")),
-    # 1. / 1． / 1、 but not 3.4倍 or 2021. (2.2026年底前完成…: a year after the point is the title's)
-    ("n.", re.compile(r"(\d{1,3})\s*[.．](?:(?=(?:19|20)\d{2}\s*年)|(?![\d.．]))")),
+    # 1. / 1． / 1、 but not 3.4倍 or 2021. (2.2026年底前完成…, 3.5G智慧校园建设: a year, or a name in
+    # digits and letters as titles open with them, after the point is the title's)
+    ("n.", re.compile(r"(\d{1,3})\s*[.．](?:(?=(?:19|20)\d{2}\s*年|\d[A-Za-z])|(?![\d.．]))")),
     ("n、", re.compile(r"(\d{1,3})\s*、")),
     ("（n）", re.compile(r"[（(]\s*(\d{1,3})\s*[）)]")),
     ("①", re.compile(r"([①-⑳])")),

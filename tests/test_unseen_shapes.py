@@ -668,12 +668,13 @@ def test_an_item_whose_words_open_with_a_count_or_a_year_is_still_an_item():
     plan = read_text(
         "某区养老服务规划\n一、主要任务\n（一）发展助餐服务\n1.实施分类助餐补贴。具体标准如下：\n"
         "（1）特困供养和低保家庭老年人，每餐补贴8元；\n（2）80周岁及以上独居老年人，每餐补贴5元。\n"
-        "2.2026年底前完成全部薄弱学校改造。改造学校12所。\n"
+        "2.2026年底前完成全部薄弱学校改造。改造学校12所。\n3.5G智慧校园建设。建成智慧校园20所。\n"
         "二、保障措施\n（一）加强领导。成立工作专班。\n（二）3年内完成教师轮训。组织全员培训。\n"
     )
     got = paths(plan)
     assert ("一、主要任务", "（一）发展助餐服务", "1.实施分类助餐补贴", "（2）80周岁及以上独居老年人，每餐补贴5元") in got
     assert ("一、主要任务", "（一）发展助餐服务", "2.2026年底前完成全部薄弱学校改造") in got
+    assert ("一、主要任务", "（一）发展助餐服务", "3.5G智慧校园建设") in got  # a name in digits and letters
     assert ("二、保障措施", "（二）3年内完成教师轮训") in got
     # not a next item: a count after a number that skips one stays prose, and so does a figure
     plan = read_text("某区规划\n一、主要任务\n（一）加强领导。成立专班。\n（三）3年内完成轮训。\n（二）3.5%的增幅。\n")
