@@ -220,7 +220,7 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     paragraph = _paragraph_asked(pq) if pinned else 0
     if paragraph and (quoted := _paragraph_quoted(searcher, top, paragraph)) is not None:  # 第十二条第三款
         return Answer(f"{quoted.text}〔{quoted.citation.short}〕", False, (quoted,), confidence=round(probability, 3))
-    for hit in hits[:3]:
+    for hit in _year_first(pq, hits[:3]):
         if sentences and (hit.rank > 1 and not confident(searcher.signals(pq, hit))):
             continue
         c = cite(hit.clause, hit.document)
@@ -320,6 +320,15 @@ def _past_title(clause, start: int, end: int) -> int:
         return end
     after = next(((s, e) for s, e in sentence_spans(clause.text) if s >= end), None)
     return after[1] if after else end
+
+
+def _year_first(pq, hits: list[Hit]) -> list[Hit]:
+    """For a figure question that names a year (到2030年…多少), the hits whose text names it first (an
+    indicator row's 2030年目标：75 before a section's 不低于80%), each group in rank order."""
+    asked = set(_YEAR.findall(pq.search_text)) if pq.intent == "figure" else set()
+    if not asked:
+        return hits
+    return sorted(hits, key=lambda h: not asked & set(_YEAR.findall(years_to_digits(h.clause.text))))
 
 
 def _year_note(pq, sentences) -> str:

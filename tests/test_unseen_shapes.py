@@ -827,6 +827,24 @@ def test_an_english_question_names_the_index_s_own_district_by_its_pinyin(tmp_pa
     assert dict(pq.places) == {"wujiang": "吴江"} and "wujiang" not in untranslated_words(pq.raw, pq.places)
     assert not s.parse("普陀区消防规划").places  # a Chinese question spells nothing
 
+
+def test_a_figure_question_naming_a_year_quotes_the_clause_that_states_it_first(tmp_path):
+    # a fourth unseen-shapes review (stop 27): 到2030年…护理型床位占比要达到多少 quoted a section's 不低于80%
+    # (no year) before the indicator row's 2030年目标：75, a hair behind it in the ranking
+    from retrieval.answer import _year_first
+
+    text = ("某区养老服务规划\n一、主要目标\n到2030年，体系更加完善。\n"
+            "| 序号 | 指标名称 | 2025年基期值 | 2030年目标值 | 属性 |\n| --- | --- | --- | --- | --- |\n"
+            "| 1 | 养老机构护理型床位占比（%） | 65 | 75 | 约束性 |\n"
+            "二、主要任务\n（一）加强护理型床位建设\n新建养老机构护理型床位占比不低于80%。\n")
+    s = searcher_on(tmp_path, "plan.md", text)
+    pq = s.parse("到2030年养老机构护理型床位占比要达到多少？")
+    hits = sorted(s.search(pq, k=10)[:3], key=lambda h: "2030" in h.clause.text)  # the yearless one first
+    assert "2030" not in hits[0].clause.text and "80%" in hits[0].clause.text
+    ordered = _year_first(pq, hits)
+    assert "2030" in ordered[0].clause.text and ordered[-1] is hits[0]
+    assert _year_first(s.parse("护理型床位占比要达到多少？"), hits) == hits  # no year asked: rank order
+
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
     from retrieval.cite import cite
 
