@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from .bodies import GOVERNMENT_ENDINGS, LABELS, ORGAN_ENDINGS  # noqa: F401 - ORGAN_ENDINGS re-exported
 from .division import DivisionRow, find_rows, task_key
 from .numbering import DOTTED, HEADING_START, canonical, is_annex
 from .records import Clause, Departments
@@ -30,16 +31,13 @@ _NEGATED = re.compile(r"(?:不得|禁止|严禁|不|无须|无需)$")
 # Regulations name who is responsible in the sentence itself: 市、区水务部门负责本行政区域内节水工作…,
 # …由省专利行政部门负责; 发展改革、教育…等有关部门按照职责分工做好… shares the work. A body is a phrase
 # ending in an organisation word; 负责人 is a person, not a duty.
-# The words a body's name ends in (…局, …厅, …部门): one list, also used to check model-written answers.
-ORGAN_ENDINGS = ("部门", "局", "委员会", "委", "厅", "办公室", "政府", "机构", "机关", "中心", "法院", "检察院", "单位")
 _BODY = rf"[^，,。；;：:\n（）()“”]{{1,40}}?(?:{'|'.join(ORGAN_ENDINGS)})"
 _OPENING = r"(?:^|(?<=[。；;\n]))[^\S\n]*(?:第[一二三四五六七八九十百零〇\d]{1,6}条[^\S\n]*)?"
 _SUBJECT_LEADS = re.compile(rf"{_OPENING}(?P<who>{_BODY})(?:应当|依法|具体)?(?:负责|主管(?!部门)|牵头)(?!人)")
 _BY_LEADS = re.compile(rf"(?<!自)由(?P<who>{_BODY})(?:负责|牵头)(?!人)")
 # A government body (not 单位 / 机构 / 中心: those are as often whom a regulation binds) charged by 应当
 # (市文化和旅游主管部门应当建立…), or named by 由 before an enforcement (由市场监督管理部门责令改正，处…罚款)
-_GOVERNMENT = ("部门", "局", "委员会", "委", "厅", "办公室", "政府", "机关", "法院", "检察院")
-_GOV_BODY = rf"[^，,。；;：:\n（）()“”]{{1,40}}?(?:{'|'.join(_GOVERNMENT)})"
+_GOV_BODY = rf"[^，,。；;：:\n（）()“”]{{1,40}}?(?:{'|'.join(GOVERNMENT_ENDINGS)})"
 _DUTY_LEADS = re.compile(rf"{_OPENING}(?P<who>{_GOV_BODY})(?:及其有关部门)?应当(?!会同)")
 # …whose name shows it is not the government's: an owners' or villagers' committee, a firm's or a school's
 # own office (业主委员会, 用人单位的人事部门, 医疗机构的医务管理部门)
@@ -68,7 +66,7 @@ _GROUP = re.compile(r"等?(?:有关|相关)?(?:部门|单位|机构)")  # the li
 # A labelled list of bodies: 责任单位：A、B (a line of its own) or （责任单位：A、B） (a note, which may wrap
 # across lines). 牵头 names the lead and 配合 / 参与 / 协办 the others; 责任单位 alone names the lead first and
 # the bodies that share the work after it (the usual 列第一位者为牵头单位).
-_LABELS = "责任单位|责任部门|牵头单位|牵头部门|主责单位|配合单位|配合部门|参与单位|协办单位"
+_LABELS = LABELS
 _LABELLED = re.compile(
     rf"(?:(?<=\n)|^|(?<=[。；;])|[（(])[^\S\n]*(?P<label>{_LABELS})"
     r"\s*[：:]\s*(?P<names>(?:[^。；;（）()\n]|[（(][^（）()\n]{1,20}[）)]){2,300})"

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from . import furniture
+from .bodies import LABELS, ORGAN_ENDINGS
 from .division import _header
 from .doctypes import names_a_type
 from .glossary import Glossary, find_glossaries
@@ -307,8 +308,8 @@ def _title_after(text: str, start: int, line_end: int, scheme: str) -> tuple[str
 
 
 _WHO_NOTE = re.compile(
-    r"\s*[（(](?:(?:责任|牵头|主责|配合|参与|协办)(?:单位|部门)\s*[：:](?:[^（）()]|[（(][^（）()]*[）)])*"
-    r"|[^（）()]{0,60}?(?:局|委|厅|办|部门|政府|办公室|中心|委员会|单位)等?(?:牵头|负责))[）)]$"
+    rf"\s*[（(](?:(?:{LABELS})\s*[：:](?:[^（）()]|[（(][^（）()]*[）)])*"
+    rf"|[^（）()]{{0,60}}?(?:{'|'.join((*ORGAN_ENDINGS, '办'))})等?(?:牵头|负责))[）)]$"
 )  # (a note names a body: 谁主管谁负责 and 首问负责 are principles, and stay)
 
 

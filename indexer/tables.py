@@ -18,12 +18,14 @@ _CELL_SPLIT = re.compile(r"\t+|\s{2,}|\u3000+")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
 _UNIT = re.compile(r"^(?P<name>.*?)\s*[（(](?P<unit>[^（）()]{1,8})[）)]\s*$")
 _YEAR_IN_CELL = re.compile(r"[（(]\s*((?:19|20)\d{2})\s*年?\s*[）)]")
-# A value column named by its year and what its value is: 2025年基期值, 2030年目标值, 2025年底现状
-_YEAR_NAMED = re.compile(r"((?:19|20)\d{2})\s*年(?:末|底)?\s*(?:基期|基准|现状|目标|預期|预期|現狀|基準|目標)(?:值|数|數)?")
 # A five-year plan by its number (十四五: the 14th, 2021-2025); a column of it holds the value at its end.
 _PERIOD = re.compile(r"十([一二三四五六七八九])五")
 _BASELINE_HEADER = re.compile(r"现状|基准|基期|現狀|基準")
 _TARGET_HEADER = re.compile(r"目标|目標")
+# A value column named by its year and what its value is: 2025年基期值, 2030年目标值, 2025年底现状
+_YEAR_NAMED = re.compile(
+    rf"((?:19|20)\d{{2}})\s*年(?:末|底)?\s*(?:{_BASELINE_HEADER.pattern}|{_TARGET_HEADER.pattern}|预期|預期)(?:值|数|數)?"
+)
 # A value with its unit written after it, where the table has no unit column: 120.14平方公里, ≥73公里
 _VALUE_UNIT = re.compile(r"(?P<value>[≥≤＞＜><]?\s*\d[\d,，]*(?:\.\d+)?)\s*(?P<unit>[^\d\s%％（）()≥≤＞＜><.,，;；:：]{1,6})")
 # Words after a figure that bound or hedge it, not units: 25以上, 55左右
