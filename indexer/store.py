@@ -165,6 +165,10 @@ class PlanIndex:
             return [self.clauses[int(i)] for i in np.flatnonzero(rows.doc == positions[0])]
         return [c for c in self.clauses if c.doc_id == doc_id]
 
+    def indicators_of(self, doc_id: str) -> list[Indicator]:
+        """One document's indicators, in reading order."""
+        return [i for i in self.indicators if i.doc_id == doc_id]
+
     def vectors(self) -> np.ndarray:
         """The clause vectors: for a flat index a read-only view of FAISS's own storage (no copy), for an
         IVF index a decoded copy (for reuse by a build; searches go through the IVF index)."""

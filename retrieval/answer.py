@@ -212,7 +212,8 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
                 departments=deps.lead + deps.support, confidence=round(probability, 3), tentative=tentative,
             )
     sentences: list[AnswerSentence] = []
-    figures: list[str] = []
+    figures: list[str] = []  # the figures the quoted sentences state
+    listed: list[str] = []  # those and an indicator row's values, in the order quoted
     asked = {t: weights.get(t, 1.0) for t in query_terms(pq.content_text)} if pq.intent == "figure" else None
     # a bare section reference (宁波 第二篇第三章第二节) asks nothing of the clause's words: its content
     # falls back to the whole query, whose numbers would pick the heading line (第二节 优化能源结构) to quote
@@ -226,7 +227,11 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
         c = cite(hit.clause, hit.document)
         if hit.clause.kind == "indicator":
             sentences.append(AnswerSentence(hit.clause.text, c, hit.clause_id))
-            figures += _figures(hit.clause.text, asked)
+            found = _figures(hit.clause.text, asked)
+            figures += found
+            # the row's values (its unit stands in its name) are listed, but only what its text states ends
+            # the answer: the sentences quoted after it stay those that state a figure
+            listed += _row_figures(searcher, hit.clause, pq) or found
         else:
             chosen = highlight(hit.clause.text, said, weights=weights, max_sentences=1).sentences
             if pq.intent == "figure":  # the sentence that states a figure, among those that answer
@@ -251,6 +256,7 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
                     if not found and sentences:
                         continue
                     figures += found
+                    listed += found
                 sentences.append(AnswerSentence(sentence, c, hit.clause_id))
         if len(sentences) >= (1 if pinned else 3) or (pq.intent == "figure" and figures):
             break
@@ -262,7 +268,7 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     year_note = _year_note(pq, sentences) if pq.intent == "figure" and not pinned else ""
     if year_note:  # 到2030年…多少 answered from 2025's figures only: the plans do not state what was asked
         return Answer(year_note, True, confidence=round(probability, 3), unstated=YEAR_LABEL, year_note=year_note)
-    return Answer(text, False, tuple(sentences), tuple(dict.fromkeys(figures)), confidence=round(probability, 3),
+    return Answer(text, False, tuple(sentences), tuple(dict.fromkeys(listed)), confidence=round(probability, 3),
                   tentative=tentative)
 
 
@@ -315,11 +321,29 @@ def _whole_sentence(text: str, start: int, end: int) -> int:
 def _past_title(clause, start: int, end: int) -> int:
     """Where a quoted sentence ends: a sentence that is only the clause's heading (五、强力推进全省大气污染防治
     攻坚战, 3.全力实施“两品一标”行动。) names the topic and answers nothing, so the sentence after it is quoted
-    with it."""
-    if not clause.label or task_key(clause.text[start:end]) != task_key(clause.label):
+    with it. So is a sentence that is only the title of a numbered item inside the clause (a 专栏's
+    3.智慧养老平台建设工程。), unless the next sentence opens another item."""
+    sentence = clause.text[start:end]
+    own = bool(clause.label) and task_key(sentence) == task_key(clause.label)
+    if not own and not _item_title(sentence):
         return end
     after = next(((s, e) for s, e in sentence_spans(clause.text) if s >= end), None)
-    return after[1] if after else end
+    if after is None or (not own and match_number(clause.text[after[0] : after[1]].lstrip())):
+        return end
+    return after[1]
+
+
+# An item's title: a number, then a few words with no clause break (3.智慧养老平台建设工程。)
+ITEM_TITLE_CHARS = 24
+
+
+def _item_title(sentence: str) -> bool:
+    text = sentence.strip()
+    number = match_number(text)
+    if number is None:
+        return False
+    title = text[number.end :].strip().rstrip("。.；;")
+    return 0 < len(title) <= ITEM_TITLE_CHARS and not re.search(r"[，,；;：:、]", title)
 
 
 def _year_first(pq, hits: list[Hit]) -> list[Hit]:
@@ -415,6 +439,19 @@ def _weight_held(text: str, weights: Mapping[str, float]) -> float:
     """How much of the question (its terms and their weights) ``text`` holds."""
     form = search_form(text).text
     return sum(w for term, w in weights.items() if term in form)
+
+
+def _row_figures(searcher, clause, pq) -> list[str]:
+    """An indicator row's figures, read from its records rather than its text (whose unit stands in the
+    indicator's name: 护理型床位占比（%），…2030年目标：75): each target, then the baseline, with unit and
+    year (75%（2030年）); a year the question names first, otherwise the plan's own target first."""
+    records = [i for i in searcher.index.indicators_of(clause.doc_id) if tuple(i.span) == tuple(clause.span)]
+    values = [(i.target_year, i.target) for i in reversed(records)]  # the row's main target is its last record
+    values += [(i.baseline_year, i.baseline) for i in records[:1]]
+    asked = set(_YEAR.findall(pq.search_text))
+    stated = [f"{value}{records[0].unit}（{year}年）" if year else f"{value}{records[0].unit}"
+              for year, value in sorted(values, key=lambda v: v[0] not in asked) if re.search(r"\d", value or "")]
+    return list(dict.fromkeys(stated))
 
 
 def _figures(sentence: str, weights: Mapping[str, float] | None = None) -> list[str]:

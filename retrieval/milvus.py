@@ -173,6 +173,14 @@ class MilvusIndex:
 
         return self._once("indicators", load)
 
+    def indicators_of(self, doc_id: str) -> list[Indicator]:
+        """One document's indicators: its own blob (not every document's, as ``indicators`` reads)."""
+        with self._lock:
+            every = self._loaded.get("indicators")
+        if every is not None:
+            return [i for i in every if i.doc_id == doc_id]
+        return [Indicator.from_json(i) for i in self._searcher._blob(f"indicators:{doc_id}") or []]
+
     def _entry(self, doc: Document) -> DocumentEntry:
         data = self._searcher._blob(f"doc:{doc.doc_id}") or {"headings": [], "text": ""}
         headings = tuple(Heading(**{**h, "path": tuple(h["path"]), "span": tuple(h["span"])}) for h in data["headings"])

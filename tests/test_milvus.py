@@ -310,11 +310,15 @@ def test_compare_and_similar_to_agree(fake_searcher, milvus_searcher):
 def test_answers_and_signals_match(fake_searcher, milvus_searcher):
     from retrieval.answer import answer
 
-    for q in ("中小企业怎么用专利去银行贷款？", "山西知识产权运营服务体系由哪个部门牵头？", "火星移民计划"):
+    for q in ("中小企业怎么用专利去银行贷款？", "山西知识产权运营服务体系由哪个部门牵头？", "火星移民计划",
+              "博州到2025年每万人口高价值发明专利拥有量达到多少？"):
         a = answer(fake_searcher, q, fake_searcher.search(q, k=5))
         b = answer(milvus_searcher, q, milvus_searcher.search(q, k=5))
-        assert (b.text, b.abstain) == (a.text, a.abstain)
+        assert (b.text, b.abstain, b.figures) == (a.text, a.abstain, a.figures)
         assert b.confidence == pytest.approx(a.confidence, abs=0.02)
+    # an indicator row's figures are read from its document's records, in both backends
+    doc = "bortala_ip-plan-14th-fyp"
+    assert milvus_searcher.index.indicators_of(doc) == fake_searcher.index.indicators_of(doc) != []
     assert milvus_searcher.term_weights().get("专利") == pytest.approx(fake_searcher.term_weights()["专利"])
     assert milvus_searcher.term_weights().get("火星", "absent") == "absent"
 

@@ -845,6 +845,45 @@ def test_a_figure_question_naming_a_year_quotes_the_clause_that_states_it_first(
     assert "2030" in ordered[0].clause.text and ordered[-1] is hits[0]
     assert _year_first(s.parse("护理型床位占比要达到多少？"), hits) == hits  # no year asked: rank order
 
+def test_a_figure_answer_from_an_indicator_row_lists_the_rows_values(tmp_path):
+    # the stop-27 review: 2030年目标：75 was quoted but not listed among the answer's figures (its unit, %,
+    # stands in the indicator's name); the row's values now come from its record, the asked year first
+    from retrieval.answer import answer
+
+    text = ("某区养老服务规划\n一、主要目标\n到2030年，体系更加完善。\n"
+            "| 序号 | 指标名称 | 2025年基期值 | 2030年目标值 | 属性 |\n| --- | --- | --- | --- | --- |\n"
+            "| 1 | 养老机构护理型床位占比（%） | 65 | 75 | 约束性 |\n| 2 | 每千名老年人养老床位数（张） | 38 | 42 | 预期性 |\n"
+            "二、主要任务\n（一）加强护理型床位建设\n新建养老机构护理型床位占比不低于80%。\n")
+    s = searcher_on(tmp_path, "plan.md", text)
+    pq = s.parse("到2030年养老机构护理型床位占比要达到多少？")
+    ans = answer(s, pq, s.search(pq, k=10))
+    row = next(h for h in s.search(pq, k=10) if h.clause.kind == "indicator" and "护理型" in h.clause.text)
+    assert "75%（2030年）" in ans.figures and "42张（2030年）" not in ans.figures, ans.figures
+    if ans.sentences[0].clause_id == row.clause_id:
+        assert ans.figures[0] == "75%（2030年）", ans.figures
+    pq = s.parse("2025年养老机构护理型床位占比是多少？")  # the baseline's year asked: the baseline first
+    from retrieval.answer import _row_figures
+
+    assert _row_figures(s, row.clause, pq) == ["65%（2025年）", "75%（2030年）"]
+
+
+def test_an_item_title_alone_is_quoted_with_the_sentence_after_it(tmp_path):
+    # the stop-27 review: a 专栏's 3.智慧养老平台建设工程。 was quoted alone, its content in the next sentence
+    from retrieval.answer import _item_title, answer
+
+    text = ("某区养老服务规划\n一、主要任务\n（一）提升机构养老服务能力\n加强护理型床位建设。\n"
+            "专栏1 重点工程\n1.综合养老服务中心建设工程。新建综合养老服务中心5个。\n"
+            "2.智慧养老平台建设工程。建设区级智慧养老服务平台，实现养老服务一网通办。\n"
+            "3.人才培养工程。培训养老护理员1000人次。\n")
+    s = searcher_on(tmp_path, "plan.txt", text)
+    pq = s.parse("某区智慧养老平台建设工程")
+    ans = answer(s, pq, s.search(pq, k=5))
+    assert "建设区级智慧养老服务平台" in ans.sentences[0].text, ans.text
+    assert "3.人才培养工程" not in ans.sentences[0].text
+    assert _item_title("2.智慧养老平台建设工程。") and _item_title("（一）加强组织领导")
+    assert not _item_title("2.建设区级智慧养老服务平台，实现一网通办。") and not _item_title("加强组织领导。")
+
+
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
     from retrieval.cite import cite
 
