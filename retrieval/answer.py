@@ -28,7 +28,7 @@ from .cite import cite
 from .glossary import untranslated_words
 from .highlight import highlight, query_terms
 from .lists import list_items, list_lead
-from .query import years_to_digits
+from .query import loose_fit, years_to_digits
 from .records import Answer, AnswerSentence, Hit
 
 ABSTAIN_MESSAGE = "所收录的规划中没有找到直接相关的条款。"
@@ -141,7 +141,7 @@ def _section_outline(searcher, pq, top: Hit) -> Answer | None:
     scheme, value = ref.numbers[-1]
     depth = next(
         (d for d in range(len(path), 0, -1) if (n := match_number(path[d - 1])) and n.value == value
-         and scheme in ("*", n.scheme)),
+         and (scheme == n.scheme or (scheme.startswith("*") and loose_fit(scheme, n.scheme)))),
         None,
     )
     if depth is None or top.clause.text.rstrip().endswith(("：", ":")):

@@ -24,6 +24,8 @@ from indexer.numbering import match_number
 from indexer.records import Clause, Document
 from indexer.regions import prefecture_of
 
+from .query import loose_fit
+
 # The numbering schemes that count as the same when a reference is matched (1. and 1、 are one scheme).
 EQUIVALENT_SCHEMES = {"n.": "n.", "n、": "n.", "（n）": "（n）", "cn、": "cn、", "（cn）": "（cn）"}
 _AFTER_ANY_LABEL = "\U0010ffff"  # sorts after every heading label: the end of a prefix's range
@@ -283,7 +285,7 @@ class Columns:
             for kid in self.by_values.get((root, values), ()):
                 window = self.window_keys[kid][1]
                 if all(
-                    s == "*" or canonical_scheme(s) == w for (s, _), (w, _) in zip(ref_numbers, window, strict=True)
+                    loose_fit(s, w) if s.startswith("*") else canonical_scheme(s) == w for (s, _), (w, _) in zip(ref_numbers, window, strict=True)
                 ):
                     parts.append(self._window_rows[self._window_ptr[kid] : self._window_ptr[kid + 1]])
             if parts:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from indexer.clean import clean_text
 from indexer.doctypes import DOC_TYPES
 from indexer.errors import EmptyQuery, QueryTooLong
-from indexer.numbering import ANNEX, DOTTED, ORDINAL_WORDS, cn_to_int, int_to_cn, match_number
+from indexer.numbering import ANNEX, DOTTED, ORDINAL_WORDS, SCHEME_RANK, cn_to_int, int_to_cn, match_number
 from indexer.regions import PROVINCE_ABBREVIATIONS, short_names
 from indexer.targets import UNIT_PATTERN
 from indexer.textnorm import simplify
@@ -39,7 +39,10 @@ _RESPONSIBLE = re.compile(
 )
 _HOW_MUCH = re.compile(r"多少|几[万千百十]?元|金额|数额|几成|比例是")
 _LONE_REF_BEFORE = re.compile(r"(^|[^\u4e00-\u9fff]|规划|意见|方案|条例|办法|纲要)$")
-_CN_BEFORE_BRACKET = re.compile(r"([一二三四五六七八九十]+)(?=\s*[（(]\s*[一二三四五六七八九十百]+\s*[）)])")
+_CN_BEFORE_BRACKET = re.compile(r"([一二三四五六七八九十]+)(?=\s*[.．]?\s*[（(]\s*[一二三四五六七八九十百]+\s*[）)])")
+# What a citation may put between its numbers (青海 四.(一).2, 四 (一) 2, 四、（一）、2): skipped when the
+# number after it is of a junior scheme (（一）、（二） lists two sections, and stays two references).
+_REF_SEPARATOR = re.compile(r"\s*[.．、]\s*|\s+")
 # A digit joined to the number before it (（四）2, 第四章2), unless a measure word makes it a quantity or a
 # time limit (第十条30日内, （二）3家企业).
 _BARE_DIGITS = re.compile(r"(\d{1,2})(?![\d.．%年件个万亿日天月周次项家名人元倍岁号期届户所批类种条款章节位台辆吨亩米小时分秒])")
@@ -393,16 +396,48 @@ def ref_indicator(pq: ParsedQuery) -> str:
 
 def section_ref_tries(ref: SectionRef) -> list[tuple[tuple[str, int], ...]]:
     """The number paths to look a reference up by, in turn, until one names a section: as written, then
-    whatever the schemes (第七条 in a plan numbered （七）), then the same for its closely written numbers."""
+    whatever the schemes within their family (第七条 in a plan numbered （七）; see :func:`loose_fit`), then
+    the same for its closely written numbers."""
     if ref.numbers == PREFACE:
         return [PREFACE]  # the preamble: the empty path, which every candidate (preamble rows only) matches
     tries: list[tuple[tuple[str, int], ...]] = []
     for numbers in (ref.numbers, ref.fallback):
         if numbers:
             tries.append(numbers)
-            if any(scheme != "*" for scheme, _ in numbers):
-                tries.append(tuple(("*", v) for _, v in numbers))
+            loose = tuple((_loose(scheme), v) for scheme, v in numbers)
+            if loose != numbers:
+                tries.append(loose)
     return tries
+
+
+# A reference looked up whatever its schemes keeps its numbers' family: a Chinese numeral typed bare or in
+# brackets (四, （一）) names a section numbered in Chinese (一、, （一）, 第四章), an Arabic one (2, （2）) one
+# numbered in digits; 第X条/部分/项/目 (an official citation's words: 第（三）项第2条 is the item 2.) names
+# any; an annex only an annex.
+_CN_FAMILY = ("cn、", "（cn）")
+_DIGIT_FAMILY = ("n.", "n、", "（n）", "①", *DOTTED)
+
+
+def _loose(scheme: str) -> str:
+    if scheme == ANNEX or scheme.startswith("*"):
+        return scheme
+    return "*cn" if scheme in _CN_FAMILY else "*n" if scheme in _DIGIT_FAMILY else "*"
+
+
+def loose_fit(wanted: str, have: str) -> bool:
+    """Whether a looked-up scheme (``*``, ``*cn``, ``*n``: see :func:`section_ref_tries`) admits a
+    heading's scheme."""
+    if wanted == "*cn":
+        return have in _CN_FAMILY or have.startswith("第")
+    if wanted == "*n":
+        return have in _DIGIT_FAMILY
+    return wanted == "*"
+
+
+def _junior(scheme: str, previous: str | None) -> bool:
+    """Whether a number of ``scheme`` may follow one of ``previous`` in one path (（一） then 2)."""
+    rank = SCHEME_RANK.get(scheme)
+    return previous is not None and rank is not None and rank > SCHEME_RANK.get(previous, -2)
 
 
 # A reference to a preamble: 前言 closing the query, after a region, a title or nothing.
@@ -472,6 +507,11 @@ def _numbers_run(search_text: str, loose: bool) -> tuple[tuple[tuple[str, int], 
         else:
             found = _number_at(search_text, i, previous if run and i == run_end else None)
             entries = [found[1]] if found else []
+        if found is None and run and i == run_end and (sep := _REF_SEPARATOR.match(search_text, i)):
+            following = _number_at(search_text, sep.end(), previous)
+            if following is not None and _junior(following[1][0], previous):
+                run_end = i = sep.end()  # the separator belongs to the reference: the next number continues it
+                continue
         if found is None:
             i += 1
             continue

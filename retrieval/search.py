@@ -31,6 +31,7 @@ from .query import (
     KnownRegion,
     ParsedQuery,
     SectionRef,
+    loose_fit,
     parse_query,
     ref_head,
     ref_indicator,
@@ -630,8 +631,8 @@ def _same(wanted: tuple[str, int], have: tuple[str, int]) -> bool:
     scheme, value = wanted
     if value != have[1]:
         return False
-    if scheme == "*":
-        return True
+    if scheme.startswith("*"):
+        return loose_fit(scheme, have[0])
     equivalent = {"n.": "n.", "n、": "n.", "（n）": "（n）", "cn、": "cn、", "（cn）": "（cn）"}
     return equivalent.get(scheme, scheme) == equivalent.get(have[0], have[0])
 

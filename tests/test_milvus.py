@@ -257,7 +257,7 @@ def test_filters_behave_as_the_files_backend(fake_searcher, milvus_searcher, fil
 @pytest.mark.parametrize(
     "query",
     [
-        "青海 四、(一)2.", "山西 第三部分", "泰安 二、（二）", "第七条", "博州 2.3.4", "四（一）",
+        "青海 四、(一)2.", "山西 第三部分", "泰安 二、（二）", "第七条", "博州 2.3.4", "四（一）", "青海 四.(一).2", "泰安 附件",
         # the forms cite() writes, a document named by its title, a lead quoted, a section no document has
         "青海省 · 四", "青海省 · 二", "《关于贯彻落实〈知识产权强国建设纲要（2021—2035年）〉的实施意见》三、（一）",
         "山西省 二（三）「知识产权创造取得新突破」", "青海 四、(一)99.",

@@ -71,6 +71,10 @@ def test_regions_named_in_query(query, regions):
         ("山西省 二（三）「知识产权创造取得新突破」", (("cn、", 2), ("（cn）", 3))),
         ("《某规划》第三章第（一）项第2目", (("第章", 3), ("（cn）", 1), ("*", 2))),
         ("《某规划》第一部分第一项第（一）目第1点", (("*", 1), ("*", 1), ("（cn）", 1), ("*", 1))),
+        # the separators a citation is typed with (a researcher review, stop 28: 四.(一).2 opened another (一))
+        ("青海 四.(一).2", (("cn、", 4), ("（cn）", 1), ("n.", 2))),
+        ("青海 四 (一) 2", (("cn、", 4), ("（cn）", 1), ("n.", 2))),
+        ("青海 四、（一）、2", (("cn、", 4), ("（cn）", 1), ("n.", 2))),
         # a copied section path: heading words between the numbers
         ("青海省 二、重点任务 （一）建设有利于推动青海高质量发展的知识产权制度 2.构建职责统一", (("cn、", 2), ("（cn）", 1), ("n.", 2))),
     ],
@@ -124,6 +128,20 @@ def test_numbers_in_prose_are_no_section_reference(query):
 def test_quantities_and_second_references_are_not_part_of_a_reference(query, numbers):
     ref = parse_query(query, REGIONS).section_ref
     assert ref is not None and ref.numbers == numbers
+
+
+def test_a_reference_looked_up_whatever_its_schemes_keeps_its_family():
+    # a researcher review (stop 28): 普陀区 四（一） opened 第四章's item 1., 泰安 附件 opened 一（一）
+    from retrieval.query import loose_fit, section_ref_tries
+
+    tries = section_ref_tries(parse_query("普陀区 四（一）", REGIONS).section_ref)
+    assert tries[-1] == (("*cn", 4), ("*cn", 1))
+    assert loose_fit("*cn", "第章") and loose_fit("*cn", "cn、") and not loose_fit("*cn", "n.")
+    assert loose_fit("*n", "（n）") and not loose_fit("*n", "（cn）") and loose_fit("*", "n.")
+    assert section_ref_tries(parse_query("泰安 附件", REGIONS).section_ref) == [(("附件", 1),)]
+    # an official citation's 第2条 is the item 2. of a plan
+    assert section_ref_tries(parse_query("青海省 第四部分第（一）项第2条", REGIONS).section_ref)[-1] == (
+        ("*", 4), ("*cn", 1), ("*", 2))
 
 
 def test_query_normalization_and_intent():
