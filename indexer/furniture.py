@@ -48,7 +48,10 @@ def front_matter_end(lines: list[str]) -> int:
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［（(]\s*\d{4}\s*[〕\]］）)]\s*\d{1,4}\s*号")
 # The issuing body's name on a line of its own above a title that starts with 关于 (洛阳市人民政府 /
 # 关于加快推进…的实施意见): the first line of a two-line title.
-ISSUER_LINE = re.compile(r"^[^\s，。；：:、\d]{2,30}(?:人民政府|政府|委员会|委員會|办公厅|辦公廳|办公室|辦公室|局|厅|委|部)$")
+_ISSUER = r"[^\s，。；：:、\d]{2,30}(?:人民政府|政府|委员会|委員會|办公厅|辦公廳|办公室|辦公室|局|厅|委|部)"
+ISSUER_LINE = re.compile(rf"^{_ISSUER}$")
+# An issuer then 关于 / 印发 opening a line: a headline's first words (江西省人民政府办公厅关于推进紧密型县)
+HEADLINE_START = re.compile(rf"^{_ISSUER}(?:关于|關於|關于|印发|转发|印發|轉發)")
 
 
 def is_furniture(line: str) -> bool:

@@ -79,7 +79,7 @@ def infer_document(
         m = _TITLE_ISSUER.match(title_line) or _TITLE_ISSUER.match(title)
         issuer = m.group("issuer") if m else ""
 
-    region = _region(issuer, title, text)
+    region = _region(issuer, title, text, Path(source).stem)
     number = DOC_NUMBER.search(front) or DOC_NUMBER.search(tail)
     published = _iso(_ISO_DATE.search(front)) or _iso(_PRINTED.search(tail))
     # The signing date: the last date of the front, less a print date (…印发) and an in-force date (…施行).
@@ -117,8 +117,10 @@ def _signature(lines: list[str]) -> str:
     return ""
 
 
-def _region(issuer: str, title: str, text: str) -> Region | None:
-    for name in (issuer, title):
+def _region(issuer: str, title: str, text: str, file_name: str = "") -> Region | None:
+    """The region of the issuer, else of the title, else of the file's name (成都市武侯区…行动计划.pdf: a
+    scan whose title is not read names the district there), else the one the text names most."""
+    for name in (issuer, title, file_name):
         simple = simplify(name)
         if simple.startswith(("国务院", "国家", "中共中央", "全国")):
             return lookup(NATIONAL)

@@ -405,6 +405,7 @@ def find_body(text: str) -> tuple[int, tuple[int, int] | None]:
 
 
 _TITLE_PART = re.compile(r"[，。；：:、,;（）()]")
+WRAPPED_TITLE_LINE = 15  # characters: a title's first line broken by the page's width, not by its sense
 
 
 def _title_top(lines: list[tuple[int, str]], title_idx: int, front: int) -> int:
@@ -417,7 +418,9 @@ def _title_top(lines: list[tuple[int, str]], title_idx: int, front: int) -> int:
     above = lines[title_idx - 1][1].strip()
     if line.startswith(("关于", "關於", "關于")) and furniture.ISSUER_LINE.match(above):
         return title_idx - 1  # 洛阳市人民政府 / 关于加快推进…的实施意见: the issuer begins the title
-    if len(line) > 12:
+    # a long type line stands alone, unless the line above is itself a wrapped title's first line: an
+    # issuer's 关于 opening it, or a bare phrase filling most of a line (…高质量发展三 / 年行动计划（2026—2028年）)
+    if len(line) > 12 and not furniture.HEADLINE_START.match(above) and len(above) < WRAPPED_TITLE_LINE:
         return title_idx
     if (
         not 4 <= len(above) <= 40 or _TITLE_PART.search(above) or names_a_type(above) or match_number(above)

@@ -884,6 +884,28 @@ def test_an_item_title_alone_is_quoted_with_the_sentence_after_it(tmp_path):
     assert not _item_title("2.建设区级智慧养老服务平台，实现一网通办。") and not _item_title("加强组织领导。")
 
 
+def test_a_title_wrapped_inside_a_word_is_read_whole():
+    # a fifth review (stop 28, PDF and scan editions): a title broken by the page width lost its first line
+    # (《域医疗卫生共同体建设的实施意见》, 《年行动计划（2026—2028年）》), and the region went with it
+    body = "一、总体要求\n到2028年，全区年接待游客达到6500万人次。\n"
+    plan = read_text("江西省人民政府办公厅关于推进紧密型县\n域医疗卫生共同体建设的实施意见\n各设区市人民政府：\n" + body)
+    assert plan.document.title == "江西省人民政府办公厅关于推进紧密型县域医疗卫生共同体建设的实施意见"
+    plan = read_text("成都市武侯区文化旅游产业高质量发展三\n年行动计划（2026—2028年）\n" + body)
+    assert plan.document.title == "成都市武侯区文化旅游产业高质量发展三年行动计划（2026—2028年）"
+    assert plan.document.region == "武侯区"
+    # an issuer's line above a whole title is not part of it
+    plan = read_text("江西省卫生健康委员会\n江西省县域医共体建设三年行动计划（2026—2028年）\n" + body)
+    assert plan.document.title == "江西省县域医共体建设三年行动计划（2026—2028年）"
+
+
+def test_a_plan_whose_title_names_no_region_takes_its_file_name_s():
+    # the review's scan: title unread, the region came from a street named in the text (玉林街道 → 玉林市)
+    plan = read_text("年行动计划（2026—2028年）\n一、总体要求\n推进玉林街道、玉林片区夜间经济，玉林路改造。\n",
+                     name="成都市武侯区文化旅游三年行动计划.txt")
+    assert plan.document.region == "武侯区"
+    assert read_text("年行动计划\n一、总体要求\n推进玉林街道、玉林片区夜间经济。\n", name="plan.txt").document.region == "玉林市"
+
+
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
     from retrieval.cite import cite
 
