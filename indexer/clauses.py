@@ -45,7 +45,9 @@ _NOT_GOVERNMENT = re.compile(r"单位|企业|机构|学校|院所|高校|医院|
 _ENFORCES = re.compile(
     rf"(?<!自)由(?P<who>{_GOV_BODY})(?:依法|依照[^，,。；;]{{1,40}}?规定)?[^\S\n]*(?:责令|处以?|给予|予以|没收|吊销|查处|处罚)"
 )
-_SHARES = re.compile(rf"{_OPENING}(?P<who>[^，,。；;：:\n（）()]{{2,120}}?等?有关部门)(?:按照|依照|根据)?(?:各自)?职责")
+_SHARES = re.compile(
+    rf"{_OPENING}(?P<who>[^，,。；;：:\n（）()]{{2,120}}?(?:等(?:有关|相关)?|有关|相关)部门)(?:按照|依照|根据|按)?(?:各自)?职责"
+)
 _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』]?|\n+")
 # In a sentence, the bodies that share work after the one that leads it: 市生态环境局牵头，市交通运输局、
 # 市公安局配合; 由县市场监管局牵头，县财政局、县金融办等部门参加的…

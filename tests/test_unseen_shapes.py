@@ -906,6 +906,13 @@ def test_a_plan_whose_title_names_no_region_takes_its_file_name_s():
     assert read_text("年行动计划\n一、总体要求\n推进玉林街道、玉林片区夜间经济。\n", name="plan.txt").document.region == "玉林市"
 
 
+def test_bodies_that_share_the_work_as_a_list_closed_by_their_kind():
+    # a fifth review (stop 28): …市财政局等部门按职责分工抓好落实 named nobody (only 等有关部门 did)
+    deps = parse_departments("市发展改革委、市自然资源和规划局、市财政局等部门按职责分工抓好落实。")
+    assert deps.support == ("市发展改革委、市自然资源和规划局、市财政局等部门",) and not deps.lead
+    assert not parse_departments("各部门按照职责分工做好工作。")  # no body named
+
+
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
     from retrieval.cite import cite
 
