@@ -9,6 +9,8 @@ import streamlit as st
 
 from indexer.errors import PlanSearchError
 from retrieval.answer import ABSTAIN_MESSAGE, TENTATIVE_NOTICE, answer, untranslated_note
+from retrieval.filters import within_filters
+from retrieval.query import MAX_QUERY_CHARS
 from ui.config import data_dir
 from ui.examples import examples_for
 from ui.filters import sidebar_filters
@@ -54,7 +56,7 @@ if url_question != st.session_state.get("_ask_applied") or "q" not in st.session
     st.session_state["q"] = url_question
     st.session_state["_ask_applied"] = url_question
 question = st.text_input(
-    "输入问题，按回车检索", key="q", placeholder="例如：中小企业怎么用专利去银行贷款？", max_chars=600
+    "输入问题，按回车检索", key="q", placeholder="例如：中小企业怎么用专利去银行贷款？", max_chars=MAX_QUERY_CHARS
 )
 if question != url_question:
     st.session_state["_ask_applied"] = question
@@ -114,7 +116,7 @@ if not ready:
     warm_up(searcher).question_answered()  # the model may load now: the keyword results are on their way
     st.stop()
 
-result = answer(searcher, parsed, hits)
+result = within_filters(searcher, parsed, filters, answer(searcher, parsed, hits))  # 青海省… with 泰安市 chosen
 with st.container(border=True, key="answer"):
     st.markdown("#### 答复")
     if result.abstain:  # 「所收录的规划中没有…」, or 「所收录的文件中没有福建省的规划。…」 first

@@ -8,12 +8,12 @@ import streamlit as st
 from ui.export import table_csv
 from ui.filters import CHOICES
 from ui.indicators import (
+    chart_note,
     indicator_chart,
     indicator_choices,
     indicator_points,
     name_form,
     numeric_rows,
-    uncharted_values,
     year_table,
 )
 from ui.resources import require_searcher
@@ -89,11 +89,5 @@ points, unit, other_units = indicator_points(numeric, key)
 name = choices[key][0]
 st.altair_chart(indicator_chart(points, f"{name}（{unit}）" if unit else name), width="stretch", key="tg-chart")
 st.dataframe(year_table(points), width="stretch", key="tg-compare")
-notes = []
-if other_units:
-    notes.append(f"另有 {other_units} 项使用其他单位，未放在同一张图中")
-skipped = uncharted_values(shown)
-if skipped:
-    notes.append(f"另有 {skipped} 个数值不是数字（如“显著提升”），未作图")
-if notes:
-    st.caption("；".join(notes) + "。")
+if note := chart_note(shown, key, other_units):
+    st.caption(note)

@@ -23,6 +23,24 @@ PROVINCE_ABBREVIATIONS = {
     "新疆维吾尔自治区": ("新",), "台湾省": ("台",), "香港特别行政区": ("港",), "澳门特别行政区": ("澳",),
 }
 
+# The levels of a Region, and the words people type for each (--level 省级, 区, 地级市).
+LEVEL_WORDS = {
+    NATIONAL: ("全国", "国家", "国家级", "中央"),
+    "省": ("省", "省级", "省份", "自治区", "直辖市"),
+    "市": ("市", "市级", "地级", "地级市", "地市"),
+    "自治州": ("自治州", "州"),
+    "地区": ("地区",),
+    "盟": ("盟",),
+    "区县": ("区县", "县区", "区", "县", "区级", "县级", "县级市", "旗"),
+}
+
+
+def level_named(word: str) -> str | None:
+    """The level a typed word names (省级 → 省, 区 → 区县), or None."""
+    word = word.strip()
+    return next((level for level, words in LEVEL_WORDS.items() if word in words), None)
+
+
 _AUTONOMOUS_PROVINCES = {
     "内蒙古自治区": "内蒙古", "广西壮族自治区": "广西", "西藏自治区": "西藏", "宁夏回族自治区": "宁夏",
     "新疆维吾尔自治区": "新疆", "香港特别行政区": "香港", "澳门特别行政区": "澳门",

@@ -54,12 +54,13 @@ def result_json(searcher, qid, question: str, k: int, filters, llm=None) -> dict
     model's checked answer as ``generated_answer`` (null without one)."""
     from .answer import answer, untranslated_note
     from .cite import cite
+    from .filters import within_filters
     from .glossary import untranslated_words
     from .highlight import highlight
 
     pq = searcher.parse(question)
     hits = searcher.search(pq, k=k, filters=filters)
-    ans = answer(searcher, pq, hits)
+    ans = within_filters(searcher, pq, filters, answer(searcher, pq, hits))
     weights = searcher.term_weights()
     results = [hit_json(h, highlight(h.clause.text, pq.content_text, weights=weights), cite(h.clause, h.document)) for h in hits]
     out = {"id": qid, "answer": ans.text, "abstain": ans.abstain, "results": results}
@@ -126,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--collection", help="Milvus collection (default plansearch)")
     args = parser.parse_args(argv)
     try:
+        from .filters import resolve_filters
         from .llm.settings import LLMSettings
         from .records import Filters
 
@@ -140,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.batch:
             items = _read_batch(args.batch)
             searcher = open_searcher(args)
+            filters = resolve_filters(searcher, filters)
             for item in items:
                 print(dumps(batch_json(searcher, item, k, filters, llm)), flush=True)
             return 0
@@ -149,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
 
         validate(args.question)  # fail before loading the model
         searcher = open_searcher(args)
+        filters = resolve_filters(searcher, filters)  # 青海 → 青海省; a value naming nothing is an error
         out = result_json(searcher, None, args.question, k, filters, llm)
         if args.json:
             out.pop("id")

@@ -7,7 +7,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup.sh" requirements.txt
 cd "$ROOT"
-"$PY" -m indexer build
+"$PY" -m indexer build --data "${PLANSEARCH_DATA:-data}" --index "${PLANSEARCH_INDEX:-index}"  # the folders the app reads (ui/config.py)
 # Cached bytecode for the app's own modules (even where PYTHONDONTWRITEBYTECODE is set): the first page
 # after a start then spends ~0.2 s less compiling them.
 "$PY" -m compileall -q app.py serve.py app_pages ui retrieval indexer >/dev/null || true

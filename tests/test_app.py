@@ -99,7 +99,12 @@ def test_empty_and_too_long_questions_get_friendly_messages(env):
     at.text_input(key="q").input("   ").run()
     assert not at.exception
     assert texts(at.warning) == [messages.EMPTY_QUERY]
-    at.text_input(key="q").input("专利" * 260).run()
+    # the box takes as many characters as a question may have (it said 600 while 500 were allowed: a
+    # researcher review, stop 28); a longer one, from a link's ?q=, gets the message
+    from retrieval.query import MAX_QUERY_CHARS
+
+    assert at.text_input(key="q").max_chars == MAX_QUERY_CHARS
+    at = app(q="专利" * 260)
     assert not at.exception
     assert texts(at.warning) == [messages.QUERY_TOO_LONG]
 
@@ -165,6 +170,15 @@ def test_filters_restrict_results(env):
     assert cards and all("青海" in c or "山西" in c for c in cards)
     captions = " ".join(texts(at.caption))
     assert ("牵头：" in captions or "参与：" in captions) and "配合" not in captions  # one vocabulary, as in the CLI
+
+
+def test_a_region_chosen_other_than_the_question_s_is_said_not_answered(env):
+    # a researcher review (stop 28): 泰安市 chosen in the sidebar, 青海省 asked: a confident answer of 泰安's clauses
+    at = app()
+    at.multiselect(key="ask-regions").set_value(["泰安市"]).run()
+    at.text_input(key="q").input("青海省知识产权质押融资有什么政策？").run()
+    assert any(t.startswith("问题中提到的青海省不在所选的地区（泰安市）之内") for t in texts(at.info))
+    assert 'class="answer-box"' not in html(at)
 
 
 def test_filters_that_exclude_everything_say_so(env):
@@ -1207,3 +1221,17 @@ def test_the_build_jobs_progress_text_carries_the_estimate(monkeypatch):
     report("embed", 0, 1000)
     report("embed", 100, 1000)
     assert job.state().text == "计算语义向量 100/1000，预计还需约 4 分钟"
+
+
+def test_the_chart_s_note_counts_the_charted_indicator_s_values_only():
+    # a researcher review (stop 28): 「另有 1 个数值不是数字」 under an indicator whose values are all numbers
+    # (the count was of the whole table)
+    import pandas as pd
+
+    from ui.indicators import chart_note, indicator_key
+
+    table = pd.DataFrame({"指标": ["每万人口高价值发明专利拥有量", "知识产权保护社会满意度"],
+                          "基期值": ["1.2", "80"], "目标值": ["2.5", "显著提升"]})
+    assert chart_note(table, indicator_key("每万人口高价值发明专利拥有量"), 0) == ""
+    assert "这项指标另有 1 个数值不是数字" in chart_note(table, indicator_key("知识产权保护社会满意度"), 0)
+    assert chart_note(table, indicator_key("每万人口高价值发明专利拥有量"), 2).startswith("另有 2 项使用其他单位")

@@ -34,10 +34,13 @@ def _run(tmp_path: Path, **env) -> list[str]:
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_run_script_binds_loopback_unless_told(tmp_path):
     build, compiled, serve = _run(tmp_path)
-    assert build == "-m indexer build"
+    assert build == "-m indexer build --data data --index index"
     assert compiled == "-m compileall -q app.py serve.py app_pages ui retrieval indexer"
     assert serve == "-m streamlit run serve.py --server.address 127.0.0.1 --server.port 8600"
     serve = _run(tmp_path, PLANSEARCH_HOST="0.0.0.0")[-1]
     assert serve == f"-m streamlit run serve.py --server.address 0.0.0.0 --browser.serverAddress {socket.gethostname()} --server.port 8600"
     serve = _run(tmp_path, PLANSEARCH_HOST="192.168.1.20")[-1]
     assert "--server.address 192.168.1.20 --browser.serverAddress 192.168.1.20" in serve
+    # the index is built where the app will read it (ui/config.py: PLANSEARCH_INDEX, PLANSEARCH_DATA)
+    build = _run(tmp_path, PLANSEARCH_INDEX="/srv/idx", PLANSEARCH_DATA="/srv/plans")[0]
+    assert build == "-m indexer build --data /srv/plans --index /srv/idx"

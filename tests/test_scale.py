@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from indexer.numbering import match_number
-from retrieval.query import SectionRef, type_matches
+from retrieval.query import SectionRef, section_ref_tries, type_matches
 from retrieval.ranking import first_of_each
 from retrieval.records import Filters
 from retrieval.search import _match_ref
@@ -49,8 +49,9 @@ def _old_resolve(searcher, numbers, ref, mask, doc_types=()):
         typed = [i for i in candidates if type_matches(doc_types, searcher.docs[clauses[i].doc_id].doc_type)]
         candidates = typed or candidates
     rows = _old_match_rows(numbers, candidates, ref)
-    if not rows and any(scheme != "*" for scheme, _ in ref.numbers):
-        rows = _old_match_rows(numbers, candidates, SectionRef(tuple(("*", v) for _, v in ref.numbers), ref.text))
+    loose = section_ref_tries(ref)[1:]  # whatever the schemes, within their family (stop 28)
+    if not rows and loose:
+        rows = _old_match_rows(numbers, candidates, SectionRef(loose[0], ref.text))
     return sorted(rows, key=lambda i: (clauses[i].doc_id, clauses[i].span[0]))
 
 

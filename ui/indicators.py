@@ -77,6 +77,18 @@ def uncharted_values(table: pd.DataFrame) -> int:
     return int(stated.map(chart_number).isna().sum())
 
 
+def chart_note(table: pd.DataFrame, key: str, other_units: int) -> str:
+    """What the chart of one indicator (``key``) leaves out: its rows in other units, and its values that
+    are not numbers (of this indicator only, not of the whole table)."""
+    notes = []
+    if other_units:
+        notes.append(f"另有 {other_units} 项使用其他单位，未放在同一张图中")
+    skipped = uncharted_values(table[table["指标"].map(indicator_key) == key])
+    if skipped:
+        notes.append(f"这项指标另有 {skipped} 个数值不是数字（如“显著提升”），未作图")
+    return "；".join(notes) + "。" if notes else ""
+
+
 def indicator_choices(numeric: pd.DataFrame) -> list[tuple[str, str, int]]:
     """(key, name, regions) of every charted indicator: those more regions share first, then those with
     more values, then in the order of the table; the name is the one most often written, regions how

@@ -357,4 +357,7 @@ def _started(searcher: Searcher) -> Searcher:
 
 
 # What app.py and the Ask page import beyond this module (a test keeps the list whole).
-ASK_PAGE_IMPORTS = ("retrieval.answer", "ui.chrome", "ui.config", "ui.examples", "ui.filters", "ui.generated", "ui.render")
+ASK_PAGE_IMPORTS = (
+    "retrieval.answer", "retrieval.filters", "retrieval.query", "ui.chrome", "ui.config", "ui.examples", "ui.filters",
+    "ui.generated", "ui.render",
+)
