@@ -490,3 +490,15 @@ def test_the_documents_naming_a_department_are_the_files_backends(fake_searcher,
     for department in departments:  # a collection exported before the table: the rows are scanned
         assert milvus_searcher.documents_naming(department) == fake_searcher.documents_naming(department)
     assert fake_searcher.documents_naming("市场监管")
+
+
+def test_typed_filters_and_a_left_out_region_read_the_same(fake_searcher, milvus_searcher):
+    from retrieval.filters import UnknownFilter, left_out_regions, resolve_filters
+    from retrieval.records import Filters
+
+    typed = Filters(regions=("青海", "新疆"), levels=("省级",), doc_ids=("taian",), department="市场监管")
+    assert resolve_filters(milvus_searcher, typed) == resolve_filters(fake_searcher, typed)
+    with pytest.raises(UnknownFilter):
+        resolve_filters(milvus_searcher, Filters(department="不存在的局"))
+    pq = milvus_searcher.parse("青海省知识产权质押融资有什么政策？")
+    assert left_out_regions(milvus_searcher, pq, Filters(regions=("泰安市",))) == ("青海省",)
