@@ -20,7 +20,7 @@ from indexer.division import task_key
 from indexer.numbering import canonical, cn_to_int, int_to_cn, match_number
 from indexer.sentences import sentence_spans
 from indexer.targets import UNIT_PATTERN
-from indexer.textnorm import search_form
+from indexer.textnorm import search_form, to_simplified
 
 from .abstain import answerable
 from .asks import unstated
@@ -268,6 +268,8 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     year_note = _year_note(pq, sentences) if pq.intent == "figure" and not pinned else ""
     if year_note:  # 到2030年…多少 answered from 2025's figures only: the plans do not state what was asked
         return Answer(year_note, True, confidence=round(probability, 3), unstated=YEAR_LABEL, year_note=year_note)
+    if pq.intent == "figure" and not pinned and (not listed or unstated(pq.asks, [s.text for s in sentences])):
+        tentative = True  # a figure asked, and none quoted (or none of the kind asked: 件 where 亿元 was asked)
     return Answer(text, False, tuple(sentences), tuple(dict.fromkeys(listed)), confidence=round(probability, 3),
                   tentative=tentative)
 
@@ -458,9 +460,11 @@ def _figures(sentence: str, weights: Mapping[str, float] | None = None) -> list[
     """The figures a sentence states (3.6件, 7000万元（2025年）). With ``weights`` (the question's terms and
     their weights), the figure whose own words - those just before it, back to the previous figure -
     hold more of the question comes first (每万人口高价值发明专利拥有量达到1.25件 before 满意度80分 for a
-    question about the former); otherwise, and on ties, in the order they are written."""
+    question about the former); otherwise, and on ties, in the order they are written. A text in traditional
+    characters is read in simplified ones (12億元 is 12亿元)."""
     found: list[tuple[float, str]] = []
     previous = 0
+    sentence = to_simplified(sentence)
     for m in _FIGURE.finditer(sentence):
         figure = f"{m.group('num')}{m.group('unit')}"
         start, previous = max(previous, m.start() - FIGURE_WORDS), m.end()

@@ -913,6 +913,20 @@ def test_bodies_that_share_the_work_as_a_list_closed_by_their_kind():
     assert not parse_departments("各部门按照职责分工做好工作。")  # no body named
 
 
+def test_figures_in_traditional_characters_and_a_figure_question_answered_without_one(tmp_path):
+    # a researcher review (stop 28): 12億元 was no figure (units are matched simplified), and 山西省知识产权
+    # 质押融资金额目标 was answered confidently with a sentence stating no figure at all
+    from retrieval.answer import _figures, answer
+
+    assert _figures("知識產權質押融資登記金額新增12億元，版權作品登記200件。")[:1] == ["12亿元"]
+    text = ("某省知识产权规划\n一、主要任务\n（一）深化质押融资\n探索社会资金参与知识产权质押融资基金运作的路径和模式。\n"
+            "（二）加强保护\n到2025年，知识产权保护社会满意度达到80分。\n")
+    s = searcher_on(tmp_path, "plan.txt", text)
+    pq = s.parse("知识产权质押融资金额目标")
+    ans = answer(s, pq, s.search(pq, k=5))
+    assert not ans.abstain and ans.tentative and not ans.figures, ans
+
+
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
     from retrieval.cite import cite
 
