@@ -30,6 +30,7 @@ from .highlight import highlight, query_terms
 from .lists import list_items, list_lead
 from .query import loose_fit, years_to_digits
 from .records import Answer, AnswerSentence, Hit
+from .rows import labelled_row
 
 ABSTAIN_MESSAGE = "所收录的规划中没有找到直接相关的条款。"
 NO_PLAN_OF = "所收录的文件中没有{region}的规划。以下是其他地区最接近的条款，仅供参考。"
@@ -187,7 +188,8 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     tentative = calibrated and not pinned and probability < TENTATIVE_BELOW
     if top is None or not (pinned or answers):
         return Answer(_not_found(searcher, pq), True, confidence=round(probability, 3))
-    gap = "" if pinned else unstated(pq.asks, [h.clause.text for h in hits[:3]], query_terms(pq.content_text))
+    read = [labelled_row(searcher, h.clause) or h.clause.text for h in hits[:3]]  # a table row with its header
+    gap = "" if pinned else unstated(pq.asks, read, query_terms(pq.content_text))
     if gap:  # asked for a sum, a date …: clauses on the topic that do not state one do not answer
         return Answer(NOT_STATED.format(what=gap), True, confidence=round(probability, 3), unstated=gap)
     outline = _section_outline(searcher, pq, top) if pinned else None
@@ -225,7 +227,14 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
         if sentences and (hit.rank > 1 and not confident(searcher.signals(pq, hit))):
             continue
         c = cite(hit.clause, hit.document)
-        if hit.clause.kind == "indicator":
+        if hit.clause.kind != "indicator" and (row := labelled_row(searcher, hit.clause)):
+            found = _figures(row, asked) if pq.intent == "figure" else []
+            if pq.intent == "figure" and not found and sentences:
+                continue
+            sentences.append(AnswerSentence(row, c, hit.clause_id))  # 项目名称：…；总投资：4.3亿元
+            figures += found
+            listed += found
+        elif hit.clause.kind == "indicator":
             sentences.append(AnswerSentence(hit.clause.text, c, hit.clause_id))
             found = _figures(hit.clause.text, asked)
             figures += found

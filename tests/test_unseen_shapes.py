@@ -927,6 +927,27 @@ def test_figures_in_traditional_characters_and_a_figure_question_answered_withou
     assert not ans.abstain and ans.tentative and not ans.figures, ans
 
 
+def test_a_project_row_is_read_and_quoted_with_its_header(tmp_path):
+    # a fifth review (stop 28): 蜀锦非遗文化园总投资多少亿元 abstained over the right row (亿元 only in the header)
+    from retrieval.answer import answer
+    from retrieval.rows import labelled_row
+
+    text = ("某区文化旅游三年行动计划\n一、主要任务\n推进重点项目建设。\n附件1：重点项目清单\n"
+            "序号\t项目名称\t建设内容\t总投资（亿元）\t建设年限\t责任单位\n"
+            "1\t数字文旅体验中心\t沉浸式展馆\t2.6\t2026—2027\t区科技局\n"
+            "2\t蜀锦非遗文化园\t非遗工坊、蜀锦博物馆扩建\t4.3\t2026—2028\t区文化广电旅游局\n")
+    s = searcher_on(tmp_path, "plan.txt", text)
+    pq = s.parse("蜀锦非遗文化园总投资多少亿元")
+    hits = s.search(pq, k=5)
+    row = next(h.clause for h in hits if "蜀锦非遗文化园\t" in h.clause.text)
+    assert labelled_row(s, row) == ("序号：2；项目名称：蜀锦非遗文化园；建设内容：非遗工坊、蜀锦博物馆扩建；总投资：4.3亿元；"
+                                    "建设年限：2026—2028；责任单位：区文化广电旅游局")
+    ans = answer(s, pq, hits)
+    assert not ans.abstain and "4.3亿元" in ans.figures and "总投资：4.3亿元" in ans.text, ans
+    prose = next(h.clause for h in hits if "\t" not in h.clause.text)
+    assert labelled_row(s, prose) == ""  # not a row
+
+
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
     from retrieval.cite import cite
 
