@@ -6,6 +6,7 @@
     common-bigrams.txt  bigrams too common in plans to mean a match (知识, 产权 …)
     regions.tsv         the gazetteer (indexer/regions.py reads it)
     answer-types.tsv    the kinds of fact a question asks for, and how a clause states one (retrieval/asks.py)
+    departments.tsv     the short and full names of one kind of department (人社 / 人力资源社会保障)
 
 A ``.tsv`` pack maps a key to a value (``key<TAB>value``), a ``.txt`` pack lists one item a line; ``#``
 starts a comment line. The index manifest records every pack's sha256 (``packs``), and a build reads
@@ -18,7 +19,10 @@ import functools
 import hashlib
 from importlib import resources
 
-PACKS = ("thesaurus.tsv", "english.tsv", "plan-terms.txt", "common-bigrams.txt", "regions.tsv", "answer-types.tsv")
+PACKS = (
+    "thesaurus.tsv", "english.tsv", "plan-terms.txt", "common-bigrams.txt", "regions.tsv", "answer-types.tsv",
+    "departments.tsv",
+)
 BUILD_PACKS = ("plan-terms.txt", "regions.tsv")  # what an index's tokens and metadata depend on
 
 

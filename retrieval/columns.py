@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from indexer.bodies import department_forms
 from indexer.lexical import search_text  # noqa: F401 - re-exported: the searcher's fast search form
 from indexer.numbering import match_number
 from indexer.records import Clause, Document
@@ -202,8 +203,11 @@ class Columns:
     # --- row-level filters ---------------------------------------------------------------------------------
 
     def department_rows(self, words: str) -> np.ndarray:
-        """Rows with a responsible department whose name contains ``words`` (scans distinct names only)."""
-        parts = [rows for name, rows in zip(self.department_names, self._department_rows, strict=True) if words in name]
+        """Rows with a responsible department whose name contains ``words``, in any of its forms (scans
+        distinct names only)."""
+        forms = department_forms(words)  # 省人社厅 finds 省人力资源社会保障厅 too
+        parts = [rows for name, rows in zip(self.department_names, self._department_rows, strict=True)
+                 if any(f in name for f in forms)]
         if len(parts) == 1:
             return parts[0]  # one name's rows are ascending and distinct already
         return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int32)

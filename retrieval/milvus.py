@@ -21,6 +21,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
+from indexer.bodies import department_forms
 from indexer.errors import IndexMismatch
 from indexer.metadata import cite_names
 from indexer.milvus_export import (
@@ -454,8 +455,8 @@ class MilvusSearcher:
             parts.append(f"doc_id in {_lits([d.doc_id for d in allowed])}")
         if filters.kinds:
             parts.append(f"kind in {_lits(filters.kinds)}")
-        if filters.department:
-            parts.append(f"departments like {_lit('%' + _like_escape(filters.department) + '%')}")
+        if filters.department:  # in any of its forms (省人社厅, 省人力资源社会保障厅)
+            parts.append(_department_like(filters.department))
         for i, label in enumerate(filters.section_prefix):
             parts.append(f"section_path[{i}] == {_lit(label)}")
         return " and ".join(parts)
@@ -560,9 +561,9 @@ class MilvusSearcher:
                 self._naming = self._blob("department_docs")
             naming = self._naming
         if naming is None:
-            expr = f"departments like {_lit('%' + _like_escape(department) + '%')}"
-            return {r["doc_id"] for r in self._scan(self.names[0], expr, ["doc_id"])}
-        return {doc for name, docs in naming.items() if department in name for doc in docs}
+            return {r["doc_id"] for r in self._scan(self.names[0], _department_like(department), ["doc_id"])}
+        forms = department_forms(department)
+        return {doc for name, docs in naming.items() if any(f in name for f in forms) for doc in docs}
 
     def _blob(self, name: str):
         rows = self._call(
@@ -630,6 +631,12 @@ def _lit(text: str) -> str:
 
 def _lits(items) -> str:
     return "[" + ", ".join(_lit(t) for t in items) + "]"
+
+
+def _department_like(department: str) -> str:
+    """A filter on the departments field for a name written in any of its forms (indexer.bodies)."""
+    likes = [f"departments like {_lit('%' + _like_escape(f) + '%')}" for f in department_forms(department)]
+    return likes[0] if len(likes) == 1 else "(" + " or ".join(likes) + ")"
 
 
 def _like_escape(text: str) -> str:

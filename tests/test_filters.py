@@ -61,3 +61,23 @@ def test_a_question_s_region_left_out_by_the_filter_is_said_not_answered(fake_se
     assert retrieval_main(argv) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["abstain"] and out["answer"].startswith("问题中提到的青海省")
+
+
+def test_a_department_is_found_in_any_of_its_forms(fake_searcher):
+    # a researcher review (stop 28): 省人社厅 and 省人力资源社会保障厅 were two departments in the filter,
+    # each finding only its own spelling; 各有关部门 and 各市州政府 were offered as departments
+    from indexer.bodies import department_forms, department_key, is_collective
+    from ui.filters import department_choices
+
+    assert "省人力资源社会保障厅" in department_forms("省人社厅") and "省人社厅" in department_forms("省人力资源和社会保障厅")
+    assert department_forms("省财政厅") == ("省财政厅",)
+    assert department_key("市发展和改革委员会") == department_key("市发改委") == department_key("市发展改革委")
+    assert is_collective("各有关部门") and is_collective("A、B等部门") and not is_collective("省市场监管局")
+    assert department_choices(["省人社厅", "各有关部门", "省人力资源社会保障厅", "省财政厅"]) == ["省人社厅", "省财政厅"]
+    names = fake_searcher.department_names()
+    full = [n for n in names if "人力资源社会保障" in n]
+    assert full, names
+    short = full[0].replace("人力资源社会保障", "人社")
+    wanted = fake_searcher.search("人才", k=50, filters=Filters(department=full[0]))
+    assert wanted and [h.clause_id for h in fake_searcher.search("人才", k=50, filters=Filters(department=short))] == [
+        h.clause_id for h in wanted]

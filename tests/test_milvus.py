@@ -502,3 +502,13 @@ def test_typed_filters_and_a_left_out_region_read_the_same(fake_searcher, milvus
         resolve_filters(milvus_searcher, Filters(department="不存在的局"))
     pq = milvus_searcher.parse("青海省知识产权质押融资有什么政策？")
     assert left_out_regions(milvus_searcher, pq, Filters(regions=("泰安市",))) == ("青海省",)
+
+
+def test_a_department_filter_finds_every_form_of_its_name(fake_searcher, milvus_searcher):
+    from retrieval.records import Filters
+
+    names = [n for n in fake_searcher.department_names() if "人力资源社会保障" in n]
+    short = Filters(department=names[0].replace("人力资源社会保障", "人社"))
+    assert [h.clause_id for h in milvus_searcher.search("人才", k=20, filters=short)] == [
+        h.clause_id for h in fake_searcher.search("人才", k=20, filters=short)] != []
+    assert milvus_searcher.documents_naming(short.department) == fake_searcher.documents_naming(short.department) != set()

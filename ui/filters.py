@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from indexer.bodies import department_key, is_collective
 from retrieval.records import Filters
 
 # A handful of options each: picked from the list, not typed (typing showed Streamlit's 「No results」) and
@@ -18,8 +19,18 @@ def _level_key(level: str) -> tuple[int, str]:
 
 @st.cache_data(max_entries=3, show_spinner=False)
 def _departments(fingerprint: str, _searcher) -> list[str]:
-    """Every department named in the index, once per index version (both backends keep the list)."""
-    return _searcher.department_names()
+    """Every department named in the index, once per index version (both backends keep the list): each
+    once however it is written (省人社厅 / 省人力资源社会保障厅: the filter finds every form), and none that
+    stands for many bodies (各有关部门, 各市州政府)."""
+    return department_choices(_searcher.department_names())
+
+
+def department_choices(names: list[str]) -> list[str]:
+    chosen: dict[str, str] = {}
+    for name in names:
+        if not is_collective(name):
+            chosen.setdefault(department_key(name), name)
+    return list(chosen.values())
 
 
 def sidebar_filters(searcher, prefix: str = "ask") -> Filters:
