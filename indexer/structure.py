@@ -22,6 +22,7 @@ from .glossary import Glossary, find_glossaries
 from .numbering import (
     CAPTION,
     DOTTED,
+    NOTE_MARK,
     SCHEME_RANK,
     Number,
     bare_number,
@@ -554,6 +555,8 @@ def parse_structure(text: str) -> Structure:
         return True
 
     glossaries = find_glossaries(text, body_start, _ends_glossary)
+    noted = body_start  # where the text a circled note line can refer to starts: after the last such line
+    notes = False  # whether the line above is a note (注：…, or a note opening with its mark)
     box: list | None = None  # while a box's lines are read: [its list's scheme ('' before the first), value]
     inside = _inside_tables(_lines(text))
     for pos, line in _lines(text):
@@ -565,6 +568,10 @@ def parse_structure(text: str) -> Structure:
             continue  # a glossary's numbered entries are not the body's headings
         line_end = pos + len(line)
         lead = len(line) - len(line.lstrip())
+        if _is_note(text, pos + lead, line_end, noted, notes):
+            noted, notes = line_end, True
+            continue  # the text above's note, read with it: no heading of the plan
+        notes = bool(_NOTE_LINE.match(line, lead))
         # A box (专栏2 重大科技创新工程) numbers its own lines (1.关键核心技术攻关工程…): when it follows a
         # section's text (not a bare heading: 二、保障措施 / 专栏1 …示意图 / （一）… are the section's) and the
         # line right after its caption starts a list at 1, that list is the box's (numbered on, with lines
@@ -627,6 +634,31 @@ def parse_structure(text: str) -> Structure:
     cuts = [g.span[0] for g in glossaries] + [g[0] for g in gaps]
     blocks = find_blocks(text, marks, body_end, cuts)
     return Structure((body_start, body_end), title_span, marks, tuple(glossaries), blocks, gaps)
+
+
+# A note's own line under a table or a paragraph: 注：[ ]内为五年累计数。 (or 注： alone over its numbered notes)
+_NOTE_LINE = re.compile(r"(?:注|备注|說明|说明)\s*[：:]")
+
+
+def _is_note(text: str, start: int, line_end: int, since: int, after_note: bool) -> bool:
+    """Whether a line opening with a circled number (①绿色出行比例，指…) is a note to the text above, not an
+    item of a ① list: its mark stands glued to a word in the text since ``since`` (城市绿色出行比例①达到75%,
+    where a superscript prints), or it follows a note (注：…, or another such line), or it is a ① that no ②
+    follows before the next more senior heading (a list has two items; a scan loses the superscript mark)."""
+    num = match_number(text, start)
+    if num is None or num.scheme != "①":
+        return False
+    if after_note or any(m.group() == num.raw for m in NOTE_MARK.finditer(text, since, start)):
+        return True
+    if num.value != 1:
+        return False
+    stop = len(text)
+    for line in _LINE.finditer(text, line_end):
+        other = line_number(text, line.start(1), line.end())
+        if other is not None and SCHEME_RANK[other.scheme] < SCHEME_RANK["①"]:
+            stop = line.start(1)
+            break
+    return "②" not in text[line_end:stop]
 
 
 def _ends_glossary(line: str) -> bool:
