@@ -571,7 +571,7 @@ def parse_structure(text: str) -> Structure:
         if _is_note(text, pos + lead, line_end, noted, notes):
             noted, notes = line_end, True
             continue  # the text above's note, read with it: no heading of the plan
-        notes = bool(_NOTE_LINE.match(line, lead))
+        notes = bool(_NOTE_LINE.fullmatch(line))
         # A box (专栏2 重大科技创新工程) numbers its own lines (1.关键核心技术攻关工程…): when it follows a
         # section's text (not a bare heading: 二、保障措施 / 专栏1 …示意图 / （一）… are the section's) and the
         # line right after its caption starts a list at 1, that list is the box's (numbered on, with lines
@@ -636,19 +636,25 @@ def parse_structure(text: str) -> Structure:
     return Structure((body_start, body_end), title_span, marks, tuple(glossaries), blocks, gaps)
 
 
-# A note's own line under a table or a paragraph: 注：[ ]内为五年累计数。 (or 注： alone over its numbered notes)
-_NOTE_LINE = re.compile(r"(?:注|备注|說明|说明)\s*[：:]")
+# The line over a table's or a paragraph's numbered notes: 注： alone (注：[ ]内为… is a note of its own; a
+# ① line after it is read by its mark)
+_NOTE_LINE = re.compile(r"[^\S\n]*(?:注|备注|說明|说明)\s*[：:][^\S\n]*$")
+# How far above its note a mark may stand: a note prints at the foot of its mark's page (about two pages of
+# text), so a mark in an earlier chapter does not make a later ① list notes
+_NOTE_REACH = 2000
 
 
 def _is_note(text: str, start: int, line_end: int, since: int, after_note: bool) -> bool:
     """Whether a line opening with a circled number (①绿色出行比例，指…) is a note to the text above, not an
-    item of a ① list: its mark stands glued to a word in the text since ``since`` (城市绿色出行比例①达到75%,
-    where a superscript prints), or it follows a note (注：…, or another such line), or it is a ① that no ②
-    follows before the next more senior heading (a list has two items; a scan loses the superscript mark)."""
+    item of a ① list: its mark stands glued to a word in the text since ``since`` and within _NOTE_REACH
+    (城市绿色出行比例①达到75%, where a superscript prints), or it follows a note (注： alone, or another such
+    line), or it is a ① that no ②
+    follows before the next more senior heading (a list has two items; a scan loses the superscript mark).
+    (Word's notes come through ``indexer.word``, without marks, as 注：… lines after what refers to them.)"""
     num = match_number(text, start)
     if num is None or num.scheme != "①":
         return False
-    if after_note or any(m.group() == num.raw for m in NOTE_MARK.finditer(text, since, start)):
+    if after_note or any(m.group() == num.raw for m in NOTE_MARK.finditer(text, max(since, start - _NOTE_REACH), start)):
         return True
     if num.value != 1:
         return False
@@ -658,7 +664,7 @@ def _is_note(text: str, start: int, line_end: int, since: int, after_note: bool)
         if other is not None and SCHEME_RANK[other.scheme] < SCHEME_RANK["①"]:
             stop = line.start(1)
             break
-    return "②" not in text[line_end:stop]
+    return "②" not in text[num.end : stop]  # (①坚持创新驱动。②坚持系统观念。: a list on one line)
 
 
 def _ends_glossary(line: str) -> bool:

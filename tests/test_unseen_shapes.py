@@ -947,3 +947,7 @@ def test_a_circled_note_under_a_table_or_paragraph_is_no_heading():
             c.text for c in plan.clauses if c.section_path == section.section_path)
         assert {i.name for i in plan.indicators} >= {"城市绿色出行比例", "公交分担率"}
         assert not [i.name for i in plan.indicators if "①" in i.name or "②" in i.name]
+    # a mark whose note the text lost, chapters above a ① list, does not make the list notes
+    long = "推进公共交通优先发展，完善城市公交线网。" * 120
+    plan = read_text(head + "到2030年，城市绿色出行比例①达到75%以上。\n" + long + "\n" + lists)
+    assert ("第二章 主要任务", "第一节 公交优先", "②提升运力") in paths(plan)
