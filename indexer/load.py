@@ -356,25 +356,44 @@ def _html_text(where: str, markup: str) -> str:
 # --- DOCX ------------------------------------------------------------------------------------------
 
 def _docx_text(where: str, data: bytes) -> str:
-    """Paragraphs one per line and table rows as tab-separated lines, in document order."""
+    """Paragraphs one per line and table rows as tab-separated lines, in document order; a text box's
+    paragraphs after the paragraph it is anchored in, and a note after what refers to it (``word``)."""
     if data.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: an old binary .doc renamed to .docx
         raise UnreadableSource(where, "old Word .doc format, not .docx; save it as .docx first")
     _check_zip(where, data)
     try:
         import docx
-        from docx.table import Table
+        from docx.oxml import parse_xml
+
+        from .word import Notes
 
         lines: list[str] = []
         document = docx.Document(io.BytesIO(data))
-        numbers = _WordNumbering(document)
-        for block in document.iter_inner_content():
-            if isinstance(block, Table):
-                lines.extend(_table_lines(block))
-            else:
-                lines.append(numbers.label(block) + block.text)
+        _docx_blocks(document.iter_inner_content(), _WordNumbering(document), Notes(document, parse_xml), lines)
     except Exception as err:  # python-docx raises zip, XML and key errors alike for a broken file
         raise UnreadableSource(where, "corrupt or unreadable DOCX") from err
     return "\n".join(lines)
+
+
+def _docx_blocks(blocks, numbers: _WordNumbering, notes, lines: list[str]) -> None:
+    """Append the lines of paragraphs and tables (python-docx blocks) to ``lines``: each paragraph, the notes
+    it refers to, then the text boxes anchored in it (a 专栏 set in a box reads as the plan prints it: its
+    caption, then its lines, at the place the box stands), each box's paragraphs read as the body's are."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    from .word import box_content, text_boxes
+
+    for block in blocks:
+        if isinstance(block, Table):
+            lines.extend(_table_lines(block))
+            lines.extend(notes.lines(block._element))
+            continue
+        lines.append(numbers.label(block) + block.text)
+        lines.extend(notes.lines(block._element))
+        for box in text_boxes(block._element):
+            inner = [Table(e, block) if e.tag.endswith("}tbl") else Paragraph(e, block) for e in box_content(box)]
+            _docx_blocks(inner, numbers, notes, lines)
 
 
 class _WordNumbering:

@@ -56,6 +56,10 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("（n）", re.compile(r"[（(]\s*(\d{1,3})\s*[）)]")),
     ("①", re.compile(r"([①-⑳])")),
 ]
+# A note's mark: a circled number set right after a word, where a superscript prints (城市绿色出行比例①达到
+# 75%以上); its note is a line opening with the same mark (①绿色出行比例，指…), not an item of a ① list. (A
+# list's ② follows a sentence's end or a line break: ①坚持创新驱动。②坚持系统观念。)
+NOTE_MARK = re.compile(r"(?<=[\u4e00-\u9fffA-Za-z0-9%％）)”’》」])[①-⑳]")
 # A table's or box's caption line (表2 …主要指标表, 附表1, 专栏3 重点工程): not a heading, but it names the
 # block under it.
 CAPTION = re.compile(r"^(?:表|附表)\s*\d|^专栏\s*\d")

@@ -22,6 +22,7 @@ from .glossary import Glossary, find_glossaries
 from .numbering import (
     CAPTION,
     DOTTED,
+    NOTE_MARK,
     SCHEME_RANK,
     Number,
     bare_number,
@@ -557,6 +558,8 @@ def parse_structure(text: str) -> Structure:
         return True
 
     glossaries = find_glossaries(text, body_start, _ends_glossary)
+    noted = body_start  # where the text a circled note line can refer to starts: after the last such line
+    notes = False  # whether the line above is a note (注：…, or a note opening with its mark)
     box: list | None = None  # while a box's lines are read: [its list's scheme ('' before the first), value]
     inside = _inside_tables(_lines(text))
     for pos, line in _lines(text):
@@ -568,6 +571,10 @@ def parse_structure(text: str) -> Structure:
             continue  # a glossary's numbered entries are not the body's headings
         line_end = pos + len(line)
         lead = len(line) - len(line.lstrip())
+        if _is_note(text, pos + lead, line_end, noted, notes):
+            noted, notes = line_end, True
+            continue  # the text above's note, read with it: no heading of the plan
+        notes = bool(_NOTE_LINE.fullmatch(line))
         # A box (专栏2 重大科技创新工程) numbers its own lines (1.关键核心技术攻关工程…): when it follows a
         # section's text (not a bare heading: 二、保障措施 / 专栏1 …示意图 / （一）… are the section's) and the
         # line right after its caption starts a list at 1, that list is the box's (numbered on, with lines
@@ -630,6 +637,37 @@ def parse_structure(text: str) -> Structure:
     cuts = [g.span[0] for g in glossaries] + [g[0] for g in gaps]
     blocks = find_blocks(text, marks, body_end, cuts)
     return Structure((body_start, body_end), title_span, marks, tuple(glossaries), blocks, gaps)
+
+
+# The line over a table's or a paragraph's numbered notes: 注： alone (注：[ ]内为… is a note of its own; a
+# ① line after it is read by its mark)
+_NOTE_LINE = re.compile(r"[^\S\n]*(?:注|备注|說明|说明)\s*[：:][^\S\n]*$")
+# How far above its note a mark may stand: a note prints at the foot of its mark's page (about two pages of
+# text), so a mark in an earlier chapter does not make a later ① list notes
+_NOTE_REACH = 2000
+
+
+def _is_note(text: str, start: int, line_end: int, since: int, after_note: bool) -> bool:
+    """Whether a line opening with a circled number (①绿色出行比例，指…) is a note to the text above, not an
+    item of a ① list: its mark stands glued to a word in the text since ``since`` and within _NOTE_REACH
+    (城市绿色出行比例①达到75%, where a superscript prints), or it follows a note (注： alone, or another such
+    line), or it is a ① that no ②
+    follows before the next more senior heading (a list has two items; a scan loses the superscript mark).
+    (Word's notes come through ``indexer.word``, without marks, as 注：… lines after what refers to them.)"""
+    num = match_number(text, start)
+    if num is None or num.scheme != "①":
+        return False
+    if after_note or any(m.group() == num.raw for m in NOTE_MARK.finditer(text, max(since, start - _NOTE_REACH), start)):
+        return True
+    if num.value != 1:
+        return False
+    stop = len(text)
+    for line in _LINE.finditer(text, line_end):
+        other = line_number(text, line.start(1), line.end())
+        if other is not None and SCHEME_RANK[other.scheme] < SCHEME_RANK["①"]:
+            stop = line.start(1)
+            break
+    return "②" not in text[num.end : stop]  # (①坚持创新驱动。②坚持系统观念。: a list on one line)
 
 
 def _ends_glossary(line: str) -> bool:

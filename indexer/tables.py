@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from .numbering import CAPTION, DOTTED, match_number
+from .numbering import CAPTION, DOTTED, NOTE_MARK, match_number
 
 _CELL_SPLIT = re.compile(r"\t+|\s{2,}|\u3000+")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
@@ -208,7 +208,7 @@ def _row(cells: list[str], columns: dict, span: tuple[int, int], title: str) -> 
         j = idx + shift if shift and idx > 0 else idx
         return cells[j] if 0 <= j < len(cells) else ""
 
-    name = cell(columns["name"])
+    name = NOTE_MARK.sub("", cell(columns["name"]))  # 城市绿色出行比例①: the mark points to a note under the table
     if not name or name[0].isdigit():
         return None
     unit = cell(columns["unit"])

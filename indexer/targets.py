@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from .numbering import NOTE_MARK
 from .tables import IndicatorRow
 from .textnorm import search_form
 
@@ -87,10 +88,11 @@ def prose_targets(text: str, start: int = 0, end: int | None = None) -> Iterator
 def _row(m: re.Match, written_name: str, year: str, span: tuple[int, int]) -> IndicatorRow | None:
     groups = m.groupdict()
     change, verb = groups.get("change"), groups.get("verb")
-    if not (m.group("unit") or change or _RATIO.search(m.group("name"))):
+    if not (m.group("unit") or change or _RATIO.search(NOTE_MARK.sub("", m.group("name")))):
         return None  # a bare number (达到3) measures nothing we could name, unless a ratio is named
     lead = _LEAD.match(m.group("name"))
-    name = written_name[lead.end() if lead else 0 :].strip()
+    # (a note's mark is not the name's: 城市绿色出行比例①达到75%)
+    name = NOTE_MARK.sub("", written_name[lead.end() if lead else 0 :]).strip()
     if len(name) < 2 or re.search(r"[年月日]$", name):
         return None
     if change:

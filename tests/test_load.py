@@ -421,6 +421,126 @@ def test_docx_paragraphs_and_tables_in_order(tmp_path):
     assert (source.kind, source.encoding) == ("docx", "docx")
 
 
+_NS = (
+    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:v="urn:schemas-microsoft-com:vml"'
+    ' xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+    ' xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"'
+    ' xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"'
+    ' xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
+)
+
+
+def _box_run(lines: list[str], form: str) -> str:
+    """A run holding a text box: Word's older VML shape, or what Word 2010+ writes (a DrawingML shape in
+    mc:Choice and the same box again in VML in mc:Fallback)."""
+    content = "<w:txbxContent>" + "".join(f"<w:p><w:r><w:t>{line}</w:t></w:r></w:p>" for line in lines) + "</w:txbxContent>"
+    vml = f'<w:pict><v:shape type="#_x0000_t202" style="width:400pt;height:80pt"><v:textbox>{content}</v:textbox></v:shape></w:pict>'
+    if form == "vml":
+        return f"<w:r {_NS}>{vml}</w:r>"
+    drawing = (
+        '<w:drawing><wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="1" behindDoc="0"'
+        ' locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/><wp:positionH relativeFrom="column">'
+        '<wp:posOffset>0</wp:posOffset></wp:positionH><wp:positionV relativeFrom="paragraph"><wp:posOffset>0</wp:posOffset>'
+        '</wp:positionV><wp:extent cx="5000000" cy="1000000"/><wp:wrapTopAndBottom/><wp:docPr id="1" name="Text Box 1"/>'
+        '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"><wps:wsp>'
+        f'<wps:cNvSpPr txBox="1"/><wps:spPr/><wps:txbx>{content}</wps:txbx><wps:bodyPr/></wps:wsp></a:graphicData>'
+        "</a:graphic></wp:anchor></w:drawing>"
+    )
+    return f'<w:r {_NS}><mc:AlternateContent><mc:Choice Requires="wps">{drawing}</mc:Choice><mc:Fallback>{vml}</mc:Fallback></mc:AlternateContent></w:r>'
+
+
+@pytest.mark.parametrize("form", ["vml", "wps"])
+def test_a_docx_text_box_is_read_once_where_it_stands(tmp_path, form):
+    # a 专栏 set in a Word text box was dropped: the plan's box and its projects were in no clause (a review)
+    import docx
+    from docx.oxml import parse_xml
+
+    from indexer.read import read_plan
+
+    d = docx.Document()
+    d.add_paragraph("某市交通规划")
+    d.add_paragraph("一、主要任务")
+    d.add_paragraph("推进铁路建设，完善公路网络。")
+    anchor = d.add_paragraph("加快枢纽建设。")
+    anchor._p.append(parse_xml(_box_run(["专栏1 重大工程", "1．铁路工程：北沿江高铁芜湖段。", "2．公路工程：芜合高速扩容。"], form)))
+    d.add_paragraph("二、保障措施")
+    d.add_paragraph("加强组织领导。")
+    path = tmp_path / "plan.docx"
+    d.save(path)
+    assert load_source(path).text == (
+        "某市交通规划\n一、主要任务\n推进铁路建设，完善公路网络。\n加快枢纽建设。\n"
+        "专栏1 重大工程\n1．铁路工程：北沿江高铁芜湖段。\n2．公路工程：芜合高速扩容。\n二、保障措施\n加强组织领导。"
+    )
+    box = next(c for c in read_plan(path).clauses if c.label.startswith("专栏1"))
+    assert box.section_path[0] == "一、主要任务" and "芜合高速扩容" in box.text
+
+
+def _with_notes(d, kind: str, notes: dict[int, str]) -> None:
+    """A footnotes or endnotes part (with Word's separator notes) holding ``notes`` by id."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    body = "".join(
+        f'<w:{kind} w:id="{i}"><w:p><w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:{kind}Ref/></w:r>'
+        f'<w:r><w:t xml:space="preserve"> {text}</w:t></w:r></w:p></w:{kind}>' for i, text in notes.items()
+    )
+    blob = (f'<w:{kind}s {w}><w:{kind} w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:{kind}>'
+            f'<w:{kind} w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p></w:{kind}>'
+            f"{body}</w:{kind}s>").encode()
+    content_type = f"application/vnd.openxmlformats-officedocument.wordprocessingml.{kind}s+xml"
+    part = Part(PackURI(f"/word/{kind}s.xml"), content_type, blob, d.part.package)
+    d.part.relate_to(part, RT.FOOTNOTES if kind == "footnote" else RT.ENDNOTES)
+
+
+def _note_mark(paragraph, kind: str, note_id: int) -> None:
+    from docx.oxml import parse_xml
+
+    paragraph._p.append(parse_xml(
+        f'<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:rPr><w:vertAlign w:val="superscript"/>'
+        f'</w:rPr><w:{kind}Reference w:id="{note_id}"/></w:r>'
+    ))
+
+
+def test_docx_notes_follow_what_refers_to_them(tmp_path):
+    # a footnote defining 绿色出行比例 was dropped: 「绿色出行比例是什么意思？」 found nothing (a review). A note
+    # follows the paragraph (or the table) whose mark points to it, once, and its mark stays out of the words
+    import docx
+
+    from indexer.read import read_plan
+
+    d = docx.Document()
+    d.add_paragraph("某市交通规划")
+    d.add_paragraph("一、发展目标")
+    target = d.add_paragraph("到2030年，城市绿色出行比例")
+    _note_mark(target, "footnote", 1)
+    target.add_run("达到75%以上。")
+    table = d.add_table(rows=2, cols=3)
+    for row, values in zip(table.rows, [("指标", "2025年", "2030年"), ("公交分担率", "40", "50")], strict=True):
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.text = value
+    _note_mark(table.cell(1, 0).paragraphs[0], "endnote", 1)
+    again = d.add_paragraph("绿色出行比例")
+    _note_mark(again, "footnote", 1)  # the same note referred to again: written once
+    again.add_run("逐年提高。")
+    d.add_paragraph("二、保障措施")
+    d.add_paragraph("加强组织领导。")
+    _with_notes(d, "footnote", {1: "绿色出行比例，指城市公共交通、自行车和步行出行量占城市居民出行总量的比例。"})
+    _with_notes(d, "endnote", {1: "注：公交分担率按机动化出行计。"})
+    path = tmp_path / "plan.docx"
+    d.save(path)
+    assert load_source(path).text == (
+        "某市交通规划\n一、发展目标\n到2030年，城市绿色出行比例达到75%以上。\n"
+        "注：绿色出行比例，指城市公共交通、自行车和步行出行量占城市居民出行总量的比例。\n"
+        "指标\t2025年\t2030年\n公交分担率\t40\t50\n注：公交分担率按机动化出行计。\n绿色出行比例逐年提高。\n二、保障措施\n加强组织领导。"
+    )
+    plan = read_plan(path)
+    section = next(c for c in plan.clauses if c.section_path == ("一、发展目标",) and c.kind == "clause")
+    assert "指城市公共交通" in section.text and [h.label for h in plan.headings] == ["一、发展目标", "二、保障措施"]
+    assert [i.name for i in plan.indicators if i.name.startswith("公交")] == ["公交分担率"]
+
+
 @pytest.mark.parametrize("data", [b"PK\x03\x04 not really a zip", b"plain words in a .docx"])
 def test_corrupt_docx(tmp_path, data):
     assert refused(write(tmp_path, "plan.docx", data)) == "corrupt or unreadable DOCX"

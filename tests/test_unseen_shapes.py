@@ -983,3 +983,35 @@ def test_notes_that_are_sentences_name_no_bodies():
     # the stop-25 code review: a verb-first lead note, and a 负责落实 note whose first part is a sentence
     assert not parse_departments("建立多元投入机制（坚持政府牵头）")
     assert not parse_departments("（纳入市政府对各区政府的考核，市督查室负责落实）").lead
+
+
+# --- from the review of one plan in Word, PDF and scan (notes and boxes) ----------------------------------
+
+
+def test_a_circled_note_under_a_table_or_paragraph_is_no_heading():
+    # the text PDF and the scan of a plan read its footnote ①绿色出行比例，指… as a heading under 第三节 发展目标,
+    # which became an intro; the note is the section's text, and its mark is no part of an indicator's name
+    table = "表1 主要指标\n指标名称\t单位\t2025年\t2030年\n城市绿色出行比例①\t%\t68\t75\n公交分担率\t%\t40\t50\n"
+    unmarked = table.replace("①", "")
+    notes = "①绿色出行比例，指城市公共交通、自行车和步行出行量占城市居民出行总量的比例。\n②公交分担率，指公共交通出行量占机动化出行总量的比例。\n"
+    lists = "第二章 主要任务\n第一节 公交优先\n推进以下工作：\n①优化线网。\n②提升运力。\n第三章 保障措施\n加强组织领导。\n"
+    head = "某市交通规划\n第一章 总体要求\n第一节 发展目标\n"
+    for text in (
+        head + "到2030年，城市绿色出行比例①达到75%以上，公交分担率②达到50%。\n" + table + notes + lists,  # marks in the text
+        head + "到2030年，城市绿色出行比例达到75%以上，公交分担率达到50%。\n" + unmarked + "注：\n" + notes + lists,  # under 注：
+        head + "到2030年，城市绿色出行比例?达到75%以上。\n" + unmarked + notes.split("\n")[0] + "\n" + lists,  # a scan lost the mark
+    ):
+        plan = read_text(text)
+        assert paths(plan) == [
+            ("第一章 总体要求", "第一节 发展目标"), ("第二章 主要任务", "第一节 公交优先"), ("第二章 主要任务", "第一节 公交优先", "①优化线网"),
+            ("第二章 主要任务", "第一节 公交优先", "②提升运力"), ("第三章 保障措施",),
+        ], text
+        section = next(c for c in plan.clauses if c.section_path == ("第一章 总体要求", "第一节 发展目标"))
+        assert section.kind == "clause" and "指城市公共交通" in "".join(
+            c.text for c in plan.clauses if c.section_path == section.section_path)
+        assert {i.name for i in plan.indicators} >= {"城市绿色出行比例", "公交分担率"}
+        assert not [i.name for i in plan.indicators if "①" in i.name or "②" in i.name]
+    # a mark whose note the text lost, chapters above a ① list, does not make the list notes
+    long = "推进公共交通优先发展，完善城市公交线网。" * 120
+    plan = read_text(head + "到2030年，城市绿色出行比例①达到75%以上。\n" + long + "\n" + lists)
+    assert ("第二章 主要任务", "第一节 公交优先", "②提升运力") in paths(plan)
