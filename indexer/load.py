@@ -545,7 +545,9 @@ def _check_zip(where: str, data: bytes) -> None:
 
 def _table_lines(table) -> list[str]:
     rows = []
-    grid = [[(c._tc, " ".join(c.text.split("\n")).strip()) for c in row.cells] for row in table.rows]
+    raw: dict[int, str] = {}  # each cell's paragraphs, a line each
+    grid = [[(c._tc, " ".join(raw.setdefault(id(c._tc), c.text).split("\n")).strip()) for c in row.cells]
+            for row in table.rows]
     header = _two_row_header(grid)
     if header:
         rows.append("\t".join(header))
@@ -556,8 +558,11 @@ def _table_lines(table) -> list[str]:
             if id(tc) in seen:  # a merged cell is returned once per grid column it spans
                 continue
             seen.add(id(tc))
-            cells.append(text)
-        rows.append("\t".join(cells))
+            cells.append((tc, text))
+        if len(cells) == 1:  # a row of one cell (a 专栏 set in a one-cell table): its paragraphs are lines
+            rows += [line.strip() for line in raw[id(cells[0][0])].split("\n") if line.strip()]
+        else:
+            rows.append("\t".join(text for _, text in cells))
     return rows
 
 

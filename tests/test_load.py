@@ -421,6 +421,28 @@ def test_docx_paragraphs_and_tables_in_order(tmp_path):
     assert (source.kind, source.encoding) == ("docx", "docx")
 
 
+def test_a_docx_box_set_in_a_one_cell_table_keeps_its_lines(tmp_path):
+    # a fifth review (stop 28): a 专栏 in a one-cell table became one line, 「专栏1 重点文旅消费场景 1.… 2.…」, and the
+    # whole line its caption (and citation)
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("一、主要任务")
+    document.add_paragraph("推进文旅消费场景建设。")
+    cell = document.add_table(rows=1, cols=1).cell(0, 0)
+    cell.text = "专栏1 重点文旅消费场景"
+    cell.add_paragraph("1.武侯祠—锦里三国文化街区：实施街区风貌提升。")
+    cell.add_paragraph("2.望江楼—九眼桥滨水夜游带：建设滨水消费节点6个。")
+    wide = document.add_table(rows=1, cols=2)  # a cell of a wider row still joins its paragraphs
+    wide.cell(0, 0).text = "项目"
+    wide.cell(0, 1).text = "区文化广电\n旅游局"
+    path = tmp_path / "plan.docx"
+    document.save(path)
+    assert load_source(path).text.endswith(
+        "专栏1 重点文旅消费场景\n1.武侯祠—锦里三国文化街区：实施街区风貌提升。\n2.望江楼—九眼桥滨水夜游带：建设滨水消费节点6个。\n"
+        "项目\t区文化广电 旅游局")
+
+
 _NS = (
     'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:v="urn:schemas-microsoft-com:vml"'
     ' xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
