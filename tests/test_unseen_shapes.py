@@ -30,6 +30,15 @@ def searcher_on(tmp_path, name: str, text: str):
     return Searcher.open(tmp_path / "index")
 
 
+def answered(searcher, question: str, k: int = 10):
+    """(parsed question, its hits, its answer) on a searcher."""
+    from retrieval.answer import answer
+
+    pq = searcher.parse(question)
+    hits = searcher.search(pq, k=k)
+    return pq, hits, answer(searcher, pq, hits)
+
+
 def paths(plan):
     return [c.section_path for c in plan.clauses if c.kind not in ("indicator", "preamble")]
 
@@ -845,19 +854,18 @@ def test_a_figure_question_naming_a_year_quotes_the_clause_that_states_it_first(
     assert "2030" in ordered[0].clause.text and ordered[-1] is hits[0]
     assert _year_first(s.parse("护理型床位占比要达到多少？"), hits) == hits  # no year asked: rank order
 
+
 def test_a_figure_answer_from_an_indicator_row_lists_the_rows_values(tmp_path):
     # the stop-27 review: 2030年目标：75 was quoted but not listed among the answer's figures (its unit, %,
     # stands in the indicator's name); the row's values now come from its record, the asked year first
-    from retrieval.answer import answer
 
     text = ("某区养老服务规划\n一、主要目标\n到2030年，体系更加完善。\n"
             "| 序号 | 指标名称 | 2025年基期值 | 2030年目标值 | 属性 |\n| --- | --- | --- | --- | --- |\n"
             "| 1 | 养老机构护理型床位占比（%） | 65 | 75 | 约束性 |\n| 2 | 每千名老年人养老床位数（张） | 38 | 42 | 预期性 |\n"
             "二、主要任务\n（一）加强护理型床位建设\n新建养老机构护理型床位占比不低于80%。\n")
     s = searcher_on(tmp_path, "plan.md", text)
-    pq = s.parse("到2030年养老机构护理型床位占比要达到多少？")
-    ans = answer(s, pq, s.search(pq, k=10))
-    row = next(h for h in s.search(pq, k=10) if h.clause.kind == "indicator" and "护理型" in h.clause.text)
+    pq, hits, ans = answered(s, "到2030年养老机构护理型床位占比要达到多少？")
+    row = next(h for h in hits if h.clause.kind == "indicator" and "护理型" in h.clause.text)
     assert "75%（2030年）" in ans.figures and "42张（2030年）" not in ans.figures, ans.figures
     if ans.sentences[0].clause_id == row.clause_id:
         assert ans.figures[0] == "75%（2030年）", ans.figures
@@ -869,15 +877,14 @@ def test_a_figure_answer_from_an_indicator_row_lists_the_rows_values(tmp_path):
 
 def test_an_item_title_alone_is_quoted_with_the_sentence_after_it(tmp_path):
     # the stop-27 review: a 专栏's 3.智慧养老平台建设工程。 was quoted alone, its content in the next sentence
-    from retrieval.answer import _item_title, answer
+    from retrieval.answer import _item_title
 
     text = ("某区养老服务规划\n一、主要任务\n（一）提升机构养老服务能力\n加强护理型床位建设。\n"
             "专栏1 重点工程\n1.综合养老服务中心建设工程。新建综合养老服务中心5个。\n"
             "2.智慧养老平台建设工程。建设区级智慧养老服务平台，实现养老服务一网通办。\n"
             "3.人才培养工程。培训养老护理员1000人次。\n")
     s = searcher_on(tmp_path, "plan.txt", text)
-    pq = s.parse("某区智慧养老平台建设工程")
-    ans = answer(s, pq, s.search(pq, k=5))
+    _, _, ans = answered(s, "某区智慧养老平台建设工程", k=5)
     assert "建设区级智慧养老服务平台" in ans.sentences[0].text, ans.text
     assert "3.人才培养工程" not in ans.sentences[0].text
     assert _item_title("2.智慧养老平台建设工程。") and _item_title("（一）加强组织领导")
@@ -916,20 +923,18 @@ def test_bodies_that_share_the_work_as_a_list_closed_by_their_kind():
 def test_figures_in_traditional_characters_and_a_figure_question_answered_without_one(tmp_path):
     # a researcher review (stop 28): 12億元 was no figure (units are matched simplified), and 山西省知识产权
     # 质押融资金额目标 was answered confidently with a sentence stating no figure at all
-    from retrieval.answer import _figures, answer
+    from retrieval.answer import _figures
 
     assert _figures("知識產權質押融資登記金額新增12億元，版權作品登記200件。")[:1] == ["12亿元"]
     text = ("某省知识产权规划\n一、主要任务\n（一）深化质押融资\n探索社会资金参与知识产权质押融资基金运作的路径和模式。\n"
             "（二）加强保护\n到2025年，知识产权保护社会满意度达到80分。\n")
     s = searcher_on(tmp_path, "plan.txt", text)
-    pq = s.parse("知识产权质押融资金额目标")
-    ans = answer(s, pq, s.search(pq, k=5))
+    _, _, ans = answered(s, "知识产权质押融资金额目标", k=5)
     assert not ans.abstain and ans.tentative and not ans.figures, ans
 
 
 def test_a_project_row_is_read_and_quoted_with_its_header(tmp_path):
     # a fifth review (stop 28): 蜀锦非遗文化园总投资多少亿元 abstained over the right row (亿元 only in the header)
-    from retrieval.answer import answer
     from retrieval.rows import labelled_row
 
     text = ("某区文化旅游三年行动计划\n一、主要任务\n推进重点项目建设。\n附件1：重点项目清单\n"
@@ -937,12 +942,10 @@ def test_a_project_row_is_read_and_quoted_with_its_header(tmp_path):
             "1\t数字文旅体验中心\t沉浸式展馆\t2.6\t2026—2027\t区科技局\n"
             "2\t蜀锦非遗文化园\t非遗工坊、蜀锦博物馆扩建\t4.3\t2026—2028\t区文化广电旅游局\n")
     s = searcher_on(tmp_path, "plan.txt", text)
-    pq = s.parse("蜀锦非遗文化园总投资多少亿元")
-    hits = s.search(pq, k=5)
+    pq, hits, ans = answered(s, "蜀锦非遗文化园总投资多少亿元", k=5)
     row = next(h.clause for h in hits if "蜀锦非遗文化园\t" in h.clause.text)
     assert labelled_row(s, row) == ("序号：2；项目名称：蜀锦非遗文化园；建设内容：非遗工坊、蜀锦博物馆扩建；总投资：4.3亿元；"
                                     "建设年限：2026—2028；责任单位：区文化广电旅游局")
-    ans = answer(s, pq, hits)
     assert not ans.abstain and "4.3亿元" in ans.figures and "总投资：4.3亿元" in ans.text, ans
     prose = next(h.clause for h in hits if "\t" not in h.clause.text)
     assert labelled_row(s, prose) == ""  # not a row
