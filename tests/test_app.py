@@ -222,6 +222,8 @@ def test_context_and_comparable_clauses_open_on_demand(env):
     others = [p for p in links if FINANCE_CLAUSE.replace(":", "%3A") not in p.query_string]
     assert len(others) >= 2 and all(p.query_string.startswith("clause=") for p in others)
     assert any("山西省" in p.label for p in others)
+    # with the question, so the opened clause has its words marked (a researcher review, stop 28)
+    assert all("&q=" in p.query_string for p in others), [p.query_string for p in others]
 
 
 def test_sessions_share_the_loaded_index_but_not_their_state(env):
@@ -503,6 +505,8 @@ def test_browse_deep_link_opens_the_clause_highlighted(env):
     assert "**四、重点任务 > （三）促进知识产权高效益运用 > 3.深化知识产权金融服务**" in page
     assert 'ctx-current">' in page and '<mark class="hl-term">金融</mark>' in page
     assert any("链接指向的条款" in c for c in texts(at.caption))
+    # the linked clause's official citation too, as on a result card (a staff review, stop 28)
+    assert "《青海省“十四五”知识产权保护和运用规划》第四部分第（三）项第3条" in codes(at)
 
 
 def test_browse_outline_selection_updates_the_link(env):

@@ -126,7 +126,7 @@ def hit_card(searcher, hit: Hit, query: str, *, raw_query: str = "", key: str = 
         sim = st.expander("其他地区的可比条款", key=f"sim-{key}", on_change="rerun", icon=":material/compare_arrows:")
         if sim.open:
             with sim:
-                similar_view(searcher, hit.clause_id)
+                similar_view(searcher, hit.clause_id, raw_query)
 
 
 def citation_codes(c) -> None:
@@ -209,8 +209,9 @@ def context_view(searcher, clause, query: str = "") -> None:
     st.markdown("".join(out), unsafe_allow_html=True)
 
 
-def similar_view(searcher, clause_id: str) -> None:
-    """The closest clause of every other region (or that it has none)."""
+def similar_view(searcher, clause_id: str, query: str = "") -> None:
+    """The closest clause of every other region (or that it has none); its link opens it with the
+    question's words marked, as 在浏览页中打开 does."""
     try:
         coverages = searcher.similar_to(clause_id)
     except KeyError:
@@ -219,7 +220,7 @@ def similar_view(searcher, clause_id: str) -> None:
     if not coverages:
         st.caption("索引中没有其他地区的文件。")
     for cov in coverages:
-        coverage_item(cov)
+        coverage_item(cov, query)
 
 
 def region_heading(region: str, level: str) -> str:
@@ -271,7 +272,7 @@ def coverage_item(
                 "app_pages/browse.py",
                 label=md(c.short + label),
                 icon=":material/open_in_new:",
-                query_params={"clause": c.clause_id},
+                query_params={"clause": c.clause_id, **({"q": query} if query else {})},
                 help="在浏览页中打开这一条",
             )
             clause_body(_snippet(hit.clause.text))
@@ -294,7 +295,8 @@ def _snippet(text: str, n: int = 160) -> str:
 
 
 def block_view(searcher, block: Block, query: str = "", *, target: bool = False) -> None:
-    """A whole clause in the Browse page: text (highlighted when it is the linked one), citation, link."""
+    """A whole clause in the Browse page: text (highlighted when it is the linked one), citation (the linked
+    one's in both forms), link."""
     entry = searcher.index.document(block.first.doc_id)
     c = cite(block.first, entry.document) if entry else None
     with st.container(border=True, key=f"blk-{block.clause_id}"):
@@ -303,7 +305,9 @@ def block_view(searcher, block: Block, query: str = "", *, target: bool = False)
         body = clause_html(block.text, answer_terms(searcher, query) if target else "", searcher.term_weights())
         cls = "ctx-block ctx-current" if target else ""
         st.markdown(f'<div class="clause-text {cls}">{body}</div>', unsafe_allow_html=True)
-        if c is not None:
+        if c is not None and target:  # the clause a link opened: both forms to copy, as on a result card
+            citation_codes(c)
+        elif c is not None:
             st.code(c.canonical, language=None, wrap_lines=True)
         st.page_link(
             "app_pages/browse.py", label="本条链接", icon=":material/link:", query_params={"clause": block.clause_id}
