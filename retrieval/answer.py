@@ -206,8 +206,8 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
             c = cite(owner, top.document)
             if deps.lead:  # 牵头 only where others share the work: a sole department 负责 (as the clause says)
                 text = f"由{'、'.join(deps.lead)}" + (f"牵头，{'、'.join(deps.support)}等按职责分工负责" if deps.support else "负责")
-            else:
-                text = f"由{'、'.join(deps.support)}等按职责分工负责"
+            else:  # asked who leads, and the clause names none: said, not left to be read into the list
+                text = ("该条未写明牵头部门，" if "牵头" in pq.search_text else "") + f"由{'、'.join(deps.support)}等按职责分工负责"
             text += "。"
             return Answer(
                 f"{text}〔{c.short}〕", False, (AnswerSentence(text, c, owner.clause_id),),

@@ -951,6 +951,18 @@ def test_a_project_row_is_read_and_quoted_with_its_header(tmp_path):
     assert labelled_row(s, prose) == ""  # not a row
 
 
+def test_asked_who_leads_a_clause_naming_none_says_so(tmp_path):
+    # a researcher review (stop 28): 纠纷调解由哪个部门牵头 was answered 「由省法院、省检察院…等按职责分工负责」 from
+    # a clause whose bodies only take part, as if they led
+    text = ("某省知识产权规划\n一、重点任务\n（一）加强司法保护\n健全知识产权纠纷调解机制，推进诉调对接。"
+            "（配合单位：省法院、省司法厅）\n")
+    s = searcher_on(tmp_path, "plan.txt", text)
+    _, _, ans = answered(s, "知识产权纠纷调解由哪个部门牵头？", k=5)
+    assert ans.text.startswith("该条未写明牵头部门，由省法院、省司法厅等按职责分工负责。"), ans.text
+    _, _, ans = answered(s, "知识产权纠纷调解由哪个部门负责？", k=5)
+    assert ans.text.startswith("由省法院、省司法厅等按职责分工负责。"), ans.text
+
+
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
     from retrieval.cite import cite
 
