@@ -254,6 +254,39 @@ def test_pdf_title_restated_under_its_running_header_is_read_once(tmp_path):
     assert read_plan(path).document.title == title  # the title's two lines, joined
 
 
+def test_pdf_running_header_that_repeats_the_title_keeps_the_title_and_preface(tmp_path):
+    """The running header repeats the title on every page, page 1 too, above the title itself (芜湖 review:
+    the title became the file name, the type was lost and the preface that opens the plan was in no
+    clause): the title on page 1 is read once, the repeats are furniture."""
+    from indexer.read import read_plan
+
+    title = "某市综合交通运输“十五五”规划"
+    preface = "交通运输是国民经济中基础性、先导性、战略性产业和重要的服务性行业，编制本规划。"
+    pages = [
+        [title, "— 1 —", title, "  " + BODY_LINE, preface, "第一章 发展基础", "  " + BODY_LINE, "实现交通事业全面发展。"],
+        [title, "— 2 —", "第二章 总体要求", "  加强交通保护，完善行政执法和司法保护衔接机制，健全纠纷多元化解机制。"],
+        [title, "— 3 —", "第三章 保障措施", "  加强组织领导，健全工作机制。"],
+    ]
+    path = write(tmp_path, "plan.pdf", make_pdf(pages))
+    text = load_source(path).text
+    assert text.count("规划") == 2 and text.startswith(title + "\n" + BODY_LINE)
+    plan = read_plan(path)
+    assert (plan.document.title, plan.document.doc_type) == (title, "规划")
+    assert plan.clauses[0].section_path == () and plan.clauses[0].text.endswith(preface)
+
+
+def test_pdf_title_set_on_two_lines_under_a_header_that_repeats_it_is_one_line(tmp_path):
+    """Under the running header, page 1 sets the same title on two lines, its bracketed years last (武侯
+    review): the title is one line, and the preface after it is not glued to it."""
+    title = "某区文化旅游产业高质量发展三年行动计划（2026—2028年）"
+    pages = [
+        [title, "— 1 —", "某区文化旅游产业高质量发展三", "年行动计划（2026—2028年）", BODY_LINE, "制定本行动计划。"],
+        [title, "— 2 —", "一、总体要求", "  加强组织领导，健全工作机制。"],
+    ]
+    text = load_source(write(tmp_path, "plan.pdf", make_pdf(pages))).text
+    assert text.splitlines()[:2] == [title, BODY_LINE + "制定本行动计划。"]
+
+
 def test_pdf_with_empty_user_password_is_read(tmp_path):
     data = encrypt_pdf(make_pdf([["只有所有者密码。"]]), "", owner_password="owner")
     assert load_source(write(tmp_path, "plan.pdf", data)).text == "只有所有者密码。"
