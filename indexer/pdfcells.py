@@ -159,30 +159,32 @@ def _joint(lines: list[_Line], prev: _Piece, piece: _Piece) -> str | None:
 
 def _merge_first_cell(lines: list[_Line], piece: _Piece) -> bool:
     """A cell of the first column wrapped over lines (序 over 号) before the row's next cell, drawn at the
-    height of the row's middle or top: its earlier lines join the current line. True when any did and
-    the row now reaches up to ``piece``."""
+    height of the row's middle or top: the cell's earlier lines join the current line, when with them
+    the row reaches up to ``piece``. True when they did."""
     line = lines[-1]
     start = line.pieces[0]
     em = piece.em
-    merged = False
-    while len(lines) > 1:
-        above = lines[-2]
+    n, top = 0, line.top  # how many lines above join, and the row's top with them
+    for above in reversed(lines[:-1]):
         head = above.pieces[0]
         if (
             above.cells > 1
             or math.isnan(head.x)
             or abs(head.x - start.x) > 0.5 * em
-            or above.bottom - line.top > 1.6 * em
+            or above.bottom - top > 1.6 * em
             or above.top > piece.y + (piece.y - start.y) + SAME_LINE * em
         ):
             break
-        line.pieces[0].joint = _glue(above.pieces[-1].text, line.pieces[0].text)
-        above.pieces.extend(line.pieces)
-        lines.pop()
-        line = lines[-1]
-        line.cell_x = head.x
-        merged = True
-    return merged and piece.y <= line.top + SAME_LINE * piece.em
+        n, top = n + 1, above.top
+    if not n or piece.y > top + SAME_LINE * em:
+        return False
+    merged = lines[-1 - n]
+    for below in lines[len(lines) - n :]:
+        below.pieces[0].joint = _glue(merged.pieces[-1].text, below.pieces[0].text)
+        merged.pieces.extend(below.pieces)
+    del lines[len(lines) - n :]
+    merged.cell_x = merged.pieces[0].x
+    return True
 
 
 def _glue(before: str, after: str) -> str:
