@@ -48,15 +48,31 @@ _FIGURE_CAPTION = re.compile(
     rf"|^[^。；;，,！？\s]{{2,30}}(?:示意图|分布图|规划图|布局图|结构图|现状图)$"
 )
 
-# Word's PDF export often writes 一, 自, 长 … as the look-alike Kangxi radicals (⼀ U+2F00, ⾃, ⻓): such a
-# text shows right but its headings (⼀、总体要求) and words match nothing. Each radical becomes the
-# ideograph Unicode says it is (its NFKC form); radicals no plan would mean as radicals.
-# The radicals supplement's forms have no NFKC mapping; those that are whole characters map to them.
+# Word's PDF export and many PDF fonts write 一, 自, 长 … as the look-alike radicals (⼀ U+2F00, ⾃, ⻓): the
+# font's glyph for the character is the radical's, and its text layer names the radical. Such a text shows
+# right, but its headings (⼀、总体要求) and words match nothing. No plan means a radical as a radical:
+# - a Kangxi radical becomes the ideograph Unicode says it is (its NFKC form), in its simplified form
+#   where that is a traditional one (⼾ is 戶 by NFKC, and plans write 户: _KANGXI_SIMPLIFIED);
+# - the radicals supplement's forms have no NFKC mapping: those drawn as a whole character become that
+#   character in its simplified form (_SUPPLEMENT_CHARACTERS; components such as ⺡ 氵 or ⻌ 辶, which
+#   no font draws for a character of running text, are left as they are).
+# The two- and three-em dashes (⸺ ⸻) are how some fonts' text layers write the —— that opens a lead.
+_KANGXI_SIMPLIFIED = dict(zip("戶見貝車長門韋頁風飛馬鬥魚鳥鹵麥黃黽齊齒龍龜", "户见贝车长门韦页风飞马斗鱼鸟卤麦黄黾齐齿龙龟", strict=True))
+_SUPPLEMENT_CHARACTERS = dict(
+    zip(
+        "⺁⺊⺎⺒⺓⺜⺝⺟⺠⺩⺬⺼⻄⻅⻆⻉⻋⻑⻓⻔⻘⻙⻚⻛⻜⻝⻢⻣⻤⻥⻦⻧⻨⻩⻪⻫⻬⻭⻮⻯⻰⻱⻲⻳",
+        "厂卜兀巳幺日月母民王示月西见角贝车长长门青韦页风飞食马骨鬼鱼鸟卤麦黄黾齐齐齿齿龙龙龟龟龟",
+        strict=True,
+    )
+)
 RADICALS = {
-    cp: unicodedata.normalize("NFKC", chr(cp))
-    for cp in range(0x2E80, 0x2FE0)
-    if len(unicodedata.normalize("NFKC", chr(cp))) == 1 and unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
-} | {ord(radical): character for radical, character in zip("⺠⻄⻅⻆⻉⻋⻓⻔⻘⻙⻚⻛⻜⻝⻢⻤⻥⻦⻧⻨⻩⻪⻬⻮⻰⻳", "民西见角贝车长门青韦页风飞食马鬼鱼鸟卤麦黄黾齐齿龙龟", strict=True)}
+    cp: _KANGXI_SIMPLIFIED.get(nfkc, nfkc)
+    for cp in range(0x2F00, 0x2FE0)
+    if len(nfkc := unicodedata.normalize("NFKC", chr(cp))) == 1 and nfkc != chr(cp)
+} | {ord(radical): character for radical, character in _SUPPLEMENT_CHARACTERS.items()} | {
+    0x2E3A: "——",
+    0x2E3B: "——",
+}
 
 _TERMINAL = "。！？!?；;：:”’」』）)】》"
 _CONTINUES = "，,、（(“‘《「『—-"

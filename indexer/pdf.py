@@ -17,6 +17,7 @@ from .doctypes import DOC_TYPES
 from .errors import UnreadableSource
 from .furniture import DATE_LINE
 from .numbering import HEADING_START
+from .pdfcells import page_text
 from .textnorm import simplify
 
 # No single stream may unpack past this (pypdf's own default is 75 MB), nor the text of a file.
@@ -130,7 +131,7 @@ def _pdf_pages(where: str, data: bytes):
         if ref is not None and ref in seen:
             raise UnreadableSource(where, "refused: the same page is listed again and again (a PDF bomb?)")
         seen.add(ref)
-        pages.append(page.extract_text() or "")
+        pages.append(page_text(page))
         chars += len(pages[-1])
         if chars > MAX_TEXT_CHARS:
             raise UnreadableSource(where, "refused: far more text than any plan (a PDF bomb?)")
@@ -151,10 +152,12 @@ _PAGE_NUMBER = re.compile(
 _HEADING = HEADING_START
 _SENTENCE_END = frozenset("。！？；：…!?;:")
 _CLOSERS = "”’」』》）)】\"'"
+_TITLE_LINES = 3  # a title is set on at most this many lines
 _EDGE_LINES = 3  # how deep into a page's top and bottom headers, footers and page numbers may sit
 _MAX_FURNITURE_LEN = 40
 _SHORT_LINE = 0.7  # a line this much narrower than the text column ends its paragraph
-# A title ends in its type word (…规划, …的通知): the line after it starts a new paragraph.
+# A title ends in its type word (…规划, …的通知), or in a bracketed note after it (…行动计划（2026—2028年）,
+# …办法（试行）): the line after it starts a new paragraph.
 # Spaces a PDF's text layer puts beside Chinese punctuation (“ 十四五 ” 规划, —— 知识产权…, 。  知识产权):
 # layout, not text - they split a title and hide a run-in lead (——知识产权发展环境显著改善。). Spaces between
 # two ideographs (中共中央 国务院) and tabs (table cells) stay.
@@ -163,7 +166,7 @@ _LAYOUT_SPACE = re.compile(
     rf"(?<=[{_CJK_PUNCT}]) +(?=[\u3400-\u9fff{_CJK_PUNCT}])|(?<=[\u3400-\u9fff]) +(?=[{_CJK_PUNCT}])"
 )
 _TYPE_WORD = re.compile("|".join(DOC_TYPES))
-_TITLE_END = re.compile(f"(?:{_TYPE_WORD.pattern})[》”]?$")
+_TITLE_END = re.compile(f"(?:{_TYPE_WORD.pattern})(?:[(（][^()（）]{{1,20}}[)）])?[》”]?$")
 
 
 def _clean_pdf_pages(pages: list[str]) -> str:
@@ -171,29 +174,53 @@ def _clean_pdf_pages(pages: list[str]) -> str:
 
     Drops page numbers and running headers/footers (short lines repeating at the top or bottom of most
     pages), then rejoins lines that the page layout wrapped mid-sentence. Pages are joined like lines,
-    so a sentence running across a page break is rejoined too. The top of the first page keeps a
-    repeated line only when it may be the plan's title (the running header repeats the title): it names
-    a document type and no title follows it on that page. A date alone on its line is never a running
-    header: a notice dated at the foot of page 1 and a plan signed at the foot of the last page are two
-    dates at page edges, not furniture.
+    so a sentence running across a page break is rejoined too. The top of the first page keeps one
+    repeated line when it is the plan's title (a running header that repeats the title, over the title
+    itself or standing for it): it names a document type and no title follows it on that page. A date
+    alone on its line is never a running header: a notice dated at the foot of page 1 and a plan signed
+    at the foot of the last page are two dates at page edges, not furniture.
     """
     page_lines = [[line for line in page.replace("\r\n", "\n").split("\n") if line.strip()] for page in pages]
     repeated = _repeated_edge_lines(page_lines)
     lines: list[str] = []
     for number, page in enumerate(page_lines):
-        top = repeated if number or not _may_be_title(page, repeated) else frozenset()
-        lines.extend(_strip_furniture(page, top=top, bottom=repeated))
+        start, end = _furniture_bounds(page, repeated)
+        text = page[start:end] if number else _first_page(page, start, end, repeated)
+        if text and lines and _repeats_header_row(lines, text[0]):
+            text = text[1:]
+        lines.extend(text)
     # radicals first (⼗ is 十): the spaces are judged by the characters beside them
     return _LAYOUT_SPACE.sub("", "\n".join(_rejoin(lines)).translate(RADICALS))
 
 
-def _may_be_title(page: list[str], repeated: frozenset[str]) -> bool:
-    """Whether the repeated line at the top of page 1 may be the title: it names a document type and the
-    next two lines name none (a notice's title, or the plan's own title written again, would)."""
-    first = next((i for i, line in enumerate(page[:_EDGE_LINES]) if _furniture_key(line) in repeated), None)
-    if first is None or not _names_type(page[first]):
+def _first_page(page: list[str], start: int, end: int, repeated: frozenset[str]) -> list[str]:
+    """Page 1's text, with its title back: the last repeated line dropped from its top that names a
+    document type (a running header that repeats the title, and the title itself under it, are one line).
+    The next lines that spell that line over two or three lines are the title set so: they give way to it
+    on one line. Other text that goes on with a title of its own in its next two lines (a notice's title)
+    keeps it dropped."""
+    text = page[start:end]
+    titles = [line for line in page[:start] if _furniture_key(line) in repeated and _names_type(line)]
+    if not titles:
+        return text
+    title = titles[-1]
+    for n in range(_TITLE_LINES, 1, -1):
+        if len(text) > n and _furniture_key("".join(text[:n])) == _furniture_key(title):
+            return [title, *text[n:]]
+    if any(_names_type(line) and not re.search(r"[，。；]", line) for line in text[:2]):
+        return text
+    return [title, *text]
+
+
+def _repeats_header_row(lines: list[str], first: str) -> bool:
+    """Whether a page's first line is the header row of the table that the page before ended in, printed
+    again over the table's rest (a table that runs over a page break repeats its header)."""
+    if "\t" not in first or not lines or "\t" not in lines[-1]:
         return False
-    return not any(_names_type(line) and not re.search(r"[，。；]", line) for line in page[first + 1 : first + 3])
+    i = len(lines) - 1
+    while i > 0 and "\t" in lines[i - 1]:
+        i -= 1
+    return re.sub(r"\s+", "", lines[i]) == re.sub(r"\s+", "", first)
 
 
 def _names_type(line: str) -> bool:
@@ -212,7 +239,8 @@ def _repeated_edge_lines(pages: list[list[str]]) -> frozenset[str]:
         for key in {
             _furniture_key(line)
             for line in edge
-            if len(line.strip()) <= _MAX_FURNITURE_LEN and not DATE_LINE.match(line.strip())
+            # a table's header row printed again on each page is no running header (_repeats_header_row)
+            if len(line.strip()) <= _MAX_FURNITURE_LEN and not DATE_LINE.match(line.strip()) and line.count("\t") < 2
         }:
             counts[key] = counts.get(key, 0) + 1
     return frozenset(key for key, n in counts.items() if n >= 2 and 2 * n > len(pages))
@@ -222,14 +250,15 @@ def _is_furniture(line: str, repeated: frozenset[str]) -> bool:
     return bool(_PAGE_NUMBER.fullmatch(line.strip())) or _furniture_key(line) in repeated
 
 
-def _strip_furniture(page: list[str], top: frozenset[str], bottom: frozenset[str]) -> list[str]:
-    """Drop page numbers and the given repeated lines from the first and last few lines of a page."""
+def _furniture_bounds(page: list[str], repeated: frozenset[str]) -> tuple[int, int]:
+    """Where a page's text starts and ends once page numbers and repeated lines are dropped from its first
+    and last few lines."""
     start, end = 0, len(page)
-    while start < min(end, _EDGE_LINES) and _is_furniture(page[start], top):
+    while start < min(end, _EDGE_LINES) and _is_furniture(page[start], repeated):
         start += 1
-    while end > max(start, len(page) - _EDGE_LINES) and _is_furniture(page[end - 1], bottom):
+    while end > max(start, len(page) - _EDGE_LINES) and _is_furniture(page[end - 1], repeated):
         end -= 1
-    return page[start:end]
+    return start, end
 
 
 def _width(line: str) -> int:
@@ -252,6 +281,8 @@ def _ends_sentence(line: str) -> bool:
 
 def _continues(prev: str, line: str, column: float) -> bool:
     """Whether ``line`` continues the paragraph that the layout wrapped after ``prev``."""
+    if "\t" in prev or "\t" in line:  # a table row (its cells set apart by tabs) is a line of its own
+        return False
     if _ends_sentence(prev) or _HEADING.match(line.strip()) or _TITLE_END.search(simplify(prev.strip())):
         return False
     if line[:2] in ("  ", "\u3000\u3000") or line.startswith("\u3000"):  # indented: a new paragraph

@@ -10,6 +10,7 @@ import pytest
 
 from indexer.__main__ import main as indexer_main
 from indexer.clauses import parse_departments
+from indexer.clean import clean_text
 from indexer.numbering import cn_to_int, int_to_cn, match_number
 from indexer.read import read_folder, read_plan
 
@@ -93,6 +94,24 @@ def test_kangxi_radicals_read_as_the_characters_they_look_like(tmp_path):
     assert paths(looked_alike) == paths(plain)
     assert looked_alike.document.title == plain.document.title
     assert [c.text for c in looked_alike.clauses] == [c.text for c in plain.clauses]
+
+
+@pytest.mark.parametrize(
+    ("layer", "plain"),
+    [
+        ("构建“四横四纵”主⻣架", "构建“四横四纵”主骨架"),  # ⻣ U+2EE3: the supplement's bone, no NFKC form
+        ("实行统一账⼾管理", "实行统一账户管理"),  # ⼾ U+2F3E: NFKC gives the traditional 戶
+        ("城际⾼铁⾞站与⾨户", "城际高铁车站与门户"),  # ⾞ ⾨: NFKC gives 車 門
+        ("污水处理⺁、⻑江", "污水处理厂、长江"),
+        ("⸺坚持系统谋划。", "——坚持系统谋划。"),  # the two-em dash: a run-in lead's ——
+        ("⸻坚持创新驱动。", "——坚持创新驱动。"),
+    ],
+)
+def test_radicals_fonts_write_become_the_simplified_characters(layer, plain):
+    """A PDF's text layer names the radical whose glyph the font drew (芜湖 review: 主⻣架 stayed as it was,
+    账⼾ became the traditional 账戶 where the .docx has 账户, ⸺ opened no lead): every format's text is
+    cleaned into the simplified characters plans write."""
+    assert clean_text(layer) == plain + "\n"
 
 
 def test_half_width_markdown_plan_with_table():
