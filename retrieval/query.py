@@ -10,7 +10,7 @@ from indexer.clean import clean_text
 from indexer.doctypes import DOC_TYPES
 from indexer.errors import EmptyQuery, QueryTooLong
 from indexer.numbering import ANNEX, DOTTED, ORDINAL_WORDS, SCHEME_RANK, cn_to_int, int_to_cn, match_number
-from indexer.regions import PROVINCE_ABBREVIATIONS, short_names
+from indexer.regions import PROVINCE_ABBREVIATIONS, prefecture_of, short_names
 from indexer.targets import UNIT_PATTERN
 from indexer.textnorm import simplify
 
@@ -156,7 +156,10 @@ def parse_query(raw: str, regions: Iterable[KnownRegion] = ()) -> ParsedQuery:
     search_text = years_to_digits(simplify(cleaned))
     named = find_regions(search_text, regions)
     missing: tuple[str, ...] = ()
-    if not named and (topic := _topic_place(search_text)):
+    if named and (opening := _topic_place(search_text)) and (others := namesakes(search_text, opening, named, regions)):
+        named = tuple(n for n in named if n not in others)  # 北京市通州区: not the index's 通州区 of 南通市
+        missing = () if named else (opening,)
+    if not named and not missing and (topic := _topic_place(search_text)):
         missing = topic_places_missing(topic, regions)
         if not missing:  # 西宁市如何…: the question is about a place 青海省's plans cover
             named = topic_places_above(topic, regions)
@@ -205,6 +208,29 @@ def content_words(search_text: str, named: tuple[str, ...], regions, ref) -> str
 
 # What may stand before the place a question is about: 在福建…, 请问福建省…, 我在广州…, 对于江苏…
 _LEAD = re.compile(r"^(?:请问|想问一下|想问|我想知道|我在|我们在|在|对于|关于|咨询)?[，,：:\s]*")
+
+
+def namesakes(search_text: str, opening: str, named: tuple[str, ...], regions) -> tuple[str, ...]:
+    """The indexed regions a question names right after the place it opens with, though they do not lie in
+    it (北京市通州区 / 北京通州, where the index's 通州区 is 南通市's): the question is about that place's own
+    namesake, not about them."""
+    from .places import named_places
+
+    start = _LEAD.match(search_text).end()
+    place = next((r for r in named_places(search_text[start : start + 12]) if r.name == opening), None)
+    if place is None:
+        return ()
+    head = search_text[start:]
+    said = next((n for n in sorted(_names_of(place), key=len, reverse=True) if len(n) >= 2 and head.startswith(n)), "")
+    after = head[len(said) :] if said else ""
+    out = []
+    for region in regions:
+        if region.name not in named or region.name == opening:
+            continue
+        above = {region.province, prefecture_of(region.name, region.level, region.province)}
+        if opening not in above and after.startswith(tuple(n for n in _names_of(region) if len(n) >= 2)):
+            out.append(region.name)
+    return tuple(dict.fromkeys(out))
 
 
 def topic_places_missing(topic: str, regions) -> tuple[str, ...]:

@@ -144,6 +144,16 @@ def test_a_reference_looked_up_whatever_its_schemes_keeps_its_family():
         ("*", 4), ("*cn", 1), ("*", 2))
 
 
+def test_a_place_s_namesake_is_not_the_index_s_region():
+    # a sixth review (stop 28): 北京市通州区的人才公寓… was answered confidently from 南通市通州区's plan (江苏)
+    regions = [*REGIONS, KnownRegion("通州区", "区县", "江苏省")]
+    for question in ("北京市通州区的人才公寓建设目标是多少套？", "北京通州人才公寓", "在北京市通州区，人才公寓有多少"):
+        pq = parse_query(question, regions)
+        assert pq.regions == () and pq.missing_regions == ("北京市",), question
+    for question in ("南通市通州区人才公寓", "通州区人才公寓", "江苏通州人才公寓"):  # the index's own 通州区
+        assert "通州区" in parse_query(question, regions).regions, question
+
+
 def test_query_normalization_and_intent():
     pq = parse_query("如何加強知識產權司法保護？", REGIONS)
     assert pq.search_text.startswith("如何加强知识产权司法保护")
