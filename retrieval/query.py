@@ -10,7 +10,7 @@ from indexer.clean import clean_text
 from indexer.doctypes import DOC_TYPES
 from indexer.errors import EmptyQuery, QueryTooLong
 from indexer.numbering import ANNEX, DOTTED, ORDINAL_WORDS, SCHEME_RANK, cn_to_int, int_to_cn, match_number
-from indexer.regions import PROVINCE_ABBREVIATIONS, prefecture_of, short_names
+from indexer.regions import NATIONAL, PROVINCE_ABBREVIATIONS, prefecture_of, short_names
 from indexer.targets import UNIT_PATTERN
 from indexer.textnorm import simplify
 
@@ -225,8 +225,8 @@ def namesakes(search_text: str, opening: str, named: tuple[str, ...], regions) -
     after = head[len(said) :] if said else ""
     out = []
     for region in regions:
-        if region.name not in named or region.name == opening:
-            continue
+        if region.name not in named or region.name == opening or region.level in (NATIONAL, "省"):
+            continue  # a province's name is its own, and 全国 no place (青海国家级…: 国家级 is a rank)
         above = {region.province, prefecture_of(region.name, region.level, region.province)}
         if opening not in above and after.startswith(tuple(n for n in _names_of(region) if len(n) >= 2)):
             out.append(region.name)
