@@ -9,6 +9,7 @@ import itertools
 import re
 
 from . import packs
+from .textnorm import to_simplified
 
 # The words a body's name ends in (…局, …厅, …部门): one list, also used to check model-written answers.
 ORGAN_ENDINGS = ("部门", "局", "委员会", "委", "厅", "办公室", "政府", "机构", "机关", "中心", "法院", "检察院", "单位")
@@ -56,8 +57,8 @@ def department_forms(name: str) -> tuple[str, ...]:
 
 
 def department_key(name: str) -> str:
-    """One spelling per department however it is written (its words in their short forms)."""
-    key = name
+    """One spelling per department however it is written (its words in their short forms, simplified script)."""
+    key = to_simplified(name)
     for group in _forms():
         for form in sorted(group, key=len, reverse=True):
             key = key.replace(form, group[0])

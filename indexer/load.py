@@ -552,6 +552,7 @@ def _table_lines(table) -> list[str]:
     if header:
         rows.append("\t".join(header))
         grid = grid[2:]
+    one_column = all(len({id(tc) for tc, _ in row}) == 1 for row in grid)  # a box set in a one-cell table
     for row in grid:
         cells, seen = [], set()
         for tc, text in row:
@@ -559,7 +560,7 @@ def _table_lines(table) -> list[str]:
                 continue
             seen.add(id(tc))
             cells.append((tc, text))
-        if len(cells) == 1:  # a row of one cell (a 专栏 set in a one-cell table): its paragraphs are lines
+        if one_column:  # its paragraphs are lines (not a row merged across a wider table: a note row)
             rows += [line.strip() for line in raw[id(cells[0][0])].split("\n") if line.strip()]
         else:
             rows.append("\t".join(text for _, text in cells))

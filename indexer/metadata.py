@@ -122,8 +122,8 @@ def _region(issuer: str, title: str, text: str, file_name: str = "") -> Region |
     scan whose title is not read names the district there), else the one the text names most."""
     for name in (issuer, title, file_name):
         simple = simplify(name)
-        if simple.startswith(("国务院", "国家", "中共中央", "全国")):
-            return lookup(NATIONAL)
+        if name != file_name and simple.startswith(("国务院", "国家", "中共中央", "全国")):
+            return lookup(NATIONAL)  # (a file 国家级开发区….txt is no national plan: its name only names places)
         region = region_at_start(simple, simplify(text)) if simple else None
         if region:
             return region

@@ -129,6 +129,7 @@ class PlanIndex:
     vector_ids: np.ndarray | None = None
     _ids: Strings | None = None
     _docs: dict[str, DocumentEntry] = field(default_factory=dict)
+    _indicators_by_doc: dict[str, list[Indicator]] | None = None
 
     def __post_init__(self) -> None:
         names = cite_names([d.document for d in self.documents])
@@ -166,8 +167,13 @@ class PlanIndex:
         return [c for c in self.clauses if c.doc_id == doc_id]
 
     def indicators_of(self, doc_id: str) -> list[Indicator]:
-        """One document's indicators, in reading order."""
-        return [i for i in self.indicators if i.doc_id == doc_id]
+        """One document's indicators, in reading order (grouped once, not scanned each call)."""
+        if self._indicators_by_doc is None:
+            grouped: dict[str, list[Indicator]] = {}
+            for ind in self.indicators:
+                grouped.setdefault(ind.doc_id, []).append(ind)
+            self._indicators_by_doc = grouped
+        return list(self._indicators_by_doc.get(doc_id, ()))
 
     def vectors(self) -> np.ndarray:
         """The clause vectors: for a flat index a read-only view of FAISS's own storage (no copy), for an

@@ -31,6 +31,7 @@ from .numbering import (
     label_separator,
     match_number,
 )
+from .regions import region_at_start
 from .tables import _cells, _columns
 
 _SENTENCE_END_BEFORE = re.compile(r"[。；;!！?？）)]\s*")
@@ -420,8 +421,10 @@ def _title_top(lines: list[tuple[int, str]], title_idx: int, front: int) -> int:
     if line.startswith(("关于", "關於", "關于")) and furniture.ISSUER_LINE.match(above):
         return title_idx - 1  # 洛阳市人民政府 / 关于加快推进…的实施意见: the issuer begins the title
     # a long type line stands alone, unless the line above is itself a wrapped title's first line: an
-    # issuer's 关于 opening it, or a bare phrase filling most of a line (…高质量发展三 / 年行动计划（2026—2028年）)
-    if len(line) > 12 and not furniture.HEADLINE_START.match(above) and len(above) < WRAPPED_TITLE_LINE:
+    # issuer's 关于 opening it, or a bare phrase filling most of a line that opens with a region while the type
+    # line does not (成都市武侯区…高质量发展三 / 年行动计划（2026—2028年）; not a slogan or a site's banner)
+    wrapped = len(above) >= WRAPPED_TITLE_LINE and region_at_start(above) and not region_at_start(line)
+    if len(line) > 12 and not furniture.HEADLINE_START.match(above) and not wrapped:
         return title_idx
     if (
         not 4 <= len(above) <= 40 or _TITLE_PART.search(above) or names_a_type(above) or match_number(above)

@@ -18,6 +18,7 @@ from dataclasses import replace
 from indexer.clauses import LABELLED_LINE, parse_departments
 from indexer.division import task_key
 from indexer.numbering import canonical, cn_to_int, int_to_cn, match_number
+from indexer.read import value_when
 from indexer.sentences import sentence_spans
 from indexer.targets import UNIT_PATTERN
 from indexer.textnorm import search_form, to_simplified
@@ -188,7 +189,7 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     tentative = calibrated and not pinned and probability < TENTATIVE_BELOW
     if top is None or not (pinned or answers):
         return Answer(_not_found(searcher, pq), True, confidence=round(probability, 3))
-    read = [labelled_row(searcher, h.clause) or h.clause.text for h in hits[:3]]  # a table row with its header
+    read = [_as_read(searcher, pq, h.clause) for h in hits[:3]]
     gap = "" if pinned else unstated(pq.asks, read, query_terms(pq.content_text))
     if gap:  # asked for a sum, a date …: clauses on the topic that do not state one do not answer
         return Answer(NOT_STATED.format(what=gap), True, confidence=round(probability, 3), unstated=gap)
@@ -452,16 +453,26 @@ def _weight_held(text: str, weights: Mapping[str, float]) -> float:
     return sum(w for term, w in weights.items() if term in form)
 
 
+def _as_read(searcher, pq, clause) -> str:
+    """A clause as the check for the asked kind of fact reads it: a table row with its header (总投资：4.3亿元),
+    an indicator row with its values' units (20亿元（2030年）: its text has the unit in its name only)."""
+    if clause.kind == "indicator":
+        return " ".join([clause.text, *_row_figures(searcher, clause, pq)])
+    return labelled_row(searcher, clause) or clause.text
+
+
 def _row_figures(searcher, clause, pq) -> list[str]:
     """An indicator row's figures, read from its records rather than its text (whose unit stands in the
     indicator's name: 护理型床位占比（%），…2030年目标：75): each target, then the baseline, with unit and
     year (75%（2030年）); a year the question names first, otherwise the plan's own target first."""
     records = [i for i in searcher.index.indicators_of(clause.doc_id) if tuple(i.span) == tuple(clause.span)]
-    values = [(i.target_year, i.target) for i in reversed(records)]  # the row's main target is its last record
-    values += [(i.baseline_year, i.baseline) for i in records[:1]]
+    # the row's main target is its last record; a five-year plan's column (“十四五”现状值) is that plan's, not
+    # its last year's (value_when)
+    values = [(i.target_year, i.target, i.target_period) for i in reversed(records)]
+    values += [(i.baseline_year, i.baseline, i.baseline_period) for i in records[:1]]
     asked = set(_YEAR.findall(pq.search_text))
-    stated = [f"{value}{records[0].unit}（{year}年）" if year else f"{value}{records[0].unit}"
-              for year, value in sorted(values, key=lambda v: v[0] not in asked) if re.search(r"\d", value or "")]
+    stated = [f"{value}{records[0].unit}（{value_when(year, period)}）" if year else f"{value}{records[0].unit}"
+              for year, value, period in sorted(values, key=lambda v: v[0] not in asked) if re.search(r"\d", value or "")]
     return list(dict.fromkeys(stated))
 
 

@@ -24,6 +24,7 @@ from indexer.lexical import search_text  # noqa: F401 - re-exported: the searche
 from indexer.numbering import match_number
 from indexer.records import Clause, Document
 from indexer.regions import prefecture_of
+from indexer.textnorm import to_simplified
 
 from .query import loose_fit
 
@@ -110,6 +111,8 @@ class Columns:
         self.doc_level = np.array([self._code(d.region_level) for d in self.documents], dtype=np.int32)
         self.department_names = sorted(departments)
         self._department_rows = [np.asarray(departments[name], dtype=np.int32) for name in self.department_names]
+        # each name in simplified script: 省市場監管局 is 省市场监管局 to a filter
+        self._department_simple = [to_simplified(name) for name in self.department_names]
         for rows in self._department_rows:
             rows.flags.writeable = False  # handed out as they are (department_rows)
         self.doc_types: dict[str, np.ndarray] = {}
@@ -205,8 +208,8 @@ class Columns:
     def department_rows(self, words: str) -> np.ndarray:
         """Rows with a responsible department whose name contains ``words``, in any of its forms (scans
         distinct names only)."""
-        forms = department_forms(words)  # 省人社厅 finds 省人力资源社会保障厅 too
-        parts = [rows for name, rows in zip(self.department_names, self._department_rows, strict=True)
+        forms = department_forms(to_simplified(words))  # 省人社厅 finds 省人力资源社会保障厅 too
+        parts = [rows for name, rows in zip(self._department_simple, self._department_rows, strict=True)
                  if any(f in name for f in forms)]
         if len(parts) == 1:
             return parts[0]  # one name's rows are ascending and distinct already

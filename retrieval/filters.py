@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from indexer.bodies import department_forms
 from indexer.errors import PlanSearchError
 from indexer.regions import LEVEL_WORDS, level_named, prefecture_of
 
@@ -25,7 +26,9 @@ def resolve_filters(searcher, filters: Filters) -> Filters:
     """``filters`` with each typed value replaced by what it names in the index (青海 → 青海省, 省级 → 省, a
     document's unique id prefix or title words → its id). Raises UnknownFilter for a value that names
     nothing indexed."""
-    docs = [d.document for d in searcher.index.documents]
+    if not (filters.regions or filters.levels or filters.doc_ids or filters.department):
+        return filters  # nothing typed: nothing to read
+    docs = list(searcher.docs.values())  # metadata only (index.documents reads every text on Milvus)
     return replace(
         filters,
         regions=tuple(_region(searcher, docs, v) for v in filters.regions),
@@ -85,7 +88,8 @@ def _department(searcher, value: str) -> str:
     if not value:
         return ""
     names = searcher.department_names()
-    if any(value in name for name in names):
+    forms = department_forms(value)  # 省市场监督管理局 finds 省市场监管局, as the filter itself does
+    if any(form in name for name in names for form in forms):
         return value
     raise UnknownFilter(f"--department {value}: 没有条款写明这个部门（例如：{_listed(names)}）")
 
@@ -105,8 +109,9 @@ def left_out_regions(searcher, pq, filters: Filters) -> tuple[str, ...]:
     region inside a chosen one, or holding one (吴江区 and 苏州市), is not left out."""
     if not filters.regions or not pq.regions:
         return ()
-    above: dict[str, set[str]] = {}  # each indexed region with the regions it lies in
-    for d in (e.document for e in searcher.index.documents):
+    above: dict[str, set[str]] = {}  # each region asked or chosen with the regions it lies in
+    involved = {*pq.regions, *filters.regions}
+    for d in (d for d in searcher.docs.values() if d.region in involved):
         above.setdefault(d.region, {d.region}).update(
             n for n in (prefecture_of(d.region, d.region_level, d.province, d.title), d.province) if n)
 

@@ -67,6 +67,9 @@ SEARCH_PARAMS = {
 }
 
 
+ENTRIES_KEPT = 64  # documents' texts a Milvus index keeps after reading them one by one
+
+
 @dataclass(frozen=True, slots=True)
 class CollectionManifest:
     """What the collection was filled from (the index manifest's fields the query side needs)."""
@@ -108,6 +111,7 @@ class MilvusIndex:
         self._searcher = searcher
         self._collection_manifest = manifest
         self._loaded: dict[str, object] = {}
+        self._entries: dict[str, DocumentEntry] = {}  # documents read one by one (document()), the latest kept
         self._lock = threading.Lock()
 
     def clause(self, clause_id: str) -> Clause | None:
@@ -139,7 +143,23 @@ class MilvusIndex:
         return self._once("documents", load)
 
     def document(self, doc_id: str) -> DocumentEntry | None:
-        return next((d for d in self.documents if d.document.doc_id == doc_id), None)
+        """One document's entry: its own text (the others are not read unless ``documents`` was)."""
+        with self._lock:
+            every = self._loaded.get("documents")
+        if every is not None:
+            return next((d for d in every if d.document.doc_id == doc_id), None)
+        doc = self._searcher.docs.get(doc_id)
+        if doc is None:
+            return None
+        with self._lock:
+            entry = self._entries.get(doc_id)
+        if entry is None:
+            entry = self._entry(doc)
+            with self._lock:
+                if len(self._entries) >= ENTRIES_KEPT:
+                    self._entries.pop(next(iter(self._entries)))
+                self._entries[doc_id] = entry
+        return entry
 
     @property
     def clauses(self) -> tuple[Clause, ...]:

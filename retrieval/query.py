@@ -45,7 +45,7 @@ _CN_BEFORE_BRACKET = re.compile(r"([一二三四五六七八九十]+)(?=\s*[.．
 _REF_SEPARATOR = re.compile(r"\s*[.．、]\s*|\s+")
 # A digit joined to the number before it (（四）2, 第四章2), unless a measure word makes it a quantity or a
 # time limit (第十条30日内, （二）3家企业).
-_BARE_DIGITS = re.compile(r"(\d{1,2})(?![\d.．%年件个万亿日天月周次项家名人元倍岁号期届户所批类种条款章节位台辆吨亩米小时分秒])")
+_BARE_DIGITS = re.compile(r"(\d{1,2})(?![\d.．%年件个万亿日天月周次项家名人元倍岁号期届户所批类种条款章节位台辆吨亩米小时分秒A-Za-zＡ-Ｚａ-ｚ])")
 # A Chinese numeral with no 、 that ends its word (四 of 泰安市 · 四, 一 of 第一部分一「…」), and what may stand
 # before one that is a whole reference by itself: the start, a space or the · of a short citation.
 _BARE_CN = re.compile(r"([一二三四五六七八九十]+)(?=$|\s|「|[^\u4e00-\u9fff（(、])")
@@ -430,7 +430,9 @@ def section_ref_tries(ref: SectionRef) -> list[tuple[tuple[str, int], ...]]:
     for numbers in (ref.numbers, ref.fallback):
         if numbers:
             tries.append(numbers)
-            loose = tuple((_loose(scheme), v) for scheme, v in numbers)
+            # a dotted path (4.3.3) is how a Chinese-numbered plan's 四（三）3 is often typed: any family
+            dotted = any(scheme in DOTTED for scheme, _ in numbers)
+            loose = tuple(("*" if dotted and scheme != ANNEX else _loose(scheme), v) for scheme, v in numbers)
             if loose != numbers:
                 tries.append(loose)
     return tries

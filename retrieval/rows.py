@@ -12,14 +12,16 @@ import re
 
 # A column name that carries its numbers' unit: 总投资（亿元）, 面积(公顷)
 _UNIT_IN_NAME = re.compile(r"^(?P<name>.+?)\s*[（(](?P<unit>[^（）()\d]{1,6})[）)]$")
+_BLANK = " \n\r\u3000"
 _NUMBER = re.compile(r"[≥≤＞＜><约]?\s*\d+(?:\.\d+)?")
 
 
 def labelled_row(searcher, clause) -> str:
     """The clause's text as its table's columns name it ('' when the clause is not one table row, or the
     rows above it reach no header of as many cells)."""
-    cells = clause.text.strip().split("\t")
-    if "\n" in clause.text.strip() or len(cells) < 3:
+    row = clause.text.strip(_BLANK)
+    cells = row.split("\t")
+    if "\n" in row or len(cells) < 3:
         return ""
     entry = searcher.index.document(clause.doc_id)
     if entry is None:
@@ -31,7 +33,9 @@ def labelled_row(searcher, clause) -> str:
         if "\t" not in line:
             break
         header = line
-    names = [n.strip() for n in header.split("\t")] if header else []
+    names = [n.strip() for n in header.strip(_BLANK).split("\t")] if header else []
+    # a row's empty last cells (备注) may have been dropped with the line's trailing space
+    cells += [""] * (len(names) - len(cells))
     if len(names) != len(cells) or any(_NUMBER.fullmatch(n) for n in names if n):
         return ""
     parts = []

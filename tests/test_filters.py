@@ -81,3 +81,13 @@ def test_a_department_is_found_in_any_of_its_forms(fake_searcher):
     wanted = fake_searcher.search("人才", k=50, filters=Filters(department=full[0]))
     assert wanted and [h.clause_id for h in fake_searcher.search("人才", k=50, filters=Filters(department=short))] == [
         h.clause_id for h in wanted]
+
+
+def test_a_department_typed_in_another_form_is_no_unknown_filter(fake_searcher):
+    # the code review (stop 28): --department 省市场监督管理局 was refused though the filter finds 省市场监管局
+    names = fake_searcher.department_names()
+    short = next(n for n in names if "市场监管" in n)
+    full = short.replace("市场监管", "市场监督管理")
+    assert full not in names
+    assert resolve_filters(fake_searcher, Filters(department=full)).department == full
+    assert fake_searcher.search("知识产权", k=5, filters=Filters(department=full))

@@ -466,6 +466,12 @@ def test_a_docx_box_set_in_a_one_cell_table_keeps_its_lines(tmp_path):
     cell.text = "专栏1 重点文旅消费场景"
     cell.add_paragraph("1.武侯祠—锦里三国文化街区：实施街区风貌提升。")
     cell.add_paragraph("2.望江楼—九眼桥滨水夜游带：建设滨水消费节点6个。")
+    notes = document.add_table(rows=2, cols=3)  # a note row merged across a wider table stays one row
+    for i, value in enumerate(("指标", "2025年", "2030年")):
+        notes.cell(0, i).text = value
+    merged = notes.cell(1, 0).merge(notes.cell(1, 2))
+    merged.text = "注："
+    merged.add_paragraph("1.绿色出行比例，指…")
     wide = document.add_table(rows=1, cols=2)  # a cell of a wider row still joins its paragraphs
     wide.cell(0, 0).text = "项目"
     wide.cell(0, 1).text = "区文化广电\n旅游局"
@@ -473,7 +479,7 @@ def test_a_docx_box_set_in_a_one_cell_table_keeps_its_lines(tmp_path):
     document.save(path)
     assert load_source(path).text.endswith(
         "专栏1 重点文旅消费场景\n1.武侯祠—锦里三国文化街区：实施街区风貌提升。\n2.望江楼—九眼桥滨水夜游带：建设滨水消费节点6个。\n"
-        "项目\t区文化广电 旅游局")
+        "指标\t2025年\t2030年\n注： 1.绿色出行比例，指…\n项目\t区文化广电 旅游局")
 
 
 _NS = (

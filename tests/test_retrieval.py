@@ -75,6 +75,7 @@ def test_regions_named_in_query(query, regions):
         ("青海 四.(一).2", (("cn、", 4), ("（cn）", 1), ("n.", 2))),
         ("青海 四 (一) 2", (("cn、", 4), ("（cn）", 1), ("n.", 2))),
         ("青海 四、（一）、2", (("cn、", 4), ("（cn）", 1), ("n.", 2))),
+        ("泰安 第三章 5G网络覆盖率", (("第章", 3),)),  # 5G is no item 5 (the code review, stop 28)
         # a copied section path: heading words between the numbers
         ("青海省 二、重点任务 （一）建设有利于推动青海高质量发展的知识产权制度 2.构建职责统一", (("cn、", 2), ("（cn）", 1), ("n.", 2))),
     ],
@@ -139,6 +140,8 @@ def test_a_reference_looked_up_whatever_its_schemes_keeps_its_family():
     assert loose_fit("*cn", "第章") and loose_fit("*cn", "cn、") and not loose_fit("*cn", "n.")
     assert loose_fit("*n", "（n）") and not loose_fit("*n", "（cn）") and loose_fit("*", "n.")
     assert section_ref_tries(parse_query("泰安 附件", REGIONS).section_ref) == [(("附件", 1),)]
+    # a dotted path is how 四（三）3 of a Chinese-numbered plan is often typed: any family (the code review)
+    assert section_ref_tries(parse_query("青海省规划 4.3.3", REGIONS).section_ref)[-1] == (("*", 4), ("*", 3), ("*", 3))
     # an official citation's 第2条 is the item 2. of a plan
     assert section_ref_tries(parse_query("青海省 第四部分第（一）项第2条", REGIONS).section_ref)[-1] == (
         ("*", 4), ("*cn", 1), ("*", 2))

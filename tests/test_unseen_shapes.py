@@ -867,8 +867,6 @@ def test_a_figure_answer_from_an_indicator_row_lists_the_rows_values(tmp_path):
     pq, hits, ans = answered(s, "到2030年养老机构护理型床位占比要达到多少？")
     row = next(h for h in hits if h.clause.kind == "indicator" and "护理型" in h.clause.text)
     assert "75%（2030年）" in ans.figures and "42张（2030年）" not in ans.figures, ans.figures
-    if ans.sentences[0].clause_id == row.clause_id:
-        assert ans.figures[0] == "75%（2030年）", ans.figures
     pq = s.parse("2025年养老机构护理型床位占比是多少？")  # the baseline's year asked: the baseline first
     from retrieval.answer import _row_figures
 
@@ -961,6 +959,38 @@ def test_asked_who_leads_a_clause_naming_none_says_so(tmp_path):
     assert ans.text.startswith("该条未写明牵头部门，由省法院、省司法厅等按职责分工负责。"), ans.text
     _, _, ans = answered(s, "知识产权纠纷调解由哪个部门负责？", k=5)
     assert ans.text.startswith("由省法院、省司法厅等按职责分工负责。"), ans.text
+
+
+def test_the_code_review_s_reproductions(tmp_path):
+    # a fresh-eyes review of this stop's commits (stop 28), each reproduced first
+    from retrieval.answer import _row_figures
+    from retrieval.rows import labelled_row
+
+    # a five-year plan's column is that plan's, not its last year's (value_when)
+    text = ("某市园林绿化规划\n一、主要目标\n| 序号 | 指标 | 单位 | “十四五”现状值 | “十五五”目标 |\n| --- | --- | --- | --- | --- |\n"
+            "| 1 | 新建绿地面积 | 万平方米 | 90.87 | 120 |\n| 2 | 城市绿化投资 | 亿元 | 12 | 20 |\n"
+            "附件1：项目表\n序号\t项目名称\t总投资（亿元）\t责任单位\t备注\n1\t望江楼公园提升\t0.8\t区园林局\t\n"
+            "2\t锦江绿道\t1.5\t区园林局\t续建\n")
+    s = searcher_on(tmp_path, "plan.md", text)
+    pq, hits, ans = answered(s, "新建绿地面积目标是多少万平方米")
+    row = next(h.clause for h in hits if h.clause.kind == "indicator" and "绿地" in h.clause.text)
+    assert _row_figures(s, row, pq) == ["120万平方米（“十五五”（2026—2030年））", "90.87万平方米（“十四五”（2021—2025年））"]
+    # a money indicator states its sum through its unit: the asked-kind check reads the row's values
+    _, _, ans = answered(s, "城市绿化投资目标是多少亿元")
+    assert not ans.abstain and any("亿元" in f for f in ans.figures), ans
+    # a row whose last cell is empty (备注) is still read with its header
+    project = next(h.clause for h in answered(s, "望江楼公园提升总投资")[1] if "望江楼" in h.clause.text)
+    assert labelled_row(s, project) == "序号：1；项目名称：望江楼公园提升；总投资：0.8亿元；责任单位：区园林局"
+
+
+def test_a_slogan_or_a_site_banner_above_a_title_is_not_part_of_it():
+    # the code review: any bare line of 15 characters or more above a long title had been joined to it
+    for above in ("全面贯彻落实党的二十大精神加快建设知识产权强市", "泰安市人民政府门户网站政府信息公开专栏"):
+        plan = read_text(f"{above}\n泰安市知识产权保护和运用“十四五”规划\n一、总体要求\n加强保护。\n")
+        assert plan.document.title == "泰安市知识产权保护和运用“十四五”规划", above
+    # a file name gives a region, never 全国 (国家级开发区… names a rank)
+    plan = read_text("开发区创新提升实施方案\n一、总体要求\n芜湖市开发区，芜湖市加强。\n", name="国家级开发区创新提升实施方案.txt")
+    assert plan.document.region == "芜湖市"
 
 
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
