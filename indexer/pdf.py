@@ -17,6 +17,7 @@ from .doctypes import DOC_TYPES
 from .errors import UnreadableSource
 from .furniture import DATE_LINE
 from .numbering import HEADING_START
+from .pdfcells import page_text
 from .textnorm import simplify
 
 # No single stream may unpack past this (pypdf's own default is 75 MB), nor the text of a file.
@@ -130,7 +131,7 @@ def _pdf_pages(where: str, data: bytes):
         if ref is not None and ref in seen:
             raise UnreadableSource(where, "refused: the same page is listed again and again (a PDF bomb?)")
         seen.add(ref)
-        pages.append(page.extract_text() or "")
+        pages.append(page_text(page))
         chars += len(pages[-1])
         if chars > MAX_TEXT_CHARS:
             raise UnreadableSource(where, "refused: far more text than any plan (a PDF bomb?)")
@@ -184,7 +185,10 @@ def _clean_pdf_pages(pages: list[str]) -> str:
     lines: list[str] = []
     for number, page in enumerate(page_lines):
         start, end = _furniture_bounds(page, repeated)
-        lines.extend(page[start:end] if number else _first_page(page, start, end, repeated))
+        text = page[start:end] if number else _first_page(page, start, end, repeated)
+        if text and lines and _repeats_header_row(lines, text[0]):
+            text = text[1:]
+        lines.extend(text)
     # radicals first (⼗ is 十): the spaces are judged by the characters beside them
     return _LAYOUT_SPACE.sub("", "\n".join(_rejoin(lines)).translate(RADICALS))
 
@@ -208,6 +212,17 @@ def _first_page(page: list[str], start: int, end: int, repeated: frozenset[str])
     return [title, *text]
 
 
+def _repeats_header_row(lines: list[str], first: str) -> bool:
+    """Whether a page's first line is the header row of the table that the page before ended in, printed
+    again over the table's rest (a table that runs over a page break repeats its header)."""
+    if "\t" not in first or not lines or "\t" not in lines[-1]:
+        return False
+    i = len(lines) - 1
+    while i > 0 and "\t" in lines[i - 1]:
+        i -= 1
+    return re.sub(r"\s+", "", lines[i]) == re.sub(r"\s+", "", first)
+
+
 def _names_type(line: str) -> bool:
     return bool(_TYPE_WORD.search(simplify(line)))
 
@@ -224,7 +239,8 @@ def _repeated_edge_lines(pages: list[list[str]]) -> frozenset[str]:
         for key in {
             _furniture_key(line)
             for line in edge
-            if len(line.strip()) <= _MAX_FURNITURE_LEN and not DATE_LINE.match(line.strip())
+            # a table's header row printed again on each page is no running header (_repeats_header_row)
+            if len(line.strip()) <= _MAX_FURNITURE_LEN and not DATE_LINE.match(line.strip()) and line.count("\t") < 2
         }:
             counts[key] = counts.get(key, 0) + 1
     return frozenset(key for key, n in counts.items() if n >= 2 and 2 * n > len(pages))
@@ -265,6 +281,8 @@ def _ends_sentence(line: str) -> bool:
 
 def _continues(prev: str, line: str, column: float) -> bool:
     """Whether ``line`` continues the paragraph that the layout wrapped after ``prev``."""
+    if "\t" in prev or "\t" in line:  # a table row (its cells set apart by tabs) is a line of its own
+        return False
     if _ends_sentence(prev) or _HEADING.match(line.strip()) or _TITLE_END.search(simplify(prev.strip())):
         return False
     if line[:2] in ("  ", "\u3000\u3000") or line.startswith("\u3000"):  # indented: a new paragraph

@@ -16,13 +16,15 @@ LINE_HEIGHT = 20
 LEFT, TOP = 72, 770
 
 
-def make_pdf(pages: Sequence[Sequence[str]]) -> bytes:
+def make_pdf(pages: Sequence[Sequence[str | tuple[float, float, str]]]) -> bytes:
     """A PDF with one page per item of ``pages``, each line drawn top to bottom; ``[]`` is a blank page.
 
     Two leading spaces on a line are drawn as an indent (the text starts further right) rather than
-    as characters, like a paragraph's first line in a typeset plan.
+    as characters, like a paragraph's first line in a typeset plan. An item ``(x, y, text)`` is drawn
+    where it says instead, in points from the page's left and top, in the order given (a table's cells
+    as a browser prints them: cell after cell, a cell's wrapped lines one under the other).
     """
-    chars = sorted({ch for page in pages for line in page for ch in line.lstrip(" ")})
+    chars = sorted({ch for page in pages for line in page for ch in _text(line).lstrip(" ")})
     cid = {ch: i + 1 for i, ch in enumerate(chars)}  # CID 0 is .notdef
 
     objects: list[bytes] = []  # object n is objects[n - 1]
@@ -54,10 +56,14 @@ def make_pdf(pages: Sequence[Sequence[str]]) -> bytes:
     for page in pages:
         ops = []
         for n, line in enumerate(page):
-            text = line.lstrip(" ")
-            indent = (len(line) - len(text)) * FONT_SIZE / 2
+            if isinstance(line, tuple):
+                x, top, text = line
+                y = PAGE_HEIGHT - top
+            else:
+                text = line.lstrip(" ")
+                x, y = LEFT + (len(line) - len(text)) * FONT_SIZE / 2, TOP - n * LINE_HEIGHT
             hexes = "".join(f"{cid[ch]:04X}" for ch in text)
-            ops.append(f"BT /F1 {FONT_SIZE} Tf {LEFT + indent:g} {TOP - n * LINE_HEIGHT} Td <{hexes}> Tj ET")
+            ops.append(f"BT /F1 {FONT_SIZE} Tf {x:g} {y:g} Td <{hexes}> Tj ET")
         content = add(stream("\n".join(ops).encode("ascii")))
         kids.append(add(
             f"<< /Type /Page /Parent {tree} 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] "
@@ -68,6 +74,10 @@ def make_pdf(pages: Sequence[Sequence[str]]) -> bytes:
         f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>".encode()
     )
     return _serialize(objects, root=catalog)
+
+
+def _text(line: str | tuple[float, float, str]) -> str:
+    return line[2] if isinstance(line, tuple) else line
 
 
 def _to_unicode_cmap(cid: dict[str, int]) -> bytes:

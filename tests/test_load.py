@@ -287,6 +287,93 @@ def test_pdf_title_set_on_two_lines_under_a_header_that_repeats_it_is_one_line(t
     assert text.splitlines()[:2] == [title, BODY_LINE + "制定本行动计划。"]
 
 
+def _row(top: float, *cells: tuple[float, str]) -> list[tuple[float, float, str]]:
+    """A table row as a browser prints it: cell after cell on one line."""
+    return [(x, top, text) for x, text in cells]
+
+
+INDICATOR_COLUMNS = (72, 240, 300, 380, 460)  # 指标名称 单位 2025年 2030年 属性
+
+
+def _indicator_row(top: float, *cells: str) -> list[tuple[float, float, str]]:
+    return _row(top, *zip(INDICATOR_COLUMNS, cells, strict=True))
+
+
+def test_pdf_indicator_table_rows_are_read_as_rows(tmp_path):
+    """A text PDF's indicator table (芜湖 review): pypdf sets its cells apart by single spaces, so the
+    caption ran into the header row (…主要指标指标名称 单位 2025年), rows ran into each other and the table
+    gave no indicator; the header row printed again over the table's rest on page 2 sat among its rows.
+    Each row is now a line of tab-separated cells, as every other reader gives them."""
+    from indexer.read import read_plan
+
+    header = ("指标名称", "单位", "2025年", "2030年", "属性")
+    pages = [
+        [(72, 72, "第一章 发展目标"), (72, 92, "到2030年，基本建成综合交通枢纽城市。"),
+         (120, 112, "表1 某市综合交通运输发展主要指标"), *_indicator_row(132, *header),
+         *_indicator_row(152, "铁路营业里程", "公里", "412", "520", "预期性"),
+         *_indicator_row(172, "其中：高速铁路营业里程", "公里", "236", "330", "预期性"), (290, 800, "— 1 —")],
+        [*_indicator_row(72, *header), *_indicator_row(92, "新能源公交车占比", "%", "96", "100", "约束性"),
+         (72, 122, "第二章 保障措施"), (72, 142, "加强组织领导，健全工作机制。"), (290, 800, "— 2 —")],
+    ]
+    path = write(tmp_path, "plan.pdf", make_pdf(pages))
+    lines = load_source(path).text.splitlines()
+    assert lines[2:7] == [
+        "表1 某市综合交通运输发展主要指标", "\t".join(header), "铁路营业里程\t公里\t412\t520\t预期性",
+        "其中：高速铁路营业里程\t公里\t236\t330\t预期性", "新能源公交车占比\t%\t96\t100\t约束性",
+    ]
+    assert [(i.name, i.unit, i.baseline, i.target, i.target_year) for i in read_plan(path).indicators] == [
+        ("铁路营业里程", "公里", "412", "520", "2030"),
+        ("铁路营业里程（其中：高速铁路营业里程）", "公里", "236", "330", "2030"),
+        ("新能源公交车占比", "%", "96", "100", "2030"),
+    ]
+
+
+def test_pdf_table_over_every_page_keeps_its_header_row_once(tmp_path):
+    """A table that starts on a new page and prints its header row again on each page after: the header
+    row at the top of most pages is no running header, it is read once, over all the rows."""
+    from indexer.read import read_plan
+
+    header = ("指标名称", "单位", "2025年", "2030年", "属性")
+    names = ("铁路营业里程", "公路通车里程", "港口吞吐量")
+    pages = [[(72, 72, "第一章 发展目标"), (72, 92, "到2030年，基本建成综合交通枢纽城市。"), (120, 112, "表1 主要指标")]] + [
+        [*_indicator_row(72, *header), *_indicator_row(92, name, "公里", "1", "2", "预期性")] for name in names
+    ]
+    path = write(tmp_path, "plan.pdf", make_pdf(pages))
+    assert load_source(path).text.count("指标名称") == 1
+    assert [i.name for i in read_plan(path).indicators] == list(names)
+
+
+def test_pdf_table_cells_that_wrap_stay_in_their_row(tmp_path):
+    """An annex table whose cells wrap inside their cell and are centred in the row (武侯 review): 序 over
+    号, 区文化广 over 电旅游局 were flattened into a paragraph, and 序 ran into the annex heading. Each row
+    is one line, each cell whole, and the heading keeps to itself."""
+    heading = "附件1：某区文化旅游重点项目清单（2026—2028年）"
+    page = [
+        (72, 72, heading),
+        (72, 100, "序"), (72, 118, "号"), (110, 109, "项目名称"), (230, 109, "建设内容"), (350, 100, "总投资"),
+        (344, 118, "（亿元）"), (430, 100, "建设年"), (442, 118, "限"), (500, 109, "责任单位"),
+        (76, 154, "1"), (110, 145, "武侯祠—锦里三国文"), (110, 163, "化街区提升项目"), (230, 145, "街区风貌提升、沉"),
+        (230, 163, "浸式剧场建设"), (355, 154, "12.5"), (430, 145, "2026—"), (430, 163, "2028"),
+        (500, 145, "区文化广"), (500, 163, "电旅游局"),
+        *_row(190, (76, "2"), (110, "锦江武侯段夜游项目"), (230, "滨水步道"), (355, "8.0"), (430, "2026—2027"),
+              (500, "区公园城市局")),
+    ]
+    assert load_source(write(tmp_path, "plan.pdf", make_pdf([page]))).text.splitlines() == [
+        heading,
+        "序号\t项目名称\t建设内容\t总投资（亿元）\t建设年限\t责任单位",
+        "1\t武侯祠—锦里三国文化街区提升项目\t街区风貌提升、沉浸式剧场建设\t12.5\t2026—2028\t区文化广电旅游局",
+        "2\t锦江武侯段夜游项目\t滨水步道\t8.0\t2026—2027\t区公园城市局",
+    ]
+
+
+def test_pdf_prose_and_spaced_titles_are_no_table(tmp_path):
+    """Text set apart on one line is a table row only with three cells or more, not all single
+    characters: a spaced-out title (通  知) and a heading with its page number stay as pypdf reads them."""
+    page = [(250, 72, "通"), (290, 72, "知"), (72, 100, "一、总体要求"), (400, 100, "3"),
+            (200, 130, "目"), (240, 130, "录"), (280, 130, "表")]
+    assert "\t" not in load_source(write(tmp_path, "plan.pdf", make_pdf([page]))).text
+
+
 def test_pdf_with_empty_user_password_is_read(tmp_path):
     data = encrypt_pdf(make_pdf([["只有所有者密码。"]]), "", owner_password="owner")
     assert load_source(write(tmp_path, "plan.pdf", data)).text == "只有所有者密码。"
