@@ -3,8 +3,9 @@
 pypdf's plain text puts a table's cells side by side with single spaces (铁路营业里程 公里 412 520 预期性),
 like words, and a cell that wraps inside its cell (序 over 号, 区文化广 over 电旅游局) breaks the row into
 lines. Every other reader gives a table as tab-separated rows (``indexer.tables`` reads them), so this
-module reads where pypdf draws each piece of text (its ``visitor_text`` calls, which together spell
-exactly the plain text) and rebuilds the rows:
+module reads the pieces of text pypdf gives (its ``visitor_text`` calls, which together spell exactly the
+plain text), where each is drawn (from the text-drawing operators' own matrices: the matrix pypdf hands
+its text visitor can be a glyph or more off), and rebuilds the rows:
 
 - on one baseline, a gap of an em or more between two pieces is a cell boundary (prose sets its
   characters a fraction of an em apart);
@@ -30,6 +31,9 @@ NEXT_CELL_GAP = 0.5  # ems right of the previous piece for a piece drawn higher 
 WRAP_DROP = 2.5  # ems: a cell's next line sits at most this far below its previous one
 ROW_HEIGHT = 2.5  # ems: how far above a row's first line its next cell may start (a centred cell)
 MIN_CELLS = 3
+_SHOW = (b"Tj", b"TJ", b"'", b'"')  # the operators that draw text
+_MOVES = (b"BT", b"Td", b"TD", b"Tm", b"T*")  # the operators that place the next text
+_MOVES_AND_SHOWS = (b"'", b'"')  # a move to the next line, then text
 
 
 @dataclass(slots=True)
@@ -39,13 +43,30 @@ class _Piece:
     x: float
     y: float
     em: float
+    last: float = math.nan  # where the last operator a move placed drew its first glyph
+    tail: int = 1  # how many operators drew from there to the piece's end
     joint: str | None = None  # what this module puts before it instead, once the line is a table row
 
     @property
     def end(self) -> float:
-        return self.x + self.em * sum(
-            1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in self.text.rstrip()
-        )
+        text = self.text.rstrip()
+        return max(self.x + self.em * _width(text), self.last + self.em * _width(text[-self.tail :]))
+
+
+def _width(text: str) -> float:
+    """Ems a run of text takes at least: CJK characters are an em wide, others about half."""
+    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in text)
+
+
+def _where(cm, tm) -> tuple[float, float, float]:
+    """Where a text matrix ``tm`` under ``cm`` puts the next glyph on the page, and its scale."""
+    try:
+        a, b = tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3]
+        x = float(tm[4] * cm[0] + tm[5] * cm[2] + cm[4])
+        y = float(tm[4] * cm[1] + tm[5] * cm[3] + cm[5])
+        return x, y, float(math.hypot(a, b))
+    except (TypeError, ValueError, IndexError, OverflowError):  # a matrix a broken file did not give
+        return math.nan, math.nan, math.nan
 
 
 @dataclass(slots=True)
@@ -70,6 +91,22 @@ def page_text(page) -> str:
     """The text of a pypdf page: pypdf's plain text, with table rows as tab-separated lines."""
     pieces: list[_Piece] = []
     pending: list[str] = []
+    # Where each text-showing operator since the last piece drew its first glyph: pypdf hands its visitor
+    # the text matrix it remembered at some earlier operator (the font change before a piece's Td, or the
+    # Td of its second glyph), a glyph or more away from where the piece is drawn. A Chromium-printed page
+    # draws glyph by glyph, some placed by a Td and some right after the glyph before (a Tj moves the
+    # pen, pypdf's matrix does not follow), so prose showed em-wide gaps (认真 组织实施) and read as
+    # table rows. Only an operator placed by a move (Td, Tm, T* ...) is where its matrix says; one that
+    # follows the glyph before without a move is drawn right after it: no cell can start there.
+    shown: list[tuple[float, float] | None] = []
+    placed = [True]  # whether a move came since the last text was drawn
+
+    def show(operator, operands, cm, tm) -> None:
+        if operator in _MOVES:
+            placed[0] = True
+        elif operator in _SHOW:
+            shown.append(_where(cm, tm)[:2] if placed[0] or operator in _MOVES_AND_SHOWS else None)
+            placed[0] = False
 
     def visit(text, cm, tm, font_dict, font_size) -> None:
         body = text.lstrip()
@@ -78,22 +115,28 @@ def page_text(page) -> str:
             if body:
                 pieces.append(_Piece("".join(pending), body, math.nan, math.nan, 0.0))
                 pending.clear()
+                shown.clear()
             return
         pending.append(text[: len(text) - len(body)])
-        try:
-            a, b = tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3]
-            x = float(tm[4] * cm[0] + tm[5] * cm[2] + cm[4])
-            y = float(tm[4] * cm[1] + tm[5] * cm[3] + cm[5])
-            em = float(abs(font_size * math.hypot(a, b)) or abs(font_size) or 1.0)
-        except (TypeError, ValueError, IndexError, OverflowError):  # a matrix a broken file did not give
-            x = y = math.nan
-            em = 0.0
-        if not all(math.isfinite(v) for v in (x, y, em)):
-            x = y = math.nan
-        pieces.append(_Piece("".join(pending), body, x, y, em))
+        em = abs(font_size * _where(cm, tm)[2]) if isinstance(font_size, (int, float)) else math.nan
+        x = y = last = math.nan
+        tail = 1
+        if shown:
+            before = pieces[-1] if pieces else None
+            follows = (before.end, before.y) if before is not None and not math.isnan(before.x) else (x, y)
+            x, y = shown[0] or follows
+            # the last operator a move placed, and how many operators drew from there on (a glyph each
+            # at least): the piece ends no sooner than their glyphs after it
+            tail = next((n for n, at in enumerate(reversed(shown), 1) if at is not None), len(shown))
+            last = shown[-tail][0] if shown[-tail] is not None else x
+            shown.clear()
+        # else a piece no operator of this page drew (pypdf's own spaces): where it is is unknown
+        if not all(math.isfinite(v) for v in (x, y, em, last)) or em <= 0:
+            x = y = last = math.nan
+        pieces.append(_Piece("".join(pending), body, x, y, em, last, tail))
         pending.clear()
 
-    plain = page.extract_text(visitor_text=visit) or ""
+    plain = page.extract_text(visitor_text=visit, visitor_operand_after=show) or ""
     rebuilt = _join(_lines(pieces)) + "".join(pending)
     # The pieces spell pypdf's text; where they do not (a pypdf that calls its visitor otherwise), its
     # text is taken as it is.

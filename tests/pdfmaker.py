@@ -16,13 +16,17 @@ LINE_HEIGHT = 20
 LEFT, TOP = 72, 770
 
 
-def make_pdf(pages: Sequence[Sequence[str | tuple[float, float, str]]]) -> bytes:
+def make_pdf(pages: Sequence[Sequence[str | tuple[float, float, str]]], glyph_by_glyph: bool = False) -> bytes:
     """A PDF with one page per item of ``pages``, each line drawn top to bottom; ``[]`` is a blank page.
 
     Two leading spaces on a line are drawn as an indent (the text starts further right) rather than
     as characters, like a paragraph's first line in a typeset plan. An item ``(x, y, text)`` is drawn
     where it says instead, in points from the page's left and top, in the order given (a table's cells
     as a browser prints them: cell after cell, a cell's wrapped lines one under the other).
+
+    ``glyph_by_glyph`` draws each line as Chromium prints a page: one Tj a glyph, the font resource
+    switched every two glyphs (/F1, /F2: one font under two names), and every third glyph placed by
+    the pen's move after the glyph before instead of by a Td from the line's start.
     """
     chars = sorted({ch for page in pages for line in page for ch in _text(line).lstrip(" ")})
     cid = {ch: i + 1 for i, ch in enumerate(chars)}  # CID 0 is .notdef
@@ -62,18 +66,33 @@ def make_pdf(pages: Sequence[Sequence[str | tuple[float, float, str]]]) -> bytes
             else:
                 text = line.lstrip(" ")
                 x, y = LEFT + (len(line) - len(text)) * FONT_SIZE / 2, TOP - n * LINE_HEIGHT
+            if glyph_by_glyph:
+                ops.append(_glyphs(text, x, y, cid))
+                continue
             hexes = "".join(f"{cid[ch]:04X}" for ch in text)
             ops.append(f"BT /F1 {FONT_SIZE} Tf {x:g} {y:g} Td <{hexes}> Tj ET")
         content = add(stream("\n".join(ops).encode("ascii")))
         kids.append(add(
             f"<< /Type /Page /Parent {tree} 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] "
-            f"/Resources << /Font << /F1 {font} 0 R >> >> /Contents {content} 0 R >>".encode()
+            f"/Resources << /Font << /F1 {font} 0 R /F2 {font} 0 R >> >> /Contents {content} 0 R >>".encode()
         ))
     objects[catalog - 1] = f"<< /Type /Catalog /Pages {tree} 0 R >>".encode()
     objects[tree - 1] = (
         f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>".encode()
     )
     return _serialize(objects, root=catalog)
+
+
+def _glyphs(text: str, x: float, y: float, cid: dict[str, int]) -> str:
+    ops, placed = [f"BT {x:g} {y:g} Td"], 0  # placed: the glyph the line matrix was last moved to
+    for i, ch in enumerate(text):
+        if i % 4 in (0, 2):
+            ops.append(f"/F{1 + i // 2 % 2} {FONT_SIZE} Tf")
+        if i % 3 != 2:  # else the glyph goes where the glyph before left the pen (every glyph is 1 em)
+            ops.append(f"{(i - placed) * FONT_SIZE:g} 0 Td")
+            placed = i
+        ops.append(f"<{cid[ch]:04X}> Tj")
+    return " ".join([*ops, "ET"])
 
 
 def _text(line: str | tuple[float, float, str]) -> str:

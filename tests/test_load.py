@@ -374,6 +374,39 @@ def test_pdf_prose_and_spaced_titles_are_no_table(tmp_path):
     assert "\t" not in load_source(write(tmp_path, "plan.pdf", make_pdf([page]))).text
 
 
+def test_pdf_prose_drawn_glyph_by_glyph_is_read_as_pypdf_reads_it(tmp_path):
+    """A page printed by Chromium draws each glyph on its own, placed by a Td or by the glyph before, and
+    changes font resource every few glyphs. pypdf hands its text visitor a matrix remembered at an
+    earlier operator, a glyph or more off, and the first table reader took that for where a piece is:
+    prose showed em-wide gaps (《…》印发给你们，请认真	组织实施	。) and became table rows (山西 plan printed
+    to PDF: its title and 17 headings lost). Every line of prose is now exactly pypdf's line."""
+    import io
+
+    from pypdf import PdfReader
+
+    from indexer.pdfcells import page_text
+
+    lines = [
+        "  现将《山西省“十四五”知识产权保护和运用规划》印发给你们，请认真组织实施。",
+        "根据《“十四五”国家知识产权保护和运用规划》（国发〔2021〕20号）和《山西省国民经济和社会发展第十四个五年规划",
+        "和2035年远景目标纲要》，编制本规划。到2025年，每万人口高价值发明专利拥有量达到3.5件。",
+    ]
+    data = make_pdf([lines], glyph_by_glyph=True)
+    page = PdfReader(io.BytesIO(data)).pages[0]
+    assert page_text(page) == page.extract_text()
+    assert "\t" not in load_source(write(tmp_path, "plan.pdf", data)).text
+
+
+def test_pdf_table_drawn_glyph_by_glyph_is_still_read_as_rows(tmp_path):
+    """The same glyph-by-glyph drawing in a table: its cells are still set apart by tabs (pypdf's own
+    spaces inside a cell stand)."""
+    header = ("指标名称", "单位", "2025年", "2030年", "属性")
+    rows = [header, ("铁路营业里程", "公里", "412", "520", "预期性"), ("新能源公交车占比", "%", "96", "100", "约束性")]
+    page = [(72, 72, "表1 主要指标"), *(item for n, row in enumerate(rows) for item in _indicator_row(92 + 20 * n, *row))]
+    text = load_source(write(tmp_path, "plan.pdf", make_pdf([page], glyph_by_glyph=True))).text
+    assert [line.replace(" ", "").split("\t") for line in text.splitlines()] == [["表1主要指标"], *map(list, rows)]
+
+
 def test_pdf_with_empty_user_password_is_read(tmp_path):
     data = encrypt_pdf(make_pdf([["只有所有者密码。"]]), "", owner_password="owner")
     assert load_source(write(tmp_path, "plan.pdf", data)).text == "只有所有者密码。"
