@@ -153,6 +153,6 @@ def test_a_section_the_reader_named_is_shown_whatever_it_asks(fake_searcher):
 
 def test_a_share_named_by_比重_or_占比_is_no_sum():
     # a sixth review (stop 28): 非化石能源消费比重目标是多少 abstained 「没有写明所问金额」 — 费 of 消费 asked for a sum
-    assert asked("江西省2030年非化石能源消费比重目标是多少？") == ("ratio",)
-    assert asked("高技能人才占比是多少") == ("ratio",)
-    assert asked("工作经费有多少") == ("money",) and asked("消费券发多少钱") == ("money",)
+    assert parse_query("江西省2030年非化石能源消费比重目标是多少？").asks == ("ratio",)
+    assert parse_query("高技能人才占比是多少").asks == ("ratio",)
+    assert parse_query("工作经费有多少").asks == ("money",) and parse_query("消费券发多少钱").asks == ("money",)
