@@ -42,6 +42,8 @@ YEAR_LABEL = "年份的数值"
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 # a year a figure is compared with or grows from (较2023年, 由2020年的3.2件): not the year the figure is of
 _FROM_YEAR = re.compile(r"(?:由|从|较|比|同比|相比)\s*(?:19|20)\d{2}\s*年")
+_COMPARED_WITH = re.compile(r"(?:由|从|较|比|同比|相比|与)\s*$")  # what makes the year after it a base year
+_TARGET_YEAR = re.compile(r"(?:到|至)\s*((?:19|20)\d{2})\s*年")
 NO_SUCH_SECTION = "所收录的文件中没有找到“{ref}”这一章节或条款。以下是最接近的条款，仅供参考。"
 NO_OWN_PLAN = "所收录的文件中没有{region}本级的文件（只有{below}的），其中没有找到直接相关的条款。"
 
@@ -493,5 +495,8 @@ def _figures(sentence: str, weights: Mapping[str, float] | None = None) -> list[
         score = 0.0
         if weights:
             score = _weight_held(sentence[start : m.end()], weights)
-        found.append((score, f"{figure}（{m.group('year')}年）" if m.group("year") else figure))
+        year = m.group("year")
+        if year and _COMPARED_WITH.search(sentence[: m.start("year")]):  # 比2020年下降19.5%: not 2020's figure
+            year = next((y for y in reversed(_TARGET_YEAR.findall(sentence[: m.start("year")]))), "")
+        found.append((score, f"{figure}（{year}年）" if year else figure))
     return [figure for _, figure in sorted(found, key=lambda f: -f[0])]  # stable: text order on ties

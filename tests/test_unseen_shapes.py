@@ -993,6 +993,15 @@ def test_a_slogan_or_a_site_banner_above_a_title_is_not_part_of_it():
     assert plan.document.region == "芜湖市"
 
 
+def test_a_figure_is_not_labelled_with_the_year_it_is_compared_with():
+    # a sixth review (stop 28): 比2020年下降19.5% was listed as 19.5%（2020年）
+    from retrieval.answer import _figures
+
+    assert _figures("到2025年，单位地区生产总值二氧化碳排放比2020年下降19.5%。") == ["19.5%（2025年）"]
+    assert _figures("单位国内生产总值二氧化碳排放比2005年下降65%以上。") == ["65%"]
+    assert _figures("到2025年全省专利达到5000件。") == ["5000件（2025年）"]
+
+
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
     from retrieval.cite import cite
 
