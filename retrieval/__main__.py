@@ -78,7 +78,7 @@ def result_json(searcher, qid, question: str, k: int, filters, llm=None) -> dict
 
 def print_human(out: dict) -> None:
     print(f"答：{out['answer']}")
-    if out.get("year_note"):
+    if out.get("year_note") and out["year_note"] != out["answer"]:  # an abstention's own words are not said twice
         print(f"（{out['year_note']}）")
     if out.get("tentative"):
         from .answer import TENTATIVE_NOTICE

@@ -226,7 +226,7 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     paragraph = _paragraph_asked(pq) if pinned else 0
     if paragraph and (quoted := _paragraph_quoted(searcher, top, paragraph)) is not None:  # 第十二条第三款
         return Answer(f"{quoted.text}〔{quoted.citation.short}〕", False, (quoted,), confidence=round(probability, 3))
-    for hit in _year_first(pq, hits[:3]):
+    for hit in _year_first(pq, hits[:3], weights):
         if sentences and (hit.rank > 1 and not confident(searcher.signals(pq, hit))):
             continue
         c = cite(hit.clause, hit.document)
@@ -360,13 +360,18 @@ def _item_title(sentence: str) -> bool:
     return 0 < len(title) <= ITEM_TITLE_CHARS and not re.search(r"[，,；;：:、]", title)
 
 
-def _year_first(pq, hits: list[Hit]) -> list[Hit]:
+def _year_first(pq, hits: list[Hit], weights: Mapping[str, float] | None = None) -> list[Hit]:
     """For a figure question that names a year (到2030年…多少), the hits whose text names it first (an
-    indicator row's 2030年目标：75 before a section's 不低于80%), each group in rank order."""
+    indicator row's 2030年目标：75 before a section's 不低于80%), each group in rank order — those that hold
+    as much of the question's other terms as the best hit (with ``weights``, the terms' IDF): another topic's
+    到2030年 sentence does not pass the clause about the one asked."""
     asked = set(_YEAR.findall(pq.search_text)) if pq.intent == "figure" else set()
-    if not asked:
+    if not asked or not hits:
         return hits
-    return sorted(hits, key=lambda h: not asked & set(_YEAR.findall(years_to_digits(h.clause.text))))
+    terms = {t: (weights or {}).get(t, 1.0) for t in query_terms(pq.content_text) if not _YEAR.search(t) and not t.isdigit()}
+    least = _weight_held(hits[0].clause.text, terms)
+    return sorted(hits, key=lambda h: not (asked & set(_YEAR.findall(years_to_digits(h.clause.text)))
+                                           and _weight_held(h.clause.text, terms) >= least))
 
 
 def _year_note(pq, sentences) -> str:

@@ -1002,6 +1002,19 @@ def test_a_figure_is_not_labelled_with_the_year_it_is_compared_with():
     assert _figures("到2025年全省专利达到5000件。") == ["5000件（2025年）"]
 
 
+def test_a_year_named_in_another_topic_s_sentence_does_not_pass_the_topic_s_clause(tmp_path):
+    # a sixth review (stop 28): 人才码到2030年线上办理率是多少 quoted 「到2030年，人才总量达到40万人」 first
+    from retrieval.answer import _year_first
+
+    text = ("某区人才发展规划\n一、发展目标\n到2030年，人才总量达到40万人。\n二、重点任务\n（一）优化人才服务\n"
+            "推广人才码，到2028年人才码线上办理率达到90%。\n")
+    s = searcher_on(tmp_path, "plan.txt", text)
+    pq = s.parse("人才码到2030年线上办理率是多少？")
+    hits = sorted(s.search(pq, k=5)[:2], key=lambda h: "人才码" not in h.clause.text)  # the topic's clause first
+    assert "人才码" in hits[0].clause.text and "2030" in hits[1].clause.text
+    assert _year_first(pq, hits, s.term_weights()) == hits  # the other topic's 2030 does not move first
+
+
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
     from retrieval.cite import cite
 
