@@ -22,6 +22,7 @@ _DEPARTMENTS = re.compile(r"[（(]([^（）()]{2,400}?(?:负责|負責)(?:落实
 # a note naming only who leads: （市商务局牵头）
 _LEAD_NOTE = re.compile(r"[（(]由?(?P<who>[^（）()，,；;。：:\n]{2,80}?)(?:牵头|牽頭)[）)]")
 _SPLIT_DEPTS = re.compile(r"[，、,；;]")
+_SPLIT_GROUPS = re.compile(r"[，,；;]")  # a note's lists (A、B牵头，C、D配合): 、 joins the bodies of one
 # A phrase that is not a body: a prohibition or negation (不得由行政机关负责…), a passive (本条例由…), or
 # one body acting for another (市政府委托第三方机构负责…).
 _NOT_A_BODY = re.compile(r"(?<!自)由|不得|禁止|严禁|不|无须|委托|授权")
@@ -141,14 +142,16 @@ def parse_departments(text: str) -> Departments:
         # …负责落实: only a list of bodies (（纳入考核，市督查室负责落实） is a sentence with one)
         bodies_only = re.search(r"(?:落实|實施|实施|落實)$", note) is not None
         note = re.sub(r"(等)?(按照?职责分工|按職責分工|分别|共同)?(负责|負責)(落实|實施|实施|落實)?$", "", note)
-        for part in _SPLIT_DEPTS.split(note):
-            name = part.strip().removesuffix("等").strip()
-            if bodies_only and not _BODY_END.search(name.removesuffix("牵头").strip()):
-                continue
-            if name.endswith(("牵头", "牽頭")):
-                _add(lead, name[:-2].strip())
-            else:
-                _add(lead if alone else support, name)
+        for group in _SPLIT_GROUPS.split(note):
+            # （A、B牵头，C按职责分工负责）: the whole list before 牵头 leads, not only its last body
+            leads = group.strip().endswith(("牵头", "牽頭"))
+            for part in _SPLIT_DEPTS.split(group):
+                name = part.strip().removesuffix("等").strip()
+                if bodies_only and not _BODY_END.search(name.removesuffix("牵头").strip()):
+                    continue
+                if name.endswith(("牵头", "牽頭")):
+                    name = name[:-2].strip()
+                _add(lead if leads or alone else support, name)
     for m in _LEAD_NOTE.finditer(text):
         for name in _split_bodies(m.group("who")):
             name = name.strip()

@@ -1015,6 +1015,12 @@ def test_a_year_named_in_another_topic_s_sentence_does_not_pass_the_topic_s_clau
     assert _year_first(pq, hits, s.term_weights()) == hits  # the other topic's 2030 does not move first
 
 
+def test_every_body_of_the_list_before_牵头_leads():
+    # a sixth review (stop 28): （省发展改革委、省能源局牵头，…按职责分工负责） gave 省发展改革委 as taking part
+    deps = parse_departments("严控煤炭消费。（省发展改革委、省能源局牵头，省工业和信息化厅、省生态环境厅按职责分工负责）")
+    assert deps.lead == ("省发展改革委", "省能源局") and deps.support == ("省工业和信息化厅", "省生态环境厅")
+
+
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
     from retrieval.cite import cite
 
