@@ -18,6 +18,7 @@ from .errors import UnreadableSource
 from .furniture import DATE_LINE
 from .numbering import HEADING_START
 from .pdfcells import page_text
+from .targets import spaced_figure_at
 from .textnorm import simplify
 
 # No single stream may unpack past this (pypdf's own default is 75 MB), nor the text of a file.
@@ -142,6 +143,9 @@ def _pdf_pages(where: str, data: bytes):
 
 _PAGE_NUMBER = re.compile(
     r"[-－—–~～_\s]*\d{1,4}[-－—–~～_\s]*"  # 3, - 3 -, — 3 —
+    # — 3 — as OCR reads it: a dash taken for 一 (—3一, -1一, 一7一); dashes on both sides, so a line that
+    # opens with the numeral (一、总体要求, 一3) is never taken for one
+    r"|[-－—–~～_一\s]*[-－—–~～_一]\s*\d{1,4}\s*[-－—–~～_一][-－—–~～_一\s]*"
     r"|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"  # 第3页, 第 3 页 共 10 页
     r"|共\s*\d+\s*页\s*[,，]?\s*第\s*\d+\s*页"
     r"|\d+\s*/\s*\d+"  # 3/10
@@ -281,7 +285,7 @@ def _ends_sentence(line: str) -> bool:
 
 def _continues(prev: str, line: str, column: float) -> bool:
     """Whether ``line`` continues the paragraph that the layout wrapped after ``prev``."""
-    if "\t" in prev or "\t" in line:  # a table row (its cells set apart by tabs) is a line of its own
+    if "\t" in prev or "\t" in line:  # a table row (its cells set apart by tabs, from a text layer or a scan)
         return False
     if _ends_sentence(prev) or _HEADING.match(line.strip()) or _TITLE_END.search(simplify(prev.strip())):
         return False
@@ -296,10 +300,13 @@ def _rejoin(lines: list[str]) -> list[str]:
     out: list[str] = []
     prev = ""
     for line in lines:
-        text = line.strip()
+        text = line.strip(" \u3000") if "\t" in line.strip() else line.strip()  # a row's empty end cells stay
         if out and _continues(prev, line, column):
-            # Chinese wraps between characters; only Latin words were split at a space.
+            # Chinese wraps between characters; only Latin words were split at a space. A figure of
+            # full-width digits wraps anywhere (投资１ / ２５６亿元): OCR reads them as ASCII, still one figure.
             glue = " " if out[-1][-1].isascii() and text[0].isascii() else ""
+            if glue and spaced_figure_at(out[-1] + glue + text, len(out[-1])):
+                glue = ""
             out[-1] += glue + text
         else:
             out.append(text)
