@@ -111,6 +111,8 @@ def _row(m: re.Match, written_name: str, year: str, span: tuple[int, int]) -> In
     name = NOTE_MARK.sub("", written_name[lead.end() if lead else 0 :]).strip()
     if len(name) < 2 or re.search(r"[年月日]$", name):
         return None
+    if re.search(r"分别$|分别为$", name):  # 再生铜、再生铝产量分别达到120万吨、50万吨: several targets, not one
+        return None
     if change:
         name += change
     value = m.group("num")

@@ -1021,6 +1021,17 @@ def test_every_body_of_the_list_before_牵头_leads():
     assert deps.lead == ("省发展改革委", "省能源局") and deps.support == ("省工业和信息化厅", "省生态环境厅")
 
 
+def test_targets_stated_together_and_a_leading_group_s_signature():
+    # a sixth review (stop 28): 再生铜、再生铝产量分别达到120万吨、50万吨 was one target, 再生铝产量分别 120; a plan
+    # signed by a 领导小组 had its signature read as text, and no issuer or date
+    from indexer.targets import prose_targets
+
+    assert [r.name for r in prose_targets("到2025年，再生铜、再生铝产量分别达到120万吨、50万吨，专利达到5000件。")] == ["专利"]
+    plan = read_text("某区人才发展规划\n一、保障措施\n营造浓厚氛围。\n\n中共某区委人才工作领导小组\n\n2025年12月15日\n")
+    assert plan.document.issuer == "中共某区委人才工作领导小组" and plan.document.signed == "2025-12-15"
+    assert "领导小组" not in plan.clauses[-1].text
+
+
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
     from retrieval.cite import cite
 
