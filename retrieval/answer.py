@@ -191,6 +191,7 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     tentative = calibrated and not pinned and probability < TENTATIVE_BELOW
     if top is None or not (pinned or answers):
         return Answer(_not_found(searcher, pq), True, confidence=round(probability, 3))
+    hits = _in_force_first(pq, hits)  # 什么时候施行: the clause saying 自…起施行, where one of the ten best does
     read = [_as_read(searcher, pq, h.clause) for h in hits[:3]]
     gap = "" if pinned else unstated(pq.asks, read, query_terms(pq.content_text))
     if gap:  # asked for a sum, a date …: clauses on the topic that do not state one do not answer
@@ -458,6 +459,22 @@ def _weight_held(text: str, weights: Mapping[str, float]) -> float:
     """How much of the question (its terms and their weights) ``text`` holds."""
     form = search_form(text).text
     return sum(w for term, w in weights.items() if term in form)
+
+
+# A question about when something takes effect, and the sentence that says so (本条例自2024年3月1日起施行)
+_IN_FORCE_ASKED = re.compile(r"施行|生效|实施日期|实施时间|开始实施")
+_IN_FORCE = re.compile(r"自[^。；;，,]{4,24}?起(?:施行|实施|生效)")
+IN_FORCE_DEPTH = 10  # how far down the ranking the in-force clause is looked for
+
+
+def _in_force_first(pq, hits: list[Hit]) -> list[Hit]:
+    """For a question asking when something takes effect, the hits with the first of the best ten that says
+    自…起施行 first (a regulation's last article ranks below the articles that share the question's other
+    words); otherwise as ranked."""
+    if "date" not in pq.asks or not _IN_FORCE_ASKED.search(pq.search_text):
+        return hits
+    stating = next((h for h in hits[:IN_FORCE_DEPTH] if _IN_FORCE.search(h.clause.text)), None)
+    return hits if stating is None else [stating, *(h for h in hits if h is not stating)]
 
 
 def _as_read(searcher, pq, clause) -> str:

@@ -1032,6 +1032,25 @@ def test_targets_stated_together_and_a_leading_group_s_signature():
     assert "领导小组" not in plan.clauses[-1].text
 
 
+def test_when_a_regulation_takes_effect_is_answered_from_its_in_force_article(tmp_path):
+    # a sixth review (stop 28): 包头市安全生产条例什么时候开始施行 abstained, its 第二十五条 ranked below three articles
+    from retrieval.answer import _in_force_first, answer
+
+    articles = "".join(f"第{n}条 安全生产条例规定的安全生产工作第{n}项要求，生产经营单位应当执行。\n" for n in "一二三四五")
+    text = f"某市安全生产条例\n第一章 总则\n{articles}第二章 附则\n第六条 本条例自2024年3月1日起施行。\n"
+    s = searcher_on(tmp_path, "regulation.txt", text)
+    for question in ("某市安全生产条例什么时候开始施行？", "某市安全生产条例施行日期"):
+        pq, hits, _ = answered(s, question)
+        # the in-force article ranked fourth, as in the review's index
+        hits = sorted(hits, key=lambda h: "起施行" in h.clause.text)
+        hits = [*hits[:3], hits[-1], *hits[3:-1]]
+        assert "起施行" in hits[3].clause.text and "2024年3月1日" in _in_force_first(pq, hits)[0].clause.text
+        ans = answer(s, pq, hits)
+        assert not ans.abstain and ans.text.startswith("第六条 本条例自2024年3月1日起施行。"), ans.text
+    pq, hits, _ = answered(s, "安全生产工作有哪些要求")
+    assert _in_force_first(pq, hits) == hits  # not asked when: as ranked
+
+
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
     from retrieval.cite import cite
 
