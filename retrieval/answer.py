@@ -29,7 +29,7 @@ from .cite import cite
 from .glossary import untranslated_words
 from .highlight import highlight, query_terms
 from .lists import list_items, list_lead
-from .query import loose_fit, years_to_digits
+from .query import scheme_fits, years_to_digits
 from .records import Answer, AnswerSentence, Hit
 from .rows import labelled_row
 
@@ -145,7 +145,7 @@ def _section_outline(searcher, pq, top: Hit) -> Answer | None:
     scheme, value = ref.numbers[-1]
     depth = next(
         (d for d in range(len(path), 0, -1) if (n := match_number(path[d - 1])) and n.value == value
-         and (scheme == n.scheme or (scheme.startswith("*") and loose_fit(scheme, n.scheme)))),
+         and scheme_fits(scheme, n.scheme)),
         None,
     )
     if depth is None or top.clause.text.rstrip().endswith(("：", ":")):

@@ -26,15 +26,9 @@ from indexer.records import Clause, Document
 from indexer.regions import prefecture_of
 from indexer.textnorm import to_simplified
 
-from .query import loose_fit
+from .query import canonical_scheme, scheme_fits
 
-# The numbering schemes that count as the same when a reference is matched (1. and 1、 are one scheme).
-EQUIVALENT_SCHEMES = {"n.": "n.", "n、": "n.", "（n）": "（n）", "cn、": "cn、", "（cn）": "（cn）"}
 _AFTER_ANY_LABEL = "\U0010ffff"  # sorts after every heading label: the end of a prefix's range
-
-
-def canonical_scheme(scheme: str) -> str:
-    return EQUIVALENT_SCHEMES.get(scheme, scheme)
 
 
 def _fields(clauses):
@@ -292,7 +286,7 @@ class Columns:
             for kid in self.by_values.get((root, values), ()):
                 window = self.window_keys[kid][1]
                 if all(
-                    loose_fit(s, w) if s.startswith("*") else canonical_scheme(s) == w for (s, _), (w, _) in zip(ref_numbers, window, strict=True)
+                    scheme_fits(s, w) for (s, _), (w, _) in zip(ref_numbers, window, strict=True)
                 ):
                     parts.append(self._window_rows[self._window_ptr[kid] : self._window_ptr[kid + 1]])
             if parts:

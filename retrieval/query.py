@@ -452,6 +452,20 @@ def _loose(scheme: str) -> str:
     return "*cn" if scheme in _CN_FAMILY else "*n" if scheme in _DIGIT_FAMILY else "*"
 
 
+# The numbering schemes that count as the same when a reference is matched (1. and 1、 are one scheme).
+EQUIVALENT_SCHEMES = {"n.": "n.", "n、": "n.", "（n）": "（n）", "cn、": "cn、", "（cn）": "（cn）"}
+
+
+def canonical_scheme(scheme: str) -> str:
+    return EQUIVALENT_SCHEMES.get(scheme, scheme)
+
+
+def scheme_fits(wanted: str, have: str) -> bool:
+    """Whether a reference's number of scheme ``wanted`` may name a heading numbered ``have``: the same
+    scheme (1. and 1、 alike), or a looked-up one's family (:func:`loose_fit`)."""
+    return loose_fit(wanted, have) if wanted.startswith("*") else canonical_scheme(wanted) == canonical_scheme(have)
+
+
 def loose_fit(wanted: str, have: str) -> bool:
     """Whether a looked-up scheme (``*``, ``*cn``, ``*n``: see :func:`section_ref_tries`) admits a
     heading's scheme."""

@@ -31,10 +31,10 @@ from .query import (
     KnownRegion,
     ParsedQuery,
     SectionRef,
-    loose_fit,
     parse_query,
     ref_head,
     ref_indicator,
+    scheme_fits,
     section_ref_tries,
     type_matches,
 )
@@ -631,10 +631,7 @@ def _same(wanted: tuple[str, int], have: tuple[str, int]) -> bool:
     scheme, value = wanted
     if value != have[1]:
         return False
-    if scheme.startswith("*"):
-        return loose_fit(scheme, have[0])
-    equivalent = {"n.": "n.", "n、": "n.", "（n）": "（n）", "cn、": "cn、", "（cn）": "（cn）"}
-    return equivalent.get(scheme, scheme) == equivalent.get(have[0], have[0])
+    return scheme_fits(scheme, have[0])
 
 
 def _top(scores: np.ndarray, mask: np.ndarray, n: int, positive_only: bool) -> list[int]:
