@@ -254,6 +254,9 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
                 # the first of equals
                 stating.sort(key=lambda sp: -_weight_held(hit.clause.text[sp[0]:sp[1]], asked))
                 chosen = stating[:1] or chosen
+            elif pq.asks:  # a time limit, a date … asked: the sentence that states one, among those that answer
+                wider = highlight(hit.clause.text, said, weights=weights, max_sentences=3).sentences
+                chosen = [sp for sp in wider if not unstated(pq.asks, [hit.clause.text[sp[0] : sp[1]]])][:1] or chosen
             for start, end in chosen:
                 end = _whole_sentence(hit.clause.text, start, end)
                 titled, end = end, _past_title(hit.clause, start, end)

@@ -1051,6 +1051,15 @@ def test_when_a_regulation_takes_effect_is_answered_from_its_in_force_article(tm
     assert _in_force_first(pq, hits) == hits  # not asked when: as ranked
 
 
+def test_a_question_for_a_time_limit_quotes_the_sentence_that_states_one(tmp_path):
+    # a sixth review (stop 28): 单位负责人要在多长时间内报告 quoted 「事故现场有关人员应当立即报告本单位负责人」
+    text = ("某市安全生产条例\n第一章 事故报告\n第一条 生产安全事故发生后，事故现场有关人员应当立即报告本单位负责人。"
+            "单位负责人接到报告后，应当在一小时内向应急管理部门报告。\n第二条 本条例自2024年3月1日起施行。\n")
+    s = searcher_on(tmp_path, "regulation.txt", text)
+    pq, _, ans = answered(s, "发生事故后，本单位负责人要在多长时间内报告？", k=5)
+    assert pq.asks == ("duration",) and "一小时内" in ans.sentences[0].text, ans.text
+
+
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
     from retrieval.cite import cite
 
