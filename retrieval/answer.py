@@ -19,6 +19,7 @@ from indexer.clauses import LABELLED_LINE, parse_departments
 from indexer.division import task_key
 from indexer.numbering import canonical, cn_to_int, int_to_cn, match_number
 from indexer.read import value_when
+from indexer.records import Clause
 from indexer.sentences import sentence_spans
 from indexer.targets import UNIT_PATTERN
 from indexer.textnorm import search_form, to_simplified
@@ -192,8 +193,9 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     if top is None or not (pinned or answers):
         return Answer(_not_found(searcher, pq), True, confidence=round(probability, 3))
     hits = _in_force_first(pq, hits)  # 什么时候施行: the clause saying 自…起施行, where one of the ten best does
+    hits, no_fine = (hits, False) if pinned else _fine_for(searcher, pq, hits)  # 罚款多少: the article enforcing it
     read = [_as_read(searcher, pq, h.clause) for h in hits[:3]]
-    gap = "" if pinned else unstated(pq.asks, read, query_terms(pq.content_text))
+    gap = "" if pinned else ("金额" if no_fine else unstated(pq.asks, read, query_terms(pq.content_text)))
     if gap:  # asked for a sum, a date …: clauses on the topic that do not state one do not answer
         return Answer(NOT_STATED.format(what=gap), True, confidence=round(probability, 3), unstated=gap)
     outline = _section_outline(searcher, pq, top) if pinned else None
@@ -478,6 +480,50 @@ def _in_force_first(pq, hits: list[Hit]) -> list[Hit]:
         return hits
     stating = next((h for h in hits[:IN_FORCE_DEPTH] if _IN_FORCE.search(h.clause.text)), None)
     return hits if stating is None else [stating, *(h for h in hits if h is not stating)]
+
+
+# A regulation's penalty articles name the articles they enforce: 违反本条例第十条、第十二条规定…处…罚款
+_ENFORCED = re.compile(r"违反本(?:条例|办法|规定|细则)((?:第[一二三四五六七八九十百零〇\d]+条(?:第[一二三四五六七八九十]+款)?[、，,和及或者至到]*)+)")
+_ARTICLE_NO = re.compile(r"第([一二三四五六七八九十百零〇\d]+)条")
+_ARTICLE_LABEL = re.compile(r"^第[一二三四五六七八九十百零〇\d]+条$")
+
+
+def _enforced(text: str) -> set[int] | None:
+    """The article numbers a penalty text enforces (第十条至第十二条 is three), None when it names none."""
+    found: set[int] = set()
+    for m in _ENFORCED.finditer(text):
+        numbers = [cn_to_int(n) or 0 for n in _ARTICLE_NO.findall(m.group(1))]
+        found.update(numbers)
+        if "至" in m.group(1) or "到" in m.group(1):
+            found.update(range(min(numbers), max(numbers) + 1))
+    return found or None
+
+
+def _fine_for(searcher, pq, hits: list[Hit]) -> tuple[list[Hit], bool]:
+    """For a question asking how much a fine is: (the hits with the penalty article that enforces the best
+    article on the topic first, whether the regulation states no fine for it). The fine of another article's
+    breach is not this one's: when every penalty article of the document names the articles it enforces and
+    none names the one asked about, no fine is stated. Otherwise the hits as ranked."""
+    if "money" not in pq.asks or "罚" not in pq.search_text:
+        return hits, False
+    topic = hits[0] if hits else None  # the best clause is the article asked about, not already a penalty
+    if topic is None or "罚款" in topic.clause.text or not topic.clause.section_path \
+            or not _ARTICLE_LABEL.match(topic.clause.section_path[-1]):
+        return hits, False
+    asked = cn_to_int(_ARTICLE_NO.match(topic.clause.section_path[-1]).group(1))
+    # each penalty article with what it enforces (its paragraphs, clauses of their own, share its numbers)
+    articles: dict[tuple[str, ...], tuple[Clause, set[int]]] = {}
+    for c in searcher.index.clauses_of(topic.clause.doc_id):
+        if "罚款" in c.text:
+            first, numbers = articles.get(c.section_path, (c, set()))
+            articles[c.section_path] = (first, numbers | (_enforced(c.text) or set()))
+    named = list(articles.values())
+    enforcing = next((c for c, numbers in named if asked in numbers), None)
+    if enforcing is not None:
+        hit = next((h for h in hits if h.clause_id == enforcing.clause_id), None)
+        hit = hit or Hit(enforcing, topic.document, rank=topic.rank, score=0.0)
+        return [hit, *(h for h in hits if h is not hit)], False
+    return hits, bool(named) and all(numbers for _, numbers in named)
 
 
 def _as_read(searcher, pq, clause) -> str:

@@ -1060,6 +1060,26 @@ def test_a_question_for_a_time_limit_quotes_the_sentence_that_states_one(tmp_pat
     assert pq.asks == ("duration",) and "一小时内" in ans.sentences[0].text, ans.text
 
 
+def test_a_fine_is_the_one_of_the_article_that_enforces_what_was_asked(tmp_path):
+    # a sixth review (stop 28): 不发劳动防护用品罚款多少 was answered with 第五条's fine, which enforces 第二条
+    from retrieval.answer import _enforced, _fine_for
+
+    assert _enforced("违反本条例第十条、第十二条规定的，处罚款") == {10, 12}
+    assert _enforced("违反本条例第三条至第五条规定的") == {3, 4, 5} and _enforced("违反本条例规定的") is None
+    text = ("某市安全生产条例\n第一章 总则\n第一条 生产经营单位应当为从业人员提供符合标准的劳动防护用品。\n"
+            "第二条 生产经营单位应当建立事故隐患排查治理制度。\n第三条 生产经营单位应当配备安全生产管理人员。\n"
+            "第二章 法律责任\n第四条 违反本条例第三条规定，未配备安全生产管理人员的，处五万元以下的罚款。\n"
+            "第五条 违反本条例第二条规定，未建立事故隐患排查治理制度的，处十万元以下的罚款。\n")
+    s = searcher_on(tmp_path, "regulation.txt", text)
+    pq, hits, _ = answered(s, "企业不给员工发劳动防护用品罚款多少？")
+    hits = sorted(hits, key=lambda h: "劳动防护用品" not in h.clause.text)  # the article asked about first
+    assert _fine_for(s, pq, hits)[1]  # no penalty article enforces 第一条: no fine is stated
+    pq, hits, _ = answered(s, "企业没有配备安全生产管理人员罚多少钱？")
+    hits = sorted(hits, key=lambda h: not h.clause.text.startswith("第三条"))
+    ordered, none = _fine_for(s, pq, hits)
+    assert not none and ordered[0].clause.text.startswith("第四条")
+
+
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
     from retrieval.cite import cite
 
