@@ -53,7 +53,7 @@ _SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』]?|\n+")
 # In a sentence, the bodies that share work after the one that leads it: 市生态环境局牵头，市交通运输局、
 # 市公安局配合; 由县市场监管局牵头，县财政局、县金融办等部门参加的…
 _PROSE_SUPPORT = re.compile(
-    rf"(?P<lead>{_BODY})?牵头[，,、；;]\s*(?P<who>[^。；;：:\n（）()]{{2,160}}?)(?:等(?:有关|相关)?(?:部门|单位))?(?:共同)?"
+    rf"(?P<lead>{_BODY})?牵头(?:负责)?[，,、；;]\s*(?P<who>[^。；;：:\n（）()]{{2,160}}?)(?:等(?:有关|相关)?(?:部门|单位))?(?:共同)?"
     r"(?:配合|参加|参与|协助|协同)"
 )
 _BODY_END = re.compile(rf"(?:{'|'.join(ORGAN_ENDINGS)}|办|支行|分行|院|会|所|队|站|社)$")
@@ -96,6 +96,18 @@ def _labelled_bodies(text: str, lead: list[str], support: list[str]) -> str:
         if not names:
             continue
         label = m.group("label")
+        if any(n.endswith(("牵头", "牽頭")) for n in names):  # 责任单位：A、B牵头，C参与: the marks decide
+            first, rest, leading = [], [], True
+            for n in names:
+                bare = re.sub(r"(?:牵头|牽頭|参与|配合|协办)$", "", n).strip()
+                (first if leading else rest).append(bare)
+                if n.endswith(("牵头", "牽頭")):
+                    leading = False
+            for name in first:
+                _add(lead, name)
+            for name in rest:
+                _add(support, name)
+            continue
         marked = [_MARKED_LEAD.sub("", n) for n in names if _MARKED_LEAD.search(n)]
         if marked:  # 市科技局（牵头）、市财政局: the one marked leads
             first, rest = marked, [n for n in names if not _MARKED_LEAD.search(n)]
@@ -143,8 +155,9 @@ def parse_departments(text: str) -> Departments:
         bodies_only = re.search(r"(?:落实|實施|实施|落實)$", note) is not None
         note = re.sub(r"(等)?(按照?职责分工|按職責分工|分别|共同)?(负责|負責)(落实|實施|实施|落實)?$", "", note)
         for group in _SPLIT_GROUPS.split(note):
-            # （A、B牵头，C按职责分工负责）: the whole list before 牵头 leads, not only its last body
-            leads = group.strip().endswith(("牵头", "牽頭"))
+            # （A、B牵头，C按职责分工负责）: the whole list before 牵头 (负责) leads, not only its last body
+            group = re.sub(r"(牵头|牽頭)(?:负责|負責)$", r"\1", group.strip())
+            leads = group.endswith(("牵头", "牽頭"))
             for part in _SPLIT_DEPTS.split(group):
                 name = part.strip().removesuffix("等").strip()
                 if bodies_only and not _BODY_END.search(name.removesuffix("牵头").strip()):

@@ -26,7 +26,7 @@ FORMAT_VERSION = 3
 TOMBSTONE_FORMAT = 4
 READABLE_FORMATS = (2, 3, 4)  # format 2 opens as before (its precomputed BM25 matrix); a build rewrites it as 3
 # Bump when reading a plan gives different clauses for the same bytes: the index then rebuilds itself.
-PARSER_VERSION = "64"
+PARSER_VERSION = "65"
 NORMALIZATION = "nfkc+opencc-t2s+lower"
 
 

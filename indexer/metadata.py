@@ -94,7 +94,7 @@ def infer_document(
         region=region.name if region else "",
         region_level=region.level if region else "",
         province=region.province if region else "",
-        issuer=issuer,
+        issuer=re.sub(r"\s+", " ", issuer).strip(),  # bodies signing side by side, a space apart
         # full-width digits as digits: 洛政〔２０２６〕１２号 → 洛政〔2026〕12号
         doc_number=re.sub(r"\s+", "", number.group(0) if number else _order_number(order)).translate(_DIGITS),
         signed=_iso(signed_dates[-1]) if signed_dates else "",

@@ -239,12 +239,14 @@ def _furniture_key(line: str) -> str:
 def _repeated_edge_lines(pages: list[list[str]]) -> frozenset[str]:
     counts: dict[str, int] = {}
     for page in pages:
-        edge = page[:_EDGE_LINES] + page[-_EDGE_LINES:]
+        edge = [*range(min(_EDGE_LINES, len(page))), *range(max(0, len(page) - _EDGE_LINES), len(page))]
         for key in {
-            _furniture_key(line)
-            for line in edge
-            # a table's header row printed again on each page is no running header (_repeats_header_row)
-            if len(line.strip()) <= _MAX_FURNITURE_LEN and not DATE_LINE.match(line.strip()) and line.count("\t") < 2
+            _furniture_key(page[i])
+            for i in dict.fromkeys(edge)
+            # a table's header row printed again on each page, rows under it, is no running header
+            # (_repeats_header_row); a header of cells alone (公报 | 2021年第12期 | 第3页) is
+            if len(page[i].strip()) <= _MAX_FURNITURE_LEN and not DATE_LINE.match(page[i].strip())
+            and not (page[i].count("\t") >= 2 and i + 1 < len(page) and "\t" in page[i + 1])
         }:
             counts[key] = counts.get(key, 0) + 1
     return frozenset(key for key, n in counts.items() if n >= 2 and 2 * n > len(pages))

@@ -22,6 +22,7 @@ with spaced-out characters is no table); any other line is left exactly as pypdf
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -31,6 +32,10 @@ NEXT_CELL_GAP = 0.5  # ems right of the previous piece for a piece drawn higher 
 WRAP_DROP = 2.5  # ems: a cell's next line sits at most this far below its previous one
 ROW_HEIGHT = 2.5  # ems: how far above a row's first line its next cell may start (a centred cell)
 MIN_CELLS = 3
+MAX_CELL = 80  # characters: a longer "cell", or one holding a sentence's end before more text, is prose set in
+# columns (three blocks side by side), not a table's cell
+_DATE = re.compile(r"^\s*[（(]?\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[)）]?\s*$")
+_TRAILING_DATE = re.compile(r"(?<=[^\d\s])\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$")
 _SHOW = (b"Tj", b"TJ", b"'", b'"')  # the operators that draw text
 _MOVES = (b"BT", b"Td", b"TD", b"Tm", b"T*")  # the operators that place the next text
 _MOVES_AND_SHOWS = (b"'", b'"')  # a move to the next line, then text
@@ -191,8 +196,9 @@ def _joint(lines: list[_Line], prev: _Piece, piece: _Piece) -> str | None:
         above = lines[-2] if len(lines) > 1 else None
         below_above = above is None or piece.y < above.bottom - SAME_LINE * em
         return "\t" if below_above and piece.y - line.top <= ROW_HEIGHT * em else None
-    # drawn lower: the current cell's next line, in a row that has cells already
-    if line.cells < 2 or -rise > WRAP_DROP * em:
+    # drawn lower: the current cell's next line, in a row that has cells already (not a date set under a
+    # row of signing bodies: it is a line of its own)
+    if line.cells < 2 or -rise > WRAP_DROP * em or _DATE.match(piece.text):
         return None
     first = line.pieces[0]
     if piece.x >= line.cell_x - 1.5 * em and piece.x > first.x + 0.5 * em:
@@ -245,6 +251,8 @@ def _is_row(line: _Line) -> bool:
             cell = ""
         cell += piece.text.strip()
     cells.append(cell)
+    if any(len(c) > MAX_CELL or "。" in c.rstrip("。") for c in cells):
+        return False  # prose in columns, its blocks read as cells
     return any(len(c) > 1 for c in cells)
 
 
@@ -252,6 +260,7 @@ def _join(lines: list[_Line]) -> str:
     out: list[str] = []
     for line in lines:
         row = _is_row(line)
+        start = len(out)
         for i, piece in enumerate(line.pieces):
             if row and i and piece.joint is not None:
                 out.append(piece.joint + piece.text.strip() if piece.joint == "\t" else piece.joint + piece.text)
@@ -259,4 +268,9 @@ def _join(lines: list[_Line]) -> str:
                 out.append(("\n" if "\n" not in piece.sep else piece.sep) + piece.text)
             else:
                 out.append(piece.sep + piece.text)
+        if row:  # a date set under a row of signing bodies is a line of its own, not the last body's wrap
+            text = "".join(out[start:])
+            m = _TRAILING_DATE.search(unicodedata.normalize("NFKC", text))
+            if m and "\t" not in text[m.start() :] and len(unicodedata.normalize("NFKC", text)) == len(text):
+                out[start:] = [text[: m.start()], "\n", text[m.start() :]]
     return "".join(out)

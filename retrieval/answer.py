@@ -43,7 +43,8 @@ YEAR_LABEL = "年份的数值"
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 # a year a figure is compared with or grows from (较2023年, 由2020年的3.2件): not the year the figure is of
 _FROM_YEAR = re.compile(r"(?:由|从|较|比|同比|相比)\s*(?:19|20)\d{2}\s*年")
-_COMPARED_WITH = re.compile(r"(?:由|从|较|比|同比|相比|与)\s*$")  # what makes the year after it a base year
+_COMPARED_WITH = re.compile(r"(?:较|比|同比|相比|与)\s*$")  # what makes the year after it a base year (从2020年的
+# 3.2件 is that year's own figure)
 _TARGET_YEAR = re.compile(r"(?:到|至)\s*((?:19|20)\d{2})\s*年")
 NO_SUCH_SECTION = "所收录的文件中没有找到“{ref}”这一章节或条款。以下是最接近的条款，仅供参考。"
 NO_OWN_PLAN = "所收录的文件中没有{region}本级的文件（只有{below}的），其中没有找到直接相关的条款。"
@@ -286,7 +287,7 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     year_note = _year_note(pq, sentences) if pq.intent == "figure" and not pinned else ""
     if year_note:  # 到2030年…多少 answered from 2025's figures only: the plans do not state what was asked
         return Answer(year_note, True, confidence=round(probability, 3), unstated=YEAR_LABEL, year_note=year_note)
-    if pq.intent == "figure" and not pinned and (not listed or unstated(pq.asks, [s.text for s in sentences])):
+    if pq.intent == "figure" and not pinned and (not listed or unstated(pq.asks, [*(s.text for s in sentences), *listed])):
         tentative = True  # a figure asked, and none quoted (or none of the kind asked: 件 where 亿元 was asked)
     return Answer(text, False, tuple(sentences), tuple(dict.fromkeys(listed)), confidence=round(probability, 3),
                   tentative=tentative)
@@ -478,7 +479,8 @@ def _in_force_first(pq, hits: list[Hit]) -> list[Hit]:
     words); otherwise as ranked."""
     if "date" not in pq.asks or not _IN_FORCE_ASKED.search(pq.search_text):
         return hits
-    stating = next((h for h in hits[:IN_FORCE_DEPTH] if _IN_FORCE.search(h.clause.text)), None)
+    doc = hits[0].clause.doc_id if hits else ""  # the document asked about, not another's 自…起施行
+    stating = next((h for h in hits[:IN_FORCE_DEPTH] if h.clause.doc_id == doc and _IN_FORCE.search(h.clause.text)), None)
     return hits if stating is None else [stating, *(h for h in hits if h is not stating)]
 
 

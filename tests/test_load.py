@@ -756,3 +756,29 @@ def test_ocr_widens_a_line_to_the_bracket_number_the_detector_missed():
         draw.text((80, 60 + i * 70), line, font=font, fill=0)
     # the detector alone reads 加强专利质押融资 and 完善知识产权评估 here
     assert ocr.read_image(image) == ["（一）加强专利质押融资", "（二）完善知识产权评估", "二、重点任务"]
+
+
+def test_pdf_running_header_of_cells_prose_in_columns_and_a_date_under_signing_bodies(tmp_path):
+    # a fresh-eyes review of the PDF table reading (stop 28), each reproduced: a gazette's header of three
+    # parts (公报 | 第12期 | 第N页) stayed in every page's text as a tab row; three blocks of prose side by side
+    # became one row; a date under three signing bodies was glued into the last one
+    from indexer.pdf import pdf_text
+
+    body = ["为深入贯彻落实党中央国务院关于知识产权工作的决策部署，加快建设", "知识产权强省，推动经济高质量发展。各地各部门要切实加强组织领导。"]
+    pages = []
+    for n in range(1, 5):
+        page = [(72, 40, "山西省人民政府公报"), (260, 40, "2021年第12期"), (480, 40, f"第{n}页")]
+        page += [(72, 130, f"{'一二三四'[n - 1]}、第{n}部分要求")] + [(72, 160 + 20 * i, line) for i, line in enumerate(body)]
+        pages.append(page)
+    text, _ = pdf_text("gazette.pdf", make_pdf(pages, glyph_by_glyph=True))
+    assert "公报" not in text and "一、第1部分要求" in text
+
+    columns = [(72, 100, "一、加强保护。严格知识产权"), (260, 100, "二、促进运用。推动专利转化"), (448, 100, "三、优化服务。建设公共服务"),
+               (72, 120, "保护，完善快速协同保护。"), (260, 120, "运用，培育高价值专利。"), (448, 120, "平台，便利企业办事。")]
+    text, _ = pdf_text("columns.pdf", make_pdf([columns], glyph_by_glyph=True))
+    assert not [line for line in text.split("\n") if "\t" in line and "、" in line.split("\t")[0][:2]], text
+
+    signed = [(60, 100, "山西省发展和改革委员会"), (250, 100, "山西省财政厅"), (400, 100, "山西省知识产权局"),
+              (420, 122, "2021年12月30日")]
+    text, _ = pdf_text("signed.pdf", make_pdf([["加强组织领导，确保各项措施落到实处。"] + signed], glyph_by_glyph=True))
+    assert "2021年12月30日" in text.split("\n"), text

@@ -977,7 +977,7 @@ def test_the_code_review_s_reproductions(tmp_path):
     assert _row_figures(s, row, pq) == ["120万平方米（“十五五”（2026—2030年））", "90.87万平方米（“十四五”（2021—2025年））"]
     # a money indicator states its sum through its unit: the asked-kind check reads the row's values
     _, _, ans = answered(s, "城市绿化投资目标是多少亿元")
-    assert not ans.abstain and any("亿元" in f for f in ans.figures), ans
+    assert not ans.abstain and any("亿元" in f for f in ans.figures) and not ans.tentative, ans
     # a row whose last cell is empty (备注) is still read with its header
     project = next(h.clause for h in answered(s, "望江楼公园提升总投资")[1] if "望江楼" in h.clause.text)
     assert labelled_row(s, project) == "序号：1；项目名称：望江楼公园提升；总投资：0.8亿元；责任单位：区园林局"
@@ -1019,6 +1019,12 @@ def test_every_body_of_the_list_before_牵头_leads():
     # a sixth review (stop 28): （省发展改革委、省能源局牵头，…按职责分工负责） gave 省发展改革委 as taking part
     deps = parse_departments("严控煤炭消费。（省发展改革委、省能源局牵头，省工业和信息化厅、省生态环境厅按职责分工负责）")
     assert deps.lead == ("省发展改革委", "省能源局") and deps.support == ("省工业和信息化厅", "省生态环境厅")
+    # …牵头负责 too, and 牵头 / 参与 marks inside a 责任单位 list (the second code review)
+    assert parse_departments("（省发展改革委、省能源局牵头负责，省财政厅按职责分工负责）").lead == ("省发展改革委", "省能源局")
+    deps = parse_departments("（省发展改革委牵头负责，省财政厅配合）")
+    assert deps.lead == ("省发展改革委",) and deps.support == ("省财政厅",)
+    deps = parse_departments("（责任单位：省发展改革委、省能源局牵头，省财政厅参与）")
+    assert deps.lead == ("省发展改革委", "省能源局") and deps.support == ("省财政厅",)
 
 
 def test_targets_stated_together_and_a_leading_group_s_signature():
@@ -1078,6 +1084,23 @@ def test_a_fine_is_the_one_of_the_article_that_enforces_what_was_asked(tmp_path)
     hits = sorted(hits, key=lambda h: not h.clause.text.startswith("第三条"))
     ordered, none = _fine_for(s, pq, hits)
     assert not none and ordered[0].clause.text.startswith("第四条")
+
+
+def test_the_second_code_review_s_answer_reproductions():
+    # a fresh-eyes review of this stop's later commits: 从2020年的3.2件 is 2020's own figure, not a base year;
+    # another document's 自…起施行 does not answer when the asked document takes effect
+    from types import SimpleNamespace as NS
+
+    from retrieval.answer import _figures, _in_force_first
+
+    assert _figures("到2025年，每万人口发明专利拥有量从2020年的3.2件提高到5件。") == ["3.2件（2020年）", "5件"]
+    assert _figures("单位GDP能耗比2020年下降13.5%。") == ["13.5%"]
+    pq = NS(asks=("date",), search_text="示范市知识产权规划什么时候开始实施")
+    plan = NS(clause=NS(doc_id="plan", text="示范市知识产权规划的实施。"))
+    other = NS(clause=NS(doc_id="regulation", text="本条例自2024年3月1日起施行。"))
+    assert _in_force_first(pq, [plan, other]) == [plan, other]
+    own = NS(clause=NS(doc_id="plan", text="本规划自印发之日起实施。"))
+    assert _in_force_first(pq, [plan, other, own]) == [own, plan, other]
 
 
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):
