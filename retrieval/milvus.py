@@ -37,7 +37,7 @@ from indexer.milvus_export import (
 from indexer.records import Clause, Document, Heading, Indicator
 from indexer.regions import prefecture_of
 from indexer.store import DocumentEntry, Manifest
-from indexer.textnorm import search_form
+from indexer.textnorm import search_form, to_simplified
 
 from .highlight import names_topic, query_terms
 from .query import (
@@ -68,6 +68,7 @@ SEARCH_PARAMS = {
 
 
 ENTRIES_KEPT = 64  # documents' texts a Milvus index keeps after reading them one by one
+MAX_LIKES = 64  # spellings of one department a filter expression names at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,7 +477,7 @@ class MilvusSearcher:
         if filters.kinds:
             parts.append(f"kind in {_lits(filters.kinds)}")
         if filters.department:  # in any of its forms (省人社厅, 省人力资源社会保障厅)
-            parts.append(_department_like(filters.department))
+            parts.append(self._department_like(filters.department))
         for i, label in enumerate(filters.section_prefix):
             parts.append(f"section_path[{i}] == {_lit(label)}")
         return " and ".join(parts)
@@ -581,9 +582,18 @@ class MilvusSearcher:
                 self._naming = self._blob("department_docs")
             naming = self._naming
         if naming is None:
-            return {r["doc_id"] for r in self._scan(self.names[0], _department_like(department), ["doc_id"])}
-        forms = department_forms(department)
-        return {doc for name, docs in naming.items() if any(f in name for f in forms) for doc in docs}
+            return {r["doc_id"] for r in self._scan(self.names[0], self._department_like(department), ["doc_id"])}
+        forms = department_forms(to_simplified(department))
+        return {doc for name, docs in naming.items() if any(f in to_simplified(name) for f in forms) for doc in docs}
+
+    def _department_like(self, department: str) -> str:
+        """A filter on the departments field for a name written in any of its forms (indexer.bodies), and in
+        traditional script where the index writes it so (省市場監管局), as the files backend matches it."""
+        forms = department_forms(to_simplified(department))
+        written = [n for n in self.department_names() if to_simplified(n) != n and any(f in to_simplified(n) for f in forms)]
+        spellings = list(dict.fromkeys([department, *forms, *written]))[:MAX_LIKES]
+        likes = [f"departments like {_lit('%' + _like_escape(f) + '%')}" for f in spellings]
+        return likes[0] if len(likes) == 1 else "(" + " or ".join(likes) + ")"
 
     def _blob(self, name: str):
         rows = self._call(
@@ -651,12 +661,6 @@ def _lit(text: str) -> str:
 
 def _lits(items) -> str:
     return "[" + ", ".join(_lit(t) for t in items) + "]"
-
-
-def _department_like(department: str) -> str:
-    """A filter on the departments field for a name written in any of its forms (indexer.bodies)."""
-    likes = [f"departments like {_lit('%' + _like_escape(f) + '%')}" for f in department_forms(department)]
-    return likes[0] if len(likes) == 1 else "(" + " or ".join(likes) + ")"
 
 
 def _like_escape(text: str) -> str:
