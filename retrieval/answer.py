@@ -18,34 +18,27 @@ from dataclasses import replace
 from indexer.clauses import LABELLED_LINE, parse_departments
 from indexer.division import task_key
 from indexer.numbering import canonical, cn_to_int, int_to_cn, match_number
-from indexer.read import value_when
-from indexer.records import Clause
 from indexer.sentences import sentence_spans
-from indexer.targets import UNIT_PATTERN
-from indexer.textnorm import search_form, to_simplified
+from indexer.textnorm import search_form
 
 from .abstain import answerable
 from .asks import unstated
 from .cite import cite
+from .figures import row_figures, stated_figures, weight_held, year_first, year_unstated
 from .glossary import untranslated_words
 from .highlight import highlight, query_terms
 from .lists import list_items, list_lead
-from .query import scheme_fits, years_to_digits
+from .query import scheme_fits
 from .records import Answer, AnswerSentence, Hit
+from .regulations import fine_for, in_force_first
 from .rows import labelled_row
 
 ABSTAIN_MESSAGE = "所收录的规划中没有找到直接相关的条款。"
 NO_PLAN_OF = "所收录的文件中没有{region}的规划。以下是其他地区最接近的条款，仅供参考。"
 TENTATIVE_NOTICE = "这些条款未必直接回答了所问的问题，请核对原文后再引用。"
 NOT_STATED = "所收录的规划中没有找到写明所问{what}的条款。"
-YEAR_NOT_STATED = "所收录的规划中没有找到写明{asked}年数值的条款（最接近的条款写的是{stated}年的）。"
 YEAR_LABEL = "年份的数值"
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 # a year a figure is compared with or grows from (较2023年, 由2020年的3.2件): not the year the figure is of
-_FROM_YEAR = re.compile(r"(?:由|从|较|比|同比|相比)\s*(?:19|20)\d{2}\s*年")
-_COMPARED_WITH = re.compile(r"(?:较|比|同比|相比|与)\s*$")  # what makes the year after it a base year (从2020年的
-# 3.2件 is that year's own figure)
-_TARGET_YEAR = re.compile(r"(?:到|至)\s*((?:19|20)\d{2})\s*年")
 NO_SUCH_SECTION = "所收录的文件中没有找到“{ref}”这一章节或条款。以下是最接近的条款，仅供参考。"
 NO_OWN_PLAN = "所收录的文件中没有{region}本级的文件（只有{below}的），其中没有找到直接相关的条款。"
 
@@ -79,17 +72,6 @@ COMPARE_COVERAGE = 0.25
 # it is still given (the abstention threshold is lower, so that plain questions are answered), but marked
 # tentative, and the app says to check the clauses. Not tuned: the point where the odds turn.
 TENTATIVE_BELOW = 0.5
-
-_FIGURE = re.compile(
-    r"(?:(?:到|至)?\s*(?P<year>20\d{2})\s*年(?:年?末|底)?[^。；，,]{0,24}?)?"
-    r"(?P<num>\d+(?:\.\d+)?|(?<![一二三四五六七八九十百千万两])[一二三四五六七八九十百千两]+万?(?=元|万元|倍))\s*"
-    r"(?P<unit>" + UNIT_PATTERN + r")"
-)
-# A year alone (2025年) is when, not how much.
-_NOT_A_FIGURE = re.compile(r"^(?:19|20)\d{2}年$")
-# How far before a figure its own words are looked for (they name what it measures).
-FIGURE_WORDS = 40
-
 
 def confident(signals) -> bool:
     return covers_hit(signals.dense, lambda: signals.coverage)
@@ -193,8 +175,8 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     tentative = calibrated and not pinned and probability < TENTATIVE_BELOW
     if top is None or not (pinned or answers):
         return Answer(_not_found(searcher, pq), True, confidence=round(probability, 3))
-    hits = _in_force_first(pq, hits)  # 什么时候施行: the clause saying 自…起施行, where one of the ten best does
-    hits, no_fine = (hits, False) if pinned else _fine_for(searcher, pq, hits)  # 罚款多少: the article enforcing it
+    hits = in_force_first(pq, hits)  # 什么时候施行: the clause saying 自…起施行, where one of the ten best does
+    hits, no_fine = (hits, False) if pinned else fine_for(searcher, pq, hits)  # 罚款多少: the article enforcing it
     read = [_as_read(searcher, pq, h.clause) for h in hits[:3]]
     gap = "" if pinned else ("金额" if no_fine else unstated(pq.asks, read, query_terms(pq.content_text)))
     if gap:  # asked for a sum, a date …: clauses on the topic that do not state one do not answer
@@ -230,12 +212,12 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     paragraph = _paragraph_asked(pq) if pinned else 0
     if paragraph and (quoted := _paragraph_quoted(searcher, top, paragraph)) is not None:  # 第十二条第三款
         return Answer(f"{quoted.text}〔{quoted.citation.short}〕", False, (quoted,), confidence=round(probability, 3))
-    for hit in _year_first(pq, hits[:3], weights):
+    for hit in year_first(pq, hits[:3], weights):
         if sentences and (hit.rank > 1 and not confident(searcher.signals(pq, hit))):
             continue
         c = cite(hit.clause, hit.document)
         if hit.clause.kind != "indicator" and (row := labelled_row(searcher, hit.clause)):
-            found = _figures(row, asked) if pq.intent == "figure" else []
+            found = stated_figures(row, asked) if pq.intent == "figure" else []
             if pq.intent == "figure" and not found and sentences:
                 continue
             sentences.append(AnswerSentence(row, c, hit.clause_id))  # 项目名称：…；总投资：4.3亿元
@@ -243,19 +225,19 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
             listed += found
         elif hit.clause.kind == "indicator":
             sentences.append(AnswerSentence(hit.clause.text, c, hit.clause_id))
-            found = _figures(hit.clause.text, asked)
+            found = stated_figures(hit.clause.text, asked)
             figures += found
             # the row's values (its unit stands in its name) are listed, but only what its text states ends
             # the answer: the sentences quoted after it stay those that state a figure
-            listed += _row_figures(searcher, hit.clause, pq) or found
+            listed += row_figures(searcher, hit.clause, pq) or found
         else:
             chosen = highlight(hit.clause.text, said, weights=weights, max_sentences=1).sentences
             if pq.intent == "figure":  # the sentence that states a figure, among those that answer
                 wider = highlight(hit.clause.text, said, weights=weights, max_sentences=3).sentences
-                stating = [sp for sp in wider if _figures(hit.clause.text[sp[0]:sp[1]])]
+                stating = [sp for sp in wider if stated_figures(hit.clause.text[sp[0]:sp[1]])]
                 # the one holding most of the question (一项实用新型专利的奖金… after 一项发明专利的奖金…；),
                 # the first of equals
-                stating.sort(key=lambda sp: -_weight_held(hit.clause.text[sp[0]:sp[1]], asked))
+                stating.sort(key=lambda sp: -weight_held(hit.clause.text[sp[0]:sp[1]], asked))
                 chosen = stating[:1] or chosen
             elif pq.asks:  # a time limit, a date … asked: the sentence that states one, among those that answer
                 wider = highlight(hit.clause.text, said, weights=weights, max_sentences=3).sentences
@@ -271,7 +253,7 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
                 if start == 0 and (lead := list_lead(searcher.index, hit.clause)):
                     sentence = lead + sentence  # an item alone (（二）以专利权质押的；) with what it is a case of
                 if pq.intent == "figure":
-                    found = _figures(sentence, asked)
+                    found = stated_figures(sentence, asked)
                     if not found and sentences:
                         continue
                     figures += found
@@ -284,7 +266,7 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     text = "".join(f"{s.text}〔{s.citation.short}〕" for s in sentences)
     if paragraph:  # a paragraph the article does not set apart: said, and the article quoted instead
         text = PARAGRAPH_NOT_FOUND.format(n=int_to_cn(paragraph)) + text
-    year_note = _year_note(pq, sentences) if pq.intent == "figure" and not pinned else ""
+    year_note = year_unstated(pq, sentences) if pq.intent == "figure" and not pinned else ""
     if year_note:  # 到2030年…多少 answered from 2025's figures only: the plans do not state what was asked
         return Answer(year_note, True, confidence=round(probability, 3), unstated=YEAR_LABEL, year_note=year_note)
     if pq.intent == "figure" and not pinned and (not listed or unstated(pq.asks, [*(s.text for s in sentences), *listed])):
@@ -367,30 +349,6 @@ def _item_title(sentence: str) -> bool:
     return 0 < len(title) <= ITEM_TITLE_CHARS and not re.search(r"[，,；;：:、]", title)
 
 
-def _year_first(pq, hits: list[Hit], weights: Mapping[str, float] | None = None) -> list[Hit]:
-    """For a figure question that names a year (到2030年…多少), the hits whose text names it first (an
-    indicator row's 2030年目标：75 before a section's 不低于80%), each group in rank order — those that hold
-    as much of the question's other terms as the best hit (with ``weights``, the terms' IDF): another topic's
-    到2030年 sentence does not pass the clause about the one asked."""
-    asked = set(_YEAR.findall(pq.search_text)) if pq.intent == "figure" else set()
-    if not asked or not hits:
-        return hits
-    terms = {t: (weights or {}).get(t, 1.0) for t in query_terms(pq.content_text) if not _YEAR.search(t) and not t.isdigit()}
-    least = _weight_held(hits[0].clause.text, terms)
-    return sorted(hits, key=lambda h: not (asked & set(_YEAR.findall(years_to_digits(h.clause.text)))
-                                           and _weight_held(h.clause.text, terms) >= least))
-
-
-def _year_note(pq, sentences) -> str:
-    """For a figure question that names a year (到2030年…多少), when the quoted sentences name years and
-    none is that one: say so (their figure is another year's, a 2025 target is no 2030 one)."""
-    asked = dict.fromkeys(_YEAR.findall(pq.search_text))
-    stated = dict.fromkeys(y for s in sentences for y in _YEAR.findall(_FROM_YEAR.sub("", years_to_digits(s.text))))
-    if not asked or not stated or set(asked) & set(stated):
-        return ""
-    return YEAR_NOT_STATED.format(asked="、".join(asked), stated="、".join(stated))
-
-
 def _not_found(searcher, pq) -> str:
     """The abstention's words: for a province the question names whose own documents the index lacks
     (广东省…, where only 深圳市's regulation is indexed), say so rather than only that nothing matched."""
@@ -461,115 +419,10 @@ def _paragraph_departments(searcher, owner, pq, weights: Mapping[str, float]):
     return named[best][1] if scores[best] > 0 else owner.departments
 
 
-def _weight_held(text: str, weights: Mapping[str, float]) -> float:
-    """How much of the question (its terms and their weights) ``text`` holds."""
-    form = search_form(text).text
-    return sum(w for term, w in weights.items() if term in form)
-
-
-# A question about when something takes effect, and the sentence that says so (本条例自2024年3月1日起施行)
-_IN_FORCE_ASKED = re.compile(r"施行|生效|实施日期|实施时间|开始实施")
-_IN_FORCE = re.compile(r"自[^。；;，,]{4,24}?起(?:施行|实施|生效)")
-IN_FORCE_DEPTH = 10  # how far down the ranking the in-force clause is looked for
-
-
-def _in_force_first(pq, hits: list[Hit]) -> list[Hit]:
-    """For a question asking when something takes effect, the hits with the first of the best ten that says
-    自…起施行 first (a regulation's last article ranks below the articles that share the question's other
-    words); otherwise as ranked."""
-    if "date" not in pq.asks or not _IN_FORCE_ASKED.search(pq.search_text):
-        return hits
-    doc = hits[0].clause.doc_id if hits else ""  # the document asked about, not another's 自…起施行
-    stating = next((h for h in hits[:IN_FORCE_DEPTH] if h.clause.doc_id == doc and _IN_FORCE.search(h.clause.text)), None)
-    return hits if stating is None else [stating, *(h for h in hits if h is not stating)]
-
-
-# A regulation's penalty articles name the articles they enforce: 违反本条例第十条、第十二条规定…处…罚款
-_ENFORCED = re.compile(r"违反本(?:条例|办法|规定|细则)((?:第[一二三四五六七八九十百零〇\d]+条(?:第[一二三四五六七八九十]+款)?[、，,和及或者至到]*)+)")
-_ARTICLE_NO = re.compile(r"第([一二三四五六七八九十百零〇\d]+)条")
-_ARTICLE_LABEL = re.compile(r"^第[一二三四五六七八九十百零〇\d]+条$")
-
-
-def _enforced(text: str) -> set[int] | None:
-    """The article numbers a penalty text enforces (第十条至第十二条 is three), None when it names none."""
-    found: set[int] = set()
-    for m in _ENFORCED.finditer(text):
-        numbers = [cn_to_int(n) or 0 for n in _ARTICLE_NO.findall(m.group(1))]
-        found.update(numbers)
-        if "至" in m.group(1) or "到" in m.group(1):
-            found.update(range(min(numbers), max(numbers) + 1))
-    return found or None
-
-
-def _fine_for(searcher, pq, hits: list[Hit]) -> tuple[list[Hit], bool]:
-    """For a question asking how much a fine is: (the hits with the penalty article that enforces the best
-    article on the topic first, whether the regulation states no fine for it). The fine of another article's
-    breach is not this one's: when every penalty article of the document names the articles it enforces and
-    none names the one asked about, no fine is stated. Otherwise the hits as ranked."""
-    if "money" not in pq.asks or "罚" not in pq.search_text:
-        return hits, False
-    topic = hits[0] if hits else None  # the best clause is the article asked about, not already a penalty
-    if topic is None or "罚款" in topic.clause.text or not topic.clause.section_path \
-            or not _ARTICLE_LABEL.match(topic.clause.section_path[-1]):
-        return hits, False
-    asked = cn_to_int(_ARTICLE_NO.match(topic.clause.section_path[-1]).group(1))
-    # each penalty article with what it enforces (its paragraphs, clauses of their own, share its numbers)
-    articles: dict[tuple[str, ...], tuple[Clause, set[int]]] = {}
-    for c in searcher.index.clauses_of(topic.clause.doc_id):
-        if "罚款" in c.text:
-            first, numbers = articles.get(c.section_path, (c, set()))
-            articles[c.section_path] = (first, numbers | (_enforced(c.text) or set()))
-    named = list(articles.values())
-    enforcing = next((c for c, numbers in named if asked in numbers), None)
-    if enforcing is not None:
-        hit = next((h for h in hits if h.clause_id == enforcing.clause_id), None)
-        hit = hit or Hit(enforcing, topic.document, rank=topic.rank, score=0.0)
-        return [hit, *(h for h in hits if h is not hit)], False
-    return hits, bool(named) and all(numbers for _, numbers in named)
-
-
 def _as_read(searcher, pq, clause) -> str:
     """A clause as the check for the asked kind of fact reads it: a table row with its header (总投资：4.3亿元),
     an indicator row with its values' units (20亿元（2030年）: its text has the unit in its name only)."""
     if clause.kind == "indicator":
-        return " ".join([clause.text, *_row_figures(searcher, clause, pq)])
+        return " ".join([clause.text, *row_figures(searcher, clause, pq)])
     return labelled_row(searcher, clause) or clause.text
 
-
-def _row_figures(searcher, clause, pq) -> list[str]:
-    """An indicator row's figures, read from its records rather than its text (whose unit stands in the
-    indicator's name: 护理型床位占比（%），…2030年目标：75): each target, then the baseline, with unit and
-    year (75%（2030年）); a year the question names first, otherwise the plan's own target first."""
-    records = [i for i in searcher.index.indicators_of(clause.doc_id) if tuple(i.span) == tuple(clause.span)]
-    # the row's main target is its last record; a five-year plan's column (“十四五”现状值) is that plan's, not
-    # its last year's (value_when)
-    values = [(i.target_year, i.target, i.target_period) for i in reversed(records)]
-    values += [(i.baseline_year, i.baseline, i.baseline_period) for i in records[:1]]
-    asked = set(_YEAR.findall(pq.search_text))
-    stated = [f"{value}{records[0].unit}（{value_when(year, period)}）" if year else f"{value}{records[0].unit}"
-              for year, value, period in sorted(values, key=lambda v: v[0] not in asked) if re.search(r"\d", value or "")]
-    return list(dict.fromkeys(stated))
-
-
-def _figures(sentence: str, weights: Mapping[str, float] | None = None) -> list[str]:
-    """The figures a sentence states (3.6件, 7000万元（2025年）). With ``weights`` (the question's terms and
-    their weights), the figure whose own words - those just before it, back to the previous figure -
-    hold more of the question comes first (每万人口高价值发明专利拥有量达到1.25件 before 满意度80分 for a
-    question about the former); otherwise, and on ties, in the order they are written. A text in traditional
-    characters is read in simplified ones (12億元 is 12亿元)."""
-    found: list[tuple[float, str]] = []
-    previous = 0
-    sentence = to_simplified(sentence)
-    for m in _FIGURE.finditer(sentence):
-        figure = f"{m.group('num')}{m.group('unit')}"
-        start, previous = max(previous, m.start() - FIGURE_WORDS), m.end()
-        if _NOT_A_FIGURE.match(figure):
-            continue
-        score = 0.0
-        if weights:
-            score = _weight_held(sentence[start : m.end()], weights)
-        year = m.group("year")
-        if year and _COMPARED_WITH.search(sentence[: m.start("year")]):  # 比2020年下降19.5%: not 2020's figure
-            year = next((y for y in reversed(_TARGET_YEAR.findall(sentence[: m.start("year")]))), "")
-        found.append((score, f"{figure}（{year}年）" if year else figure))
-    return [figure for _, figure in sorted(found, key=lambda f: -f[0])]  # stable: text order on ties

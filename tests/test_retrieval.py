@@ -978,9 +978,9 @@ def test_shared_and_everyday_place_names_are_not_reported_missing():
     ],
 )
 def test_figures_in_the_units_of_every_field(sentence, figures):
-    from retrieval.answer import _figures
+    from retrieval.figures import stated_figures
 
-    assert _figures(sentence) == figures
+    assert stated_figures(sentence) == figures
 
 
 def test_highlight_marks_whole_words_only():

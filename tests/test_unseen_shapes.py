@@ -840,7 +840,7 @@ def test_an_english_question_names_the_index_s_own_district_by_its_pinyin(tmp_pa
 def test_a_figure_question_naming_a_year_quotes_the_clause_that_states_it_first(tmp_path):
     # a fourth unseen-shapes review (stop 27): 到2030年…护理型床位占比要达到多少 quoted a section's 不低于80%
     # (no year) before the indicator row's 2030年目标：75, a hair behind it in the ranking
-    from retrieval.answer import _year_first
+    from retrieval.figures import year_first
 
     text = ("某区养老服务规划\n一、主要目标\n到2030年，体系更加完善。\n"
             "| 序号 | 指标名称 | 2025年基期值 | 2030年目标值 | 属性 |\n| --- | --- | --- | --- | --- |\n"
@@ -850,9 +850,9 @@ def test_a_figure_question_naming_a_year_quotes_the_clause_that_states_it_first(
     pq = s.parse("到2030年养老机构护理型床位占比要达到多少？")
     hits = sorted(s.search(pq, k=10)[:3], key=lambda h: "2030" in h.clause.text)  # the yearless one first
     assert "2030" not in hits[0].clause.text and "80%" in hits[0].clause.text
-    ordered = _year_first(pq, hits)
+    ordered = year_first(pq, hits)
     assert "2030" in ordered[0].clause.text and ordered[-1] is hits[0]
-    assert _year_first(s.parse("护理型床位占比要达到多少？"), hits) == hits  # no year asked: rank order
+    assert year_first(s.parse("护理型床位占比要达到多少？"), hits) == hits  # no year asked: rank order
 
 
 def test_a_figure_answer_from_an_indicator_row_lists_the_rows_values(tmp_path):
@@ -868,9 +868,9 @@ def test_a_figure_answer_from_an_indicator_row_lists_the_rows_values(tmp_path):
     row = next(h for h in hits if h.clause.kind == "indicator" and "护理型" in h.clause.text)
     assert "75%（2030年）" in ans.figures and "42张（2030年）" not in ans.figures, ans.figures
     pq = s.parse("2025年养老机构护理型床位占比是多少？")  # the baseline's year asked: the baseline first
-    from retrieval.answer import _row_figures
+    from retrieval.figures import row_figures
 
-    assert _row_figures(s, row.clause, pq) == ["65%（2025年）", "75%（2030年）"]
+    assert row_figures(s, row.clause, pq) == ["65%（2025年）", "75%（2030年）"]
 
 
 def test_an_item_title_alone_is_quoted_with_the_sentence_after_it(tmp_path):
@@ -921,9 +921,9 @@ def test_bodies_that_share_the_work_as_a_list_closed_by_their_kind():
 def test_figures_in_traditional_characters_and_a_figure_question_answered_without_one(tmp_path):
     # a researcher review (stop 28): 12億元 was no figure (units are matched simplified), and 山西省知识产权
     # 质押融资金额目标 was answered confidently with a sentence stating no figure at all
-    from retrieval.answer import _figures
+    from retrieval.figures import stated_figures
 
-    assert _figures("知識產權質押融資登記金額新增12億元，版權作品登記200件。")[:1] == ["12亿元"]
+    assert stated_figures("知識產權質押融資登記金額新增12億元，版權作品登記200件。")[:1] == ["12亿元"]
     text = ("某省知识产权规划\n一、主要任务\n（一）深化质押融资\n探索社会资金参与知识产权质押融资基金运作的路径和模式。\n"
             "（二）加强保护\n到2025年，知识产权保护社会满意度达到80分。\n")
     s = searcher_on(tmp_path, "plan.txt", text)
@@ -963,7 +963,7 @@ def test_asked_who_leads_a_clause_naming_none_says_so(tmp_path):
 
 def test_the_code_review_s_reproductions(tmp_path):
     # a fresh-eyes review of this stop's commits (stop 28), each reproduced first
-    from retrieval.answer import _row_figures
+    from retrieval.figures import row_figures
     from retrieval.rows import labelled_row
 
     # a five-year plan's column is that plan's, not its last year's (value_when)
@@ -974,7 +974,7 @@ def test_the_code_review_s_reproductions(tmp_path):
     s = searcher_on(tmp_path, "plan.md", text)
     pq, hits, ans = answered(s, "新建绿地面积目标是多少万平方米")
     row = next(h.clause for h in hits if h.clause.kind == "indicator" and "绿地" in h.clause.text)
-    assert _row_figures(s, row, pq) == ["120万平方米（“十五五”（2026—2030年））", "90.87万平方米（“十四五”（2021—2025年））"]
+    assert row_figures(s, row, pq) == ["120万平方米（“十五五”（2026—2030年））", "90.87万平方米（“十四五”（2021—2025年））"]
     # a money indicator states its sum through its unit: the asked-kind check reads the row's values
     _, _, ans = answered(s, "城市绿化投资目标是多少亿元")
     assert not ans.abstain and any("亿元" in f for f in ans.figures) and not ans.tentative, ans
@@ -995,16 +995,16 @@ def test_a_slogan_or_a_site_banner_above_a_title_is_not_part_of_it():
 
 def test_a_figure_is_not_labelled_with_the_year_it_is_compared_with():
     # a sixth review (stop 28): 比2020年下降19.5% was listed as 19.5%（2020年）
-    from retrieval.answer import _figures
+    from retrieval.figures import stated_figures
 
-    assert _figures("到2025年，单位地区生产总值二氧化碳排放比2020年下降19.5%。") == ["19.5%（2025年）"]
-    assert _figures("单位国内生产总值二氧化碳排放比2005年下降65%以上。") == ["65%"]
-    assert _figures("到2025年全省专利达到5000件。") == ["5000件（2025年）"]
+    assert stated_figures("到2025年，单位地区生产总值二氧化碳排放比2020年下降19.5%。") == ["19.5%（2025年）"]
+    assert stated_figures("单位国内生产总值二氧化碳排放比2005年下降65%以上。") == ["65%"]
+    assert stated_figures("到2025年全省专利达到5000件。") == ["5000件（2025年）"]
 
 
 def test_a_year_named_in_another_topic_s_sentence_does_not_pass_the_topic_s_clause(tmp_path):
     # a sixth review (stop 28): 人才码到2030年线上办理率是多少 quoted 「到2030年，人才总量达到40万人」 first
-    from retrieval.answer import _year_first
+    from retrieval.figures import year_first
 
     text = ("某区人才发展规划\n一、发展目标\n到2030年，人才总量达到40万人。\n二、重点任务\n（一）优化人才服务\n"
             "推广人才码，到2028年人才码线上办理率达到90%。\n")
@@ -1012,7 +1012,7 @@ def test_a_year_named_in_another_topic_s_sentence_does_not_pass_the_topic_s_clau
     pq = s.parse("人才码到2030年线上办理率是多少？")
     hits = sorted(s.search(pq, k=5)[:2], key=lambda h: "人才码" not in h.clause.text)  # the topic's clause first
     assert "人才码" in hits[0].clause.text and "2030" in hits[1].clause.text
-    assert _year_first(pq, hits, s.term_weights()) == hits  # the other topic's 2030 does not move first
+    assert year_first(pq, hits, s.term_weights()) == hits  # the other topic's 2030 does not move first
 
 
 def test_every_body_of_the_list_before_牵头_leads():
@@ -1040,7 +1040,8 @@ def test_targets_stated_together_and_a_leading_group_s_signature():
 
 def test_when_a_regulation_takes_effect_is_answered_from_its_in_force_article(tmp_path):
     # a sixth review (stop 28): 包头市安全生产条例什么时候开始施行 abstained, its 第二十五条 ranked below three articles
-    from retrieval.answer import _in_force_first, answer
+    from retrieval.answer import answer
+    from retrieval.regulations import in_force_first
 
     articles = "".join(f"第{n}条 安全生产条例规定的安全生产工作第{n}项要求，生产经营单位应当执行。\n" for n in "一二三四五")
     text = f"某市安全生产条例\n第一章 总则\n{articles}第二章 附则\n第六条 本条例自2024年3月1日起施行。\n"
@@ -1050,11 +1051,11 @@ def test_when_a_regulation_takes_effect_is_answered_from_its_in_force_article(tm
         # the in-force article ranked fourth, as in the review's index
         hits = sorted(hits, key=lambda h: "起施行" in h.clause.text)
         hits = [*hits[:3], hits[-1], *hits[3:-1]]
-        assert "起施行" in hits[3].clause.text and "2024年3月1日" in _in_force_first(pq, hits)[0].clause.text
+        assert "起施行" in hits[3].clause.text and "2024年3月1日" in in_force_first(pq, hits)[0].clause.text
         ans = answer(s, pq, hits)
         assert not ans.abstain and ans.text.startswith("第六条 本条例自2024年3月1日起施行。"), ans.text
     pq, hits, _ = answered(s, "安全生产工作有哪些要求")
-    assert _in_force_first(pq, hits) == hits  # not asked when: as ranked
+    assert in_force_first(pq, hits) == hits  # not asked when: as ranked
 
 
 def test_a_question_for_a_time_limit_quotes_the_sentence_that_states_one(tmp_path):
@@ -1068,10 +1069,10 @@ def test_a_question_for_a_time_limit_quotes_the_sentence_that_states_one(tmp_pat
 
 def test_a_fine_is_the_one_of_the_article_that_enforces_what_was_asked(tmp_path):
     # a sixth review (stop 28): 不发劳动防护用品罚款多少 was answered with 第五条's fine, which enforces 第二条
-    from retrieval.answer import _enforced, _fine_for
+    from retrieval.regulations import enforced, fine_for
 
-    assert _enforced("违反本条例第十条、第十二条规定的，处罚款") == {10, 12}
-    assert _enforced("违反本条例第三条至第五条规定的") == {3, 4, 5} and _enforced("违反本条例规定的") is None
+    assert enforced("违反本条例第十条、第十二条规定的，处罚款") == {10, 12}
+    assert enforced("违反本条例第三条至第五条规定的") == {3, 4, 5} and enforced("违反本条例规定的") is None
     text = ("某市安全生产条例\n第一章 总则\n第一条 生产经营单位应当为从业人员提供符合标准的劳动防护用品。\n"
             "第二条 生产经营单位应当建立事故隐患排查治理制度。\n第三条 生产经营单位应当配备安全生产管理人员。\n"
             "第二章 法律责任\n第四条 违反本条例第三条规定，未配备安全生产管理人员的，处五万元以下的罚款。\n"
@@ -1079,10 +1080,10 @@ def test_a_fine_is_the_one_of_the_article_that_enforces_what_was_asked(tmp_path)
     s = searcher_on(tmp_path, "regulation.txt", text)
     pq, hits, _ = answered(s, "企业不给员工发劳动防护用品罚款多少？")
     hits = sorted(hits, key=lambda h: "劳动防护用品" not in h.clause.text)  # the article asked about first
-    assert _fine_for(s, pq, hits)[1]  # no penalty article enforces 第一条: no fine is stated
+    assert fine_for(s, pq, hits)[1]  # no penalty article enforces 第一条: no fine is stated
     pq, hits, _ = answered(s, "企业没有配备安全生产管理人员罚多少钱？")
     hits = sorted(hits, key=lambda h: not h.clause.text.startswith("第三条"))
-    ordered, none = _fine_for(s, pq, hits)
+    ordered, none = fine_for(s, pq, hits)
     assert not none and ordered[0].clause.text.startswith("第四条")
 
 
@@ -1091,16 +1092,17 @@ def test_the_second_code_review_s_answer_reproductions():
     # another document's 自…起施行 does not answer when the asked document takes effect
     from types import SimpleNamespace as NS
 
-    from retrieval.answer import _figures, _in_force_first
+    from retrieval.figures import stated_figures
+    from retrieval.regulations import in_force_first
 
-    assert _figures("到2025年，每万人口发明专利拥有量从2020年的3.2件提高到5件。") == ["3.2件（2020年）", "5件"]
-    assert _figures("单位GDP能耗比2020年下降13.5%。") == ["13.5%"]
+    assert stated_figures("到2025年，每万人口发明专利拥有量从2020年的3.2件提高到5件。") == ["3.2件（2020年）", "5件"]
+    assert stated_figures("单位GDP能耗比2020年下降13.5%。") == ["13.5%"]
     pq = NS(asks=("date",), search_text="示范市知识产权规划什么时候开始实施")
     plan = NS(clause=NS(doc_id="plan", text="示范市知识产权规划的实施。"))
     other = NS(clause=NS(doc_id="regulation", text="本条例自2024年3月1日起施行。"))
-    assert _in_force_first(pq, [plan, other]) == [plan, other]
+    assert in_force_first(pq, [plan, other]) == [plan, other]
     own = NS(clause=NS(doc_id="plan", text="本规划自印发之日起实施。"))
-    assert _in_force_first(pq, [plan, other, own]) == [own, plan, other]
+    assert in_force_first(pq, [plan, other, own]) == [own, plan, other]
 
 
 def test_a_fourth_dotted_level_nests_and_is_cited_whole(tmp_path):

@@ -3,7 +3,7 @@
 A sentence is supported when
 1. it cites at least one clause that was offered (citations to numbers that were not offered are dropped);
 2. every figure in it occurs in the cited clauses: each number with its unit (the answer's own figure
-   grammar, ``retrieval.answer._FIGURE``: 1.5件, 80%, 3亿元, 三倍) and each Arabic number or year on its own;
+   grammar, ``retrieval.figures.FIGURE``: 1.5件, 80%, 3亿元, 三倍) and each Arabic number or year on its own;
 3. what would turn it into a different statement occurs there too: each negation or prohibition with
    the word it negates (不支持, 不得, 禁止), each region it names, each organisation it names (…局, …厅,
    …部门), and an organisation said to lead (X牵头) leads in the cited clause; a figure written in Chinese
@@ -31,7 +31,7 @@ from indexer.numbering import CN_NUM, cn_to_int
 from indexer.targets import UNIT_PATTERN
 from indexer.textnorm import search_form
 
-from ..answer import _FIGURE
+from ..figures import FIGURE
 from .prompt import Source
 
 # Set on paraphrases of the bundled plans' finance and standards clauses: faithful one-sentence
@@ -120,7 +120,7 @@ def _number_in(number: str, evidence: str) -> bool:
 def _unsupported(sentence: str, evidence: str, weights: Mapping[str, float]) -> str:
     """'' when the evidence supports the sentence, else what is missing."""
     form = "".join(search_form(sentence).text.split())
-    for m in _FIGURE.finditer(form):
+    for m in FIGURE.finditer(form):
         figure = f"{m.group('num')}{m.group('unit')}"
         if not _figure_in(m.group("num"), m.group("unit"), evidence):
             return f"figure {figure} not"
