@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from indexer.clauses import LABELLED_LINE, parse_departments
 from indexer.division import task_key
-from indexer.numbering import canonical, cn_to_int, int_to_cn, match_number
+from indexer.numbering import canonical, int_to_cn, match_number
 from indexer.sentences import sentence_spans
 from indexer.textnorm import search_form
 
@@ -30,7 +30,7 @@ from .highlight import highlight, query_terms
 from .lists import list_items, list_lead
 from .query import scheme_fits
 from .records import Answer, AnswerSentence, Hit
-from .regulations import fine_for, in_force_first
+from .regulations import article_id, fine_for, in_force_first, paragraph_asked, paragraph_of
 from .rows import labelled_row
 
 ABSTAIN_MESSAGE = "所收录的规划中没有找到直接相关的条款。"
@@ -181,7 +181,7 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     gap = "" if pinned else ("金额" if no_fine else unstated(pq.asks, read, query_terms(pq.content_text)))
     if gap:  # asked for a sum, a date …: clauses on the topic that do not state one do not answer
         return Answer(NOT_STATED.format(what=gap), True, confidence=round(probability, 3), unstated=gap)
-    outline = _section_outline(searcher, pq, top) if pinned else None
+    outline = _section_outline(searcher, pq, top) if pinned and not paragraph_asked(pq) else None  # not a 款
     if outline is not None:  # a chapter or part named: what it holds, not its first clause's first sentence
         return replace(outline, confidence=round(probability, 3))
     weights = searcher.term_weights()
@@ -209,7 +209,7 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     # a bare section reference (宁波 第二篇第三章第二节) asks nothing of the clause's words: its content
     # falls back to the whole query, whose numbers would pick the heading line (第二节 优化能源结构) to quote
     said = "" if pinned and pq.content_text == pq.search_text else pq.content_text
-    paragraph = _paragraph_asked(pq) if pinned else 0
+    paragraph = paragraph_asked(pq) if pinned else 0
     if paragraph and (quoted := _paragraph_quoted(searcher, top, paragraph)) is not None:  # 第十二条第三款
         return Answer(f"{quoted.text}〔{quoted.citation.short}〕", False, (quoted,), confidence=round(probability, 3))
     for hit in year_first(pq, hits[:3], weights):
@@ -275,37 +275,27 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
                   tentative=tentative)
 
 
-_PARAGRAPH_REF = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})款")
 PARAGRAPH_NOT_FOUND = "（该条中未能单独找到第{n}款，以下引自该条。）"
-
-
-def _paragraph_asked(pq) -> int:
-    """The paragraph (款) a section reference names, 0 when none (黄山市 第十二条第三款 → 3)."""
-    if pq.section_ref is None:
-        return 0
-    m = _PARAGRAPH_REF.search(pq.search_text, max(pq.search_text.find(pq.section_ref.text), 0))
-    return (cn_to_int(m.group(1)) or 0) if m else 0
 
 
 def _paragraph_quoted(searcher, top: Hit, n: int) -> AnswerSentence | None:
     """An article's ``n``-th paragraph, cited with it (…第十二条第三款). The article's paragraphs are its
     clause's lines, then those of the clauses after its items that carry its path (a 第二款 after the
     article's （一）…（四）: ``clauses`` keeps them apart under ids ~2, ~3). None when there are fewer."""
-    base = top.clause_id.split("#")[0].split("~")[0]
-    paragraphs: list[str] = []
-    k, clause = 1, searcher.index.clause(base)
+    base = article_id(top.clause)
+    clauses, k, clause = [], 1, searcher.index.clause(base)
     while clause is not None and clause.section_path == top.clause.section_path:
-        if clause.part == 1 and clause.parts == 1:  # (a long clause cut in parts: its lines are not its 款)
-            paragraphs += [line.strip() for line in clause.text.split("\n") if line.strip()]
+        clauses.append(clause)
         k += 1
         clause = searcher.index.clause(f"{base}~{k}")
-    if n > len(paragraphs) or len(paragraphs) < 2:
+    held = paragraph_of(clauses, n)
+    if held is None:
         return None
     c = cite(top.clause, top.document)
     word = f"第{int_to_cn(n)}款"
     c = replace(c, canonical=f"{c.canonical} {word}", short=f"{c.short}{word}", official=f"{c.official}{word}",
                 simplified=f"{c.simplified} {word}")
-    return AnswerSentence(paragraphs[n - 1], c, top.clause_id)
+    return AnswerSentence(held[1], c, top.clause_id)
 
 
 # A half of a sentence (…责令改正；) is quoted with the rest of its sentence (拒不改正的，处…罚款。) when the

@@ -30,6 +30,7 @@ from indexer.textnorm import search_form
 from .fusion import RRF_K, ordered, rrf
 from .query import ParsedQuery, ref_indicator
 from .records import Hit, RegionCoverage
+from .regulations import article_id, paragraph_asked, paragraph_of
 
 MODES = ("hybrid", "dense", "lexical")
 # A clause as a query (similar_to) keeps its 40 most telling tokens by count × IDF, as Lucene's MoreLikeThis
@@ -336,6 +337,22 @@ def _bare_title(title: str) -> str:
 LABELLED_ROWS = 256
 
 
+def _paragraph_first(pq: ParsedQuery, items: list, clause_of: Callable[[object], Clause]) -> list:
+    """For a reference to an article's paragraph (第二十二条第二款), the clause holding it first among the
+    article's clauses (a 第二款 set apart after the article's items came after them)."""
+    n = paragraph_asked(pq)
+    if n < 2 or not items:
+        return items
+    first = clause_of(items[0])
+    article = [(item, clause_of(item)) for item in items
+               if clause_of(item).section_path == first.section_path and article_id(clause_of(item)) == article_id(first)]
+    held = paragraph_of([c for _, c in article], n)
+    if held is None:
+        return items
+    item = next(it for it, c in article if c is held[0])
+    return [item, *(it for it in items if it is not item)]
+
+
 def order_resolved(
     pq: ParsedQuery,
     items: list,
@@ -356,6 +373,7 @@ def order_resolved(
         place = {d.doc_id: i for i, d in enumerate(ranked)}
         order = sorted(range(len(items)), key=lambda i: place[doc_ids[i]])
         items = first_of_each([items[i] for i in order], [doc_ids[i] for i in order])
+    items = _paragraph_first(pq, list(items), clause_of)
     if len(items) > LABELLED_ROWS:
         return list(items)
     text = bare(query)

@@ -72,3 +72,32 @@ def fine_for(searcher, pq, hits: list[Hit]) -> tuple[list[Hit], bool]:
         hit = hit or Hit(enforcing, topic.document, rank=topic.rank, score=0.0)
         return [hit, *(h for h in hits if h is not hit)], False
     return hits, bool(named) and all(numbers for _, numbers in named)
+
+
+# A reference to an article's paragraph: 第十二条第三款
+_PARAGRAPH_REF = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})款")
+
+
+def paragraph_asked(pq) -> int:
+    """The paragraph (款) a section reference names, 0 when none (黄山市 第十二条第三款 → 3)."""
+    if pq.section_ref is None:
+        return 0
+    m = _PARAGRAPH_REF.search(pq.search_text, max(pq.search_text.find(pq.section_ref.text), 0))
+    return (cn_to_int(m.group(1)) or 0) if m else 0
+
+
+def article_id(clause: Clause) -> str:
+    """The id of the article's first clause (an article's later paragraphs, set apart after its items, are
+    its ~2, ~3; a long clause's parts its #1, #2)."""
+    return clause.clause_id.split("#")[0].split("~")[0]
+
+
+def paragraph_of(clauses: list[Clause], n: int) -> tuple[Clause, str] | None:
+    """Of an article's clauses in order (its first, then its ~2, ~3), the one holding its ``n``-th paragraph
+    and that paragraph: the article's paragraphs are its clauses' lines (a long clause cut in parts is not
+    counted: its lines are not its 款). None when the article has fewer, or only one."""
+    paragraphs = [(c, line.strip()) for c in clauses if c.part == 1 and c.parts == 1
+                  for line in c.text.split("\n") if line.strip()]
+    if n > len(paragraphs) or len(paragraphs) < 2:
+        return None
+    return paragraphs[n - 1]

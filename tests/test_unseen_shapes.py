@@ -800,8 +800,11 @@ def test_a_reference_to_an_article_s_paragraph_quotes_that_paragraph(tmp_path):
     (tmp_path / "b").mkdir()
     s = searcher_on(tmp_path / "b", "huangshan_rules-2024.txt", text)
     pq = s.parse("黄山市 第一条第二款")
-    ans = answer(s, pq, s.search(pq, k=5))
+    hits = s.search(pq, k=5)
+    ans = answer(s, pq, hits)
     assert ans.text.startswith("有前款第一项行为的，处一千元罚款。") and ans.sentences[0].citation.short.endswith("第一条第二款")
+    # and it is the first result, above the article's lead and items (a sixth review, stop 28: fifth)
+    assert hits[0].clause.text.startswith("有前款第一项行为的") and "section reference" in hits[0].reasons
 
 
 def test_an_answer_quotes_the_rest_of_a_short_sentence_after_its_semicolon(tmp_path):
