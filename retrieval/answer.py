@@ -22,7 +22,7 @@ from indexer.sentences import sentence_spans
 from indexer.textnorm import search_form
 
 from .abstain import answerable
-from .asks import unstated
+from .asks import label, unstated
 from .cite import cite
 from .figures import row_figures, stated_figures, weight_held, year_first, year_unstated
 from .glossary import untranslated_words
@@ -178,7 +178,7 @@ def answer(searcher, query, hits: list[Hit]) -> Answer:
     hits = in_force_first(pq, hits)  # 什么时候施行: the clause saying 自…起施行, where one of the ten best does
     hits, no_fine = (hits, False) if pinned else fine_for(searcher, pq, hits)  # 罚款多少: the article enforcing it
     read = [_as_read(searcher, pq, h.clause) for h in hits[:3]]
-    gap = "" if pinned else ("金额" if no_fine else unstated(pq.asks, read, query_terms(pq.content_text)))
+    gap = "" if pinned else (label("money") if no_fine else unstated(pq.asks, read, query_terms(pq.content_text)))
     if gap:  # asked for a sum, a date …: clauses on the topic that do not state one do not answer
         return Answer(NOT_STATED.format(what=gap), True, confidence=round(probability, 3), unstated=gap)
     outline = _section_outline(searcher, pq, top) if pinned and not paragraph_asked(pq) else None  # not a 款

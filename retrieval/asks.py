@@ -38,6 +38,11 @@ def answer_types() -> tuple[AnswerType, ...]:
     )
 
 
+def label(kind: str) -> str:
+    """What readers are told is not stated for a kind of fact (money → 金额)."""
+    return next(t.label for t in answer_types() if t.name == kind)
+
+
 def asked(search_text: str) -> tuple[str, ...]:
     """The kinds of fact a (simplified Chinese) question asks for, in the pack's order."""
     return tuple(t.name for t in answer_types() if t.question.search(search_text))

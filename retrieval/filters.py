@@ -40,12 +40,12 @@ def resolve_filters(searcher, filters: Filters) -> Filters:
 
 def _covered(docs) -> dict[str, None]:
     """The names a region filter can keep documents by: each document's region, prefecture and province."""
-    names: dict[str, None] = {}
-    for d in docs:
-        for name in (d.region, prefecture_of(d.region, d.region_level, d.province, d.title), d.province):
-            if name:
-                names[name] = None
-    return names
+    return dict.fromkeys(n for d in docs for n in (d.region, *_lies_in(d)) if n)
+
+
+def _lies_in(d) -> tuple[str, ...]:
+    """The regions a document's region lies in: its prefecture and its province (the filter's own reading)."""
+    return tuple(n for n in (prefecture_of(d.region, d.region_level, d.province, d.title), d.province) if n)
 
 
 def _region(searcher, docs, value: str) -> str:
@@ -112,8 +112,7 @@ def left_out_regions(searcher, pq, filters: Filters) -> tuple[str, ...]:
     above: dict[str, set[str]] = {}  # each region asked or chosen with the regions it lies in
     involved = {*pq.regions, *filters.regions}
     for d in (d for d in searcher.docs.values() if d.region in involved):
-        above.setdefault(d.region, {d.region}).update(
-            n for n in (prefecture_of(d.region, d.region_level, d.province, d.title), d.province) if n)
+        above.setdefault(d.region, {d.region}).update(_lies_in(d))
 
     def related(a: str, b: str) -> bool:
         return a == b or b in above.get(a, ()) or a in above.get(b, ())

@@ -276,6 +276,7 @@ class MilvusSearcher:
         self._forms: dict[str, str] = {}
         self._clauses: dict[str, tuple[Clause, tuple]] = {}
         self._naming: dict[str, list[str]] | None | bool = False  # department_docs, read once (False: not yet)
+        self._departments: list[str] | None = None  # department_names, read once
         self._lock = threading.Lock()
 
     @classmethod
@@ -569,9 +570,14 @@ class MilvusSearcher:
     def department_names(self) -> list[str]:
         """Every department some clause names, sorted: the list the export stored (a collection filled
         before it did is scanned once, clause by clause)."""
-        names = self._blob("departments")
+        with self._lock:  # read once per searcher (a department filter asks for it on every search)
+            names = self._departments
         if names is None:
-            names = sorted({dep for c in self.index.clauses for dep in c.departments.all})
+            names = self._blob("departments")
+            if names is None:
+                names = sorted({dep for c in self.index.clauses for dep in c.departments.all})
+            with self._lock:
+                self._departments = names
         return list(names)
 
     def documents_naming(self, department: str) -> set[str]:

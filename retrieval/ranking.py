@@ -344,8 +344,9 @@ def _paragraph_first(pq: ParsedQuery, items: list, clause_of: Callable[[object],
     if n < 2 or not items:
         return items
     first = clause_of(items[0])
-    article = [(item, clause_of(item)) for item in items
-               if clause_of(item).section_path == first.section_path and article_id(clause_of(item)) == article_id(first)]
+    # the first article's clauses stand among the first rows (a broad reference reads no more of them)
+    article = [(item, c) for item, c in ((it, clause_of(it)) for it in items[:LABELLED_ROWS])
+               if c.section_path == first.section_path and article_id(c) == article_id(first)]
     held = paragraph_of([c for _, c in article], n)
     if held is None:
         return items

@@ -840,16 +840,22 @@ def test_an_english_question_names_the_index_s_own_district_by_its_pinyin(tmp_pa
     assert not s.parse("普陀区消防规划").places  # a Chinese question spells nothing
 
 
+# The fourth review's elderly-care plan in little: a target section, an indicator table with a base year and a
+# target year, and a task stating a share with no year
+ELDERLY_CARE_PLAN = (
+    "某区养老服务规划\n一、主要目标\n到2030年，体系更加完善。\n"
+    "| 序号 | 指标名称 | 2025年基期值 | 2030年目标值 | 属性 |\n| --- | --- | --- | --- | --- |\n"
+    "| 1 | 养老机构护理型床位占比（%） | 65 | 75 | 约束性 |\n| 2 | 每千名老年人养老床位数（张） | 38 | 42 | 预期性 |\n"
+    "二、主要任务\n（一）加强护理型床位建设\n新建养老机构护理型床位占比不低于80%。\n"
+)
+
+
 def test_a_figure_question_naming_a_year_quotes_the_clause_that_states_it_first(tmp_path):
     # a fourth unseen-shapes review (stop 27): 到2030年…护理型床位占比要达到多少 quoted a section's 不低于80%
     # (no year) before the indicator row's 2030年目标：75, a hair behind it in the ranking
     from retrieval.figures import year_first
 
-    text = ("某区养老服务规划\n一、主要目标\n到2030年，体系更加完善。\n"
-            "| 序号 | 指标名称 | 2025年基期值 | 2030年目标值 | 属性 |\n| --- | --- | --- | --- | --- |\n"
-            "| 1 | 养老机构护理型床位占比（%） | 65 | 75 | 约束性 |\n"
-            "二、主要任务\n（一）加强护理型床位建设\n新建养老机构护理型床位占比不低于80%。\n")
-    s = searcher_on(tmp_path, "plan.md", text)
+    s = searcher_on(tmp_path, "plan.md", ELDERLY_CARE_PLAN)
     pq = s.parse("到2030年养老机构护理型床位占比要达到多少？")
     hits = sorted(s.search(pq, k=10)[:3], key=lambda h: "2030" in h.clause.text)  # the yearless one first
     assert "2030" not in hits[0].clause.text and "80%" in hits[0].clause.text
@@ -862,11 +868,7 @@ def test_a_figure_answer_from_an_indicator_row_lists_the_rows_values(tmp_path):
     # the stop-27 review: 2030年目标：75 was quoted but not listed among the answer's figures (its unit, %,
     # stands in the indicator's name); the row's values now come from its record, the asked year first
 
-    text = ("某区养老服务规划\n一、主要目标\n到2030年，体系更加完善。\n"
-            "| 序号 | 指标名称 | 2025年基期值 | 2030年目标值 | 属性 |\n| --- | --- | --- | --- | --- |\n"
-            "| 1 | 养老机构护理型床位占比（%） | 65 | 75 | 约束性 |\n| 2 | 每千名老年人养老床位数（张） | 38 | 42 | 预期性 |\n"
-            "二、主要任务\n（一）加强护理型床位建设\n新建养老机构护理型床位占比不低于80%。\n")
-    s = searcher_on(tmp_path, "plan.md", text)
+    s = searcher_on(tmp_path, "plan.md", ELDERLY_CARE_PLAN)
     pq, hits, ans = answered(s, "到2030年养老机构护理型床位占比要达到多少？")
     row = next(h for h in hits if h.clause.kind == "indicator" and "护理型" in h.clause.text)
     assert "75%（2030年）" in ans.figures and "42张（2030年）" not in ans.figures, ans.figures
